@@ -1,0 +1,49 @@
+// Three jest projects, named for what a test needs (see README, "Tests"):
+//   unit: *.spec.ts      no I/O
+//   int:  *.int-spec.ts  real Postgres and Kafka (started by tools/dev-infra)
+//   e2e:  *.e2e-spec.ts  the services as separate processes
+const { readFileSync } = require('node:fs');
+const path = require('node:path');
+
+const swcrc = JSON.parse(readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
+delete swcrc.$schema;
+const { compilerOptions } = require('./tsconfig.base.json');
+
+const moduleNameMapper = Object.fromEntries(
+  Object.entries(compilerOptions.paths).map(([alias, [target]]) => [
+    `^${alias.replace(/[/\\^$.*+?()[\]{}|-]/g, '\\$&')}$`,
+    path.join(__dirname, target),
+  ]),
+);
+
+const base = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j)s$': ['@swc/jest', { ...swcrc, swcrc: false }] },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper,
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/tools', '<rootDir>/k8s', '<rootDir>/bench'].filter((r) =>
+    require('node:fs').existsSync(r.replace('<rootDir>', __dirname)),
+  ),
+  setupFiles: ['reflect-metadata'],
+};
+
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'int',
+      testMatch: ['**/*.int-spec.ts'],
+      testTimeout: 60_000,
+      globalSetup: '<rootDir>/libs/platform/testing/src/jest-global-setup.js',
+    },
+    {
+      ...base,
+      displayName: 'e2e',
+      testMatch: ['**/*.e2e-spec.ts'],
+      testTimeout: 180_000,
+      globalSetup: '<rootDir>/libs/platform/testing/src/jest-global-setup.js',
+    },
+  ],
+};

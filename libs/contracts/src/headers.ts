@@ -1,0 +1,21 @@
+/** Kafka message header names. Values are strings (UTF-8). */
+export const Headers = {
+  /** W3C trace context, carried on every hop. */
+  TraceParent: 'traceparent',
+  TraceState: 'tracestate',
+  /** `<message type>/<version>`, e.g. `resource-change/1`. */
+  Schema: 'herald-schema',
+  /** Retry tiers: when the message is due (epoch ms). */
+  DueAt: 'herald-due-at',
+  /** Why a message was dead-lettered, and where it came from. */
+  DlqReason: 'herald-dlq-reason',
+  DlqErrorClass: 'herald-dlq-error-class',
+  DlqSourceTopic: 'herald-dlq-source-topic',
+  DlqSourcePartition: 'herald-dlq-source-partition',
+  DlqSourceOffset: 'herald-dlq-source-offset',
+  DlqAt: 'herald-dlq-at',
+  /** Which producer published a resource change (domain-api, or another internal service). */
+  Producer: 'herald-producer',
+} as const;
+
+export type HeaderName = (typeof Headers)[keyof typeof Headers];

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { EncryptedValueSchema } from './encrypted';
+
+export const PAYLOAD_FORMATS = [
+  'native',
+  'proprofs',
+  'worksection',
+  'procore-v2.0',
+  'procore-v3.0',
+  'procore-v4.0',
+  'ppm-express',
+] as const;
+export const PayloadFormatSchema = z.enum(PAYLOAD_FORMATS);
+export type PayloadFormat = z.infer<typeof PayloadFormatSchema>;
+
+export const SUBSCRIPTION_STATUSES = ['disabled', 'active', 'active-with-failures', 'auto-disabled'] as const;
+export const SubscriptionStatusSchema = z.enum(SUBSCRIPTION_STATUSES);
+export type SubscriptionStatus = z.infer<typeof SubscriptionStatusSchema>;
+
+export const ScopeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('tenant') }),
+  z.object({ kind: z.literal('projects'), projectIds: z.array(z.string().min(1)).min(1) }),
+  z.object({ kind: z.literal('project'), projectId: z.string().min(1) }),
+]);
+export type Scope = z.infer<typeof ScopeSchema>;
+
+export const RetryPolicySchema = z.object({
+  /** Delay before attempt n+1 after attempt n failed; the last entry repeats. */
+  scheduleMs: z.array(z.number().int().min(0)).min(1),
+  /** Attempts in all, the first included. */
+  maxAttempts: z.number().int().min(1),
+  /** A delivery older than this (since its first attempt) is not retried again. */
+  maxAgeMs: z.number().int().min(1),
+  /** What an exhausted delivery becomes: Failed into the DLQ, or Discarded. */
+  onExhausted: z.enum(['dlq', 'discard']),
+});
+export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
+
+export const FailurePolicySchema = z.object({
+  /** Receiver statuses that end the subscription at once (ProProfs: 401; 410 is common). */
+  unsubscribeOn: z.array(z.number().int().min(100).max(599)),
+  /** What "end" means: delete the subscription, or disable it. */
+  unsubscribeAction: z.enum(['delete', 'disable']),
+  /** Consecutive failed deliveries after which the hook is auto-disabled (null: never). */
+  autoDisableAfter: z.number().int().min(1).nullable(),
+  /** Delete instead of auto-disabling at the threshold (ProProfs: removed after 3 failures). */
+  deleteAtThreshold: z.boolean().default(false),
+});
+export type FailurePolicy = z.infer<typeof FailurePolicySchema>;
+
+export const HeaderPairSchema = z.object({ name: z.string().min(1), value: EncryptedValueSchema });
+
+export const SigningSecretSchema = z.object({
+  secret: EncryptedValueSchema,
+  /** Set on the previous secret after a rotation: it keeps signing until then. */
+  expiresAt: z.iso.datetime({ offset: true }).nullable(),
+});
+
+/**
+ * The snapshot of a subscription on `herald.subscriptions.v1` (compacted, keyed by id): all the
+ * router needs to match and render, and all the dispatcher needs to send. Secret fields are
+ * encrypted; only the dispatcher decrypts them.
+ */
+export const SubscriptionSnapshotSchema = z.object({
+  id: z.string().min(1),
+  tenantId: z.string().min(1),
+  ownerUserId: z.string().min(1),
+  /** Which API created it: 'native' or a dialect name. */
+  dialect: z.string().min(1),
+  status: SubscriptionStatusSchema,
+  url: z.url(),
+  httpVerb: z.enum(['POST', 'PUT', 'PATCH']),
+  eventTypes: z.array(z.string().min(1)).min(1),
+  scope: ScopeSchema,
+  ownerOnly: z.boolean(),
+  fieldFilter: z.array(z.string().min(1)).nullable(),
+  payloadFormat: PayloadFormatSchema,
+  /** Dialect-specific settings the renderer needs (e.g. PPM Express' webhook id spelling). */
+  formatOptions: z.record(z.string(), z.unknown()).default({}),
+  headers: z.array(HeaderPairSchema),
+  authorization: EncryptedValueSchema.nullable(),
+  basicAuth: z.object({ user: z.string(), password: EncryptedValueSchema }).nullable(),
+  successContract: z.enum(['2xx', 'status-ok']),
+  timeoutMs: z.number().int().min(100).max(30_000),
+  rateLimitPerSec: z.number().positive().nullable(),
+  retryPolicy: RetryPolicySchema,
+  deliveryMode: z.enum(['independent', 'ordered']),
+  failurePolicy: FailurePolicySchema,
+  signingSecrets: z.array(SigningSecretSchema).min(1),
+  /** Increases with every change; consumers ignore an older version than the one they hold. */
+  version: z.number().int().min(1),
+  updatedAt: z.iso.datetime({ offset: true }),
+});
+export type SubscriptionSnapshot = z.infer<typeof SubscriptionSnapshotSchema>;
+
+export function subscriptionKey(s: Pick<SubscriptionSnapshot, 'id'>): string {
+  return s.id;
+}

@@ -1,0 +1,5 @@
+export * from './readiness';
+export * from './metrics';
+export * from './logging';
+export * from './observability.module';
+export * from './health.controller';
