@@ -73,6 +73,6 @@ export const DeliveryOutcomeContract: MessageContract<DeliveryOutcome> = {
   tombstones: false,
 };
 
-export function schemaHeaderValue(c: MessageContract<unknown>): string {
+export function schemaHeaderValue(c: Pick<MessageContract<unknown>, 'type' | 'version'>): string {
   return `${c.type}/${c.version}`;
 }

@@ -27,7 +27,7 @@ export const ACTIONS_BY_RESOURCE: Readonly<Record<ResourceType, readonly Action[
     t,
     t === 'task' || t === 'subtask' ? ACTIONS : (['created', 'updated', 'deleted'] as const),
   ]),
-) as Record<ResourceType, readonly Action[]>;
+) as unknown as Record<ResourceType, readonly Action[]>;
 
 export const InitiatorSchema = z.object({
   userId: z.string().min(1),

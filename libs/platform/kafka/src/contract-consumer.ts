@@ -1,0 +1,202 @@
+import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { MessageContract, TopicSpec } from '@herald/contracts';
+import { ConsumerDeps } from './consumer-deps';
+import { decodeMessage, headersOf } from './decode';
+
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string;
+  headers: Record<string, string>;
+  timestamp: string;
+}
+
+export interface ConsumedItem<T> {
+  /** null for a tombstone (compacted topics). */
+  value: T | null;
+  ctx: ConsumedMessage;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A consumer-group member for one message contract, on kafkajs:
+ * - validates every message against the contract; an invalid one goes to the contract's DLQ with
+ *   the reason in headers (never a crash, never a loop);
+ * - hands valid ones to `handleBatch` (default: `handle` one by one, in order per partition);
+ * - resolves and commits offsets only after the handler succeeded;
+ * - a failing handler is retried with backoff (same messages) while readiness reports it;
+ * - restarts itself after a non-retriable crash, and shuts down cleanly on SIGTERM.
+ */
+export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnApplicationShutdown {
+  protected abstract readonly contract: MessageContract<T>;
+  protected abstract readonly topics: readonly TopicSpec[];
+  /** A `ConsumerGroups` id; the namespace is applied here. */
+  protected abstract readonly groupId: string;
+  protected readonly fromBeginning: boolean = false;
+  /** Partitions handled in parallel (order is kept within each). */
+  protected readonly partitionsConsumedConcurrently: number = 1;
+
+  protected readonly logger = new Logger(this.constructor.name);
+  private consumer?: Consumer;
+  private stopping = false;
+  private lastError: { at: number; message: string } | null = null;
+  private joined = false;
+
+  constructor(protected readonly deps: ConsumerDeps) {}
+
+  protected handle(_value: T | null, _ctx: ConsumedMessage): Promise<void> {
+    throw new Error(`${this.constructor.name} implements neither handle nor handleBatch`);
+  }
+
+  /** Override to handle a partition's valid messages together (e.g. one SQL statement). */
+  protected async handleBatch(items: ConsumedItem<T>[]): Promise<void> {
+    for (const item of items) await this.handle(item.value, item.ctx);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.deps.readiness.register({
+      name: `consumer:${this.groupId}`,
+      check: async () => {
+        if (this.lastError) throw new Error(this.lastError.message);
+        if (!this.joined) throw new Error('not yet a member of its consumer group');
+      },
+    });
+    // Start in the background: a broker that is down at start-up must not stop the service.
+    void this.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    // kafkajs waits for the running batch to finish and commits resolved offsets.
+    await this.consumer?.disconnect().catch(() => undefined);
+  }
+
+  private async start(): Promise<void> {
+    let delay = 500;
+    while (!this.stopping) {
+      try {
+        await this.run();
+        return;
+      } catch (e) {
+        this.fail(`start failed: ${(e as Error).message}`);
+        await sleep(delay);
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+  }
+
+  private async run(): Promise<void> {
+    const { client } = this.deps;
+    const consumer = client.kafka.consumer({
+      groupId: client.group(this.groupId),
+      allowAutoTopicCreation: false,
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.joined = true;
+      this.lastError = null;
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload as { error: Error; restart: boolean };
+      this.fail(`crashed: ${error.message}${restart ? ' (kafkajs restarts it)' : ''}`);
+      if (!restart && !this.stopping) {
+        this.joined = false;
+        void consumer.disconnect().finally(() => void this.start());
+      }
+    });
+    await consumer.connect();
+    for (const topic of this.topics) {
+      await consumer.subscribe({ topic: client.topic(topic), fromBeginning: this.fromBeginning });
+    }
+    await consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 1_000,
+      autoCommitThreshold: 500,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary } = payload;
+    this.deps.lag.set(
+      { group: this.groupId, topic: batch.topic, partition: String(batch.partition) },
+      Number(batch.offsetLag()),
+    );
+    const dlq = this.contract.dlq;
+    let pending: { item: ConsumedItem<T>; offset: string }[] = [];
+
+    const flush = async (): Promise<boolean> => {
+      if (pending.length === 0) return true;
+      const ok = await this.handleWithRetry(pending.map((p) => p.item), () => isRunning() && !isStale(), heartbeat);
+      if (!ok) return false;
+      resolveOffset(pending[pending.length - 1].offset);
+      pending = [];
+      return true;
+    };
+
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) return;
+      const decoded = decodeMessage(this.contract, message);
+      if (decoded.kind === 'invalid') {
+        if (!(await flush())) return;
+        await this.deps.deadLetters.deadLetter(
+          dlq,
+          { topic: batch.topic, partition: batch.partition, offset: message.offset },
+          message,
+          decoded.reason,
+        );
+        resolveOffset(message.offset);
+        continue;
+      }
+      pending.push({
+        item: { value: decoded.kind === 'value' ? decoded.value : null, ctx: this.ctxOf(batch.topic, batch.partition, message) },
+        offset: message.offset,
+      });
+    }
+    if (!(await flush())) return;
+    await commitOffsetsIfNecessary();
+    await heartbeat();
+  }
+
+  /** Retries the same items until they succeed, the consumer stops, or the partition is revoked. */
+  private async handleWithRetry(items: ConsumedItem<T>[], stillOwned: () => boolean, heartbeat: () => Promise<void>): Promise<boolean> {
+    let delay = 200;
+    for (;;) {
+      try {
+        await this.handleBatch(items);
+        if (this.lastError) this.logger.log('handler recovered');
+        this.lastError = null;
+        return true;
+      } catch (e) {
+        this.fail(`handler failed, will retry: ${(e as Error).message}`);
+        if (this.stopping || !stillOwned()) return false;
+        await sleep(delay);
+        delay = Math.min(delay * 2, 10_000);
+        await heartbeat().catch(() => undefined);
+        if (this.stopping || !stillOwned()) return false;
+      }
+    }
+  }
+
+  private ctxOf(topic: string, partition: number, message: KafkaMessage): ConsumedMessage {
+    return {
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key?.toString('utf8') ?? '',
+      headers: headersOf(message),
+      timestamp: message.timestamp,
+    };
+  }
+
+  private fail(message: string): void {
+    this.lastError = { at: Date.now(), message };
+    this.logger.warn(message);
+  }
+}

@@ -1,0 +1,87 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { context, propagation } from '@opentelemetry/api';
+import type { Producer, Message } from 'kafkajs';
+import { Headers, schemaHeaderValue, type MessageContract, type TopicSpec } from '@herald/contracts';
+import { KafkaClient } from './kafka-client';
+
+export interface RawMessage {
+  key: string;
+  value: string | Buffer | null;
+  headers?: Record<string, string>;
+}
+
+/**
+ * The one producer a service has: idempotent, acks=all. Every message is validated against its
+ * contract and keyed by the contract's key function, and carries the W3C trace context.
+ */
+@Injectable()
+export class HeraldProducer implements OnApplicationShutdown {
+  private producer?: Producer;
+  private connecting?: Promise<Producer>;
+
+  constructor(private readonly client: KafkaClient) {}
+
+  async send<T>(
+    contract: MessageContract<T>,
+    topic: TopicSpec,
+    values: readonly T[],
+    opts: { headers?: Record<string, string> } = {},
+  ): Promise<void> {
+    if (values.length === 0) return;
+    const trace = currentTraceHeaders();
+    const messages: Message[] = values.map((v) => {
+      const value = contract.schema.parse(v);
+      return {
+        key: contract.key(value),
+        value: JSON.stringify(value),
+        headers: { [Headers.Schema]: schemaHeaderValue(contract), ...trace, ...opts.headers },
+      };
+    });
+    await this.sendMessages(topic, messages);
+  }
+
+  async sendTombstone(topic: TopicSpec, key: string): Promise<void> {
+    await this.sendMessages(topic, [{ key, value: null }]);
+  }
+
+  /** Already-encoded messages: dead-letters, redrives. */
+  async sendRaw(topic: TopicSpec, messages: readonly RawMessage[]): Promise<void> {
+    await this.sendMessages(
+      topic,
+      messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+    );
+  }
+
+  private async sendMessages(topic: TopicSpec, messages: Message[]): Promise<void> {
+    const producer = await this.connected();
+    await producer.send({ topic: this.client.topic(topic), acks: -1, messages });
+  }
+
+  private async connected(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    this.connecting ??= (async () => {
+      const p = this.client.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        // Bounded: a request path must get an error during an outage, not hang forever.
+        retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 5_000 },
+      });
+      await p.connect();
+      this.producer = p;
+      return p;
+    })().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.producer?.disconnect().catch(() => undefined);
+  }
+}
+
+/** The active trace context as Kafka headers (empty when tracing is off). */
+export function currentTraceHeaders(): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier;
+}
