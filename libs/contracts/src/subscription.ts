@@ -73,8 +73,21 @@ export const SubscriptionSnapshotSchema = z.object({
   eventTypes: z.array(z.string().min(1)).min(1),
   scope: ScopeSchema,
   ownerOnly: z.boolean(),
-  fieldFilter: z.array(z.string().min(1)).nullable(),
+  /**
+   * Updates fire only when one of these fields changed, per resource type ('*' for all types):
+   * PPM Express' "Details fields" rule is `{ project: [...], idea: [...] }`.
+   */
+  fieldFilters: z.record(z.string(), z.array(z.string().min(1)).min(1)).default({}),
+  /**
+   * Changes fire only when the resource's state (after, or before for a delete) has these
+   * attribute values, per resource type: PPM Express' "internal tasks only" is `{ task: { external: false } }`.
+   */
+  resourceFilters: z
+    .record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])))
+    .default({}),
   payloadFormat: PayloadFormatSchema,
+  /** Which template this project-level hook belongs to (copied to projects created from it). */
+  templateId: z.string().nullish(),
   /** Dialect-specific settings the renderer needs (e.g. PPM Express' webhook id spelling). */
   formatOptions: z.record(z.string(), z.unknown()).default({}),
   headers: z.array(HeaderPairSchema),
