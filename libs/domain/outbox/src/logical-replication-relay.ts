@@ -1,0 +1,338 @@
+import type { Client } from 'pg';
+import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
+import { formatLsn, parseLsn } from './lsn';
+import type { OutboxRow } from './outbox-publisher';
+import { Failure, OutboxRelayBase, type OutboxRelayOptions } from './relay-base';
+import {
+  DEFAULT_OUTBOX_SLOT,
+  OUTBOX_PUBLICATION,
+  OUTBOX_SCHEMA,
+  OUTBOX_SLOT_STATE_TABLE,
+  OUTBOX_TABLE,
+  OUTBOX_TABLE_NAME,
+} from './outbox.constants';
+
+export interface LogicalReplicationRelayOptions extends OutboxRelayOptions {
+  /** Replication slot name (cluster-wide unique; default `herald_outbox`). */
+  slotName?: string;
+  /** Standby status is sent at least this often, even while paused (default 10 s). */
+  statusIntervalMs?: number;
+}
+
+type Entry = { row: OutboxRow; receivedAt: number } | { mark: bigint };
+
+/**
+ * What the replication stream delivered and the processor has not handed to Kafka yet, in WAL
+ * order. A mark is a position it is safe to confirm once every row before it is acknowledged:
+ * the end of a commit, or a keepalive's position (everything before it has been sent to us).
+ */
+class StreamBuffer {
+  private entries: Entry[] = [];
+  private lastMark: bigint;
+  pendingRows = 0;
+  commitTime?: Date;
+
+  constructor(public confirmed: bigint) {
+    this.lastMark = confirmed;
+  }
+
+  pushRow(row: OutboxRow): void {
+    this.entries.push({ row, receivedAt: Date.now() });
+    this.pendingRows += 1;
+  }
+
+  pushMark(lsn: bigint): void {
+    if (lsn <= this.lastMark) return;
+    this.lastMark = lsn;
+    this.entries.push({ mark: lsn });
+  }
+
+  get hasWork(): boolean {
+    return this.entries.length > 0;
+  }
+
+  /** When the oldest row waiting arrived. */
+  oldestReceivedAt(): number | undefined {
+    for (const e of this.entries) if ('row' in e) return e.receivedAt;
+    return undefined;
+  }
+
+  /** Up to `max` rows from the head, with the furthest mark among them. */
+  take(max: number): { rows: OutboxRow[]; mark?: bigint } {
+    const rows: OutboxRow[] = [];
+    let mark: bigint | undefined;
+    let i = 0;
+    for (; i < this.entries.length; i++) {
+      const e = this.entries[i];
+      if ('row' in e) {
+        if (rows.length >= max) break;
+        rows.push(e.row);
+      } else {
+        mark = e.mark;
+      }
+    }
+    this.entries.splice(0, i);
+    this.pendingRows -= rows.length;
+    return { rows, mark };
+  }
+}
+
+interface LogicalSession {
+  control: Client;
+  service?: LogicalReplicationService;
+  failure: Failure;
+}
+
+interface PausableStream {
+  pause(): void;
+  resume(): void;
+}
+
+/**
+ * Change data capture over the outbox, as Debezium's outbox pattern does it: a logical
+ * replication slot (pgoutput, publication `herald_outbox`, inserts only) streams committed
+ * outbox rows in commit order; a rolled-back transaction never reaches the stream. Rows are
+ * published in batches (up to `batchSize` rows or `maxBatchWaitMs`), deleted, and only then is the
+ * slot confirmed up to the last commit of the batch. A crash anywhere before that confirmation
+ * replays the rows from the slot: re-published with the same eventId, never skipped.
+ *
+ * One active instance per database: the relay advisory lock, and the slot itself admits one
+ * consumer. Others stand by and take over when the active one's session ends.
+ */
+export class LogicalReplicationRelay extends OutboxRelayBase {
+  readonly kind = 'logical' as const;
+  readonly slotName: string;
+  private session?: LogicalSession;
+
+  constructor(private readonly opts: LogicalReplicationRelayOptions) {
+    super(opts);
+    this.slotName = opts.slotName ?? DEFAULT_OUTBOX_SLOT;
+    if (!/^[a-z0-9_]{1,63}$/.test(this.slotName)) {
+      throw new Error(`invalid replication slot name ${JSON.stringify(this.slotName)}: lower-case letters, digits and _`);
+    }
+  }
+
+  protected async runSession(): Promise<'standby' | 'ended'> {
+    const control = this.newClient();
+    const session: LogicalSession = { control, failure: new Failure() };
+    control.on('error', (e) => session.failure.fail(e));
+    this.session = session;
+    try {
+      await control.connect();
+      if (!(await this.tryRelayLock(control))) return 'standby';
+      await this.checkWalLevel(control);
+      await this.opts.publisher.prepare();
+      const { created, confirmedFlush, activePid } = await this.ensureSlot(control);
+      if (activePid !== null) return 'standby';
+      if (await this.needsBackfill(control, created)) await this.backfill(control);
+      return await this.stream(session, confirmedFlush);
+    } finally {
+      this.session = undefined;
+      await session.service?.destroy().catch(() => undefined);
+      await control.end().catch(() => undefined);
+    }
+  }
+
+  protected async abortSession(): Promise<void> {
+    const s = this.session;
+    if (!s) return;
+    s.failure.fail(new Error('relay killed'));
+    await Promise.all([s.service?.destroy().catch(() => undefined), s.control.end().catch(() => undefined)]);
+  }
+
+  private async checkWalLevel(control: Client): Promise<void> {
+    const r = await control.query<{ wal_level: string }>('SHOW wal_level');
+    if (r.rows[0]?.wal_level !== 'logical') {
+      throw new Error(
+        `wal_level is ${r.rows[0]?.wal_level}, the logical relay needs wal_level=logical (or set HERALD_OUTBOX_RELAY=polling)`,
+      );
+    }
+  }
+
+  private async ensureSlot(control: Client): Promise<{ created: boolean; confirmedFlush: bigint; activePid: number | null }> {
+    const existing = await control.query<{ lsn: string | null; plugin: string; here: boolean; active_pid: number | null }>(
+      `SELECT confirmed_flush_lsn::text AS lsn, plugin, database = current_database() AS here, active_pid
+         FROM pg_replication_slots WHERE slot_name = $1`,
+      [this.slotName],
+    );
+    const slot = existing.rows[0];
+    if (slot) {
+      if (!slot.here || slot.plugin !== 'pgoutput') {
+        throw new Error(`replication slot ${this.slotName} exists for another database or plugin (${slot.plugin})`);
+      }
+      return { created: false, confirmedFlush: slot.lsn ? parseLsn(slot.lsn) : 0n, activePid: slot.active_pid };
+    }
+    // Waits until the transactions running now have finished: rows they commit are either in
+    // the stream or visible to the backfill below.
+    const made = await control.query<{ lsn: string }>(
+      `SELECT lsn::text AS lsn FROM pg_create_logical_replication_slot($1, 'pgoutput')`,
+      [this.slotName],
+    );
+    await control.query(
+      `INSERT INTO ${OUTBOX_SLOT_STATE_TABLE} (slot_name) VALUES ($1)
+       ON CONFLICT (slot_name) DO UPDATE SET created_at = now(), backfilled_at = NULL`,
+      [this.slotName],
+    );
+    this.logger.log(`[outbox logical] created replication slot ${this.slotName} at ${made.rows[0]?.lsn}`);
+    return { created: true, confirmedFlush: parseLsn(made.rows[0]?.lsn ?? '0/0'), activePid: null };
+  }
+
+  private async needsBackfill(control: Client, created: boolean): Promise<boolean> {
+    if (created) return true;
+    const r = await control.query<{ backfilled_at: Date | null }>(
+      `SELECT backfilled_at FROM ${OUTBOX_SLOT_STATE_TABLE} WHERE slot_name = $1`,
+      [this.slotName],
+    );
+    return !r.rows[0]?.backfilled_at;
+  }
+
+  /**
+   * A new slot streams only what commits after it exists. Rows already in the table (written
+   * while the relay was off, or by a polling relay's time) are published from the table once;
+   * a row that is in both is published twice with the same eventId.
+   */
+  private async backfill(control: Client): Promise<void> {
+    const ids = (await control.query<{ id: string }>(`SELECT id FROM ${OUTBOX_TABLE} ORDER BY created_at, seq`)).rows.map(
+      (r) => r.id,
+    );
+    for (let i = 0; i < ids.length && !this.stopping; i += this.batchSize) {
+      const chunk = ids.slice(i, i + this.batchSize);
+      const rows = await control.query<{ id: string; aggregate_key: string; payload: unknown; headers: Record<string, string>; created_at: Date }>(
+        `SELECT id, aggregate_key, payload, headers, created_at FROM ${OUTBOX_TABLE}
+          WHERE id = ANY($1::uuid[]) ORDER BY created_at, seq`,
+        [chunk],
+      );
+      const batch: OutboxRow[] = rows.rows.map((r) => ({
+        id: r.id,
+        aggregateKey: r.aggregate_key,
+        payload: r.payload,
+        headers: r.headers ?? {},
+        createdAt: r.created_at,
+      }));
+      await this.opts.publisher.publish(batch);
+      this.observePublished(batch, Date.now());
+      await control.query(`DELETE FROM ${OUTBOX_TABLE} WHERE id = ANY($1::uuid[])`, [chunk]);
+    }
+    if (this.stopping) throw new Error('stopped during backfill');
+    await control.query(`UPDATE ${OUTBOX_SLOT_STATE_TABLE} SET backfilled_at = now() WHERE slot_name = $1`, [this.slotName]);
+    if (ids.length) this.logger.log(`[outbox logical] backfilled ${ids.length} rows written before slot ${this.slotName}`);
+  }
+
+  private async stream(session: LogicalSession, confirmedFlush: bigint): Promise<'standby' | 'ended'> {
+    const { control, failure } = session;
+    const service = new LogicalReplicationService(
+      {
+        connectionString: this.opts.databaseUrl,
+        application_name: this.opts.applicationName ?? 'herald-outbox-relay',
+        keepAlive: true,
+        connectionTimeoutMillis: 5_000,
+      },
+      // Confirmation is ours alone: never automatically, never on a timer (that would confirm
+      // rows Kafka has not acknowledged).
+      { acknowledge: { auto: false, timeoutSeconds: 0 } },
+    );
+    session.service = service;
+    const plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [OUTBOX_PUBLICATION] });
+    const buffer = new StreamBuffer(confirmedFlush);
+    const highWater = this.batchSize * 8;
+    const lowWater = this.batchSize * 2;
+    let paused = false;
+    const socket = (): PausableStream | undefined =>
+      (service as unknown as { _connection?: { stream?: PausableStream } })._connection?.stream;
+    const sendStatus = () => {
+      // The library reports lsn + 1 as written/flushed; confirming `confirmed` means passing one less.
+      if (buffer.confirmed > 0n) void service.acknowledge(formatLsn(buffer.confirmed - 1n)).catch(() => undefined);
+    };
+
+    service.on('data', (_lsn: string, msg: Pgoutput.Message) => {
+      if (msg.tag === 'begin') {
+        buffer.commitTime = new Date(Number((msg.commitTime as bigint) / 1000n));
+      } else if (msg.tag === 'insert' && msg.relation.schema === OUTBOX_SCHEMA && msg.relation.name === OUTBOX_TABLE_NAME) {
+        const n = msg.new as { id: string; aggregate_key: string; payload: unknown; headers: Record<string, string> | null; created_at: Date };
+        buffer.pushRow({
+          id: n.id,
+          aggregateKey: n.aggregate_key,
+          payload: n.payload,
+          headers: n.headers ?? {},
+          createdAt: n.created_at,
+          committedAt: buffer.commitTime,
+        });
+        if (!paused && buffer.pendingRows >= highWater) {
+          socket()?.pause();
+          paused = true;
+        }
+      } else if (msg.tag === 'commit' && msg.commitEndLsn) {
+        buffer.pushMark(parseLsn(msg.commitEndLsn));
+      }
+      this.wakeup.wake();
+    });
+    service.on('heartbeat', (lsn: string, _ts: number, shouldRespond: boolean) => {
+      // Everything before a keepalive's position has been sent to us (or was not for us).
+      buffer.pushMark(parseLsn(lsn));
+      if (shouldRespond) sendStatus();
+      this.wakeup.wake();
+    });
+    service.on('error', (e: Error) => failure.fail(e));
+
+    const streaming = service.subscribe(plugin, this.slotName, '0/00000000').then(
+      () => {
+        throw new Error('replication stream closed by the server');
+      },
+      (e: unknown) => {
+        if (e instanceof Error && /is active for PID/i.test(e.message)) return 'standby' as const;
+        throw e;
+      },
+    );
+    streaming.catch(() => undefined);
+    const started = new Promise<void>((resolve) => service.once('start', () => resolve()));
+    const first = await Promise.race([started.then(() => 'started' as const), streaming, failure.promise]);
+    if (first === 'standby') return 'standby';
+    this.markActive();
+
+    const statusTimer = setInterval(sendStatus, this.opts.statusIntervalMs ?? 10_000);
+    let sessionOver = false;
+    const processing = (async (): Promise<'ended'> => {
+      while (!this.stopping && !sessionOver) {
+        if (!buffer.hasWork) {
+          await this.wakeup.wait(1_000);
+          continue;
+        }
+        const oldest = buffer.oldestReceivedAt();
+        if (oldest !== undefined && buffer.pendingRows < this.batchSize) {
+          const deadline = oldest + this.maxBatchWaitMs;
+          while (!this.stopping && buffer.pendingRows < this.batchSize && Date.now() < deadline) {
+            await this.wakeup.wait(deadline - Date.now());
+          }
+          if (this.stopping) break;
+        }
+        const { rows, mark } = buffer.take(this.batchSize);
+        if (rows.length) {
+          const started = Date.now();
+          await this.opts.publisher.publish(rows);
+          const ackedAt = Date.now();
+          // Deleted before the slot is confirmed: the table never keeps a row the slot has passed.
+          await control.query(`DELETE FROM ${OUTBOX_TABLE} WHERE id = ANY($1::uuid[])`, [rows.map((r) => r.id)]);
+          this.observePublished(rows, ackedAt);
+          this.logger.debug?.(`[outbox logical] published ${rows.length} rows in ${ackedAt - started} ms`);
+        }
+        if (this.isKilled || sessionOver) break;
+        if (mark !== undefined && mark > buffer.confirmed) {
+          buffer.confirmed = mark;
+          sendStatus();
+        }
+        if (paused && buffer.pendingRows <= lowWater) {
+          socket()?.resume();
+          paused = false;
+        }
+      }
+      return 'ended';
+    })();
+    try {
+      return await Promise.race([processing, streaming, failure.promise]);
+    } finally {
+      sessionOver = true;
+      clearInterval(statusTimer);
+      processing.catch(() => undefined);
+    }
+  }
+}

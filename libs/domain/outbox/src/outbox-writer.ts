@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { context, propagation } from '@opentelemetry/api';
+import type { EntityManager } from 'typeorm';
+import { Headers, ResourceChangeSchema, resourceChangeKey, type ResourceChange } from '@herald/contracts';
+import { OUTBOX_TABLE } from './outbox.constants';
+
+/** What a use case knows about a change; the writer adds the id, the time and the trace context. */
+export type NewResourceChange = Omit<ResourceChange, 'eventId' | 'occurredAt' | 'traceparent'> &
+  Partial<Pick<ResourceChange, 'eventId' | 'occurredAt'>>;
+
+/**
+ * Appends a "resource changed" event to the outbox inside the caller's transaction: the event
+ * exists if and only if the change commits. Call it with the transaction's EntityManager.
+ */
+@Injectable()
+export class OutboxWriter {
+  async append(manager: EntityManager, change: NewResourceChange): Promise<ResourceChange> {
+    if (!manager.queryRunner?.isTransactionActive) {
+      // Outside a transaction the event could be written without the change, or the reverse.
+      throw new Error('OutboxWriter.append needs the EntityManager of an open transaction');
+    }
+    const trace = activeTraceHeaders();
+    const event = ResourceChangeSchema.parse({
+      ...change,
+      eventId: change.eventId ?? randomUUID(),
+      occurredAt: change.occurredAt ?? new Date().toISOString(),
+      ...(trace[Headers.TraceParent] ? { traceparent: trace[Headers.TraceParent] } : {}),
+    });
+    await manager.query(`INSERT INTO ${OUTBOX_TABLE} (id, aggregate_key, payload, headers) VALUES ($1, $2, $3, $4)`, [
+      event.eventId,
+      resourceChangeKey(event),
+      JSON.stringify(event),
+      JSON.stringify(trace),
+    ]);
+    return event;
+  }
+}
+
+/** traceparent / tracestate of the active OpenTelemetry context (empty when tracing is off). */
+export function activeTraceHeaders(): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  const out: Record<string, string> = {};
+  for (const name of [Headers.TraceParent, Headers.TraceState]) {
+    if (carrier[name]) out[name] = carrier[name];
+  }
+  return out;
+}
