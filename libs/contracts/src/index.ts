@@ -7,3 +7,5 @@ export * from './principal';
 export * from './delivery';
 export * from './messages';
 export * from './event-catalog';
+export * from './resource-change-publisher';
+export * from './payload-renderer';

@@ -1,0 +1,73 @@
+import type { Message, Producer } from 'kafkajs';
+import { Headers } from './headers';
+import { ResourceChangeContract, schemaHeaderValue } from './messages';
+import { ResourceChangeSchema, resourceChangeKey, type ResourceChange } from './resource-change';
+import { Topics, topicName } from './topics';
+
+export interface ResourceChangePublisherOptions {
+  /** Who publishes (goes into the `herald-producer` header): e.g. `billing-service`. */
+  producerName: string;
+  /** `HERALD_KAFKA_NAMESPACE` of the deployment, when it has one. */
+  namespace?: string;
+}
+
+export class InvalidResourceChangeError extends Error {
+  constructor(
+    readonly index: number,
+    readonly issues: string[],
+  ) {
+    super(`resource change #${index} is invalid: ${issues.join('; ')}`);
+    this.name = 'InvalidResourceChangeError';
+  }
+}
+
+/**
+ * How an internal Node service publishes "resource changed" events straight to
+ * `herald.resource-changes.v1`, without the domain API. It validates every event before anything
+ * is sent (one invalid event fails the whole call, nothing is published), keys it by
+ * `tenantId:resourceType:resourceId` (per-resource order) and sets the schema, producer and
+ * trace headers. Give it an idempotent kafkajs producer (`idempotent: true`); it sends with acks=all.
+ *
+ *   const producer = kafka.producer({ idempotent: true });
+ *   await producer.connect();
+ *   const publisher = new ResourceChangePublisher(producer, { producerName: 'billing' });
+ *   await publisher.publish({ eventId: randomUUID(), tenantId, resourceType: 'task', … });
+ */
+export class ResourceChangePublisher {
+  constructor(
+    private readonly producer: Producer,
+    private readonly options: ResourceChangePublisherOptions,
+  ) {}
+
+  /** The wire topic this publisher writes to. */
+  get topic(): string {
+    return topicName(Topics.ResourceChanges, this.options.namespace);
+  }
+
+  async publish(changes: ResourceChange | readonly ResourceChange[]): Promise<void> {
+    const list: readonly ResourceChange[] = Array.isArray(changes)
+      ? changes
+      : [changes as ResourceChange];
+    if (list.length === 0) return;
+    const messages = list.map((change, i) => this.toMessage(change, i));
+    await this.producer.send({ topic: this.topic, acks: -1, messages });
+  }
+
+  /** The Kafka message for one change (validated), for callers that batch across topics themselves. */
+  toMessage(change: ResourceChange, index = 0): Message {
+    const parsed = ResourceChangeSchema.safeParse(change);
+    if (!parsed.success) {
+      throw new InvalidResourceChangeError(
+        index,
+        parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+      );
+    }
+    const value = parsed.data;
+    const headers: Record<string, string> = {
+      [Headers.Schema]: schemaHeaderValue(ResourceChangeContract),
+      [Headers.Producer]: this.options.producerName,
+    };
+    if (value.traceparent) headers[Headers.TraceParent] = value.traceparent;
+    return { key: resourceChangeKey(value), value: JSON.stringify(value), headers };
+  }
+}

@@ -1,0 +1,4 @@
+export * from './match';
+export * from './subscription-index';
+export * from './subscription-directory';
+export * from './route-resource-change';

@@ -1,0 +1,87 @@
+import { DeliveryOutcomeSchema, DeliverySchema, type PayloadRenderer } from '@herald/contracts';
+import { PayloadRendererRegistry } from '@herald/routing/rendering';
+import { RouteResourceChange, deliveryIdOf } from './route-resource-change';
+import { SubscriptionIndex } from './subscription-index';
+import { resourceChange, subscriptionSnapshot } from './testing/fixtures';
+
+const options = { publicBaseUrl: 'http://localhost:3000' };
+
+describe('RouteResourceChange', () => {
+  it('builds one valid delivery (attempt 1, keyed by subscription, eventId kept) and one queued outcome per match', () => {
+    const index = new SubscriptionIndex();
+    index.upsert(subscriptionSnapshot({ id: 'a', version: 7 }));
+    index.upsert(subscriptionSnapshot({ id: 'b' }));
+    index.upsert(subscriptionSnapshot({ id: 'other', tenantId: 't2' }));
+    const change = resourceChange();
+    const routedAt = new Date('2026-01-02T03:04:05.000Z');
+    const routed = new RouteResourceChange(index, new PayloadRendererRegistry(), options).execute({
+      change,
+      routedAt,
+    });
+
+    expect(routed.eventType).toBe('task.updated');
+    expect(routed.deliveries.map((d) => d.delivery.subscriptionId).sort()).toEqual(['a', 'b']);
+    const a = routed.deliveries.find((d) => d.delivery.subscriptionId === 'a')!;
+    expect(DeliverySchema.parse(a.delivery)).toEqual(a.delivery);
+    expect(DeliveryOutcomeSchema.parse(a.queued)).toEqual(a.queued);
+    expect(a.delivery).toMatchObject({
+      eventId: change.eventId,
+      subscriptionVersion: 7,
+      attempt: 1,
+      routedAt: routedAt.toISOString(),
+      contentType: 'application/json',
+      origin: 'event',
+    });
+    expect(a.queued).toMatchObject({
+      deliveryId: a.delivery.deliveryId,
+      status: 'queued',
+      body: a.delivery.body,
+    });
+    expect(JSON.parse(a.delivery.body).type).toBe('task.updated');
+  });
+
+  it('gives the same (event, subscription) the same delivery id, and different ones otherwise', () => {
+    expect(deliveryIdOf('e1', 's1')).toBe(deliveryIdOf('e1', 's1'));
+    expect(deliveryIdOf('e1', 's1')).not.toBe(deliveryIdOf('e1', 's2'));
+    expect(deliveryIdOf('e1', 's1')).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+  });
+
+  it('sets aside an unknown format or a failing renderer with the reason, and still routes the others', () => {
+    const index = new SubscriptionIndex();
+    index.upsert(subscriptionSnapshot({ id: 'native' }));
+    index.upsert(subscriptionSnapshot({ id: 'unknown', payloadFormat: 'proprofs' }));
+    index.upsert(subscriptionSnapshot({ id: 'broken', payloadFormat: 'worksection' }));
+    index.upsert(subscriptionSnapshot({ id: 'silent', payloadFormat: 'ppm-express' }));
+    const registry = new PayloadRendererRegistry([
+      {
+        formats: ['worksection'],
+        render: () => {
+          throw new Error('no project on this change');
+        },
+      },
+      { formats: ['ppm-express'], render: () => null },
+    ] satisfies PayloadRenderer[]);
+    const routed = new RouteResourceChange(index, registry, options).execute({
+      change: resourceChange(),
+    });
+    expect(routed.deliveries.map((d) => d.delivery.subscriptionId)).toEqual(['native']);
+    expect(routed.notInFormat.map((s) => s.id)).toEqual(['silent']);
+    expect(routed.failures.map((f) => [f.subscription.id, f.reason])).toEqual([
+      ['unknown', 'no payload renderer for format "proprofs"'],
+      ['broken', 'no project on this change'],
+    ]);
+  });
+
+  it('fans one change out to 10,000 subscriptions quickly', () => {
+    const index = new SubscriptionIndex();
+    for (let i = 0; i < 10_000; i++) index.upsert(subscriptionSnapshot({ id: `s${i}` }));
+    const started = performance.now();
+    const routed = new RouteResourceChange(index, new PayloadRendererRegistry(), options).execute({
+      change: resourceChange(),
+    });
+    expect(routed.deliveries).toHaveLength(10_000);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});

@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import {
+  eventTypeOf,
+  type Delivery,
+  type DeliveryOutcome,
+  type RenderedPayload,
+  type ResourceChange,
+  type SubscriptionSnapshot,
+} from '@herald/contracts';
+import type { PayloadRendererRegistry } from '@herald/routing/rendering';
+import type { SubscriptionMatcher } from './subscription-index';
+
+export interface RouteResourceChangeCommand {
+  change: ResourceChange;
+  routedAt?: Date;
+}
+
+/** One (change × subscription) that produces a delivery. */
+export interface RoutedDelivery {
+  delivery: Delivery;
+  /** The `queued` outcome for the delivery log (carries the body). */
+  queued: DeliveryOutcome;
+}
+
+/** One (change × subscription) that cannot be rendered: dead-lettered, the others still go. */
+export interface RenderFailure {
+  subscription: SubscriptionSnapshot;
+  reason: string;
+}
+
+export interface RoutedChange {
+  eventType: string;
+  deliveries: RoutedDelivery[];
+  /** Matched, but the subscription's format does not carry this change (renderer said null). */
+  notInFormat: SubscriptionSnapshot[];
+  failures: RenderFailure[];
+}
+
+export interface RoutingOptions {
+  /** Public base URL of the domain API, for resource URLs in payloads. */
+  publicBaseUrl: string;
+}
+
+/**
+ * Routes one resource change: finds the matching subscriptions, renders the payload in each
+ * one's format, and builds one delivery (attempt 1) and one `queued` outcome per match. It
+ * produces nothing itself, so the consumer can send a whole batch's deliveries together.
+ */
+export class RouteResourceChange {
+  constructor(
+    private readonly subscriptions: SubscriptionMatcher,
+    private readonly renderers: PayloadRendererRegistry,
+    private readonly options: RoutingOptions,
+  ) {}
+
+  execute({ change, routedAt = new Date() }: RouteResourceChangeCommand): RoutedChange {
+    const eventType = eventTypeOf(change);
+    const routed: RoutedChange = { eventType, deliveries: [], notInFormat: [], failures: [] };
+    const at = routedAt.toISOString();
+    for (const sub of this.subscriptions.match(change)) {
+      const deliveryId = deliveryIdOf(change.eventId, sub.id);
+      let rendered: RenderedPayload | null;
+      try {
+        rendered = this.renderers.render(change, sub, {
+          eventType,
+          deliveryId,
+          routedAt,
+          publicBaseUrl: this.options.publicBaseUrl,
+        });
+      } catch (e) {
+        routed.failures.push({ subscription: sub, reason: (e as Error).message || String(e) });
+        continue;
+      }
+      if (rendered === null) {
+        routed.notInFormat.push(sub);
+        continue;
+      }
+      const common = {
+        deliveryId,
+        eventId: change.eventId,
+        subscriptionId: sub.id,
+        tenantId: change.tenantId,
+        eventType,
+        resourceType: change.resourceType,
+        resourceId: change.resourceId,
+        occurredAt: change.occurredAt,
+        origin: 'event' as const,
+      };
+      routed.deliveries.push({
+        delivery: {
+          ...common,
+          subscriptionVersion: sub.version,
+          projectId: change.projectId ?? null,
+          routedAt: at,
+          attempt: 1,
+          firstAttemptAt: null,
+          body: rendered.body,
+          contentType: rendered.contentType,
+          headers: rendered.headers,
+        },
+        queued: { ...common, status: 'queued', attempt: 0, at, body: rendered.body },
+      });
+    }
+    return routed;
+  }
+}
+
+const DELIVERY_NAMESPACE = Buffer.from('5b0b3e8c2a4f4d0e9e1a7c4d2f6b8a10', 'hex');
+
+/**
+ * A name-based (v5) UUID of (event, subscription): the same change routed twice to the same
+ * subscription (a redelivered batch after a crash, a DLQ redrive) yields the same delivery id,
+ * so the log and the receiver see one delivery, not two.
+ */
+export function deliveryIdOf(eventId: string, subscriptionId: string): string {
+  const hash = createHash('sha1')
+    .update(DELIVERY_NAMESPACE)
+    .update(`${eventId}\n${subscriptionId}`)
+    .digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const h = hash.subarray(0, 16).toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}

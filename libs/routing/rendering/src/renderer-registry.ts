@@ -1,0 +1,68 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import type {
+  PayloadRenderer,
+  RenderContext,
+  RenderedPayload,
+  ResourceChange,
+  SubscriptionSnapshot,
+} from '@herald/contracts';
+import { NativePayloadRenderer } from './native-renderer';
+
+/** The dialect renderers given to `RenderingModule.forRoot({ renderers })`. */
+export const PAYLOAD_RENDERERS = Symbol('PAYLOAD_RENDERERS');
+
+/** A subscription asks for a payload format that no renderer claims: its deliveries go to the DLQ. */
+export class UnknownPayloadFormatError extends Error {
+  constructor(readonly format: string) {
+    super(`no payload renderer for format "${format}"`);
+    this.name = 'UnknownPayloadFormatError';
+  }
+}
+
+/**
+ * Picks the renderer by `subscription.payloadFormat`. The native renderer is always there; each
+ * dialect adds its own, either through `RenderingModule.forRoot({ renderers: [...] })` or
+ * `register()`. Two renderers claiming one format is a start-up error, not a silent override.
+ */
+@Injectable()
+export class PayloadRendererRegistry {
+  private readonly byFormat = new Map<string, PayloadRenderer>();
+
+  constructor(
+    @Optional() @Inject(PAYLOAD_RENDERERS) renderers: readonly PayloadRenderer[] | null = null,
+  ) {
+    this.register(new NativePayloadRenderer());
+    for (const r of renderers ?? []) this.register(r);
+  }
+
+  register(renderer: PayloadRenderer): void {
+    for (const format of renderer.formats) {
+      const held = this.byFormat.get(format);
+      if (held && held !== renderer) {
+        throw new Error(
+          `payload format "${format}" is claimed by both ${held.constructor.name} and ${renderer.constructor.name}`,
+        );
+      }
+      this.byFormat.set(format, renderer);
+    }
+  }
+
+  get formats(): string[] {
+    return [...this.byFormat.keys()];
+  }
+
+  rendererFor(format: string): PayloadRenderer {
+    const renderer = this.byFormat.get(format);
+    if (!renderer) throw new UnknownPayloadFormatError(format);
+    return renderer;
+  }
+
+  /** null: this change is not sent in the subscription's format. Throws when it cannot be rendered. */
+  render(
+    change: ResourceChange,
+    subscription: SubscriptionSnapshot,
+    ctx: RenderContext,
+  ): RenderedPayload | null {
+    return this.rendererFor(subscription.payloadFormat).render(change, subscription, ctx);
+  }
+}
