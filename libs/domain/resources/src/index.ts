@@ -1,0 +1,15 @@
+export * from './entities';
+export * from './schemas';
+export * from './definitions';
+export * from './state';
+export * from './resource.repository';
+export * from './resource-writer';
+export * from './domain-schema';
+export * from './use-cases/resource-commands';
+export * from './use-cases/write-resources';
+export * from './use-cases/read-resources';
+export * from './use-cases/create-project-from-template';
+export * from './proprofs/proprofs-views';
+export * from './proprofs/get-proprofs-resource';
+export * from './http/problem-details.filter';
+export { DomainResources1764000001000 } from './migrations/1764000001000-resources';

@@ -1,0 +1,255 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { Action, Initiator } from '@herald/contracts';
+import { diffStates, type NewResourceChange } from '@herald/domain/outbox';
+import { ConflictError, NotFoundError, TenancyRepository, ValidationError, type FieldError } from '@herald/domain/tenancy';
+import type { TenantOwnedEntity, UserRef } from './entities/base';
+import { definitionOf, type ResourceDefinition, type ResourceState } from './definitions';
+import { ResourceRepository } from './resource.repository';
+import { dateColumns, toState } from './state';
+
+/** Who changes what, where: every write carries it into its event. */
+export interface ChangeContext {
+  tenantId: string;
+  initiator: Initiator;
+}
+
+/** The outbox port (OutboxWriter from @herald/domain/outbox). */
+export interface ResourceChangeOutbox {
+  append(manager: EntityManager, change: NewResourceChange): Promise<unknown>;
+}
+
+/** Fields that change on every write and say nothing about what the user changed. */
+const VOLATILE = ['updatedAt'];
+
+/**
+ * The one place rows of every resource type are written. Each method runs inside the caller's
+ * transaction and appends the change's outbox row there, so the change and its event commit
+ * (or roll back) together. A write that changes nothing writes nothing and emits nothing.
+ */
+export class ResourceWriter {
+  constructor(private readonly outbox: ResourceChangeOutbox) {}
+
+  async create(
+    m: EntityManager,
+    ctx: ChangeContext,
+    def: ResourceDefinition,
+    input: Record<string, unknown>,
+    fixed: Record<string, unknown> = {},
+  ): Promise<ResourceState> {
+    const values = await this.columnValues(m, ctx, def, input, null);
+    const now = new Date();
+    const row = Object.assign(new def.entity(), values, fixed, {
+      id: randomUUID(),
+      tenantId: ctx.tenantId,
+      createdBy: ctx.initiator.userId,
+      createdAt: now,
+      updatedAt: now,
+    });
+    if (def.type === 'comment') (row as unknown as { author: UserRef }).author = authorOf(ctx.initiator);
+    const saved = await new ResourceRepository(m, def).insert(ctx.tenantId, row);
+    const after = toState(m.connection.getMetadata(def.entity), saved);
+    await this.emit(m, ctx, def, 'created', null, after, diffStates({}, after));
+    return after;
+  }
+
+  async update(
+    m: EntityManager,
+    ctx: ChangeContext,
+    def: ResourceDefinition,
+    id: string,
+    input: Record<string, unknown>,
+  ): Promise<ResourceState> {
+    const repo = new ResourceRepository(m, def);
+    const row = await repo.get(ctx.tenantId, id, { lock: true });
+    if (!row) throw new NotFoundError(def.label, id);
+    const metadata = m.connection.getMetadata(def.entity);
+    const before = toState(metadata, row);
+    const values = await this.columnValues(m, ctx, def, input, row);
+    const candidate = Object.assign(Object.create(Object.getPrototypeOf(row) as object) as TenantOwnedEntity, row, values);
+    if (diffStates(before, toState(metadata, candidate), { ignore: VOLATILE }).length === 0) return before;
+    candidate.updatedAt = new Date();
+    const saved = await repo.update(ctx.tenantId, candidate);
+    const after = toState(metadata, saved);
+    const changed = diffStates(before, after, { ignore: VOLATILE });
+    await this.emit(m, ctx, def, 'updated', before, after, changed);
+    return after;
+  }
+
+  /** Complete or reopen a task or subtask (a no-op when it already is). */
+  async setCompleted(
+    m: EntityManager,
+    ctx: ChangeContext,
+    def: ResourceDefinition,
+    id: string,
+    completed: boolean,
+  ): Promise<ResourceState> {
+    if (!def.completable) throw new Error(`${def.type} cannot be completed`);
+    const repo = new ResourceRepository(m, def);
+    const row = (await repo.get(ctx.tenantId, id, { lock: true })) as
+      | (TenantOwnedEntity & { completed: boolean; dateCompleted: Date | null; progress: number })
+      | null;
+    if (!row) throw new NotFoundError(def.label, id);
+    const metadata = m.connection.getMetadata(def.entity);
+    const before = toState(metadata, row);
+    if (row.completed === completed) return before;
+    const now = new Date();
+    row.completed = completed;
+    row.dateCompleted = completed ? now : null;
+    if (completed) row.progress = 100;
+    row.updatedAt = now;
+    const saved = await repo.update(ctx.tenantId, row);
+    const after = toState(metadata, saved);
+    await this.emit(m, ctx, def, completed ? 'completed' : 'reopened', before, after, diffStates(before, after, { ignore: VOLATILE }));
+    return after;
+  }
+
+  async delete(m: EntityManager, ctx: ChangeContext, def: ResourceDefinition, id: string): Promise<void> {
+    const repo = new ResourceRepository(m, def);
+    const row = await repo.get(ctx.tenantId, id, { lock: true });
+    if (!row) throw new NotFoundError(def.label, id);
+    const blocking: string[] = [];
+    for (const dep of def.dependents) {
+      const n = await new ResourceRepository(m, definitionOf(dep.type)).countWhere(ctx.tenantId, { [dep.field]: id });
+      if (n > 0) blocking.push(`${n} ${definitionOf(dep.type).label}${n === 1 ? '' : 's'}`);
+    }
+    if (blocking.length) {
+      throw new ConflictError(`the ${def.label} still has ${blocking.join(', ')}; delete them first`);
+    }
+    const before = toState(m.connection.getMetadata(def.entity), row);
+    await repo.delete(ctx.tenantId, id);
+    await this.emit(m, ctx, def, 'deleted', before, null, diffStates(before, {}));
+  }
+
+  private async emit(
+    m: EntityManager,
+    ctx: ChangeContext,
+    def: ResourceDefinition,
+    action: Action,
+    before: ResourceState | null,
+    after: ResourceState | null,
+    changedFields: string[],
+  ): Promise<void> {
+    const state = (after ?? before) as ResourceState;
+    await this.outbox.append(m, {
+      tenantId: ctx.tenantId,
+      projectId: def.projectIdOf(state),
+      resourceType: def.type,
+      resourceId: String(state['id']),
+      action,
+      initiator: ctx.initiator,
+      before,
+      after,
+      changedFields,
+    });
+  }
+
+  /**
+   * Validated input → column values: user ids expanded to users, references checked within the
+   * tenant, derived columns filled (a subtask's project, a comment's project, a key date's
+   * project), dates parsed, attributes merged.
+   */
+  private async columnValues(
+    m: EntityManager,
+    ctx: ChangeContext,
+    def: ResourceDefinition,
+    input: Record<string, unknown>,
+    existing: TenantOwnedEntity | null,
+  ): Promise<Record<string, unknown>> {
+    const values: Record<string, unknown> = { ...input };
+    const errors: FieldError[] = [];
+
+    for (const ref of def.userRefs) {
+      if (!(ref.input in values)) continue;
+      const raw = values[ref.input];
+      delete values[ref.input];
+      const ids = raw === null || raw === undefined ? [] : Array.isArray(raw) ? (raw as string[]) : [raw as string];
+      const users = await new TenancyRepository(m).findUsers(ctx.tenantId, ids);
+      const byId = new Map(users.map((u) => [u.id, u]));
+      const missing = ids.filter((i) => !byId.has(i));
+      if (missing.length) errors.push({ path: ref.input, message: `unknown user ${missing.join(', ')}` });
+      const refs: UserRef[] = [...new Set(ids)].flatMap((i) => {
+        const u = byId.get(i);
+        return u ? [{ id: u.id, fullName: u.fullName, email: u.email, imageId: null }] : [];
+      });
+      values[ref.column] = ref.many ? refs : (refs[0] ?? null);
+    }
+
+    for (const ref of def.refs) {
+      const v = values[ref.field];
+      if (typeof v !== 'string') continue;
+      if (!(await new ResourceRepository(m, definitionOf(ref.type)).exists(ctx.tenantId, v))) {
+        errors.push({ path: ref.field, message: `${definitionOf(ref.type).label} ${v} was not found` });
+      }
+    }
+    if (errors.length) throw new ValidationError(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
+
+    await this.derive(m, ctx, def, values, existing);
+
+    for (const column of dateColumns(m.connection.getMetadata(def.entity))) {
+      const v = values[column];
+      if (typeof v === 'string') values[column] = new Date(v);
+    }
+    if (values['attributes'] !== undefined) {
+      values['attributes'] = mergeAttributes(existing?.attributes ?? {}, values['attributes'] as Record<string, unknown>);
+    }
+    for (const [k, v] of Object.entries(values)) if (v === undefined) delete values[k];
+    return values;
+  }
+
+  private async derive(
+    m: EntityManager,
+    ctx: ChangeContext,
+    def: ResourceDefinition,
+    values: Record<string, unknown>,
+    existing: TenantOwnedEntity | null,
+  ): Promise<void> {
+    const projectOfTask = async (taskId: string, path: string): Promise<string> => {
+      const task = (await new ResourceRepository(m, definitionOf('task')).get(ctx.tenantId, taskId)) as
+        | (TenantOwnedEntity & { projectId: string })
+        | null;
+      if (!task) throw new ValidationError(`${path}: task ${taskId} was not found`, [{ path, message: 'task not found' }]);
+      return task.projectId;
+    };
+    if (def.type === 'subtask' && typeof values['taskId'] === 'string') {
+      values['projectId'] = await projectOfTask(values['taskId'], 'taskId');
+    }
+    if (def.type === 'comment' && !existing) {
+      if (typeof values['taskId'] === 'string') {
+        const projectId = await projectOfTask(values['taskId'], 'taskId');
+        if (values['projectId'] !== undefined && values['projectId'] !== projectId) {
+          throw new ValidationError('projectId: is not the task\'s project', [
+            { path: 'projectId', message: "is not the task's project" },
+          ]);
+        }
+        values['projectId'] = projectId;
+      } else {
+        values['taskId'] = null;
+      }
+    }
+    if (def.type === 'key_date' && !existing) {
+      const parentType = values['parentType'] as 'project' | 'portfolio' | 'program';
+      const parentId = values['parentId'] as string;
+      if (!(await new ResourceRepository(m, definitionOf(parentType)).exists(ctx.tenantId, parentId))) {
+        throw new ValidationError(`parentId: ${parentType} ${parentId} was not found`, [
+          { path: 'parentId', message: `${parentType} not found` },
+        ]);
+      }
+      values['projectId'] = parentType === 'project' ? parentId : null;
+    }
+  }
+}
+
+function authorOf(initiator: Initiator): UserRef {
+  return { id: initiator.userId, fullName: initiator.fullName, email: initiator.logonAccount, imageId: null };
+}
+
+/** PATCH semantics for `attributes`: keys merge, a null value removes the key. */
+export function mergeAttributes(current: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...current };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = v;
+  }
+  return out;
+}

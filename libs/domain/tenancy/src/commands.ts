@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { API_KEY_SCOPES, ApiKeyScopeSchema } from '@herald/contracts';
+import { ValidationError, fieldErrors } from './errors';
+
+export const SlugSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and "-", at most 63, e.g. "acme"');
+export const DomainNameSchema = z
+  .string()
+  .max(253)
+  .regex(
+    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i,
+    'a host name, e.g. "acme.projectbubble.com"',
+  )
+  .transform((d) => d.toLowerCase());
+export const FullNameSchema = z.string().trim().min(1, 'must not be empty').max(200);
+export const EmailSchema = z
+  .email('a valid e-mail address')
+  .max(320)
+  .transform((e) => e.toLowerCase());
+export const ScopesSchema = z
+  .array(ApiKeyScopeSchema)
+  .min(1, `at least one of ${API_KEY_SCOPES.join(', ')}`)
+  .transform((s) => [...new Set(s)].sort((a, b) => API_KEY_SCOPES.indexOf(a) - API_KEY_SCOPES.indexOf(b)));
+
+export const CreateTenantCommandSchema = z.strictObject({
+  slug: SlugSchema,
+  domain: DomainNameSchema,
+  name: z.string().trim().min(1).max(200).optional(),
+  adminName: FullNameSchema,
+  adminEmail: EmailSchema,
+});
+export type CreateTenantCommand = z.input<typeof CreateTenantCommandSchema>;
+
+export const CreateUserCommandSchema = z.strictObject({
+  tenantId: z.uuid(),
+  fullName: FullNameSchema,
+  email: EmailSchema,
+  isAdmin: z.boolean().default(false),
+});
+export type CreateUserCommand = z.input<typeof CreateUserCommandSchema>;
+
+export const CreateApiKeyCommandSchema = z.strictObject({
+  tenantId: z.uuid(),
+  /** A user id, or the user's e-mail. */
+  user: z.string().min(1),
+  scopes: ScopesSchema.default([...API_KEY_SCOPES]),
+  label: z.string().trim().max(200).nullish(),
+});
+export type CreateApiKeyCommand = z.input<typeof CreateApiKeyCommandSchema>;
+
+/** Parses a command, turning zod issues into one ValidationError naming every bad field. */
+export function parseCommand<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  const errors = fieldErrors(r.error.issues);
+  throw new ValidationError(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
+}

@@ -1,0 +1,65 @@
+/**
+ * What the domain reports, independent of HTTP. The native API's problem+json filter maps each
+ * to a status; the CLI prints its message on one line.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly status: number;
+  abstract readonly title: string;
+}
+
+export class NotFoundError extends DomainError {
+  readonly status = 404;
+  readonly title = 'Not Found';
+  constructor(
+    readonly resourceType: string,
+    readonly id: string,
+  ) {
+    super(`${resourceType} ${id} was not found`);
+  }
+}
+
+export class ConflictError extends DomainError {
+  readonly status = 409;
+  readonly title = 'Conflict';
+}
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class ValidationError extends DomainError {
+  readonly status = 400;
+  readonly title = 'Bad Request';
+  constructor(
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export class AuthenticationError extends DomainError {
+  readonly status = 401;
+  readonly title = 'Unauthorized';
+}
+
+export class PermissionError extends DomainError {
+  readonly status = 403;
+  readonly title = 'Forbidden';
+}
+
+/** zod issues as field errors (`path` dotted, `(body)` for the whole input). */
+export function fieldErrors(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): FieldError[] {
+  return issues.map((i) => ({ path: i.path.map(String).join('.') || '(body)', message: i.message }));
+}
+
+/** Postgres unique violation (23505), e.g. a slug taken by a concurrent insert. */
+export function isUniqueViolation(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === '23505';
+}
+
+/** Postgres foreign-key violation (23503). */
+export function isForeignKeyViolation(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === '23503';
+}

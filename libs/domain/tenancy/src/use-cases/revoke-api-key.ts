@@ -1,0 +1,35 @@
+import type { DataSource } from 'typeorm';
+import type { ApiKeyEntity } from '../entities';
+import { NotFoundError } from '../errors';
+import type { PrincipalChangeListener } from '../principals/principal-publisher';
+import { TenancyRepository } from '../tenancy.repository';
+
+export interface RevokeApiKeyCommand {
+  tenantId: string;
+  /** The key's row id or its public key id. */
+  id: string;
+}
+
+/** Revocation is a tombstone-free snapshot (`revokedAt` set): the registry refuses it from then on. */
+export class RevokeApiKey {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly principals?: PrincipalChangeListener,
+  ) {}
+
+  async execute(c: RevokeApiKeyCommand): Promise<ApiKeyEntity> {
+    const key = await this.ds.transaction(async (m) => {
+      const repo = new TenancyRepository(m);
+      const found = await repo.findApiKey(c.tenantId, c.id, true);
+      if (!found) throw new NotFoundError('api key', c.id);
+      if (found.revokedAt) return found;
+      const now = new Date();
+      found.revokedAt = now;
+      found.updatedAt = now;
+      found.version += 1;
+      return repo.saveApiKey(c.tenantId, found);
+    });
+    this.principals?.principalsChanged();
+    return key;
+  }
+}
