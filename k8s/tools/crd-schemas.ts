@@ -1,0 +1,130 @@
+/**
+ * JSON schemas for the two custom resources Herald ships (the Prometheus Operator's
+ * ServiceMonitor and Strimzi's KafkaTopic), written from their CRDs' documented fields
+ * (monitoring.coreos.com/v1, kafka.strimzi.io/v1beta2). `kubernetes-models` has no models
+ * for them; the tests validate them with ajv against these, unknown fields rejected.
+ */
+const objectMeta = {
+  type: 'object',
+  required: ['name'],
+  properties: {
+    name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', maxLength: 253 },
+    namespace: { type: 'string' },
+    labels: { type: 'object', additionalProperties: { type: 'string' } },
+    annotations: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+  additionalProperties: false,
+} as const;
+
+const labelSelector = {
+  type: 'object',
+  properties: {
+    matchLabels: { type: 'object', additionalProperties: { type: 'string' } },
+    matchExpressions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['key', 'operator'],
+        properties: {
+          key: { type: 'string' },
+          operator: { enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] },
+          values: { type: 'array', items: { type: 'string' } },
+        },
+        additionalProperties: false,
+      },
+    },
+  },
+  additionalProperties: false,
+} as const;
+
+const duration = {
+  type: 'string',
+  pattern: '^(0|(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$',
+} as const;
+
+export const serviceMonitorSchema = {
+  type: 'object',
+  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  properties: {
+    apiVersion: { const: 'monitoring.coreos.com/v1' },
+    kind: { const: 'ServiceMonitor' },
+    metadata: objectMeta,
+    spec: {
+      type: 'object',
+      required: ['selector', 'endpoints'],
+      properties: {
+        jobLabel: { type: 'string' },
+        selector: labelSelector,
+        namespaceSelector: {
+          type: 'object',
+          properties: {
+            any: { type: 'boolean' },
+            matchNames: { type: 'array', items: { type: 'string' } },
+          },
+          additionalProperties: false,
+        },
+        endpoints: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            properties: {
+              port: { type: 'string' },
+              targetPort: { type: ['string', 'integer'] },
+              path: { type: 'string', pattern: '^/' },
+              scheme: { enum: ['http', 'https'] },
+              interval: duration,
+              scrapeTimeout: duration,
+              honorLabels: { type: 'boolean' },
+              relabelings: { type: 'array', items: { type: 'object' } },
+              metricRelabelings: { type: 'array', items: { type: 'object' } },
+            },
+            additionalProperties: false,
+          },
+        },
+      },
+      additionalProperties: false,
+    },
+  },
+  additionalProperties: false,
+} as const;
+
+export const kafkaTopicSchema = {
+  type: 'object',
+  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  properties: {
+    apiVersion: { const: 'kafka.strimzi.io/v1beta2' },
+    kind: { const: 'KafkaTopic' },
+    metadata: {
+      ...objectMeta,
+      required: ['name', 'labels'],
+      properties: {
+        ...objectMeta.properties,
+        // The Topic Operator only reconciles topics labelled with its Kafka cluster.
+        labels: {
+          type: 'object',
+          required: ['strimzi.io/cluster'],
+          properties: { 'strimzi.io/cluster': { type: 'string', minLength: 1 } },
+          additionalProperties: { type: 'string' },
+        },
+      },
+    },
+    spec: {
+      type: 'object',
+      required: ['partitions', 'replicas'],
+      properties: {
+        topicName: { type: 'string', pattern: '^[a-zA-Z0-9._-]{1,249}$' },
+        partitions: { type: 'integer', minimum: 1 },
+        replicas: { type: 'integer', minimum: 1, maximum: 32767 },
+        config: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+      },
+      additionalProperties: false,
+    },
+  },
+  additionalProperties: false,
+} as const;
+
+export const CRD_SCHEMAS: Record<string, object> = {
+  'monitoring.coreos.com/v1/ServiceMonitor': serviceMonitorSchema,
+  'kafka.strimzi.io/v1beta2/KafkaTopic': kafkaTopicSchema,
+};
