@@ -23,10 +23,10 @@ export class OutboxBacklogSampler {
     logger?: LoggerService,
   ) {
     this.logger = logger ?? new Logger('OutboxBacklog');
-    this.rowsGauge = metrics.gauge({ name: 'herald_outbox_backlog_rows', help: 'Rows in the outbox waiting to be published' });
+    this.rowsGauge = metrics.gauge({ name: 'herald_outbox_backlog_rows', help: 'Outbox rows committed but not yet acknowledged by Kafka' });
     this.ageGauge = metrics.gauge({
       name: 'herald_outbox_oldest_age_seconds',
-      help: 'Age of the oldest row in the outbox (0 when empty)',
+      help: 'Age of the oldest unpublished outbox row (0 when the backlog is empty)',
     });
   }
 

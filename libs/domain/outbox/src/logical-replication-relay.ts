@@ -1,4 +1,4 @@
-import type { Client } from 'pg';
+import { Client, type ClientConfig } from 'pg';
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
 import { formatLsn, parseLsn } from './lsn';
 import type { OutboxRow } from './outbox-publisher';
@@ -122,9 +122,9 @@ export class LogicalReplicationRelay extends OutboxRelayBase {
       if (!(await this.tryRelayLock(control))) return 'standby';
       await this.checkWalLevel(control);
       await this.opts.publisher.prepare();
-      const { created, confirmedFlush, activePid } = await this.ensureSlot(control);
+      const { confirmedFlush, activePid, backfill } = await this.ensureSlot(control);
       if (activePid !== null) return 'standby';
-      if (await this.needsBackfill(control, created)) await this.backfill(control);
+      if (backfill) await this.backfill(control, backfill);
       return await this.stream(session, confirmedFlush);
     } finally {
       this.session = undefined;
@@ -149,7 +149,9 @@ export class LogicalReplicationRelay extends OutboxRelayBase {
     }
   }
 
-  private async ensureSlot(control: Client): Promise<{ created: boolean; confirmedFlush: bigint; activePid: number | null }> {
+  private async ensureSlot(
+    control: Client,
+  ): Promise<{ confirmedFlush: bigint; activePid: number | null; backfill?: string[] | 'table' }> {
     const existing = await control.query<{ lsn: string | null; plugin: string; here: boolean; active_pid: number | null }>(
       `SELECT confirmed_flush_lsn::text AS lsn, plugin, database = current_database() AS here, active_pid
          FROM pg_replication_slots WHERE slot_name = $1`,
@@ -160,41 +162,66 @@ export class LogicalReplicationRelay extends OutboxRelayBase {
       if (!slot.here || slot.plugin !== 'pgoutput') {
         throw new Error(`replication slot ${this.slotName} exists for another database or plugin (${slot.plugin})`);
       }
-      return { created: false, confirmedFlush: slot.lsn ? parseLsn(slot.lsn) : 0n, activePid: slot.active_pid };
+      const state = await control.query<{ backfilled_at: Date | null }>(
+        `SELECT backfilled_at FROM ${OUTBOX_SLOT_STATE_TABLE} WHERE slot_name = $1`,
+        [this.slotName],
+      );
+      return {
+        confirmedFlush: slot.lsn ? parseLsn(slot.lsn) : 0n,
+        activePid: slot.active_pid,
+        // A slot we did not finish backfilling (crash, or created by hand): publish what the table holds.
+        backfill: state.rows[0]?.backfilled_at ? undefined : 'table',
+      };
     }
-    // Waits until the transactions running now have finished: rows they commit are either in
-    // the stream or visible to the backfill below.
-    const made = await control.query<{ lsn: string }>(
-      `SELECT lsn::text AS lsn FROM pg_create_logical_replication_slot($1, 'pgoutput')`,
-      [this.slotName],
-    );
-    await control.query(
-      `INSERT INTO ${OUTBOX_SLOT_STATE_TABLE} (slot_name) VALUES ($1)
-       ON CONFLICT (slot_name) DO UPDATE SET created_at = now(), backfilled_at = NULL`,
-      [this.slotName],
-    );
-    this.logger.log(`[outbox logical] created replication slot ${this.slotName} at ${made.rows[0]?.lsn}`);
-    return { created: true, confirmedFlush: parseLsn(made.rows[0]?.lsn ?? '0/0'), activePid: null };
-  }
-
-  private async needsBackfill(control: Client, created: boolean): Promise<boolean> {
-    if (created) return true;
-    const r = await control.query<{ backfilled_at: Date | null }>(
-      `SELECT backfilled_at FROM ${OUTBOX_SLOT_STATE_TABLE} WHERE slot_name = $1`,
-      [this.slotName],
-    );
-    return !r.rows[0]?.backfilled_at;
+    return this.createSlot(control);
   }
 
   /**
-   * A new slot streams only what commits after it exists. Rows already in the table (written
-   * while the relay was off, or by a polling relay's time) are published from the table once;
-   * a row that is in both is published twice with the same eventId.
+   * A new slot streams only what commits after its consistent point. The rows committed before it
+   * are read in the snapshot the slot exports (exactly those, as Debezium's initial snapshot
+   * does), and published before streaming starts.
    */
-  private async backfill(control: Client): Promise<void> {
-    const ids = (await control.query<{ id: string }>(`SELECT id FROM ${OUTBOX_TABLE} ORDER BY created_at, seq`)).rows.map(
-      (r) => r.id,
-    );
+  private async createSlot(control: Client): Promise<{ confirmedFlush: bigint; activePid: null; backfill: string[] }> {
+    const repl = new Client({
+      connectionString: this.opts.databaseUrl,
+      application_name: this.opts.applicationName ?? 'herald-outbox-relay',
+      replication: 'database',
+    } as ClientConfig);
+    repl.on('error', () => undefined);
+    await repl.connect();
+    try {
+      const made = await repl.query<{ consistent_point: string; snapshot_name: string }>(
+        `CREATE_REPLICATION_SLOT "${this.slotName}" LOGICAL pgoutput (SNAPSHOT 'export')`,
+      );
+      const { consistent_point, snapshot_name } = made.rows[0];
+      await control.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      let ids: string[];
+      try {
+        await control.query(`SET TRANSACTION SNAPSHOT '${snapshot_name.replace(/'/g, '')}'`);
+        ids = (await control.query<{ id: string }>(`SELECT id FROM ${OUTBOX_TABLE} ORDER BY created_at, seq`)).rows.map((r) => r.id);
+        await control.query('COMMIT');
+      } catch (e) {
+        await control.query('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+      await control.query(
+        `INSERT INTO ${OUTBOX_SLOT_STATE_TABLE} (slot_name) VALUES ($1)
+         ON CONFLICT (slot_name) DO UPDATE SET created_at = now(), backfilled_at = NULL`,
+        [this.slotName],
+      );
+      this.logger.log(`[outbox logical] created replication slot ${this.slotName} at ${consistent_point}`);
+      return { confirmedFlush: parseLsn(consistent_point), activePid: null, backfill: ids };
+    } finally {
+      await repl.end().catch(() => undefined);
+    }
+  }
+
+  /** Publishes rows from the table (a new slot's snapshot, or all of it), then marks the slot backfilled. */
+  private async backfill(control: Client, which: string[] | 'table'): Promise<void> {
+    const ids =
+      which === 'table'
+        ? (await control.query<{ id: string }>(`SELECT id FROM ${OUTBOX_TABLE} ORDER BY created_at, seq`)).rows.map((r) => r.id)
+        : which;
     for (let i = 0; i < ids.length && !this.stopping; i += this.batchSize) {
       const chunk = ids.slice(i, i + this.batchSize);
       const rows = await control.query<{ id: string; aggregate_key: string; payload: unknown; headers: Record<string, string>; created_at: Date }>(

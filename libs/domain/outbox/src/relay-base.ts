@@ -39,21 +39,19 @@ export interface OutboxRelay {
 }
 
 export interface OutboxRelayMetrics {
-  published: Counter<'relay'>;
-  latency: Histogram<'relay'>;
+  published: Counter;
+  latency: Histogram;
 }
 
 export function outboxRelayMetrics(metrics: MetricsRegistry): OutboxRelayMetrics {
   return {
     published: metrics.counter({
       name: 'herald_outbox_published_total',
-      help: 'Outbox rows published to Kafka and acknowledged (re-publications after a crash count again)',
-      labelNames: ['relay'],
+      help: 'Outbox rows published to herald.resource-changes.v1 and acknowledged (re-publications after a crash count again)',
     }),
     latency: metrics.histogram({
       name: 'herald_outbox_publish_latency_seconds',
       help: 'From the commit of the outbox row (its insert time for the polling relay) to the Kafka acknowledgement',
-      labelNames: ['relay'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     }),
   };
@@ -203,10 +201,10 @@ export abstract class OutboxRelayBase implements OutboxRelay {
   }
 
   protected observePublished(rows: readonly OutboxRow[], ackedAt: number): void {
-    this.metrics.published.inc({ relay: this.kind }, rows.length);
+    this.metrics.published.inc(rows.length);
     for (const row of rows) {
       const since = (row.committedAt ?? row.createdAt).getTime();
-      this.metrics.latency.observe({ relay: this.kind }, Math.max(0, ackedAt - since) / 1000);
+      this.metrics.latency.observe(Math.max(0, ackedAt - since) / 1000);
     }
   }
 
