@@ -45,6 +45,12 @@ export const FailurePolicySchema = z.object({
   autoDisableAfter: z.number().int().min(1).nullable(),
   /** Delete instead of auto-disabling at the threshold (ProProfs: removed after 3 failures). */
   deleteAtThreshold: z.boolean().default(false),
+  /**
+   * What `autoDisableAfter` counts: every failed attempt (the default: ProProfs "after 3 failed
+   * attempts", Worksection "if 10 errors occur"), or only deliveries that ended Failed/Discarded
+   * after their retries. Either way a success resets the count.
+   */
+  countFailures: z.enum(['attempts', 'deliveries']).optional(),
 });
 export type FailurePolicy = z.infer<typeof FailurePolicySchema>;
 

@@ -1,3 +1,13 @@
-/** Migrations of the delivery log tables (schema `registry`); filled in as they land. */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const DELIVERY_LOG_MIGRATIONS: Function[] = [];
+export * from './delivery-log.constants';
+export * from './delivery-log.types';
+export * from './delivery-status';
+export * from './settings';
+export * from './cursor';
+export * from './outcome-rows';
+export * from './migrations';
+export * from './partitions/partition-days';
+export * from './partitions/maintain-delivery-log-partitions';
+export * from './record-delivery-outcomes';
+export * from './delivery-log.repository';
+export * from './use-cases/search-deliveries';
+export * from './use-cases/get-delivery';

@@ -1,0 +1,10 @@
+/** Where the delivery log lives: the registry's own schema. */
+export const DELIVERY_LOG_SCHEMA = 'registry';
+export const DELIVERIES_TABLE = 'deliveries';
+export const DELIVERY_ATTEMPTS_TABLE = 'delivery_attempts';
+/** Per (subscription, DLQ partition): the next DLQ offset a redrive of that hook starts from. */
+export const DLQ_REDRIVE_MARKS_TABLE = 'dlq_redrive_marks';
+/** Both partitioned tables, each partitioned by day on `created_at`. */
+export const PARTITIONED_TABLES = [DELIVERIES_TABLE, DELIVERY_ATTEMPTS_TABLE] as const;
+
+export const qualified = (table: string): string => `"${DELIVERY_LOG_SCHEMA}"."${table}"`;

@@ -1,0 +1,209 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { DeliveryStatus } from '@herald/contracts';
+import { DELIVERIES_TABLE, DELIVERY_ATTEMPTS_TABLE, qualified } from './delivery-log.constants';
+import { decodeCursor, encodeCursor } from './cursor';
+import type {
+  DeliveryAttemptRecord,
+  DeliveryOrigin,
+  DeliveryPage,
+  DeliveryRecord,
+  DeliverySearchFilter,
+  DeliverySummary,
+} from './delivery-log.types';
+
+interface DeliveryRow {
+  delivery_id: string;
+  event_id: string;
+  subscription_id: string;
+  tenant_id: string;
+  event_type: string;
+  resource_type: string;
+  resource_id: string;
+  status: DeliveryStatus;
+  origin: DeliveryOrigin;
+  attempt_count: number;
+  last_attempt_at: Date | null;
+  last_http_status: number | null;
+  last_error_class: string | null;
+  next_attempt_at: Date | null;
+  occurred_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  cursor_at: string;
+  body?: string | null;
+}
+
+const SUMMARY_COLUMNS = `delivery_id::text AS delivery_id, event_id, subscription_id, tenant_id, event_type, resource_type,
+  resource_id, status, origin, attempt_count, last_attempt_at, last_http_status, last_error_class, next_attempt_at,
+  occurred_at, created_at, updated_at,
+  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at`;
+
+/** A delivery that can be sent again: what was sent, and what it was about. */
+export interface ResendableDelivery {
+  deliveryId: string;
+  eventId: string;
+  subscriptionId: string;
+  tenantId: string;
+  eventType: string;
+  resourceType: string;
+  resourceId: string;
+  occurredAt: Date | null;
+  createdAt: Date;
+  body: string;
+}
+
+/**
+ * Reads of the delivery log. Every method takes the tenant first: there is no unscoped read.
+ * Writes go through `RecordDeliveryOutcomes`.
+ */
+@Injectable()
+export class DeliveryLogRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  async search(
+    tenantId: string,
+    subscriptionId: string,
+    filter: DeliverySearchFilter,
+    page: { limit: number; cursor?: string | null },
+  ): Promise<DeliveryPage> {
+    const where: string[] = ['tenant_id = $1', 'subscription_id = $2'];
+    const params: unknown[] = [tenantId, subscriptionId];
+    const add = (sql: (p: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(sql(`$${params.length}`));
+    };
+    if (filter.statuses?.length) add((p) => `status = ANY(${p}::text[])`, filter.statuses);
+    if (filter.resourceType) add((p) => `resource_type = ${p}`, filter.resourceType);
+    if (filter.resourceId) add((p) => `resource_id = ${p}`, filter.resourceId);
+    if (filter.eventTypes?.length) add((p) => `event_type = ANY(${p}::text[])`, filter.eventTypes);
+    if (filter.origins?.length) add((p) => `origin = ANY(${p}::text[])`, filter.origins);
+    if (filter.from) add((p) => `created_at >= ${p}`, filter.from.toISOString());
+    if (filter.to) add((p) => `created_at < ${p}`, filter.to.toISOString());
+    if (page.cursor) {
+      const c = decodeCursor(page.cursor);
+      params.push(c.createdAt, c.deliveryId);
+      where.push(`(created_at, delivery_id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(page.limit + 1);
+    const rows: DeliveryRow[] = await this.ds.query(
+      `SELECT ${SUMMARY_COLUMNS} FROM ${qualified(DELIVERIES_TABLE)}
+        WHERE ${where.join(' AND ')}
+        ORDER BY created_at DESC, delivery_id DESC
+        LIMIT $${params.length}`,
+      params,
+    );
+    const items = rows.slice(0, page.limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map(toSummary),
+      nextCursor: rows.length > page.limit && last ? encodeCursor({ createdAt: last.cursor_at, deliveryId: last.delivery_id }) : null,
+    };
+  }
+
+  async get(tenantId: string, deliveryId: string): Promise<DeliveryRecord | null> {
+    const rows: DeliveryRow[] = await this.ds.query(
+      `SELECT ${SUMMARY_COLUMNS}, body FROM ${qualified(DELIVERIES_TABLE)}
+        WHERE tenant_id = $1 AND delivery_id = $2::uuid
+        ORDER BY created_at LIMIT 1`,
+      [tenantId, deliveryId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const attempts: {
+      attempt: number;
+      status: DeliveryStatus;
+      at: Date;
+      http_status: number | null;
+      duration_ms: number | null;
+      error_class: string | null;
+      error_message: string | null;
+      response_excerpt: string | null;
+      next_attempt_at: Date | null;
+    }[] = await this.ds.query(
+      `SELECT attempt, status, at, http_status, duration_ms, error_class, error_message, response_excerpt, next_attempt_at
+         FROM ${qualified(DELIVERY_ATTEMPTS_TABLE)}
+        WHERE tenant_id = $1 AND delivery_id = $2::uuid AND created_at = $3
+        ORDER BY attempt`,
+      [tenantId, row.delivery_id, row.created_at],
+    );
+    const attemptLog: DeliveryAttemptRecord[] = attempts.map((a) => ({
+      attempt: a.attempt,
+      status: a.status,
+      at: a.at,
+      httpStatus: a.http_status,
+      durationMs: a.duration_ms,
+      errorClass: a.error_class,
+      errorMessage: a.error_message,
+      responseExcerpt: a.response_excerpt,
+      nextAttemptAt: a.next_attempt_at,
+    }));
+    return { ...toSummary(row), body: row.body ?? null, attemptLog };
+  }
+
+  /**
+   * One hook's deliveries logged since `since` that can be sent again (their body is logged),
+   * one per event (the first logged), oldest first, a page at a time; `after` is the last
+   * page's final `createdAt`+`deliveryId`.
+   */
+  async resendableSince(
+    tenantId: string,
+    subscriptionId: string,
+    since: Date,
+    page: { limit: number; after?: { createdAt: Date; deliveryId: string } },
+  ): Promise<ResendableDelivery[]> {
+    const params: unknown[] = [tenantId, subscriptionId, since.toISOString(), page.limit];
+    let after = '';
+    if (page.after) {
+      params.push(page.after.createdAt.toISOString(), page.after.deliveryId);
+      after = `AND (created_at, delivery_id) > ($5::timestamptz, $6::uuid)`;
+    }
+    const rows: (DeliveryRow & { body: string })[] = await this.ds.query(
+      `SELECT ${SUMMARY_COLUMNS}, body FROM ${qualified(DELIVERIES_TABLE)} d
+        WHERE tenant_id = $1 AND subscription_id = $2 AND created_at >= $3 AND body IS NOT NULL AND origin <> 'test'
+          ${after}
+          AND NOT EXISTS (
+            SELECT 1 FROM ${qualified(DELIVERIES_TABLE)} e
+             WHERE e.tenant_id = d.tenant_id AND e.subscription_id = d.subscription_id AND e.event_id = d.event_id
+               AND e.created_at >= $3 AND e.body IS NOT NULL AND e.origin <> 'test'
+               AND (e.created_at, e.delivery_id) < (d.created_at, d.delivery_id))
+        ORDER BY created_at, delivery_id
+        LIMIT $4`,
+      params,
+    );
+    return rows.map((r) => ({
+      deliveryId: r.delivery_id,
+      eventId: r.event_id,
+      subscriptionId: r.subscription_id,
+      tenantId: r.tenant_id,
+      eventType: r.event_type,
+      resourceType: r.resource_type,
+      resourceId: r.resource_id,
+      occurredAt: r.occurred_at,
+      createdAt: r.created_at,
+      body: r.body,
+    }));
+  }
+}
+
+function toSummary(r: DeliveryRow): DeliverySummary {
+  return {
+    deliveryId: r.delivery_id,
+    eventId: r.event_id,
+    subscriptionId: r.subscription_id,
+    tenantId: r.tenant_id,
+    eventType: r.event_type,
+    resourceType: r.resource_type,
+    resourceId: r.resource_id,
+    status: r.status,
+    origin: r.origin,
+    attempts: r.attempt_count,
+    lastAttemptAt: r.last_attempt_at,
+    lastHttpStatus: r.last_http_status,
+    lastErrorClass: r.last_error_class,
+    nextAttemptAt: r.next_attempt_at,
+    occurredAt: r.occurred_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}

@@ -1,0 +1,69 @@
+import type { DeliveryOutcome } from '@herald/contracts';
+import { outcomeWrites } from './outcome-rows';
+import { decodeCursor, encodeCursor, InvalidCursorError } from './cursor';
+import { daySuffix, retentionWindow } from './partitions/partition-days';
+
+const D = '0190a3c4-5b6d-4e7f-8a9b-0c1d2e3f4a5b';
+const base: DeliveryOutcome = {
+  deliveryId: D,
+  eventId: 'evt-1',
+  subscriptionId: 'sub-1',
+  tenantId: 't-1',
+  eventType: 'task.created',
+  resourceType: 'task',
+  resourceId: 'r-1',
+  status: 'queued',
+  attempt: 0,
+  at: '2026-11-25T10:00:00.000Z',
+  origin: 'event',
+};
+
+describe('outcomeWrites', () => {
+  it('merges out-of-order and duplicate outcomes: forward-only status, first final wins, first body wins', () => {
+    const w = outcomeWrites([
+      { ...base, status: 'delivered', attempt: 2, at: '2026-11-25T10:00:07.000Z', httpStatus: 200 },
+      { ...base, status: 'retrying', attempt: 1, at: '2026-11-25T10:00:01.000Z', httpStatus: 503, nextAttemptAt: '2026-11-25T10:00:06.000Z' },
+      { ...base, status: 'queued', attempt: 0, body: '{"a":1}' },
+      { ...base, status: 'discarded', attempt: 2, at: '2026-11-25T10:00:08.000Z', errorClass: 'subscription_inactive' },
+      { ...base, status: 'retrying', attempt: 1, at: '2026-11-25T10:00:01.000Z', httpStatus: 503 },
+    ]);
+    expect(w.deliveries).toHaveLength(1);
+    expect(w.deliveries[0]).toMatchObject({
+      status: 'delivered',
+      status_rank: 2,
+      body: '{"a":1}',
+      at: base.at,
+      attempt_count: 2,
+      last_http_status: 200,
+      next_attempt_at: null,
+    });
+    expect(w.attempts.map((a) => [a.attempt, a.status])).toEqual([
+      [1, 'retrying'],
+      [2, 'delivered'],
+    ]);
+  });
+
+  it("takes the origin from the queued outcome", () => {
+    const w = outcomeWrites([
+      { ...base, status: 'retrying', attempt: 1, at: '2026-11-25T10:00:01.000Z' },
+      { ...base, origin: 'redeliver' },
+    ]);
+    expect(w.deliveries[0].origin).toBe('redeliver');
+  });
+});
+
+describe('cursor', () => {
+  it('round-trips and refuses what it did not make', () => {
+    const c = { createdAt: '2026-11-25T10:00:00.123456Z', deliveryId: D };
+    expect(decodeCursor(encodeCursor(c))).toEqual(c);
+    expect(() => decodeCursor('bm9wZQ')).toThrow(InvalidCursorError);
+  });
+});
+
+describe('retentionWindow', () => {
+  it('keeps the day holding now - retention up to daysAhead after today', () => {
+    const w = retentionWindow(new Date('2026-11-25T13:00:00Z'), 28, 3);
+    expect(daySuffix(w.firstDay)).toBe('20261028');
+    expect(daySuffix(w.lastDay)).toBe('20261128');
+  });
+});
