@@ -1,0 +1,2 @@
+export * from './signing-secret';
+export * from './subscription-secrets';

@@ -1,0 +1,112 @@
+import { SubscriptionSnapshotSchema } from '@herald/contracts';
+import { SubscriptionValidationError } from './errors';
+import { DEFAULT_FAILURE_POLICY, DEFAULT_RETRY_POLICY, applyPatch, parsePatch, settingsForCreate } from './settings';
+
+const issuesOf = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof SubscriptionValidationError) return e.issues;
+    throw e;
+  }
+  throw new Error('expected a validation error');
+};
+
+describe('settingsForCreate', () => {
+  it('needs only url and event types; everything else has a default', () => {
+    const s = settingsForCreate({ url: 'https://example.com/hook', eventTypes: ['task.created'] });
+    expect(s).toMatchObject({
+      httpVerb: 'POST',
+      scope: { kind: 'tenant' },
+      ownerOnly: false,
+      payloadFormat: 'native',
+      successContract: '2xx',
+      timeoutMs: 5_000,
+      rateLimitPerSec: null,
+      deliveryMode: 'independent',
+      headers: [],
+      authorization: null,
+      basicAuth: null,
+      templateId: null,
+    });
+    expect(s.retryPolicy).toEqual(DEFAULT_RETRY_POLICY);
+    expect(s.retryPolicy.scheduleMs).toEqual([5_000, 30_000, 120_000, 600_000, 3_600_000, 21_600_000]);
+    expect(s.failurePolicy).toEqual(DEFAULT_FAILURE_POLICY);
+  });
+
+  it('folds "*" and duplicates', () => {
+    expect(settingsForCreate({ url: 'https://e.com', eventTypes: ['task.created', 'task.created'] }).eventTypes).toEqual(['task.created']);
+    expect(settingsForCreate({ url: 'https://e.com', eventTypes: ['task.created', '*'] }).eventTypes).toEqual(['*']);
+  });
+
+  it('refuses unknown event types, unknown fields, bad schemes and reserved headers, naming each', () => {
+    const issues = issuesOf(() =>
+      settingsForCreate({
+        url: 'ftp://e.com',
+        eventTypes: ['task.created', 'task.exploded'],
+        colour: 'red',
+        headers: [{ name: 'webhook-signature', value: 'x' }],
+      }),
+    );
+    const paths = issues.map((i) => i.path);
+    expect(paths).toEqual(expect.arrayContaining(['url', 'eventTypes.1', 'headers.0.name', '']));
+    expect(issues.find((i) => i.path === 'eventTypes.1')!.message).toContain('task.exploded');
+  });
+
+  it('refuses missing url / event types and credentials in the URL', () => {
+    expect(issuesOf(() => settingsForCreate({})).map((i) => i.path)).toEqual(expect.arrayContaining(['url', 'eventTypes']));
+    expect(issuesOf(() => settingsForCreate({ url: 'https://u:p@e.com', eventTypes: ['*'] }))[0].message).toContain('credentials');
+  });
+
+  it('puts dialect defaults under the caller settings, nested policies merged field by field', () => {
+    const s = settingsForCreate(
+      { url: 'https://e.com', eventTypes: ['*'], failurePolicy: { autoDisableAfter: 3 } },
+      { successContract: 'status-ok', failurePolicy: { unsubscribeOn: [401], autoDisableAfter: 10 }, retryPolicy: { maxAttempts: 3 } },
+    );
+    expect(s.successContract).toBe('status-ok');
+    expect(s.failurePolicy).toEqual({ ...DEFAULT_FAILURE_POLICY, unsubscribeOn: [401], autoDisableAfter: 3 });
+    expect(s.retryPolicy).toEqual({ ...DEFAULT_RETRY_POLICY, maxAttempts: 3 });
+  });
+
+  it('only lets a project-level hook belong to a template', () => {
+    expect(issuesOf(() => settingsForCreate({ url: 'https://e.com', eventTypes: ['*'], templateId: 't1' }))[0].path).toBe('templateId');
+    expect(
+      settingsForCreate({ url: 'https://e.com', eventTypes: ['*'], templateId: 't1', scope: { kind: 'project', projectId: 'p1' } }).templateId,
+    ).toBe('t1');
+  });
+
+  it('produces values the snapshot schema accepts', () => {
+    const s = settingsForCreate({ url: 'https://e.com/x', eventTypes: ['*'] });
+    const enc = { kid: 'k', iv: 'i', tag: 't', ct: 'c' };
+    const snapshot = {
+      ...s,
+      id: 'a',
+      tenantId: 't',
+      ownerUserId: 'u',
+      dialect: 'native',
+      status: 'active',
+      headers: [],
+      authorization: null,
+      basicAuth: null,
+      signingSecrets: [{ secret: enc, expiresAt: null }],
+      version: 1,
+      updatedAt: new Date().toISOString(),
+    };
+    expect(SubscriptionSnapshotSchema.safeParse(snapshot).success).toBe(true);
+  });
+});
+
+describe('patches', () => {
+  const current = settingsForCreate({ url: 'https://e.com', eventTypes: ['*'] });
+
+  it('change only what they name, nested policies field by field', () => {
+    const next = applyPatch(current, parsePatch({ timeoutMs: 1_000, retryPolicy: { maxAttempts: 2 } }));
+    expect(next.timeoutMs).toBe(1_000);
+    expect(next.retryPolicy).toEqual({ ...DEFAULT_RETRY_POLICY, maxAttempts: 2 });
+    expect(next.url).toBe('https://e.com');
+  });
+
+  it('are strict', () => {
+    expect(issuesOf(() => parsePatch({ retryPolicy: { tries: 3 } }))[0].path).toBe('retryPolicy');
+  });
+});

@@ -1,0 +1,259 @@
+import { z } from 'zod';
+import {
+  PayloadFormatSchema,
+  RESOURCE_TYPES,
+  isKnownEventType,
+  type FailurePolicy,
+  type RetryPolicy,
+} from '@herald/contracts';
+import { SubscriptionValidationError, type FieldIssue } from './errors';
+
+/**
+ * What a caller may set on a subscription, secrets in clear (they are sealed before they are
+ * stored). Every object is strict: an unknown field is an error, not silently dropped.
+ * The same schemas serve the native API and every dialect, so a policy is a setting, not code.
+ */
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  scheduleMs: [5 * SECOND, 30 * SECOND, 2 * MINUTE, 10 * MINUTE, HOUR, 6 * HOUR],
+  maxAttempts: 7,
+  maxAgeMs: 24 * HOUR,
+  onExhausted: 'dlq',
+};
+
+export const DEFAULT_FAILURE_POLICY: FailurePolicy = {
+  unsubscribeOn: [410],
+  unsubscribeAction: 'delete',
+  autoDisableAfter: 20,
+  deleteAtThreshold: false,
+};
+
+export const DEFAULT_TIMEOUT_MS = 5_000;
+
+/** Headers Herald sets itself (signature, framing) or takes from their own settings. */
+const RESERVED_HEADERS = new Set([
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'content-type',
+  'content-length',
+  'transfer-encoding',
+  'host',
+  'connection',
+  'authorization',
+]);
+
+const HeaderNameSchema = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, 'not a valid HTTP header name')
+  .refine((n) => !RESERVED_HEADERS.has(n.toLowerCase()), {
+    message: 'reserved: Herald sets this header itself (use `authorization` for Authorization)',
+  });
+const HeaderValueSchema = z
+  .string()
+  .max(4096)
+  .regex(/^[^\r\n\0]*$/, 'must not contain CR, LF or NUL');
+
+export const PlainHeaderSchema = z.strictObject({ name: HeaderNameSchema, value: HeaderValueSchema });
+export type PlainHeader = z.infer<typeof PlainHeaderSchema>;
+
+export const UrlSchema = z
+  .string()
+  .max(2048)
+  .refine((u) => URL.canParse(u), { message: 'not a valid URL' })
+  .refine((u) => !URL.canParse(u) || ['http:', 'https:'].includes(new URL(u).protocol), {
+    message: 'only http and https URLs',
+  })
+  .refine((u) => !URL.canParse(u) || (!new URL(u).username && !new URL(u).password), {
+    message: 'credentials in the URL are not allowed (use basicAuth)',
+  });
+
+export const EventTypesSchema = z
+  .array(z.string().min(1))
+  .min(1, 'at least one event type ("*" for all)')
+  .superRefine((types, ctx) => {
+    types.forEach((t, i) => {
+      if (!isKnownEventType(t)) ctx.addIssue({ code: 'custom', path: [i], message: `unknown event type "${t}" (see GET /v1/event-types)` });
+    });
+  })
+  // "*" covers everything; duplicates say nothing more.
+  .transform((types) => (types.includes('*') ? ['*'] : [...new Set(types)]));
+
+export const StrictScopeSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('tenant') }),
+  z.strictObject({ kind: z.literal('projects'), projectIds: z.array(z.string().min(1)).min(1) }),
+  z.strictObject({ kind: z.literal('project'), projectId: z.string().min(1) }),
+]);
+
+const FILTER_KEYS = new Set<string>(['*', ...RESOURCE_TYPES]);
+const resourceTypeKeys = (what: string) => (rec: Record<string, unknown>, ctx: z.RefinementCtx) => {
+  for (const k of Object.keys(rec)) {
+    if (!FILTER_KEYS.has(k)) ctx.addIssue({ code: 'custom', path: [k], message: `${what}: "${k}" is not a resource type or "*"` });
+  }
+};
+
+export const FieldFiltersSchema = z
+  .record(z.string(), z.array(z.string().min(1)).min(1))
+  .superRefine(resourceTypeKeys('fieldFilters'));
+export const ResourceFiltersSchema = z
+  .record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])))
+  .superRefine(resourceTypeKeys('resourceFilters'));
+
+export const RetryPolicyPatchSchema = z.strictObject({
+  scheduleMs: z.array(z.number().int().min(0).max(7 * 24 * HOUR)).min(1).max(50),
+  maxAttempts: z.number().int().min(1).max(100),
+  maxAgeMs: z.number().int().min(1).max(30 * 24 * HOUR),
+  onExhausted: z.enum(['dlq', 'discard']),
+}).partial();
+
+export const FailurePolicyPatchSchema = z.strictObject({
+  unsubscribeOn: z.array(z.number().int().min(100).max(599)),
+  unsubscribeAction: z.enum(['delete', 'disable']),
+  autoDisableAfter: z.number().int().min(1).nullable(),
+  deleteAtThreshold: z.boolean(),
+}).partial();
+
+export const BasicAuthSchema = z.strictObject({
+  user: z.string().min(1).max(256).regex(/^[^:\r\n]*$/, 'must not contain ":" or line breaks'),
+  password: z.string().max(1024).regex(/^[^\r\n]*$/, 'must not contain line breaks'),
+});
+
+/** Every setting, all optional: the shape of a patch. */
+const settingFields = {
+  url: UrlSchema,
+  httpVerb: z.enum(['POST', 'PUT', 'PATCH']),
+  eventTypes: EventTypesSchema,
+  scope: StrictScopeSchema,
+  ownerOnly: z.boolean(),
+  fieldFilters: FieldFiltersSchema,
+  resourceFilters: ResourceFiltersSchema,
+  payloadFormat: PayloadFormatSchema,
+  formatOptions: z.record(z.string(), z.unknown()),
+  templateId: z.string().min(1).max(200).nullable(),
+  headers: z.array(PlainHeaderSchema).max(50),
+  authorization: HeaderValueSchema.min(1).nullable(),
+  basicAuth: BasicAuthSchema.nullable(),
+  successContract: z.enum(['2xx', 'status-ok']),
+  timeoutMs: z.number().int().min(100).max(30_000),
+  rateLimitPerSec: z.number().positive().max(100_000).nullable(),
+  retryPolicy: RetryPolicyPatchSchema,
+  deliveryMode: z.enum(['independent', 'ordered']),
+  failurePolicy: FailurePolicyPatchSchema,
+};
+
+export const SubscriptionPatchSchema = z.strictObject(settingFields).partial();
+export type SubscriptionPatch = z.input<typeof SubscriptionPatchSchema>;
+type ParsedPatch = z.output<typeof SubscriptionPatchSchema>;
+
+/** Creating needs a URL and event types; everything else has a default. */
+export const SubscriptionSettingsInputSchema = SubscriptionPatchSchema.required({ url: true, eventTypes: true });
+export type SubscriptionSettingsInput = z.input<typeof SubscriptionSettingsInputSchema>;
+
+/** Every setting with its value: what a subscription is made of (secrets still in clear). */
+export interface SubscriptionSettings {
+  url: string;
+  httpVerb: 'POST' | 'PUT' | 'PATCH';
+  eventTypes: string[];
+  scope: z.output<typeof StrictScopeSchema>;
+  ownerOnly: boolean;
+  fieldFilters: Record<string, string[]>;
+  resourceFilters: Record<string, Record<string, string | number | boolean | null>>;
+  payloadFormat: z.output<typeof PayloadFormatSchema>;
+  formatOptions: Record<string, unknown>;
+  templateId: string | null;
+  headers: PlainHeader[];
+  authorization: string | null;
+  basicAuth: { user: string; password: string } | null;
+  successContract: '2xx' | 'status-ok';
+  timeoutMs: number;
+  rateLimitPerSec: number | null;
+  retryPolicy: RetryPolicy;
+  deliveryMode: 'independent' | 'ordered';
+  failurePolicy: FailurePolicy;
+}
+
+export function issuesOf(error: z.ZodError, prefix: (string | number)[] = []): FieldIssue[] {
+  return error.issues.map((i) => ({ path: [...prefix, ...i.path].map(String).join('.'), message: i.message }));
+}
+
+/** Parses with a schema or throws a `SubscriptionValidationError` naming every bad field. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, prefix: (string | number)[] = []): z.output<S> {
+  const r = schema.safeParse(input);
+  if (!r.success) throw new SubscriptionValidationError(issuesOf(r.error, prefix));
+  return r.data;
+}
+
+/** A new subscription's settings: the caller's, over the defaults (and a dialect's defaults, given first). */
+export function settingsForCreate(input: unknown, dialectDefaults: SubscriptionPatch = {}): SubscriptionSettings {
+  const defaults = parseOrThrow(SubscriptionPatchSchema, dialectDefaults, ['defaults']);
+  const given = parseOrThrow(SubscriptionSettingsInputSchema, input) as ParsedPatch;
+  const merged: ParsedPatch = { ...defaults, ...stripUndefined(given) };
+  // Both required by the input schema.
+  const { url, eventTypes } = given as Required<Pick<ParsedPatch, 'url' | 'eventTypes'>>;
+  return checkCoherent({
+    url,
+    httpVerb: merged.httpVerb ?? 'POST',
+    eventTypes,
+    scope: merged.scope ?? { kind: 'tenant' },
+    ownerOnly: merged.ownerOnly ?? false,
+    fieldFilters: merged.fieldFilters ?? {},
+    resourceFilters: merged.resourceFilters ?? {},
+    payloadFormat: merged.payloadFormat ?? 'native',
+    formatOptions: merged.formatOptions ?? {},
+    templateId: merged.templateId ?? null,
+    headers: merged.headers ?? [],
+    authorization: merged.authorization ?? null,
+    basicAuth: merged.basicAuth ?? null,
+    successContract: merged.successContract ?? '2xx',
+    timeoutMs: merged.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    rateLimitPerSec: merged.rateLimitPerSec ?? null,
+    retryPolicy: { ...DEFAULT_RETRY_POLICY, ...stripUndefined(defaults.retryPolicy ?? {}), ...stripUndefined(given.retryPolicy ?? {}) },
+    deliveryMode: merged.deliveryMode ?? 'independent',
+    failurePolicy: {
+      ...DEFAULT_FAILURE_POLICY,
+      ...stripUndefined(defaults.failurePolicy ?? {}),
+      ...stripUndefined(given.failurePolicy ?? {}),
+    },
+  });
+}
+
+/** Parses a patch; nested policies are merged over the current ones by `applyPatch`. */
+export function parsePatch(input: unknown): ParsedPatch {
+  return stripUndefined(parseOrThrow(SubscriptionPatchSchema, input));
+}
+
+/**
+ * The settings after a patch. Secrets left out of the patch keep their stored values, which is
+ * why this works on the non-secret part only and returns which secret fields the patch replaces.
+ */
+export function applyPatch<T extends Omit<SubscriptionSettings, 'headers' | 'authorization' | 'basicAuth'>>(
+  current: T,
+  patch: ParsedPatch,
+): T {
+  const { headers: _h, authorization: _a, basicAuth: _b, retryPolicy, failurePolicy, ...plain } = patch;
+  return checkCoherent({
+    ...current,
+    ...plain,
+    retryPolicy: { ...current.retryPolicy, ...stripUndefined(retryPolicy ?? {}) },
+    failurePolicy: { ...current.failurePolicy, ...stripUndefined(failurePolicy ?? {}) },
+  });
+}
+
+/** Rules across fields, checked after defaults and patches are applied. */
+function checkCoherent<T extends Pick<SubscriptionSettings, 'scope' | 'templateId' | 'retryPolicy'>>(s: T): T {
+  const issues: FieldIssue[] = [];
+  if (s.templateId && s.scope.kind !== 'project') {
+    issues.push({ path: 'templateId', message: 'only a project-level subscription (scope.kind "project") can belong to a template' });
+  }
+  if (s.retryPolicy.scheduleMs.length === 0) issues.push({ path: 'retryPolicy.scheduleMs', message: 'at least one delay' });
+  if (issues.length) throw new SubscriptionValidationError(issues);
+  return s;
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,102 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { toSnapshot } from '../model/snapshot';
+import { DeletedSubscriptionEntity, SubscriptionEntity } from '../persistence/subscription.entity';
+import { SubscriptionSnapshotSink } from './snapshot-sink';
+
+const BATCH = 200;
+
+/**
+ * Publishes every subscription whose `publishedVersion` lags its `version` (the full snapshot)
+ * and every pending tombstone, then marks them published. Rows are read `FOR UPDATE SKIP LOCKED`
+ * and stay locked until Kafka acknowledged, so two publishers (two replicas, or a use case and
+ * the republisher) never publish an older version after a newer one, and a writer waits for the
+ * publish in flight. A failed send leaves them pending: the next run retries.
+ */
+@Injectable()
+export class SnapshotPublisher {
+  private readonly logger = new Logger('SnapshotPublisher');
+  private tail: Promise<unknown> = Promise.resolve();
+  private queued: Promise<number> | null = null;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly sink: SubscriptionSnapshotSink,
+  ) {}
+
+  /**
+   * Publishes everything pending; resolves with how many messages went out. Runs are
+   * serialised; a call made while one runs joins the next run, which starts after the caller's
+   * commit.
+   */
+  publishPending(): Promise<number> {
+    if (this.queued) return this.queued;
+    const run = this.tail
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        return this.drain();
+      });
+    this.queued = run;
+    this.tail = run;
+    return run;
+  }
+
+  /** After a commit: publish now, but a Kafka outage must not fail the committed change. */
+  async publishAfterCommit(): Promise<void> {
+    try {
+      await this.publishPending();
+    } catch (e) {
+      this.logger.warn(`publish failed, the republisher will retry: ${(e as Error).message}`);
+    }
+  }
+
+  private async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const sent = await this.ds.transaction((m) => this.publishSnapshots(m));
+      total += sent;
+      if (sent < BATCH) break;
+    }
+    for (;;) {
+      const sent = await this.ds.transaction((m) => this.publishTombstones(m));
+      total += sent;
+      if (sent < BATCH) break;
+    }
+    return total;
+  }
+
+  private async publishSnapshots(m: EntityManager): Promise<number> {
+    const rows = await m
+      .createQueryBuilder(SubscriptionEntity, 's')
+      .where('s.publishedVersion < s.version')
+      .orderBy('s.updatedAt', 'ASC')
+      .limit(BATCH)
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .getMany();
+    if (!rows.length) return 0;
+    await this.sink.publish(rows.map(toSnapshot));
+    await m
+      .createQueryBuilder()
+      .update(SubscriptionEntity)
+      .set({ publishedVersion: () => 'version' })
+      .where('id IN (:...ids)', { ids: rows.map((r) => r.id) })
+      .execute();
+    return rows.length;
+  }
+
+  private async publishTombstones(m: EntityManager): Promise<number> {
+    const rows = await m
+      .createQueryBuilder(DeletedSubscriptionEntity, 'd')
+      .orderBy('d.deletedAt', 'ASC')
+      .limit(BATCH)
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .getMany();
+    if (!rows.length) return 0;
+    await this.sink.tombstone(rows.map((r) => r.id));
+    await m.delete(DeletedSubscriptionEntity, rows.map((r) => r.id));
+    return rows.length;
+  }
+}

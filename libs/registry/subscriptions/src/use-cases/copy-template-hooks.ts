@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { liveSigningSecrets } from '../model/signing-secret-rotation';
+import { SubscriptionEntity } from '../persistence/subscription.entity';
+import { SubscriptionRepository } from '../persistence/subscription.repository';
+import { SnapshotPublisher } from '../publishing/snapshot-publisher';
+
+export interface CopyTemplateHooksCommand {
+  tenantId: string;
+  templateId: string;
+  /** The project just created from the template. */
+  projectId: string;
+}
+
+/**
+ * A project created from a template gets a copy of each of the template's project-level hooks,
+ * scoped to the new project (same receiver, settings and secrets; the copy belongs to the
+ * project, not the template). Idempotent: a redelivered `project.created` copies nothing twice.
+ */
+@Injectable()
+export class CopyTemplateHooks {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly publisher: SnapshotPublisher,
+  ) {}
+
+  async execute(c: CopyTemplateHooksCommand): Promise<{ copied: number }> {
+    const copied = await this.ds.transaction(async (m) => {
+      const repo = new SubscriptionRepository(m);
+      let n = 0;
+      let after = 0;
+      for (;;) {
+        const page = await repo.list(c.tenantId, { templateId: c.templateId }, 200, after);
+        for (const source of page) {
+          if (await repo.insertCopyIfAbsent(c.tenantId, this.copyOf(source, c.projectId))) n += 1;
+        }
+        if (page.length < 200) break;
+        after = page[page.length - 1].externalId;
+      }
+      return n;
+    });
+    if (copied > 0) await this.publisher.publishAfterCommit();
+    return { copied };
+  }
+
+  private copyOf(source: SubscriptionEntity, projectId: string): SubscriptionEntity {
+    const now = new Date();
+    const on = source.status === 'active' || source.status === 'active-with-failures';
+    const { externalId: _e, ...fields } = source;
+    return Object.assign(new SubscriptionEntity(), {
+      ...fields,
+      id: randomUUID(),
+      scope: { kind: 'project', projectId },
+      templateId: null,
+      copiedFromId: source.id,
+      status: on ? 'active' : 'disabled',
+      statusReason: `copied from template hook ${source.id}`,
+      statusChangedAt: now,
+      consecutiveFailures: 0,
+      signingSecrets: liveSigningSecrets(source.signingSecrets, now),
+      version: 1,
+      publishedVersion: 0,
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+}

@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { SubscriptionSecrets } from '@herald/registry/secrets';
+import { SubscriptionNotFoundError } from '../model/errors';
+import { SIGNING_SECRET_GRACE_MS, rotateSigningSecrets } from '../model/signing-secret-rotation';
+import { toView, type SubscriptionView } from '../model/view';
+import { SubscriptionRepository, describeRef, type SubscriptionRef } from '../persistence/subscription.repository';
+import { SnapshotPublisher } from '../publishing/snapshot-publisher';
+import { bumped } from './support';
+
+export interface RotateSigningSecretCommand {
+  tenantId: string;
+  subscription: SubscriptionRef;
+  /** How long the previous secret keeps signing beside the new one (default 24 h). */
+  graceMs?: number;
+}
+
+export interface RotatedSigningSecret {
+  subscription: SubscriptionView;
+  /** The new secret in clear: shown once, here. */
+  signingSecret: string;
+}
+
+/**
+ * A new signing secret. The previous one keeps signing until its expiry, so the snapshot carries
+ * both and receivers see two `v1,` signatures in `webhook-signature` meanwhile.
+ */
+@Injectable()
+export class RotateSigningSecret {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly secrets: SubscriptionSecrets,
+    private readonly publisher: SnapshotPublisher,
+  ) {}
+
+  async execute(c: RotateSigningSecretCommand): Promise<RotatedSigningSecret> {
+    const next = this.secrets.newSigningSecret();
+    const saved = await this.ds.transaction(async (m) => {
+      const repo = new SubscriptionRepository(m);
+      const s = await repo.find(c.tenantId, c.subscription, true);
+      if (!s) throw new SubscriptionNotFoundError(describeRef(c.subscription));
+      const now = new Date();
+      s.signingSecrets = rotateSigningSecrets(s.signingSecrets, next.sealed, now, c.graceMs ?? SIGNING_SECRET_GRACE_MS);
+      return repo.save(c.tenantId, bumped(s, now));
+    });
+    await this.publisher.publishAfterCommit();
+    return { subscription: toView(saved, this.secrets), signingSecret: next.plaintext };
+  }
+}

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { SubscriptionSecrets } from '@herald/registry/secrets';
+import { ImmutableFieldError, SubscriptionNotFoundError } from '../model/errors';
+import { EndpointProbe, UrlGuard } from '../model/ports';
+import { applyPatch, parsePatch } from '../model/settings';
+import { toView, type SubscriptionView } from '../model/view';
+import type { SubscriptionEntity } from '../persistence/subscription.entity';
+import { SubscriptionRepository, describeRef, type SubscriptionRef } from '../persistence/subscription.repository';
+import { SnapshotPublisher } from '../publishing/snapshot-publisher';
+import { assertEndpointVerified, assertUrlAllowed, bumped, targetOf } from './support';
+
+export interface UpdateSubscriptionCommand {
+  tenantId: string;
+  subscription: SubscriptionRef;
+  /**
+   * The settings to change (`SubscriptionPatchSchema`), secrets in clear; what is left out keeps
+   * its value. `headers` replaces the whole list. `payloadFormat` cannot change.
+   */
+  patch: unknown;
+}
+
+@Injectable()
+export class UpdateSubscription {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly secrets: SubscriptionSecrets,
+    private readonly publisher: SnapshotPublisher,
+    private readonly probe: EndpointProbe,
+    private readonly urlGuard: UrlGuard,
+  ) {}
+
+  async execute(c: UpdateSubscriptionCommand): Promise<SubscriptionView> {
+    const patch = parsePatch(c.patch);
+    if (patch.url !== undefined) await assertUrlAllowed(this.urlGuard, patch.url);
+
+    const apply = (current: SubscriptionEntity): SubscriptionEntity => {
+      if (patch.payloadFormat !== undefined && patch.payloadFormat !== current.payloadFormat) {
+        throw new ImmutableFieldError('payloadFormat', current.payloadFormat, patch.payloadFormat);
+      }
+      const next = applyPatch(current, patch);
+      if (patch.headers !== undefined) next.headers = patch.headers.map((h) => ({ name: h.name, value: this.secrets.seal(h.value) }));
+      if (patch.authorization !== undefined) {
+        next.authorization = patch.authorization === null ? null : this.secrets.seal(patch.authorization);
+      }
+      if (patch.basicAuth !== undefined) {
+        next.basicAuth = patch.basicAuth && { user: patch.basicAuth.user, password: this.secrets.seal(patch.basicAuth.password) };
+      }
+      return next;
+    };
+
+    // An active status-ok hook whose URL or contract changes must still answer; checked before
+    // the row is locked, so a slow receiver never holds a lock.
+    const before = await new SubscriptionRepository(this.ds.manager).find(c.tenantId, c.subscription);
+    if (!before) throw new SubscriptionNotFoundError(describeRef(c.subscription));
+    const preview = apply({ ...before } as SubscriptionEntity);
+    const endpointChanged = preview.url !== before.url || preview.successContract !== before.successContract;
+    if (endpointChanged && preview.status !== 'disabled' && preview.status !== 'auto-disabled' && preview.successContract === 'status-ok') {
+      await assertEndpointVerified(this.probe, targetOf(preview, this.secrets));
+    }
+
+    const saved = await this.ds.transaction(async (m) => {
+      const repo = new SubscriptionRepository(m);
+      const current = await repo.find(c.tenantId, c.subscription, true);
+      if (!current) throw new SubscriptionNotFoundError(describeRef(c.subscription));
+      return repo.save(c.tenantId, bumped(apply(current), new Date()));
+    });
+    await this.publisher.publishAfterCommit();
+    return toView(saved, this.secrets);
+  }
+}
