@@ -1,0 +1,93 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { HeraldConfigModule } from '@herald/platform/config';
+import { DatabaseModule } from '@herald/platform/db';
+import { KafkaModule } from '@herald/platform/kafka';
+import { ObservabilityModule } from '@herald/platform/observability';
+import { OutboxModule, OutboxWriter } from '@herald/domain/outbox';
+import {
+  AuthenticateApiKey,
+  CreateApiKey,
+  CreateUser,
+  RevokeApiKey,
+} from '@herald/domain/tenancy';
+import {
+  CreateProjectFromTemplate,
+  CreateResource,
+  DeleteResource,
+  GetProProfsResource,
+  GetResource,
+  ListResources,
+  RESOURCE_DEFINITION_LIST,
+  SetCompletion,
+  UpdateResource,
+  domainDataSource,
+} from '@herald/domain/resources';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { DomainApiConfigSchema, SERVICE_NAME, type DomainApiConfig } from './config';
+import { ProjectTemplateActionsController } from './http/project-templates.controller';
+import { ProProfsResourcesController } from './http/proprofs-resources.controller';
+import { completionController, resourceController } from './http/resource-controllers';
+import { ApiKeysController, UsersController } from './http/tenancy.controllers';
+import { PrincipalPublishing } from './principals/principal-publishing.service';
+import { TopicsBootstrap } from './topics.bootstrap';
+
+const withOutbox = <T>(UseCase: new (ds: DataSource, outbox: OutboxWriter) => T) => ({
+  provide: UseCase,
+  inject: [DataSource, OutboxWriter],
+  useFactory: (ds: DataSource, outbox: OutboxWriter) => new UseCase(ds, outbox),
+});
+const withDataSource = <T>(UseCase: new (ds: DataSource) => T) => ({
+  provide: UseCase,
+  inject: [DataSource],
+  useFactory: (ds: DataSource) => new UseCase(ds),
+});
+const withPrincipals = <T>(UseCase: new (ds: DataSource, principals: PrincipalPublishing) => T) => ({
+  provide: UseCase,
+  inject: [DataSource, PrincipalPublishing],
+  useFactory: (ds: DataSource, principals: PrincipalPublishing) => new UseCase(ds, principals),
+});
+
+/** The domain-api: native `/v1` API, ProProfs `/v2` resource URLs, principals, and the outbox relay. */
+@Module({})
+export class AppModule {
+  static forRoot(env: NodeJS.ProcessEnv = process.env): DynamicModule {
+    const controllers = [
+      // Specific routes before the generic `/:id` ones of the same prefix.
+      ProjectTemplateActionsController,
+      ...RESOURCE_DEFINITION_LIST.filter((d) => d.completable).map(completionController),
+      ...RESOURCE_DEFINITION_LIST.map(resourceController),
+      UsersController,
+      ApiKeysController,
+      ProProfsResourcesController,
+    ];
+    return {
+      module: AppModule,
+      imports: [
+        HeraldConfigModule.forRoot(SERVICE_NAME, DomainApiConfigSchema, env),
+        ObservabilityModule.forRoot({ service: SERVICE_NAME, logLevel: env['LOG_LEVEL'] }),
+        DatabaseModule.forRoot((c: DomainApiConfig) => domainDataSource(c.DATABASE_URL, { poolSize: c.DATABASE_POOL_SIZE })),
+        KafkaModule.forRoot({ clientId: SERVICE_NAME }),
+        OutboxModule.forRoot(),
+      ],
+      controllers,
+      providers: [
+        TopicsBootstrap,
+        PrincipalPublishing,
+        ApiKeyGuard,
+        withDataSource(AuthenticateApiKey),
+        withPrincipals(CreateUser),
+        withPrincipals(CreateApiKey),
+        withPrincipals(RevokeApiKey),
+        withOutbox(CreateResource),
+        withOutbox(UpdateResource),
+        withOutbox(DeleteResource),
+        withOutbox(SetCompletion),
+        withOutbox(CreateProjectFromTemplate),
+        withDataSource(GetResource),
+        withDataSource(ListResources),
+        withDataSource(GetProProfsResource),
+      ],
+    };
+  }
+}

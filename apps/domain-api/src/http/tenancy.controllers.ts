@@ -1,0 +1,170 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { API_KEY_SCOPES } from '@herald/contracts';
+import {
+  CreateApiKey,
+  CreateUser,
+  EmailSchema,
+  FullNameSchema,
+  NotFoundError,
+  RevokeApiKey,
+  ScopesSchema,
+  TenancyRepository,
+  parseCommand,
+  type ApiKeyEntity,
+  type AuthenticatedPrincipal,
+  type UserEntity,
+} from '@herald/domain/tenancy';
+import { ApiKeyGuard, CurrentPrincipal, RequiresScope } from '../auth/api-key.guard';
+import { PrincipalPublishing } from '../principals/principal-publishing.service';
+import { ApiProblem, AuthenticatedEndpoint } from './api-docs';
+import { openApiSchema } from './openapi-schemas';
+
+const CreateUserBody = z.strictObject({ fullName: FullNameSchema, email: EmailSchema, isAdmin: z.boolean().optional() });
+const CreateApiKeyBody = z.strictObject({
+  userId: z.uuid().optional().describe('Whose key (default: the caller)'),
+  scopes: ScopesSchema.optional().describe(`Any of ${API_KEY_SCOPES.join(', ')} (default: all)`),
+  label: z.string().trim().max(200).nullish(),
+});
+const PageQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+/** How long an API call waits for Kafka to acknowledge a principal change before answering. */
+const PUBLISH_WAIT_MS = 3_000;
+
+function userView(u: UserEntity) {
+  return {
+    id: u.id,
+    fullName: u.fullName,
+    email: u.email,
+    logonAccount: u.email,
+    active: u.active,
+    isAdmin: u.isAdmin,
+    createdAt: u.createdAt.toISOString(),
+    updatedAt: u.updatedAt.toISOString(),
+  };
+}
+
+function keyView(k: ApiKeyEntity) {
+  return {
+    id: k.id,
+    keyId: k.keyId,
+    userId: k.userId,
+    scopes: k.scopes,
+    label: k.label,
+    createdAt: k.createdAt.toISOString(),
+    revokedAt: k.revokedAt ? k.revokedAt.toISOString() : null,
+  };
+}
+
+@ApiTags('user')
+@AuthenticatedEndpoint()
+@UseGuards(ApiKeyGuard)
+@Controller('v1')
+export class UsersController {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly createUser: CreateUser,
+    private readonly publishing: PrincipalPublishing,
+  ) {}
+
+  @Get('me')
+  @ApiOperation({ summary: 'The caller: user, tenant and key scopes' })
+  me(@CurrentPrincipal() p: AuthenticatedPrincipal) {
+    return {
+      userId: p.userId,
+      fullName: p.fullName,
+      email: p.email,
+      tenant: { id: p.tenantId, slug: p.tenantSlug, domain: p.tenantDomain },
+      keyId: p.keyId,
+      scopes: p.scopes,
+    };
+  }
+
+  @Get('users')
+  @ApiOperation({ summary: "List the tenant's users" })
+  async list(@CurrentPrincipal() p: AuthenticatedPrincipal, @Query() query: unknown) {
+    const q = parseCommand(PageQuery, query);
+    const [rows, total] = await new TenancyRepository(this.ds.manager).listUsers(p.tenantId, q.limit, q.offset);
+    return { data: rows.map(userView), page: { limit: q.limit, offset: q.offset, total } };
+  }
+
+  @Get('users/:id')
+  @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
+  @ApiProblem(404, "No such user in the caller's tenant")
+  async get(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string) {
+    const user = await new TenancyRepository(this.ds.manager).findUser(p.tenantId, id);
+    if (!user) throw new NotFoundError('user', id);
+    return userView(user);
+  }
+
+  @Post('users')
+  @HttpCode(201)
+  @RequiresScope('administrative')
+  @ApiOperation({ summary: 'Add a user to the tenant (administrative scope)' })
+  @ApiBody({ schema: openApiSchema(CreateUserBody) })
+  @ApiProblem(409, 'A user with this e-mail exists')
+  async create(@CurrentPrincipal() p: AuthenticatedPrincipal, @Body() body: unknown) {
+    const b = parseCommand(CreateUserBody, body ?? {});
+    const user = await this.createUser.execute({ tenantId: p.tenantId, ...b });
+    await this.publishing.publishWithin(PUBLISH_WAIT_MS);
+    return userView(user);
+  }
+}
+
+@ApiTags('api key')
+@AuthenticatedEndpoint()
+@UseGuards(ApiKeyGuard)
+@RequiresScope('administrative')
+@Controller('v1/api-keys')
+export class ApiKeysController {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly createApiKey: CreateApiKey,
+    private readonly revokeApiKey: RevokeApiKey,
+    private readonly publishing: PrincipalPublishing,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: "List the tenant's API keys (never the keys themselves)" })
+  async list(@CurrentPrincipal() p: AuthenticatedPrincipal) {
+    return { data: (await new TenancyRepository(this.ds.manager).listApiKeys(p.tenantId)).map(keyView) };
+  }
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Create an API key (administrative scope)',
+    description: '`apiKey` is shown in this answer only: Herald stores its hash.',
+  })
+  @ApiBody({ schema: openApiSchema(CreateApiKeyBody) })
+  @ApiResponse({ status: 201, description: 'The key, once' })
+  @ApiProblem(404, "No such user in the caller's tenant")
+  async create(@CurrentPrincipal() p: AuthenticatedPrincipal, @Body() body: unknown) {
+    const b = parseCommand(CreateApiKeyBody, body ?? {});
+    const created = await this.createApiKey.execute({
+      tenantId: p.tenantId,
+      user: b.userId ?? p.userId,
+      scopes: b.scopes,
+      label: b.label,
+    });
+    await this.publishing.publishWithin(PUBLISH_WAIT_MS);
+    return { ...keyView(created.key), apiKey: created.apiKey };
+  }
+
+  @Delete(':id')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke an API key (administrative scope)', description: 'By its id or its key id.' })
+  @ApiParam({ name: 'id', schema: { type: 'string' } })
+  @ApiOkResponse({ description: 'The revoked key' })
+  @ApiProblem(404, "No such key in the caller's tenant")
+  async revoke(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string) {
+    const key = await this.revokeApiKey.execute({ tenantId: p.tenantId, id });
+    await this.publishing.publishWithin(PUBLISH_WAIT_MS);
+    return keyView(key);
+  }
+}
