@@ -51,6 +51,8 @@ export interface ResendableDelivery {
   occurredAt: Date | null;
   createdAt: Date;
   body: string;
+  /** Position in the replay order: pass back as `after` for the next page. */
+  position: string;
 }
 
 /**
@@ -144,31 +146,32 @@ export class DeliveryLogRepository {
   /**
    * One hook's deliveries logged since `since` that can be sent again (their body is logged),
    * one per event (the first logged), oldest first, a page at a time; `after` is the last
-   * page's final `createdAt`+`deliveryId`.
+   * row's `position`.
    */
   async resendableSince(
     tenantId: string,
     subscriptionId: string,
     since: Date,
-    page: { limit: number; after?: { createdAt: Date; deliveryId: string } },
+    page: { limit: number; after?: string | null },
   ): Promise<ResendableDelivery[]> {
     const params: unknown[] = [tenantId, subscriptionId, since.toISOString(), page.limit];
     let after = '';
     if (page.after) {
-      params.push(page.after.createdAt.toISOString(), page.after.deliveryId);
-      after = `AND (created_at, delivery_id) > ($5::timestamptz, $6::uuid)`;
+      const c = decodeCursor(page.after);
+      params.push(c.createdAt, c.deliveryId);
+      after = `WHERE (created_at, delivery_id) > ($5::timestamptz, $6::uuid)`;
     }
+    // First logged delivery of each event, then the page (after the de-duplication, so an event
+    // seen on an earlier page never comes back as "first" on a later one).
     const rows: (DeliveryRow & { body: string })[] = await this.ds.query(
-      `SELECT ${SUMMARY_COLUMNS}, body FROM ${qualified(DELIVERIES_TABLE)} d
-        WHERE tenant_id = $1 AND subscription_id = $2 AND created_at >= $3 AND body IS NOT NULL AND origin <> 'test'
-          ${after}
-          AND NOT EXISTS (
-            SELECT 1 FROM ${qualified(DELIVERIES_TABLE)} e
-             WHERE e.tenant_id = d.tenant_id AND e.subscription_id = d.subscription_id AND e.event_id = d.event_id
-               AND e.created_at >= $3 AND e.body IS NOT NULL AND e.origin <> 'test'
-               AND (e.created_at, e.delivery_id) < (d.created_at, d.delivery_id))
-        ORDER BY created_at, delivery_id
-        LIMIT $4`,
+      `SELECT * FROM (
+         SELECT DISTINCT ON (event_id) ${SUMMARY_COLUMNS}, body FROM ${qualified(DELIVERIES_TABLE)}
+          WHERE tenant_id = $1 AND subscription_id = $2 AND created_at >= $3 AND body IS NOT NULL AND origin <> 'test'
+          ORDER BY event_id, created_at, delivery_id
+       ) first_per_event
+       ${after}
+       ORDER BY created_at, delivery_id
+       LIMIT $4`,
       params,
     );
     return rows.map((r) => ({
@@ -182,6 +185,7 @@ export class DeliveryLogRepository {
       occurredAt: r.occurred_at,
       createdAt: r.created_at,
       body: r.body,
+      position: encodeCursor({ createdAt: r.cursor_at, deliveryId: r.delivery_id }),
     }));
   }
 }

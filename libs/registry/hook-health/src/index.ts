@@ -1,2 +1,3 @@
-/** Hook health: turns delivery outcomes into subscription health transitions (filled in as it lands). */
-export {};
+export * from './health-policy';
+export * from './apply-outcomes-to-hook-health';
+export * from './hook-status-gauge';
