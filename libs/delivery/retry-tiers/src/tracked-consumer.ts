@@ -1,0 +1,269 @@
+import { Logger } from '@nestjs/common';
+import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { TopicSpec } from '@herald/contracts';
+import type { ConsumerDeps } from '@herald/platform/kafka';
+import { PartitionLedger } from './partition-ledger';
+
+export interface TrackedMessage {
+  /** The logical topic the message came from (main topic or a tier). */
+  topic: TopicSpec;
+  partition: number;
+  offset: string;
+  message: KafkaMessage;
+}
+
+/**
+ * Takes a message and resolves when it is finished (delivered, moved to a tier, dead-lettered
+ * or discarded — anything after which it may be committed). It must not block: the consumer
+ * hands messages over without waiting, that is what lets one partition feed many receivers.
+ */
+export type TrackedHandler = (m: TrackedMessage) => Promise<void>;
+
+export interface TrackedConsumerOptions {
+  /** For logs, readiness and metrics. */
+  name: string;
+  topics: readonly TopicSpec[];
+  /** A `ConsumerGroups` id (the namespace is applied here). */
+  groupId: string;
+  /** Unfinished messages a partition may hold before it is paused (backpressure). */
+  maxPendingPerPartition: number;
+  /** Retry tiers: a message is due at this epoch-ms time (null: now). */
+  dueAt?: (message: KafkaMessage) => number | null;
+  commitIntervalMs?: number;
+}
+
+type PauseReason = 'full' | 'due' | 'stopping';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A kafkajs consumer-group member with per-message offset control (the platform's
+ * `ContractConsumer` handles a partition sequentially, which would let one slow receiver hold
+ * back every other receiver on its partition):
+ * - each fetched message is handed to the handler at once and its offset resolved for fetching
+ *   (`eachBatchAutoResolve: false`, `autoCommit: false`), so the partition keeps flowing while
+ *   earlier messages are still in flight;
+ * - a `PartitionLedger` per partition commits only up to the lowest message not yet finished,
+ *   so a crash re-delivers whatever was in flight (at least once, never lost);
+ * - backpressure: a partition holding `maxPendingPerPartition` unfinished messages is paused
+ *   and resumed when half of them are done;
+ * - retry tiers (`dueAt`): at the first message not yet due the partition is paused and a timer
+ *   resumes it at the due time; that message is left unresolved so it is fetched again. Other
+ *   partitions and topics keep flowing — nothing sleeps inside the fetch loop.
+ */
+export class TrackedConsumer {
+  private readonly logger: Logger;
+  private consumer?: Consumer;
+  private readonly ledgers = new Map<string, PartitionLedger>();
+  private readonly pauses = new Map<string, Set<PauseReason>>();
+  private readonly dueTimers = new Map<string, NodeJS.Timeout>();
+  private readonly byWireName: Map<string, TopicSpec>;
+  private commitTimer?: NodeJS.Timeout;
+  private committing?: Promise<void>;
+  private assigned: { topic: string; partitions: number[] }[] = [];
+  private joined = false;
+  private stopping = false;
+  private lastError: string | null = null;
+  private inFlight = 0;
+
+  constructor(
+    private readonly deps: ConsumerDeps,
+    private readonly opts: TrackedConsumerOptions,
+    private readonly handler: TrackedHandler,
+  ) {
+    this.logger = new Logger(`Consumer:${opts.name}`);
+    this.byWireName = new Map(opts.topics.map((t) => [deps.client.topic(t), t]));
+    deps.readiness.register({
+      name: `consumer:${opts.name}`,
+      check: async () => {
+        if (this.lastError) throw new Error(this.lastError);
+        if (!this.joined) throw new Error('not yet a member of its consumer group');
+      },
+    });
+  }
+
+  /** Unfinished messages across all partitions. */
+  get pending(): number {
+    return this.inFlight;
+  }
+
+  async start(): Promise<void> {
+    let delay = 500;
+    while (!this.stopping) {
+      try {
+        await this.run();
+        return;
+      } catch (e) {
+        this.lastError = `start failed: ${(e as Error).message}`;
+        this.logger.warn(this.lastError);
+        await sleep(delay);
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+  }
+
+  /** Stops taking new messages (graceful shutdown, step 1); in-flight ones still finish and commit. */
+  stopFetching(): void {
+    this.stopping = true;
+    for (const t of this.dueTimers.values()) clearTimeout(t);
+    this.dueTimers.clear();
+    for (const { topic, partitions } of this.assigned) for (const p of partitions) this.pause(topic, p, 'stopping');
+  }
+
+  /** Commits what is finished and leaves the group; what is still unfinished is handed back (re-delivered to the next owner). */
+  async stop(): Promise<void> {
+    this.stopFetching();
+    if (this.commitTimer) clearInterval(this.commitTimer);
+    await this.commit().catch((e: Error) => this.logger.warn(`final commit failed: ${e.message}`));
+    await this.consumer?.disconnect().catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    const { client } = this.deps;
+    const consumer = client.kafka.consumer({
+      groupId: client.group(this.opts.groupId),
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      maxWaitTimeInMs: 200,
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (event) => this.onJoin(event.payload.memberAssignment));
+    consumer.on(consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload as { error: Error; restart: boolean };
+      this.lastError = `crashed: ${error.message}`;
+      this.logger.warn(`${this.lastError}${restart ? ' (kafkajs restarts it)' : ''}`);
+      if (!restart && !this.stopping) {
+        this.joined = false;
+        void consumer.disconnect().finally(() => void this.start());
+      }
+    });
+    await consumer.connect();
+    for (const topic of this.opts.topics) await consumer.subscribe({ topic: client.topic(topic), fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 4,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+    this.commitTimer ??= setInterval(() => void this.commit().catch((e: Error) => this.logger.warn(`commit failed: ${e.message}`)), this.opts.commitIntervalMs ?? 250);
+    this.commitTimer.unref();
+  }
+
+  private onJoin(assignment: Record<string, number[]>): void {
+    this.joined = true;
+    this.lastError = null;
+    this.assigned = Object.entries(assignment).map(([topic, partitions]) => ({ topic, partitions }));
+    const keep = new Set(this.assigned.flatMap(({ topic, partitions }) => partitions.map((p) => `${topic}:${p}`)));
+    // Revoked partitions: their in-flight messages still finish, but commit is the new owner's business.
+    for (const key of [...this.ledgers.keys()]) if (!keep.has(key)) this.ledgers.delete(key);
+    // A due-pause is re-established by the next fetch of the partition's head; a "full" one stays.
+    for (const [key, timer] of this.dueTimers) {
+      clearTimeout(timer);
+      this.dueTimers.delete(key);
+      const [topic, p] = splitKey(key);
+      this.resume(topic, p, 'due');
+    }
+    for (const key of [...this.pauses.keys()]) if (!keep.has(key)) this.pauses.delete(key);
+  }
+
+  private async eachBatch({ batch, resolveOffset, isRunning, isStale, heartbeat }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const spec = this.byWireName.get(topic);
+    if (!spec) return;
+    const key = `${topic}:${partition}`;
+    this.deps.lag.set({ group: this.opts.groupId, topic, partition: String(partition) }, Number(batch.offsetLag()));
+    let ledger = this.ledgers.get(key);
+    if (!ledger) this.ledgers.set(key, (ledger = new PartitionLedger()));
+
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale() || this.stopping || this.isPaused(key)) break;
+      const due = this.opts.dueAt?.(message) ?? null;
+      if (due !== null && due > Date.now()) {
+        this.pauseUntil(topic, partition, due);
+        break;
+      }
+      if (ledger.add(message.offset)) this.hand(spec, partition, message, ledger, key);
+      resolveOffset(message.offset);
+      if (ledger.pending >= this.opts.maxPendingPerPartition) this.pause(topic, partition, 'full');
+    }
+    await heartbeat().catch(() => undefined);
+  }
+
+  private hand(spec: TopicSpec, partition: number, message: KafkaMessage, ledger: PartitionLedger, key: string): void {
+    this.inFlight++;
+    const finish = () => {
+      this.inFlight--;
+      ledger.finish(message.offset);
+      if (ledger.pending <= this.opts.maxPendingPerPartition / 2) {
+        const [topic, p] = splitKey(key);
+        this.resume(topic, p, 'full');
+      }
+    };
+    this.handler({ topic: spec, partition, offset: message.offset, message }).then(finish, (e: Error) => {
+      // The handler retries its own Kafka writes; reaching here is a bug or shutdown. The message
+      // stays unfinished, so the commit stops below it and a restart re-delivers it.
+      this.inFlight--;
+      this.lastError = `handler failed on ${spec.name}[${partition}]@${message.offset}: ${e.message}`;
+      this.logger.error(this.lastError);
+    });
+  }
+
+  private pauseUntil(topic: string, partition: number, dueAt: number): void {
+    const key = `${topic}:${partition}`;
+    this.pause(topic, partition, 'due');
+    const existing = this.dueTimers.get(key);
+    if (existing) clearTimeout(existing);
+    const timer = setTimeout(() => {
+      this.dueTimers.delete(key);
+      this.resume(topic, partition, 'due');
+    }, Math.max(1, dueAt - Date.now() + 2));
+    timer.unref();
+    this.dueTimers.set(key, timer);
+  }
+
+  private isPaused(key: string): boolean {
+    return (this.pauses.get(key)?.size ?? 0) > 0;
+  }
+
+  private pause(topic: string, partition: number, reason: PauseReason): void {
+    const key = `${topic}:${partition}`;
+    let reasons = this.pauses.get(key);
+    if (!reasons) this.pauses.set(key, (reasons = new Set()));
+    const was = reasons.size > 0;
+    reasons.add(reason);
+    if (!was) this.consumer?.pause([{ topic, partitions: [partition] }]);
+  }
+
+  private resume(topic: string, partition: number, reason: PauseReason): void {
+    const key = `${topic}:${partition}`;
+    const reasons = this.pauses.get(key);
+    if (!reasons?.delete(reason) || reasons.size > 0) return;
+    this.consumer?.resume([{ topic, partitions: [partition] }]);
+  }
+
+  private async commit(): Promise<void> {
+    if (this.committing) return this.committing;
+    const offsets: { topic: string; partition: number; offset: string }[] = [];
+    const marks: (() => void)[] = [];
+    for (const [key, ledger] of this.ledgers) {
+      const offset = ledger.commitCandidate();
+      if (offset === null) continue;
+      const [topic, partition] = splitKey(key);
+      offsets.push({ topic, partition, offset });
+      marks.push(() => ledger.markCommitted(offset));
+    }
+    if (offsets.length === 0 || !this.consumer) return;
+    this.committing = this.consumer
+      .commitOffsets(offsets)
+      .then(() => marks.forEach((m) => m()))
+      .finally(() => (this.committing = undefined));
+    return this.committing;
+  }
+}
+
+function splitKey(key: string): [string, number] {
+  const i = key.lastIndexOf(':');
+  return [key.slice(0, i), Number(key.slice(i + 1))];
+}
