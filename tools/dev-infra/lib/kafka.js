@@ -1,0 +1,398 @@
+'use strict';
+// Native Apache Kafka (single-node KRaft, combined broker+controller) from the Maven Central
+// jars, run as a detached JVM that outlives `npm start` / `npm run infra:up`.
+// State: .herald/kafka/{libs,data,server.properties,kafka.log,kafka.out}, pid in .herald/kafka.pid.
+const fs = require('node:fs');
+const path = require('node:path');
+const crypto = require('node:crypto');
+const { spawn, spawnSync } = require('node:child_process');
+const u = require('./util');
+
+const KAFKA_VERSION = '4.1.1';
+const HOST = '127.0.0.1';
+const DEFAULT_PORT = 19092;
+const DEFAULT_CONTROLLER_PORT = 19093;
+const HEAP = '-Xmx768m';
+
+const KAFKA_DIR = u.stateDir('kafka');
+const LIBS_DIR = path.join(KAFKA_DIR, 'libs');
+const LIBS_MARKER = path.join(LIBS_DIR, '.herald-kafka-version');
+const DATA_DIR = path.join(KAFKA_DIR, 'data');
+const PROPS_FILE = path.join(KAFKA_DIR, 'server.properties');
+const LOG_FILE = path.join(KAFKA_DIR, 'kafka.log');
+const OUT_FILE = path.join(KAFKA_DIR, 'kafka.out');
+const PID_FILE = u.stateDir('kafka.pid');
+const POM = path.join(__dirname, '..', 'kafka', 'pom.xml');
+const LOG4J2 = path.join(__dirname, '..', 'kafka', 'log4j2.xml');
+const PROBE_TOPIC = 'herald-infra-probe';
+const PROBE_GROUP = 'herald-infra-probe';
+
+const rel = (p) => path.relative(u.ROOT, p);
+
+function desiredPorts() {
+  return {
+    port: u.envPort('HERALD_KAFKA_PORT', DEFAULT_PORT),
+    controllerPort: u.envPort('HERALD_KAFKA_CONTROLLER_PORT', DEFAULT_CONTROLLER_PORT),
+  };
+}
+
+function serverProperties({ port, controllerPort }) {
+  const props = {
+    'process.roles': 'broker,controller',
+    'node.id': '1',
+    'controller.quorum.voters': `1@${HOST}:${controllerPort}`,
+    listeners: `PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://${HOST}:${port}`,
+    'controller.listener.names': 'CONTROLLER',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'log.dirs': DATA_DIR,
+    'num.partitions': '1',
+    'default.replication.factor': '1',
+    'min.insync.replicas': '1',
+    'auto.create.topics.enable': 'false',
+    'delete.topic.enable': 'true',
+    'group.initial.rebalance.delay.ms': '0',
+    'offsets.topic.num.partitions': '4',
+    'offsets.topic.replication.factor': '1',
+    'transaction.state.log.num.partitions': '4',
+    'transaction.state.log.replication.factor': '1',
+    'transaction.state.log.min.isr': '1',
+    'share.coordinator.state.topic.replication.factor': '1',
+    'share.coordinator.state.topic.min.isr': '1',
+    // A dev/test broker: keep a day of data, in small segments so retention can act.
+    'log.retention.hours': '24',
+    'log.segment.bytes': String(64 * 1024 * 1024),
+    'log.retention.check.interval.ms': String(5 * 60 * 1000),
+    'num.network.threads': '3',
+    'num.io.threads': '4',
+    'num.recovery.threads.per.data.dir': '1',
+  };
+  return (
+    `# Written by tools/dev-infra/lib/kafka.js at every start; edits are overwritten.\n` +
+    Object.entries(props)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') +
+    '\n'
+  );
+}
+
+function parsePorts(propsText) {
+  const m = /^listeners=PLAINTEXT:\/\/[^:]+:(\d+),CONTROLLER:\/\/[^:]+:(\d+)/m.exec(propsText || '');
+  return m ? { port: Number(m[1]), controllerPort: Number(m[2]) } : undefined;
+}
+
+/** Kafka 4 needs Java 17+; Maven only to fetch the jars once. One line naming what to install. */
+function checkTools({ needMaven }) {
+  const missing = [];
+  const java = u.commandWorks('java', ['-version']);
+  let javaProblem;
+  if (java.error && java.error.code === 'ENOENT') missing.push('openjdk-17-jre-headless');
+  else {
+    const m = /version "(\d+)(?:\.(\d+))?/.exec(`${java.stderr}${java.stdout}`);
+    const major = m ? (Number(m[1]) === 1 ? Number(m[2]) : Number(m[1])) : 0;
+    if (!java.ok || major < 17) {
+      javaProblem = `Kafka ${KAFKA_VERSION} needs Java 17 or later, and \`java -version\` reports ${m ? m[0].replace('version ', '') : 'no version'}`;
+      missing.push('openjdk-17-jre-headless');
+    }
+  }
+  if (needMaven) {
+    const mvn = u.commandWorks('mvn', ['-v']);
+    if (mvn.error && mvn.error.code === 'ENOENT') missing.push('maven');
+  }
+  if (missing.length) {
+    const what = missing.map((p) => (p === 'maven' ? 'Maven (mvn, to fetch the Kafka jars once)' : 'a Java 17+ runtime (java)')).join(' and ');
+    throw new u.InfraError(
+      `${javaProblem ? `${javaProblem}; ` : ''}the native Kafka broker needs ${what}, not found on PATH: install with \`apt-get install -y ${missing.join(' ')}\` (or set KAFKA_BROKERS to an existing broker)`,
+    );
+  }
+}
+
+function jarsCached() {
+  try {
+    return fs.readFileSync(LIBS_MARKER, 'utf8').trim() === KAFKA_VERSION;
+  } catch {
+    return false;
+  }
+}
+
+/** mvn dependency:copy-dependencies into a temp dir, renamed into place when complete. */
+function fetchJars(log) {
+  const started = Date.now();
+  log(`fetching Kafka ${KAFKA_VERSION} jars from Maven Central (about 45 MB, once)…`);
+  const tmp = path.join(KAFKA_DIR, `libs.tmp-${process.pid}`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  const r = spawnSync(
+    'mvn',
+    ['-q', '-B', '--no-transfer-progress', '-Dstyle.color=never', '-f', POM, `-Dkafka.version=${KAFKA_VERSION}`, 'dependency:copy-dependencies', `-DoutputDirectory=${tmp}`, '-DincludeScope=runtime'],
+    { cwd: u.ROOT, encoding: 'utf8', timeout: 15 * 60_000, env: { ...process.env, MAVEN_OPTS: process.env.MAVEN_OPTS || '-Xmx512m' } },
+  );
+  if (r.error || r.status !== 0) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    const out = `${r.stdout || ''}\n${r.stderr || ''}`.replace(/\x1b\[[0-9;]*m/g, '').trim();
+    const errors = out.split('\n').filter((l) => l.includes('[ERROR]')).slice(0, 3);
+    throw new u.InfraError(`mvn could not fetch the Kafka jars (${r.error ? r.error.message : `exit code ${r.status}`}): ${(errors.length ? errors : out.split('\n').slice(-3)).join(' | ')}`);
+  }
+  fs.writeFileSync(path.join(tmp, path.basename(LIBS_MARKER)), `${KAFKA_VERSION}\n`);
+  fs.rmSync(LIBS_DIR, { recursive: true, force: true });
+  fs.renameSync(tmp, LIBS_DIR);
+  const { files, bytes } = jarStats();
+  log(`${files} jars, ${u.formatBytes(bytes)} cached in ${rel(LIBS_DIR)} (fetched in ${u.formatMs(Date.now() - started)})`);
+}
+
+function jarStats() {
+  const jars = fs.readdirSync(LIBS_DIR).filter((f) => f.endsWith('.jar'));
+  const bytes = jars.reduce((sum, f) => sum + fs.statSync(path.join(LIBS_DIR, f)).size, 0);
+  return { files: jars.length, bytes };
+}
+
+/** A Kafka Uuid as the storage tool wants it: 16 random bytes, base64url, not starting with '-'. */
+function randomClusterId() {
+  for (;;) {
+    const id = crypto.randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+function java(args, opts = {}) {
+  return spawnSync('java', ['-cp', `${LIBS_DIR}/*`, ...args], { encoding: 'utf8', timeout: 120_000, ...opts });
+}
+
+function formatStorage(log) {
+  const started = Date.now();
+  const clusterId = randomClusterId();
+  log(`formatting KRaft storage in ${rel(DATA_DIR)} (cluster id ${clusterId})…`);
+  const r = java(['-Dlog4j2.configurationFile=' + LOG4J2, `-Dherald.kafka.log=${LOG_FILE}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', PROPS_FILE]);
+  if (r.error || r.status !== 0) {
+    throw new u.InfraError(`kafka storage format failed: ${(r.error?.message || `${r.stdout}\n${r.stderr}`).trim().split('\n').slice(-3).join(' | ')}`);
+  }
+  log(`storage formatted in ${u.formatMs(Date.now() - started)}`);
+}
+
+function isOurBroker(pid) {
+  const cmd = u.cmdlineOf(pid);
+  return cmd.includes('kafka.Kafka') && cmd.includes(PROPS_FILE);
+}
+
+/** { running, pid, port, controllerPort, answering } of the .herald broker. */
+async function status() {
+  let pid = u.readPid(PID_FILE);
+  if (!(pid && u.isAlive(pid) && isOurBroker(pid))) {
+    // pid file lost or stale: look for our broker by its command line.
+    pid = u.findProcesses(['kafka.Kafka', PROPS_FILE])[0];
+  }
+  let ports;
+  try {
+    ports = parsePorts(fs.readFileSync(PROPS_FILE, 'utf8'));
+  } catch {
+    ports = undefined;
+  }
+  ports = ports || desiredPorts();
+  const running = Boolean(pid);
+  const answering = running ? await u.portAnswers(ports.port, HOST) : false;
+  return { running, pid, ...ports, answering, logFile: LOG_FILE };
+}
+
+function tail(file, lines = 5) {
+  try {
+    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join(' | ');
+  } catch {
+    return '';
+  }
+}
+
+function loadKafkajs() {
+  try {
+    return require(require.resolve('kafkajs', { paths: [u.ROOT] }));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Right after a broker starts, the first group and transaction calls fail with retriable
+ * "coordinator is loading / not available" errors. Wait until a consumer can join a group
+ * and a transactional producer can commit, so that the services and tests never see them.
+ */
+async function waitForCoordinators(brokers, { log, timeoutMs = 120_000 } = {}) {
+  const kafkajs = loadKafkajs();
+  if (!kafkajs) {
+    log.warn('kafkajs is not installed yet: only checked that the Kafka port answers');
+    return;
+  }
+  const { Kafka, logLevel } = kafkajs;
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  let attempt = 0;
+  let lastError;
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  for (;;) {
+    attempt += 1;
+    const kafka = new Kafka({ clientId: 'herald-infra-probe', brokers, logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 } });
+    const admin = kafka.admin();
+    // A fresh group each time: re-joining an existing (empty) classic group took ~5 s here.
+    const groupId = `${PROBE_GROUP}-${process.pid}-${Date.now()}`;
+    const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, retry: { retries: 3 } });
+    const producer = kafka.producer({ transactionalId: 'herald-infra-probe', idempotent: true, maxInFlightRequests: 1 });
+    try {
+      await admin.connect();
+      const topics = await admin.listTopics();
+      if (!topics.includes(PROBE_TOPIC)) {
+        await admin.createTopics({ topics: [{ topic: PROBE_TOPIC, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+      }
+      // Group coordinator: join (and leave) a consumer group.
+      await consumer.connect();
+      await consumer.subscribe({ topic: PROBE_TOPIC, fromBeginning: false });
+      await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('consumer group join timed out')), 30_000);
+        consumer.on(consumer.events.GROUP_JOIN, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        consumer.on(consumer.events.CRASH, (e) => {
+          clearTimeout(timer);
+          reject(e.payload?.error || new Error('consumer crashed'));
+        });
+        consumer.run({ eachMessage: async () => undefined }).catch(reject);
+      });
+      await consumer.disconnect();
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+      // Transaction coordinator: one committed transaction.
+      await producer.connect();
+      const tx = await producer.transaction();
+      await tx.send({ topic: PROBE_TOPIC, messages: [{ key: 'probe', value: new Date().toISOString() }] });
+      await tx.commit();
+      await producer.disconnect();
+      await admin.disconnect();
+      return Date.now() - started;
+    } catch (err) {
+      lastError = err;
+      await Promise.allSettled([consumer.disconnect(), producer.disconnect(), admin.disconnect()]);
+      if (Date.now() > deadline) {
+        throw new u.InfraError(`Kafka on ${brokers.join(',')} answers, but its group/transaction coordinator was not ready within ${u.formatMs(timeoutMs)}: ${lastError.message}`);
+      }
+      if (attempt === 1) log(`waiting for the Kafka group and transaction coordinators (${err.message})…`);
+      await u.sleep(500);
+    }
+  }
+}
+
+async function waitForPort(pid, port, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await u.portAnswers(port, HOST)) return true;
+    if (pid && !u.isAlive(pid)) return false;
+    await u.sleep(200);
+  }
+  return false;
+}
+
+/** Starts the .herald broker, or reuses the running one. Returns { brokers, port, pid, reused }. */
+async function ensureKafka({ log = u.logger('infra') } = {}) {
+  return u.withLock(
+    'kafka',
+    async () => {
+      let st = await status();
+      if (st.running && !st.answering) {
+        // Started a moment ago (or by someone else): give it time to open its port.
+        await waitForPort(st.pid, st.port, 30_000);
+        st = await status();
+      }
+      if (st.running && st.answering) {
+        const want = desiredPorts().port;
+        if (want !== st.port) log.warn(`Kafka is already running on port ${st.port}; HERALD_KAFKA_PORT=${want} ignored (run infra:down first to change it)`);
+        u.writeFileAtomic(PID_FILE, `${st.pid}\n`);
+        const brokers = [`${HOST}:${st.port}`];
+        await waitForCoordinators(brokers, { log });
+        log(`Kafka ${KAFKA_VERSION} already running on ${brokers[0]} (pid ${st.pid})`);
+        return { brokers, port: st.port, pid: st.pid, reused: true };
+      }
+      if (st.running) {
+        log.warn(`Kafka pid ${st.pid} does not answer on port ${st.port}: stopping it`);
+        await u.stopPid(st.pid, { signals: ['SIGTERM'], waitMs: 15_000 });
+      }
+
+      const ports = desiredPorts();
+      for (const [name, p] of [
+        ['HERALD_KAFKA_PORT', ports.port],
+        ['HERALD_KAFKA_CONTROLLER_PORT', ports.controllerPort],
+      ]) {
+        if (await u.portAnswers(p, HOST)) {
+          throw new u.InfraError(`port ${p} is in use by another process (not the Kafka of .herald): free it, set ${name} to another port, or set KAFKA_BROKERS`);
+        }
+      }
+      const cached = jarsCached();
+      checkTools({ needMaven: !cached });
+      u.ensureDir(KAFKA_DIR);
+      if (!cached) fetchJars(log);
+      else {
+        const { files, bytes } = jarStats();
+        log(`Kafka ${KAFKA_VERSION}: ${files} jars, ${u.formatBytes(bytes)} cached in ${rel(LIBS_DIR)}`);
+      }
+      fs.writeFileSync(PROPS_FILE, serverProperties(ports));
+      if (!fs.existsSync(path.join(DATA_DIR, 'meta.properties'))) formatStorage(log);
+
+      log(`starting Kafka ${KAFKA_VERSION} (KRaft, single node) on ${HOST}:${ports.port}, controller ${HOST}:${ports.controllerPort}, heap ${HEAP.slice(4)}…`);
+      const started = Date.now();
+      const out = fs.openSync(OUT_FILE, 'a');
+      fs.writeSync(out, `\n=== ${new Date().toISOString()} starting kafka ${KAFKA_VERSION} (tools/dev-infra) ===\n`);
+      const child = spawn(
+        'java',
+        [
+          HEAP,
+          '-Xms256m',
+          '-XX:+UseG1GC',
+          '-XX:MaxGCPauseMillis=20',
+          '-XX:+ExitOnOutOfMemoryError',
+          '-Djava.awt.headless=true',
+          `-Dlog4j2.configurationFile=${LOG4J2}`,
+          `-Dherald.kafka.log=${LOG_FILE}`,
+          '-cp',
+          `${LIBS_DIR}/*`,
+          'kafka.Kafka',
+          PROPS_FILE,
+        ],
+        { cwd: KAFKA_DIR, detached: true, stdio: ['ignore', out, out] },
+      );
+      fs.closeSync(out);
+      const spawnError = await new Promise((resolve) => {
+        child.once('error', resolve);
+        child.once('spawn', () => resolve(undefined));
+      });
+      if (spawnError) throw new u.InfraError(`could not start java: ${spawnError.message}`);
+      child.unref();
+      u.writeFileAtomic(PID_FILE, `${child.pid}\n`);
+      if (!(await waitForPort(child.pid, ports.port, 90_000))) {
+        const alive = u.isAlive(child.pid);
+        if (alive) await u.stopPid(child.pid, { signals: ['SIGTERM'], waitMs: 5000 });
+        fs.rmSync(PID_FILE, { force: true });
+        throw new u.InfraError(
+          `Kafka ${alive ? 'did not open' : 'exited before opening'} port ${ports.port}: ${tail(LOG_FILE, 3) || tail(OUT_FILE, 3)} (logs: ${rel(LOG_FILE)}, ${rel(OUT_FILE)})`,
+        );
+      }
+      const portMs = Date.now() - started;
+      const brokers = [`${HOST}:${ports.port}`];
+      await waitForCoordinators(brokers, { log });
+      log(`Kafka ${KAFKA_VERSION} listening on ${brokers[0]} (pid ${child.pid}, port open in ${u.formatMs(portMs)}, coordinators ready in ${u.formatMs(Date.now() - started)}, log ${rel(LOG_FILE)})`);
+      return { brokers, port: ports.port, pid: child.pid, reused: false };
+    },
+    { onWait: (pid) => log(`waiting for another infra start (pid ${pid})…`) },
+  );
+}
+
+async function stopKafka({ log = u.logger('infra') } = {}) {
+  const st = await status();
+  if (!st.running) {
+    log('Kafka (.herald) is not running');
+    fs.rmSync(PID_FILE, { force: true });
+    return false;
+  }
+  log(`stopping Kafka (pid ${st.pid})…`);
+  const started = Date.now();
+  const how = await u.stopPid(st.pid, { signals: ['SIGTERM'], waitMs: 30_000 });
+  fs.rmSync(PID_FILE, { force: true });
+  log(`Kafka ${how === 'killed' ? 'killed (did not stop within 30 s)' : `stopped in ${u.formatMs(Date.now() - started)}`}`);
+  return true;
+}
+
+module.exports = { ensureKafka, stopKafka, status, waitForCoordinators, serverProperties, parsePorts, randomClusterId, KAFKA_VERSION, DEFAULT_PORT, DEFAULT_CONTROLLER_PORT, LOG_FILE, PID_FILE };

