@@ -1,5 +1,15 @@
 import { Module } from '@nestjs/common';
+import { DeliveriesController } from './deliveries.controller';
+import { DeliveryLogModule } from './delivery-log.module';
 
-/** Delivery log, hook health and the deliveries endpoints (filled in as they land). */
-@Module({})
+/**
+ * Hook health, the 28-day delivery log and its endpoints (`/v1/webhooks/{id}/deliveries`,
+ * `/v1/deliveries/{id}`, redeliver, replay, DLQ redrive). Exports the log's use cases for the
+ * dialects (Procore's deliveries API).
+ */
+@Module({
+  imports: [DeliveryLogModule.forRoot()],
+  controllers: [DeliveriesController],
+  exports: [DeliveryLogModule],
+})
 export class DeliveriesModule {}

@@ -1,0 +1,74 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { HERALD_CONFIG, loadConfigOrExit } from '@herald/platform/config';
+import {
+  DELIVERY_LOG_SETTINGS,
+  DeliveryLogEnv,
+  DeliveryLogRepository,
+  DeliveryResender,
+  GetDelivery,
+  HookDirectory,
+  MaintainDeliveryLogPartitions,
+  RecordDeliveryOutcomes,
+  RedeliverDelivery,
+  RedriveDeadLetters,
+  ReplayDeliveries,
+  SearchDeliveries,
+  TopicRangeReader,
+  deliveryLogSettings,
+  type DeliveryLogSettings,
+} from '@herald/registry/delivery-log';
+import { ApplyOutcomesToHookHealth, HookStatusGauge } from '@herald/registry/hook-health';
+import { DeliveryOutcomesConsumer } from './delivery-outcomes.consumer';
+import { PartitionMaintenanceJob } from './partition-maintenance.job';
+import { SubscriptionHookDirectory } from './subscription-hook-directory';
+
+/** The use cases the native API and the dialects (Procore's deliveries) call. */
+export const DELIVERY_LOG_USE_CASES = [SearchDeliveries, GetDelivery, RedeliverDelivery, ReplayDeliveries, RedriveDeadLetters];
+
+export interface DeliveryLogModuleOptions {
+  /** Defaults: read from the environment (`HERALD_DELIVERY_LOG_*`), validated at start-up. */
+  settings?: DeliveryLogSettings;
+}
+
+/**
+ * The delivery log and hook health without HTTP: the outcomes consumer, the partition job, the
+ * query and re-send use cases and the `herald_hooks` gauge. Needs the app's DataSource,
+ * KafkaModule, ObservabilityModule and SubscriptionsModule (ApplyHealthTransition).
+ */
+@Module({})
+export class DeliveryLogModule {
+  static forRoot(opts: DeliveryLogModuleOptions = {}): DynamicModule {
+    return {
+      module: DeliveryLogModule,
+      providers: [
+        {
+          provide: DELIVERY_LOG_SETTINGS,
+          inject: [HERALD_CONFIG],
+          // The app's config when it carries DeliveryLogEnv's fields, else the process environment;
+          // either way validated once at start-up (a bad value stops the process).
+          useFactory: (config: Record<string, unknown>) =>
+            opts.settings ??
+            deliveryLogSettings(
+              loadConfigOrExit(
+                'subscription-registry',
+                DeliveryLogEnv,
+                'HERALD_DELIVERY_LOG_RETENTION_DAYS' in (config ?? {}) ? (config as NodeJS.ProcessEnv) : process.env,
+              ),
+            ),
+        },
+        { provide: HookDirectory, useClass: SubscriptionHookDirectory },
+        MaintainDeliveryLogPartitions,
+        RecordDeliveryOutcomes,
+        DeliveryLogRepository,
+        DeliveryResender,
+        TopicRangeReader,
+        ApplyOutcomesToHookHealth,
+        HookStatusGauge,
+        DeliveryOutcomesConsumer,
+        PartitionMaintenanceJob,
+        ...DELIVERY_LOG_USE_CASES,
+      ],
+      exports: [DELIVERY_LOG_SETTINGS, HookDirectory, MaintainDeliveryLogPartitions, RecordDeliveryOutcomes, ...DELIVERY_LOG_USE_CASES],
+    };
+  }
+}

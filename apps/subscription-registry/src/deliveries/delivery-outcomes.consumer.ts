@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import type { Counter } from 'prom-client';
+import { ConsumerGroups, DeliveryOutcomeContract, Topics, type DeliveryOutcome } from '@herald/contracts';
+import { ConsumerDeps, ContractConsumer, type ConsumedItem } from '@herald/platform/kafka';
+import { MetricsRegistry } from '@herald/platform/observability';
+import { RecordDeliveryOutcomes } from '@herald/registry/delivery-log';
+import { ApplyOutcomesToHookHealth } from '@herald/registry/hook-health';
+
+/**
+ * `herald.delivery-outcomes.v1` → the delivery log and hook health. A partition's batch is
+ * logged in one statement; the attempts it logged for the first time (never a duplicate) then
+ * drive hook health inside the same transaction, so a failure retries the whole batch and no
+ * attempt is counted twice or lost.
+ */
+@Injectable()
+export class DeliveryOutcomesConsumer extends ContractConsumer<DeliveryOutcome> {
+  protected readonly contract = DeliveryOutcomeContract;
+  protected readonly topics = [Topics.DeliveryOutcomes];
+  protected readonly groupId = ConsumerGroups.SubscriptionRegistryOutcomes;
+  protected override readonly partitionsConsumedConcurrently = 2;
+  private readonly outcomes: Counter<'status'>;
+  private readonly deadLettered: Counter;
+
+  constructor(
+    deps: ConsumerDeps,
+    private readonly record: RecordDeliveryOutcomes,
+    private readonly health: ApplyOutcomesToHookHealth,
+    metrics: MetricsRegistry,
+  ) {
+    super(deps);
+    this.outcomes = metrics.counter({
+      name: 'herald_delivery_log_outcomes_total',
+      help: 'Delivery outcomes logged by the registry, by the status they report',
+      labelNames: ['status'],
+    });
+    this.deadLettered = metrics.counter({
+      name: 'herald_dlq_messages_total',
+      help: 'Deliveries that ended Failed into herald.deliveries.dlq, as seen in their outcomes (each counted once)',
+    });
+  }
+
+  protected override async handleBatch(items: ConsumedItem<DeliveryOutcome>[]): Promise<void> {
+    const outcomes = items.map((i) => i.value).filter((v): v is DeliveryOutcome => v !== null);
+    let failed = 0;
+    await this.record.execute({
+      outcomes,
+      onNewAttempts: async (attempts) => {
+        await this.health.execute({ attempts });
+        failed = attempts.filter((a) => a.status === 'failed').length;
+      },
+    });
+    for (const o of outcomes) this.outcomes.inc({ status: o.status });
+    if (failed) this.deadLettered.inc(failed);
+  }
+}
