@@ -159,7 +159,7 @@ export class DeliveryLogRepository {
     if (page.after) {
       const c = decodeCursor(page.after);
       params.push(c.createdAt, c.deliveryId);
-      after = `WHERE (created_at, delivery_id) > ($5::timestamptz, $6::uuid)`;
+      after = `WHERE (created_at, delivery_id::uuid) > ($5::timestamptz, $6::uuid)`;
     }
     // First logged delivery of each event, then the page (after the de-duplication, so an event
     // seen on an earlier page never comes back as "first" on a later one).
@@ -170,7 +170,7 @@ export class DeliveryLogRepository {
           ORDER BY event_id, created_at, delivery_id
        ) first_per_event
        ${after}
-       ORDER BY created_at, delivery_id
+       ORDER BY created_at, delivery_id::uuid
        LIMIT $4`,
       params,
     );
