@@ -1,0 +1,78 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import type { AddressInfo } from 'node:net';
+import { DataSource } from 'typeorm';
+import { HERALD_CONFIG } from '@herald/platform/config';
+import { CreateTenant } from '@herald/domain/tenancy';
+import { AppModule } from './app.module';
+import { configureApp } from './configure-app';
+import type { DomainApiConfig } from './config';
+
+/** The domain-api in-process on a free port, for int tests (shared by the HTTP test files). */
+export interface TestApp {
+  app: INestApplication;
+  url: string;
+  ds: DataSource;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(env: Record<string, string>): Promise<TestApp> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot({ LOG_LEVEL: 'silent', HERALD_OUTBOX_RELAY: 'off', ...env })],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  configureApp(app, app.get<DomainApiConfig>(HERALD_CONFIG));
+  app.enableShutdownHooks();
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return { app, url: `http://127.0.0.1:${port}`, ds: app.get(DataSource), close: () => app.close() };
+}
+
+export interface TestTenant {
+  tenantId: string;
+  userId: string;
+  apiKey: string;
+  keyId: string;
+  domain: string;
+}
+
+export async function createTestTenant(ds: DataSource, slug: string): Promise<TestTenant> {
+  const domain = `${slug}.projectbubble.com`;
+  const r = await new CreateTenant(ds).execute({
+    slug,
+    domain,
+    adminName: `${slug} admin`,
+    adminEmail: `admin@${slug}.test`,
+  });
+  return { tenantId: r.tenant.id, userId: r.admin.id, apiKey: r.apiKey, keyId: r.key.keyId, domain };
+}
+
+export interface Reply {
+  status: number;
+  contentType: string;
+  body: Record<string, unknown>;
+}
+
+/** fetch with JSON in and out; `auth` is a bearer key, or ProProfs' key + domain. */
+export async function call(
+  url: string,
+  method: string,
+  path: string,
+  auth: { bearer: string } | { key: string; domain: string } | null,
+  body?: unknown,
+): Promise<Reply> {
+  const headers: Record<string, string> = {};
+  if (auth && 'bearer' in auth) headers['authorization'] = `Bearer ${auth.bearer}`;
+  if (auth && 'key' in auth) {
+    headers['key'] = auth.key;
+    headers['domain'] = auth.domain;
+  }
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return {
+    status: res.status,
+    contentType: res.headers.get('content-type') ?? '',
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
+}
