@@ -57,11 +57,19 @@ export function outboxRelayMetrics(metrics: MetricsRegistry): OutboxRelayMetrics
   };
 }
 
-/** Resolves waiters early: new rows, a NOTIFY, or stop(). */
+/**
+ * Resolves waiters early: new rows, a NOTIFY, or stop(). A wake with nobody waiting is kept for
+ * the next wait, so a notification that arrives while a batch is in flight is not lost.
+ */
 export class Wakeup {
   private readonly waiters = new Set<() => void>();
+  private pending = false;
 
   wait(ms: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -74,6 +82,10 @@ export class Wakeup {
   }
 
   wake(): void {
+    if (this.waiters.size === 0) {
+      this.pending = true;
+      return;
+    }
     for (const w of [...this.waiters]) w();
   }
 }
