@@ -1,7 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { ProblemDetailsFilter } from '@herald/domain/resources';
-import type { DomainApiConfig } from './config';
+import { SERVICE_NAME, type DomainApiConfig } from './config';
+import { requestTracing, startTracing } from './tracing';
 
 /** Builds the OpenAPI document; declared 3.1 (JSON Schema 2020-12 bodies from the zod DTOs). */
 export function openApiDocument(app: INestApplication, config: DomainApiConfig): OpenAPIObject {
@@ -23,8 +24,10 @@ export function openApiDocument(app: INestApplication, config: DomainApiConfig):
   return document;
 }
 
-/** What main.ts and the tests share: problem+json errors, `/openapi.json` and `/docs`. */
+/** What main.ts and the tests share: request tracing, problem+json errors, `/openapi.json` and `/docs`. */
 export function configureApp(app: INestApplication, config: DomainApiConfig): void {
+  startTracing(SERVICE_NAME);
+  app.use(requestTracing(SERVICE_NAME));
   app.useGlobalFilters(new ProblemDetailsFilter());
   const document = openApiDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
