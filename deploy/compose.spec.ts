@@ -137,6 +137,27 @@ describe('docker-compose.yml', () => {
     },
   );
 
+  it.each(
+    Object.keys(SERVICES).filter((s) => existsSync(join(ROOT, 'apps', s, 'src', 'config.ts'))),
+  )('%s: the environment parses with the service config schema, no unknown keys', (service) => {
+    const file = join(ROOT, 'apps', service, 'src', 'config.ts');
+    const exported = require(file) as Record<string, Json>;
+    const schema = Object.entries(exported).find(([name]) => name.endsWith('ConfigSchema'))![1];
+    // null = passed through from the shell, absent when unset there.
+    const env = Object.fromEntries(
+      Object.entries(compose.services[service].environment as Record<string, string | null>).filter(
+        ([, v]) => v !== null,
+      ),
+    );
+    const parsed = schema.safeParse(env);
+    expect(
+      parsed.success
+        ? []
+        : parsed.error.issues.map((i: Json) => `${i.path.join('.')}: ${i.message}`),
+    ).toEqual([]);
+    expect(Object.keys(env).filter((k) => !(k in schema.shape))).toEqual([]);
+  });
+
   it('starts in order: infra healthy, migrations done, registry before router before dispatcher', () => {
     const services = compose.services;
     const edges: Array<[string, string, string]> = [];
