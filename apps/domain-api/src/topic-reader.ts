@@ -1,45 +1,65 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
-import { Headers, PrincipalSnapshotSchema, Topics, topicName, type PrincipalSnapshot } from '@herald/contracts';
+import {
+  Headers,
+  PrincipalSnapshotSchema,
+  ResourceChangeSchema,
+  Topics,
+  topicName,
+  type PrincipalSnapshot,
+  type ResourceChange,
+  type TopicSpec,
+} from '@herald/contracts';
 
-export interface PrincipalMessage {
+export interface TopicMessage<T> {
   key: string;
-  value: PrincipalSnapshot;
+  value: T;
   raw: string;
   schemaHeader: string | undefined;
+  headers: Record<string, string>;
 }
+export type PrincipalMessage = TopicMessage<PrincipalSnapshot>;
 
 /**
- * Reads `herald.principals.v1` of a namespace from the beginning with a plain kafkajs consumer
- * (int tests) until `done` holds for what was read, or the timeout.
+ * Reads a topic of a namespace from the beginning with a plain kafkajs consumer (int tests)
+ * until `done` holds for what was read, or the timeout.
  */
-export async function readPrincipals(
+export async function readTopic<T>(
   namespace: string,
-  done: (messages: PrincipalMessage[]) => boolean,
+  spec: TopicSpec,
+  parse: (raw: string) => T,
+  done: (messages: TopicMessage<T>[]) => boolean,
   timeoutMs = 30_000,
-): Promise<PrincipalMessage[]> {
+): Promise<TopicMessage<T>[]> {
   const kafka = new Kafka({
-    clientId: 'principals-reader',
+    clientId: 'topic-reader',
     brokers: (process.env['KAFKA_BROKERS'] ?? '').split(','),
     logLevel: logLevel.NOTHING,
   });
-  const topic = topicName(Topics.Principals, namespace);
+  const topic = topicName(spec, namespace);
   await waitForTopic(kafka, topic, timeoutMs);
   const consumer = kafka.consumer({ groupId: `${namespace}.reader-${randomUUID()}` });
-  const messages: PrincipalMessage[] = [];
+  const messages: TopicMessage<T>[] = [];
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`principals not seen within ${timeoutMs} ms: ${JSON.stringify(messages)}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`${topic}: condition not met within ${timeoutMs} ms after ${messages.length} messages`)),
+        timeoutMs,
+      );
       void consumer.run({
         eachMessage: async ({ message }) => {
           const raw = message.value?.toString('utf8') ?? '';
+          const headers = Object.fromEntries(
+            Object.entries(message.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : String(v ?? '')]),
+          );
           messages.push({
             key: message.key?.toString('utf8') ?? '',
-            value: PrincipalSnapshotSchema.parse(JSON.parse(raw)),
+            value: parse(raw),
             raw,
-            schemaHeader: message.headers?.[Headers.Schema]?.toString(),
+            schemaHeader: headers[Headers.Schema],
+            headers,
           });
           if (done(messages)) {
             clearTimeout(timer);
@@ -52,6 +72,22 @@ export async function readPrincipals(
   } finally {
     await consumer.disconnect();
   }
+}
+
+export function readPrincipals(
+  namespace: string,
+  done: (messages: PrincipalMessage[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<PrincipalMessage[]> {
+  return readTopic(namespace, Topics.Principals, (raw) => PrincipalSnapshotSchema.parse(JSON.parse(raw)), done, timeoutMs);
+}
+
+export function readResourceChanges(
+  namespace: string,
+  done: (messages: TopicMessage<ResourceChange>[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<TopicMessage<ResourceChange>[]> {
+  return readTopic(namespace, Topics.ResourceChanges, (raw) => ResourceChangeSchema.parse(JSON.parse(raw)), done, timeoutMs);
 }
 
 /** The service creates the topic in the background at start: wait until it (and its leaders) exist. */

@@ -117,7 +117,8 @@ export const TaskCreateSchema = z.strictObject({
   externalSource: z.string().max(200).nullish(),
   externalId: z.string().max(500).nullish(),
 });
-export const TaskUpdateSchema = TaskCreateSchema.partial();
+/** A task stays in its project (its subtasks and comments carry the project too). */
+export const TaskUpdateSchema = TaskCreateSchema.omit({ projectId: true }).partial();
 
 export const SubtaskCreateSchema = z.strictObject({ taskId: id, ...workItem });
 export const SubtaskUpdateSchema = SubtaskCreateSchema.omit({ taskId: true }).partial();
