@@ -17,6 +17,8 @@ export class DeliveryOutcomesConsumer extends ContractConsumer<DeliveryOutcome> 
   protected readonly contract = DeliveryOutcomeContract;
   protected readonly topics = [Topics.DeliveryOutcomes];
   protected readonly groupId = ConsumerGroups.SubscriptionRegistryOutcomes;
+  // A new group (first deployment) logs what the topic still holds rather than only what comes next.
+  protected override readonly fromBeginning = true;
   protected override readonly partitionsConsumedConcurrently = 2;
   private readonly outcomes: Counter<'status'>;
   private readonly deadLettered: Counter;
