@@ -40,6 +40,8 @@ export class DeliveryLogModule {
   static forRoot(opts: DeliveryLogModuleOptions = {}): DynamicModule {
     return {
       module: DeliveryLogModule,
+      // Global: the dialect controllers (Procore's deliveries API) inject the same use cases.
+      global: true,
       providers: [
         {
           provide: DELIVERY_LOG_SETTINGS,
