@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DatabaseEnv, HttpEnv, KafkaEnv, LogEnv } from '@herald/platform/config';
+import { DatabaseEnv, HttpEnv, KafkaEnv, LogEnv, OtelEnv } from '@herald/platform/config';
 import { OutboxEnv } from '@herald/domain/outbox';
 
 export const SERVICE_NAME = 'domain-api';
@@ -10,6 +10,7 @@ export const DomainApiConfigSchema = z.object({
   ...KafkaEnv.shape,
   ...DatabaseEnv.shape,
   ...OutboxEnv.shape,
+  ...OtelEnv.shape,
   /** Where clients reach this API (OpenAPI servers, resource URLs). */
   HERALD_PUBLIC_BASE_URL: z.url().default('http://localhost:3000'),
   /** How often principals not yet acknowledged by Kafka are republished. */

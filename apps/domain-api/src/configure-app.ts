@@ -26,7 +26,7 @@ export function openApiDocument(app: INestApplication, config: DomainApiConfig):
 
 /** What main.ts and the tests share: request tracing, problem+json errors, `/openapi.json` and `/docs`. */
 export function configureApp(app: INestApplication, config: DomainApiConfig): void {
-  startTracing(SERVICE_NAME);
+  startTracing(SERVICE_NAME, config.OTEL_EXPORTER_OTLP_ENDPOINT);
   app.use(requestTracing(SERVICE_NAME));
   app.useGlobalFilters(new ProblemDetailsFilter());
   const document = openApiDocument(app, config);

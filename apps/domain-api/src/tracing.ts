@@ -13,7 +13,7 @@ let started = false;
  * request's span is the active context when a use case appends to the outbox, so the event's
  * `traceparent` continues the caller's trace into Kafka.
  */
-export function startTracing(service: string, otlpEndpoint = process.env['OTEL_EXPORTER_OTLP_ENDPOINT']): void {
+export function startTracing(service: string, otlpEndpoint?: string): void {
   if (started) return;
   started = true;
   const spanProcessors: SpanProcessor[] = otlpEndpoint
