@@ -125,12 +125,12 @@ function portAnswers(port, host = '127.0.0.1', timeoutMs = 1000) {
   });
 }
 
-/** Resolves true when nothing on this host listens on the port (we can bind it). */
-function portIsFree(port, host = '127.0.0.1') {
+/** Resolves true when we can bind the port (on every interface when `host` is undefined). */
+function portIsFree(port, host) {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.once('error', () => resolve(false));
-    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+    server.listen({ port, ...(host ? { host } : {}), exclusive: true }, () => server.close(() => resolve(true)));
   });
 }
 

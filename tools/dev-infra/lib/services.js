@@ -1,0 +1,226 @@
+'use strict';
+// The Herald services: which apps exist, their ports, how to run them and the environment
+// they get. Shared by `npm start`, `npm run migrate`, the test harness (spawnService in
+// @herald/platform/testing) and the benchmarks. Node built-ins only.
+const fs = require('node:fs');
+const path = require('node:path');
+const crypto = require('node:crypto');
+const u = require('./util');
+
+/** In start order: the APIs first, then the router (which reads the registry's topic), then the dispatcher. */
+const SERVICES = [
+  {
+    app: 'domain-api',
+    defaultPort: 3000,
+    portEnv: 'DOMAIN_API_PORT',
+    title: 'native domain API',
+    links: [
+      ['API', '/v1'],
+      ['docs', '/docs'],
+      ['OpenAPI', '/openapi.json'],
+    ],
+  },
+  {
+    app: 'subscription-registry',
+    defaultPort: 3001,
+    portEnv: 'REGISTRY_PORT',
+    title: 'webhook registry API',
+    links: [
+      ['API', '/v1/webhooks'],
+      ['docs', '/docs'],
+      ['OpenAPI', '/openapi.json'],
+    ],
+  },
+  { app: 'event-router', defaultPort: 3002, portEnv: 'ROUTER_PORT', title: 'event router', links: [] },
+  { app: 'delivery-dispatcher', defaultPort: 3003, portEnv: 'DISPATCHER_PORT', title: 'delivery dispatcher', links: [] },
+];
+
+const SECRETS_KEY_FILE = u.stateDir('secrets.key');
+
+function serviceDef(app) {
+  const def = SERVICES.find((s) => s.app === app);
+  return def || { app, defaultPort: undefined, portEnv: undefined, title: app, links: [] };
+}
+
+/** apps/<app>/src/main.ts, relative to the repo root. */
+function entryOf(app) {
+  return path.join('apps', app, 'src', 'main.ts');
+}
+
+function migrationOf(app) {
+  return path.join('apps', app, 'src', 'migrate.ts');
+}
+
+/** { 'domain-api': 3000, … } from the *_PORT variables of `env`, else the defaults. */
+function resolvePorts(env = process.env) {
+  const ports = {};
+  for (const s of SERVICES) {
+    const raw = env[s.portEnv];
+    const port = raw === undefined || raw === '' ? s.defaultPort : Number(raw);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new u.InfraError(`${s.portEnv}=${raw} is not a TCP port (1-65535)`);
+    ports[s.app] = port;
+  }
+  return ports;
+}
+
+/**
+ * The services that have an apps/<app>/src/main.ts (all known ones with `all: true`), with
+ * their port and URLs.
+ */
+function listServices({ env = process.env, all = false } = {}) {
+  const ports = resolvePorts(env);
+  // HERALD_APPS=domain-api,subscription-registry starts only those.
+  const only = (env.HERALD_APPS || '').split(',').map((a) => a.trim()).filter(Boolean);
+  const unknown = only.filter((a) => !SERVICES.some((s) => s.app === a));
+  if (unknown.length) throw new u.InfraError(`HERALD_APPS: unknown app ${unknown.join(', ')} (known: ${SERVICES.map((s) => s.app).join(', ')})`);
+  return SERVICES.filter((s) => (all || fs.existsSync(path.join(u.ROOT, entryOf(s.app)))) && (!only.length || only.includes(s.app))).map((s) => ({
+    app: s.app,
+    title: s.title,
+    port: ports[s.app],
+    portEnv: s.portEnv,
+    entry: entryOf(s.app),
+    url: `http://localhost:${ports[s.app]}`,
+    links: s.links,
+  }));
+}
+
+/** apps/*\/src/migrate.ts that exist: known services first (in start order), then others by name. */
+function listMigrations() {
+  const appsDir = path.join(u.ROOT, 'apps');
+  let apps = [];
+  try {
+    apps = fs.readdirSync(appsDir).filter((a) => fs.existsSync(path.join(appsDir, a, 'src', 'migrate.ts')));
+  } catch {
+    return [];
+  }
+  const order = (a) => {
+    const i = SERVICES.findIndex((s) => s.app === a);
+    return i === -1 ? SERVICES.length : i;
+  };
+  return apps.sort((a, b) => order(a) - order(b) || a.localeCompare(b)).map((app) => ({ app, entry: migrationOf(app) }));
+}
+
+/** `node <these> <entry.ts>` runs TypeScript through @swc-node/register (tsconfig paths, decorator metadata). */
+function nodeArgs(entry) {
+  return ['--enable-source-maps', '-r', '@swc-node/register', entry];
+}
+
+/**
+ * The dev AES-256 key for secrets at rest: HERALD_SECRETS_KEY when set, else the one in
+ * .herald/secrets.key (base64 of 32 random bytes), generated the first time.
+ */
+function secretsKey(env = process.env) {
+  if (env.HERALD_SECRETS_KEY) return env.HERALD_SECRETS_KEY;
+  try {
+    const key = fs.readFileSync(SECRETS_KEY_FILE, 'utf8').trim();
+    if (Buffer.from(key, 'base64').length === 32) return key;
+  } catch {
+    /* first time */
+  }
+  const key = crypto.randomBytes(32).toString('base64');
+  u.ensureDir(u.STATE_DIR);
+  try {
+    fs.writeFileSync(SECRETS_KEY_FILE, `${key}\n`, { mode: 0o600, flag: 'wx' });
+    return key;
+  } catch (err) {
+    if (err.code !== 'EEXIST') throw err;
+    return fs.readFileSync(SECRETS_KEY_FILE, 'utf8').trim(); // written concurrently
+  }
+}
+
+/**
+ * The environment of one service process: `base` (default process.env), plus DATABASE_URL,
+ * KAFKA_BROKERS, NODE_ENV, PORT, the four *_PORT variables, HERALD_SECRETS_KEY and
+ * HERALD_PUBLIC_BASE_URL, then `extra` (which wins; an undefined value removes a variable).
+ *
+ * HERALD_PUBLIC_BASE_URL is where clients reach the service's resources: the domain API's URL
+ * (env HERALD_PUBLIC_BASE_URL, default http://localhost:<domain-api port>) for every service
+ * but the registry, whose own API URL it is (env HERALD_REGISTRY_PUBLIC_BASE_URL, default
+ * http://localhost:<registry port>).
+ */
+function buildServiceEnv({ app, port, infra = {}, base = process.env, extra = {}, nodeEnv } = {}) {
+  const ports = resolvePorts(base);
+  if (app && port) ports[app] = port;
+  const env = { ...base };
+  const databaseUrl = infra.databaseUrl || base.DATABASE_URL;
+  const kafkaBrokers = infra.kafkaBrokers || base.KAFKA_BROKERS;
+  if (databaseUrl) env.DATABASE_URL = databaseUrl;
+  if (kafkaBrokers) env.KAFKA_BROKERS = kafkaBrokers;
+  env.NODE_ENV = nodeEnv || base.NODE_ENV || 'development';
+  for (const s of SERVICES) env[s.portEnv] = String(ports[s.app]);
+  if (app && ports[app] !== undefined) env.PORT = String(ports[app]);
+  env.HERALD_SECRETS_KEY = secretsKey(base);
+  const domainUrl = base.HERALD_PUBLIC_BASE_URL || `http://localhost:${ports['domain-api']}`;
+  env.HERALD_PUBLIC_BASE_URL =
+    app === 'subscription-registry' ? base.HERALD_REGISTRY_PUBLIC_BASE_URL || `http://localhost:${ports['subscription-registry']}` : domainUrl;
+  if (env.KAFKAJS_NO_PARTITIONER_WARNING === undefined) env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined || v === null) delete env[k];
+    else env[k] = String(v);
+  }
+  return env;
+}
+
+/** One GET; resolves { status, body } or { error }. */
+async function probe(url, timeoutMs = 2000) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const res = await fetch(url, { signal: controller.signal });
+    const body = await res.text();
+    return { status: res.status, body };
+  } catch (err) {
+    return { error: err.cause?.code || err.name || String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Poll GET <baseUrl>/health/ready until it answers 200. `isAlive()` false stops early.
+ * Rejects with a message naming the service and what it last answered.
+ */
+async function waitForReady(name, baseUrl, { timeoutMs = 120_000, intervalMs = 250, isAlive = () => true, path: readyPath = '/health/ready' } = {}) {
+  const url = `${baseUrl.replace(/\/$/, '')}${readyPath}`;
+  const started = Date.now();
+  let last = 'no answer yet';
+  while (Date.now() - started < timeoutMs) {
+    if (!isAlive()) throw new u.InfraError(`${name} exited before ${url} answered 200 (last: ${last})`);
+    const r = await probe(url);
+    if (r.status === 200) return Date.now() - started;
+    last = r.status ? `HTTP ${r.status} ${r.body.replace(/\s+/g, ' ').slice(0, 300)}` : r.error;
+    await u.sleep(intervalMs);
+  }
+  throw new u.InfraError(`${name} did not answer GET ${url} with 200 within ${u.formatMs(timeoutMs)} (last: ${last})`);
+}
+
+/** The table `npm start` prints: one row per URL. */
+function urlTable(services, { databaseUrl, kafkaBrokers } = {}) {
+  const rows = [];
+  for (const s of services) {
+    const base = `http://localhost:${s.port}`;
+    for (const [what, p] of s.links) rows.push([s.app, `${s.title}: ${what}`, `${base}${p}`]);
+    rows.push([s.app, 'ready', `${base}/health/ready`]);
+    rows.push([s.app, 'metrics', `${base}/metrics`]);
+  }
+  if (databaseUrl) rows.push(['postgres', 'DATABASE_URL', databaseUrl]);
+  if (kafkaBrokers) rows.push(['kafka', 'KAFKA_BROKERS', kafkaBrokers]);
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  return rows.map((r) => `  ${r[0].padEnd(w0)}  ${r[1].padEnd(w1)}  ${r[2]}`);
+}
+
+module.exports = {
+  SERVICES,
+  SECRETS_KEY_FILE,
+  serviceDef,
+  entryOf,
+  resolvePorts,
+  listServices,
+  listMigrations,
+  nodeArgs,
+  secretsKey,
+  buildServiceEnv,
+  waitForReady,
+  urlTable,
+};
