@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import Ajv from 'ajv';
 import { ALL_TOPICS, ConsumerGroups, RetryTierTopics, Topics } from '@herald/contracts';
 import type { TopicSpec } from '@herald/contracts';
+import { DispatchEnv } from '@herald/delivery/dispatch';
 import { CRD_SCHEMAS } from './tools/crd-schemas';
 import { kafkaTopicsYaml } from './tools/kafka-topics';
 import { REPO_ROOT, ensureKustomize, kustomizeBuild } from './tools/kustomize';
@@ -31,8 +32,18 @@ const PORTS: Record<string, number> = {
   'delivery-dispatcher': 3003,
 };
 const DB_SERVICES = ['domain-api', 'subscription-registry'];
-/** The dispatcher's drain: in-flight attempts time out within 30 s (docs/operations.md). */
-const DISPATCHER_DRAIN_SECONDS = 30;
+/**
+ * The dispatcher's shutdown drain: how long it waits for attempts in flight, from its own config
+ * (HERALD_DISPATCH_SHUTDOWN_GRACE_MS, default unless the ConfigMap sets it).
+ */
+function dispatcherDrainSeconds(objects: Obj[]): number {
+  const configured = named(objects, 'ConfigMap', 'delivery-dispatcher').data
+    .HERALD_DISPATCH_SHUTDOWN_GRACE_MS;
+  return (
+    DispatchEnv.parse(configured ? { HERALD_DISPATCH_SHUTDOWN_GRACE_MS: configured } : {})
+      .HERALD_DISPATCH_SHUTDOWN_GRACE_MS / 1000
+  );
+}
 
 /**
  * Topics each service consumes as a member of a consumer group (one consumer per group per
@@ -58,7 +69,7 @@ const GROUP_TOPICS: Record<string, Array<{ group: string; topics: readonly Topic
 // Rendered manifests are plain JSON: the tests navigate them freely.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
-type Obj = K8sObject & { spec?: Json; data?: Json };
+type Obj = K8sObject & { spec?: Json; data?: Json; endpoints?: Json };
 const rendered: Record<string, Obj[]> = {};
 
 function ofKind(objects: Obj[], kind: string): Obj[] {
@@ -144,7 +155,12 @@ describe.each(OVERLAYS)('k8s overlay %s', (overlay) => {
     (service) => {
       const deployment = named(objects(), 'Deployment', service);
       const pod = deployment.spec.template.spec;
-      expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(DISPATCHER_DRAIN_SECONDS + 5);
+      // SIGKILL only after the preStop pause, the dispatcher's drain, and a few seconds to
+      // write outcomes and commit offsets.
+      const preStopSeconds = Number(pod.containers[0].lifecycle.preStop.exec.command[1]);
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(
+        preStopSeconds + dispatcherDrainSeconds(objects()) + 5,
+      );
       expect(pod.automountServiceAccountToken).toBe(false);
       expect(pod.securityContext).toMatchObject({
         runAsNonRoot: true,
