@@ -1,0 +1,29 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { HeraldConfigModule } from '@herald/platform/config';
+import { KafkaModule } from '@herald/platform/kafka';
+import { ObservabilityModule } from '@herald/platform/observability';
+import { WebhookSendingModule } from '@herald/delivery/sending';
+import { DispatchModule } from '@herald/delivery/dispatch';
+import { DispatcherConfigSchema, SERVICE_NAME } from './config';
+
+/**
+ * The delivery-dispatcher: health and metrics over HTTP, and the Kafka side — herald.deliveries.v1
+ * and the retry tiers consumed with kafkajs directly (per-message offset control, see
+ * `TrackedConsumer`), herald.subscriptions.v1 materialised in memory.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(env: NodeJS.ProcessEnv = process.env): DynamicModule {
+    const connectionsPerOrigin = Number(env['HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN'] ?? 32) || 32;
+    return {
+      module: AppModule,
+      imports: [
+        HeraldConfigModule.forRoot(SERVICE_NAME, DispatcherConfigSchema, env),
+        ObservabilityModule.forRoot({ service: SERVICE_NAME }),
+        KafkaModule.forRoot({ clientId: SERVICE_NAME }),
+        WebhookSendingModule.forRoot({ connectionsPerOrigin }),
+        DispatchModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,47 @@
+import type { Counter, Gauge, Histogram } from 'prom-client';
+import type { MetricsRegistry } from '@herald/platform/observability';
+
+/** The dispatcher's Prometheus metrics (consumer lag is the platform's `herald_consumer_lag`). */
+export class DispatchMetrics {
+  readonly deliveries: Counter<'status'>;
+  readonly attemptDuration: Histogram<'result'>;
+  readonly e2eLatency: Histogram;
+  readonly inFlight: Gauge;
+  readonly tierDepth: Gauge<'tier'>;
+  readonly dlqMessages: Counter<'reason'>;
+  readonly spilled: Counter;
+
+  constructor(registry: MetricsRegistry) {
+    this.deliveries = registry.counter({
+      name: 'herald_deliveries_total',
+      help: 'Delivery outcomes by status after each attempt (delivered, retrying, failed, discarded)',
+      labelNames: ['status'],
+    });
+    this.attemptDuration = registry.histogram({
+      name: 'herald_delivery_attempt_duration_seconds',
+      help: 'HTTP attempt duration, by result (ok or the error class)',
+      labelNames: ['result'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    });
+    this.e2eLatency = registry.histogram({
+      name: 'herald_delivery_e2e_latency_seconds',
+      help: "From the change's commit (occurredAt) to the receiver's 2xx",
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    });
+    this.inFlight = registry.gauge({ name: 'herald_deliveries_in_flight', help: 'HTTP attempts in flight' });
+    this.tierDepth = registry.gauge({
+      name: 'herald_retry_tier_depth',
+      help: 'Deliveries waiting in a retry tier topic (end offset minus committed offset)',
+      labelNames: ['tier'],
+    });
+    this.dlqMessages = registry.counter({
+      name: 'herald_dlq_messages_total',
+      help: 'Messages written to herald.deliveries.dlq, by reason (exhausted, unsubscribed, invalid)',
+      labelNames: ['reason'],
+    });
+    this.spilled = registry.counter({
+      name: 'herald_delivery_spilled_total',
+      help: 'Deliveries moved to a retry tier without an attempt because their receiver was hanging',
+    });
+  }
+}

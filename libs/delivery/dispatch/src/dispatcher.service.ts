@@ -1,0 +1,158 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { z } from 'zod';
+import {
+  ConsumerGroups,
+  RetryTierTopics,
+  SubscriptionSnapshotContract,
+  Topics,
+  type SubscriptionSnapshot,
+} from '@herald/contracts';
+import { InjectConfig } from '@herald/platform/config';
+import { SecretBox } from '@herald/platform/crypto';
+import { CompactedTopicView, ConsumerDeps, HeraldProducer, TopicAdmin } from '@herald/platform/kafka';
+import { MetricsRegistry } from '@herald/platform/observability';
+import { WebhookSender } from '@herald/delivery/sending';
+import { RetryTierConsumer, TrackedConsumer } from '@herald/delivery/retry-tiers';
+import { EndpointDirectory } from './endpoint-directory';
+import { OutboundBatcher } from './outbound-batcher';
+import { DispatchMetrics } from './dispatch-metrics';
+import { DeliveryEngine, DEFAULT_DISPATCH_SETTINGS } from './delivery-engine';
+import { OrderedPipeRebuilder } from './ordered-pipe-rebuilder';
+import { LagMonitor } from './lag-monitor';
+
+const int = (fallback: number, min = 1, max = 1_000_000) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+/** The dispatcher's own settings (beside HttpEnv, LogEnv, KafkaEnv, SecretsEnv, SsrfEnv). */
+export const DispatchEnv = z.object({
+  /** HTTP attempts in flight across all subscriptions. */
+  HERALD_DISPATCH_MAX_IN_FLIGHT: int(DEFAULT_DISPATCH_SETTINGS.maxInFlight),
+  /** HTTP attempts in flight per subscription (independent mode; ordered mode sends one at a time). */
+  HERALD_DISPATCH_MAX_IN_FLIGHT_PER_SUBSCRIPTION: int(DEFAULT_DISPATCH_SETTINGS.maxInFlightPerSubscription, 1, 1_000),
+  /** Unfinished deliveries one partition may hold before it is paused (backpressure). */
+  HERALD_DISPATCH_MAX_PENDING_PER_PARTITION: int(2_000),
+  /** Sockets per receiver origin. */
+  HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN: int(32, 1, 1_000),
+  /** How long shutdown waits for attempts in flight (the longest subscription timeout is 30 s). */
+  HERALD_DISPATCH_SHUTDOWN_GRACE_MS: int(31_000, 0),
+  /** How long outcomes and tier messages wait to leave in one produce. */
+  HERALD_DISPATCH_PRODUCE_LINGER_MS: int(5, 0, 1_000),
+});
+export type DispatchConfig = z.infer<typeof DispatchEnv> & { HERALD_SECRETS_KEY: string };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Wires and runs the dispatcher: the subscriptions view, the engine, the main-topic consumer and
+ * one consumer per retry tier. Start order: topics exist → view caught up → ordered pipes rebuilt
+ * from the tiers → tier consumers → main consumer; not ready until then. Shutdown: stop fetching,
+ * let running attempts finish (bounded), write their results, commit, leave the groups.
+ */
+@Injectable()
+export class DispatcherService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Dispatcher');
+  readonly view: CompactedTopicView<SubscriptionSnapshot>;
+  readonly directory: EndpointDirectory;
+  readonly engine: DeliveryEngine;
+  readonly metrics: DispatchMetrics;
+  private readonly batcher: OutboundBatcher;
+  private readonly consumers: TrackedConsumer[];
+  private readonly lagMonitor: LagMonitor;
+  private started = false;
+  private stopping = false;
+  private starting?: Promise<void>;
+
+  constructor(
+    private readonly deps: ConsumerDeps,
+    private readonly topics: TopicAdmin,
+    producer: HeraldProducer,
+    sender: WebhookSender,
+    registry: MetricsRegistry,
+    @InjectConfig() private readonly config: DispatchConfig,
+  ) {
+    this.metrics = new DispatchMetrics(registry);
+    this.view = new CompactedTopicView(deps, SubscriptionSnapshotContract, Topics.Subscriptions, 'dispatcher-subscriptions', (a, b) => a.version >= b.version);
+    this.directory = new EndpointDirectory(this.view, SecretBox.fromSpec(config.HERALD_SECRETS_KEY));
+    this.batcher = new OutboundBatcher(producer, { lingerMs: config.HERALD_DISPATCH_PRODUCE_LINGER_MS, maxBatch: 500 });
+    this.engine = new DeliveryEngine(this.directory, sender, this.batcher, deps.deadLetters, this.metrics, {
+      ...DEFAULT_DISPATCH_SETTINGS,
+      maxInFlight: config.HERALD_DISPATCH_MAX_IN_FLIGHT,
+      maxInFlightPerSubscription: config.HERALD_DISPATCH_MAX_IN_FLIGHT_PER_SUBSCRIPTION,
+    });
+    const maxPendingPerPartition = config.HERALD_DISPATCH_MAX_PENDING_PER_PARTITION;
+    this.consumers = [
+      ...RetryTierTopics.map((tier) => new RetryTierConsumer(deps, tier, this.engine.accept, { maxPendingPerPartition })),
+      new TrackedConsumer(
+        deps,
+        { name: 'deliveries', topics: [Topics.Deliveries], groupId: ConsumerGroups.DeliveryDispatcher, maxPendingPerPartition },
+        this.engine.accept,
+      ),
+    ];
+    this.lagMonitor = new LagMonitor(deps, this.metrics);
+    deps.readiness.register({
+      name: 'dispatcher',
+      check: async () => {
+        if (!this.started) throw new Error('starting: waiting for the subscriptions view and the ordered-pipe rebuild');
+      },
+    });
+  }
+
+  get isStarted(): boolean {
+    return this.started;
+  }
+
+  onApplicationBootstrap(): void {
+    // In the background: a broker that is down at start must not stop the process (it stays not ready).
+    this.starting = this.start().catch((e: Error) => this.logger.error(`start failed: ${e.stack ?? e.message}`));
+  }
+
+  /** Resolves once every consumer runs (tests wait for it). */
+  async whenStarted(): Promise<void> {
+    while (!this.started) {
+      if (this.stopping) throw new Error('stopped before it started');
+      await sleep(50);
+    }
+  }
+
+  private async start(): Promise<void> {
+    await this.step('create topics', () =>
+      this.topics.ensureTopics([Topics.Subscriptions, Topics.Deliveries, ...RetryTierTopics, Topics.DeliveriesDlq, Topics.DeliveryOutcomes]),
+    );
+    await this.step('load subscriptions', () => this.view.start());
+    await this.view.caughtUp;
+    const rebuilt = await this.step('rebuild ordered pipes', () => new OrderedPipeRebuilder(this.deps, this.directory, this.engine).rebuild());
+    if (this.stopping || !rebuilt) return;
+    // Tiers first: a paused ordered hook's head must be known before its new deliveries arrive.
+    await Promise.all(this.consumers.map((c) => c.start()));
+    this.lagMonitor.start();
+    this.started = true;
+    this.logger.log(`dispatching: ${this.view.size} subscriptions, ${rebuilt.hooks} ordered hooks paused from before`);
+  }
+
+  /** Retries a start-up step (the broker may be down or still electing leaders) until it works or we stop. */
+  private async step<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+    let delay = 300;
+    while (!this.stopping) {
+      try {
+        return await fn();
+      } catch (e) {
+        this.logger.warn(`${what} failed, retrying: ${(e as Error).message}`);
+        await sleep(delay);
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+    return undefined;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    this.lagMonitor.stop();
+    for (const c of this.consumers) c.stopFetching();
+    const drained = await this.engine.drain(this.config.HERALD_DISPATCH_SHUTDOWN_GRACE_MS);
+    if (!drained) this.logger.warn(`${this.engine.attemptsInFlight} attempts still in flight at the end of the grace period: handed back`);
+    await this.batcher.flush();
+    await Promise.all(this.consumers.map((c) => c.stop()));
+    await this.batcher.close();
+    await this.starting?.catch(() => undefined);
+    await this.view.stop();
+  }
+}
