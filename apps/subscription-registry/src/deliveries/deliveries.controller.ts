@@ -1,4 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import {
   GetDelivery,
   HookDirectory,
@@ -7,8 +17,19 @@ import {
   ReplayDeliveries,
   SearchDeliveries,
 } from '@herald/registry/delivery-log';
-import { BearerApiKeyGuard, CurrentPrincipal, RequireAnyScope, type AuthenticatedPrincipal } from '@herald/registry/principals';
-import { DeliverySearchQuery, EmptyBody, ReplayBody, recordView, summaryView } from './deliveries.dto';
+import {
+  BearerApiKeyGuard,
+  CurrentPrincipal,
+  RequireAnyScope,
+  type AuthenticatedPrincipal,
+} from '@herald/registry/principals';
+import {
+  DeliverySearchQuery,
+  EmptyBody,
+  ReplayBody,
+  recordView,
+  summaryView,
+} from './deliveries.dto';
 import { DeliveriesProblemFilter, NotFoundProblem, parseOr400 } from './problem.filter';
 
 /**
@@ -30,7 +51,11 @@ export class DeliveriesController {
   ) {}
 
   @Get('webhooks/:id/deliveries')
-  async list(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Query() rawQuery: unknown) {
+  async list(
+    @CurrentPrincipal() p: AuthenticatedPrincipal,
+    @Param('id') id: string,
+    @Query() rawQuery: unknown,
+  ) {
     const q = parseOr400(DeliverySearchQuery, rawQuery, 'query');
     const page = await this.search.execute({
       tenantId: p.tenantId,
@@ -62,23 +87,45 @@ export class DeliveriesController {
 
   @Post('deliveries/:id/redeliver')
   @HttpCode(202)
-  async redeliverOne(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Body() body: unknown) {
+  async redeliverOne(
+    @CurrentPrincipal() p: AuthenticatedPrincipal,
+    @Param('id') id: string,
+    @Body() body: unknown,
+  ) {
     parseOr400(EmptyBody, body, 'body');
     const r = await this.redeliver.execute({ tenantId: p.tenantId, deliveryId: id });
-    return { id: r.deliveryId, eventId: r.eventId, subscriptionId: r.subscriptionId, origin: 'redeliver', status: 'queued' };
+    return {
+      id: r.deliveryId,
+      eventId: r.eventId,
+      subscriptionId: r.subscriptionId,
+      origin: 'redeliver',
+      status: 'queued',
+    };
   }
 
   @Post('webhooks/:id/replay')
   @HttpCode(202)
-  async replayHook(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Body() body: unknown) {
+  async replayHook(
+    @CurrentPrincipal() p: AuthenticatedPrincipal,
+    @Param('id') id: string,
+    @Body() body: unknown,
+  ) {
     const { since } = parseOr400(ReplayBody, body, 'body');
-    const r = await this.replay.execute({ tenantId: p.tenantId, subscriptionId: id, since: new Date(since) });
+    const r = await this.replay.execute({
+      tenantId: p.tenantId,
+      subscriptionId: id,
+      since: new Date(since),
+    });
     return { subscriptionId: id, since, count: r.count };
   }
 
   @Post('webhooks/:id/dlq/redrive')
   @HttpCode(202)
-  async redriveHook(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Body() body: unknown) {
+  async redriveHook(
+    @CurrentPrincipal() p: AuthenticatedPrincipal,
+    @Param('id') id: string,
+    @Body() body: unknown,
+  ) {
     parseOr400(EmptyBody, body, 'body');
     const r = await this.redrive.execute({ tenantId: p.tenantId, subscriptionId: id });
     return { subscriptionId: id, count: r.count, skipped: r.skipped };

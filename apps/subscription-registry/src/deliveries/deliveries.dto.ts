@@ -1,11 +1,18 @@
 import { z } from 'zod';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '@herald/contracts';
-import { MAX_DELIVERY_PAGE, type DeliveryRecord, type DeliverySummary } from '@herald/registry/delivery-log';
+import {
+  MAX_DELIVERY_PAGE,
+  type DeliveryRecord,
+  type DeliverySummary,
+} from '@herald/registry/delivery-log';
 
 /** `a,b` or `?x=a&x=b`: one list either way. */
-const commaList = z
-  .union([z.string(), z.array(z.string())])
-  .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean));
+const commaList = z.union([z.string(), z.array(z.string())]).transform((v) =>
+  (Array.isArray(v) ? v : [v])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 
 /** `GET /v1/webhooks/{id}/deliveries` query. Unknown parameters are a 400. */
 export const DeliverySearchQuery = z
@@ -32,7 +39,9 @@ export const DeliverySearchQuery = z
 export type DeliverySearchQuery = z.infer<typeof DeliverySearchQuery>;
 
 export const ReplayBody = z.strictObject({
-  since: z.iso.datetime({ offset: true }).refine((v) => Date.parse(v) <= Date.now(), 'must not be in the future'),
+  since: z.iso
+    .datetime({ offset: true })
+    .refine((v) => Date.parse(v) <= Date.now(), 'must not be in the future'),
 });
 
 /** Redeliver and redrive take no body; an empty object (or none) is fine, anything else is a 400. */

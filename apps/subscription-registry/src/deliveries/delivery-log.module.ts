@@ -23,7 +23,13 @@ import { PartitionMaintenanceJob } from './partition-maintenance.job';
 import { SubscriptionHookDirectory } from './subscription-hook-directory';
 
 /** The use cases the native API and the dialects (Procore's deliveries) call. */
-export const DELIVERY_LOG_USE_CASES = [SearchDeliveries, GetDelivery, RedeliverDelivery, ReplayDeliveries, RedriveDeadLetters];
+export const DELIVERY_LOG_USE_CASES = [
+  SearchDeliveries,
+  GetDelivery,
+  RedeliverDelivery,
+  ReplayDeliveries,
+  RedriveDeadLetters,
+];
 
 export interface DeliveryLogModuleOptions {
   /** Defaults: read from the environment (`HERALD_DELIVERY_LOG_*`), validated at start-up. */
@@ -54,7 +60,9 @@ export class DeliveryLogModule {
               loadConfigOrExit(
                 'subscription-registry',
                 DeliveryLogEnv,
-                'HERALD_DELIVERY_LOG_RETENTION_DAYS' in (config ?? {}) ? (config as NodeJS.ProcessEnv) : process.env,
+                'HERALD_DELIVERY_LOG_RETENTION_DAYS' in (config ?? {})
+                  ? (config as NodeJS.ProcessEnv)
+                  : process.env,
               ),
             ),
         },
@@ -70,7 +78,13 @@ export class DeliveryLogModule {
         PartitionMaintenanceJob,
         ...DELIVERY_LOG_USE_CASES,
       ],
-      exports: [DELIVERY_LOG_SETTINGS, HookDirectory, MaintainDeliveryLogPartitions, RecordDeliveryOutcomes, ...DELIVERY_LOG_USE_CASES],
+      exports: [
+        DELIVERY_LOG_SETTINGS,
+        HookDirectory,
+        MaintainDeliveryLogPartitions,
+        RecordDeliveryOutcomes,
+        ...DELIVERY_LOG_USE_CASES,
+      ],
     };
   }
 }

@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { Counter } from 'prom-client';
-import { ConsumerGroups, DeliveryOutcomeContract, Topics, type DeliveryOutcome } from '@herald/contracts';
+import {
+  ConsumerGroups,
+  DeliveryOutcomeContract,
+  Topics,
+  type DeliveryOutcome,
+} from '@herald/contracts';
 import { ConsumerDeps, ContractConsumer, type ConsumedItem } from '@herald/platform/kafka';
 import { MetricsRegistry } from '@herald/platform/observability';
 import { RecordDeliveryOutcomes } from '@herald/registry/delivery-log';

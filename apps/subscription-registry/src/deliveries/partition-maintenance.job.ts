@@ -1,7 +1,17 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import type { Counter, Gauge } from 'prom-client';
 import { MetricsRegistry } from '@herald/platform/observability';
-import { DELIVERY_LOG_SETTINGS, MaintainDeliveryLogPartitions, type DeliveryLogSettings } from '@herald/registry/delivery-log';
+import {
+  DELIVERY_LOG_SETTINGS,
+  MaintainDeliveryLogPartitions,
+  type DeliveryLogSettings,
+} from '@herald/registry/delivery-log';
 
 /**
  * Runs the delivery log's partition job at start-up and then every
@@ -49,7 +59,9 @@ export class PartitionMaintenanceJob implements OnApplicationBootstrap, OnApplic
     try {
       const { created, dropped } = await this.maintain.execute({ now: new Date() });
       if (created.length || dropped.length) {
-        this.logger.log(`delivery log partitions: created ${created.length}, dropped ${dropped.length} (${dropped.join(', ') || 'none'})`);
+        this.logger.log(
+          `delivery log partitions: created ${created.length}, dropped ${dropped.length} (${dropped.join(', ') || 'none'})`,
+        );
       }
       this.dropped.inc(dropped.length);
       this.lastRun.set(Date.now() / 1000);

@@ -9,11 +9,17 @@ export class RequestValidationError extends Error {
     readonly where: 'query' | 'body',
     readonly issues: { path: string; message: string }[],
   ) {
-    super(`invalid ${where}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`);
+    super(
+      `invalid ${where}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
+    );
   }
 }
 
-export function parseOr400<T extends z.ZodType>(schema: T, value: unknown, where: 'query' | 'body'): z.infer<T> {
+export function parseOr400<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  where: 'query' | 'body',
+): z.infer<T> {
   const r = schema.safeParse(value ?? {});
   if (r.success) return r.data;
   throw new RequestValidationError(
@@ -60,10 +66,21 @@ export class DeliveriesProblemFilter implements ExceptionFilter {
     res.status(status).type('application/problem+json').send(JSON.stringify(body));
   }
 
-  private describe(e: unknown): { status: number; slug?: string; detail: string; errors?: { path: string; message: string }[] } {
-    if (e instanceof RequestValidationError) return { status: 400, slug: 'validation', detail: e.message, errors: e.issues };
+  private describe(e: unknown): {
+    status: number;
+    slug?: string;
+    detail: string;
+    errors?: { path: string; message: string }[];
+  } {
+    if (e instanceof RequestValidationError)
+      return { status: 400, slug: 'validation', detail: e.message, errors: e.issues };
     if (e instanceof InvalidCursorError) {
-      return { status: 400, slug: 'validation', detail: e.message, errors: [{ path: 'cursor', message: e.message }] };
+      return {
+        status: 400,
+        slug: 'validation',
+        detail: e.message,
+        errors: [{ path: 'cursor', message: e.message }],
+      };
     }
     if (e instanceof NotFoundProblem) return { status: 404, slug: 'not-found', detail: e.message };
     if (e instanceof ResendRefusedError) {
@@ -73,8 +90,17 @@ export class DeliveriesProblemFilter implements ExceptionFilter {
     if (e instanceof HttpException) {
       const status = e.getStatus();
       const r = e.getResponse();
-      const detail = typeof r === 'object' && r !== null && 'message' in r ? String((r as { message: unknown }).message) : e.message;
-      const slug = { 400: 'validation', 401: 'unauthenticated', 403: 'forbidden', 404: 'not-found', 503: 'unavailable' }[status];
+      const detail =
+        typeof r === 'object' && r !== null && 'message' in r
+          ? String((r as { message: unknown }).message)
+          : e.message;
+      const slug = {
+        400: 'validation',
+        401: 'unauthenticated',
+        403: 'forbidden',
+        404: 'not-found',
+        503: 'unavailable',
+      }[status];
       return { status, slug, detail };
     }
     return { status: 500, slug: 'internal', detail: 'internal error' };

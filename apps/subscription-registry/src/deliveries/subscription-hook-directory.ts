@@ -11,7 +11,9 @@ export class SubscriptionHookDirectory extends HookDirectory {
   }
 
   async find(tenantId: string, subscriptionId: string): Promise<HookRef | null> {
-    const s = await new SubscriptionRepository(this.ds.manager).find(tenantId, { id: subscriptionId });
+    const s = await new SubscriptionRepository(this.ds.manager).find(tenantId, {
+      id: subscriptionId,
+    });
     return s ? { id: s.id, tenantId: s.tenantId, status: s.status, version: s.version } : null;
   }
 }

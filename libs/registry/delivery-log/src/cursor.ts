@@ -18,7 +18,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function decodeCursor(raw: string): DeliveryCursor {
   const text = Buffer.from(raw, 'base64url').toString('utf8');
   const [createdAt, deliveryId, ...rest] = text.split('|');
-  if (rest.length || !deliveryId || !UUID.test(deliveryId) || Number.isNaN(Date.parse(createdAt ?? ''))) {
+  if (
+    rest.length ||
+    !deliveryId ||
+    !UUID.test(deliveryId) ||
+    Number.isNaN(Date.parse(createdAt ?? ''))
+  ) {
     throw new InvalidCursorError('cursor is not one this API returned');
   }
   return { createdAt, deliveryId };

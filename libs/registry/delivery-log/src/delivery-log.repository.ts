@@ -85,7 +85,9 @@ export class DeliveryLogRepository {
     if (page.cursor) {
       const c = decodeCursor(page.cursor);
       params.push(c.createdAt, c.deliveryId);
-      where.push(`(created_at, delivery_id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      where.push(
+        `(created_at, delivery_id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
+      );
     }
     params.push(page.limit + 1);
     const rows: DeliveryRow[] = await this.ds.query(
@@ -99,7 +101,10 @@ export class DeliveryLogRepository {
     const last = items[items.length - 1];
     return {
       items: items.map(toSummary),
-      nextCursor: rows.length > page.limit && last ? encodeCursor({ createdAt: last.cursor_at, deliveryId: last.delivery_id }) : null,
+      nextCursor:
+        rows.length > page.limit && last
+          ? encodeCursor({ createdAt: last.cursor_at, deliveryId: last.delivery_id })
+          : null,
     };
   }
 

@@ -28,9 +28,15 @@ export class ResendRefusedError extends Error {
   }
 }
 
-export function assertResendable(hook: HookRef | null, subscriptionId: string): asserts hook is HookRef {
+export function assertResendable(
+  hook: HookRef | null,
+  subscriptionId: string,
+): asserts hook is HookRef {
   if (!hook) throw new ResendRefusedError('hook-not-found', `webhook ${subscriptionId} not found`);
   if (hook.status === 'disabled' || hook.status === 'auto-disabled') {
-    throw new ResendRefusedError('hook-inactive', `webhook ${subscriptionId} is ${hook.status}: enable it first, then send again`);
+    throw new ResendRefusedError(
+      'hook-inactive',
+      `webhook ${subscriptionId} is ${hook.status}: enable it first, then send again`,
+    );
   }
 }

@@ -22,9 +22,22 @@ describe('outcomeWrites', () => {
   it('merges out-of-order and duplicate outcomes: forward-only status, first final wins, first body wins', () => {
     const w = outcomeWrites([
       { ...base, status: 'delivered', attempt: 2, at: '2026-11-25T10:00:07.000Z', httpStatus: 200 },
-      { ...base, status: 'retrying', attempt: 1, at: '2026-11-25T10:00:01.000Z', httpStatus: 503, nextAttemptAt: '2026-11-25T10:00:06.000Z' },
+      {
+        ...base,
+        status: 'retrying',
+        attempt: 1,
+        at: '2026-11-25T10:00:01.000Z',
+        httpStatus: 503,
+        nextAttemptAt: '2026-11-25T10:00:06.000Z',
+      },
       { ...base, status: 'queued', attempt: 0, body: '{"a":1}' },
-      { ...base, status: 'discarded', attempt: 2, at: '2026-11-25T10:00:08.000Z', errorClass: 'subscription_inactive' },
+      {
+        ...base,
+        status: 'discarded',
+        attempt: 2,
+        at: '2026-11-25T10:00:08.000Z',
+        errorClass: 'subscription_inactive',
+      },
       { ...base, status: 'retrying', attempt: 1, at: '2026-11-25T10:00:01.000Z', httpStatus: 503 },
     ]);
     expect(w.deliveries).toHaveLength(1);
@@ -43,7 +56,7 @@ describe('outcomeWrites', () => {
     ]);
   });
 
-  it("takes the origin from the queued outcome", () => {
+  it('takes the origin from the queued outcome', () => {
     const w = outcomeWrites([
       { ...base, status: 'retrying', attempt: 1, at: '2026-11-25T10:00:01.000Z' },
       { ...base, origin: 'redeliver' },

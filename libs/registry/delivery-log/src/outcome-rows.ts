@@ -48,7 +48,8 @@ export interface OutcomeWrites {
   attemptOutcomes: Map<string, DeliveryOutcome>;
 }
 
-export const attemptKey = (deliveryId: string, attempt: number): string => `${deliveryId.toLowerCase()}:${attempt}`;
+export const attemptKey = (deliveryId: string, attempt: number): string =>
+  `${deliveryId.toLowerCase()}:${attempt}`;
 
 /**
  * Folds a batch of outcomes (in any order, possibly with duplicates) into one row per delivery
@@ -58,7 +59,10 @@ export const attemptKey = (deliveryId: string, attempt: number): string => `${de
  */
 export function outcomeWrites(outcomes: readonly DeliveryOutcome[]): OutcomeWrites {
   const sorted = [...outcomes].sort(
-    (a, b) => Date.parse(a.at) - Date.parse(b.at) || a.attempt - b.attempt || STATUS_RANK[a.status] - STATUS_RANK[b.status],
+    (a, b) =>
+      Date.parse(a.at) - Date.parse(b.at) ||
+      a.attempt - b.attempt ||
+      STATUS_RANK[a.status] - STATUS_RANK[b.status],
   );
   const deliveries = new Map<string, DeliveryRowInput>();
   const attempts = new Map<string, AttemptRowInput>();
@@ -135,5 +139,9 @@ export function outcomeWrites(outcomes: readonly DeliveryOutcome[]): OutcomeWrit
       attemptOutcomes.set(key, o);
     }
   }
-  return { deliveries: [...deliveries.values()], attempts: [...attempts.values()], attemptOutcomes };
+  return {
+    deliveries: [...deliveries.values()],
+    attempts: [...attempts.values()],
+    attemptOutcomes,
+  };
 }

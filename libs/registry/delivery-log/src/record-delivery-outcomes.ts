@@ -125,9 +125,16 @@ export class RecordDeliveryOutcomes {
     }
   }
 
-  private async write(cmd: RecordDeliveryOutcomesCommand, now: Date): Promise<RecordDeliveryOutcomesResult> {
+  private async write(
+    cmd: RecordDeliveryOutcomesCommand,
+    now: Date,
+  ): Promise<RecordDeliveryOutcomesResult> {
     const writes = outcomeWrites(cmd.outcomes);
-    const { firstDay, lastDay } = retentionWindow(now, this.settings.retentionDays, this.settings.daysAhead);
+    const { firstDay, lastDay } = retentionWindow(
+      now,
+      this.settings.retentionDays,
+      this.settings.daysAhead,
+    );
     const windowEnd = new Date(addDays(lastDay, 1).getTime() - 1);
     return this.ds.transaction(async (em: EntityManager) => {
       const rows: { delivery_id: string; attempt: number }[] = await em.query(UPSERT_SQL, [

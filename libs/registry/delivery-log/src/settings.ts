@@ -7,7 +7,11 @@ export const DeliveryLogEnv = z.object({
   /** Day partitions created ahead of today, so a clock step or a slow job never finds none. */
   HERALD_DELIVERY_LOG_DAYS_AHEAD: z.coerce.number().int().min(1).max(60).default(3),
   /** How often the partition job runs (it also runs at start-up). */
-  HERALD_DELIVERY_LOG_MAINTENANCE_INTERVAL_MS: z.coerce.number().int().min(1_000).default(3_600_000),
+  HERALD_DELIVERY_LOG_MAINTENANCE_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(3_600_000),
 });
 export type DeliveryLogEnvShape = z.infer<typeof DeliveryLogEnv>;
 

@@ -2,7 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
 import type { DeliveryOutcome } from '@herald/contracts';
 import { MetricsRegistry } from '@herald/platform/observability';
-import { ApplyHealthTransition, SubscriptionEntity, type HealthTransition as StoredTransition } from '@herald/registry/subscriptions';
+import {
+  ApplyHealthTransition,
+  SubscriptionEntity,
+  type HealthTransition as StoredTransition,
+} from '@herald/registry/subscriptions';
 import { healthTransition, type HealthTransition, type HookHealthState } from './health-policy';
 
 export interface ApplyOutcomesToHookHealthCommand {
@@ -13,6 +17,20 @@ export interface ApplyOutcomesToHookHealthCommand {
 export interface ApplyOutcomesToHookHealthResult {
   /** Hooks whose status or failure count changed (or that were deleted). */
   changed: number;
+}
+
+const APPLY_CONCURRENCY = 4;
+
+async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** How long "this hook was active with no failures" is trusted without reading it again. */
@@ -46,10 +64,17 @@ export class ApplyOutcomesToHookHealth {
   }
 
   async execute(cmd: ApplyOutcomesToHookHealthCommand): Promise<ApplyOutcomesToHookHealthResult> {
-    const byHook = new Map<string, { tenantId: string; subscriptionId: string; attempts: DeliveryOutcome[] }>();
+    const byHook = new Map<
+      string,
+      { tenantId: string; subscriptionId: string; attempts: DeliveryOutcome[] }
+    >();
     for (const o of cmd.attempts) {
       const key = `${o.tenantId}\u0000${o.subscriptionId}`;
-      const entry = byHook.get(key) ?? { tenantId: o.tenantId, subscriptionId: o.subscriptionId, attempts: [] };
+      const entry = byHook.get(key) ?? {
+        tenantId: o.tenantId,
+        subscriptionId: o.subscriptionId,
+        attempts: [],
+      };
       entry.attempts.push(o);
       byHook.set(key, entry);
     }
@@ -61,54 +86,85 @@ export class ApplyOutcomesToHookHealth {
     });
     const states = await this.statesOf(toRead);
     let changed = 0;
+    const decided: {
+      hook: (typeof toRead)[number];
+      state: HookHealthState;
+      t: Exclude<HealthTransition, { kind: 'none' }>;
+    }[] = [];
     for (const hook of toRead) {
       const state = states.get(`${hook.tenantId}\u0000${hook.subscriptionId}`);
       if (!state) {
         this.healthySince.delete(hook.subscriptionId);
         continue; // deleted: its late outcomes change nothing
       }
-      const attempts = [...hook.attempts].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.attempt - b.attempt);
+      const attempts = [...hook.attempts].sort(
+        (a, b) => Date.parse(a.at) - Date.parse(b.at) || a.attempt - b.attempt,
+      );
       const t = healthTransition(state, attempts);
       const after = t.kind === 'set' ? t : t.kind === 'none' ? state : null;
-      if (after && after.status === 'active' && after.consecutiveFailures === 0) this.healthySince.set(hook.subscriptionId, now);
+      if (after && after.status === 'active' && after.consecutiveFailures === 0)
+        this.healthySince.set(hook.subscriptionId, now);
       else this.healthySince.delete(hook.subscriptionId);
-      if (t.kind === 'none') continue;
-      const result = await this.apply.execute({ tenantId: hook.tenantId, subscriptionId: hook.subscriptionId, transition: stored(t) });
-      if (result === 'updated' || result === 'deleted') {
-        changed += 1;
-        const to = t.kind === 'set' ? t.status : t.kind === 'auto-disable' ? 'auto-disabled' : t.action === 'delete' ? 'deleted' : 'auto-disabled';
-        if (t.kind !== 'set' || t.status !== state.status) {
-          this.transitions.inc({ to });
-          this.logger.log(`hook ${hook.subscriptionId}: ${state.status} -> ${to} (${t.reason})`);
-        }
-      }
+      if (t.kind !== 'none') decided.push({ hook, state, t });
     }
+    // Each hook is its own transaction (and snapshot); a few at a time when many hooks fail at once.
+    await inParallel(decided, APPLY_CONCURRENCY, async ({ hook, state, t }) => {
+      const result = await this.apply.execute({
+        tenantId: hook.tenantId,
+        subscriptionId: hook.subscriptionId,
+        transition: stored(t),
+      });
+      if (result !== 'updated' && result !== 'deleted') return;
+      changed += 1;
+      const to =
+        t.kind === 'set'
+          ? t.status
+          : t.kind === 'unsubscribe' && t.action === 'delete'
+            ? 'deleted'
+            : 'auto-disabled';
+      if (t.kind !== 'set' || t.status !== state.status) {
+        this.transitions.inc({ to });
+        this.logger.log(`hook ${hook.subscriptionId}: ${state.status} -> ${to} (${t.reason})`);
+      }
+    });
     if (this.healthySince.size > 100_000) this.healthySince.clear();
     return { changed };
   }
 
   /** The hooks' current health, one query per tenant (read-only; writes go through ApplyHealthTransition). */
-  private async statesOf(hooks: readonly { tenantId: string; subscriptionId: string }[]): Promise<Map<string, HookHealthState>> {
+  private async statesOf(
+    hooks: readonly { tenantId: string; subscriptionId: string }[],
+  ): Promise<Map<string, HookHealthState>> {
     const out = new Map<string, HookHealthState>();
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
     const byTenant = new Map<string, string[]>();
     for (const h of hooks) {
       if (!uuid.test(h.subscriptionId)) continue;
-      byTenant.set(h.tenantId, [...(byTenant.get(h.tenantId) ?? []), h.subscriptionId]);
+      const ids = byTenant.get(h.tenantId) ?? [];
+      ids.push(h.subscriptionId);
+      byTenant.set(h.tenantId, ids);
     }
-    for (const [tenantId, ids] of byTenant) {
-      const rows = await this.ds.manager.find(SubscriptionEntity, {
-        select: { id: true, tenantId: true, status: true, consecutiveFailures: true, failurePolicy: true },
-        where: { tenantId, id: In(ids) },
-      });
-      for (const r of rows) {
-        out.set(`${r.tenantId}\u0000${r.id}`, {
-          status: r.status,
-          consecutiveFailures: r.consecutiveFailures,
-          failurePolicy: r.failurePolicy,
+    for (const [tenantId, all] of byTenant)
+      for (let i = 0; i < all.length; i += 5_000) {
+        const ids = all.slice(i, i + 5_000);
+        const rows = await this.ds.manager.find(SubscriptionEntity, {
+          select: {
+            id: true,
+            tenantId: true,
+            status: true,
+            consecutiveFailures: true,
+            failurePolicy: true,
+          },
+          where: { tenantId, id: In(ids) },
         });
+        for (const r of rows) {
+          out.set(`${r.tenantId}\u0000${r.id}`, {
+            status: r.status,
+            consecutiveFailures: r.consecutiveFailures,
+            failurePolicy: r.failurePolicy,
+          });
+        }
       }
-    }
     return out;
   }
 }
@@ -117,12 +173,27 @@ export class ApplyOutcomesToHookHealth {
 export function stored(t: Exclude<HealthTransition, { kind: 'none' }>): StoredTransition {
   switch (t.kind) {
     case 'set':
-      return { kind: 'update', consecutiveFailures: t.consecutiveFailures, status: t.status, reason: t.reason };
+      return {
+        kind: 'update',
+        consecutiveFailures: t.consecutiveFailures,
+        status: t.status,
+        reason: t.reason,
+      };
     case 'auto-disable':
-      return { kind: 'update', consecutiveFailures: t.consecutiveFailures, status: 'auto-disabled', reason: t.reason };
+      return {
+        kind: 'update',
+        consecutiveFailures: t.consecutiveFailures,
+        status: 'auto-disabled',
+        reason: t.reason,
+      };
     case 'unsubscribe':
       return t.action === 'delete'
         ? { kind: 'delete', reason: t.reason }
-        : { kind: 'update', consecutiveFailures: t.consecutiveFailures, status: 'auto-disabled', reason: t.reason };
+        : {
+            kind: 'update',
+            consecutiveFailures: t.consecutiveFailures,
+            status: 'auto-disabled',
+            reason: t.reason,
+          };
   }
 }

@@ -1,4 +1,9 @@
-import type { DeliveryOutcome, ErrorClass, FailurePolicy, SubscriptionStatus } from '@herald/contracts';
+import type {
+  DeliveryOutcome,
+  ErrorClass,
+  FailurePolicy,
+  SubscriptionStatus,
+} from '@herald/contracts';
 
 /** What the hook's health is before a batch of attempts. */
 export interface HookHealthState {
@@ -12,7 +17,12 @@ export type HealthTransition =
   /** New status (maybe unchanged) and failure count. */
   | { kind: 'set'; status: SubscriptionStatus; consecutiveFailures: number; reason: string }
   /** The receiver asked to stop (401/410 per `unsubscribeOn`), or the threshold deletes it. */
-  | { kind: 'unsubscribe'; action: 'delete' | 'disable'; reason: string; consecutiveFailures: number }
+  | {
+      kind: 'unsubscribe';
+      action: 'delete' | 'disable';
+      reason: string;
+      consecutiveFailures: number;
+    }
   /** The threshold was reached: auto-disable. */
   | { kind: 'auto-disable'; reason: string; consecutiveFailures: number };
 
@@ -20,7 +30,12 @@ export type HealthTransition =
  * Outcomes that say nothing about the receiver: the dispatcher did not call it because the hook
  * was disabled or deleted, the delivery had expired, or the message was invalid.
  */
-const NOT_THE_RECEIVER: ReadonlySet<ErrorClass> = new Set(['subscription_inactive', 'subscription_gone', 'expired', 'invalid']);
+const NOT_THE_RECEIVER: ReadonlySet<ErrorClass> = new Set([
+  'subscription_inactive',
+  'subscription_gone',
+  'expired',
+  'invalid',
+]);
 
 /** A failed call to the receiver (a non-success answer, or no answer at all). */
 export function isReceiverFailure(o: DeliveryOutcome): boolean {
@@ -47,7 +62,10 @@ const describe = (o: DeliveryOutcome): string =>
  * - a status in `unsubscribeOn` (401/410…) deletes or disables it at once (`unsubscribeAction`).
  * A disabled or auto-disabled hook is left alone: a late outcome never re-enables it.
  */
-export function healthTransition(state: HookHealthState, attempts: readonly DeliveryOutcome[]): HealthTransition {
+export function healthTransition(
+  state: HookHealthState,
+  attempts: readonly DeliveryOutcome[],
+): HealthTransition {
   if (state.status === 'disabled' || state.status === 'auto-disabled') return { kind: 'none' };
   const policy = state.failurePolicy;
   let status = state.status;
@@ -71,7 +89,8 @@ export function healthTransition(state: HookHealthState, attempts: readonly Deli
     }
     if (countsTowardThreshold(o, policy)) failures += 1;
     status = 'active-with-failures';
-    const unit = (policy.countFailures ?? 'attempts') === 'attempts' ? 'failed attempts' : 'failed deliveries';
+    const unit =
+      (policy.countFailures ?? 'attempts') === 'attempts' ? 'failed attempts' : 'failed deliveries';
     reason = `${failures} consecutive ${unit} (last: ${describe(o)})`;
     if (policy.autoDisableAfter !== null && failures >= policy.autoDisableAfter) {
       const why = `${failures} consecutive ${unit} reached the limit of ${policy.autoDisableAfter} (last: ${describe(o)})`;

@@ -30,7 +30,11 @@ export class MaintainDeliveryLogPartitions {
   ) {}
 
   async execute({ now }: MaintainPartitionsCommand): Promise<MaintainPartitionsResult> {
-    const { firstDay, lastDay } = retentionWindow(now, this.settings.retentionDays, this.settings.daysAhead);
+    const { firstDay, lastDay } = retentionWindow(
+      now,
+      this.settings.retentionDays,
+      this.settings.daysAhead,
+    );
     return this.ds.transaction(async (em) => {
       await em.query('SELECT pg_advisory_xact_lock($1)', [PARTITION_JOB_LOCK]);
       const created: string[] = [];

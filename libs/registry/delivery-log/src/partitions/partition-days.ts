@@ -24,8 +24,15 @@ export function dayOfSuffix(suffix: string): Date | null {
  * the retention are never dropped; rows up to one day older may linger until the next day) to
  * `daysAhead` days after today. Rows are only ever written into this window.
  */
-export function retentionWindow(now: Date, retentionDays: number, daysAhead: number): { firstDay: Date; lastDay: Date } {
-  return { firstDay: utcDay(new Date(now.getTime() - retentionDays * DAY_MS)), lastDay: addDays(utcDay(now), daysAhead) };
+export function retentionWindow(
+  now: Date,
+  retentionDays: number,
+  daysAhead: number,
+): { firstDay: Date; lastDay: Date } {
+  return {
+    firstDay: utcDay(new Date(now.getTime() - retentionDays * DAY_MS)),
+    lastDay: addDays(utcDay(now), daysAhead),
+  };
 }
 
 export function daysBetween(first: Date, last: Date): Date[] {

@@ -32,7 +32,12 @@ export class DeliveryResender {
     private readonly record: RecordDeliveryOutcomes,
   ) {}
 
-  async resend(hook: HookRef, sources: readonly ResendSource[], origin: ResendOrigin, now = new Date()): Promise<Delivery[]> {
+  async resend(
+    hook: HookRef,
+    sources: readonly ResendSource[],
+    origin: ResendOrigin,
+    now = new Date(),
+  ): Promise<Delivery[]> {
     if (sources.length === 0) return [];
     const at = now.toISOString();
     const deliveries: Delivery[] = sources.map((s) => ({

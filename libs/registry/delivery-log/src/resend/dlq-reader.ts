@@ -34,7 +34,11 @@ export class TopicRangeReader {
     return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
   }
 
-  async read(spec: TopicSpec, ranges: readonly OffsetRange[], timeoutMs = 30_000): Promise<ReadMessage[]> {
+  async read(
+    spec: TopicSpec,
+    ranges: readonly OffsetRange[],
+    timeoutMs = 30_000,
+  ): Promise<ReadMessage[]> {
     const wanted = ranges.filter((r) => BigInt(r.from) < BigInt(r.to));
     if (wanted.length === 0) return [];
     const topic = this.client.topic(spec);
@@ -53,7 +57,12 @@ export class TopicRangeReader {
       await consumer.subscribe({ topic, fromBeginning: true });
       const done = new Promise<void>((resolve, reject) => {
         timer = setTimeout(
-          () => reject(new Error(`reading ${topic} did not finish within ${timeoutMs} ms (partitions left: ${[...pending].join(',')})`)),
+          () =>
+            reject(
+              new Error(
+                `reading ${topic} did not finish within ${timeoutMs} ms (partitions left: ${[...pending].join(',')})`,
+              ),
+            ),
           timeoutMs,
         );
         void consumer.run({
@@ -65,12 +74,14 @@ export class TopicRangeReader {
             const to = BigInt(range.to);
             for (const message of batch.messages) {
               const offset = BigInt(message.offset);
-              if (offset >= from && offset < to) out.push({ partition: batch.partition, offset: message.offset, message });
+              if (offset >= from && offset < to)
+                out.push({ partition: batch.partition, offset: message.offset, message });
               if (offset >= to - 1n) pending.delete(batch.partition);
             }
             // Compaction or transaction markers can leave the last offsets empty: the batch's
             // high watermark tells whether this partition has been read to its end.
-            if (BigInt(batch.highWatermark) >= to && BigInt(batch.lastOffset()) >= to - 1n) pending.delete(batch.partition);
+            if (BigInt(batch.highWatermark) >= to && BigInt(batch.lastOffset()) >= to - 1n)
+              pending.delete(batch.partition);
             if (pending.size === 0) resolve();
           },
         });
@@ -79,7 +90,9 @@ export class TopicRangeReader {
         });
       });
       await done;
-      return out.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
+      return out.sort(
+        (a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1),
+      );
     } finally {
       if (timer) clearTimeout(timer);
       await consumer.disconnect().catch(() => undefined);

@@ -13,7 +13,8 @@ export class GetDelivery {
   constructor(private readonly log: DeliveryLogRepository) {}
 
   execute(cmd: GetDeliveryCommand): Promise<DeliveryRecord | null> {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(cmd.deliveryId)) return Promise.resolve(null);
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(cmd.deliveryId))
+      return Promise.resolve(null);
     return this.log.get(cmd.tenantId, cmd.deliveryId);
   }
 }

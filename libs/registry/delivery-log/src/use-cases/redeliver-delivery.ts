@@ -26,10 +26,16 @@ export class RedeliverDelivery {
 
   async execute(cmd: RedeliverDeliveryCommand): Promise<RedeliverDeliveryResult> {
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-    const original = uuid.test(cmd.deliveryId) ? await this.log.get(cmd.tenantId, cmd.deliveryId) : null;
-    if (!original) throw new ResendRefusedError('delivery-not-found', `delivery ${cmd.deliveryId} not found`);
+    const original = uuid.test(cmd.deliveryId)
+      ? await this.log.get(cmd.tenantId, cmd.deliveryId)
+      : null;
+    if (!original)
+      throw new ResendRefusedError('delivery-not-found', `delivery ${cmd.deliveryId} not found`);
     if (original.body === null) {
-      throw new ResendRefusedError('no-body', `delivery ${cmd.deliveryId} has no logged body to send again`);
+      throw new ResendRefusedError(
+        'no-body',
+        `delivery ${cmd.deliveryId} has no logged body to send again`,
+      );
     }
     const hook = await this.hooks.find(cmd.tenantId, original.subscriptionId);
     assertResendable(hook, original.subscriptionId);
@@ -47,6 +53,10 @@ export class RedeliverDelivery {
       ],
       'redeliver',
     );
-    return { deliveryId: sent.deliveryId, eventId: sent.eventId, subscriptionId: sent.subscriptionId };
+    return {
+      deliveryId: sent.deliveryId,
+      eventId: sent.eventId,
+      subscriptionId: sent.subscriptionId,
+    };
   }
 }

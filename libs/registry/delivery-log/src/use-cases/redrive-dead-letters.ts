@@ -1,6 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DeliveryContract, Headers, Topics, schemaHeaderValue, type Delivery } from '@herald/contracts';
+import {
+  DeliveryContract,
+  Headers,
+  Topics,
+  schemaHeaderValue,
+  type Delivery,
+} from '@herald/contracts';
 import { KafkaClient, decodeMessage } from '@herald/platform/kafka';
 import { DLQ_REDRIVE_MARKS_TABLE, qualified } from '../delivery-log.constants';
 import { assertResendable, HookDirectory } from '../hook-directory';
@@ -66,7 +72,11 @@ export class RedriveDeadLetters {
         if (message.key?.toString('utf8') !== hook.id) continue;
         const schema = message.headers?.[Headers.Schema]?.toString();
         const decoded = decodeMessage(DeliveryContract, message);
-        if ((schema && schema !== deliverySchema) || decoded.kind !== 'value' || decoded.value.tenantId !== hook.tenantId) {
+        if (
+          (schema && schema !== deliverySchema) ||
+          decoded.kind !== 'value' ||
+          decoded.value.tenantId !== hook.tenantId
+        ) {
           skipped += 1;
           continue;
         }
@@ -96,7 +106,9 @@ export class RedriveDeadLetters {
         );
       }
       if (deliveries.length || skipped) {
-        this.logger.log(`redrove ${deliveries.length} dead-lettered deliveries of ${hook.id} (${skipped} poison messages left)`);
+        this.logger.log(
+          `redrove ${deliveries.length} dead-lettered deliveries of ${hook.id} (${skipped} poison messages left)`,
+        );
       }
       return { count: deliveries.length, skipped };
     });

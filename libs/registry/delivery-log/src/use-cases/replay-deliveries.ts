@@ -37,7 +37,10 @@ export class ReplayDeliveries {
     let count = 0;
     let after: string | null = null;
     for (;;) {
-      const page = await this.log.resendableSince(cmd.tenantId, cmd.subscriptionId, cmd.since, { limit: PAGE, after });
+      const page = await this.log.resendableSince(cmd.tenantId, cmd.subscriptionId, cmd.since, {
+        limit: PAGE,
+        after,
+      });
       const due = page.filter((d) => d.createdAt.getTime() < until.getTime());
       await this.resender.resend(
         hook,

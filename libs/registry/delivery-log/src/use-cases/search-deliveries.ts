@@ -23,6 +23,9 @@ export class SearchDeliveries {
 
   execute(cmd: SearchDeliveriesCommand): Promise<DeliveryPage> {
     const limit = Math.min(Math.max(1, Math.floor(cmd.limit)), MAX_DELIVERY_PAGE);
-    return this.log.search(cmd.tenantId, cmd.subscriptionId, cmd.filter, { limit, cursor: cmd.cursor });
+    return this.log.search(cmd.tenantId, cmd.subscriptionId, cmd.filter, {
+      limit,
+      cursor: cmd.cursor,
+    });
   }
 }
