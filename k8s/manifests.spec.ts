@@ -360,8 +360,8 @@ describe.each(OVERLAYS)('k8s overlay %s', (overlay) => {
   });
 });
 
-describe('k8s network policies (prod)', () => {
-  const objects = () => rendered.prod;
+describe.each(OVERLAYS)('k8s network policies (%s)', (overlay) => {
+  const objects = () => rendered[overlay];
   type Policy = Obj;
   const policies = () => ofKind(objects(), 'NetworkPolicy') as Policy[];
   const podLabels = (name: string) =>
@@ -460,10 +460,10 @@ describe('k8s network policies (prod)', () => {
   });
 });
 
-describe('k8s ingress (prod)', () => {
+describe.each(OVERLAYS)('k8s ingress (%s)', (overlay) => {
   /** Which service a public path reaches: Prefix paths by element-wise longest match, then the regex Ingress. */
   function route(path: string): string | undefined {
-    const ingresses = ofKind(rendered.prod, 'Ingress');
+    const ingresses = ofKind(rendered[overlay], 'Ingress');
     const candidates = ingresses.flatMap((ing) =>
       ing.spec.rules.flatMap((rule: Json) =>
         rule.http.paths.map((p: Json) => ({ ...p, service: p.backend.service.name })),
