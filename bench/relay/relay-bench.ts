@@ -41,12 +41,12 @@ import {
 
 const ROOT = join(__dirname, '..', '..');
 const BACKLOG = Number(process.env['BENCH_BACKLOG'] ?? 100_000);
-const RATES = (process.env['BENCH_RATES'] ?? '500,1000').split(',').map(Number);
+const RATES = (process.env['BENCH_RATES'] ?? '500,1000').split(',').map(Number).filter((r) => r > 0);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 20);
 const RELAYS = (process.env['BENCH_RELAYS'] ?? 'logical,polling').split(',') as RelayKind[];
 const BATCH_SIZE = Number(process.env['HERALD_OUTBOX_BATCH_SIZE'] ?? 500);
 const BATCH_WAIT_MS = Number(process.env['HERALD_OUTBOX_BATCH_WAIT_MS'] ?? 10);
-const WRITER_POOL = 24;
+const WRITER_POOL = 48;
 const HARD_LIMIT_MS = 20 * 60_000;
 
 interface Infra {
@@ -237,7 +237,7 @@ class Bench {
   }
 
   async drain(kind: RelayKind): Promise<Record<string, number | string>> {
-    const { producer, topic } = await this.namespace(`${kind}-drain`);
+    const { client, producer, topic } = await this.namespace(`${kind}-drain`);
     const metrics = new MetricsRegistry('bench');
     if (kind === 'logical') {
       // The slot exists before the backlog is written: the rows come through the stream (not
@@ -256,6 +256,7 @@ class Bench {
     await until('the outbox to be empty', async () => (await this.outboxRows()) === 0, 60_000, 200);
     await relay.stop();
     const published = await this.acked(topic);
+    const distinct = await this.distinctEventIds(client, topic, published);
     return {
       relay: kind,
       backlog: BACKLOG,
@@ -263,7 +264,31 @@ class Bench {
       drainSeconds: +seconds.toFixed(2),
       eventsPerSecond: Math.round(BACKLOG / seconds),
       messagesOnTopic: published,
+      distinctEventIds: distinct,
     };
+  }
+
+  /** Reads the whole topic after the run (so it does not compete with the relay) and counts eventIds. */
+  private async distinctEventIds(client: KafkaClient, topic: string, expected: number): Promise<number> {
+    const ids = new Set<string>();
+    let read = 0;
+    const consumer = client.kafka.consumer({ groupId: client.group(`bench-verify-${randomUUID()}`), maxBytesPerPartition: 4 << 20 });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        eachBatch: async ({ batch }) => {
+          for (const m of batch.messages) {
+            read += 1;
+            if (m.value) ids.add((JSON.parse(m.value.toString()) as ResourceChange).eventId);
+          }
+        },
+      });
+      await until(`${expected} messages read back`, () => read >= expected, 120_000, 100);
+    } finally {
+      await consumer.disconnect();
+    }
+    return ids.size;
   }
 
   async steady(kind: RelayKind, rate: number): Promise<Record<string, number | string>> {
@@ -317,7 +342,7 @@ class Bench {
       const due = t0 + (issued * 1000) / rate;
       const wait = due - Date.now();
       if (wait > 1) await sleep(wait);
-      if (inFlight >= WRITER_POOL * 4) {
+      if (inFlight >= WRITER_POOL * 2) {
         await sleep(1);
         continue;
       }

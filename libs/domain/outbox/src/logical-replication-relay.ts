@@ -271,7 +271,7 @@ export class LogicalReplicationRelay extends OutboxRelayBase {
       if (buffer.confirmed > 0n) void service.acknowledge(formatLsn(buffer.confirmed - 1n)).catch(() => undefined);
     };
 
-    service.on('data', (_lsn: string, msg: Pgoutput.Message) => {
+    const onMessage = (msg: Pgoutput.Message) => {
       if (msg.tag === 'begin') {
         buffer.commitTime = new Date(Number((msg.commitTime as bigint) / 1000n));
       } else if (msg.tag === 'insert' && msg.relation.schema === OUTBOX_SCHEMA && msg.relation.name === OUTBOX_TABLE_NAME) {
@@ -292,12 +292,25 @@ export class LogicalReplicationRelay extends OutboxRelayBase {
         buffer.pushMark(parseLsn(msg.commitEndLsn));
       }
       this.wakeup.wake();
+    };
+    // A message we cannot read ends the session (and is read again by the next one); it must
+    // not throw inside the driver's socket handler.
+    service.on('data', (_lsn: string, msg: Pgoutput.Message) => {
+      try {
+        onMessage(msg);
+      } catch (e) {
+        failure.fail(e);
+      }
     });
     service.on('heartbeat', (lsn: string, _ts: number, shouldRespond: boolean) => {
-      // Everything before a keepalive's position has been sent to us (or was not for us).
-      buffer.pushMark(parseLsn(lsn));
-      if (shouldRespond) sendStatus();
-      this.wakeup.wake();
+      try {
+        // Everything before a keepalive's position has been sent to us (or was not for us).
+        buffer.pushMark(parseLsn(lsn));
+        if (shouldRespond) sendStatus();
+        this.wakeup.wake();
+      } catch (e) {
+        failure.fail(e);
+      }
     });
     service.on('error', (e: Error) => failure.fail(e));
 

@@ -18,7 +18,8 @@ import { OutboxWriter } from './outbox-writer';
 import { PollingRelay } from './polling-relay';
 import type { OutboxRelay } from './relay-base';
 
-type OutboxModuleConfig = OutboxConfig & { DATABASE_URL: string };
+/** OutboxEnv's fields are optional here so that an app that forgot the fragment still gets the defaults. */
+type OutboxModuleConfig = Partial<OutboxConfig> & { DATABASE_URL: string };
 
 /** Starts the configured relay when the app has bootstrapped and stops it before shutdown. */
 @Injectable()
@@ -44,9 +45,10 @@ export class OutboxRelayRunner implements OnModuleInit, OnApplicationBootstrap, 
       maxBatchWaitMs: config.HERALD_OUTBOX_BATCH_WAIT_MS,
       applicationName: `${service}-outbox-relay`,
     };
-    if (config.HERALD_OUTBOX_RELAY === 'logical') {
+    const mode = config.HERALD_OUTBOX_RELAY ?? 'logical';
+    if (mode === 'logical') {
       this.relay = new LogicalReplicationRelay({ ...common, slotName: config.HERALD_OUTBOX_SLOT });
-    } else if (config.HERALD_OUTBOX_RELAY === 'polling') {
+    } else if (mode === 'polling') {
       this.relay = new PollingRelay(common);
     }
     this.sampler = new OutboxBacklogSampler(config.DATABASE_URL, metrics, 5_000, this.logger);
