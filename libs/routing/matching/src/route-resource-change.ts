@@ -17,6 +17,7 @@ export interface RouteResourceChangeCommand {
 
 /** One (change × subscription) that produces a delivery. */
 export interface RoutedDelivery {
+  subscription: SubscriptionSnapshot;
   delivery: Delivery;
   /** The `queued` outcome for the delivery log (carries the body). */
   queued: DeliveryOutcome;
@@ -87,6 +88,7 @@ export class RouteResourceChange {
         origin: 'event' as const,
       };
       routed.deliveries.push({
+        subscription: sub,
         delivery: {
           ...common,
           subscriptionVersion: sub.version,

@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { HttpEnv, KafkaEnv, LogEnv } from '@herald/platform/config';
+
+export const RouterConfigSchema = HttpEnv(3002)
+  .extend(LogEnv.shape)
+  .extend(KafkaEnv.shape)
+  .extend({
+    /** Public base URL of the domain API: resource URLs in payloads (ProProfs' `resource_url`). */
+    HERALD_PUBLIC_BASE_URL: z.url().default('http://localhost:3000'),
+    /** Deliveries per produce request when one change fans out to many subscriptions. */
+    HERALD_ROUTER_SEND_CHUNK: z.coerce.number().int().min(1).max(10_000).default(1_000),
+    /** Partitions of herald.resource-changes.v1 routed in parallel (order is kept within each). */
+    HERALD_ROUTER_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
+  });
+export type RouterConfig = z.infer<typeof RouterConfigSchema>;

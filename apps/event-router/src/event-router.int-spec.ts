@@ -1,0 +1,297 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import {
+  DeliveryOutcomeSchema,
+  DeliverySchema,
+  Headers,
+  ResourceChangePublisher,
+  Topics,
+  topicName,
+  type Delivery,
+  type DeliveryOutcome,
+  type ResourceChange,
+  type SubscriptionSnapshot,
+  type TopicSpec,
+} from '@herald/contracts';
+import { resourceChange, subscriptionSnapshot } from '@herald/routing/matching/testing';
+import {
+  deleteKafkaNamespace,
+  kafkaBrokers,
+  uniqueKafkaNamespace,
+  waitFor,
+} from '@herald/platform/testing';
+
+// The router in-process against the real broker; events come from a plain kafkajs producer
+// (through the contracts' ResourceChangePublisher, and raw bytes for the invalid ones).
+jest.setTimeout(90_000);
+const namespace = uniqueKafkaNamespace('router');
+const kafka = new Kafka({
+  clientId: 'router-int-test',
+  brokers: kafkaBrokers(),
+  logLevel: logLevel.NOTHING,
+});
+const until = (message: string, fn: () => unknown, timeoutMs = 30_000) =>
+  waitFor(fn, { message, timeoutMs });
+
+/** Every message of a topic from the beginning, as it arrives. */
+async function collect(spec: TopicSpec): Promise<{ messages: KafkaMessage[]; consumer: Consumer }> {
+  const messages: KafkaMessage[] = [];
+  const consumer = kafka.consumer({ groupId: `${namespace}.collect.${randomUUID()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic: topicName(spec, namespace), fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
+  return { messages, consumer };
+}
+
+const header = (m: KafkaMessage, name: string) => m.headers?.[name]?.toString();
+const json = <T>(m: KafkaMessage) => JSON.parse(m.value!.toString()) as T;
+
+describe('event-router against the real broker', () => {
+  let producer: Producer;
+  let publisher: ResourceChangePublisher;
+  let app: INestApplication | undefined;
+  const collectors: Consumer[] = [];
+
+  const publishSnapshot = (s: SubscriptionSnapshot) =>
+    producer.send({
+      topic: topicName(Topics.Subscriptions, namespace),
+      messages: [{ key: s.id, value: JSON.stringify(s) }],
+    });
+  const tombstone = (id: string) =>
+    producer.send({
+      topic: topicName(Topics.Subscriptions, namespace),
+      messages: [{ key: id, value: null }],
+    });
+
+  beforeAll(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    const specs = [
+      Topics.ResourceChanges,
+      Topics.ResourceChangesDlq,
+      Topics.Subscriptions,
+      Topics.Deliveries,
+      Topics.DeliveriesDlq,
+      Topics.DeliveryOutcomes,
+    ];
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: specs.map((s) => ({
+        topic: topicName(s, namespace),
+        numPartitions: 2,
+        configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
+      })),
+    });
+    await admin.disconnect();
+    producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    publisher = new ResourceChangePublisher(producer, {
+      producerName: 'router-int-test',
+      namespace,
+    });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await Promise.all(collectors.map((c) => c.disconnect()));
+    await producer?.disconnect();
+    await deleteKafkaNamespace(namespace);
+  });
+
+  it('loads the subscription set before routing, routes valid events per match, dead-letters the rest and keeps going', async () => {
+    // Subscriptions that exist before the router starts (it must load them all before routing).
+    const subA = subscriptionSnapshot({
+      id: `a-${randomUUID()}`,
+      eventTypes: ['task.*'],
+      version: 1,
+    });
+    await publishSnapshot({ ...subA, eventTypes: ['project.created'] });
+    await publishSnapshot({ ...subA, version: 2 }); // newer version wins
+    const disabled = subscriptionSnapshot({ id: `d-${randomUUID()}`, status: 'disabled' });
+    await publishSnapshot(disabled);
+    const deleted = subscriptionSnapshot({ id: `x-${randomUUID()}` });
+    await publishSnapshot(deleted);
+    await tombstone(deleted.id);
+    const unrenderable = subscriptionSnapshot({
+      id: `u-${randomUUID()}`,
+      eventTypes: ['task.completed'],
+      payloadFormat: 'proprofs',
+    });
+    await publishSnapshot(unrenderable);
+
+    // Events published before the router runs, from a plain producer.
+    const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const created = resourceChange({
+      action: 'created',
+      before: null,
+      changedFields: [],
+      resourceId: 'task-9',
+      traceparent: tp,
+    });
+    const completed = resourceChange({
+      action: 'completed',
+      resourceId: 'task-9',
+      before: { id: 'task-9', status: 'open' },
+      after: { id: 'task-9', status: 'done' },
+      changedFields: ['status'],
+    });
+    await publisher.publish([created, completed]);
+    const rawTopic = topicName(Topics.ResourceChanges, namespace);
+    await producer.send({
+      topic: rawTopic,
+      messages: [{ key: 't1:task:task-bad', value: '{not json' }],
+    });
+    const invalid = { ...resourceChange({ resourceId: 'task-bad' }), action: 'archived' };
+    await producer.send({
+      topic: rawTopic,
+      messages: [{ key: 't1:task:task-bad', value: JSON.stringify(invalid) }],
+    });
+    const afterInvalid = resourceChange({ resourceId: 'task-9', changedFields: ['name'] });
+    await publisher.publish(afterInvalid);
+
+    const deliveries = await collect(Topics.Deliveries);
+    const outcomes = await collect(Topics.DeliveryOutcomes);
+    const changesDlq = await collect(Topics.ResourceChangesDlq);
+    const deliveriesDlq = await collect(Topics.DeliveriesDlq);
+    collectors.push(
+      deliveries.consumer,
+      outcomes.consumer,
+      changesDlq.consumer,
+      deliveriesDlq.consumer,
+    );
+
+    Object.assign(process.env, {
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      HERALD_KAFKA_NAMESPACE: namespace,
+      HERALD_KAFKA_PARTITIONS_OVERRIDE: '2',
+      LOG_LEVEL: 'warn',
+    });
+    const { AppModule } = await import('./app.module');
+    app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
+    app.enableShutdownHooks();
+    await app.listen(0);
+
+    await until('3 deliveries', () => deliveries.messages.length >= 3 && deliveries.messages);
+    await until('2 dead-lettered events', () => changesDlq.messages.length >= 2);
+    await until('1 unrenderable delivery', () => deliveriesDlq.messages.length >= 1);
+    await until('3 queued outcomes', () => outcomes.messages.length >= 3);
+
+    // Only subscription A (v2, task.*) receives; in the order of the changes (one resource, one key).
+    const routed = deliveries.messages.map((m) => DeliverySchema.parse(json<Delivery>(m)));
+    expect(
+      routed.map((d) => [
+        d.subscriptionId,
+        d.eventId,
+        d.eventType,
+        d.attempt,
+        d.subscriptionVersion,
+      ]),
+    ).toEqual([
+      [subA.id, created.eventId, 'task.created', 1, 2],
+      [subA.id, completed.eventId, 'task.completed', 1, 2],
+      [subA.id, afterInvalid.eventId, 'task.updated', 1, 2],
+    ]);
+    expect(deliveries.messages.map((m) => m.key?.toString())).toEqual([subA.id, subA.id, subA.id]);
+    expect(header(deliveries.messages[0], Headers.Schema)).toBe('delivery/1');
+    expect(header(deliveries.messages[0], Headers.TraceParent)).toBe(tp);
+    const body = JSON.parse(routed[1].body);
+    expect(body).toMatchObject({
+      type: 'task.completed',
+      id: completed.eventId,
+      data: { status: 'done', previous: { status: 'open' } },
+    });
+
+    const queued = outcomes.messages.map((m) =>
+      DeliveryOutcomeSchema.parse(json<DeliveryOutcome>(m)),
+    );
+    expect(queued.map((o) => [o.deliveryId, o.status, o.body])).toEqual(
+      routed.map((d) => [d.deliveryId, 'queued', d.body]),
+    );
+
+    const reasons = changesDlq.messages.map((m) => header(m, Headers.DlqReason) ?? '');
+    expect(reasons[0]).toMatch(/^not JSON/);
+    expect(reasons[1]).toMatch(/action/);
+    expect(header(deliveriesDlq.messages[0], Headers.DlqReason)).toMatch(
+      new RegExp(
+        `subscription ${unrenderable.id} \\(format proprofs\\): no payload renderer for format "proprofs"`,
+      ),
+    );
+    expect(deliveriesDlq.messages[0].key?.toString()).toBe(unrenderable.id);
+
+    // The set follows the topic: a new subscription receives the next change, a tombstone stops it.
+    const subB = subscriptionSnapshot({ id: `b-${randomUUID()}`, eventTypes: ['comment.created'] });
+    await publishSnapshot(subB);
+    const metrics = async () => (await fetch(`${await app!.getUrl()}/metrics`)).text();
+    await until('subscription B loaded', async () =>
+      /herald_router_subscriptions\{[^}]*\} 3/.test(await metrics()),
+    );
+    const comment = resourceChange({
+      resourceType: 'comment',
+      resourceId: 'c1',
+      action: 'created',
+      before: null,
+      changedFields: [],
+    });
+    await publisher.publish(comment);
+    await until('delivery to B', () =>
+      deliveries.messages.some((m) => m.key?.toString() === subB.id),
+    );
+    await tombstone(subB.id);
+    await until('subscription B gone', async () =>
+      /herald_router_subscriptions\{[^}]*\} 2/.test(await metrics()),
+    );
+    await publisher.publish(
+      resourceChange({
+        resourceType: 'comment',
+        resourceId: 'c2',
+        action: 'created',
+        before: null,
+        changedFields: [],
+      }),
+    );
+    await publisher.publish(resourceChange({ resourceId: 'task-10', changedFields: ['name'] }));
+    await until('delivery of task-10 to A', () =>
+      deliveries.messages.some((m) => json<Delivery>(m).resourceId === 'task-10'),
+    );
+    expect(deliveries.messages.filter((m) => m.key?.toString() === subB.id)).toHaveLength(1);
+    expect(await metrics()).toMatch(/herald_router_matches_total\{[^}]*\} 5/);
+  });
+
+  it('fans one change out to 10,000 subscriptions', async () => {
+    const ids: string[] = [];
+    const tenantId = `fan-${randomUUID()}`;
+    const snapshots = Array.from({ length: 10_000 }, (_, i) => {
+      const s = subscriptionSnapshot({ id: `f-${i}-${randomUUID()}`, tenantId });
+      ids.push(s.id);
+      return { key: s.id, value: JSON.stringify(s) };
+    });
+    for (let i = 0; i < snapshots.length; i += 1000) {
+      await producer.send({
+        topic: topicName(Topics.Subscriptions, namespace),
+        messages: snapshots.slice(i, i + 1000),
+      });
+    }
+    const deliveries = await collect(Topics.Deliveries);
+    collectors.push(deliveries.consumer);
+    const metrics = async () => (await fetch(`${await app!.getUrl()}/metrics`)).text();
+    await until('10,000 subscriptions loaded', async () =>
+      /herald_router_subscriptions\{[^}]*\} 10002/.test(await metrics()),
+    );
+    const change: ResourceChange = resourceChange({
+      tenantId,
+      action: 'created',
+      before: null,
+      changedFields: [],
+    });
+    const started = Date.now();
+    await publisher.publish(change);
+    const mine = () =>
+      deliveries.messages.filter((m) => json<Delivery>(m).eventId === change.eventId);
+    await until('10,000 deliveries', () => mine().length >= 10_000);
+    const seconds = (Date.now() - started) / 1000;
+    expect(new Set(mine().map((m) => m.key?.toString()))).toEqual(new Set(ids));
+    expect(seconds).toBeLessThan(10);
+  });
+});

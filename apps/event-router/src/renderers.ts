@@ -1,0 +1,8 @@
+import type { PayloadRenderer } from '@herald/routing/rendering';
+
+/**
+ * The dialects' payload renderers (the native one is built in). A dialect adds one line here:
+ * `new ProProfsPayloadRenderer()`. A subscription whose format no renderer claims has its
+ * deliveries dead-lettered with the reason; the router keeps routing.
+ */
+export const DIALECT_RENDERERS: readonly PayloadRenderer[] = [];

@@ -1,0 +1,215 @@
+import { Injectable } from '@nestjs/common';
+import type { Counter, Histogram } from 'prom-client';
+import {
+  ConsumerGroups,
+  DeliveryContract,
+  DeliveryOutcomeContract,
+  Headers,
+  ResourceChangeContract,
+  Topics,
+  schemaHeaderValue,
+  type MessageContract,
+  type ResourceChange,
+  type TopicSpec,
+} from '@herald/contracts';
+import { InjectConfig } from '@herald/platform/config';
+import {
+  ConsumerDeps,
+  ContractConsumer,
+  HeraldProducer,
+  TopicAdmin,
+  type ConsumedItem,
+  type RawMessage,
+} from '@herald/platform/kafka';
+import { RouteResourceChange, SubscriptionDirectory } from '@herald/routing/matching';
+import type { RouterConfig } from './config';
+
+/** Every topic the router reads or writes; created at start-up when missing. */
+export const ROUTER_TOPICS: readonly TopicSpec[] = [
+  Topics.ResourceChanges,
+  Topics.ResourceChangesDlq,
+  Topics.Subscriptions,
+  Topics.Deliveries,
+  Topics.DeliveriesDlq,
+  Topics.DeliveryOutcomes,
+];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Consumes `herald.resource-changes.v1` (order kept per partition, so per resource) and produces,
+ * for each change, one delivery per matching subscription to `herald.deliveries.v1` and one
+ * `queued` outcome per delivery to `herald.delivery-outcomes.v1` — the outcome first, so the
+ * delivery log never sees a delivery's result before it was queued. A batch's messages go out
+ * in a few large produce requests; offsets are committed only after they were acknowledged.
+ * Invalid events go to `herald.resource-changes.v1.dlq` (the base class), a delivery that
+ * cannot be rendered goes to `herald.deliveries.dlq` with the reason; neither stops the router.
+ * It joins its group only once the subscription set has caught up with its compacted topic.
+ */
+@Injectable()
+export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
+  protected readonly contract = ResourceChangeContract;
+  protected readonly topics = [Topics.ResourceChanges];
+  protected readonly groupId = ConsumerGroups.EventRouter;
+  /** A brand-new group routes what is already on the topic: a committed change is never skipped. */
+  protected override readonly fromBeginning = true;
+  protected override readonly partitionsConsumedConcurrently: number;
+
+  private readonly changes: Counter<'event_type'>;
+  private readonly matches: Counter;
+  private readonly notInFormat: Counter<'format'>;
+  private readonly renderFailures: Counter<'format'>;
+  private readonly routingSeconds: Histogram<string>;
+  private readonly eventAgeSeconds: Histogram<string>;
+  private shuttingDown = false;
+
+  constructor(
+    deps: ConsumerDeps,
+    private readonly subscriptions: SubscriptionDirectory,
+    private readonly route: RouteResourceChange,
+    private readonly producer: HeraldProducer,
+    private readonly topicAdmin: TopicAdmin,
+    @InjectConfig() private readonly config: RouterConfig,
+  ) {
+    super(deps);
+    this.partitionsConsumedConcurrently = config.HERALD_ROUTER_PARTITIONS_CONCURRENTLY;
+    const m = deps.metrics;
+    this.changes = m.counter({
+      name: 'herald_router_changes_total',
+      help: 'Resource changes routed, by event type',
+      labelNames: ['event_type'],
+    });
+    this.matches = m.counter({
+      name: 'herald_router_matches_total',
+      help: 'Deliveries produced by the router: one per (change x matching subscription)',
+    });
+    this.notInFormat = m.counter({
+      name: 'herald_router_not_in_format_total',
+      help: 'Matches whose payload format does not carry the change (renderer returned null)',
+      labelNames: ['format'],
+    });
+    this.renderFailures = m.counter({
+      name: 'herald_router_render_failures_total',
+      help: 'Matches that could not be rendered (dead-lettered to herald.deliveries.dlq)',
+      labelNames: ['format'],
+    });
+    this.routingSeconds = m.histogram({
+      name: 'herald_router_routing_seconds',
+      help: 'From a batch being handed to the router to its deliveries acknowledged by Kafka, per change',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    });
+    this.eventAgeSeconds = m.histogram({
+      name: 'herald_router_event_age_seconds',
+      help: "From a change's occurredAt (commit) to its deliveries acknowledged by Kafka",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    });
+  }
+
+  override async onApplicationBootstrap(): Promise<void> {
+    // In the background: /health answers (not ready) while Kafka is away or the set loads.
+    void this.startOnceSubscriptionsLoaded();
+  }
+
+  override async onApplicationShutdown(): Promise<void> {
+    this.shuttingDown = true;
+    await super.onApplicationShutdown();
+  }
+
+  private async startOnceSubscriptionsLoaded(): Promise<void> {
+    let delay = 500;
+    while (!this.shuttingDown) {
+      try {
+        await this.topicAdmin.ensureTopics(ROUTER_TOPICS);
+        await this.subscriptions.start();
+        break;
+      } catch (e) {
+        this.logger.warn(`cannot load subscriptions yet, retrying: ${(e as Error).message}`);
+        await sleep(delay);
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+    await this.subscriptions.caughtUp;
+    if (this.shuttingDown) return;
+    this.logger.log(
+      `subscription set loaded (${this.subscriptions.size} routable); joining ${this.groupId}`,
+    );
+    await super.onApplicationBootstrap();
+  }
+
+  protected override async handleBatch(items: ConsumedItem<ResourceChange>[]): Promise<void> {
+    const started = performance.now();
+    const routedAt = new Date();
+    const outcomes: RawMessage[] = [];
+    const deliveries: RawMessage[] = [];
+    for (const { value: change, ctx } of items) {
+      if (!change) continue; // not a compacted topic: the base class dead-letters empty values
+      const routed = this.route.execute({ change, routedAt });
+      this.changes.inc({ event_type: routed.eventType });
+      const trace = traceHeadersOf(ctx.headers, change);
+      for (const { delivery, queued } of routed.deliveries) {
+        outcomes.push(encode(DeliveryOutcomeContract, queued, trace));
+        deliveries.push(encode(DeliveryContract, delivery, trace));
+      }
+      for (const sub of routed.notInFormat) this.notInFormat.inc({ format: sub.payloadFormat });
+      for (const { subscription, reason } of routed.failures) {
+        this.renderFailures.inc({ format: subscription.payloadFormat });
+        await this.deps.deadLetters.deadLetter(
+          Topics.DeliveriesDlq,
+          ctx,
+          {
+            key: Buffer.from(subscription.id),
+            value: Buffer.from(JSON.stringify(change)),
+            headers: ctx.headers,
+          },
+          `cannot render ${routed.eventType} ${change.eventId} for subscription ${subscription.id} ` +
+            `(format ${subscription.payloadFormat}): ${reason}`,
+          'render',
+        );
+      }
+    }
+    await this.sendInChunks(outcomes, deliveries);
+    this.matches.inc(deliveries.length);
+    const done = Date.now();
+    const seconds = (performance.now() - started) / 1000;
+    for (const { value } of items) {
+      if (!value) continue;
+      this.routingSeconds.observe(seconds);
+      this.eventAgeSeconds.observe(Math.max(0, done - Date.parse(value.occurredAt)) / 1000);
+    }
+  }
+
+  /** Outcome chunk i is acknowledged before delivery chunk i is sent (the log sees `queued` first). */
+  private async sendInChunks(outcomes: RawMessage[], deliveries: RawMessage[]): Promise<void> {
+    const size = this.config.HERALD_ROUTER_SEND_CHUNK;
+    for (let i = 0; i < deliveries.length; i += size) {
+      await this.producer.sendRaw(Topics.DeliveryOutcomes, outcomes.slice(i, i + size));
+      await this.producer.sendRaw(Topics.Deliveries, deliveries.slice(i, i + size));
+    }
+  }
+}
+
+/** The trace context to carry on: the change's Kafka headers, else the one inside the event. */
+function traceHeadersOf(
+  headers: Record<string, string>,
+  change: ResourceChange,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  const parent = headers[Headers.TraceParent] ?? change.traceparent;
+  if (parent) out[Headers.TraceParent] = parent;
+  if (headers[Headers.TraceState]) out[Headers.TraceState] = headers[Headers.TraceState];
+  return out;
+}
+
+/** Validated against its contract, keyed by the contract, with the schema header (per-message trace headers). */
+function encode<T>(
+  contract: MessageContract<T>,
+  value: T,
+  trace: Record<string, string>,
+): RawMessage {
+  const valid = contract.schema.parse(value);
+  return {
+    key: contract.key(valid),
+    value: JSON.stringify(valid),
+    headers: { [Headers.Schema]: schemaHeaderValue(contract), ...trace },
+  };
+}
