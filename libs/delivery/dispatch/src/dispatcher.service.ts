@@ -58,6 +58,8 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   private readonly consumers: TrackedConsumer[];
   private readonly lagMonitor: LagMonitor;
   private started = false;
+  /** Ordered hooks found paused in the tiers at start (the pipe rebuild). */
+  rebuiltPipes = 0;
   private stopping = false;
   private starting?: Promise<void>;
 
@@ -121,6 +123,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     await this.view.caughtUp;
     const rebuilt = await this.step('rebuild ordered pipes', () => new OrderedPipeRebuilder(this.deps, this.directory, this.engine).rebuild());
     if (this.stopping || !rebuilt) return;
+    this.rebuiltPipes = rebuilt.hooks;
     // Tiers first: a paused ordered hook's head must be known before its new deliveries arrive.
     await Promise.all(this.consumers.map((c) => c.start()));
     this.lagMonitor.start();
