@@ -10,6 +10,7 @@ import {
   CreateApiKey,
   CreateUser,
   RevokeApiKey,
+  UpdateUser,
 } from '@herald/domain/tenancy';
 import {
   CreateProjectFromTemplate,
@@ -77,6 +78,7 @@ export class AppModule {
         ApiKeyGuard,
         withDataSource(AuthenticateApiKey),
         withPrincipals(CreateUser),
+        withPrincipals(UpdateUser),
         withPrincipals(CreateApiKey),
         withPrincipals(RevokeApiKey),
         withOutbox(CreateResource),

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
@@ -12,6 +12,7 @@ import {
   RevokeApiKey,
   ScopesSchema,
   TenancyRepository,
+  UpdateUser,
   parseCommand,
   type ApiKeyEntity,
   type AuthenticatedPrincipal,
@@ -23,6 +24,11 @@ import { ApiProblem, AuthenticatedEndpoint } from './api-docs';
 import { openApiSchema } from './openapi-schemas';
 
 const CreateUserBody = z.strictObject({ fullName: FullNameSchema, email: EmailSchema, isAdmin: z.boolean().optional() });
+const UpdateUserBody = z.strictObject({
+  fullName: FullNameSchema.optional(),
+  active: z.boolean().optional().describe("false: the user's keys stop working"),
+  isAdmin: z.boolean().optional(),
+});
 const CreateApiKeyBody = z.strictObject({
   userId: z.uuid().optional().describe('Whose key (default: the caller)'),
   scopes: ScopesSchema.optional().describe(`Any of ${API_KEY_SCOPES.join(', ')} (default: all)`),
@@ -69,6 +75,7 @@ export class UsersController {
   constructor(
     private readonly ds: DataSource,
     private readonly createUser: CreateUser,
+    private readonly updateUser: UpdateUser,
     private readonly publishing: PrincipalPublishing,
   ) {}
 
@@ -111,6 +118,19 @@ export class UsersController {
   async create(@CurrentPrincipal() p: AuthenticatedPrincipal, @Body() body: unknown) {
     const b = parseCommand(CreateUserBody, body ?? {});
     const user = await this.createUser.execute({ tenantId: p.tenantId, ...b });
+    await this.publishing.publishWithin(PUBLISH_WAIT_MS);
+    return userView(user);
+  }
+
+  @Patch('users/:id')
+  @RequiresScope('administrative')
+  @ApiOperation({ summary: 'Rename, (de)activate or (un)make admin a user (administrative scope)' })
+  @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
+  @ApiBody({ schema: openApiSchema(UpdateUserBody) })
+  @ApiProblem(404, "No such user in the caller's tenant")
+  async update(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Body() body: unknown) {
+    const b = parseCommand(UpdateUserBody, body ?? {});
+    const user = await this.updateUser.execute({ tenantId: p.tenantId, userId: id, ...b });
     await this.publishing.publishWithin(PUBLISH_WAIT_MS);
     return userView(user);
   }

@@ -8,6 +8,7 @@ export * from './principals/principal-snapshots';
 export * from './principals/principal-publisher';
 export * from './use-cases/create-tenant';
 export * from './use-cases/create-user';
+export * from './use-cases/update-user';
 export * from './use-cases/create-api-key';
 export * from './use-cases/revoke-api-key';
 export * from './use-cases/authenticate-api-key';

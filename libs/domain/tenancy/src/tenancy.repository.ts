@@ -38,9 +38,16 @@ export class TenancyRepository {
     return this.m.save(TenantEntity, tenant);
   }
 
-  findUser(tenantId: string, userId: string): Promise<UserEntity | null> {
+  findUser(tenantId: string, userId: string, lock = false): Promise<UserEntity | null> {
     if (!UUID.test(userId)) return Promise.resolve(null);
-    return this.m.findOne(UserEntity, { where: { tenantId, id: userId } });
+    const qb = this.m.createQueryBuilder(UserEntity, 'u').where('u.tenantId = :tenantId AND u.id = :userId', { tenantId, userId });
+    if (lock) qb.setLock('pessimistic_write');
+    return qb.getOne();
+  }
+
+  async saveUser(tenantId: string, user: UserEntity): Promise<UserEntity> {
+    if (user.tenantId !== tenantId) throw new Error('user belongs to another tenant');
+    return this.m.save(UserEntity, user);
   }
 
   findUserByEmail(tenantId: string, email: string): Promise<UserEntity | null> {

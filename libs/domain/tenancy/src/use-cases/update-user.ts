@@ -1,0 +1,45 @@
+import type { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { FullNameSchema, parseCommand } from '../commands';
+import type { UserEntity } from '../entities';
+import { NotFoundError } from '../errors';
+import type { PrincipalChangeListener } from '../principals/principal-publisher';
+import { TenancyRepository } from '../tenancy.repository';
+
+export const UpdateUserCommandSchema = z.strictObject({
+  tenantId: z.uuid(),
+  userId: z.string().min(1),
+  fullName: FullNameSchema.optional(),
+  /** A deactivated user's keys stop working here and, through the principals topic, in the registry. */
+  active: z.boolean().optional(),
+  isAdmin: z.boolean().optional(),
+});
+export type UpdateUserCommand = z.input<typeof UpdateUserCommandSchema>;
+
+export class UpdateUser {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly principals?: PrincipalChangeListener,
+  ) {}
+
+  async execute(command: UpdateUserCommand): Promise<UserEntity> {
+    const c = parseCommand(UpdateUserCommandSchema, command);
+    let changed = false;
+    const user = await this.ds.transaction(async (m) => {
+      const repo = new TenancyRepository(m);
+      const found = await repo.findUser(c.tenantId, c.userId, true);
+      if (!found) throw new NotFoundError('user', c.userId);
+      const next = {
+        fullName: c.fullName ?? found.fullName,
+        active: c.active ?? found.active,
+        isAdmin: c.isAdmin ?? found.isAdmin,
+      };
+      if (next.fullName === found.fullName && next.active === found.active && next.isAdmin === found.isAdmin) return found;
+      changed = true;
+      Object.assign(found, next, { updatedAt: new Date(), version: found.version + 1 });
+      return repo.saveUser(c.tenantId, found);
+    });
+    if (changed) this.principals?.principalsChanged();
+    return user;
+  }
+}
