@@ -1,0 +1,353 @@
+import { DataSource } from 'typeorm';
+import { ResourceChangeSchema, resourceChangeKey, type ResourceChange, type ResourceType } from '@herald/contracts';
+import { OutboxWriter } from '@herald/domain/outbox';
+import { CreateTenant, ValidationError, NotFoundError, ConflictError } from '@herald/domain/tenancy';
+import { dataSourceOptions, runMigrations } from '@herald/platform/db';
+import { createTestDatabase } from '@herald/platform/testing';
+import { definitionOf } from './definitions';
+import { domainDataSource } from './domain-schema';
+import { ResourceWriter, type ChangeContext } from './resource-writer';
+import { CreateProjectFromTemplate } from './use-cases/create-project-from-template';
+import { CreateResource, DeleteResource, SetCompletion, UpdateResource } from './use-cases/write-resources';
+
+let db: { url: string; drop(): Promise<void> };
+let ds: DataSource;
+let ctx: ChangeContext;
+let otherTenant: ChangeContext;
+const outbox = new OutboxWriter();
+
+/** Takes the outbox rows written so far, in commit order, the way a relay would. */
+async function takeEvents(): Promise<Array<{ key: string; event: ResourceChange }>> {
+  const rows: Array<{ aggregate_key: string; payload: ResourceChange }> = await ds.query(
+    'WITH taken AS (DELETE FROM domain.outbox RETURNING aggregate_key, payload, seq) SELECT * FROM taken ORDER BY seq',
+  );
+  return rows.map((r) => ({ key: r.aggregate_key, event: r.payload }));
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('domain-resource-writes');
+  await runMigrations(domainDataSource(db.url));
+  ds = new DataSource(dataSourceOptions(domainDataSource(db.url, { poolSize: 4 })));
+  await ds.initialize();
+  const a = await new CreateTenant(ds).execute({
+    slug: 'acme',
+    domain: 'acme.projectbubble.com',
+    adminName: 'Anna Doe',
+    adminEmail: 'anna.doe@company.com',
+  });
+  ctx = { tenantId: a.tenant.id, initiator: { userId: a.admin.id, fullName: 'Anna Doe', logonAccount: 'anna.doe@company.com' } };
+  const b = await new CreateTenant(ds).execute({
+    slug: 'globex',
+    domain: 'globex.projectbubble.com',
+    adminName: 'Brian Adams',
+    adminEmail: 'brian@globex.test',
+  });
+  otherTenant = { tenantId: b.tenant.id, initiator: { userId: b.admin.id, fullName: 'Brian Adams', logonAccount: 'brian@globex.test' } };
+});
+
+afterAll(async () => {
+  await ds?.destroy();
+  await db?.drop();
+});
+
+beforeEach(async () => {
+  await takeEvents();
+});
+
+interface Case {
+  type: ResourceType;
+  create: (ids: Record<string, string>) => Record<string, unknown>;
+  update: Record<string, unknown>;
+  changed: string[];
+  /** The event's projectId, from the ids created so far (null: tenant-level). */
+  project: (ids: Record<string, string>, self: string) => string | null;
+}
+
+/** In dependency order: each may point at the ones before it. */
+const CASES: Case[] = [
+  {
+    type: 'client',
+    create: () => ({ name: 'Acme Corp', email: 'ops@acme.test' }),
+    update: { phone: '+1 555 0100' },
+    changed: ['phone'],
+    project: () => null,
+  },
+  {
+    type: 'portfolio',
+    create: () => ({ name: 'Growth', attributes: { Color: 'green' } }),
+    update: { description: 'All growth bets', attributes: { Color: null, Owner: 'CEO' } },
+    changed: ['attributes', 'description'],
+    project: () => null,
+  },
+  {
+    type: 'program',
+    create: (ids) => ({ name: 'AI', portfolioId: ids['portfolio'] }),
+    update: { name: 'Artificial Intelligence' },
+    changed: ['name'],
+    project: () => null,
+  },
+  {
+    type: 'project',
+    create: (ids) => ({
+      name: 'Artificial Intelligence',
+      clientId: ids['client'],
+      portfolioId: ids['portfolio'],
+      programId: ids['program'],
+      startDate: '2021-12-01T12:00:00Z',
+      finishDate: '2021-12-31T12:00:00Z',
+      priority: 3,
+      progress: 2,
+      managerIds: [ctx.initiator.userId],
+    }),
+    update: { progress: 40, overallStatus: 1 },
+    changed: ['overallStatus', 'progress'],
+    project: (_, self) => self,
+  },
+  {
+    type: 'project_template',
+    create: () => ({ name: 'Launch', tasks: [{ name: 'Kick-off', duration: 1 }] }),
+    update: { description: 'Product launch' },
+    changed: ['description'],
+    project: () => null,
+  },
+  {
+    type: 'task',
+    create: (ids) => ({
+      projectId: ids['project'],
+      name: 'Create a test environment',
+      group: { id: '50a1d504-1f0a-4b39-99a7-4344e0755346', name: 'Backlog', color: '#6a6b6d' },
+      startDate: '2022-02-14T12:00:00Z',
+      dueDate: '2022-02-24T12:00:00Z',
+      duration: 9,
+      progress: 50,
+      userIds: [ctx.initiator.userId],
+    }),
+    update: { progress: 60, dueDate: '2022-02-25T12:00:00Z' },
+    changed: ['dueDate', 'progress'],
+    project: (ids) => ids['project'],
+  },
+  {
+    type: 'subtask',
+    create: (ids) => ({ taskId: ids['task'], name: 'Provision the database' }),
+    update: { name: 'Provision Postgres' },
+    changed: ['name'],
+    project: (ids) => ids['project'],
+  },
+  {
+    type: 'comment',
+    create: (ids) => ({ taskId: ids['task'], body: 'On it.' }),
+    update: { body: 'Done by Friday.' },
+    changed: ['body'],
+    project: (ids) => ids['project'],
+  },
+  {
+    type: 'calendar_event',
+    create: (ids) => ({ title: 'Demo', startAt: '2022-03-01T15:00:00Z', projectId: ids['project'] }),
+    update: { location: 'Room 1' },
+    changed: ['location'],
+    project: (ids) => ids['project'],
+  },
+  {
+    type: 'idea',
+    create: () => ({
+      name: 'Dog Shelter Charity',
+      description: "Let's donate $1000 each month",
+      stage: 0,
+      tags: ['#shelter'],
+      sponsorId: ctx.initiator.userId,
+      challenge: { id: '657d8042-006b-498b-a041-d77d3968bc3a', name: 'Charity ideas' },
+    }),
+    update: { stage: 1 },
+    changed: ['stage'],
+    project: () => null,
+  },
+  {
+    type: 'key_date',
+    create: (ids) => ({ parentType: 'project', parentId: ids['project'], name: 'Release 1.0', date: '2022-02-13T12:00:00Z', status: 1 }),
+    update: { isComplete: true, status: 10 },
+    changed: ['isComplete', 'status'],
+    project: (ids) => ids['project'],
+  },
+];
+
+describe('every resource type × action writes its outbox row in the same transaction', () => {
+  const ids: Record<string, string> = {};
+  const last: Record<string, Record<string, unknown>> = {};
+
+  function expectEvent(
+    got: { key: string; event: ResourceChange },
+    c: Case,
+    action: string,
+    checks: { before: unknown; after: unknown; changed?: string[] },
+  ) {
+    const e = ResourceChangeSchema.parse(got.event);
+    expect(e.resourceType).toBe(c.type);
+    expect(e.action).toBe(action);
+    expect(e.tenantId).toBe(ctx.tenantId);
+    expect(e.resourceId).toBe(ids[c.type]);
+    expect(e.projectId ?? null).toBe(c.project(ids, ids[c.type]));
+    expect(e.initiator).toEqual(ctx.initiator);
+    expect(e.before ?? null).toEqual(checks.before);
+    expect(e.after ?? null).toEqual(checks.after);
+    if (checks.changed) expect([...e.changedFields].sort()).toEqual(checks.changed);
+    expect(got.key).toBe(resourceChangeKey(e));
+  }
+
+  it.each(CASES.map((c) => [c.type, c] as const))('%s: created, updated, (no-op update: nothing)', async (_, c) => {
+    const created = await new CreateResource(ds, outbox).execute({ ...ctx, type: c.type, input: c.create(ids) });
+    ids[c.type] = created['id'] as string;
+    let events = await takeEvents();
+    expect(events).toHaveLength(1);
+    expectEvent(events[0], c, 'created', { before: null, after: created });
+    // A creation changes every field of the new row.
+    expect([...events[0].event.changedFields].sort()).toEqual(Object.keys(created).sort());
+
+    const updated = await new UpdateResource(ds, outbox).execute({ ...ctx, type: c.type, id: ids[c.type], input: c.update });
+    events = await takeEvents();
+    expect(events).toHaveLength(1);
+    expectEvent(events[0], c, 'updated', { before: created, after: updated, changed: c.changed });
+    for (const f of c.changed) expect(updated[f]).not.toEqual(created[f]);
+
+    const again = await new UpdateResource(ds, outbox).execute({ ...ctx, type: c.type, id: ids[c.type], input: c.update });
+    expect(again).toEqual(updated);
+    expect(await takeEvents()).toHaveLength(0);
+    last[c.type] = updated;
+  });
+
+  it.each(['task', 'subtask'] as const)('%s: completed and reopened (and a repeated one emits nothing)', async (type) => {
+    const c = CASES.find((x) => x.type === type)!;
+    const complete = new SetCompletion(ds, outbox);
+    const done = await complete.execute({ ...ctx, type, id: ids[type], completed: true });
+    expect(done).toMatchObject({ completed: true, progress: 100 });
+    expect(done['dateCompleted']).toEqual(expect.any(String));
+    let events = await takeEvents();
+    expect(events).toHaveLength(1);
+    expectEvent(events[0], c, 'completed', { before: last[type], after: done });
+    expect(events[0].event.changedFields).toEqual(expect.arrayContaining(['completed', 'dateCompleted']));
+
+    await complete.execute({ ...ctx, type, id: ids[type], completed: true });
+    expect(await takeEvents()).toHaveLength(0);
+
+    const reopened = await complete.execute({ ...ctx, type, id: ids[type], completed: false });
+    expect(reopened).toMatchObject({ completed: false, dateCompleted: null });
+    events = await takeEvents();
+    expect(events).toHaveLength(1);
+    expectEvent(events[0], c, 'reopened', { before: done, after: reopened });
+    last[type] = reopened;
+  });
+
+  it('a delete that other rows still point at is refused and emits nothing', async () => {
+    await expect(new DeleteResource(ds, outbox).execute({ ...ctx, type: 'project', id: ids['project'] })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+    expect(await takeEvents()).toHaveLength(0);
+  });
+
+  it.each([...CASES].reverse().map((c) => [c.type, c] as const))('%s: deleted, with the row as it was', async (_, c) => {
+    await new DeleteResource(ds, outbox).execute({ ...ctx, type: c.type, id: ids[c.type] });
+    const events = await takeEvents();
+    expect(events).toHaveLength(1);
+    expectEvent(events[0], c, 'deleted', { before: last[c.type], after: null });
+    await expect(new DeleteResource(ds, outbox).execute({ ...ctx, type: c.type, id: ids[c.type] })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    expect(await takeEvents()).toHaveLength(0);
+  });
+});
+
+describe('what must not produce an event', () => {
+  it('a rolled-back transaction leaves neither the row nor its outbox row', async () => {
+    const writer = new ResourceWriter(outbox);
+    let id = '';
+    await expect(
+      ds.transaction(async (m) => {
+        const client = await writer.create(m, ctx, definitionOf('client'), { name: 'Doomed' });
+        id = client['id'] as string;
+        throw new Error('the request failed after the write');
+      }),
+    ).rejects.toThrow('the request failed after the write');
+    expect(id).not.toBe('');
+    expect(await takeEvents()).toHaveLength(0);
+    expect(await ds.query('SELECT 1 FROM domain.clients WHERE id = $1', [id])).toHaveLength(0);
+  });
+
+  it("a reference to another tenant's row is refused (400) and writes nothing", async () => {
+    const theirs = await new CreateResource(ds, outbox).execute({ ...otherTenant, type: 'project', input: { name: 'Theirs' } });
+    await takeEvents();
+    await expect(
+      new CreateResource(ds, outbox).execute({ ...ctx, type: 'task', input: { projectId: theirs['id'], name: 'Sneaky' } }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    await expect(
+      new UpdateResource(ds, outbox).execute({ ...ctx, type: 'project', id: theirs['id'] as string, input: { name: 'Mine' } }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    expect(await takeEvents()).toHaveLength(0);
+  });
+
+  it('an unknown user in userIds is refused and writes nothing', async () => {
+    const project = await new CreateResource(ds, outbox).execute({ ...ctx, type: 'project', input: { name: 'P' } });
+    await takeEvents();
+    await expect(
+      new CreateResource(ds, outbox).execute({
+        ...ctx,
+        type: 'task',
+        input: { projectId: project['id'], name: 'T', userIds: [otherTenant.initiator.userId] },
+      }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    expect(await takeEvents()).toHaveLength(0);
+  });
+});
+
+describe('concurrent writes to one row', () => {
+  it('serialise: each event starts from the state the previous one ended with', async () => {
+    const project = await new CreateResource(ds, outbox).execute({ ...ctx, type: 'project', input: { name: 'Busy' } });
+    await takeEvents();
+    const update = new UpdateResource(ds, outbox);
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        update.execute({ ...ctx, type: 'project', id: project['id'] as string, input: { progress: i + 1, number: i + 1 } }),
+      ),
+    );
+    const events = (await takeEvents()).map((e) => e.event);
+    expect(events).toHaveLength(10);
+    let previous: unknown = project;
+    for (const e of events) {
+      expect(e.before).toEqual(previous);
+      expect([...e.changedFields].sort()).toEqual(['number', 'progress']);
+      previous = e.after;
+    }
+  });
+});
+
+describe('a project from a template', () => {
+  it('is project.created with templateId, then task.created for the template tasks, in one transaction', async () => {
+    const template = await new CreateResource(ds, outbox).execute({
+      ...ctx,
+      type: 'project_template',
+      input: {
+        name: 'Launch',
+        projectDefaults: { priority: 2, description: 'From the launch template' },
+        tasks: [
+          { name: 'Kick-off', duration: 1 },
+          { name: 'Go live', startOffsetDays: 10, isMilestone: true },
+        ],
+      },
+    });
+    await takeEvents();
+    const r = await new CreateProjectFromTemplate(ds, outbox).execute({
+      ...ctx,
+      templateId: template['id'] as string,
+      input: { name: 'Launch Q3', startDate: '2026-07-01T09:00:00Z' },
+    });
+    expect(r.project).toMatchObject({ name: 'Launch Q3', templateId: template['id'], priority: 2, description: 'From the launch template' });
+    const events = (await takeEvents()).map((e) => e.event);
+    expect(events.map((e) => `${e.resourceType}.${e.action}`)).toEqual(['project.created', 'task.created', 'task.created']);
+    expect(events[0].after).toMatchObject({ templateId: template['id'] });
+    expect(events[2].after).toMatchObject({ name: 'Go live', isMilestone: true, startDate: '2026-07-11T09:00:00.000Z' });
+    for (const e of events) expect(e.projectId).toBe(r.project['id']);
+
+    await expect(
+      new CreateProjectFromTemplate(ds, outbox).execute({ ...otherTenant, templateId: template['id'] as string, input: {} }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    expect(await takeEvents()).toHaveLength(0);
+  });
+});
