@@ -1,0 +1,731 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { z } from 'zod';
+import {
+  ALL_TOPICS,
+  DeliveryContract,
+  DeliveryOutcomeContract,
+  Headers,
+  PrincipalSnapshotContract,
+  hashApiKey,
+  principalKey,
+  type PrincipalSnapshot,
+  SubscriptionSnapshotSchema,
+  Topics,
+  schemaHeaderValue,
+  topicName,
+  type Delivery,
+  type DeliveryOutcome,
+  type FailurePolicy,
+} from '@herald/contracts';
+import { DatabaseEnv, HeraldConfigModule, KafkaEnv, SecretsEnv } from '@herald/platform/config';
+import { DatabaseModule, runMigrations } from '@herald/platform/db';
+import { KafkaModule, TopicAdmin } from '@herald/platform/kafka';
+import { MetricsRegistry, ObservabilityModule } from '@herald/platform/observability';
+import {
+  createTestDatabase,
+  deleteKafkaNamespace,
+  uniqueKafkaNamespace,
+  waitFor,
+} from '@herald/platform/testing';
+import {
+  GetDelivery,
+  RecordDeliveryOutcomes,
+  RedeliverDelivery,
+  RedriveDeadLetters,
+  ReplayDeliveries,
+  ResendRefusedError,
+} from '@herald/registry/delivery-log';
+import { PrincipalsModule, PrincipalsView } from '@herald/registry/principals';
+import { SubscriptionSecrets } from '@herald/registry/secrets';
+import {
+  CreateSubscription,
+  DisableSubscription,
+  EndpointProbe,
+  SubscriptionRepository,
+  SubscriptionsModule,
+  UrlGuard,
+  type EndpointAnswer,
+} from '@herald/registry/subscriptions';
+import { registryDataSource } from '../database';
+import { DeliveriesController } from './deliveries.controller';
+import { DeliveryLogModule } from './delivery-log.module';
+
+const TENANT = 'tenant-dl';
+const KEY = `hk_dlkey0001_${'a'.repeat(32)}`;
+const OTHER_KEY = `hk_dlkey0002_${'b'.repeat(32)}`;
+
+function principals(tenantId: string, keyId: string, key: string): PrincipalSnapshot[] {
+  const updatedAt = new Date().toISOString();
+  return [
+    {
+      kind: 'tenant',
+      tenantId,
+      slug: tenantId,
+      domain: `${tenantId}.example.com`,
+      name: tenantId,
+      updatedAt,
+    },
+    {
+      kind: 'user',
+      tenantId,
+      userId: `${tenantId}-user`,
+      fullName: 'Anna Doe',
+      email: 'anna@example.com',
+      active: true,
+      updatedAt,
+    },
+    {
+      kind: 'api-key',
+      tenantId,
+      keyId,
+      userId: `${tenantId}-user`,
+      hash: hashApiKey(key),
+      scopes: ['webhooks'],
+      revokedAt: null,
+      updatedAt,
+    },
+  ];
+}
+
+class AllowAllUrls extends UrlGuard {
+  async refusal(): Promise<string | null> {
+    return null;
+  }
+}
+
+class AlwaysOkProbe extends EndpointProbe {
+  private readonly ok: EndpointAnswer = {
+    ok: true,
+    httpStatus: 200,
+    durationMs: 1,
+    bodyExcerpt: '{"status":"OK"}',
+    errorClass: null,
+    errorMessage: null,
+  };
+  async verify(): Promise<EndpointAnswer> {
+    return this.ok;
+  }
+  async send(): Promise<EndpointAnswer> {
+    return this.ok;
+  }
+}
+
+describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ redrive (Postgres + Kafka)', () => {
+  const ns = uniqueKafkaNamespace('deliveries');
+  let db: { url: string; drop(): Promise<void> };
+  let moduleRef: TestingModule;
+  let app: INestApplication;
+  let baseUrl: string;
+  let ds: DataSource;
+  let kafka: Kafka;
+  let producer: Producer;
+  let collector: Consumer;
+  const delivered: { key: string; value: Delivery }[] = [];
+  const snapshots: { key: string; value: unknown }[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase('deliveries');
+    const env = {
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: process.env['KAFKA_BROKERS'],
+      HERALD_KAFKA_NAMESPACE: ns,
+      HERALD_KAFKA_PARTITIONS_OVERRIDE: '2',
+      HERALD_SECRETS_KEY: `k1:${randomBytes(32).toString('base64')}`,
+    };
+    const dsOptions = registryDataSource(db.url);
+    await runMigrations(dsOptions);
+    moduleRef = await Test.createTestingModule({
+      imports: [
+        HeraldConfigModule.forRoot(
+          'subscription-registry',
+          z.object({ ...KafkaEnv.shape, ...DatabaseEnv.shape, ...SecretsEnv.shape }),
+          env,
+        ),
+        ObservabilityModule.forRoot({ service: 'subscription-registry', logLevel: 'warn' }),
+        DatabaseModule.forRoot(() => dsOptions),
+        KafkaModule.forRoot({ clientId: 'deliveries-int' }),
+        SubscriptionsModule.forRoot({
+          republishIntervalMs: 60_000,
+          providers: [
+            {
+              provide: SubscriptionSecrets,
+              useValue: SubscriptionSecrets.fromSpec(env.HERALD_SECRETS_KEY),
+            },
+            { provide: EndpointProbe, useClass: AlwaysOkProbe },
+            { provide: UrlGuard, useClass: AllowAllUrls },
+          ],
+        }),
+        DeliveryLogModule.forRoot({
+          settings: { retentionDays: 28, daysAhead: 3, maintenanceIntervalMs: 3_600_000 },
+        }),
+        PrincipalsModule,
+      ],
+      controllers: [DeliveriesController],
+    }).compile();
+    await moduleRef.get(TopicAdmin).ensureTopics(ALL_TOPICS);
+
+    kafka = new Kafka({
+      clientId: 'deliveries-int-plain',
+      brokers: process.env['KAFKA_BROKERS']!.split(','),
+      logLevel: logLevel.NOTHING,
+    });
+    producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: topicName(Topics.Principals, ns),
+      messages: [
+        ...principals(TENANT, 'dlkey0001', KEY),
+        ...principals('tenant-other', 'dlkey0002', OTHER_KEY),
+      ].map((p) => ({
+        key: principalKey(p),
+        value: JSON.stringify(p),
+        headers: { [Headers.Schema]: schemaHeaderValue(PrincipalSnapshotContract) },
+      })),
+    });
+
+    app = moduleRef.createNestApplication({ logger: ['error'] });
+    await app.listen(0, '127.0.0.1');
+    baseUrl = await app.getUrl();
+    const view = moduleRef.get(PrincipalsView);
+    await view.start();
+    await view.caughtUp;
+    ds = moduleRef.get(DataSource);
+    collector = kafka.consumer({ groupId: `${ns}.test-collector` });
+    await collector.connect();
+    await collector.subscribe({
+      topics: [topicName(Topics.Deliveries, ns), topicName(Topics.Subscriptions, ns)],
+      fromBeginning: true,
+    });
+    await collector.run({
+      eachMessage: async ({ topic, message }) => {
+        const key = message.key!.toString();
+        const value = message.value ? JSON.parse(message.value.toString()) : null;
+        if (topic === topicName(Topics.Deliveries, ns)) delivered.push({ key, value });
+        else snapshots.push({ key, value });
+      },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await collector?.disconnect();
+    await producer?.disconnect();
+    await app?.close();
+    await deleteKafkaNamespace(ns);
+    await db?.drop();
+  }, 60_000);
+
+  async function createHook(failurePolicy: Partial<FailurePolicy>): Promise<string> {
+    const { subscription } = await moduleRef.get(CreateSubscription).execute({
+      tenantId: TENANT,
+      ownerUserId: 'user-1',
+      settings: { url: 'https://receiver.example.com/hook', eventTypes: ['*'], failurePolicy },
+    });
+    return subscription.id;
+  }
+
+  const hook = (id: string) => new SubscriptionRepository(ds.manager).find(TENANT, { id });
+
+  let seq = 0;
+  function outcome(subscriptionId: string, p: Partial<DeliveryOutcome> = {}): DeliveryOutcome {
+    seq += 1;
+    return {
+      deliveryId: randomUUID(),
+      eventId: `evt-${seq}`,
+      subscriptionId,
+      tenantId: TENANT,
+      eventType: 'task.updated',
+      resourceType: 'task',
+      resourceId: `task-${seq}`,
+      status: 'retrying',
+      attempt: 1,
+      at: new Date().toISOString(),
+      origin: 'event',
+      ...p,
+    };
+  }
+  const failure = (sub: string, p: Partial<DeliveryOutcome> = {}) =>
+    outcome(sub, {
+      status: 'retrying',
+      httpStatus: 500,
+      errorClass: 'http_status',
+      durationMs: 20,
+      responseExcerpt: 'oops',
+      ...p,
+    });
+
+  async function produceOutcomes(values: DeliveryOutcome[]): Promise<void> {
+    await producer.send({
+      topic: topicName(Topics.DeliveryOutcomes, ns),
+      messages: values.map((v) => ({
+        key: v.subscriptionId,
+        value: JSON.stringify(v),
+        headers: { [Headers.Schema]: schemaHeaderValue(DeliveryOutcomeContract) },
+      })),
+    });
+  }
+
+  const attemptsLogged = async (deliveryId: string) =>
+    (await moduleRef.get(GetDelivery).execute({ tenantId: TENANT, deliveryId }))?.attemptLog
+      .length ?? 0;
+
+  it('failed attempts make a hook active-with-failures, duplicates do not count, the threshold auto-disables it (snapshot too)', async () => {
+    const id = await createHook({
+      unsubscribeOn: [],
+      unsubscribeAction: 'disable',
+      autoDisableAfter: 3,
+      deleteAtThreshold: false,
+    });
+    const first = failure(id);
+    await produceOutcomes([first]);
+    await waitFor(async () => (await hook(id))?.status === 'active-with-failures', {
+      timeoutMs: 30_000,
+    });
+    expect((await hook(id))!.consecutiveFailures).toBe(1);
+
+    // The same outcome again (at-least-once) and the next attempt: only the new attempt counts.
+    const second = failure(id, {
+      deliveryId: first.deliveryId,
+      eventId: first.eventId,
+      attempt: 2,
+    });
+    await produceOutcomes([first, second]);
+    await waitFor(async () => (await attemptsLogged(first.deliveryId)) === 2, {
+      timeoutMs: 30_000,
+    });
+    await waitFor(async () => (await hook(id))?.consecutiveFailures === 2, { timeoutMs: 30_000 });
+    expect((await hook(id))!.status).toBe('active-with-failures');
+
+    await produceOutcomes([
+      failure(id, {
+        deliveryId: first.deliveryId,
+        eventId: first.eventId,
+        attempt: 3,
+        status: 'failed',
+      }),
+    ]);
+    await waitFor(async () => (await hook(id))?.status === 'auto-disabled', { timeoutMs: 30_000 });
+    const disabled = (await hook(id))!;
+    expect(disabled.consecutiveFailures).toBe(3);
+    expect(disabled.statusReason).toMatch(/3 consecutive failed attempts/);
+    // The dispatcher learns it from the compacted snapshot topic.
+    await waitFor(
+      () =>
+        snapshots.some(
+          (s) =>
+            s.key === id && SubscriptionSnapshotSchema.parse(s.value).status === 'auto-disabled',
+        ),
+      { timeoutMs: 30_000 },
+    );
+    // The failed delivery was dead-lettered: counted once.
+    const dlq = await moduleRef
+      .get(MetricsRegistry)
+      .registry.getSingleMetric('herald_dlq_messages_total')!
+      .get();
+    expect(dlq.values[0].value).toBe(1);
+  });
+
+  it('a success clears the failures and brings the hook back to active', async () => {
+    const id = await createHook({ unsubscribeOn: [], autoDisableAfter: 10 });
+    await produceOutcomes([failure(id), failure(id, { errorClass: 'timeout', httpStatus: null })]);
+    await waitFor(async () => (await hook(id))?.consecutiveFailures === 2, { timeoutMs: 30_000 });
+    expect((await hook(id))!.status).toBe('active-with-failures');
+    await produceOutcomes([outcome(id, { status: 'delivered', httpStatus: 200 })]);
+    await waitFor(async () => (await hook(id))?.status === 'active', { timeoutMs: 30_000 });
+    expect((await hook(id))!.consecutiveFailures).toBe(0);
+  });
+
+  it('401 in unsubscribeOn with action delete removes the hook at once (ProProfs)', async () => {
+    const id = await createHook({
+      unsubscribeOn: [401],
+      unsubscribeAction: 'delete',
+      autoDisableAfter: 3,
+      deleteAtThreshold: true,
+    });
+    await produceOutcomes([failure(id, { httpStatus: 401 })]);
+    await waitFor(async () => (await hook(id)) === null, { timeoutMs: 30_000 });
+    await waitFor(() => snapshots.some((s) => s.key === id && s.value === null), {
+      timeoutMs: 30_000,
+    });
+  });
+
+  it('410 in unsubscribeOn with action disable turns the hook off at once', async () => {
+    const id = await createHook({
+      unsubscribeOn: [410],
+      unsubscribeAction: 'disable',
+      autoDisableAfter: 20,
+    });
+    await produceOutcomes([failure(id, { httpStatus: 410 })]);
+    await waitFor(async () => (await hook(id))?.status === 'auto-disabled', { timeoutMs: 30_000 });
+    expect((await hook(id))!.statusReason).toMatch(/410/);
+  });
+
+  it('deleteAtThreshold deletes instead of disabling when the count is reached', async () => {
+    const id = await createHook({
+      unsubscribeOn: [],
+      autoDisableAfter: 2,
+      deleteAtThreshold: true,
+    });
+    await produceOutcomes([failure(id), failure(id, { status: 'failed', attempt: 2 })]);
+    await waitFor(async () => (await hook(id)) === null, { timeoutMs: 30_000 });
+  });
+
+  it('outcomes of a disabled hook (discarded by the dispatcher) change nothing', async () => {
+    const id = await createHook({ unsubscribeOn: [], autoDisableAfter: 1 });
+    await moduleRef.get(DisableSubscription).execute({ tenantId: TENANT, subscription: { id } });
+    const discarded = outcome(id, {
+      status: 'discarded',
+      errorClass: 'subscription_inactive',
+      httpStatus: null,
+    });
+    await produceOutcomes([discarded]);
+    await waitFor(async () => (await attemptsLogged(discarded.deliveryId)) === 1, {
+      timeoutMs: 30_000,
+    });
+    const h = (await hook(id))!;
+    expect([h.status, h.consecutiveFailures]).toEqual(['disabled', 0]);
+  });
+
+  /** A delivery as the router and dispatcher log it: queued with its body, then attempt 1 failed (or 1 failed, 2 delivered). */
+  async function logDelivery(
+    subscriptionId: string,
+    p: Partial<DeliveryOutcome> = {},
+    end: 'failed' | 'delivered' = 'failed',
+  ): Promise<DeliveryOutcome> {
+    const queued = outcome(subscriptionId, {
+      status: 'queued',
+      attempt: 0,
+      body: JSON.stringify({ seq }),
+      occurredAt: new Date().toISOString(),
+      ...p,
+    });
+    const first: DeliveryOutcome = {
+      ...queued,
+      status: end === 'failed' ? 'failed' : 'retrying',
+      attempt: 1,
+      httpStatus: 500,
+      errorClass: 'http_status',
+      body: null,
+    };
+    const second: DeliveryOutcome[] =
+      end === 'delivered'
+        ? [{ ...queued, status: 'delivered', attempt: 2, httpStatus: 200, body: null }]
+        : [];
+    await moduleRef.get(RecordDeliveryOutcomes).execute({ outcomes: [queued, first, ...second] });
+    return queued;
+  }
+
+  it('redeliver sends the same body and event id again as a new delivery (origin redeliver)', async () => {
+    const id = await createHook({ unsubscribeOn: [], autoDisableAfter: null });
+    const original = await logDelivery(id);
+    const r = await moduleRef
+      .get(RedeliverDelivery)
+      .execute({ tenantId: TENANT, deliveryId: original.deliveryId });
+    expect(r.deliveryId).not.toBe(original.deliveryId);
+    const sent = await waitFor(() => delivered.find((d) => d.value.deliveryId === r.deliveryId), {
+      timeoutMs: 30_000,
+    });
+    expect(sent.key).toBe(id);
+    expect(DeliveryContract.schema.parse(sent.value)).toMatchObject({
+      eventId: original.eventId,
+      subscriptionId: id,
+      tenantId: TENANT,
+      body: original.body,
+      attempt: 1,
+      origin: 'redeliver',
+      eventType: original.eventType,
+      resourceId: original.resourceId,
+    });
+    const logged = await moduleRef
+      .get(GetDelivery)
+      .execute({ tenantId: TENANT, deliveryId: r.deliveryId });
+    expect(logged).toMatchObject({
+      status: 'queued',
+      origin: 'redeliver',
+      body: original.body,
+      eventId: original.eventId,
+    });
+    // Another tenant's delivery does not exist for the caller.
+    await expect(
+      moduleRef
+        .get(RedeliverDelivery)
+        .execute({ tenantId: 'other', deliveryId: original.deliveryId }),
+    ).rejects.toMatchObject({
+      kind: 'delivery-not-found',
+    });
+  });
+
+  it('replay re-sends every delivery logged since a time, once per event (origin replay)', async () => {
+    const id = await createHook({ unsubscribeOn: [], autoDisableAfter: null });
+    await logDelivery(id, { at: new Date(Date.now() - 3_600_000).toISOString() });
+    const since = new Date(Date.now() - 60_000);
+    const recent = [await logDelivery(id), await logDelivery(id), await logDelivery(id)];
+    const r = await moduleRef
+      .get(ReplayDeliveries)
+      .execute({ tenantId: TENANT, subscriptionId: id, since });
+    expect(r.count).toBe(3);
+    await waitFor(
+      () => delivered.filter((d) => d.key === id && d.value.origin === 'replay').length === 3,
+      { timeoutMs: 30_000 },
+    );
+    const replayed = delivered
+      .filter((d) => d.key === id && d.value.origin === 'replay')
+      .map((d) => d.value);
+    expect(replayed.map((d) => d.eventId)).toEqual(recent.map((o) => o.eventId));
+    expect(replayed.map((d) => d.body)).toEqual(recent.map((o) => o.body));
+    expect(new Set(replayed.map((d) => d.deliveryId)).size).toBe(3);
+  });
+
+  it("DLQ redrive re-produces this hook's dead-lettered deliveries once, attempt reset (origin redrive)", async () => {
+    const id = await createHook({ unsubscribeOn: [], autoDisableAfter: null });
+    const other = await createHook({ unsubscribeOn: [], autoDisableAfter: null });
+    const dead = (subscriptionId: string, n: number): Delivery => ({
+      deliveryId: randomUUID(),
+      eventId: `dead-${subscriptionId}-${n}`,
+      subscriptionId,
+      subscriptionVersion: 1,
+      tenantId: TENANT,
+      eventType: 'task.created',
+      resourceType: 'task',
+      resourceId: `t-${n}`,
+      projectId: 'p-1',
+      occurredAt: new Date().toISOString(),
+      routedAt: new Date().toISOString(),
+      attempt: 7,
+      firstAttemptAt: new Date(Date.now() - 86_400_000).toISOString(),
+      body: `{"dead":${n}}`,
+      contentType: 'application/json',
+      headers: { 'x-format': 'native' },
+      origin: 'event',
+    });
+    const dlqMessage = (d: Delivery) => ({
+      key: d.subscriptionId,
+      value: JSON.stringify(d),
+      headers: {
+        [Headers.Schema]: schemaHeaderValue(DeliveryContract),
+        [Headers.DlqReason]: 'attempts exhausted',
+      },
+    });
+    const mine = [dead(id, 1), dead(id, 2)];
+    await producer.send({
+      topic: topicName(Topics.DeliveriesDlq, ns),
+      messages: [
+        dlqMessage(mine[0]),
+        dlqMessage(dead(other, 1)),
+        { key: id, value: 'not json', headers: { [Headers.DlqReason]: 'poison' } },
+        dlqMessage(mine[1]),
+      ],
+    });
+
+    const redrive = moduleRef.get(RedriveDeadLetters);
+    expect(await redrive.execute({ tenantId: TENANT, subscriptionId: id })).toEqual({
+      count: 2,
+      skipped: 1,
+    });
+    await waitFor(
+      () => delivered.filter((d) => d.value.origin === 'redrive' && d.key === id).length === 2,
+      { timeoutMs: 30_000 },
+    );
+    const redriven = delivered
+      .filter((d) => d.value.origin === 'redrive' && d.key === id)
+      .map((d) => d.value);
+    expect(redriven.map((d) => d.eventId).sort()).toEqual(mine.map((d) => d.eventId).sort());
+    for (const d of redriven) {
+      expect(d).toMatchObject({ attempt: 1, firstAttemptAt: null, subscriptionId: id });
+      expect(mine.map((m) => m.deliveryId)).not.toContain(d.deliveryId);
+      expect(d.headers).toEqual({ 'x-format': 'native' });
+    }
+    expect(delivered.some((d) => d.key === other)).toBe(false);
+
+    // Already redriven: nothing the second time; a new dead letter: just that one.
+    expect(await redrive.execute({ tenantId: TENANT, subscriptionId: id })).toEqual({
+      count: 0,
+      skipped: 0,
+    });
+    const later = dead(id, 3);
+    await producer.send({
+      topic: topicName(Topics.DeliveriesDlq, ns),
+      messages: [dlqMessage(later)],
+    });
+    expect(await redrive.execute({ tenantId: TENANT, subscriptionId: id })).toEqual({
+      count: 1,
+      skipped: 0,
+    });
+    await waitFor(
+      () =>
+        delivered.some((d) => d.value.eventId === later.eventId && d.value.origin === 'redrive'),
+      { timeoutMs: 30_000 },
+    );
+  });
+
+  it('refuses to re-send to a disabled hook', async () => {
+    const id = await createHook({ unsubscribeOn: [], autoDisableAfter: null });
+    const original = await logDelivery(id);
+    await moduleRef.get(DisableSubscription).execute({ tenantId: TENANT, subscription: { id } });
+    const err = await moduleRef
+      .get(RedeliverDelivery)
+      .execute({ tenantId: TENANT, deliveryId: original.deliveryId })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ResendRefusedError);
+    expect(err.kind).toBe('hook-inactive');
+  });
+
+  describe('HTTP', () => {
+    const call = async (
+      method: string,
+      path: string,
+      opts: { key?: string | null; body?: unknown } = {},
+    ) => {
+      const key = opts.key === undefined ? KEY : opts.key;
+      const res = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: {
+          ...(key ? { authorization: `Bearer ${key}` } : {}),
+          ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+      });
+      const text = await res.text();
+      return {
+        status: res.status,
+        type: res.headers.get('content-type') ?? '',
+        body: text ? JSON.parse(text) : null,
+      };
+    };
+
+    it("lists a hook's deliveries filtered and by cursor, shows one with payload and attempts", async () => {
+      const id = await createHook({ unsubscribeOn: [], autoDisableAfter: null });
+      const logged = [
+        await logDelivery(id),
+        await logDelivery(id, { resourceType: 'project', eventType: 'project.updated' }),
+        await logDelivery(id, {}, 'delivered'),
+      ];
+
+      const page1 = await call('GET', `/v1/webhooks/${id}/deliveries?status=failed&limit=1`);
+      expect(page1.status).toBe(200);
+      expect(page1.body.data).toHaveLength(1);
+      expect(page1.body.data[0]).toMatchObject({
+        id: logged[1].deliveryId,
+        status: 'failed',
+        resourceName: 'project',
+        attemptCount: 1,
+      });
+      const page2 = await call(
+        'GET',
+        `/v1/webhooks/${id}/deliveries?status=failed&limit=1&cursor=${page1.body.nextCursor}`,
+      );
+      expect(page2.body.data.map((d: { id: string }) => d.id)).toEqual([logged[0].deliveryId]);
+      expect(page2.body.nextCursor).toBeNull();
+      const tasks = await call(
+        'GET',
+        `/v1/webhooks/${id}/deliveries?resourceName=task&eventType=task.updated&status=delivered,failed`,
+      );
+      expect(tasks.body.data.map((d: { id: string }) => d.id)).toEqual([
+        logged[2].deliveryId,
+        logged[0].deliveryId,
+      ]);
+      const window = await call(
+        'GET',
+        `/v1/webhooks/${id}/deliveries?from=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`,
+      );
+      expect(window.body.data).toEqual([]);
+
+      const one = await call('GET', `/v1/deliveries/${logged[2].deliveryId}`);
+      expect(one.status).toBe(200);
+      expect(one.body).toMatchObject({
+        id: logged[2].deliveryId,
+        status: 'delivered',
+        body: logged[2].body,
+        payload: JSON.parse(logged[2].body!),
+      });
+      expect(
+        one.body.attempts.map((a: { attempt: number; httpStatus: number }) => [
+          a.attempt,
+          a.httpStatus,
+        ]),
+      ).toEqual([
+        [1, 500],
+        [2, 200],
+      ]);
+    });
+
+    it('answers problem+json: 401 without a key, 400 for unknown or bad parameters, 404 across tenants', async () => {
+      const id = await createHook({ unsubscribeOn: [], autoDisableAfter: null });
+      const d = await logDelivery(id);
+      const anonymous = await call('GET', `/v1/webhooks/${id}/deliveries`, { key: null });
+      expect([anonymous.status, anonymous.type]).toEqual([
+        401,
+        expect.stringContaining('application/problem+json'),
+      ]);
+      const unknown = await call('GET', `/v1/webhooks/${id}/deliveries?colour=red`);
+      expect(unknown.status).toBe(400);
+      expect(unknown.type).toContain('application/problem+json');
+      expect(unknown.body).toMatchObject({
+        status: 400,
+        instance: `/v1/webhooks/${id}/deliveries?colour=red`,
+      });
+      expect(unknown.body.errors.length).toBeGreaterThan(0);
+      expect((await call('GET', `/v1/webhooks/${id}/deliveries?status=lost`)).status).toBe(400);
+      expect((await call('GET', `/v1/webhooks/${id}/deliveries?limit=1001`)).status).toBe(400);
+      expect((await call('GET', `/v1/webhooks/${id}/deliveries?cursor=garbage`)).status).toBe(400);
+      expect(
+        (await call('POST', `/v1/webhooks/${id}/replay`, { body: { since: 'yesterday' } })).status,
+      ).toBe(400);
+      expect(
+        (
+          await call('POST', `/v1/webhooks/${id}/replay`, {
+            body: { since: new Date().toISOString(), extra: 1 },
+          })
+        ).status,
+      ).toBe(400);
+      const foreign = await call('GET', `/v1/webhooks/${id}/deliveries`, { key: OTHER_KEY });
+      expect([foreign.status, foreign.body.type]).toEqual([
+        404,
+        'https://herald.dev/problems/not-found',
+      ]);
+      expect((await call('GET', `/v1/deliveries/${d.deliveryId}`, { key: OTHER_KEY })).status).toBe(
+        404,
+      );
+      expect(
+        (await call('POST', `/v1/deliveries/${d.deliveryId}/redeliver`, { key: OTHER_KEY })).status,
+      ).toBe(404);
+      expect(
+        (await call('POST', `/v1/webhooks/${id}/dlq/redrive`, { key: OTHER_KEY })).status,
+      ).toBe(404);
+    });
+
+    it('redeliver, replay and redrive answer 202 with what they sent; 409 for a disabled hook', async () => {
+      const id = await createHook({ unsubscribeOn: [], autoDisableAfter: null });
+      const since = new Date(Date.now() - 1_000).toISOString();
+      const d = await logDelivery(id);
+      const re = await call('POST', `/v1/deliveries/${d.deliveryId}/redeliver`);
+      expect(re.status).toBe(202);
+      expect(re.body).toMatchObject({
+        eventId: d.eventId,
+        subscriptionId: id,
+        origin: 'redeliver',
+        status: 'queued',
+      });
+      await waitFor(() => delivered.some((m) => m.value.deliveryId === re.body.id), {
+        timeoutMs: 30_000,
+      });
+      const replay = await call('POST', `/v1/webhooks/${id}/replay`, { body: { since } });
+      expect(replay.status).toBe(202);
+      expect(replay.body).toEqual({ subscriptionId: id, since, count: 1 });
+      const redrive = await call('POST', `/v1/webhooks/${id}/dlq/redrive`);
+      expect([redrive.status, redrive.body]).toEqual([
+        202,
+        { subscriptionId: id, count: 0, skipped: 0 },
+      ]);
+      await moduleRef.get(DisableSubscription).execute({ tenantId: TENANT, subscription: { id } });
+      const refused = await call('POST', `/v1/deliveries/${d.deliveryId}/redeliver`);
+      expect([refused.status, refused.body.type]).toEqual([
+        409,
+        'https://herald.dev/problems/conflict',
+      ]);
+    });
+  });
+});
