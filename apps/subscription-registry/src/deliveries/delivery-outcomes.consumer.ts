@@ -48,15 +48,11 @@ export class DeliveryOutcomesConsumer extends ContractConsumer<DeliveryOutcome> 
 
   protected override async handleBatch(items: ConsumedItem<DeliveryOutcome>[]): Promise<void> {
     const outcomes = items.map((i) => i.value).filter((v): v is DeliveryOutcome => v !== null);
-    let failed = 0;
-    await this.record.execute({
+    const { newlyFailed } = await this.record.execute({
       outcomes,
-      onNewAttempts: async (attempts) => {
-        await this.health.execute({ attempts });
-        failed = attempts.filter((a) => a.status === 'failed').length;
-      },
+      onNewAttempts: (attempts) => this.health.execute({ attempts }).then(() => undefined),
     });
     for (const o of outcomes) this.outcomes.inc({ status: o.status });
-    if (failed) this.deadLettered.inc(failed);
+    if (newlyFailed) this.deadLettered.inc(newlyFailed);
   }
 }

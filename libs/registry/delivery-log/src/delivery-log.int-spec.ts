@@ -134,22 +134,21 @@ describe('delivery log (Postgres)', () => {
 
   it('keeps the first final status: a late retrying or a second final status changes nothing', async () => {
     const id = randomUUID();
-    await record.execute({
-      outcomes: [
-        outcome({
-          deliveryId: id,
-          status: 'failed',
-          attempt: 3,
-          httpStatus: 500,
-          errorClass: 'http_status',
-        }),
-      ],
-    });
+    const failed = (attempt: number) =>
+      outcome({
+        deliveryId: id,
+        status: 'failed',
+        attempt,
+        httpStatus: 500,
+        errorClass: 'http_status',
+      });
+    expect((await record.execute({ outcomes: [failed(3)] })).newlyFailed).toBe(1);
     await record.execute({
       outcomes: [outcome({ deliveryId: id, status: 'retrying', attempt: 2, httpStatus: 500 })],
     });
-    await record.execute({
+    const again = await record.execute({
       outcomes: [
+        failed(3),
         outcome({
           deliveryId: id,
           status: 'discarded',
@@ -158,6 +157,8 @@ describe('delivery log (Postgres)', () => {
         }),
       ],
     });
+    // Failed once, counted once (herald_dlq_messages_total).
+    expect(again.newlyFailed).toBe(0);
     const d = await repo.get('tenant-1', id);
     expect(d!.status).toBe('failed');
     expect(d!.attemptLog.map((a) => a.attempt)).toEqual([2, 3, 4]);

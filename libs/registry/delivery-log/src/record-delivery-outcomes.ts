@@ -21,6 +21,8 @@ export interface RecordDeliveryOutcomesCommand {
 export interface RecordDeliveryOutcomesResult {
   deliveries: number;
   newAttempts: DeliveryOutcome[];
+  /** Deliveries that became Failed (into the DLQ) with this batch: each counted once. */
+  newlyFailed: number;
 }
 
 const DELIVERY_COLUMNS = `delivery_id uuid, at timestamptz, updated_at timestamptz, tenant_id text, subscription_id text,
@@ -43,7 +45,7 @@ WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${DELIVERY_COLUMNS})
 ),
 found AS (
-  SELECT d.delivery_id, min(d.created_at) AS created_at
+  SELECT d.delivery_id, min(d.created_at) AS created_at, max(d.status_rank) AS status_rank
     FROM ${qualified(DELIVERIES_TABLE)} d
    WHERE d.delivery_id IN (SELECT delivery_id FROM input)
    GROUP BY d.delivery_id
@@ -92,7 +94,10 @@ inserted AS (
   ON CONFLICT (delivery_id, attempt, created_at) DO NOTHING
   RETURNING delivery_id, attempt
 )
-SELECT delivery_id::text AS delivery_id, attempt FROM inserted`;
+SELECT 'attempt' AS kind, delivery_id::text AS delivery_id, attempt FROM inserted
+UNION ALL
+SELECT 'failed', i.delivery_id::text, 0 FROM input i LEFT JOIN found f USING (delivery_id)
+ WHERE i.status = 'failed' AND COALESCE(f.status_rank, -1) < 2`;
 
 /** Postgres: "no partition of relation … found for row". */
 const NO_PARTITION = '23514';
@@ -112,7 +117,7 @@ export class RecordDeliveryOutcomes {
   ) {}
 
   async execute(cmd: RecordDeliveryOutcomesCommand): Promise<RecordDeliveryOutcomesResult> {
-    if (cmd.outcomes.length === 0) return { deliveries: 0, newAttempts: [] };
+    if (cmd.outcomes.length === 0) return { deliveries: 0, newAttempts: [], newlyFailed: 0 };
     const now = cmd.now ?? new Date();
     try {
       return await this.write(cmd, now);
@@ -137,18 +142,24 @@ export class RecordDeliveryOutcomes {
     );
     const windowEnd = new Date(addDays(lastDay, 1).getTime() - 1);
     return this.ds.transaction(async (em: EntityManager) => {
-      const rows: { delivery_id: string; attempt: number }[] = await em.query(UPSERT_SQL, [
-        JSON.stringify(writes.deliveries),
-        JSON.stringify(writes.attempts),
-        firstDay.toISOString(),
-        windowEnd.toISOString(),
-      ]);
+      const rows: { kind: 'attempt' | 'failed'; delivery_id: string; attempt: number }[] =
+        await em.query(UPSERT_SQL, [
+          JSON.stringify(writes.deliveries),
+          JSON.stringify(writes.attempts),
+          firstDay.toISOString(),
+          windowEnd.toISOString(),
+        ]);
       const newAttempts = rows
+        .filter((r) => r.kind === 'attempt')
         .map((r) => writes.attemptOutcomes.get(attemptKey(r.delivery_id, r.attempt)))
         .filter((o): o is DeliveryOutcome => o !== undefined)
         .sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.attempt - b.attempt);
       if (cmd.onNewAttempts && newAttempts.length) await cmd.onNewAttempts(newAttempts);
-      return { deliveries: writes.deliveries.length, newAttempts };
+      return {
+        deliveries: writes.deliveries.length,
+        newAttempts,
+        newlyFailed: rows.filter((r) => r.kind === 'failed').length,
+      };
     });
   }
 }
