@@ -34,11 +34,14 @@ export class TopicRangeReader {
     return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
   }
 
+  /** Only the messages `keep` accepts are held in memory (a DLQ can be large; a redrive wants one key). */
   async read(
     spec: TopicSpec,
     ranges: readonly OffsetRange[],
-    timeoutMs = 30_000,
+    opts: { keep?: (message: KafkaMessage) => boolean; timeoutMs?: number } = {},
   ): Promise<ReadMessage[]> {
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    const keep = opts.keep ?? (() => true);
     const wanted = ranges.filter((r) => BigInt(r.from) < BigInt(r.to));
     if (wanted.length === 0) return [];
     const topic = this.client.topic(spec);
@@ -74,7 +77,7 @@ export class TopicRangeReader {
             const to = BigInt(range.to);
             for (const message of batch.messages) {
               const offset = BigInt(message.offset);
-              if (offset >= from && offset < to)
+              if (offset >= from && offset < to && keep(message))
                 out.push({ partition: batch.partition, offset: message.offset, message });
               if (offset >= to - 1n) pending.delete(batch.partition);
             }

@@ -64,7 +64,9 @@ export class RedriveDeadLetters {
         const from = mark > BigInt(b.low) ? mark : BigInt(b.low);
         return { partition: b.partition, from: String(from), to: b.high };
       });
-      const read = await this.reader.read(Topics.DeliveriesDlq, ranges);
+      const read = await this.reader.read(Topics.DeliveriesDlq, ranges, {
+        keep: (m) => m.key?.toString('utf8') === hook.id,
+      });
       const deliveries: Delivery[] = [];
       let skipped = 0;
       const deliverySchema = schemaHeaderValue(DeliveryContract);
