@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Client } from 'pg';
 import {
   DeliveryContract,
   DeliveryOutcomeContract,
@@ -38,6 +39,7 @@ jest.setTimeout(240_000);
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const TENANT = `t-${randomUUID().slice(0, 8)}`;
 const API_KEY = `hk_e2edeliv01_${randomUUID().replace(/-/g, '')}`;
+const OLD_DAY = new Date(Date.now() - 45 * 86_400_000).toISOString().slice(0, 10);
 
 interface HookView {
   id: string;
@@ -74,6 +76,20 @@ describe('deliveries e2e: hook health, DLQ redrive, replay and Discarded on disa
         env: { ...process.env, ...env },
       },
     );
+    // A day partition from 45 days ago with a row in it, as an older deployment would have left.
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    await pg.query(
+      `CREATE TABLE registry.deliveries_p${OLD_DAY.replace(/-/g, '')} PARTITION OF registry.deliveries
+         FOR VALUES FROM ('${OLD_DAY}T00:00:00Z') TO ('${OLD_DAY}T23:59:59.999999Z')`,
+    );
+    await pg.query(
+      `INSERT INTO registry.deliveries (delivery_id, created_at, updated_at, tenant_id, subscription_id, event_id,
+         event_type, resource_type, resource_id, status, status_rank, origin)
+       VALUES ($1, $2, $2, 'old', 'old', 'old', 'task.created', 'task', 'old', 'delivered', 2, 'event')`,
+      [randomUUID(), `${OLD_DAY}T12:00:00Z`],
+    );
+    await pg.end();
     [registry, dispatcher] = await Promise.all([
       spawnService('subscription-registry', env),
       spawnService('delivery-dispatcher', env),
@@ -334,5 +350,35 @@ describe('deliveries e2e: hook health, DLQ redrive, replay and Discarded on disa
         .map((r) => r.headers['webhook-id'])
         .sort(),
     ).toEqual(sent.map((d) => d.eventId).sort());
+  });
+
+  it('drops the delivery log day partitions older than 28 days at start-up, keeps 28 days and creates days ahead', async () => {
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    try {
+      const partitions = async () =>
+        (
+          await pg.query<{ name: string }>(
+            `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+              WHERE i.inhparent = 'registry.deliveries'::regclass ORDER BY 1`,
+          )
+        ).rows.map((r) => r.name);
+      await waitFor(
+        async () => !(await partitions()).includes(`deliveries_p${OLD_DAY.replace(/-/g, '')}`),
+        {
+          timeoutMs: 30_000,
+          message: 'the old partition is dropped',
+        },
+      );
+      const names = await partitions();
+      const day = (offset: number) =>
+        new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
+      for (const offset of [-27, -1, 0, 1, 3])
+        expect(names).toContain(`deliveries_p${day(offset)}`);
+      const old = await pg.query(`SELECT 1 FROM registry.deliveries WHERE tenant_id = 'old'`);
+      expect(old.rowCount).toBe(0);
+    } finally {
+      await pg.end();
+    }
   });
 });
