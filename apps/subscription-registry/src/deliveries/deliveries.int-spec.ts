@@ -373,6 +373,30 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
     await waitFor(async () => (await hook(id)) === null, { timeoutMs: 30_000 });
   });
 
+  it("with countFailures 'deliveries' only a delivery's final failure counts toward the threshold", async () => {
+    const id = await createHook({
+      unsubscribeOn: [],
+      autoDisableAfter: 2,
+      countFailures: 'deliveries',
+    });
+    const first = failure(id);
+    await produceOutcomes([first, failure(id, { deliveryId: first.deliveryId, attempt: 2 })]);
+    await waitFor(async () => (await attemptsLogged(first.deliveryId)) === 2, {
+      timeoutMs: 30_000,
+    });
+    await waitFor(async () => (await hook(id))?.status === 'active-with-failures', {
+      timeoutMs: 30_000,
+    });
+    expect((await hook(id))!.consecutiveFailures).toBe(0);
+    await produceOutcomes([
+      failure(id, { deliveryId: first.deliveryId, attempt: 3, status: 'failed' }),
+    ]);
+    await waitFor(async () => (await hook(id))?.consecutiveFailures === 1, { timeoutMs: 30_000 });
+    await produceOutcomes([failure(id, { status: 'discarded' })]);
+    await waitFor(async () => (await hook(id))?.status === 'auto-disabled', { timeoutMs: 30_000 });
+    expect((await hook(id))!.statusReason).toMatch(/2 consecutive failed deliveries/);
+  });
+
   it('outcomes of a disabled hook (discarded by the dispatcher) change nothing', async () => {
     const id = await createHook({ unsubscribeOn: [], autoDisableAfter: 1 });
     await moduleRef.get(DisableSubscription).execute({ tenantId: TENANT, subscription: { id } });

@@ -115,6 +115,8 @@ export const FailurePolicyPatchSchema = z.strictObject({
   unsubscribeAction: z.enum(['delete', 'disable']),
   autoDisableAfter: z.number().int().min(1).nullable(),
   deleteAtThreshold: z.boolean(),
+  /** What autoDisableAfter counts: failed attempts (default) or failed deliveries (see registry/delivery-log README). */
+  countFailures: z.enum(['attempts', 'deliveries']),
 }).partial();
 
 export const BasicAuthSchema = z.strictObject({
