@@ -10,6 +10,15 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiOperation,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { DELIVERY_STATUSES } from '@herald/contracts';
+import {
   GetDelivery,
   HookDirectory,
   RedeliverDelivery,
@@ -30,12 +39,15 @@ import {
   recordView,
   summaryView,
 } from './deliveries.dto';
+import { deliveriesOpenApi } from './deliveries.openapi';
 import { DeliveriesProblemFilter, NotFoundProblem, parseOr400 } from './problem.filter';
 
 /**
  * A hook's delivery history and re-sending, on the native API (`Authorization: Bearer hk_…`,
  * tenant scoped: another tenant's hook or delivery is a 404).
  */
+@ApiTags('deliveries')
+@ApiBearerAuth('bearer')
 @Controller('v1')
 @UseGuards(BearerApiKeyGuard)
 @RequireAnyScope('webhooks', 'administrative')
@@ -51,6 +63,31 @@ export class DeliveriesController {
   ) {}
 
   @Get('webhooks/:id/deliveries')
+  @ApiOperation({
+    summary: "A webhook's delivery history (28 days)",
+    description: 'Newest first; filters combine; pass nextCursor as cursor for the next page.',
+  })
+  @ApiQuery({
+    name: 'status',
+    required: false,
+    description: `comma-separated: ${DELIVERY_STATUSES.join(', ')}`,
+  })
+  @ApiQuery({
+    name: 'resourceName',
+    required: false,
+    description: 'resource type: task, project, …',
+  })
+  @ApiQuery({ name: 'resourceId', required: false })
+  @ApiQuery({ name: 'eventType', required: false, description: 'comma-separated event types' })
+  @ApiQuery({ name: 'from', required: false, description: 'ISO 8601, inclusive' })
+  @ApiQuery({ name: 'to', required: false, description: 'ISO 8601, exclusive' })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+  })
+  @ApiQuery({ name: 'cursor', required: false })
+  @ApiResponse({ status: 200, schema: deliveriesOpenApi.page })
   async list(
     @CurrentPrincipal() p: AuthenticatedPrincipal,
     @Param('id') id: string,
@@ -79,6 +116,8 @@ export class DeliveriesController {
   }
 
   @Get('deliveries/:id')
+  @ApiOperation({ summary: 'One delivery: what was sent and every attempt' })
+  @ApiResponse({ status: 200, schema: deliveriesOpenApi.delivery })
   async get(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string) {
     const d = await this.getDelivery.execute({ tenantId: p.tenantId, deliveryId: id });
     if (!d) throw new NotFoundProblem(`delivery ${id} not found`);
@@ -87,6 +126,10 @@ export class DeliveriesController {
 
   @Post('deliveries/:id/redeliver')
   @HttpCode(202)
+  @ApiOperation({
+    summary: 'Send the same body again (same event id, so the same webhook-id) as a new delivery',
+  })
+  @ApiResponse({ status: 202, schema: deliveriesOpenApi.redelivered })
   async redeliverOne(
     @CurrentPrincipal() p: AuthenticatedPrincipal,
     @Param('id') id: string,
@@ -105,6 +148,9 @@ export class DeliveriesController {
 
   @Post('webhooks/:id/replay')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Re-send every event this webhook was sent since a time, once each' })
+  @ApiBody({ schema: deliveriesOpenApi.replayBody })
+  @ApiResponse({ status: 202, schema: deliveriesOpenApi.replayed })
   async replayHook(
     @CurrentPrincipal() p: AuthenticatedPrincipal,
     @Param('id') id: string,
@@ -121,6 +167,10 @@ export class DeliveriesController {
 
   @Post('webhooks/:id/dlq/redrive')
   @HttpCode(202)
+  @ApiOperation({
+    summary: "Send this webhook's dead-lettered deliveries again (each once), attempts reset",
+  })
+  @ApiResponse({ status: 202, schema: deliveriesOpenApi.redriven })
   async redriveHook(
     @CurrentPrincipal() p: AuthenticatedPrincipal,
     @Param('id') id: string,
