@@ -158,6 +158,8 @@ export class DeliveryEngine {
   private stopping = false;
   private attempts = 0;
   private readonly idleWaiters: (() => void)[] = [];
+  /** Writes (outcomes, tier messages) that finish a delivery after its lane moved on. */
+  private readonly writes = new Set<Promise<unknown>>();
 
   constructor(
     private readonly directory: EndpointDirectory,
@@ -210,11 +212,17 @@ export class DeliveryEngine {
    */
   async drain(timeoutMs: number): Promise<boolean> {
     this.stopping = true;
-    if (this.attempts === 0) return true;
-    return Promise.race([
-      new Promise<boolean>((r) => this.idleWaiters.push(() => r(true))),
-      sleep(timeoutMs).then(() => false),
-    ]);
+    const idle = async () => {
+      if (this.attempts > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
+      await Promise.all([...this.writes]);
+      return true;
+    };
+    return Promise.race([idle(), sleep(timeoutMs).then(() => false)]);
+  }
+
+  private inBackground(p: Promise<unknown>): void {
+    const tracked = p.catch((err: Error) => this.logger.error(`write failed: ${err.message}`)).finally(() => this.writes.delete(tracked));
+    this.writes.add(tracked);
   }
 
   private lane(id: string): Lane {
@@ -378,9 +386,9 @@ export class DeliveryEngine {
     this.metrics.attemptDuration.observe({ result: result.ok ? 'ok' : (result.errorClass ?? 'error') }, result.durationMs / 1000);
     try {
       if (result.ok) {
-        await this.publish(e, 'delivered', result, startedAt);
         if (d.origin === 'event') this.metrics.e2eLatency.observe((Date.now() - Date.parse(d.occurredAt)) / 1000);
-        e.finish();
+        // The lane moves on at once; the offset is committable only once the outcome is written.
+        this.inBackground(this.publish(e, 'delivered', result, startedAt).then(e.finish));
         this.headEnded(lane, e);
       } else {
         await this.afterFailure(lane, e, ep, startedAt, result);
@@ -405,11 +413,10 @@ export class DeliveryEngine {
       const next: Delivery = { ...d, attempt: plan.nextAttempt, firstAttemptAt: firstAttemptAt.toISOString() };
       const dueAt = plan.dueAt.getTime();
       if (ep?.deliveryMode === 'ordered' || lane.pipe) return this.repark(lane, e, next, plan.tier, dueAt, result, startedAt);
-      await Promise.all([
-        this.produceDelivery(plan.tier, next, dueAt, e.trace),
-        this.publish(e, 'retrying', result, startedAt, plan.dueAt),
-      ]);
-      return e.finish();
+      this.inBackground(
+        Promise.all([this.produceDelivery(plan.tier, next, dueAt, e.trace), this.publish(e, 'retrying', result, startedAt, plan.dueAt)]).then(e.finish),
+      );
+      return;
     }
 
     const toDlq = plan.onExhausted === 'dlq';
