@@ -19,7 +19,8 @@ export interface ApplyOutcomesToHookHealthResult {
   changed: number;
 }
 
-const APPLY_CONCURRENCY = 4;
+// Per consumer batch (two run at once): 2 log transactions + 2 × 3 = 8 connections at most, under the pool of 10.
+const APPLY_CONCURRENCY = 3;
 
 async function inParallel<T>(
   items: readonly T[],
