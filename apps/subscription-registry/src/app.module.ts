@@ -1,0 +1,54 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { HERALD_CONFIG, HeraldConfigModule } from '@herald/platform/config';
+import { DatabaseModule } from '@herald/platform/db';
+import { KafkaModule } from '@herald/platform/kafka';
+import { ObservabilityModule } from '@herald/platform/observability';
+import { WebhookSendingModule } from '@herald/delivery/sending';
+import { PrincipalsModule } from '@herald/registry/principals';
+import { SubscriptionSecrets } from '@herald/registry/secrets';
+import { EndpointProbe, SubscriptionsModule, UrlGuard } from '@herald/registry/subscriptions';
+import { SsrfUrlGuard, WebhookSenderProbe } from './adapters/sending.adapters';
+import { RegistryConfigSchema, SERVICE_NAME, type RegistryConfig } from './config';
+import { registryDataSource } from './database';
+import { DeliveriesModule } from './deliveries/deliveries.module';
+import { CatalogController } from './http/catalog.controller';
+import { WebhooksController } from './http/webhooks.controller';
+import { RegistryTopicsBootstrap } from './kafka/registry-topics.bootstrap';
+import { TemplateHooksConsumer } from './kafka/template-hooks.consumer';
+
+/**
+ * The subscription registry: the native webhook API over the subscription core, the principals
+ * view behind every API's authentication, template hook copies, and (DeliveriesModule) hook
+ * health and the delivery log.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(env: NodeJS.ProcessEnv = process.env): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        HeraldConfigModule.forRoot(SERVICE_NAME, RegistryConfigSchema, env),
+        ObservabilityModule.forRoot({ service: SERVICE_NAME, logLevel: env['LOG_LEVEL'] }),
+        DatabaseModule.forRoot((c: RegistryConfig) => registryDataSource(c.DATABASE_URL, { poolSize: c.DATABASE_POOL_SIZE })),
+        KafkaModule.forRoot({ clientId: SERVICE_NAME }),
+        WebhookSendingModule.forRoot({ connectionsPerOrigin: 4 }),
+        PrincipalsModule,
+        SubscriptionsModule.forRoot({
+          republishIntervalMs: Number(env['HERALD_SUBSCRIPTIONS_REPUBLISH_MS'] ?? 3_000),
+          providers: [
+            {
+              provide: SubscriptionSecrets,
+              inject: [HERALD_CONFIG],
+              useFactory: (c: RegistryConfig) => SubscriptionSecrets.fromSpec(c.HERALD_SECRETS_KEY),
+            },
+            { provide: EndpointProbe, useClass: WebhookSenderProbe },
+            { provide: UrlGuard, useClass: SsrfUrlGuard },
+          ],
+        }),
+        DeliveriesModule,
+      ],
+      controllers: [WebhooksController, CatalogController],
+      providers: [RegistryTopicsBootstrap, TemplateHooksConsumer],
+    };
+  }
+}

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { DatabaseEnv, HttpEnv, KafkaEnv, LogEnv, SecretsEnv, SsrfEnv } from '@herald/platform/config';
+
+export const SERVICE_NAME = 'subscription-registry';
+
+export const RegistryConfigSchema = z.object({
+  ...HttpEnv(3001).shape,
+  ...LogEnv.shape,
+  ...KafkaEnv.shape,
+  ...DatabaseEnv.shape,
+  ...SecretsEnv.shape,
+  ...SsrfEnv.shape,
+  /** Where clients reach this API (OpenAPI servers, dialect resource URLs). */
+  HERALD_PUBLIC_BASE_URL: z.url().default('http://localhost:3001'),
+  /** How often snapshots not yet acknowledged by Kafka are republished. */
+  HERALD_SUBSCRIPTIONS_REPUBLISH_MS: z.coerce.number().int().min(100).max(600_000).default(3_000),
+});
+export type RegistryConfig = z.infer<typeof RegistryConfigSchema>;
+
+/** Everything a registry database needs: its own schema, its migrations (subscriptions and delivery log). */
+export const REGISTRY_SCHEMA = 'registry';

@@ -1,0 +1,22 @@
+import type { HeraldDataSourceOptions } from '@herald/platform/db';
+import { DELIVERY_LOG_MIGRATIONS } from '@herald/registry/delivery-log';
+import { SUBSCRIPTION_ENTITIES, SUBSCRIPTION_MIGRATIONS } from '@herald/registry/subscriptions';
+import { REGISTRY_SCHEMA } from './config';
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+type EntityList = Function[];
+
+/**
+ * The registry's data source: schema `registry`, the subscriptions' migrations and the delivery
+ * log's. `extraEntities` lets the deliveries module add its own entities.
+ */
+export function registryDataSource(url: string, opts: { poolSize?: number; extraEntities?: EntityList } = {}): HeraldDataSourceOptions {
+  return {
+    url,
+    schema: REGISTRY_SCHEMA,
+    entities: [...SUBSCRIPTION_ENTITIES, ...(opts.extraEntities ?? [])],
+    migrations: [...SUBSCRIPTION_MIGRATIONS, ...DELIVERY_LOG_MIGRATIONS],
+    poolSize: opts.poolSize,
+    applicationName: 'subscription-registry',
+  };
+}

@@ -1,0 +1,74 @@
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { z } from 'zod';
+import { SubscriptionPatchSchema, SubscriptionSettingsInputSchema } from '@herald/registry/subscriptions';
+
+type Schema = Record<string, unknown>;
+
+
+const jsonSchema = (s: z.ZodType): Schema =>
+  z.toJSONSchema(s, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Schema;
+
+const redacted = { type: ['string', 'null'], description: 'redacted: recognisable, never usable' };
+
+const webhook: Schema = {
+  type: 'object',
+  description: 'A webhook subscription; secrets are redacted.',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    externalId: { type: 'integer' },
+    tenantId: { type: 'string' },
+    ownerUserId: { type: 'string' },
+    dialect: { type: 'string' },
+    status: { enum: ['disabled', 'active', 'active-with-failures', 'auto-disabled'] },
+    statusReason: { type: ['string', 'null'] },
+    statusChangedAt: { type: 'string', format: 'date-time' },
+    consecutiveFailures: { type: 'integer' },
+    url: { type: 'string' },
+    eventTypes: { type: 'array', items: { type: 'string' } },
+    headers: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, value: redacted } } },
+    authorization: redacted,
+    basicAuth: { type: ['object', 'null'], properties: { user: { type: 'string' }, password: redacted } },
+    signingSecrets: {
+      type: 'array',
+      items: { type: 'object', properties: { secret: redacted, expiresAt: { type: ['string', 'null'], format: 'date-time' } } },
+    },
+    version: { type: 'integer' },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+  additionalProperties: true,
+};
+
+/** JSON Schemas for the OpenAPI document, generated from the same zod schemas that validate. */
+const schemas = {
+  createBody: (() => {
+    const s = jsonSchema(SubscriptionSettingsInputSchema);
+    const properties = { ...(s['properties'] as Schema), enabled: { type: 'boolean', default: true } };
+    return { ...s, properties };
+  })(),
+  patchBody: jsonSchema(SubscriptionPatchSchema),
+  webhook,
+  createdWebhook: {
+    allOf: [webhook, { type: 'object', properties: { signingSecret: { type: 'string', description: 'whsec_…, shown once' } } }],
+  },
+  webhookPage: {
+    type: 'object',
+    properties: { data: { type: 'array', items: webhook }, nextCursor: { type: ['string', 'null'] } },
+  },
+  testResult: {
+    type: 'object',
+    properties: {
+      ok: { type: 'boolean' },
+      webhookId: { type: 'string' },
+      eventType: { const: 'webhook.test' },
+      httpStatus: { type: ['integer', 'null'] },
+      durationMs: { type: 'number' },
+      bodyExcerpt: { type: ['string', 'null'] },
+      errorClass: { type: ['string', 'null'] },
+      errorMessage: { type: ['string', 'null'] },
+    },
+  },
+};
+
+/** The document is OpenAPI 3.1 (JSON Schema 2020-12); @nestjs/swagger's types only know 3.0's schema objects. */
+export const openApiSchemas = schemas as unknown as Record<keyof typeof schemas, SchemaObject>;

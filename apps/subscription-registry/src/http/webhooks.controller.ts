@@ -1,0 +1,155 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { SUBSCRIPTION_STATUSES } from '@herald/contracts';
+import { BearerApiKeyGuard, CurrentPrincipal, RequireAnyScope, type AuthenticatedPrincipal } from '@herald/registry/principals';
+import {
+  CreateSubscription,
+  DeleteSubscription,
+  DisableSubscription,
+  EnableSubscription,
+  GetSubscription,
+  ListSubscriptions,
+  MAX_PAGE_SIZE,
+  RotateSigningSecret,
+  TestSubscription,
+  UpdateSubscription,
+  parseOrThrow,
+  type SubscriptionView,
+} from '@herald/registry/subscriptions';
+import { openApiSchemas } from './openapi-schemas';
+
+const ListQuerySchema = z.strictObject({
+  status: z.enum(SUBSCRIPTION_STATUSES).optional(),
+  eventType: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+  cursor: z.string().min(1).optional(),
+});
+
+/** The native create body: the settings, plus whether the hook starts enabled (default true). */
+const CreateBodySchema = z.looseObject({ enabled: z.boolean().optional() });
+
+const noBody = (body: unknown) => {
+  if (body !== undefined && body !== null && !(typeof body === 'object' && Object.keys(body).length === 0)) {
+    parseOrThrow(z.strictObject({}), body);
+  }
+};
+
+/**
+ * The native webhook API (`/v1/webhooks`): every route is one use case of the subscription
+ * core, called exactly as the dialects call it. Needs a key with the `webhooks` or
+ * `administrative` scope; another tenant's hook does not exist (404).
+ */
+@ApiTags('webhooks')
+@ApiBearerAuth('bearer')
+@Controller('v1/webhooks')
+@UseGuards(BearerApiKeyGuard)
+@RequireAnyScope('webhooks', 'administrative')
+export class WebhooksController {
+  constructor(
+    private readonly createSubscription: CreateSubscription,
+    private readonly updateSubscription: UpdateSubscription,
+    private readonly deleteSubscription: DeleteSubscription,
+    private readonly enableSubscription: EnableSubscription,
+    private readonly disableSubscription: DisableSubscription,
+    private readonly rotateSigningSecret: RotateSigningSecret,
+    private readonly testSubscription: TestSubscription,
+    private readonly listSubscriptions: ListSubscriptions,
+    private readonly getSubscription: GetSubscription,
+  ) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a webhook', description: 'Only url and eventTypes are required. The answer shows the signing secret once.' })
+  @ApiBody({ schema: openApiSchemas.createBody })
+  @ApiResponse({ status: 201, schema: openApiSchemas.createdWebhook })
+  async create(@CurrentPrincipal() p: AuthenticatedPrincipal, @Body() body: unknown): Promise<SubscriptionView & { signingSecret: string }> {
+    const { enabled, ...settings } = parseOrThrow(CreateBodySchema, body ?? undefined);
+    const created = await this.createSubscription.execute({
+      tenantId: p.tenantId,
+      ownerUserId: p.userId,
+      dialect: 'native',
+      settings,
+      initialStatus: enabled === false ? 'disabled' : 'active',
+    });
+    return { ...created.subscription, signingSecret: created.signingSecret };
+  }
+
+  @Get()
+  @ApiOperation({ summary: "List the tenant's webhooks", description: 'Oldest first; pass nextCursor as cursor for the next page.' })
+  @ApiQuery({ name: 'status', required: false, enum: SUBSCRIPTION_STATUSES })
+  @ApiQuery({ name: 'eventType', required: false })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 } })
+  @ApiQuery({ name: 'cursor', required: false })
+  @ApiResponse({ status: 200, schema: openApiSchemas.webhookPage })
+  async list(@CurrentPrincipal() p: AuthenticatedPrincipal, @Query() query: unknown): Promise<{ data: SubscriptionView[]; nextCursor: string | null }> {
+    const q = parseOrThrow(ListQuerySchema, query);
+    const page = await this.listSubscriptions.execute({ tenantId: p.tenantId, ...q });
+    return { data: page.items, nextCursor: page.nextCursor };
+  }
+
+  @Get(':id')
+  @ApiResponse({ status: 200, schema: openApiSchemas.webhook })
+  get(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string): Promise<SubscriptionView> {
+    return this.getSubscription.execute({ tenantId: p.tenantId, subscription: { id } });
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change settings', description: 'Fields left out keep their value; payloadFormat cannot change.' })
+  @ApiBody({ schema: openApiSchemas.patchBody })
+  @ApiResponse({ status: 200, schema: openApiSchemas.webhook })
+  update(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Body() body: unknown): Promise<SubscriptionView> {
+    return this.updateSubscription.execute({ tenantId: p.tenantId, subscription: { id }, patch: body ?? {} });
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async remove(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string): Promise<void> {
+    await this.deleteSubscription.execute({ tenantId: p.tenantId, subscription: { id } });
+  }
+
+  @Post(':id/enable')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Enable', description: 'A status-ok hook must answer 200 + {"status":"OK"} within 5 s first.' })
+  @ApiResponse({ status: 200, schema: openApiSchemas.webhook })
+  enable(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Body() body: unknown): Promise<SubscriptionView> {
+    noBody(body);
+    return this.enableSubscription.execute({ tenantId: p.tenantId, subscription: { id } });
+  }
+
+  @Post(':id/disable')
+  @HttpCode(200)
+  @ApiResponse({ status: 200, schema: openApiSchemas.webhook })
+  disable(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Body() body: unknown): Promise<SubscriptionView> {
+    noBody(body);
+    return this.disableSubscription.execute({ tenantId: p.tenantId, subscription: { id } });
+  }
+
+  @Post(':id/test')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Send a signed webhook.test event now', description: "Returns the receiver's answer." })
+  @ApiResponse({ status: 200, schema: openApiSchemas.testResult })
+  async test(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Body() body: unknown) {
+    noBody(body);
+    const r = await this.testSubscription.execute({ tenantId: p.tenantId, subscription: { id } });
+    return {
+      ok: r.ok,
+      webhookId: r.webhookId,
+      eventType: r.eventType,
+      httpStatus: r.httpStatus,
+      durationMs: r.durationMs,
+      bodyExcerpt: r.bodyExcerpt,
+      errorClass: r.errorClass,
+      errorMessage: r.errorMessage,
+    };
+  }
+
+  @Post(':id/rotate-secret')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Rotate the signing secret', description: 'The new secret is shown once; the previous one keeps signing for 24 h.' })
+  @ApiResponse({ status: 200, schema: openApiSchemas.createdWebhook })
+  async rotate(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Body() body: unknown) {
+    noBody(body);
+    const r = await this.rotateSigningSecret.execute({ tenantId: p.tenantId, subscription: { id } });
+    return { ...r.subscription, signingSecret: r.signingSecret };
+  }
+}

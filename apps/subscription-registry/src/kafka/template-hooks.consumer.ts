@@ -1,0 +1,30 @@
+import { Injectable } from '@nestjs/common';
+import { ConsumerGroups, ResourceChangeContract, Topics, type ResourceChange } from '@herald/contracts';
+import { ConsumerDeps, ContractConsumer } from '@herald/platform/kafka';
+import { CopyTemplateHooks } from '@herald/registry/subscriptions';
+
+/**
+ * Project templates carry their project-level hooks: a `project.created` change whose project
+ * was made from a template (`after.templateId`) gets copies of that template's hooks.
+ */
+@Injectable()
+export class TemplateHooksConsumer extends ContractConsumer<ResourceChange> {
+  protected readonly contract = ResourceChangeContract;
+  protected readonly topics = [Topics.ResourceChanges];
+  protected readonly groupId = ConsumerGroups.SubscriptionRegistryResourceChanges;
+
+  constructor(
+    deps: ConsumerDeps,
+    private readonly copyTemplateHooks: CopyTemplateHooks,
+  ) {
+    super(deps);
+  }
+
+  protected override async handle(change: ResourceChange | null): Promise<void> {
+    if (!change || change.resourceType !== 'project' || change.action !== 'created') return;
+    const templateId = change.after?.['templateId'];
+    if (typeof templateId !== 'string' || templateId.length === 0) return;
+    const { copied } = await this.copyTemplateHooks.execute({ tenantId: change.tenantId, templateId, projectId: change.resourceId });
+    if (copied > 0) this.logger.log(`copied ${copied} hook(s) of template ${templateId} to project ${change.resourceId}`);
+  }
+}
