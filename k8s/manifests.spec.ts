@@ -10,9 +10,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
-import { ALL_TOPICS, ConsumerGroups, RetryTierTopics, Topics } from '@herald/contracts';
-import type { TopicSpec } from '@herald/contracts';
+import { ALL_TOPICS, ConsumerGroups } from '@herald/contracts';
 import { DispatchEnv } from '@herald/delivery/dispatch';
+import { SERVICE_CONSUMER_GROUPS } from './tools/consumer-groups';
 import { CRD_SCHEMAS } from './tools/crd-schemas';
 import { kafkaTopicsYaml } from './tools/kafka-topics';
 import { REPO_ROOT, ensureKustomize, kustomizeBuild } from './tools/kustomize';
@@ -44,27 +44,6 @@ function dispatcherDrainSeconds(objects: Obj[]): number {
       .HERALD_DISPATCH_SHUTDOWN_GRACE_MS / 1000
   );
 }
-
-/**
- * Topics each service consumes as a member of a consumer group (one consumer per group per
- * pod): more pods than the smallest topic's partitions would leave consumers idle.
- */
-const GROUP_TOPICS: Record<string, Array<{ group: string; topics: readonly TopicSpec[] }>> = {
-  'domain-api': [],
-  'subscription-registry': [
-    { group: ConsumerGroups.SubscriptionRegistryPrincipals, topics: [Topics.Principals] },
-    { group: ConsumerGroups.SubscriptionRegistryOutcomes, topics: [Topics.DeliveryOutcomes] },
-    { group: ConsumerGroups.SubscriptionRegistryResourceChanges, topics: [Topics.ResourceChanges] },
-  ],
-  'event-router': [{ group: ConsumerGroups.EventRouter, topics: [Topics.ResourceChanges] }],
-  'delivery-dispatcher': [
-    { group: ConsumerGroups.DeliveryDispatcher, topics: [Topics.Deliveries] },
-    ...RetryTierTopics.map((t) => ({
-      group: ConsumerGroups.DeliveryDispatcherRetryTier(t.name),
-      topics: [t],
-    })),
-  ],
-};
 
 // Rendered manifests are plain JSON: the tests navigate them freely.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -337,7 +316,7 @@ describe.each(OVERLAYS)('k8s overlay %s', (overlay) => {
       const deployment = named(objects(), 'Deployment', service);
       const surge = Number(deployment.spec.strategy.rollingUpdate.maxSurge);
       const peakPods = hpa.spec.maxReplicas + surge;
-      for (const { group, topics } of GROUP_TOPICS[service]) {
+      for (const { group, topics } of SERVICE_CONSUMER_GROUPS[service]) {
         for (const topic of topics) {
           report.push(
             `${service} ${group} on ${topic.name}: ≤ ${peakPods} consumers, ${topic.partitions} partitions`,

@@ -1,0 +1,208 @@
+/**
+ * The services as the images run them, without Docker: compiled by deploy/docker/compile.js
+ * (the Dockerfile's build step) and started with the image's command line
+ * (`node --enable-source-maps dist/apps/<app>/src/main.js`, working directory = the dist's
+ * parent, as WORKDIR /app), against the real broker and database. The migrate image's two
+ * commands run first; then each service must turn ready, serve /metrics with its `service`
+ * label, and exit cleanly on SIGTERM (what tini forwards on `docker stop` / pod termination)
+ * well within the 45 s termination grace, leaving its consumer groups; and the groups they ran
+ * are the ones the k8s replica bounds are computed from.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { Kafka, logLevel } from 'kafkajs';
+import { SERVICE_CONSUMER_GROUPS } from './tools/consumer-groups';
+import { join } from 'node:path';
+import {
+  createTestDatabase,
+  deleteKafkaNamespace,
+  freePort,
+  uniqueKafkaNamespace,
+  waitFor,
+  type TestDatabase,
+} from '@herald/platform/testing';
+
+const ROOT = join(__dirname, '..');
+const OUT = join(ROOT, 'tmp', `compiled-e2e-${process.pid}`);
+const SERVICES = [
+  'domain-api',
+  'subscription-registry',
+  'event-router',
+  'delivery-dispatcher',
+] as const;
+const DB_SERVICES = ['domain-api', 'subscription-registry'];
+const TERMINATION_GRACE_MS = 45_000;
+const { compile } = require(join(ROOT, 'deploy', 'docker', 'compile.js')) as {
+  compile: (out: string) => Promise<{ sources: number }>;
+};
+
+interface Running {
+  service: string;
+  port: number;
+  child: ChildProcess;
+  output: string[];
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+let db: TestDatabase;
+let namespace: string;
+let env: Record<string, string>;
+const running: Running[] = [];
+
+function start(service: string, port: number): Running {
+  const child = spawn(
+    process.execPath,
+    ['--enable-source-maps', `dist/apps/${service}/src/main.js`],
+    {
+      cwd: OUT,
+      env: { ...env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const output: string[] = [];
+  child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
+  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { service, port, child, output, exit };
+}
+
+const tail = (r: Running) => r.output.join('').split('\n').slice(-15).join('\n');
+
+beforeAll(async () => {
+  const compiled = await compile(join(OUT, 'dist'));
+  expect(compiled.sources).toBeGreaterThan(0);
+  db = await createTestDatabase('compiled-images');
+  namespace = uniqueKafkaNamespace('compiled-images');
+  env = {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: db.url,
+    KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
+    HERALD_KAFKA_NAMESPACE: namespace,
+    HERALD_KAFKA_PARTITIONS_OVERRIDE: '2',
+    HERALD_OUTBOX_SLOT: db.name,
+    HERALD_SECRETS_KEY: `k1:${Buffer.alloc(32, 9).toString('base64')}`,
+    KAFKAJS_NO_PARTITIONER_WARNING: '1',
+  };
+}, 120_000);
+
+afterAll(async () => {
+  for (const r of running)
+    if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+  await db?.drop();
+  if (namespace) await deleteKafkaNamespace(namespace).catch(() => undefined);
+  rmSync(OUT, { recursive: true, force: true });
+}, 120_000);
+
+describe('compiled services (what the images run)', () => {
+  it('the migrate image commands create both schemas', () => {
+    for (const service of DB_SERVICES) {
+      const r = spawnSync(
+        process.execPath,
+        ['--enable-source-maps', `dist/apps/${service}/src/migrate.js`],
+        {
+          cwd: OUT,
+          env,
+          encoding: 'utf8',
+          timeout: 120_000,
+        },
+      );
+      expect({
+        service,
+        status: r.status,
+        stderr: r.status === 0 ? '' : r.stderr.slice(-2000),
+      }).toEqual({ service, status: 0, stderr: '' });
+    }
+  }, 180_000);
+
+  it('each service turns ready, serves /metrics, and exits cleanly on SIGTERM', async () => {
+    for (const service of SERVICES) running.push(start(service, await freePort()));
+    for (const r of running) {
+      await waitFor(
+        async () => {
+          if (r.child.exitCode !== null)
+            throw new Error(`${r.service} exited with ${r.child.exitCode}:\n${tail(r)}`);
+          const res = await fetch(`http://127.0.0.1:${r.port}/health/ready`).catch(() => undefined);
+          return res?.status === 200;
+        },
+        { timeoutMs: 150_000, intervalMs: 500, message: `${r.service} ready` },
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}\n${tail(r)}`);
+      });
+      const live = await fetch(`http://127.0.0.1:${r.port}/health/live`);
+      expect(live.status).toBe(200);
+      const metrics = await fetch(`http://127.0.0.1:${r.port}/metrics`);
+      expect(metrics.status).toBe(200);
+      const text = await metrics.text();
+      expect(text).toMatch(
+        new RegExp(`^process_resident_memory_bytes\\{service="${r.service}"\\} \\d+`, 'm'),
+      );
+      expect(text).toMatch(
+        new RegExp(`^herald_\\w+(\\{[^}]*service="${r.service}"[^}]*\\})? `, 'm'),
+      );
+    }
+    const stopped = await Promise.all(
+      running.map(async (r) => {
+        const started = Date.now();
+        r.child.kill('SIGTERM');
+        let timer: NodeJS.Timeout | undefined;
+        const exit = await Promise.race([
+          r.exit,
+          new Promise<'still running'>((resolve) => {
+            timer = setTimeout(() => resolve('still running'), TERMINATION_GRACE_MS);
+          }),
+        ]);
+        clearTimeout(timer);
+        return { service: r.service, exit, ms: Date.now() - started };
+      }),
+    );
+    console.log(
+      `SIGTERM → exit: ${stopped.map((s) => `${s.service} ${JSON.stringify(s.exit)} in ${s.ms} ms`).join(', ')}`,
+    );
+    // Nest's shutdown hooks close the app, then re-raise the signal: exit by SIGTERM (or 0)
+    // after a clean close, never a timeout.
+    for (const s of stopped) {
+      const clean =
+        s.exit !== 'still running' && (s.exit.code === 0 || s.exit.signal === 'SIGTERM');
+      expect({ service: s.service, exit: s.exit, clean }).toEqual({
+        service: s.service,
+        exit: s.exit,
+        clean: true,
+      });
+    }
+    // A clean close leaves the consumer groups: none keeps a member (a killed consumer would
+    // stay a member until its session times out).
+    const kafka = new Kafka({
+      clientId: 'compiled-e2e',
+      brokers: env.KAFKA_BROKERS.split(','),
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const groupIds = (await admin.listGroups()).groups
+        .map((g) => g.groupId)
+        .filter((g) => g.startsWith(`${namespace}.`));
+      expect(groupIds.length).toBeGreaterThan(0);
+      const { groups } = await admin.describeGroups(groupIds);
+      const withMembers = groups
+        .filter((g) => g.members.length > 0)
+        .map((g) => `${g.groupId} (${g.state}, ${g.members.length})`);
+      console.log(
+        `consumer groups after SIGTERM: ${groups.map((g) => `${g.groupId.slice(namespace.length + 1)}=${g.state}`).join(', ')}`,
+      );
+      expect(withMembers).toEqual([]);
+      // The consumer groups the k8s replica bounds are computed from (k8s/tools/consumer-groups.ts)
+      // are exactly those the services run.
+      const modelled = Object.values(SERVICE_CONSUMER_GROUPS).flatMap((gs) =>
+        gs.map((g) => `${namespace}.${g.group}`),
+      );
+      expect([...groupIds].sort()).toEqual(modelled.sort());
+    } finally {
+      await admin.disconnect();
+    }
+  }, 300_000);
+});
