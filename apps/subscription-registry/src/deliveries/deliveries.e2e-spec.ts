@@ -282,11 +282,14 @@ describe('deliveries e2e: hook health, DLQ redrive, replay and Discarded on disa
       message: 'failures cleared',
     });
     expect((await hook(h.id)).consecutiveFailures).toBe(0);
-    const list = await call<{ data: { id: string; origin: string; status: string }[] }>(
-      'GET',
-      `/v1/webhooks/${h.id}/deliveries?status=delivered`,
-    );
-    expect(list.body.data).toEqual([
+    const delivered = await waitFor(async () => {
+      const list = await call<{ data: { id: string; origin: string; status: string }[] }>(
+        'GET',
+        `/v1/webhooks/${h.id}/deliveries?status=delivered`,
+      );
+      return list.body.data.length > 0 && list.body.data;
+    });
+    expect(delivered).toEqual([
       expect.objectContaining({ origin: 'redrive', status: 'delivered' }),
     ]);
     // Redriven once: nothing left for a second redrive.
@@ -307,8 +310,13 @@ describe('deliveries e2e: hook health, DLQ redrive, replay and Discarded on disa
       message: 'auto-disabled',
     });
     expect((await hook(h.id)).statusReason).toMatch(/4 consecutive failed attempts/);
-    expect((await logged(a.deliveryId)).status).toBe('discarded');
-    expect((await logged(b.deliveryId)).status).toBe('discarded');
+    // Health is applied inside the log's transaction, so the log may commit a moment later.
+    await waitFor(
+      async () =>
+        (await logged(a.deliveryId)).status === 'discarded' &&
+        (await logged(b.deliveryId)).status === 'discarded',
+      { timeoutMs: 10_000, message: 'both deliveries discarded after their last attempt' },
+    );
     const sent = receiver.requestsTo('/hooks/flaky').length;
     expect(sent).toBe(4);
 

@@ -321,11 +321,24 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
       { timeoutMs: 30_000 },
     );
     // The failed delivery was dead-lettered: counted once.
-    const dlq = await moduleRef
-      .get(MetricsRegistry)
-      .registry.getSingleMetric('herald_dlq_messages_total')!
-      .get();
-    expect(dlq.values[0].value).toBe(1);
+    const dlqCount = async () =>
+      (
+        await moduleRef
+          .get(MetricsRegistry)
+          .registry.getSingleMetric('herald_dlq_messages_total')!
+          .get()
+      ).values[0]?.value;
+    await waitFor(async () => (await dlqCount()) === 1, { timeoutMs: 10_000 });
+    await produceOutcomes([
+      failure(id, {
+        deliveryId: first.deliveryId,
+        eventId: first.eventId,
+        attempt: 3,
+        status: 'failed',
+      }),
+    ]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await dlqCount()).toBe(1);
   });
 
   it('a success clears the failures and brings the hook back to active', async () => {
