@@ -14,8 +14,9 @@ import { ApplyOutcomesToHookHealth } from '@herald/registry/hook-health';
 /**
  * `herald.delivery-outcomes.v1` → the delivery log and hook health. A partition's batch is
  * logged in one statement; the attempts it logged for the first time (never a duplicate) then
- * drive hook health inside the same transaction, so a failure retries the whole batch and no
- * attempt is counted twice or lost.
+ * drive hook health inside the same transaction, so a failure rolls the log back and the whole
+ * batch is retried: no attempt is lost, and a duplicate is never counted (only a failed COMMIT
+ * after a health change could count that batch's attempts again).
  */
 @Injectable()
 export class DeliveryOutcomesConsumer extends ContractConsumer<DeliveryOutcome> {
