@@ -4,12 +4,12 @@
  * (`node --enable-source-maps dist/apps/<app>/src/main.js`, working directory = the dist's
  * parent, as WORKDIR /app), against the real broker and database. The migrate image's two
  * commands run first; then each service must turn ready, serve /metrics with its `service`
- * label, and exit cleanly on SIGTERM (what tini forwards on `docker stop` / pod termination)
+ * label and every metric the metrics contract assigns it, and exit cleanly on SIGTERM (what tini forwards on `docker stop` / pod termination)
  * well within the 45 s termination grace, leaving its consumer groups; and the groups they ran
  * are the ones the k8s replica bounds are computed from.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { SERVICE_CONSUMER_GROUPS } from './tools/consumer-groups';
 import { join } from 'node:path';
@@ -48,6 +48,12 @@ let db: TestDatabase;
 let namespace: string;
 let env: Record<string, string>;
 const running: Running[] = [];
+const CONTRACT = JSON.parse(
+  readFileSync(join(ROOT, 'deploy', 'metrics-contract.json'), 'utf8'),
+) as {
+  metrics: Array<{ name: string; services: string[] }>;
+};
+let exportedCount = 0;
 
 function start(service: string, port: number): Running {
   const child = spawn(
@@ -137,6 +143,20 @@ describe('compiled services (what the images run)', () => {
       const metrics = await fetch(`http://127.0.0.1:${r.port}/metrics`);
       expect(metrics.status).toBe(200);
       const text = await metrics.text();
+      // Every metric the dashboards, alerts and autoscaler may use (deploy/metrics-contract.json,
+      // checked against them by deploy/observability.spec.ts) is exported by its services.
+      const expected = CONTRACT.metrics
+        .filter((m) => m.services.includes(r.service))
+        .map((m) => m.name);
+      expect(expected.length).toBeGreaterThan(0);
+      expect({
+        service: r.service,
+        missing: expected.filter((name) => !text.includes(`# TYPE ${name} `)),
+      }).toEqual({
+        service: r.service,
+        missing: [],
+      });
+      exportedCount += expected.length;
       expect(text).toMatch(
         new RegExp(`^process_resident_memory_bytes\\{service="${r.service}"\\} \\d+`, 'm'),
       );
@@ -144,6 +164,9 @@ describe('compiled services (what the images run)', () => {
         new RegExp(`^herald_\\w+(\\{[^}]*service="${r.service}"[^}]*\\})? `, 'm'),
       );
     }
+    console.log(
+      `metrics contract: ${exportedCount} (service, metric) pairs exported by the running services`,
+    );
     const stopped = await Promise.all(
       running.map(async (r) => {
         const started = Date.now();
