@@ -217,7 +217,9 @@ export class DeliveryEngine {
       await Promise.all([...this.writes]);
       return true;
     };
-    return Promise.race([idle(), sleep(timeoutMs).then(() => false)]);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
+    return Promise.race([idle(), timedOut]).finally(() => clearTimeout(timer));
   }
 
   private inBackground(p: Promise<unknown>): void {
@@ -442,7 +444,13 @@ export class DeliveryEngine {
     if (pipe && pipe.outstanding > 0) {
       // Followers are still coming back from the current pipe: they must stay behind the head.
       const p = pipe;
-      await Promise.race([new Promise<void>((r) => p.drainWaiters.push(r)), sleep(DRAIN_GUARD_MS)]);
+      await new Promise<void>((r) => {
+        const guard = setTimeout(r, DRAIN_GUARD_MS);
+        p.drainWaiters.push(() => {
+          clearTimeout(guard);
+          r();
+        });
+      });
       if (p.outstanding > 0) {
         this.logger.warn(`ordered hook ${lane.subscriptionId}: ${p.outstanding} followers did not come back in time; moving on`);
         p.outstanding = 0;

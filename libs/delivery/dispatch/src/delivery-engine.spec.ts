@@ -1,0 +1,285 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DeliverySchema, Headers, RetryTierTopics, Topics, type Delivery, type SubscriptionSnapshot, type TopicSpec } from '@herald/contracts';
+import { SecretBox } from '@herald/platform/crypto';
+import type { RawMessage } from '@herald/platform/kafka';
+import { MetricsRegistry } from '@herald/platform/observability';
+import type { AttemptResult, WebhookRequest } from '@herald/delivery/sending';
+import type { TrackedMessage } from '@herald/delivery/retry-tiers';
+import { EndpointDirectory } from './endpoint-directory';
+import { OutboundBatcher } from './outbound-batcher';
+import { DispatchMetrics } from './dispatch-metrics';
+import { DeliveryEngine, DEFAULT_DISPATCH_SETTINGS } from './delivery-engine';
+
+// The engine's lane logic with in-memory stand-ins for the view, the HTTP sender and the
+// producer: no Kafka semantics are claimed here (the int tests run the same paths on a broker).
+
+const box = SecretBox.fromSpec(randomBytes(32).toString('base64'));
+const tick = () => new Promise((r) => setTimeout(r, 0));
+const settle = async (n = 20) => {
+  for (let i = 0; i < n; i++) await tick();
+};
+
+function snapshot(over: Partial<SubscriptionSnapshot> = {}): SubscriptionSnapshot {
+  return {
+    id: 'sub-A',
+    tenantId: 't',
+    ownerUserId: 'u',
+    dialect: 'native',
+    status: 'active',
+    url: 'https://hooks.example/in',
+    httpVerb: 'POST',
+    eventTypes: ['*'],
+    scope: { kind: 'tenant' },
+    ownerOnly: false,
+    fieldFilters: {},
+    resourceFilters: {},
+    payloadFormat: 'native',
+    templateId: null,
+    formatOptions: {},
+    headers: [],
+    authorization: box.encrypt('Bearer t0k'),
+    basicAuth: null,
+    successContract: '2xx',
+    timeoutMs: 5_000,
+    rateLimitPerSec: null,
+    retryPolicy: { scheduleMs: [1_000], maxAttempts: 5, maxAgeMs: 3_600_000, onExhausted: 'dlq' },
+    deliveryMode: 'independent',
+    failurePolicy: { unsubscribeOn: [401], unsubscribeAction: 'delete', autoDisableAfter: null, deleteAtThreshold: false },
+    signingSecrets: [{ secret: box.encrypt('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'), expiresAt: null }],
+    version: 1,
+    updatedAt: new Date().toISOString(),
+    ...over,
+  };
+}
+
+function setup(snapshots: SubscriptionSnapshot[], settings = DEFAULT_DISPATCH_SETTINGS) {
+  const held = new Map(snapshots.map((s) => [s.id, s]));
+  const directory = new EndpointDirectory({ get: (id: string) => held.get(id), onChange: () => undefined }, box);
+  const sent: { req: WebhookRequest; answer: (r: Partial<AttemptResult>) => void }[] = [];
+  const sender = {
+    send: (req: WebhookRequest) =>
+      new Promise<AttemptResult>((resolve) => sent.push({ req, answer: (r) => resolve({ ok: false, durationMs: 3, ...r }) })),
+  };
+  const produced: { topic: TopicSpec; message: RawMessage }[] = [];
+  const out = new OutboundBatcher({ sendRaw: async (topic, messages) => void produced.push(...messages.map((message) => ({ topic, message }))) }, { lingerMs: 0, maxBatch: 100 });
+  const dead: string[] = [];
+  const engine = new DeliveryEngine(
+    directory,
+    sender,
+    out,
+    { deadLetter: async (_dlq, _src, msg, reason) => void dead.push(`${msg.key?.toString()}: ${reason}`) },
+    new DispatchMetrics(new MetricsRegistry('test')),
+    settings,
+  );
+  let offset = 0;
+  const finished = new Set<string>();
+  const offer = (d: Delivery, topic: TopicSpec = Topics.Deliveries) => {
+    const m: TrackedMessage = {
+      topic,
+      partition: 0,
+      offset: String(offset++),
+      message: { key: Buffer.from(d.subscriptionId), value: Buffer.from(JSON.stringify(d)), headers: {}, timestamp: '0', attributes: 0, offset: '0' },
+    };
+    void engine.accept(m).then(() => finished.add(`${d.deliveryId}@${d.attempt}`));
+  };
+  const outcomes = () =>
+    produced.filter((p) => p.topic === Topics.DeliveryOutcomes).map((p) => JSON.parse(String(p.message.value)) as { deliveryId: string; status: string; attempt: number; errorClass?: string });
+  const parked = (topic?: TopicSpec) =>
+    produced
+      .filter((p) => (topic ? p.topic === topic : RetryTierTopics.includes(p.topic)))
+      .map((p) => ({ d: DeliverySchema.parse(JSON.parse(String(p.message.value))), dueAt: Number(p.message.headers?.[Headers.DueAt]), topic: p.topic }));
+  return { engine, sent, produced, dead, offer, outcomes, parked, finished, held };
+}
+
+let n = 0;
+function delivery(subscriptionId = 'sub-A', over: Partial<Delivery> = {}): Delivery {
+  n++;
+  const now = new Date().toISOString();
+  return DeliverySchema.parse({
+    deliveryId: randomUUID(),
+    eventId: `evt_${n}`,
+    subscriptionId,
+    subscriptionVersion: 1,
+    tenantId: 't',
+    eventType: 'task.created',
+    resourceType: 'task',
+    resourceId: `task-${n}`,
+    occurredAt: now,
+    routedAt: now,
+    attempt: 1,
+    body: `{"n":${n}}`,
+    ...over,
+  });
+}
+
+describe('DeliveryEngine', () => {
+  it('sends with the snapshot settings, decrypted, and finishes only after the outcome is written', async () => {
+    const t = setup([snapshot()]);
+    const d = delivery();
+    t.offer(d);
+    await settle();
+    expect(t.sent).toHaveLength(1);
+    const { req } = t.sent[0];
+    expect(req).toMatchObject({ url: 'https://hooks.example/in', method: 'POST', body: d.body, timeoutMs: 5_000, successContract: '2xx' });
+    expect(req.headers?.['authorization']).toBe('Bearer t0k');
+    expect(req.signing).toMatchObject({ id: d.eventId, secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'] });
+    expect(t.finished.size).toBe(0);
+    t.sent[0].answer({ ok: true, httpStatus: 200 });
+    await settle();
+    expect(t.outcomes()).toMatchObject([{ deliveryId: d.deliveryId, status: 'delivered', attempt: 1 }]);
+    expect(t.finished.has(`${d.deliveryId}@1`)).toBe(true);
+  });
+
+  it('independent mode: starts one hook\'s deliveries in order, at most N at a time; other hooks are not held back', async () => {
+    const t = setup([snapshot(), snapshot({ id: 'sub-B' })], { ...DEFAULT_DISPATCH_SETTINGS, maxInFlightPerSubscription: 2 });
+    const a = [delivery(), delivery(), delivery(), delivery()];
+    a.forEach((d) => t.offer(d));
+    const b = delivery('sub-B');
+    t.offer(b);
+    await settle();
+    expect(t.sent.map((s) => s.req.signing?.id)).toEqual([a[0].eventId, a[1].eventId, b.eventId]);
+    t.sent[1].answer({ ok: true, httpStatus: 204 });
+    await settle();
+    expect(t.sent.map((s) => s.req.signing?.id)).toEqual([a[0].eventId, a[1].eventId, b.eventId, a[2].eventId]);
+  });
+
+  it('a failed attempt goes to the tier for its delay with attempt+1, firstAttemptAt and the due time', async () => {
+    const t = setup([snapshot({ retryPolicy: { scheduleMs: [30_000], maxAttempts: 5, maxAgeMs: 3_600_000, onExhausted: 'dlq' } })]);
+    const d = delivery();
+    t.offer(d);
+    await settle();
+    const before = Date.now();
+    t.sent[0].answer({ httpStatus: 503, errorClass: 'http_status', retryAfterMs: 45_000 });
+    await settle();
+    const [p] = t.parked();
+    expect(p.topic.name).toBe('herald.deliveries.retry.30s');
+    expect(p.d).toMatchObject({ deliveryId: d.deliveryId, eventId: d.eventId, attempt: 2 });
+    expect(p.d.firstAttemptAt).toBeTruthy();
+    expect(p.dueAt).toBeGreaterThanOrEqual(before + 45_000);
+    expect(t.outcomes()).toMatchObject([{ status: 'retrying', attempt: 1, errorClass: 'http_status' }]);
+    expect(t.finished.has(`${d.deliveryId}@1`)).toBe(true);
+  });
+
+  it('a status in unsubscribeOn ends the delivery at once (no retry)', async () => {
+    const t = setup([snapshot()]);
+    const d = delivery();
+    t.offer(d);
+    await settle();
+    t.sent[0].answer({ httpStatus: 401, errorClass: 'http_status' });
+    await settle();
+    expect(t.parked()).toHaveLength(0);
+    expect(t.outcomes()).toMatchObject([{ status: 'failed', attempt: 1 }]);
+    expect(t.dead[0]).toMatch(/401, which ends the subscription/);
+  });
+
+  it('discards deliveries of a deleted (unknown after the wait) or disabled hook without sending', async () => {
+    const t = setup([snapshot({ id: 'sub-off', status: 'auto-disabled' })], { ...DEFAULT_DISPATCH_SETTINGS, snapshotWaitMs: 10 });
+    t.offer(delivery('sub-gone'));
+    t.offer(delivery('sub-off'));
+    await new Promise((r) => setTimeout(r, 50));
+    await settle();
+    expect(t.sent).toHaveLength(0);
+    expect(t.outcomes().map((o) => [o.status, o.errorClass]).sort()).toEqual([
+      ['discarded', 'subscription_gone'],
+      ['discarded', 'subscription_inactive'],
+    ]);
+  });
+
+  it('spills a hanging hook\'s surplus to a tier unattempted, so the partition keeps moving', async () => {
+    const t = setup([snapshot()], { ...DEFAULT_DISPATCH_SETTINGS, maxInFlightPerSubscription: 2, spillQueueLength: 3, spillAfterMs: 0 });
+    const ds = Array.from({ length: 8 }, () => delivery());
+    ds.forEach((d) => t.offer(d));
+    await settle();
+    expect(t.sent).toHaveLength(2);
+    const spilled = t.parked();
+    expect(spilled.map((p) => p.d.deliveryId)).toEqual(ds.slice(5).map((d) => d.deliveryId));
+    expect(spilled.every((p) => p.d.attempt === 1 && p.topic.name === 'herald.deliveries.retry.5s')).toBe(true);
+    expect(t.outcomes()).toHaveLength(0);
+  });
+
+  describe('ordered mode', () => {
+    const ordered = () => snapshot({ deliveryMode: 'ordered', retryPolicy: { scheduleMs: [1_000, 5_000], maxAttempts: 10, maxAgeMs: 3_600_000, onExhausted: 'discard' } });
+
+    it('parks the failing head with everything behind it, forwards later ones behind it, and resumes in order', async () => {
+      const t = setup([ordered()]);
+      const [d1, d2, d3, d4] = [delivery(), delivery(), delivery(), delivery()];
+      [d1, d2, d3].forEach((d) => t.offer(d));
+      await settle();
+      expect(t.sent).toHaveLength(1); // one at a time
+      t.sent[0].answer({ httpStatus: 500, errorClass: 'http_status' });
+      await settle();
+      const tier1 = RetryTierTopics[0];
+      expect(t.parked(tier1).map((p) => [p.d.deliveryId, p.d.attempt])).toEqual([
+        [d1.deliveryId, 2],
+        [d2.deliveryId, 1],
+        [d3.deliveryId, 1],
+      ]);
+      expect(t.engine.pipes().get('sub-A')).toMatchObject({ headId: d1.deliveryId, headAttempt: 2, outstanding: 3, headTaken: false });
+      // A later delivery from the main topic joins the end of the pipe.
+      t.offer(d4);
+      await settle();
+      expect(t.parked(tier1).map((p) => p.d.deliveryId)).toEqual([d1, d2, d3, d4].map((d) => d.deliveryId));
+      expect(t.sent).toHaveLength(1);
+
+      // The tier gives them back in order: the head is attempted, the followers wait behind it.
+      for (const p of t.parked(tier1)) t.offer(p.d, tier1);
+      await settle();
+      expect(t.sent).toHaveLength(2);
+      expect(t.sent[1].req.signing?.id).toBe(d1.eventId);
+      t.sent[1].answer({ ok: true, httpStatus: 200 });
+      for (let i = 2; i <= 4; i++) {
+        await settle();
+        expect(t.sent).toHaveLength(i + 1);
+        t.sent[i].answer({ ok: true, httpStatus: 200 });
+      }
+      await settle();
+      expect(t.sent.map((s) => s.req.signing?.id)).toEqual([d1, d1, d2, d3, d4].map((d) => d.eventId));
+      expect(t.engine.pipes().has('sub-A')).toBe(false);
+    });
+
+    it('a head that fails again waits for its followers to come back, then moves with them to the next tier', async () => {
+      const t = setup([ordered()]);
+      const [d1, d2] = [delivery(), delivery()];
+      t.engine.seedPipe('sub-A', { headTopic: RetryTierTopics[0], headId: d1.deliveryId, headAttempt: 2, dueAt: Date.now(), outstanding: 2 });
+      t.offer({ ...d1, attempt: 2, firstAttemptAt: new Date().toISOString() }, RetryTierTopics[0]);
+      await settle();
+      t.sent[0].answer({ httpStatus: 500, errorClass: 'http_status' });
+      await settle();
+      // d2 is still in the pipe: nothing moves yet.
+      expect(t.parked()).toHaveLength(0);
+      const d5 = delivery();
+      t.offer(d5); // arrives from the main topic meanwhile: held behind d2
+      t.offer(d2, RetryTierTopics[0]);
+      await settle();
+      const tier5s = RetryTierTopics[1];
+      expect(t.parked(tier5s).map((p) => [p.d.deliveryId, p.d.attempt])).toEqual([
+        [d1.deliveryId, 3],
+        [d2.deliveryId, 1],
+        [d5.deliveryId, 1],
+      ]);
+      expect(t.engine.pipes().get('sub-A')).toMatchObject({ headTopic: tier5s, headAttempt: 3, outstanding: 3 });
+    });
+
+    it('after max age the head and the deliveries queued behind it are discarded', async () => {
+      const t = setup([snapshot({ deliveryMode: 'ordered', retryPolicy: { scheduleMs: [1_000], maxAttempts: 99, maxAgeMs: 60_000, onExhausted: 'discard' } })]);
+      const old = new Date(Date.now() - 120_000).toISOString();
+      const head = delivery('sub-A', { attempt: 7, firstAttemptAt: old });
+      const [f1, f2] = [delivery(), delivery()];
+      [head, f1, f2].forEach((d) => t.offer(d));
+      await settle();
+      t.sent[0].answer({ httpStatus: 500, errorClass: 'http_status' });
+      await settle();
+      expect(t.sent).toHaveLength(1);
+      expect(t.outcomes().map((o) => [o.deliveryId, o.status, o.errorClass])).toEqual([
+        [head.deliveryId, 'discarded', 'http_status'],
+        [f1.deliveryId, 'discarded', 'expired'],
+        [f2.deliveryId, 'discarded', 'expired'],
+      ]);
+      // A delivery after that starts a fresh cycle.
+      const fresh = delivery();
+      t.offer(fresh);
+      await settle();
+      expect(t.sent[1].req.signing?.id).toBe(fresh.eventId);
+    });
+  });
+});
