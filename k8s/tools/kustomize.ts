@@ -6,7 +6,7 @@
  * uses another binary of the same major version instead.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -51,12 +51,48 @@ export function ensureKustomize(): string {
     );
   }
   mkdirSync(BIN_DIR, { recursive: true });
-  // Install into a private folder, then rename: two test files (or two engineers) installing
-  // at once never see a half-written binary.
+  // One install at a time (test files run in parallel workers): the others wait for it.
+  const release = acquireInstallLock();
+  try {
+    if (existsSync(CACHED_BIN)) return CACHED_BIN;
+    return install(go.stdout.trim());
+  } finally {
+    release();
+  }
+}
+
+const LOCK_DIR = join(BIN_DIR, '.kustomize-install.lock');
+const LOCK_STALE_MS = 15 * 60_000;
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function acquireInstallLock(): () => void {
+  const deadline = Date.now() + LOCK_STALE_MS;
+  for (;;) {
+    try {
+      mkdirSync(LOCK_DIR);
+      return () => rmSync(LOCK_DIR, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // A lock left by a killed process: take it over once it is older than any install.
+      const lock = statSync(LOCK_DIR, { throwIfNoEntry: false });
+      if (!lock) continue; // released meanwhile: try again
+      if (Date.now() - lock.mtimeMs > LOCK_STALE_MS)
+        rmSync(LOCK_DIR, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`timed out waiting for ${LOCK_DIR}`);
+      else sleepSync(500);
+    }
+  }
+}
+
+function install(goVersion: string): string {
+  // Install into a private folder, then rename: nobody ever sees a half-written binary.
   const staging = mkdtempSync(join(BIN_DIR, '.install-'));
   const started = Date.now();
   log(
-    `installing ${KUSTOMIZE_MODULE}@${KUSTOMIZE_VERSION} with ${go.stdout.trim()} (once; cached in .herald/bin)…`,
+    `installing ${KUSTOMIZE_MODULE}@${KUSTOMIZE_VERSION} with ${goVersion} (once; cached in .herald/bin)…`,
   );
   try {
     execFileSync('go', ['install', `${KUSTOMIZE_MODULE}@${KUSTOMIZE_VERSION}`], {
