@@ -15,6 +15,7 @@ import { DispatchEnv } from '@herald/delivery/dispatch';
 import { SERVICE_CONSUMER_GROUPS } from './tools/consumer-groups';
 import { CRD_SCHEMAS } from './tools/crd-schemas';
 import { kafkaTopicsYaml } from './tools/kafka-topics';
+import { prometheusRuleYaml } from './tools/prometheus-rule';
 import { REPO_ROOT, ensureKustomize, kustomizeBuild } from './tools/kustomize';
 import type { K8sObject } from './tools/kustomize';
 
@@ -88,7 +89,12 @@ describe.each(OVERLAYS)('k8s overlay %s', (overlay) => {
   it('renders, and every object validates against the Kubernetes API schemas or its CRD schema', () => {
     const report = validateWithKubernetesModels(objects());
     expect(report.errors).toEqual([]);
-    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+    const ajv = new Ajv({
+      allErrors: true,
+      strict: true,
+      allowUnionTypes: true,
+      strictRequired: false,
+    });
     const crdValidators = new Map(
       Object.entries(CRD_SCHEMAS).map(([id, schema]) => [id, ajv.compile(schema)]),
     );
@@ -489,6 +495,31 @@ describe.each(OVERLAYS)('k8s ingress (%s)', (overlay) => {
   it('routes nothing else (no health or metrics endpoints are public)', () => {
     expect(route('/health/live')).toBeUndefined();
     expect(route('/metrics')).toBeUndefined();
+  });
+});
+
+describe('k8s PrometheusRule', () => {
+  it('is generated from deploy/prometheus/alerts.yml (regenerate: node -r @swc-node/register k8s/tools/prometheus-rule.ts)', () => {
+    expect(
+      readFileSync(join(REPO_ROOT, 'k8s', 'base', 'monitoring', 'prometheus-rule.yaml'), 'utf8'),
+    ).toBe(prometheusRuleYaml());
+  });
+
+  it.each(OVERLAYS)('carries every alert of the rule file in overlay %s', (overlay) => {
+    const rule = named(rendered[overlay], 'PrometheusRule', 'herald');
+    const alerts = rule.spec.groups.flatMap((g: { rules: Array<{ alert: string }> }) =>
+      g.rules.map((r) => r.alert),
+    );
+    expect(alerts).toEqual(
+      expect.arrayContaining([
+        'HeraldServiceDown',
+        'HeraldDlqGrowing',
+        'HeraldConsumerLagHigh',
+        'HeraldOutboxBacklogOld',
+        'HeraldHooksAutoDisabled',
+        'HeraldDeliveryFailureRatioHigh',
+      ]),
+    );
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * JSON schemas for the two custom resources Herald ships (the Prometheus Operator's
- * ServiceMonitor and Strimzi's KafkaTopic), written from their CRDs' documented fields
+ * JSON schemas for the custom resources Herald ships (the Prometheus Operator's
+ * ServiceMonitor and PrometheusRule, Strimzi's KafkaTopic), written from their CRDs' documented fields
  * (monitoring.coreos.com/v1, kafka.strimzi.io/v1beta2). `kubernetes-models` has no models
  * for them; the tests validate them with ajv against these, unknown fields rejected.
  */
@@ -124,7 +124,58 @@ export const kafkaTopicSchema = {
   additionalProperties: false,
 } as const;
 
+export const prometheusRuleSchema = {
+  type: 'object',
+  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  properties: {
+    apiVersion: { const: 'monitoring.coreos.com/v1' },
+    kind: { const: 'PrometheusRule' },
+    metadata: objectMeta,
+    spec: {
+      type: 'object',
+      required: ['groups'],
+      properties: {
+        groups: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            required: ['name', 'rules'],
+            properties: {
+              name: { type: 'string', minLength: 1 },
+              interval: duration,
+              rules: {
+                type: 'array',
+                minItems: 1,
+                items: {
+                  type: 'object',
+                  required: ['expr'],
+                  properties: {
+                    alert: { type: 'string', pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' },
+                    record: { type: 'string' },
+                    expr: { type: ['string', 'integer'] },
+                    for: duration,
+                    keep_firing_for: duration,
+                    labels: { type: 'object', additionalProperties: { type: 'string' } },
+                    annotations: { type: 'object', additionalProperties: { type: 'string' } },
+                  },
+                  additionalProperties: false,
+                  oneOf: [{ required: ['alert'] }, { required: ['record'] }],
+                },
+              },
+            },
+            additionalProperties: false,
+          },
+        },
+      },
+      additionalProperties: false,
+    },
+  },
+  additionalProperties: false,
+} as const;
+
 export const CRD_SCHEMAS: Record<string, object> = {
+  'monitoring.coreos.com/v1/PrometheusRule': prometheusRuleSchema,
   'monitoring.coreos.com/v1/ServiceMonitor': serviceMonitorSchema,
   'kafka.strimzi.io/v1beta2/KafkaTopic': kafkaTopicSchema,
 };
