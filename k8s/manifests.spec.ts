@@ -523,6 +523,21 @@ describe('k8s PrometheusRule', () => {
   });
 });
 
+describe('k8s Grafana dashboard ConfigMap', () => {
+  it.each(OVERLAYS)(
+    'in overlay %s holds deploy/grafana/dashboards/herald.json as it is, for the sidecar',
+    (overlay) => {
+      const cm = named(rendered[overlay], 'ConfigMap', 'herald-grafana-dashboard');
+      expect(cm.metadata.labels).toMatchObject({ grafana_dashboard: '1' });
+      expect(JSON.parse(cm.data['herald.json'])).toEqual(
+        JSON.parse(
+          readFileSync(join(REPO_ROOT, 'deploy', 'grafana', 'dashboards', 'herald.json'), 'utf8'),
+        ),
+      );
+    },
+  );
+});
+
 describe('k8s KafkaTopic source file', () => {
   it('is what the generator makes from the contracts lib (regenerate: node -r @swc-node/register k8s/tools/kafka-topics.ts)', () => {
     expect(
