@@ -83,15 +83,28 @@ describe('compiled image output (deploy/docker/compile.js)', () => {
     );
   });
 
-  it.each(presentApps)('%s: requires only production dependencies and Node built-ins', (app) => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-    const entries = [join(OUT, 'apps', app, 'src', 'main.js')];
-    if (migratingApps.includes(app)) entries.push(join(OUT, 'apps', app, 'src', 'migrate.js'));
-    const packages = new Set(entries.flatMap((e) => [...requireGraph(e).packages]));
-    const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
-    const notShipped = [...packages].filter((p) => !builtins.has(p) && !(p in pkg.dependencies));
-    expect(notShipped).toEqual([]);
-  });
+  it.each(presentApps)(
+    '%s: requires only non-optional production dependencies and Node built-ins',
+    (app) => {
+      const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+      const entries = [join(OUT, 'apps', app, 'src', 'main.js')];
+      if (migratingApps.includes(app)) entries.push(join(OUT, 'apps', app, 'src', 'migrate.js'));
+      const packages = new Set(entries.flatMap((e) => [...requireGraph(e).packages]));
+      const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+      // The runtime stage installs with --omit=dev --omit=optional: optional-only packages are absent.
+      const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+        packages: Record<string, { optional?: boolean; dev?: boolean; devOptional?: boolean }>;
+      };
+      const omitted = (p: string) => {
+        const entry = lock.packages[`node_modules/${p}`];
+        return !entry || entry.optional || entry.dev || entry.devOptional;
+      };
+      const notShipped = [...packages].filter(
+        (p) => !builtins.has(p) && (!(p in pkg.dependencies) || omitted(p)),
+      );
+      expect(notShipped).toEqual([]);
+    },
+  );
 
   it.each(presentApps)(
     '%s: main.js loads from the compiled output and stops at the config check (exit 78)',
