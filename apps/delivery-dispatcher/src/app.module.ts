@@ -14,7 +14,7 @@ import { DispatcherConfigSchema, SERVICE_NAME } from './config';
 @Module({})
 export class AppModule {
   static forRoot(env: NodeJS.ProcessEnv = process.env): DynamicModule {
-    const connectionsPerOrigin = Number(env['HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN'] ?? 64) || 64;
+    const connectionsPerOrigin = Number(env['HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN'] ?? 128) || 128;
     return {
       module: AppModule,
       imports: [

@@ -185,16 +185,27 @@ describe('DeliveryEngine', () => {
     ]);
   });
 
-  it('spills a hanging hook\'s surplus to a tier unattempted, so the partition keeps moving', async () => {
-    const t = setup([snapshot()], { ...DEFAULT_DISPATCH_SETTINGS, maxInFlightPerSubscription: 2, spillQueueLength: 3, spillAfterMs: 0 });
-    const ds = Array.from({ length: 8 }, () => delivery());
-    ds.forEach((d) => t.offer(d));
+  it('a hook whose attempts time out gets one attempt in flight, and its surplus is spilled to a tier unattempted', async () => {
+    const t = setup([snapshot()], { ...DEFAULT_DISPATCH_SETTINGS, maxInFlightPerSubscription: 2, spillQueueLength: 3, spillAfterMs: 60_000 });
+    const ds = Array.from({ length: 9 }, () => delivery());
+    ds.slice(0, 3).forEach((d) => t.offer(d));
     await settle();
     expect(t.sent).toHaveLength(2);
-    const spilled = t.parked();
+    t.sent[0].answer({ errorClass: 'timeout', errorMessage: 'timed out' });
+    await settle();
+    // Timing out: the freed slot is not refilled beyond one attempt in flight.
+    expect(t.sent).toHaveLength(2);
+    ds.slice(3).forEach((d) => t.offer(d));
+    await settle();
+    // ds[2] was queued; ds[3] and ds[4] fill the queue to 3; the rest go to the tier of the hook's timeout.
+    const spilled = t.parked().filter((p) => p.d.attempt === 1);
     expect(spilled.map((p) => p.d.deliveryId)).toEqual(ds.slice(5).map((d) => d.deliveryId));
-    expect(spilled.every((p) => p.d.attempt === 1 && p.topic.name === 'herald.deliveries.retry.5s')).toBe(true);
-    expect(t.outcomes()).toHaveLength(0);
+    expect(spilled.every((p) => p.topic.name === 'herald.deliveries.retry.5s')).toBe(true);
+    expect(t.outcomes().map((o) => o.status)).toEqual(['retrying']);
+    // An answer clears it: two in flight again.
+    t.sent[1].answer({ ok: true, httpStatus: 200 });
+    await settle();
+    expect(t.sent).toHaveLength(4);
   });
 
   describe('ordered mode', () => {

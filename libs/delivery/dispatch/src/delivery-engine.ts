@@ -27,7 +27,10 @@ export interface DispatchSettings {
   snapshotWaitMs: number;
   /**
    * Independent mode: a subscription with this many deliveries queued whose oldest attempt has
-   * been running for `spillAfterMs` is hanging; further deliveries for it are moved to a retry
+   * been running for `spillAfterMs` (or whose last attempt timed out) is hanging: it gets one
+   * attempt in flight instead of `maxInFlightPerSubscription` — hanging requests would otherwise
+   * hold the connections of an origin that healthy hooks share — and further deliveries for it
+   * are moved to a retry
    * tier without an attempt, so they do not fill the partition and stall other receivers.
    */
   spillQueueLength: number;
@@ -36,7 +39,7 @@ export interface DispatchSettings {
 
 export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
   maxInFlight: 512,
-  maxInFlightPerSubscription: 8,
+  maxInFlightPerSubscription: 4,
   snapshotWaitMs: 5_000,
   spillQueueLength: 32,
   spillAfterMs: 1_000,
@@ -130,11 +133,17 @@ class Lane {
   readonly startedAt = new Set<number>();
   pipe: OrderedPipe | null = null;
   nextSlotAt = 0;
+  /** The last attempt timed out; cleared by the next answer. */
+  timingOut = false;
 
   constructor(readonly subscriptionId: string) {}
 
   get idle(): boolean {
     return this.queue.length === 0 && this.running === 0 && this.pipe === null;
+  }
+
+  isHanging(now: number, afterMs: number): boolean {
+    return this.timingOut || this.oldestRunningMs(now) >= afterMs;
   }
 
   oldestRunningMs(now: number): number {
@@ -294,7 +303,7 @@ export class DeliveryEngine {
     if (lane.queue.length < this.settings.spillQueueLength) return false;
     const ep = this.endpointOf(lane.subscriptionId);
     if (!ep || ep.deliveryMode === 'ordered') return false;
-    return lane.oldestRunningMs(Date.now()) >= this.settings.spillAfterMs;
+    return lane.isHanging(Date.now(), this.settings.spillAfterMs);
   }
 
   /** A hanging receiver's surplus goes to the tier of its timeout, unattempted (same attempt number). */
@@ -318,7 +327,7 @@ export class DeliveryEngine {
   private pump(lane: Lane): void {
     if (this.stopping) return;
     const ordered = lane.pipe !== null || this.endpointOf(lane.subscriptionId)?.deliveryMode === 'ordered';
-    const cap = ordered ? 1 : this.settings.maxInFlightPerSubscription;
+    const cap = ordered || lane.isHanging(Date.now(), this.settings.spillAfterMs) ? 1 : this.settings.maxInFlightPerSubscription;
     const next = () => (lane.running < cap ? lane.queue.shift() : undefined);
     for (let entry = next(); entry; entry = next()) {
       lane.running++;
@@ -385,6 +394,7 @@ export class DeliveryEngine {
       lane.startedAt.delete(started);
       this.metrics.inFlight.dec();
     }
+    lane.timingOut = result.errorClass === 'timeout';
     this.metrics.attemptDuration.observe({ result: result.ok ? 'ok' : (result.errorClass ?? 'error') }, result.durationMs / 1000);
     try {
       if (result.ok) {

@@ -31,7 +31,7 @@ export const DispatchEnv = z.object({
   /** Unfinished deliveries one partition may hold before it is paused (backpressure). */
   HERALD_DISPATCH_MAX_PENDING_PER_PARTITION: int(2_000),
   /** Sockets per receiver origin. */
-  HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN: int(64, 1, 1_000),
+  HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN: int(128, 1, 1_000),
   /** How long shutdown waits for attempts in flight (the longest subscription timeout is 30 s). */
   HERALD_DISPATCH_SHUTDOWN_GRACE_MS: int(31_000, 0),
   /** How long outcomes and tier messages wait to leave in one produce. */

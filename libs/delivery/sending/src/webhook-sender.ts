@@ -85,7 +85,7 @@ export class WebhookSender {
     this.maxResponseBytes = Math.max(opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, RESPONSE_EXCERPT_BYTES);
     this.userAgent = opts.userAgent ?? 'Herald-Webhooks/1.0';
     this.agent = new Agent({
-      connections: opts.connectionsPerOrigin ?? 64,
+      connections: opts.connectionsPerOrigin ?? 128,
       pipelining: 1,
       keepAliveTimeout: opts.keepAliveTimeoutMs ?? 10_000,
       keepAliveMaxTimeout: 60_000,
