@@ -517,7 +517,8 @@ export class DeliveryEngine {
       resourceType: d.resourceType,
       resourceId: d.resourceId,
       status,
-      attempt: noAttempt ? Math.max(0, d.attempt - 1) : d.attempt,
+      // 0: this step made no HTTP attempt (the log keeps attempts by number).
+      attempt: noAttempt ? 0 : d.attempt,
       at: at.toISOString(),
       httpStatus: r.httpStatus ?? null,
       durationMs: r.durationMs,
