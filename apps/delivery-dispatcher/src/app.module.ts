@@ -4,7 +4,7 @@ import { KafkaModule } from '@herald/platform/kafka';
 import { ObservabilityModule } from '@herald/platform/observability';
 import { WebhookSendingModule } from '@herald/delivery/sending';
 import { DispatchModule } from '@herald/delivery/dispatch';
-import { DispatcherConfigSchema, SERVICE_NAME } from './config';
+import { DispatcherConfigSchema, SERVICE_NAME, type DispatcherConfig } from './config';
 
 /**
  * The delivery-dispatcher: health and metrics over HTTP, and the Kafka side — herald.deliveries.v1
@@ -14,14 +14,13 @@ import { DispatcherConfigSchema, SERVICE_NAME } from './config';
 @Module({})
 export class AppModule {
   static forRoot(env: NodeJS.ProcessEnv = process.env): DynamicModule {
-    const connectionsPerOrigin = Number(env['HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN'] ?? 128) || 128;
     return {
       module: AppModule,
       imports: [
         HeraldConfigModule.forRoot(SERVICE_NAME, DispatcherConfigSchema, env),
         ObservabilityModule.forRoot({ service: SERVICE_NAME }),
         KafkaModule.forRoot({ clientId: SERVICE_NAME }),
-        WebhookSendingModule.forRoot({ connectionsPerOrigin }),
+        WebhookSendingModule.forRoot((config) => ({ connectionsPerOrigin: (config as DispatcherConfig).HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN })),
         DispatchModule,
       ],
     };

@@ -25,7 +25,8 @@ class SenderCloser implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class WebhookSendingModule {
-  static forRoot(opts: WebhookSenderOptions = {}): DynamicModule {
+  /** `opts` may be read from the service's validated config (e.g. a connections-per-origin setting). */
+  static forRoot(opts: WebhookSenderOptions | ((config: Record<string, unknown>) => WebhookSenderOptions) = {}): DynamicModule {
     return {
       module: WebhookSendingModule,
       providers: [
@@ -34,7 +35,11 @@ export class WebhookSendingModule {
           inject: [HERALD_CONFIG],
           useFactory: (config: SsrfConfigShape) => new SsrfGuard({ allowCidrs: config.HERALD_SSRF_ALLOW_CIDRS ?? [] }),
         },
-        { provide: WebhookSender, inject: [SsrfGuard], useFactory: (guard: SsrfGuard) => new WebhookSender(guard, opts) },
+        {
+          provide: WebhookSender,
+          inject: [SsrfGuard, HERALD_CONFIG],
+          useFactory: (guard: SsrfGuard, config: Record<string, unknown>) => new WebhookSender(guard, typeof opts === 'function' ? opts(config) : opts),
+        },
         SenderCloser,
       ],
       exports: [SsrfGuard, WebhookSender],
