@@ -395,7 +395,7 @@ export class DeliveryEngine {
       this.metrics.inFlight.dec();
     }
     lane.timingOut = result.errorClass === 'timeout';
-    this.metrics.attemptDuration.observe({ result: result.ok ? 'ok' : (result.errorClass ?? 'error') }, result.durationMs / 1000);
+    this.metrics.attemptDuration.observe(result.durationMs / 1000);
     try {
       if (result.ok) {
         if (d.origin === 'event') this.metrics.e2eLatency.observe((Date.now() - Date.parse(d.occurredAt)) / 1000);

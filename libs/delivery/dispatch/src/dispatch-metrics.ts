@@ -4,7 +4,7 @@ import type { MetricsRegistry } from '@herald/platform/observability';
 /** The dispatcher's Prometheus metrics (consumer lag is the platform's `herald_consumer_lag`). */
 export class DispatchMetrics {
   readonly deliveries: Counter<'status'>;
-  readonly attemptDuration: Histogram<'result'>;
+  readonly attemptDuration: Histogram;
   readonly e2eLatency: Histogram;
   readonly inFlight: Gauge;
   readonly tierDepth: Gauge<'tier'>;
@@ -19,8 +19,7 @@ export class DispatchMetrics {
     });
     this.attemptDuration = registry.histogram({
       name: 'herald_delivery_attempt_duration_seconds',
-      help: 'HTTP attempt duration, by result (ok or the error class)',
-      labelNames: ['result'],
+      help: 'Duration of one outbound HTTP attempt, connect to response (or timeout)',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     });
     this.e2eLatency = registry.histogram({
