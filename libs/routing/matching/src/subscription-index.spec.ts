@@ -62,6 +62,39 @@ describe('SubscriptionIndex', () => {
     expect(index.candidates(resourceChange({ tenantId: 't-7' }))).toEqual([]);
   });
 
+  it('indexes project scopes too: 10,000 hooks on other projects of the tenant are not even candidates', () => {
+    const index = new SubscriptionIndex();
+    for (let i = 0; i < 10_000; i++) {
+      index.upsert(
+        subscriptionSnapshot({ id: `p-${i}`, scope: { kind: 'project', projectId: `other-${i}` } }),
+      );
+    }
+    index.upsert(
+      subscriptionSnapshot({ id: 'mine', scope: { kind: 'projects', projectIds: ['p1', 'p7'] } }),
+    );
+    index.upsert(subscriptionSnapshot({ id: 'all' }));
+    expect(
+      index
+        .candidates(resourceChange({ projectId: 'p1' }))
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual(['all', 'mine']);
+    expect(
+      index
+        .candidates(resourceChange({ projectId: 'other-5' }))
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual(['all', 'p-5']);
+    index.upsert(
+      subscriptionSnapshot({ id: 'mine', scope: { kind: 'project', projectId: 'p7' }, version: 2 }),
+    );
+    expect(index.candidates(resourceChange({ projectId: 'p1' })).map((s) => s.id)).toEqual(['all']);
+    index.remove('p-5');
+    expect(index.candidates(resourceChange({ projectId: 'other-5' })).map((s) => s.id)).toEqual([
+      'all',
+    ]);
+  });
+
   it('applies the scope: tenant, a list of projects, one project (a project change is its own project)', () => {
     const index = new SubscriptionIndex();
     index.upsert(subscriptionSnapshot({ id: 'tenant' }));

@@ -1,5 +1,5 @@
 import type { ResourceChange, SubscriptionSnapshot } from '@herald/contracts';
-import { ROUTABLE_STATUSES, eventTypeKeysOf, passesFilters } from './match';
+import { ROUTABLE_STATUSES, eventTypeKeysOf, passesFilters, projectOf } from './match';
 
 /** Something that answers "which subscriptions receive this change". */
 export interface SubscriptionMatcher {
@@ -8,11 +8,15 @@ export interface SubscriptionMatcher {
 
 type Bucket = Map<string, SubscriptionSnapshot>;
 
+/** Tenant-wide subscriptions sit under this scope key; project-scoped ones under their project ids. */
+const WHOLE_TENANT = '';
+
 /**
- * Routable subscriptions indexed by tenant, then by event-type key (`task.created`, `task.*`,
- * `*`), updated one snapshot at a time. A lookup touches only the tenant's buckets for the
- * change's three keys, so matching costs what the candidates cost, not what all subscriptions do.
- * Disabled and auto-disabled subscriptions are not indexed at all.
+ * Routable subscriptions indexed by tenant, then by (event-type key × scope key): event-type keys
+ * are `task.created`, `task.*` and `*`; scope keys are the whole tenant or one project id. A
+ * lookup touches at most six buckets of the change's tenant, so matching costs what the
+ * candidates cost, not what all subscriptions do (10,000 project hooks of one tenant do not slow
+ * down a change in another project). Disabled and auto-disabled subscriptions are not indexed.
  */
 export class SubscriptionIndex implements SubscriptionMatcher {
   private readonly byId = new Map<string, SubscriptionSnapshot>();
@@ -32,9 +36,9 @@ export class SubscriptionIndex implements SubscriptionMatcher {
     this.byId.set(sub.id, sub);
     let tenant = this.byTenant.get(sub.tenantId);
     if (!tenant) this.byTenant.set(sub.tenantId, (tenant = new Map()));
-    for (const type of new Set(sub.eventTypes)) {
-      let bucket = tenant.get(type);
-      if (!bucket) tenant.set(type, (bucket = new Map()));
+    for (const key of bucketKeysOf(sub)) {
+      let bucket = tenant.get(key);
+      if (!bucket) tenant.set(key, (bucket = new Map()));
       bucket.set(sub.id, sub);
     }
   }
@@ -45,23 +49,33 @@ export class SubscriptionIndex implements SubscriptionMatcher {
     this.byId.delete(id);
     const tenant = this.byTenant.get(held.tenantId);
     if (!tenant) return;
-    for (const type of held.eventTypes) {
-      const bucket = tenant.get(type);
+    for (const key of bucketKeysOf(held)) {
+      const bucket = tenant.get(key);
       bucket?.delete(id);
-      if (bucket?.size === 0) tenant.delete(type);
+      if (bucket?.size === 0) tenant.delete(key);
     }
     if (tenant.size === 0) this.byTenant.delete(held.tenantId);
   }
 
-  /** Subscriptions of the change's tenant listening to its event type (before the filters). */
+  /** Subscriptions of the change's tenant listening to its event type in its scope (before the filters). */
   candidates(
-    change: Pick<ResourceChange, 'tenantId' | 'resourceType' | 'action'>,
+    change: Pick<
+      ResourceChange,
+      'tenantId' | 'resourceType' | 'action' | 'projectId' | 'resourceId'
+    >,
   ): SubscriptionSnapshot[] {
     const tenant = this.byTenant.get(change.tenantId);
     if (!tenant) return [];
-    const buckets = eventTypeKeysOf(change)
-      .map((k) => tenant.get(k))
-      .filter((b): b is Bucket => b !== undefined);
+    const project = projectOf(change);
+    const scopes = project === null ? [WHOLE_TENANT] : [WHOLE_TENANT, project];
+    const buckets: Bucket[] = [];
+    for (const type of eventTypeKeysOf(change)) {
+      for (const scope of scopes) {
+        const bucket = tenant.get(bucketKey(type, scope));
+        if (bucket) buckets.push(bucket);
+      }
+    }
+    if (buckets.length === 0) return [];
     if (buckets.length === 1) return [...buckets[0].values()];
     const out = new Map<string, SubscriptionSnapshot>();
     for (const b of buckets) for (const [id, sub] of b) out.set(id, sub);
@@ -71,4 +85,20 @@ export class SubscriptionIndex implements SubscriptionMatcher {
   match(change: ResourceChange): SubscriptionSnapshot[] {
     return this.candidates(change).filter((sub) => passesFilters(sub, change));
   }
+}
+
+function bucketKey(eventTypeKey: string, scopeKey: string): string {
+  return `${eventTypeKey}\u0000${scopeKey}`;
+}
+
+function bucketKeysOf(sub: SubscriptionSnapshot): Set<string> {
+  const scopes =
+    sub.scope.kind === 'tenant'
+      ? [WHOLE_TENANT]
+      : sub.scope.kind === 'project'
+        ? [sub.scope.projectId]
+        : sub.scope.projectIds;
+  const keys = new Set<string>();
+  for (const type of sub.eventTypes) for (const scope of scopes) keys.add(bucketKey(type, scope));
+  return keys;
 }
