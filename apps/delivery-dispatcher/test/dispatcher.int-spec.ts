@@ -189,6 +189,20 @@ describe('delivery-dispatcher against the real broker', () => {
     await waitFor('the pipe released', () => !h.dispatcher.engine.pipes().has(ordered.snapshot.id));
   });
 
+  it('graceful shutdown finishes the attempt in flight, writes its outcome and commits it (no re-delivery after a restart)', async () => {
+    const rx = await receiver((_req, res) => void setTimeout(() => res.writeHead(200).end('late but fine'), 1_500));
+    const { snapshot } = h.snapshot({ url: rx.url, timeoutMs: 5_000 });
+    await h.publishSnapshots(snapshot);
+    const d = h.delivery(snapshot.id, 1);
+    await h.publishDeliveries([d]);
+    await waitFor('the attempt in flight', () => rx.received.length === 1);
+    await h.restart(); // SIGTERM path: stop fetching, drain, commit, leave the group
+    await waitFor('the outcome', () => statuses(d.deliveryId).length > 0);
+    expect(statuses(d.deliveryId)).toEqual(['1:delivered']);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(rx.received).toHaveLength(1);
+  });
+
   it('ordered mode survives a restart: the pipe is rebuilt from the tiers and later deliveries still wait', async () => {
     let failing = true;
     const rx = await receiver((_req, res) => (failing ? res.writeHead(500).end() : res.writeHead(200).end()));
