@@ -331,8 +331,38 @@ export class LogicalReplicationRelay extends OutboxRelayBase {
 
     const statusTimer = setInterval(sendStatus, this.opts.statusIntervalMs ?? 10_000);
     let sessionOver = false;
+    const relayBatch = async (max: number): Promise<boolean> => {
+      const { rows, mark } = buffer.take(max);
+      if (rows.length) {
+        const started = Date.now();
+        await this.opts.publisher.publish(rows);
+        const ackedAt = Date.now();
+        // Deleted before the slot is confirmed: the table never keeps a row the slot has passed.
+        await control.query(`DELETE FROM ${OUTBOX_TABLE} WHERE id = ANY($1::uuid[])`, [rows.map((r) => r.id)]);
+        this.observePublished(rows, ackedAt);
+        this.logger.debug?.(`[outbox logical] published ${rows.length} rows in ${ackedAt - started} ms`);
+      }
+      if (this.isKilled || sessionOver) return false;
+      if (mark !== undefined && mark > buffer.confirmed) {
+        buffer.confirmed = mark;
+        sendStatus();
+      }
+      if (paused && buffer.pendingRows <= lowWater) {
+        socket()?.resume();
+        paused = false;
+      }
+      return true;
+    };
     const processing = (async (): Promise<'ended'> => {
-      while (!this.stopping && !sessionOver) {
+      while (!sessionOver) {
+        if (this.stopping) {
+          // A clean stop hands over what already arrived (and confirms it), so that a rolling
+          // restart re-publishes as little as possible.
+          for (let i = 0; i < 8 && buffer.hasWork && !this.isKilled; i++) {
+            if (!(await relayBatch(this.batchSize))) break;
+          }
+          break;
+        }
         if (!buffer.hasWork) {
           await this.wakeup.wait(1_000);
           continue;
@@ -343,27 +373,9 @@ export class LogicalReplicationRelay extends OutboxRelayBase {
           while (!this.stopping && buffer.pendingRows < this.batchSize && Date.now() < deadline) {
             await this.wakeup.wait(deadline - Date.now());
           }
-          if (this.stopping) break;
+          if (this.stopping) continue;
         }
-        const { rows, mark } = buffer.take(this.batchSize);
-        if (rows.length) {
-          const started = Date.now();
-          await this.opts.publisher.publish(rows);
-          const ackedAt = Date.now();
-          // Deleted before the slot is confirmed: the table never keeps a row the slot has passed.
-          await control.query(`DELETE FROM ${OUTBOX_TABLE} WHERE id = ANY($1::uuid[])`, [rows.map((r) => r.id)]);
-          this.observePublished(rows, ackedAt);
-          this.logger.debug?.(`[outbox logical] published ${rows.length} rows in ${ackedAt - started} ms`);
-        }
-        if (this.isKilled || sessionOver) break;
-        if (mark !== undefined && mark > buffer.confirmed) {
-          buffer.confirmed = mark;
-          sendStatus();
-        }
-        if (paused && buffer.pendingRows <= lowWater) {
-          socket()?.resume();
-          paused = false;
-        }
+        if (!(await relayBatch(this.batchSize))) break;
       }
       return 'ended';
     })();

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { context, propagation, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -10,7 +8,7 @@ import { Headers, Topics, resourceChangeKey, type ResourceChange } from '@herald
 import { dataSourceOptions, runMigrations } from '@herald/platform/db';
 import { HeraldProducer, KafkaClient, TopicAdmin } from '@herald/platform/kafka';
 import { MetricsRegistry } from '@herald/platform/observability';
-import { createTestDatabase, deleteKafkaNamespace, uniqueKafkaNamespace } from '@herald/platform/testing';
+import { createTestDatabase, deleteKafkaNamespace, kafkaBrokers, uniqueKafkaNamespace, waitFor } from '@herald/platform/testing';
 import {
   KafkaOutboxPublisher,
   LogicalReplicationRelay,
@@ -28,26 +26,9 @@ import {
 
 // Both relays pass the same suite, against the real Postgres (logical replication) and Kafka.
 
-function brokers(): string[] {
-  const fromEnv = process.env['KAFKA_BROKERS'];
-  if (fromEnv) return fromEnv.split(',');
-  const env = JSON.parse(readFileSync(join(__dirname, '../../../../.herald/env.json'), 'utf8')) as { KAFKA_BROKERS: string };
-  return env.KAFKA_BROKERS.split(',');
-}
-
-async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 30_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as NonNullable<T>;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** waitFor with the message first, and a longer default (relays retry with backoff). */
+function until<T>(message: string, fn: () => T | Promise<T>, timeoutMs = 30_000) {
+  return waitFor(fn, { message, timeoutMs });
 }
 
 interface Received {
@@ -144,7 +125,7 @@ class Harness {
     readonly kind: RelayKind,
     readonly namespace: string,
   ) {
-    this.client = new KafkaClient({ clientId: 'outbox-test', brokers: brokers(), namespace, partitionsOverride: 2 });
+    this.client = new KafkaClient({ clientId: 'outbox-test', brokers: kafkaBrokers(), namespace, partitionsOverride: 2 });
     this.producer = new HeraldProducer(this.client);
     this.topicAdmin = new TopicAdmin(this.client);
   }
@@ -423,8 +404,32 @@ describe.each<RelayKind>(['logical', 'polling'])('%s outbox relay', (kind) => {
   }, 150_000);
 });
 
-describe('logical relay, slot created after rows were written', () => {
-  it('publishes the rows that predate the slot (from its exported snapshot), then streams', async () => {
+describe('logical relay only', () => {
+  it('confirms its slot past WAL that holds no outbox rows, so an idle outbox retains no WAL', async () => {
+    const h = await Harness.create('logical', { topics: false });
+    try {
+      const relay = h.relay();
+      await until('the relay to be active', () => relay.status === 'active');
+      await ds.query('CREATE TABLE IF NOT EXISTS domain.unrelated (id serial PRIMARY KEY, v text)');
+      for (let i = 0; i < 20; i++) await ds.query(`INSERT INTO domain.unrelated (v) VALUES ('x')`);
+      const [{ lsn }] = await ds.query<{ lsn: string }[]>('SELECT pg_current_wal_lsn()::text AS lsn');
+      await until(
+        'the slot to be confirmed past the unrelated writes',
+        async () =>
+          (
+            await ds.query<{ ok: boolean }[]>(
+              'SELECT confirmed_flush_lsn >= $1::pg_lsn AS ok FROM pg_replication_slots WHERE slot_name = $2',
+              [lsn, h.slot],
+            )
+          )[0]?.ok,
+        45_000,
+      );
+    } finally {
+      await h.cleanup();
+    }
+  });
+
+  it('publishes the rows that predate its slot (from its exported snapshot), then streams', async () => {
     const h = await Harness.create('logical');
     try {
       const before = await commitEach(Array.from({ length: 15 }, (_, i) => change(`r${i % 3}`, i)));
