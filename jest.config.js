@@ -22,13 +22,15 @@ const base = {
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', { ...swcrc, swcrc: false }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
-  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/tools', '<rootDir>/k8s', '<rootDir>/bench'].filter((r) =>
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/tools', '<rootDir>/k8s', '<rootDir>/deploy', '<rootDir>/bench'].filter((r) =>
     require('node:fs').existsSync(r.replace('<rootDir>', __dirname)),
   ),
   setupFiles: ['reflect-metadata'],
 };
 
 module.exports = {
+  // A global option (jest ignores it inside projects): int and e2e tests wait on real brokers.
+  testTimeout: 60_000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
     {
