@@ -27,7 +27,13 @@ export type EndpointLookup = { kind: 'found'; endpoint: Endpoint } | { kind: 'go
 
 /** Secrets that still sign at `now`: the current one, and a rotated one until its expiry (two `v1,` signatures). */
 export function activeSecrets(e: Pick<Endpoint, 'signingSecrets'>, now: number = Date.now()): string[] {
-  return e.signingSecrets.filter((s) => s.expiresAt === null || s.expiresAt > now).map((s) => s.secret);
+  const live = e.signingSecrets.filter((s) => s.expiresAt === null || s.expiresAt > now).map((s) => s.secret);
+  // Never unsigned: a snapshot whose every secret has expired still signs with the latest one.
+  if (live.length === 0 && e.signingSecrets.length > 0) {
+    const latest = [...e.signingSecrets].sort((a, b) => (b.expiresAt ?? Infinity) - (a.expiresAt ?? Infinity))[0];
+    return [latest.secret];
+  }
+  return live;
 }
 
 /** Active, or active with failures: the statuses that are still delivered to. */

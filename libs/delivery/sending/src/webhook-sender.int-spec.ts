@@ -161,3 +161,14 @@ describe('answer helpers', () => {
     expect(excerpt('short')).toBe('short');
   });
 });
+
+describe('WebhookSender request building', () => {
+  it('reports a request it cannot build (no signing secret) as invalid instead of throwing', async () => {
+    const sender = new WebhookSender(new SsrfGuard({ allowCidrs: ['127.0.0.0/8'] }));
+    await expect(sender.send({ url: 'http://127.0.0.1:9/', body: '{}', timeoutMs: 500, signing: { id: 'x', secrets: [] } })).resolves.toMatchObject({
+      ok: false,
+      errorClass: 'invalid',
+    });
+    await sender.close();
+  });
+});

@@ -97,10 +97,16 @@ export class WebhookSender {
     const started = performance.now();
     const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
     let url: URL;
+    let headers: Record<string, string>;
     try {
       url = this.guard.checkUrlSync(req.url);
     } catch (e) {
       return { ok: false, durationMs: elapsed(), ...classifyError(e, false) };
+    }
+    try {
+      headers = this.headersFor(req);
+    } catch (e) {
+      return { ok: false, durationMs: elapsed(), errorClass: 'invalid', errorMessage: `cannot build the request: ${(e as Error).message}`.slice(0, MAX_ERROR_MESSAGE) };
     }
 
     const controller = new AbortController();
@@ -114,7 +120,7 @@ export class WebhookSender {
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: req.method ?? 'POST',
-        headers: this.headersFor(req),
+        headers,
         body: req.body,
         signal: controller.signal,
         headersTimeout: req.timeoutMs,
