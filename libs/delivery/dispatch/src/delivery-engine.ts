@@ -84,6 +84,10 @@ interface Entry {
  * When the head is exhausted by max age (Procore: 12 h of failure), the followers that were
  * queued behind it end the same way (discarded or DLQ), as Procore discards the queued events;
  * deliveries that arrive afterwards start a fresh cycle.
+ *
+ * Limit: pipes are per process and rebuilt at start only; with several replicas the main topic's
+ * and the tiers' partition p may be owned by different replicas (separate groups), so strict
+ * order across a rebalance needs a co-partitioning assignor (see the app README).
  */
 export interface OrderedPipe {
   headTopic: TopicSpec;
