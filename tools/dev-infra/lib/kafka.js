@@ -26,6 +26,8 @@ const POM = path.join(__dirname, '..', 'kafka', 'pom.xml');
 const LOG4J2 = path.join(__dirname, '..', 'kafka', 'log4j2.xml');
 const PROBE_TOPIC = 'herald-infra-probe';
 const PROBE_GROUP = 'herald-infra-probe';
+// offsets.topic.num.partitions and transaction.state.log.num.partitions (here and in docker-compose.yml).
+const COORDINATOR_PARTITIONS = 4;
 
 const rel = (p) => path.relative(u.ROOT, p);
 
@@ -53,9 +55,9 @@ function serverProperties({ port, controllerPort }) {
     'auto.create.topics.enable': 'false',
     'delete.topic.enable': 'true',
     'group.initial.rebalance.delay.ms': '0',
-    'offsets.topic.num.partitions': '4',
+    'offsets.topic.num.partitions': String(COORDINATOR_PARTITIONS),
     'offsets.topic.replication.factor': '1',
-    'transaction.state.log.num.partitions': '4',
+    'transaction.state.log.num.partitions': String(COORDINATOR_PARTITIONS),
     'transaction.state.log.replication.factor': '1',
     'transaction.state.log.min.isr': '1',
     'share.coordinator.state.topic.replication.factor': '1',
@@ -209,12 +211,45 @@ function loadKafkajs() {
   }
 }
 
+/** Java's String.hashCode, which Kafka uses to map group and transactional ids to partitions. */
+function javaHash(text) {
+  let h = 0;
+  for (let i = 0; i < text.length; i++) h = (Math.imul(31, h) + text.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** Kafka's Utils.abs(hash) % partitions. */
+function coordinatorPartition(id, partitions) {
+  const h = javaHash(id);
+  return (h === -2147483648 ? 0 : Math.abs(h)) % partitions;
+}
+
+/** One id per coordinator partition 0..partitions-1: `<prefix>-<n>` with n chosen to land there. */
+function idsCoveringPartitions(prefix, partitions) {
+  const ids = new Array(partitions);
+  let found = 0;
+  for (let n = 0; found < partitions; n++) {
+    const id = `${prefix}-${n}`;
+    const p = coordinatorPartition(id, partitions);
+    if (!ids[p]) {
+      ids[p] = id;
+      found += 1;
+    }
+  }
+  return ids;
+}
+
 /**
  * Right after a broker starts, the first group and transaction calls fail with retriable
- * "coordinator is loading / not available" errors. Wait until a consumer can join a group
- * and a transactional producer can commit, so that the services and tests never see them.
+ * "coordinator is loading / not available" errors. Wait until every partition of
+ * __consumer_offsets answers an offset fetch and every partition of __transaction_state
+ * commits a transaction, so that the services and tests never see those errors.
+ *
+ * (No consumer group join here: kafkajs 2.2.4's consumer.disconnect() right after joining left
+ * the member in the group and a socket open, which kept the process alive and made the next
+ * join of the same group wait for the session timeout.)
  */
-async function waitForCoordinators(brokers, { log, timeoutMs = 120_000 } = {}) {
+async function waitForCoordinators(brokers, { log, timeoutMs = 120_000, partitions = COORDINATOR_PARTITIONS } = {}) {
   const kafkajs = loadKafkajs();
   if (!kafkajs) {
     log.warn('kafkajs is not installed yet: only checked that the Kafka port answers');
@@ -223,53 +258,39 @@ async function waitForCoordinators(brokers, { log, timeoutMs = 120_000 } = {}) {
   const { Kafka, logLevel } = kafkajs;
   const started = Date.now();
   const deadline = started + timeoutMs;
+  const groups = idsCoveringPartitions(PROBE_GROUP, partitions);
+  const transactionalIds = idsCoveringPartitions('herald-infra-probe-tx', partitions);
   let attempt = 0;
-  let lastError;
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   for (;;) {
     attempt += 1;
     const kafka = new Kafka({ clientId: 'herald-infra-probe', brokers, logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 } });
     const admin = kafka.admin();
-    // A fresh group each time: re-joining an existing (empty) classic group took ~5 s here.
-    const groupId = `${PROBE_GROUP}-${process.pid}-${Date.now()}`;
-    const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, retry: { retries: 3 } });
-    const producer = kafka.producer({ transactionalId: 'herald-infra-probe', idempotent: true, maxInFlightRequests: 1 });
+    const producers = [];
     try {
       await admin.connect();
       const topics = await admin.listTopics();
       if (!topics.includes(PROBE_TOPIC)) {
         await admin.createTopics({ topics: [{ topic: PROBE_TOPIC, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
       }
-      // Group coordinator: join (and leave) a consumer group.
-      await consumer.connect();
-      await consumer.subscribe({ topic: PROBE_TOPIC, fromBeginning: false });
-      await new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('consumer group join timed out')), 30_000);
-        consumer.on(consumer.events.GROUP_JOIN, () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        consumer.on(consumer.events.CRASH, (e) => {
-          clearTimeout(timer);
-          reject(e.payload?.error || new Error('consumer crashed'));
-        });
-        consumer.run({ eachMessage: async () => undefined }).catch(reject);
-      });
-      await consumer.disconnect();
-      await admin.deleteGroups([groupId]).catch(() => undefined);
-      // Transaction coordinator: one committed transaction.
-      await producer.connect();
-      const tx = await producer.transaction();
-      await tx.send({ topic: PROBE_TOPIC, messages: [{ key: 'probe', value: new Date().toISOString() }] });
-      await tx.commit();
-      await producer.disconnect();
+      // Group coordinator: FindCoordinator + OffsetFetch for a group on every partition.
+      for (const groupId of groups) await admin.fetchOffsets({ groupId, topics: [PROBE_TOPIC] });
+      // Transaction coordinator: one committed transaction on every partition.
+      for (const transactionalId of transactionalIds) {
+        const producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
+        producers.push(producer);
+        await producer.connect();
+        const tx = await producer.transaction();
+        await tx.send({ topic: PROBE_TOPIC, messages: [{ key: transactionalId, value: new Date().toISOString() }] });
+        await tx.commit();
+        await producer.disconnect();
+      }
       await admin.disconnect();
       return Date.now() - started;
     } catch (err) {
-      lastError = err;
-      await Promise.allSettled([consumer.disconnect(), producer.disconnect(), admin.disconnect()]);
+      await Promise.allSettled([...producers.map((p) => p.disconnect()), admin.disconnect()]);
       if (Date.now() > deadline) {
-        throw new u.InfraError(`Kafka on ${brokers.join(',')} answers, but its group/transaction coordinator was not ready within ${u.formatMs(timeoutMs)}: ${lastError.message}`);
+        throw new u.InfraError(`Kafka on ${brokers.join(',')} answers, but its group/transaction coordinators were not ready within ${u.formatMs(timeoutMs)}: ${err.message}`);
       }
       if (attempt === 1) log(`waiting for the Kafka group and transaction coordinators (${err.message})…`);
       await u.sleep(500);
@@ -395,4 +416,4 @@ async function stopKafka({ log = u.logger('infra') } = {}) {
   return true;
 }
 
-module.exports = { ensureKafka, stopKafka, status, waitForCoordinators, serverProperties, parsePorts, randomClusterId, KAFKA_VERSION, DEFAULT_PORT, DEFAULT_CONTROLLER_PORT, LOG_FILE, PID_FILE };
+module.exports = { ensureKafka, stopKafka, status, waitForCoordinators, coordinatorPartition, idsCoveringPartitions, serverProperties, parsePorts, randomClusterId, KAFKA_VERSION, DEFAULT_PORT, DEFAULT_CONTROLLER_PORT, LOG_FILE, PID_FILE };

@@ -1,0 +1,98 @@
+// Unit tests of the dev-infra helpers that need no process, port or file of their own.
+import { buildServiceEnv, listServices, nodeArgs, resolvePorts, urlTable } from './services';
+import { coordinatorPartition, idsCoveringPartitions, parsePorts, randomClusterId, serverProperties } from './kafka';
+
+const KEY = Buffer.alloc(32, 7).toString('base64');
+
+describe('services', () => {
+  it('resolves the default ports, each overridable by its variable', () => {
+    expect(resolvePorts({})).toEqual({ 'domain-api': 3000, 'subscription-registry': 3001, 'event-router': 3002, 'delivery-dispatcher': 3003 });
+    expect(resolvePorts({ REGISTRY_PORT: '4001', DISPATCHER_PORT: '' })).toMatchObject({ 'subscription-registry': 4001, 'delivery-dispatcher': 3003 });
+    expect(() => resolvePorts({ ROUTER_PORT: 'x' })).toThrow('ROUTER_PORT=x is not a TCP port');
+  });
+
+  it('builds a service env: infra, NODE_ENV, PORT, all service ports, secrets key, public base URLs; extra wins', () => {
+    const base = { HERALD_SECRETS_KEY: KEY, DOMAIN_API_PORT: '3100', UNRELATED: 'kept', DROP_ME: 'x' };
+    const env = buildServiceEnv({
+      app: 'subscription-registry',
+      infra: { databaseUrl: 'postgres://u:p@h:1/db', kafkaBrokers: 'h:9' },
+      base,
+      extra: { LOG_LEVEL: 'debug', DROP_ME: undefined },
+    });
+    expect(env).toMatchObject({
+      DATABASE_URL: 'postgres://u:p@h:1/db',
+      KAFKA_BROKERS: 'h:9',
+      NODE_ENV: 'development',
+      PORT: '3001',
+      DOMAIN_API_PORT: '3100',
+      REGISTRY_PORT: '3001',
+      ROUTER_PORT: '3002',
+      DISPATCHER_PORT: '3003',
+      HERALD_SECRETS_KEY: KEY,
+      HERALD_PUBLIC_BASE_URL: 'http://localhost:3001',
+      UNRELATED: 'kept',
+      LOG_LEVEL: 'debug',
+    });
+    expect(env).not.toHaveProperty('DROP_ME');
+    const router = buildServiceEnv({ app: 'event-router', port: 4444, base, nodeEnv: 'test' });
+    expect(router).toMatchObject({ PORT: '4444', ROUTER_PORT: '4444', NODE_ENV: 'test', HERALD_PUBLIC_BASE_URL: 'http://localhost:3100' });
+    expect(buildServiceEnv({ app: 'domain-api', base: { ...base, HERALD_PUBLIC_BASE_URL: 'https://api.example' } }).HERALD_PUBLIC_BASE_URL).toBe('https://api.example');
+  });
+
+  it('lists known services (HERALD_APPS narrows them) and runs TypeScript through @swc-node/register', () => {
+    expect(listServices({ env: {}, all: true }).map((s) => [s.app, s.port, s.entry])).toEqual([
+      ['domain-api', 3000, 'apps/domain-api/src/main.ts'],
+      ['subscription-registry', 3001, 'apps/subscription-registry/src/main.ts'],
+      ['event-router', 3002, 'apps/event-router/src/main.ts'],
+      ['delivery-dispatcher', 3003, 'apps/delivery-dispatcher/src/main.ts'],
+    ]);
+    expect(listServices({ env: { HERALD_APPS: 'event-router' }, all: true }).map((s) => s.app)).toEqual(['event-router']);
+    expect(() => listServices({ env: { HERALD_APPS: 'nope' } })).toThrow(/unknown app nope/);
+    expect(nodeArgs('apps/x/src/main.ts')).toEqual(['--enable-source-maps', '-r', '@swc-node/register', 'apps/x/src/main.ts']);
+  });
+
+  it('prints a URL table with health and metrics of each service', () => {
+    const lines = urlTable(listServices({ env: {}, all: true }).slice(2, 3), { databaseUrl: 'postgres://x', kafkaBrokers: 'k:1' });
+    expect(lines.join('\n')).toContain('http://localhost:3002/health/ready');
+    expect(lines.join('\n')).toContain('http://localhost:3002/metrics');
+    expect(lines.join('\n')).toContain('postgres://x');
+  });
+});
+
+describe('kafka', () => {
+  it('writes a loopback single-node KRaft config and reads its ports back', () => {
+    const props = serverProperties({ port: 19092, controllerPort: 19093 });
+    for (const line of [
+      'process.roles=broker,controller',
+      'listeners=PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093',
+      'controller.quorum.voters=1@127.0.0.1:19093',
+      'auto.create.topics.enable=false',
+      'num.partitions=1',
+      'group.initial.rebalance.delay.ms=0',
+      'offsets.topic.num.partitions=4',
+      'transaction.state.log.num.partitions=4',
+      'offsets.topic.replication.factor=1',
+      'transaction.state.log.replication.factor=1',
+      'delete.topic.enable=true',
+    ]) {
+      expect(props.split('\n')).toContain(line);
+    }
+    expect(parsePorts(props)).toEqual({ port: 19092, controllerPort: 19093 });
+    expect(parsePorts('nothing')).toBeUndefined();
+  });
+
+  it('makes cluster ids the storage tool accepts (16 bytes, base64url, not starting with "-")', () => {
+    for (let i = 0; i < 200; i++) {
+      const id = randomClusterId();
+      expect(id).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+      expect(Buffer.from(id, 'base64url')).toHaveLength(16);
+    }
+  });
+
+  it('maps ids to coordinator partitions as Kafka does (Java String.hashCode) and covers them all', () => {
+    expect(coordinatorPartition('test', 4)).toBe(3556498 % 4); // "test".hashCode() == 3556498
+    expect(coordinatorPartition('polygenelubricants', 50)).toBe(0); // hashCode() == Integer.MIN_VALUE → abs 0
+    const ids = idsCoveringPartitions('probe', 4);
+    expect(ids.map((id) => coordinatorPartition(id, 4))).toEqual([0, 1, 2, 3]);
+  });
+});

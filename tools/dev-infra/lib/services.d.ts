@@ -1,0 +1,52 @@
+// Types of services.js for the TypeScript that uses it (the test harness, benchmarks).
+
+export interface ServiceDef {
+  app: string;
+  defaultPort: number | undefined;
+  portEnv: string | undefined;
+  title: string;
+  links: [string, string][];
+}
+
+export interface ServiceInfo {
+  app: string;
+  title: string;
+  port: number;
+  portEnv: string;
+  /** apps/<app>/src/main.ts, relative to the repo root. */
+  entry: string;
+  url: string;
+  links: [string, string][];
+}
+
+export interface InfraUrls {
+  databaseUrl?: string;
+  kafkaBrokers?: string;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export const SERVICES: ServiceDef[];
+export const SECRETS_KEY_FILE: string;
+export function serviceDef(app: string): ServiceDef;
+export function entryOf(app: string): string;
+export function resolvePorts(env?: Env): Record<string, number>;
+export function listServices(options?: { env?: Env; all?: boolean }): ServiceInfo[];
+export function listMigrations(): { app: string; entry: string }[];
+/** `node <nodeArgs(entry)>` runs a TypeScript entry point through @swc-node/register. */
+export function nodeArgs(entry: string): string[];
+export function secretsKey(env?: Env): string;
+export function buildServiceEnv(options?: {
+  app?: string;
+  port?: number;
+  infra?: InfraUrls;
+  base?: Env;
+  extra?: Record<string, string | number | undefined | null>;
+  nodeEnv?: string;
+}): Record<string, string>;
+export function waitForReady(
+  name: string,
+  baseUrl: string,
+  options?: { timeoutMs?: number; intervalMs?: number; isAlive?: () => boolean; path?: string },
+): Promise<number>;
+export function urlTable(services: ServiceInfo[], infra?: InfraUrls): string[];
