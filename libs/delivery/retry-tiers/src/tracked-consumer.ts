@@ -114,6 +114,10 @@ export class TrackedConsumer {
   async stop(): Promise<void> {
     this.stopFetching();
     if (this.commitTimer) clearInterval(this.commitTimer);
+    // Let the promise chains of just-finished messages reach their ledgers, and let a periodic
+    // commit that is under way end: the final commit must include everything finished.
+    await new Promise((r) => setImmediate(r));
+    await this.committing?.catch(() => undefined);
     await this.commit().catch((e: Error) => this.logger.warn(`final commit failed: ${e.message}`));
     await this.consumer?.disconnect().catch(() => undefined);
   }
