@@ -1,0 +1,44 @@
+import type { FailurePolicy, PayloadFormat, RetryPolicy } from '@herald/contracts';
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+
+/**
+ * The core settings behind every ProProfs hook (its receiver contract, as settings):
+ * - only the subscribing key's user's changes fire (`ownerOnly`);
+ * - payload `{"resource_url": …}` (`payloadFormat: proprofs`), POSTed;
+ * - a 2xx answer is success; 401 deletes the hook at once; any other answer is a failure that is
+ *   retried, and 3 failed attempts in a row delete the hook (`autoDisableAfter: 3` with
+ *   `deleteAtThreshold`, counting attempts). The three attempts of one notification are 0 s,
+ *   +30 s, +2 min (Herald's retry tiers); ProProfs does not publish its own delays.
+ */
+export const PROPROFS_RETRY_POLICY: RetryPolicy = {
+  scheduleMs: [30 * SECOND, 2 * MINUTE],
+  maxAttempts: 3,
+  maxAgeMs: 30 * MINUTE,
+  onExhausted: 'discard',
+};
+
+export const PROPROFS_FAILURE_POLICY: FailurePolicy = {
+  unsubscribeOn: [401],
+  unsubscribeAction: 'delete',
+  autoDisableAfter: 3,
+  deleteAtThreshold: true,
+  countFailures: 'attempts',
+};
+
+export const PROPROFS_PAYLOAD_FORMAT: PayloadFormat = 'proprofs';
+
+/** A `SubscriptionPatch` for the registry's CreateSubscription (`dialectDefaults`). */
+export const PROPROFS_DEFAULT_POLICY = {
+  httpVerb: 'POST' as const,
+  ownerOnly: true,
+  scope: { kind: 'tenant' as const },
+  payloadFormat: PROPROFS_PAYLOAD_FORMAT,
+  successContract: '2xx' as const,
+  retryPolicy: PROPROFS_RETRY_POLICY,
+  failurePolicy: PROPROFS_FAILURE_POLICY,
+  deliveryMode: 'independent' as const,
+};
+
+export const PROPROFS_DIALECT = 'proprofs';
