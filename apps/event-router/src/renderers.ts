@@ -1,3 +1,5 @@
+import { ProcorePayloadRenderer } from '@herald/dialects/procore';
+import { WorksectionPayloadRenderer } from '@herald/dialects/worksection';
 import type { PayloadRenderer } from '@herald/routing/rendering';
 
 /**
@@ -5,4 +7,7 @@ import type { PayloadRenderer } from '@herald/routing/rendering';
  * `new ProProfsPayloadRenderer()`. A subscription whose format no renderer claims has its
  * deliveries dead-lettered with the reason; the router keeps routing.
  */
-export const DIALECT_RENDERERS: readonly PayloadRenderer[] = [];
+export const DIALECT_RENDERERS: readonly PayloadRenderer[] = [
+  new ProcorePayloadRenderer(),
+  new WorksectionPayloadRenderer(),
+];

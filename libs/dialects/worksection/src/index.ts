@@ -1,0 +1,4 @@
+export * from './events';
+export * from './policy';
+export * from './api';
+export * from './renderer';
