@@ -3,11 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { Client } from 'pg';
 import {
   PrincipalSnapshotContract,
   Topics,
@@ -18,6 +15,7 @@ import {
   type TopicSpec,
 } from '@herald/contracts';
 import { runMigrations } from '@herald/platform/db';
+import { createTestDatabase, deleteKafkaNamespace, requireEnv, type TestDatabase } from '@herald/platform/testing';
 import { AppModule } from '../src/app.module';
 import { configureApp } from '../src/configure-app';
 import { registryDataSource } from '../src/database';
@@ -28,40 +26,16 @@ import { registryDataSource } from '../src/database';
  * publishes them, a local receiver, and a reader for the subscriptions topic.
  */
 
-const ROOT = path.resolve(__dirname, '../../..');
-
 export function infraEnv(): { DATABASE_URL: string; KAFKA_BROKERS: string } {
-  let file: Record<string, string> = {};
-  const envFile = path.join(ROOT, '.herald/env.json');
-  if (existsSync(envFile)) file = JSON.parse(readFileSync(envFile, 'utf8')) as Record<string, string>;
-  const DATABASE_URL = process.env['DATABASE_URL'] ?? file['DATABASE_URL'];
-  const KAFKA_BROKERS = process.env['KAFKA_BROKERS'] ?? file['KAFKA_BROKERS'];
-  if (!DATABASE_URL || !KAFKA_BROKERS) throw new Error('DATABASE_URL and KAFKA_BROKERS are needed (npm run infra:up)');
-  return { DATABASE_URL, KAFKA_BROKERS };
+  // The int project's globalSetup puts them in the environment (bringing infra up if needed).
+  return { DATABASE_URL: requireEnv('DATABASE_URL'), KAFKA_BROKERS: requireEnv('KAFKA_BROKERS') };
 }
 
-export const tag = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
-
-/** A fresh database with the registry's migrations applied. */
-export async function createRegistryDatabase(label: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = infraEnv().DATABASE_URL;
-  const name = `reg_${label.replace(/[^a-z0-9]/gi, '_')}_${randomBytes(4).toString('hex')}`.toLowerCase();
-  const c = new Client({ connectionString: admin });
-  await c.connect();
-  await c.query(`CREATE DATABASE "${name}"`);
-  await c.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  await runMigrations(registryDataSource(url.toString()));
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const d = new Client({ connectionString: admin });
-      await d.connect();
-      await d.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await d.end();
-    },
-  };
+/** A fresh database (the shared harness's) with the registry's migrations applied. */
+export async function createRegistryDatabase(label: string): Promise<TestDatabase> {
+  const db = await createTestDatabase(`registry-${label}`);
+  await runMigrations(registryDataSource(db.url));
+  return db;
 }
 
 export async function waitFor<T>(what: string, fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
@@ -139,12 +113,9 @@ export class KafkaFixture {
   async close(): Promise<void> {
     for (const c of this.consumers) await c.disconnect().catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);
-    const admin = this.kafka.admin();
-    await admin.connect();
-    const mine = (await admin.listTopics()).filter((t) => t.startsWith(`${this.namespace}.`));
-    if (mine.length) await admin.deleteTopics({ topics: mine }).catch(() => undefined);
-    await admin.disconnect();
+    await deleteKafkaNamespace(this.namespace).catch(() => undefined);
   }
+
 }
 
 export interface TestTenant {

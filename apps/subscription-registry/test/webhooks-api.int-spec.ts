@@ -1,5 +1,6 @@
 import { SubscriptionSnapshotSchema, Topics, type SubscriptionSnapshot } from '@herald/contracts';
 import type { KafkaMessage } from 'kafkajs';
+import { uniqueKafkaNamespace } from '@herald/platform/testing';
 import { Client } from 'pg';
 import {
   KafkaFixture,
@@ -7,7 +8,6 @@ import {
   createRegistryDatabase,
   startReceiver,
   startRegistry,
-  tag,
   testTenant,
   waitFor,
   type RunningRegistry,
@@ -15,7 +15,7 @@ import {
 
 // The native webhook API in-process against the real broker and database.
 describe('native /v1/webhooks', () => {
-  const namespace = tag('it-reg-api');
+  const namespace = uniqueKafkaNamespace('reg-api');
   const kafka = new KafkaFixture(namespace);
   const acme = testTenant(['webhooks']);
   const other = testTenant(['administrative']);

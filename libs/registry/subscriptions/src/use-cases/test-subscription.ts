@@ -41,9 +41,11 @@ export class TestSubscription {
     const webhookId = `msg_${randomUUID().replace(/-/g, '')}`;
     // Standard Webhooks' shape, as the native format renders every event.
     const body = JSON.stringify({
+      id: webhookId,
       type: TEST_EVENT_TYPE,
       timestamp: now.toISOString(),
-      data: { subscriptionId: s.id, tenantId: s.tenantId, message: 'This is a test event sent by Herald.' },
+      tenantId: s.tenantId,
+      data: { subscriptionId: s.id, message: 'This is a test event sent by Herald.' },
     });
     const answer = await this.probe.send(targetOf(s, this.secrets), {
       id: webhookId,
