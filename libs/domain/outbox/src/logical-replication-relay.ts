@@ -103,6 +103,13 @@ export class LogicalReplicationRelay extends OutboxRelayBase {
   readonly kind = 'logical' as const;
   readonly slotName: string;
   private session?: LogicalSession;
+  /**
+   * Published rows the DELETE did not find. The walsender can stream a transaction as soon as
+   * its commit record is flushed, a moment before other sessions see it as committed; such a
+   * row is deleted on a later try. (A row replayed after a crash is simply gone already.)
+   */
+  private readonly unseenDeletes = new Map<string, number>();
+  private lastUnseenRetry = 0;
 
   constructor(private readonly opts: LogicalReplicationRelayOptions) {
     super(opts);
@@ -245,6 +252,27 @@ export class LogicalReplicationRelay extends OutboxRelayBase {
     if (ids.length) this.logger.log(`[outbox logical] backfilled ${ids.length} rows written before slot ${this.slotName}`);
   }
 
+  private async deleteRows(control: Client, ids: string[]): Promise<void> {
+    const r = await control.query<{ id: string }>(`DELETE FROM ${OUTBOX_TABLE} WHERE id = ANY($1::uuid[]) RETURNING id`, [ids]);
+    if (r.rows.length === ids.length) return;
+    const deleted = new Set(r.rows.map((x) => x.id));
+    for (const id of ids) if (!deleted.has(id)) this.unseenDeletes.set(id, 0);
+  }
+
+  private async retryUnseenDeletes(control: Client): Promise<void> {
+    if (this.unseenDeletes.size === 0 || Date.now() - this.lastUnseenRetry < 500) return;
+    this.lastUnseenRetry = Date.now();
+    const ids = [...this.unseenDeletes.keys()].slice(0, 10_000);
+    const r = await control.query<{ id: string }>(`DELETE FROM ${OUTBOX_TABLE} WHERE id = ANY($1::uuid[]) RETURNING id`, [ids]);
+    const deleted = new Set(r.rows.map((x) => x.id));
+    for (const id of ids) {
+      const tries = (this.unseenDeletes.get(id) ?? 0) + 1;
+      if (deleted.has(id) || tries >= 10) this.unseenDeletes.delete(id);
+      else this.unseenDeletes.set(id, tries);
+    }
+    if (deleted.size) this.logger.debug?.(`[outbox logical] deleted ${deleted.size} rows that became visible after they were streamed`);
+  }
+
   private async stream(session: LogicalSession, confirmedFlush: bigint): Promise<'standby' | 'ended'> {
     const { control, failure } = session;
     const service = new LogicalReplicationService(
@@ -337,8 +365,8 @@ export class LogicalReplicationRelay extends OutboxRelayBase {
         const started = Date.now();
         await this.opts.publisher.publish(rows);
         const ackedAt = Date.now();
-        // Deleted before the slot is confirmed: the table never keeps a row the slot has passed.
-        await control.query(`DELETE FROM ${OUTBOX_TABLE} WHERE id = ANY($1::uuid[])`, [rows.map((r) => r.id)]);
+        // Deleted before the slot is confirmed: a crash in between replays rows, never strands them.
+        await this.deleteRows(control, rows.map((r) => r.id));
         this.observePublished(rows, ackedAt);
         this.logger.debug?.(`[outbox logical] published ${rows.length} rows in ${ackedAt - started} ms`);
       }
@@ -361,8 +389,13 @@ export class LogicalReplicationRelay extends OutboxRelayBase {
           for (let i = 0; i < 8 && buffer.hasWork && !this.isKilled; i++) {
             if (!(await relayBatch(this.batchSize))) break;
           }
+          if (!this.isKilled) {
+            this.lastUnseenRetry = 0;
+            await this.retryUnseenDeletes(control);
+          }
           break;
         }
+        await this.retryUnseenDeletes(control);
         if (!buffer.hasWork) {
           await this.wakeup.wait(1_000);
           continue;

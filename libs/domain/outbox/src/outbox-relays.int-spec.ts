@@ -278,6 +278,27 @@ describe.each<RelayKind>(['logical', 'polling'])('%s outbox relay', (kind) => {
     expect(h.received.find((r) => r.value.eventId === single[0].eventId)!.headers[Headers.TraceParent]).toBeUndefined();
   });
 
+  it('keeps up with concurrent writers and leaves the table empty', async () => {
+    h = await Harness.create(kind);
+    const relay = h.relay({ batchSize: 50 });
+    await until('the relay to be active', () => relay.status === 'active');
+    const written: ResourceChange[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < 400) {
+          const i = next++;
+          written.push(await ds.transaction((m) => writer.append(m, change(`c${i % 40}`, i))));
+        }
+      }),
+    );
+    await h.allReceived(written);
+    await until('the outbox to be empty', async () => (await outboxRows()) === 0, 20_000);
+    expectDuplicatesIdentical(h.received);
+    // Rows of one key are written by different writers here, so only completeness is checked.
+    expect(h.ids().size).toBe(written.length);
+  });
+
   it('does not skip a row whose transaction opened earlier and committed after a later one', async () => {
     h = await Harness.create(kind);
     const relay = h.relay();
