@@ -4,6 +4,9 @@ import { hashApiKey, parseApiKey, principalKey } from '@herald/contracts';
 import { createTestDatabase, deleteKafkaNamespace, uniqueKafkaNamespace } from '@herald/platform/testing';
 import { readPrincipals } from './topic-reader';
 
+// Real Postgres and Kafka (and, for the CLI, processes): jest's 5 s default is for unit tests.
+jest.setTimeout(120_000);
+
 const ROOT = path.resolve(__dirname, '../../..');
 let db: { url: string; drop(): Promise<void> };
 let ns: string;

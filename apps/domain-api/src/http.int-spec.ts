@@ -6,6 +6,9 @@ import { domainDataSource } from '@herald/domain/resources';
 import { createTestDatabase, deleteKafkaNamespace, uniqueKafkaNamespace } from '@herald/platform/testing';
 import { call, createTestTenant, startTestApp, type TestApp, type TestTenant } from './test-app';
 
+// Real Postgres and Kafka (and, for the CLI, processes): jest's 5 s default is for unit tests.
+jest.setTimeout(60_000);
+
 let db: { url: string; drop(): Promise<void> };
 let ns: string;
 let t: TestApp;

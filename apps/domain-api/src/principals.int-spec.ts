@@ -7,6 +7,9 @@ import { createTestDatabase, deleteKafkaNamespace, uniqueKafkaNamespace } from '
 import { readPrincipals } from './topic-reader';
 import { call, startTestApp, type TestApp } from './test-app';
 
+// Real Postgres and Kafka (and, for the CLI, processes): jest's 5 s default is for unit tests.
+jest.setTimeout(60_000);
+
 let db: { url: string; drop(): Promise<void> };
 let ns: string;
 let ds: DataSource;

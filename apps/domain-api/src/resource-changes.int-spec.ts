@@ -7,6 +7,9 @@ import { createTestDatabase, deleteKafkaNamespace, uniqueKafkaNamespace } from '
 import { call, createTestTenant, startTestApp, type TestApp, type TestTenant } from './test-app';
 import { readResourceChanges } from './topic-reader';
 
+// Real Postgres and Kafka (and, for the CLI, processes): jest's 5 s default is for unit tests.
+jest.setTimeout(120_000);
+
 let db: { url: string; drop(): Promise<void> };
 let ns: string;
 const slot = `t_dapi_${randomBytes(5).toString('hex')}`;

@@ -10,6 +10,9 @@ import { ResourceWriter, type ChangeContext } from './resource-writer';
 import { CreateProjectFromTemplate } from './use-cases/create-project-from-template';
 import { CreateResource, DeleteResource, SetCompletion, UpdateResource } from './use-cases/write-resources';
 
+// Real Postgres and Kafka (and, for the CLI, processes): jest's 5 s default is for unit tests.
+jest.setTimeout(60_000);
+
 let db: { url: string; drop(): Promise<void> };
 let ds: DataSource;
 let ctx: ChangeContext;

@@ -1,4 +1,4 @@
-import { ArgumentsHost, BadRequestException, NotFoundException } from '@nestjs/common';
+import { ArgumentsHost, BadRequestException, Logger, NotFoundException } from '@nestjs/common';
 import { ConflictError, NotFoundError, ValidationError, AuthenticationError } from '@herald/domain/tenancy';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
@@ -24,6 +24,9 @@ function respond(exception: unknown) {
   new ProblemDetailsFilter().catch(exception, host);
   return sent;
 }
+
+// The filter logs 500s; the test's deliberate one need not reach the console.
+beforeAll(() => Logger.overrideLogger(false));
 
 describe('ProblemDetailsFilter', () => {
   it('answers domain errors as RFC 9457 problem details with their status', () => {
