@@ -1,4 +1,6 @@
+import { PpmExpressPayloadRenderer } from '@herald/dialects/ppm-express';
 import { ProcorePayloadRenderer } from '@herald/dialects/procore';
+import { ProProfsPayloadRenderer } from '@herald/dialects/proprofs';
 import { WorksectionPayloadRenderer } from '@herald/dialects/worksection';
 import type { PayloadRenderer } from '@herald/routing/rendering';
 
@@ -10,4 +12,6 @@ import type { PayloadRenderer } from '@herald/routing/rendering';
 export const DIALECT_RENDERERS: readonly PayloadRenderer[] = [
   new ProcorePayloadRenderer(),
   new WorksectionPayloadRenderer(),
+  new ProProfsPayloadRenderer(),
+  new PpmExpressPayloadRenderer(),
 ];
