@@ -1,4 +1,4 @@
-import type { FailurePolicy, PayloadFormat, RetryPolicy, Scope, SubscriptionStatus } from '@herald/contracts';
+import type { EncryptedValue, FailurePolicy, PayloadFormat, RetryPolicy, Scope, SubscriptionStatus } from '@herald/contracts';
 import type { SubscriptionSecrets } from '@herald/registry/secrets';
 import type { SubscriptionEntity } from '../persistence/subscription.entity';
 
@@ -42,7 +42,17 @@ export interface SubscriptionView {
   updatedAt: string;
 }
 
-export function toView(s: SubscriptionEntity, secrets: SubscriptionSecrets, now = new Date()): SubscriptionView {
+export interface ViewOptions {
+  /**
+   * Show custom header values and the Authorization value as given instead of redacted: for a
+   * dialect whose API returns them (PPM Express shows its webhooks' headers). Signing secrets
+   * and basic-auth passwords stay redacted.
+   */
+  revealHeaders?: boolean;
+}
+
+export function toView(s: SubscriptionEntity, secrets: SubscriptionSecrets, now = new Date(), options: ViewOptions = {}): SubscriptionView {
+  const shown = (v: EncryptedValue | null): string | null => (options.revealHeaders && v ? secrets.open(v) : secrets.redacted(v));
   return {
     id: s.id,
     externalId: s.externalId,
@@ -63,8 +73,8 @@ export function toView(s: SubscriptionEntity, secrets: SubscriptionSecrets, now 
     payloadFormat: s.payloadFormat,
     formatOptions: s.formatOptions,
     templateId: s.templateId,
-    headers: s.headers.map((h) => ({ name: h.name, value: secrets.redacted(h.value) })),
-    authorization: secrets.redacted(s.authorization),
+    headers: s.headers.map((h) => ({ name: h.name, value: shown(h.value) })),
+    authorization: shown(s.authorization),
     basicAuth: s.basicAuth ? { user: s.basicAuth.user, password: secrets.redacted(s.basicAuth.password) } : null,
     successContract: s.successContract,
     timeoutMs: s.timeoutMs,

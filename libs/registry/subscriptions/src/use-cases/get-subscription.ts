@@ -8,6 +8,8 @@ import { SubscriptionRepository, describeRef, type SubscriptionRef } from '../pe
 export interface GetSubscriptionCommand {
   tenantId: string;
   subscription: SubscriptionRef;
+  /** Header values as given, not redacted (see `ViewOptions`). */
+  revealHeaders?: boolean;
 }
 
 @Injectable()
@@ -20,6 +22,6 @@ export class GetSubscription {
   async execute(c: GetSubscriptionCommand): Promise<SubscriptionView> {
     const s = await new SubscriptionRepository(this.ds.manager).find(c.tenantId, c.subscription);
     if (!s) throw new SubscriptionNotFoundError(describeRef(c.subscription));
-    return toView(s, this.secrets);
+    return toView(s, this.secrets, new Date(), { revealHeaders: c.revealHeaders });
   }
 }

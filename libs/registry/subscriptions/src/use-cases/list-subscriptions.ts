@@ -20,6 +20,8 @@ export interface ListSubscriptionsCommand {
   limit?: number;
   /** `nextCursor` of the previous page. */
   cursor?: string | null;
+  /** Header values as given, not redacted (see `ViewOptions`). */
+  revealHeaders?: boolean;
 }
 
 export interface SubscriptionPage {
@@ -61,7 +63,7 @@ export class ListSubscriptions {
     );
     const page = rows.slice(0, limit);
     return {
-      items: page.map((s) => toView(s, this.secrets)),
+      items: page.map((s) => toView(s, this.secrets, new Date(), { revealHeaders: c.revealHeaders })),
       nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].externalId) : null,
     };
   }
