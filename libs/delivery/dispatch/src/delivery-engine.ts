@@ -41,7 +41,7 @@ export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
   maxInFlight: 512,
   maxInFlightPerSubscription: 4,
   snapshotWaitMs: 5_000,
-  spillQueueLength: 32,
+  spillQueueLength: 8,
   spillAfterMs: 1_000,
 };
 
