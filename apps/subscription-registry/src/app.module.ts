@@ -11,6 +11,9 @@ import { SsrfUrlGuard, WebhookSenderProbe } from './adapters/sending.adapters';
 import { RegistryConfigSchema, SERVICE_NAME, type RegistryConfig } from './config';
 import { registryDataSource } from './database';
 import { DeliveriesModule } from './deliveries/deliveries.module';
+import { ProcoreDialectModule } from './dialects/procore/procore.module';
+import { PpmExpressDialectModule } from './dialects/ppm-express/ppm-express.module';
+import { ProProfsDialectModule } from './dialects/proprofs/proprofs.module';
 import { CatalogController } from './http/catalog.controller';
 import { WebhooksController } from './http/webhooks.controller';
 import { RegistryTopicsBootstrap } from './kafka/registry-topics.bootstrap';
@@ -46,6 +49,9 @@ export class AppModule {
           ],
         }),
         DeliveriesModule,
+        ProcoreDialectModule,
+        ProProfsDialectModule,
+        PpmExpressDialectModule,
       ],
       controllers: [WebhooksController, CatalogController],
       providers: [RegistryTopicsBootstrap, TemplateHooksConsumer],
