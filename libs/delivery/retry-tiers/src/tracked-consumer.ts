@@ -96,6 +96,7 @@ export class TrackedConsumer {
       } catch (e) {
         this.lastError = `start failed: ${(e as Error).message}`;
         this.logger.warn(this.lastError);
+        await this.consumer?.disconnect().catch(() => undefined);
         await sleep(delay);
         delay = Math.min(delay * 2, 10_000);
       }
