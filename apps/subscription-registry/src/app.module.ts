@@ -12,6 +12,7 @@ import { RegistryConfigSchema, SERVICE_NAME, type RegistryConfig } from './confi
 import { registryDataSource } from './database';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { ProcoreDialectModule } from './dialects/procore/procore.module';
+import { WorksectionDialectModule } from './dialects/worksection/worksection.module';
 import { PpmExpressDialectModule } from './dialects/ppm-express/ppm-express.module';
 import { ProProfsDialectModule } from './dialects/proprofs/proprofs.module';
 import { CatalogController } from './http/catalog.controller';
@@ -50,6 +51,7 @@ export class AppModule {
         }),
         DeliveriesModule,
         ProcoreDialectModule,
+        WorksectionDialectModule,
         ProProfsDialectModule,
         PpmExpressDialectModule,
       ],

@@ -2,6 +2,7 @@ import type { HeraldDataSourceOptions } from '@herald/platform/db';
 import { DELIVERY_LOG_MIGRATIONS } from '@herald/registry/delivery-log';
 import { SUBSCRIPTION_ENTITIES, SUBSCRIPTION_MIGRATIONS } from '@herald/registry/subscriptions';
 import { REGISTRY_SCHEMA } from './config';
+import { WORKSECTION_MIGRATIONS } from './dialects/worksection/worksection-admin-keys';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 type EntityList = Function[];
@@ -15,7 +16,7 @@ export function registryDataSource(url: string, opts: { poolSize?: number; extra
     url,
     schema: REGISTRY_SCHEMA,
     entities: [...SUBSCRIPTION_ENTITIES, ...(opts.extraEntities ?? [])],
-    migrations: [...SUBSCRIPTION_MIGRATIONS, ...DELIVERY_LOG_MIGRATIONS],
+    migrations: [...SUBSCRIPTION_MIGRATIONS, ...DELIVERY_LOG_MIGRATIONS, ...WORKSECTION_MIGRATIONS],
     poolSize: opts.poolSize,
     applicationName: 'subscription-registry',
   };

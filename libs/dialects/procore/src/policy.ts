@@ -30,6 +30,22 @@ export function procoreBackoff(fromMs = SECOND, capMs = HOUR): number[] {
   return out;
 }
 
+/** The core subscription settings a dialect's receiver contract needs (a plain SubscriptionPatch). */
+export interface DialectPolicy {
+  httpVerb: 'POST' | 'PUT' | 'PATCH';
+  successContract: '2xx' | 'status-ok';
+  timeoutMs: number;
+  deliveryMode: 'independent' | 'ordered';
+  retryPolicy: { scheduleMs: number[]; maxAttempts: number; maxAgeMs: number; onExhausted: 'dlq' | 'discard' };
+  failurePolicy: {
+    unsubscribeOn: number[];
+    unsubscribeAction: 'delete' | 'disable';
+    autoDisableAfter: number | null;
+    deleteAtThreshold: boolean;
+    countFailures?: 'attempts' | 'deliveries';
+  };
+}
+
 /**
  * The core settings Procore's receiver contract needs (a plain SubscriptionPatch):
  * 200/204 within 5 s (any 2xx is accepted); deliveries to a hook are ordered, so a failure
@@ -37,14 +53,14 @@ export function procoreBackoff(fromMs = SECOND, capMs = HOUR): number[] {
  * at 1 h; after 12 h of failure the head and what queued behind it are Discarded; a success
  * resets the cycle. Procore never disables or deletes a hook for failing.
  */
-export const PROCORE_DEFAULT_POLICY = {
+export const PROCORE_DEFAULT_POLICY: DialectPolicy = {
   httpVerb: 'POST',
   successContract: '2xx',
   timeoutMs: 5 * SECOND,
   deliveryMode: 'ordered',
   retryPolicy: { scheduleMs: procoreBackoff(), maxAttempts: 100, maxAgeMs: 12 * HOUR, onExhausted: 'discard' },
   failurePolicy: { unsubscribeOn: [], unsubscribeAction: 'disable', autoDisableAfter: null, deleteAtThreshold: false },
-} as const;
+};
 
 /** What a Procore hook keeps in the subscription's `formatOptions` (non-secret). */
 export interface ProcoreFormatOptions {

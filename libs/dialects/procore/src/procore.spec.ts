@@ -69,7 +69,7 @@ describe('procore dialect', () => {
   it('renders v2.0, v3.0 and v4.0 payloads only for triggered (resource, event type)', () => {
     const c = change();
     const triggers = [{ resource_type: 'task', event_type: 'create' }];
-    const v2 = procorePayloadOf(c, sub('procore-v2.0', triggers)) as Record<string, unknown>;
+    const v2 = procorePayloadOf(c, sub('procore-v2.0', triggers)) as unknown as Record<string, unknown>;
     expect(v2).toEqual({
       id: expect.any(Number),
       ulid: expect.stringMatching(/^[0-9A-Z]{26}$/),

@@ -1,17 +1,33 @@
+/** The core subscription settings a dialect's receiver contract needs (a plain SubscriptionPatch). */
+export interface DialectPolicy {
+  httpVerb: 'POST' | 'PUT' | 'PATCH';
+  successContract: '2xx' | 'status-ok';
+  timeoutMs: number;
+  deliveryMode: 'independent' | 'ordered';
+  retryPolicy: { scheduleMs: number[]; maxAttempts: number; maxAgeMs: number; onExhausted: 'dlq' | 'discard' };
+  failurePolicy: {
+    unsubscribeOn: number[];
+    unsubscribeAction: 'delete' | 'disable';
+    autoDisableAfter: number | null;
+    deleteAtThreshold: boolean;
+    countFailures?: 'attempts' | 'deliveries';
+  };
+}
+
 /**
  * The core settings Worksection's receiver contract needs (a plain SubscriptionPatch): success
  * only on HTTP 200 with JSON {"status":"OK"} within 5 s; every delivery is tried once and a
  * failure counts, so 10 failed deliveries (in a row: a success resets the count) auto-disable
  * the hook (grey in Worksection's list, re-enabled by hand after the URL passes the check again).
  */
-export const WORKSECTION_DEFAULT_POLICY = {
+export const WORKSECTION_DEFAULT_POLICY: DialectPolicy = {
   httpVerb: 'POST',
   successContract: 'status-ok',
   timeoutMs: 5_000,
   deliveryMode: 'independent',
   retryPolicy: { scheduleMs: [60_000], maxAttempts: 1, maxAgeMs: 24 * 3_600_000, onExhausted: 'dlq' },
   failurePolicy: { unsubscribeOn: [], unsubscribeAction: 'disable', autoDisableAfter: 10, deleteAtThreshold: false, countFailures: 'attempts' },
-} as const;
+};
 
 /** get_webhooks statuses: grey, green, orange. */
 export function worksectionStatusOf(coreStatus: string): 'disabled' | 'active' | 'active_with_failures' {

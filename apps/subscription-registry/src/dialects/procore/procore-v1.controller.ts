@@ -1,0 +1,134 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiExcludeController } from '@nestjs/swagger';
+import {
+  V1BulkCreateSchema,
+  V1BulkDeleteSchema,
+  V1HookBodySchema,
+  V1TriggerBodySchema,
+  normalizePayloadVersion,
+  procoreError,
+  v1Delivery,
+  v1Hook,
+  v1Resources,
+  v1Trigger,
+} from '@herald/dialects/procore';
+import { BearerApiKeyGuard, CurrentPrincipal, RequireAnyScope, type AuthenticatedPrincipal } from '@herald/registry/principals';
+import { ProcoreErrorFilter, ProcoreHttpError } from './procore-errors';
+import { ProcoreHooks, parseBody } from './procore-hooks.service';
+import { companyParam, deliveryQuery, str } from './procore-query';
+
+type Query = Record<string, unknown>;
+interface Res {
+  status(code: number): Res;
+  setHeader(name: string, value: string): void;
+}
+
+/**
+ * Procore's Webhooks API v1.0 (`/rest/v1.0/webhooks/...`): the scope in the body on create,
+ * else as `company_id` / `project_id` query parameters; integer ids; Procore's error bodies.
+ */
+@ApiExcludeController()
+@ApiBearerAuth('bearer')
+@Controller('rest/v1.0/webhooks')
+@UseGuards(BearerApiKeyGuard)
+@RequireAnyScope('webhooks', 'administrative')
+@UseFilters(ProcoreErrorFilter)
+export class ProcoreV1Controller {
+  constructor(private readonly hooks: ProcoreHooks) {}
+
+  private scope(p: AuthenticatedPrincipal, q: Query) {
+    return this.hooks.scopeOf(p, companyParam(q), str(q, 'project_id'));
+  }
+
+  @Post('hooks')
+  async create(@CurrentPrincipal() p: AuthenticatedPrincipal, @Body() body: unknown) {
+    const b = parseBody(V1HookBodySchema, body);
+    return v1Hook(await this.hooks.create(p, this.hooks.scopeOf(p, b.company_id, b.project_id), b.hook));
+  }
+
+  @Get('hooks')
+  async list(@CurrentPrincipal() p: AuthenticatedPrincipal, @Query() q: Query) {
+    const version = str(q, 'api_version');
+    const hooks = await this.hooks.list(p, this.scope(p, q), {
+      namespace: str(q, 'namespace'),
+      version: version ? normalizePayloadVersion(version) : undefined,
+    });
+    return hooks.map(v1Hook);
+  }
+
+  @Get('hooks/:id')
+  async get(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Query() q: Query) {
+    return v1Hook(await this.hooks.get(p, this.scope(p, q), id));
+  }
+
+  @Patch('hooks/:id')
+  async update(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Query() q: Query, @Body() body: unknown) {
+    const b = parseBody(V1HookBodySchema.partial({ hook: true }), body ?? {});
+    const scope = this.hooks.scopeOf(p, b.company_id ?? companyParam(q), b.project_id ?? str(q, 'project_id'));
+    return v1Hook(await this.hooks.update(p, scope, id, b.hook ?? {}));
+  }
+
+  @Delete('hooks/:id')
+  @HttpCode(200)
+  async remove(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Query() q: Query): Promise<void> {
+    await this.hooks.remove(p, this.scope(p, q), id);
+  }
+
+  @Get('hooks/:hookId/triggers')
+  async triggers(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Query() q: Query) {
+    const hook = await this.hooks.get(p, this.scope(p, q), hookId);
+    return this.hooks.triggersOf(hook).map((t) => v1Trigger(hook, t));
+  }
+
+  @Post('hooks/:hookId/triggers/bulk')
+  async bulkCreate(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Body() body: unknown, @Res({ passthrough: true }) res: Res) {
+    const b = parseBody(V1BulkCreateSchema, body);
+    const r = await this.hooks.addTriggers(p, this.hooks.scopeOf(p, b.company_id, b.project_id), hookId, b.triggers);
+    res.status(r.failed.length ? 207 : 200);
+    const success = r.created.map((t) => v1Trigger(r.hook, t));
+    if (!r.failed.length) return { success };
+    return { success, failed: r.failed.map((f) => ({ code: '400', message: 'Bad Request', trigger: f.trigger, errors: f.errors })) };
+  }
+
+  @Delete('hooks/:hookId/triggers/bulk')
+  async bulkDelete(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Body() body: unknown, @Res({ passthrough: true }) res: Res) {
+    const b = parseBody(V1BulkDeleteSchema, body);
+    const r = await this.hooks.removeTriggers(p, this.hooks.scopeOf(p, b.company_id, b.project_id), hookId, b.trigger_ids);
+    res.status(r.failed.length ? 207 : 200);
+    return r.failed.length ? { success: r.succeeded, failed: r.failed.map((id) => ({ code: '404', trigger: id })) } : { success: r.succeeded };
+  }
+
+  @Post('hooks/:hookId/triggers')
+  @HttpCode(201)
+  async createTrigger(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Body() body: unknown) {
+    const b = parseBody(V1TriggerBodySchema, body);
+    const r = await this.hooks.addTriggers(p, this.hooks.scopeOf(p, b.company_id, b.project_id), hookId, [b.trigger]);
+    if (r.failed.length) throw ProcoreHttpError.validation(r.failed[0].errors);
+    return v1Trigger(r.hook, r.created[0]);
+  }
+
+  @Delete('hooks/:hookId/triggers/:id')
+  @HttpCode(200)
+  async removeTrigger(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Param('id') id: string, @Query() q: Query): Promise<void> {
+    const r = await this.hooks.removeTriggers(p, this.scope(p, q), hookId, [/^\d{1,18}$/.test(id) ? Number(id) : -1]);
+    if (r.failed.length) throw ProcoreHttpError.notFound(`Trigger ${id}`);
+  }
+
+  @Get('hooks/:hookId/deliveries')
+  async deliveries(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Query() q: Query, @Res({ passthrough: true }) res: Res) {
+    const query = deliveryQuery(q);
+    const r = await this.hooks.deliveries(p, this.scope(p, q), hookId, query);
+    res.setHeader('Per-Page', String(query.perPage));
+    if (r.hasMore) res.setHeader('Link', `<?page=${query.page + 1}&per_page=${query.perPage}>; rel="next"`);
+    return r.items.map(v1Delivery);
+  }
+
+  @Get('resources')
+  resources(@CurrentPrincipal() p: AuthenticatedPrincipal, @Query() q: Query) {
+    this.scope(p, q);
+    const requested = str(q, 'api_version');
+    const version = requested ? normalizePayloadVersion(requested) : 'v2.0';
+    if (!version) throw new ProcoreHttpError(400, procoreError('bad_request', 'api_version must be one of v2.0, v3.0, v4.0'));
+    return v1Resources(version);
+  }
+}

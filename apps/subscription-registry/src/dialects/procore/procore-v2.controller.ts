@@ -1,0 +1,175 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiExcludeController } from '@nestjs/swagger';
+import {
+  HookFieldsSchema,
+  TriggerFieldsSchema,
+  V2BulkCreateSchema,
+  V2BulkDeleteSchema,
+  normalizePayloadVersion,
+  v2Delivery,
+  v2Hook,
+  v2Resources,
+  v2Trigger,
+} from '@herald/dialects/procore';
+import { BearerApiKeyGuard, CurrentPrincipal, RequireAnyScope, type AuthenticatedPrincipal } from '@herald/registry/principals';
+import { ProcoreErrorFilter, ProcoreHttpError } from './procore-errors';
+import { ProcoreHooks, parseBody } from './procore-hooks.service';
+import { deliveryQuery, str } from './procore-query';
+
+type Query = Record<string, unknown>;
+interface Res {
+  status(code: number): Res;
+  setHeader(name: string, value: string): void;
+}
+
+/** Every route twice: the company's and a project's. */
+const both = (path: string) => [`webhooks/${path}`, `projects/:projectId/webhooks/${path}`];
+
+/**
+ * Procore's Webhooks API v2.0 (`/rest/v2.0/companies/{company_id}[/projects/{project_id}]/webhooks/...`):
+ * the same handlers as v1.0 with the scope in the path, string ids and `{data: ...}` bodies.
+ */
+@ApiExcludeController()
+@ApiBearerAuth('bearer')
+@Controller('rest/v2.0/companies/:companyId')
+@UseGuards(BearerApiKeyGuard)
+@RequireAnyScope('webhooks', 'administrative')
+@UseFilters(ProcoreErrorFilter)
+export class ProcoreV2Controller {
+  constructor(private readonly hooks: ProcoreHooks) {}
+
+  private scope(p: AuthenticatedPrincipal, companyId: string, projectId: string | undefined) {
+    return this.hooks.scopeOf(p, /^\d{1,16}$/.test(companyId) ? Number(companyId) : -1, projectId);
+  }
+
+  @Post(both('hooks'))
+  @HttpCode(201)
+  async create(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('companyId') c: string, @Param('projectId') pr: string | undefined, @Body() body: unknown) {
+    const hook = parseBody(HookFieldsSchema, body);
+    const errors: Record<string, string[]> = {};
+    if (!hook.payload_version && !hook.api_version) errors['payload_version'] = ["can't be blank"];
+    if (!hook.namespace) errors['namespace'] = ["can't be blank"];
+    if (Object.keys(errors).length) throw ProcoreHttpError.validation(errors);
+    return { data: v2Hook(await this.hooks.create(p, this.scope(p, c, pr), hook)) };
+  }
+
+  @Get(both('hooks'))
+  async list(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('companyId') c: string, @Param('projectId') pr: string | undefined, @Query() q: Query) {
+    const version = str(q, 'payload_version');
+    const hooks = await this.hooks.list(p, this.scope(p, c, pr), {
+      namespace: str(q, 'namespace'),
+      version: version ? normalizePayloadVersion(version) : undefined,
+    });
+    return { data: hooks.map(v2Hook) };
+  }
+
+  @Get(both('hooks/:id'))
+  async get(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('companyId') c: string, @Param('projectId') pr: string | undefined, @Param('id') id: string) {
+    return { data: v2Hook(await this.hooks.get(p, this.scope(p, c, pr), id)) };
+  }
+
+  @Patch(both('hooks/:id'))
+  async update(
+    @CurrentPrincipal() p: AuthenticatedPrincipal,
+    @Param('companyId') c: string,
+    @Param('projectId') pr: string | undefined,
+    @Param('id') id: string,
+    @Body() body: unknown,
+  ) {
+    return { data: v2Hook(await this.hooks.update(p, this.scope(p, c, pr), id, parseBody(HookFieldsSchema, body ?? {}))) };
+  }
+
+  @Delete(both('hooks/:id'))
+  @HttpCode(204)
+  async remove(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('companyId') c: string, @Param('projectId') pr: string | undefined, @Param('id') id: string): Promise<void> {
+    await this.hooks.remove(p, this.scope(p, c, pr), id);
+  }
+
+  @Get(both('hooks/:hookId/triggers'))
+  async triggers(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('companyId') c: string, @Param('projectId') pr: string | undefined, @Param('hookId') hookId: string) {
+    const hook = await this.hooks.get(p, this.scope(p, c, pr), hookId);
+    return { data: this.hooks.triggersOf(hook).map((t) => v2Trigger(hook, t)) };
+  }
+
+  @Post(both('hooks/:hookId/triggers/bulk'))
+  async bulkCreate(
+    @CurrentPrincipal() p: AuthenticatedPrincipal,
+    @Param('companyId') c: string,
+    @Param('projectId') pr: string | undefined,
+    @Param('hookId') hookId: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) res: Res,
+  ) {
+    const r = await this.hooks.addTriggers(p, this.scope(p, c, pr), hookId, parseBody(V2BulkCreateSchema, body));
+    res.status(r.failed.length ? 207 : 201);
+    const ok = r.created.map((t) => v2Trigger(r.hook, t));
+    return { data: [...ok, ...r.failed.map((f) => ({ ...f.trigger, errors: f.errors }))] };
+  }
+
+  @Delete(both('hooks/:hookId/triggers/bulk'))
+  async bulkDelete(
+    @CurrentPrincipal() p: AuthenticatedPrincipal,
+    @Param('companyId') c: string,
+    @Param('projectId') pr: string | undefined,
+    @Param('hookId') hookId: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) res: Res,
+  ) {
+    const r = await this.hooks.removeTriggers(p, this.scope(p, c, pr), hookId, parseBody(V2BulkDeleteSchema, body));
+    res.status(r.failed.length ? 207 : 200);
+    const succeeded = r.succeeded.map(String);
+    return { data: r.failed.length ? { succeeded, failed: r.failed.map(String) } : { succeeded } };
+  }
+
+  @Post(both('hooks/:hookId/triggers'))
+  @HttpCode(201)
+  async createTrigger(
+    @CurrentPrincipal() p: AuthenticatedPrincipal,
+    @Param('companyId') c: string,
+    @Param('projectId') pr: string | undefined,
+    @Param('hookId') hookId: string,
+    @Body() body: unknown,
+  ) {
+    const r = await this.hooks.addTriggers(p, this.scope(p, c, pr), hookId, [parseBody(TriggerFieldsSchema, body)]);
+    if (r.failed.length) throw ProcoreHttpError.validation(r.failed[0].errors);
+    return { data: v2Trigger(r.hook, r.created[0]) };
+  }
+
+  @Delete(both('hooks/:hookId/triggers/:id'))
+  @HttpCode(204)
+  async removeTrigger(
+    @CurrentPrincipal() p: AuthenticatedPrincipal,
+    @Param('companyId') c: string,
+    @Param('projectId') pr: string | undefined,
+    @Param('hookId') hookId: string,
+    @Param('id') id: string,
+  ): Promise<void> {
+    const r = await this.hooks.removeTriggers(p, this.scope(p, c, pr), hookId, [/^\d{1,18}$/.test(id) ? Number(id) : -1]);
+    if (r.failed.length) throw ProcoreHttpError.notFound(`Trigger ${id}`);
+  }
+
+  @Get(both('hooks/:hookId/deliveries'))
+  async deliveries(
+    @CurrentPrincipal() p: AuthenticatedPrincipal,
+    @Param('companyId') c: string,
+    @Param('projectId') pr: string | undefined,
+    @Param('hookId') hookId: string,
+    @Query() q: Query,
+    @Res({ passthrough: true }) res: Res,
+  ) {
+    const query = deliveryQuery(q);
+    const r = await this.hooks.deliveries(p, this.scope(p, c, pr), hookId, query);
+    res.setHeader('Per-Page', String(query.perPage));
+    if (r.hasMore) res.setHeader('Link', `<?page=${query.page + 1}&per_page=${query.perPage}>; rel="next"`);
+    return { data: r.items.map(v2Delivery) };
+  }
+
+  @Get(both('resources'))
+  resources(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('companyId') c: string, @Param('projectId') pr: string | undefined, @Query() q: Query) {
+    this.scope(p, c, pr);
+    const requested = str(q, 'payload_version');
+    const version = requested ? normalizePayloadVersion(requested) : undefined;
+    if (!version) throw ProcoreHttpError.validation({ payload_version: ['must be one of v2.0, v3.0, v4.0'] });
+    return { data: v2Resources(version) };
+  }
+}
