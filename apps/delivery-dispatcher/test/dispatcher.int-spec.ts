@@ -90,6 +90,34 @@ describe('delivery-dispatcher against the real broker', () => {
     expect(Date.parse(first.nextAttemptAt!)).toBeGreaterThan(Date.parse(first.at));
   });
 
+  it('status-ok contract (Worksection): a 200 without {"status":"OK"} is a failure, the retry with it is delivered', async () => {
+    const r = await receiver((_req, res) =>
+      r.received.length === 1 ? res.writeHead(200).end('OK') : res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"OK"}'),
+    );
+    const { snapshot } = h.snapshot({ url: r.url, successContract: 'status-ok', retryPolicy: { scheduleMs: [1_000], maxAttempts: 3, maxAgeMs: 60_000, onExhausted: 'dlq' } });
+    await h.publishSnapshots(snapshot);
+    const d = h.delivery(snapshot.id, 1);
+    await h.publishDeliveries([d]);
+    await waitFor('delivered', () => statuses(d.deliveryId).includes('2:delivered'));
+    expect(h.outcomesOf(d.deliveryId)[0]).toMatchObject({ status: 'retrying', httpStatus: 200, errorClass: 'contract', responseExcerpt: 'OK' });
+  });
+
+  it('a receiver status in unsubscribeOn (ProProfs 401) ends the delivery at once, without retries', async () => {
+    const r = await receiver((_req, res) => res.writeHead(401).end('who are you'));
+    const { snapshot } = h.snapshot({
+      url: r.url,
+      retryPolicy: { scheduleMs: [1_000], maxAttempts: 3, maxAgeMs: 60_000, onExhausted: 'discard' },
+      failurePolicy: { unsubscribeOn: [401], unsubscribeAction: 'delete', autoDisableAfter: 3, deleteAtThreshold: true },
+    });
+    await h.publishSnapshots(snapshot);
+    const d = h.delivery(snapshot.id, 1);
+    await h.publishDeliveries([d]);
+    await waitFor('the outcome', () => statuses(d.deliveryId).length > 0);
+    expect(h.outcomesOf(d.deliveryId)).toMatchObject([{ status: 'discarded', attempt: 1, httpStatus: 401 }]);
+    await new Promise((res) => setTimeout(res, 1_500));
+    expect(r.received).toHaveLength(1);
+  });
+
   it('dead-letters an exhausted delivery and marks it failed', async () => {
     const dlq = await h.collect(Topics.DeliveriesDlq);
     const r = await receiver((_req, res) => res.writeHead(500).end('down'));
