@@ -1,0 +1,138 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { PrincipalSnapshotContract, Topics, type PrincipalSnapshot } from '@herald/contracts';
+import { SecretBox } from '@herald/platform/crypto';
+import { dataSourceOptions, runMigrations } from '@herald/platform/db';
+import { KafkaClient, decodeMessage } from '@herald/platform/kafka';
+import { registryDataSource } from './database';
+import { WorksectionAdminKeyStore } from './dialects/worksection/worksection-admin-keys';
+
+/**
+ * The registry's CLI. `worksection:admin-key --tenant <slug>` creates or rotates the tenant's
+ * Worksection admin API key (stored encrypted) and prints it ONCE as one JSON line. The registry
+ * knows tenants only from `herald.principals.v1`, so the slug is resolved by reading that
+ * compacted topic. DATABASE_URL / KAFKA_BROKERS / HERALD_SECRETS_KEY come from the environment,
+ * else from .herald/env.json and .herald/secrets.key (`npm run infra:up`).
+ */
+
+class UsageError extends Error {}
+
+const USAGE = 'worksection:admin-key --tenant <slug>';
+
+interface Env {
+  DATABASE_URL?: string;
+  KAFKA_BROKERS?: string;
+  HERALD_KAFKA_NAMESPACE?: string;
+  HERALD_SECRETS_KEY?: string;
+}
+
+function fromStateDir(file: string): string | undefined {
+  const candidates = [path.resolve(process.cwd(), '.herald', file), path.resolve(__dirname, '../../../.herald', file)];
+  const found = candidates.find((f) => existsSync(f));
+  return found ? readFileSync(found, 'utf8') : undefined;
+}
+
+function environment(): Env {
+  const envJson = fromStateDir('env.json');
+  const fromFile = envJson ? (JSON.parse(envJson) as Env) : {};
+  return {
+    DATABASE_URL: process.env['DATABASE_URL'] || fromFile.DATABASE_URL,
+    KAFKA_BROKERS: process.env['KAFKA_BROKERS'] || fromFile.KAFKA_BROKERS,
+    HERALD_KAFKA_NAMESPACE: process.env['HERALD_KAFKA_NAMESPACE'] || undefined,
+    HERALD_SECRETS_KEY: process.env['HERALD_SECRETS_KEY'] || fromStateDir('secrets.key')?.trim(),
+  };
+}
+
+/** The tenant with this slug, as the principals topic has it now (read from the start to its end). */
+async function tenantBySlug(env: Env, slug: string): Promise<Extract<PrincipalSnapshot, { kind: 'tenant' }> | undefined> {
+  const client = new KafkaClient({
+    clientId: 'herald-registry-cli',
+    brokers: (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean),
+    namespace: env.HERALD_KAFKA_NAMESPACE,
+  });
+  const topic = client.topic(Topics.Principals);
+  const admin = client.kafka.admin();
+  const groupId = client.group(`registry-cli-${randomUUID()}`);
+  const consumer = client.kafka.consumer({ groupId });
+  const tenants = new Map<string, Extract<PrincipalSnapshot, { kind: 'tenant' }> | null>();
+  try {
+    await admin.connect();
+    const ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]));
+    const pending = new Set([...ends].filter(([, high]) => high > 0n).map(([p]) => p));
+    if (pending.size > 0) {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('reading herald.principals.v1 took more than 30 s')), 30_000);
+        consumer
+          .run({
+            eachMessage: async ({ partition, message }) => {
+              const d = decodeMessage(PrincipalSnapshotContract, message);
+              if (d.kind === 'value' && d.value.kind === 'tenant') tenants.set(d.key, d.value);
+              else if (d.kind === 'tombstone') tenants.set(d.key, null);
+              if (BigInt(message.offset) + 1n >= (ends.get(partition) ?? 0n)) pending.delete(partition);
+              if (pending.size === 0) {
+                clearTimeout(timer);
+                resolve();
+              }
+            },
+          })
+          .catch(reject);
+      });
+    }
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+  }
+  const wanted = slug.trim().toLowerCase();
+  return [...tenants.values()].find((t) => t !== null && t.slug.toLowerCase() === wanted) ?? undefined;
+}
+
+async function adminKey(env: Env, slug: string): Promise<Record<string, string>> {
+  if (!env.DATABASE_URL) throw new UsageError('DATABASE_URL is unset and .herald/env.json was not found (run `npm run infra:up`)');
+  if (!env.KAFKA_BROKERS) throw new UsageError('KAFKA_BROKERS is unset and .herald/env.json was not found (run `npm run infra:up`)');
+  if (!env.HERALD_SECRETS_KEY) throw new UsageError('HERALD_SECRETS_KEY is unset and .herald/secrets.key was not found');
+  const box = SecretBox.fromSpec(env.HERALD_SECRETS_KEY);
+  const tenant = await tenantBySlug(env, slug);
+  if (!tenant) throw new UsageError(`no tenant with slug "${slug}" on herald.principals.v1`);
+  const options = registryDataSource(env.DATABASE_URL, { poolSize: 1 });
+  await runMigrations(options);
+  const ds = new DataSource(dataSourceOptions(options));
+  await ds.initialize();
+  try {
+    const key = await new WorksectionAdminKeyStore(ds, box).rotate(tenant.tenantId);
+    return { tenantId: tenant.tenantId, slug: tenant.slug, adminApiKey: key };
+  } finally {
+    await ds.destroy();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  Logger.overrideLogger(false);
+  const [command, ...rest] = argv;
+  if (command !== 'worksection:admin-key') throw new UsageError(`unknown command "${command ?? ''}"; usage: ${USAGE}`);
+  let tenant: string | undefined;
+  try {
+    tenant = parseArgs({ args: rest, options: { tenant: { type: 'string' } }, strict: true }).values.tenant;
+  } catch (e) {
+    throw new UsageError(`${e instanceof Error ? e.message.split('\n')[0] : String(e)}; usage: ${USAGE}`);
+  }
+  if (!tenant) throw new UsageError(`--tenant is required; usage: ${USAGE}`);
+  const result = await adminKey(environment(), tenant);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`herald: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}\n`);
+    process.exit(e instanceof UsageError ? 64 : 1);
+  },
+);
