@@ -51,11 +51,6 @@ export class OutboundBatcher {
     });
   }
 
-  /** Several messages that must stay together and in order (an ordered hook's head and followers). */
-  addAll(topic: TopicSpec, messages: RawMessage[]): Promise<void> {
-    return Promise.all(messages.map((m) => this.add(topic, m))).then(() => undefined);
-  }
-
   async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
