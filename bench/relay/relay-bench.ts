@@ -17,7 +17,7 @@
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -459,6 +459,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }, HARD_LIMIT_MS);
   hardStop.unref();
+  const loadBefore = loadavg()[0];
   const bench = new Bench(infra());
   const drains: Record<string, number | string>[] = [];
   const steadies: Record<string, number | string>[] = [];
@@ -489,11 +490,15 @@ async function main(): Promise<void> {
     batchWaitMs: BATCH_WAIT_MS,
     partitions: Topics.ResourceChanges.partitions,
     writerPool: WRITER_POOL,
+    // The machine is shared: the 1-minute load average says how much else was running.
+    loadAverage1mBefore: +loadBefore.toFixed(2),
+    loadAverage1mAfter: +loadavg()[0].toFixed(2),
   };
   const md = [
     '# Outbox relay benchmark (`npm run bench:relay`)',
     '',
-    `${env.date}, Node ${env.node}, ${env.cpus} CPUs (${env.cpuModel}), shared with the rest of the machine;`,
+    `${env.date}, Node ${env.node}, ${env.cpus} CPUs (${env.cpuModel}), shared with the rest of the machine`,
+    `(1-minute load average ${env.loadAverage1mBefore} before, ${env.loadAverage1mAfter} after);`,
     `batch size ${env.batchSize}, batch wait ${env.batchWaitMs} ms, ${env.partitions} partitions, acks=all, idempotent producer;`,
     'relay, writers and the measuring consumer in one Node process; Postgres and Kafka native on the same host.',
     '',
