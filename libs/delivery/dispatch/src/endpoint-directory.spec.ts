@@ -1,20 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import type { SubscriptionSnapshot } from '@herald/contracts';
 import { SecretBox } from '@herald/platform/crypto';
+import type { ViewListener } from '@herald/platform/kafka';
 import { activeSecrets, EndpointDirectory } from './endpoint-directory';
 
 const box = SecretBox.fromSpec(randomBytes(32).toString('base64'));
 
 function fakeView() {
   const held = new Map<string, SubscriptionSnapshot>();
-  const listeners: ((k: string, v: SubscriptionSnapshot | null) => void)[] = [];
+  const listeners: ViewListener<SubscriptionSnapshot>[] = [];
   return {
     get: (id: string) => held.get(id),
-    onChange: (l: (k: string, v: SubscriptionSnapshot | null) => void) => void listeners.push(l),
+    onChange: (l: ViewListener<SubscriptionSnapshot>) => void listeners.push(l),
     put(s: SubscriptionSnapshot | null, id = s?.id ?? '') {
       if (s) held.set(id, s);
       else held.delete(id);
-      listeners.forEach((l) => l(id, s));
+      listeners.forEach((l) => l(id, s, undefined));
     },
   };
 }
