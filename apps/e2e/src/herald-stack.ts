@@ -40,7 +40,12 @@ export class HeraldStack {
     readonly env: Record<string, string>,
   ) {}
 
-  static async start(label: string, extraEnv: Record<string, string> = {}): Promise<HeraldStack> {
+  /** `envByService`: variables for one service only (e.g. the domain API's PORT and the router's HERALD_PUBLIC_BASE_URL). */
+  static async start(
+    label: string,
+    extraEnv: Record<string, string> = {},
+    envByService: Partial<Record<ServiceName, Record<string, string>>> = {},
+  ): Promise<HeraldStack> {
     const namespace = uniqueKafkaNamespace(label);
     const database = await createTestDatabase(label);
     const env = {
@@ -63,7 +68,9 @@ export class HeraldStack {
           stack.node(`apps/${app}/src/migrate.ts`),
         ),
       );
-      const started = await Promise.all(SERVICES.map((app) => spawnService(app, env)));
+      const started = await Promise.all(
+        SERVICES.map((app) => spawnService(app, { ...env, ...envByService[app] })),
+      );
       started.forEach((s, i) => stack.services.set(SERVICES[i], s));
     } catch (e) {
       await stack.stop();
@@ -79,19 +86,25 @@ export class HeraldStack {
   }
 
   /** `tenant:create` through the domain API's CLI: a tenant, its admin and an API key. */
-  async createTenant(slug: string): Promise<Tenant> {
+  async createTenant(slug: string, domain = `${slug}.example.test`): Promise<Tenant> {
     const out = await this.node('apps/domain-api/src/cli.ts', [
       'tenant:create',
       '--slug',
       slug,
       '--domain',
-      `${slug}.example.test`,
+      domain,
       '--admin-name',
       'Ada Admin',
       '--admin-email',
       `admin@${slug}.example.test`,
     ]);
     return JSON.parse(out.trim().split('\n').pop() ?? '') as Tenant;
+  }
+
+  /** The domain API's CLI (`user:create`, `key:create`…); resolves with its last stdout line, parsed. */
+  async cli<T = Record<string, unknown>>(args: string[]): Promise<T> {
+    const out = await this.node('apps/domain-api/src/cli.ts', args);
+    return JSON.parse(out.trim().split('\n').pop() ?? '') as T;
   }
 
   /** A JSON request to one of the services; resolves with the status and the parsed body. */
