@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { startReceiver, waitFor, type ReceivedRequest, type Receiver } from '@herald/platform/testing';
+import { HeraldStack, type Tenant } from '../herald-stack';
+
+// Issue 6, PPM Express: the seed's Webhooks API calls with its own bodies, the Details-field,
+// internal-task and portfolio/program key-date rules, its payload (Attributes, BeforeAttributes,
+// Initiator) and the configured headers sent along, against the four services as processes.
+jest.setTimeout(300_000);
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The seed's create body, with the receiver in place of https://example.com. */
+const seedBody = (url: string) => ({
+  eventTypes: [
+    'Project:Created', 'Project:Updated', 'Project:Deleted', 'Idea:Created', 'Idea:Updated', 'Idea:Deleted',
+    'Task:Created', 'Task:Updated', 'Task:Deleted', 'KeyDate:Created', 'KeyDate:Updated', 'KeyDate:Deleted',
+  ],
+  headers: [
+    { name: 'Authorization', value: 'Bearer token_value' },
+    { name: 'custom_header', value: 'header_value' },
+  ],
+  httpVerb: 'POST',
+  url,
+});
+
+interface Delivered {
+  WebhookId: string;
+  MessageId: string;
+  Data: {
+    ParentEntityId?: string;
+    ParentEntityType?: string;
+    Id: string;
+    Attributes: Record<string, unknown>;
+    BeforeAttributes?: Record<string, unknown>;
+    Initiator: { UserId: string; FullName: string; LogonAccount: string };
+    TimeStamp: string;
+  };
+}
+
+describe('PPM Express dialect (seed: ppm-express-webhooks.txt)', () => {
+  let stack: HeraldStack;
+  let admin: Tenant;
+  let member: { apiKey: string };
+  let slug: string;
+  let receiver: Receiver;
+  let base: string;
+
+  const domain = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => stack.call<T>('domain-api', method, path, admin.apiKey, body);
+  const ppm = <T = Record<string, unknown>>(method: string, path: string, body?: unknown, key = admin.apiKey) => stack.call<T>('subscription-registry', method, `${base}${path}`, key, body);
+
+  beforeAll(async () => {
+    stack = await HeraldStack.start('ppm');
+    slug = `ppm-${randomUUID().slice(0, 8)}`;
+    admin = await stack.createTenant(slug);
+    await stack.cli(['user:create', '--tenant', slug, '--name', 'Brian Adams', '--email', `brian@${slug}.test`]);
+    member = await stack.cli(['key:create', '--tenant', slug, '--user', `brian@${slug}.test`, '--scopes', 'read,write,webhooks']);
+    base = `/@${slug}/v1/Webhooks`;
+    receiver = await startReceiver({ defaultResponse: { status: 200, body: '' } });
+  });
+
+  afterAll(async () => {
+    await receiver?.close();
+    await stack?.stop();
+  });
+
+  it('replays the seed: create, list, get; Details vs other fields, internal vs external tasks, a program key date; delete one, delete all', async () => {
+    // What exists before the webhooks: a project, an idea, a program and its key date.
+    const project = await domain<{ id: string }>('POST', '/v1/projects', { name: 'Artificial Intelligence', startDate: '2021-12-01T12:00:00Z', finishDate: '2021-12-31T12:00:00Z', priority: 3 });
+    const idea = await domain<{ id: string }>('POST', '/v1/ideas', { name: 'Dog Shelter Charity', description: "Let's donate $1000 each month", stage: 0, businessPriority: 3 });
+    const program = await domain<{ id: string }>('POST', '/v1/programs', { name: 'Platform' });
+    const keyDate = await domain<{ id: string }>('POST', '/v1/key-dates', { parentType: 'program', parentId: program.body.id, name: 'Release 1.0', date: '2022-02-13T12:00:00Z', status: 1 });
+    expect([project.status, idea.status, program.status, keyDate.status]).toEqual([201, 201, 201, 201]);
+
+    // 1. Create a Webhook (waiting for the registry to learn the tenant's keys first).
+    const url = `${receiver.url}/ppm/${randomUUID()}`;
+    let created: { status: number; body: { data: Record<string, unknown> } };
+    const until = Date.now() + 30_000;
+    do {
+      created = await ppm('POST', '', seedBody(url));
+      if (created.status !== 401 && created.status !== 503) break;
+      await new Promise((r) => setTimeout(r, 250));
+    } while (Date.now() < until);
+    expect(created.status).toBe(200);
+    expect(created.body).toEqual({ data: { id: expect.stringMatching(UUID), ...seedBody(url) } });
+    const webhook = created.body.data;
+    const second = await ppm<{ data: { id: string } }>('POST', '', { eventTypes: ['Project:Created'], headers: [], httpVerb: 'POST', url: `${receiver.url}/ppm/second` });
+    expect(second.status).toBe(200);
+
+    // 2. Retrieve the list of Webhooks, and one of them.
+    const list = await ppm<{ data: unknown[] }>('GET', '');
+    expect(list).toEqual({ status: 200, body: { data: [webhook, { id: second.body.data.id, eventTypes: ['Project:Created'], headers: [], httpVerb: 'POST', url: `${receiver.url}/ppm/second` }] } });
+    expect(await ppm('GET', `/${webhook['id'] as string}`)).toEqual({ status: 200, body: { data: webhook } });
+    await stack.routerHasSubscriptions(2);
+
+    // Project:Updated and Idea:Updated only for Details fields: budget and risk do not fire, name and stage do.
+    expect((await domain('PATCH', `/v1/projects/${project.body.id}`, { budget: 5000 })).status).toBe(200);
+    expect((await domain('PATCH', `/v1/projects/${project.body.id}`, { name: 'Artificial Intelligence 2' })).status).toBe(200);
+    expect((await domain('PATCH', `/v1/ideas/${idea.body.id}`, { risk: 2 })).status).toBe(200);
+    expect((await domain('PATCH', `/v1/ideas/${idea.body.id}`, { stage: 1 })).status).toBe(200);
+    // Task events only for internal tasks.
+    const internal = await domain<{ id: string }>('POST', '/v1/tasks', { projectId: project.body.id, name: 'Create a test environment', duration: 9, progress: 50 });
+    const external = await domain<{ id: string }>('POST', '/v1/tasks', { projectId: project.body.id, name: 'Synced from Jira', external: true, externalSource: 'jira', externalId: 'PPM-1' });
+    expect([internal.status, external.status]).toEqual([201, 201]);
+    // Key dates of programs too.
+    expect((await domain('PATCH', `/v1/key-dates/${keyDate.body.id}`, { isComplete: true, status: 10 })).status).toBe(200);
+
+    await receiver.waitForRequests(4, { timeoutMs: 60_000, pathPrefix: new URL(url).pathname });
+    await new Promise((r) => setTimeout(r, 2_000));
+    const requests = receiver.requestsTo(new URL(url).pathname);
+    expect(requests).toHaveLength(4);
+    expect(receiver.requestsTo('/ppm/second')).toHaveLength(0);
+    const byId = new Map<string, { request: ReceivedRequest; body: Delivered }>(requests.map((r) => [r.json<Delivered>().Data.Id, { request: r, body: r.json<Delivered>() }]));
+    expect([...byId.keys()].sort()).toEqual([project.body.id, idea.body.id, internal.body.id, keyDate.body.id].sort());
+
+    const initiator = { UserId: admin.userId, FullName: 'Ada Admin', LogonAccount: `admin@${slug}.example.test` };
+    for (const { request, body } of byId.values()) {
+      // The configured headers are sent along with each delivery.
+      expect(request.method).toBe('POST');
+      expect(request.headers['authorization']).toBe('Bearer token_value');
+      expect(request.headers['custom_header']).toBe('header_value');
+      expect(request.headers['content-type']).toMatch(/^application\/json/);
+      expect(body.WebhookId).toBe(webhook['id']);
+      expect(body.MessageId).toMatch(UUID);
+      expect(body.Data.Initiator).toEqual(initiator);
+      expect(Date.parse(body.Data.TimeStamp)).not.toBeNaN();
+    }
+
+    const projectUpdated = byId.get(project.body.id)!.body.Data;
+    expect(projectUpdated.ParentEntityId).toBeUndefined();
+    expect(projectUpdated.Attributes).toMatchObject({ Id: project.body.id, Name: 'Artificial Intelligence 2', Budget: 5000, Priority: 3, StartDate: '2021-12-01T12:00:00.000Z', Manager: [], Portfolio: [] });
+    expect(projectUpdated.BeforeAttributes).toMatchObject({ Name: 'Artificial Intelligence', Budget: 5000 });
+
+    const ideaUpdated = byId.get(idea.body.id)!.body.Data;
+    expect(ideaUpdated.Attributes).toMatchObject({ Name: 'Dog Shelter Charity', Description: "Let's donate $1000 each month", BusinessPriority: 3, Stage: 1, Risk: 2 });
+    expect(ideaUpdated.BeforeAttributes).toMatchObject({ Stage: 0, Risk: 2 });
+
+    const taskCreated = byId.get(internal.body.id)!.body.Data;
+    expect(taskCreated).toMatchObject({ ParentEntityId: project.body.id, ParentEntityType: 'Project' });
+    expect(taskCreated.Attributes).toEqual({ Group: null, StartDate: null, DueDate: null, Duration: 9, Progress: 50, Status: 0, IsMilestone: false, Priority: 0, Name: 'Create a test environment' });
+    expect(taskCreated.BeforeAttributes).toBeUndefined();
+
+    const keyDateUpdated = byId.get(keyDate.body.id)!.body.Data;
+    expect(keyDateUpdated).toMatchObject({ ParentEntityId: program.body.id, ParentEntityType: 'Program' });
+    expect(keyDateUpdated.Attributes).toEqual({ ShowOnTimeline: true, Name: 'Release 1.0', Type: 0, Date: '2022-02-13T12:00:00.000Z', IsComplete: true, Status: 10, Description: null, AssignedTo: [] });
+    expect(keyDateUpdated.BeforeAttributes).toEqual({ ShowOnTimeline: true, Name: 'Release 1.0', Type: 0, Date: '2022-02-13T12:00:00.000Z', IsComplete: false, Status: 1, Description: null, AssignedTo: [] });
+
+    // 3. Delete a Webhook, then all of them (administrative scope required).
+    expect((await ppm('DELETE', `/${second.body.data.id}`)).status).toBe(204);
+    expect((await ppm('GET', `/${second.body.data.id}`)).status).toBe(404);
+    expect((await ppm<{ data: unknown[] }>('GET', '')).body).toEqual({ data: [webhook] });
+    const forbidden = await ppm('DELETE', '', undefined, member.apiKey);
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body).toEqual({ error: { code: 'Forbidden', message: expect.stringContaining('administrative') } });
+    expect((await ppm('DELETE', '')).status).toBe(204);
+    expect(await ppm('GET', '')).toEqual({ status: 200, body: { data: [] } });
+    expect((await ppm('GET', `/${webhook['id'] as string}`)).status).toBe(404);
+    await waitFor(async () => (await stack.metric('event-router', 'herald_router_subscriptions')) === 0, { timeoutMs: 30_000, message: 'the router drops the deleted webhooks' });
+    expect((await domain('PATCH', `/v1/projects/${project.body.id}`, { name: 'After the delete' })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(receiver.requestsTo(new URL(url).pathname)).toHaveLength(4);
+  });
+
+  it('refuses what PPM Express refuses, in its error shape', async () => {
+    const bad = await ppm<{ error: { code: string; details: { target: string }[] } }>('POST', '', { ...seedBody(`${receiver.url}/x`), eventTypes: ['Project:Renamed'] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('BadRequest');
+    expect(bad.body.error.details.map((d) => d.target)).toEqual(['eventTypes.0']);
+    expect((await ppm('POST', '', { eventTypes: ['Project:Created'] })).status).toBe(400);
+    expect((await ppm('POST', '', { ...seedBody('ftp://example.com/x') })).status).toBe(400);
+    expect((await ppm('POST', '', { ...seedBody(`${receiver.url}/x`), headers: [{ name: 'Content-Length', value: '1' }] })).status).toBe(400);
+    expect((await ppm('GET', '', undefined, `${admin.apiKey}x`)).status).toBe(401);
+    expect((await stack.call('subscription-registry', 'GET', '/@another-tenant/v1/Webhooks', admin.apiKey)).status).toBe(401);
+    expect((await stack.call('subscription-registry', 'GET', `/@${slug}/latest/Webhooks`, admin.apiKey)).status).toBe(404);
+    expect((await ppm('GET', `/${randomUUID()}`)).body).toEqual({ error: { code: 'NotFound', message: expect.stringContaining('not found') } });
+    expect((await ppm('DELETE', `/${randomUUID()}`)).status).toBe(404);
+    // A hook of another API is not a PPM Express webhook.
+    const native = await stack.call<{ id: string }>('subscription-registry', 'POST', '/v1/webhooks', admin.apiKey, { url: `${receiver.url}/native`, eventTypes: ['project.created'] });
+    expect(native.status).toBe(201);
+    expect((await ppm('GET', `/${native.body.id}`)).status).toBe(404);
+    expect(await ppm('GET', '')).toEqual({ status: 200, body: { data: [] } });
+  });
+});
