@@ -7,9 +7,14 @@ export const RouterConfigSchema = HttpEnv(3002)
   .extend({
     /** Public base URL of the domain API: resource URLs in payloads (ProProfs' `resource_url`). */
     HERALD_PUBLIC_BASE_URL: z.url().default('http://localhost:3000'),
-    /** Deliveries per produce request when one change fans out to many subscriptions. */
-    HERALD_ROUTER_SEND_CHUNK: z.coerce.number().int().min(1).max(10_000).default(1_000),
+    /** Bytes per topic in one produce request (under the broker's message.max.bytes, 1 MiB by default). */
+    HERALD_ROUTER_PRODUCE_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(10_000)
+      .max(50_000_000)
+      .default(900_000),
     /** Partitions of herald.resource-changes.v1 routed in parallel (order is kept within each). */
-    HERALD_ROUTER_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
+    HERALD_ROUTER_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(12),
   });
 export type RouterConfig = z.infer<typeof RouterConfigSchema>;

@@ -23,6 +23,7 @@ import {
 } from '@herald/platform/kafka';
 import { RouteResourceChange, SubscriptionDirectory } from '@herald/routing/matching';
 import type { RouterConfig } from './config';
+import { ProduceCoalescer } from './produce-coalescer';
 
 /** Every topic the router reads or writes; created at start-up when missing. */
 export const ROUTER_TOPICS: readonly TopicSpec[] = [
@@ -39,9 +40,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Consumes `herald.resource-changes.v1` (order kept per partition, so per resource) and produces,
  * for each change, one delivery per matching subscription to `herald.deliveries.v1` and one
- * `queued` outcome per delivery to `herald.delivery-outcomes.v1` — the outcome first, so the
- * delivery log never sees a delivery's result before it was queued. A batch's messages go out
- * in a few large produce requests; offsets are committed only after they were acknowledged.
+ * `queued` outcome per delivery to `herald.delivery-outcomes.v1`, in the same produce request and
+ * listed first, so the delivery log never sees a delivery's result before it was queued. The
+ * batches of all partitions routed at once share produce requests (ProduceCoalescer); offsets
+ * are committed only after their messages were acknowledged.
  * Invalid events go to `herald.resource-changes.v1.dlq` (the base class), a delivery that
  * cannot be rendered goes to `herald.deliveries.dlq` with the reason; neither stops the router.
  * It joins its group only once the subscription set has caught up with its compacted topic.
@@ -62,16 +64,18 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
   private readonly routingSeconds: Histogram<string>;
   private readonly eventAgeSeconds: Histogram<string>;
   private shuttingDown = false;
+  private readonly coalescer: ProduceCoalescer;
 
   constructor(
     deps: ConsumerDeps,
     private readonly subscriptions: SubscriptionDirectory,
     private readonly route: RouteResourceChange,
-    private readonly producer: HeraldProducer,
+    producer: HeraldProducer,
     private readonly topicAdmin: TopicAdmin,
-    @InjectConfig() private readonly config: RouterConfig,
+    @InjectConfig() config: RouterConfig,
   ) {
     super(deps);
+    this.coalescer = new ProduceCoalescer(producer, config.HERALD_ROUTER_PRODUCE_MAX_BYTES);
     this.partitionsConsumedConcurrently = config.HERALD_ROUTER_PARTITIONS_CONCURRENTLY;
     const m = deps.metrics;
     this.changes = m.counter({
@@ -167,7 +171,7 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
         );
       }
     }
-    await this.sendInChunks(outcomes, deliveries);
+    await this.coalescer.send(outcomes, deliveries);
     this.matches.inc(deliveries.length);
     const done = Date.now();
     const seconds = (performance.now() - started) / 1000;
@@ -175,15 +179,6 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
       if (!value) continue;
       this.routingSeconds.observe(seconds);
       this.eventAgeSeconds.observe(Math.max(0, done - Date.parse(value.occurredAt)) / 1000);
-    }
-  }
-
-  /** Outcome chunk i is acknowledged before delivery chunk i is sent (the log sees `queued` first). */
-  private async sendInChunks(outcomes: RawMessage[], deliveries: RawMessage[]): Promise<void> {
-    const size = this.config.HERALD_ROUTER_SEND_CHUNK;
-    for (let i = 0; i < deliveries.length; i += size) {
-      await this.producer.sendRaw(Topics.DeliveryOutcomes, outcomes.slice(i, i + size));
-      await this.producer.sendRaw(Topics.Deliveries, deliveries.slice(i, i + size));
     }
   }
 }

@@ -52,6 +52,24 @@ export class HeraldProducer implements OnApplicationShutdown {
     );
   }
 
+  /**
+   * Already-encoded messages for several topics in ONE produce request, topics in the given order
+   * (the event-router sends a batch's `queued` outcomes and its deliveries together).
+   */
+  async sendRawBatch(
+    batches: readonly { topic: TopicSpec; messages: readonly RawMessage[] }[],
+  ): Promise<void> {
+    const topicMessages = batches
+      .filter((b) => b.messages.length > 0)
+      .map((b) => ({
+        topic: this.client.topic(b.topic),
+        messages: b.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+      }));
+    if (topicMessages.length === 0) return;
+    const producer = await this.connected();
+    await producer.sendBatch({ acks: -1, topicMessages });
+  }
+
   private async sendMessages(topic: TopicSpec, messages: Message[]): Promise<void> {
     const producer = await this.connected();
     await producer.send({ topic: this.client.topic(topic), acks: -1, messages });
