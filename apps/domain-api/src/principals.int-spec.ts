@@ -1,7 +1,9 @@
 import { DataSource } from 'typeorm';
 import { hashApiKey, type PrincipalSnapshot } from '@herald/contracts';
 import { domainDataSource } from '@herald/domain/resources';
-import { CreateTenant, PrincipalPublisher } from '@herald/domain/tenancy';
+import { CreateTenant, PrincipalPublisher, RevokeApiKey } from '@herald/domain/tenancy';
+import { CreateResource } from '@herald/domain/resources';
+import { OutboxWriter } from '@herald/domain/outbox';
 import { dataSourceOptions, runMigrations } from '@herald/platform/db';
 import { createTestDatabase, deleteKafkaNamespace, uniqueKafkaNamespace } from '@herald/platform/testing';
 import { readPrincipals } from './topic-reader';
@@ -83,6 +85,56 @@ describe('principals reach herald.principals.v1 even when the first publish fail
     );
     const versions = all.filter((m) => m.value.kind === 'api-key' && m.value.keyId === second.body['keyId']);
     expect(versions[versions.length - 1].value).toMatchObject({ scopes: ['read'], revokedAt: expect.any(String) });
+    expect(await unpublished()).toBe(0);
+  });
+});
+
+describe('a publish waiting on Kafka', () => {
+  it('blocks no writer, and a row changed meanwhile is published again afterwards', async () => {
+    // Only this test's publishers from here on.
+    await app?.close();
+    app = undefined;
+    const created = await new CreateTenant(ds).execute({
+      slug: 'slowkafka',
+      domain: 'slowkafka.projectbubble.com',
+      adminName: 'Carla Diaz',
+      adminEmail: 'carla@slowkafka.test',
+    });
+    let release: () => void = () => undefined;
+    const sent: PrincipalSnapshot[][] = [];
+    const slow = new PrincipalPublisher(ds, {
+      send: (snapshots) => {
+        sent.push(snapshots);
+        return new Promise<void>((r) => (release = r));
+      },
+    });
+    const publishing = slow.publishPending();
+    // Let tenants and users through; hold the batch of API keys.
+    while (!sent.some((batch) => batch.some((p) => p.kind === 'api-key'))) {
+      if (sent.length && !sent[sent.length - 1].some((p) => p.kind === 'api-key')) release();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+
+    // While the key's snapshot waits for Kafka: a write whose foreign keys point at the user
+    // and the tenant, and a change of that very key, both go through at once.
+    const started = Date.now();
+    const ctx = { tenantId: created.tenant.id, initiator: { userId: created.admin.id, fullName: 'Carla Diaz', logonAccount: 'carla@slowkafka.test' } };
+    await new CreateResource(ds, new OutboxWriter()).execute({ ...ctx, type: 'client', input: { name: 'Slow Corp' } });
+    await new RevokeApiKey(ds).execute({ tenantId: created.tenant.id, id: created.key.keyId });
+    expect(Date.now() - started).toBeLessThan(2_000);
+
+    let finished = false;
+    void publishing.then(() => (finished = true));
+    while (!finished) {
+      release();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await publishing;
+    // The key was revoked after its first snapshot was read: it is still dirty, and the next run sends the revocation.
+    const next: PrincipalSnapshot[][] = [];
+    await new PrincipalPublisher(ds, { send: async (s) => void next.push(s) }).publishPending();
+    const revoked = next.flat().find((p) => p.kind === 'api-key' && p.keyId === created.key.keyId);
+    expect(revoked).toMatchObject({ revokedAt: expect.any(String) });
     expect(await unpublished()).toBe(0);
   });
 });

@@ -66,6 +66,10 @@ export class PrincipalPublishing implements PrincipalChangeListener, OnApplicati
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.last;
+    // A publish in flight gets a moment to finish; what it does not finish stays dirty in the
+    // database and is published by the next start (shutdown must not wait on a Kafka outage).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.last, new Promise<void>((r) => (timer = setTimeout(r, 5_000)))]);
+    clearTimeout(timer);
   }
 }

@@ -1,4 +1,4 @@
-import { ArgumentsHost, BadRequestException, Logger, NotFoundException } from '@nestjs/common';
+import { ArgumentsHost, BadRequestException, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { ConflictError, NotFoundError, ValidationError, AuthenticationError } from '@herald/domain/tenancy';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
@@ -62,5 +62,13 @@ describe('ProblemDetailsFilter', () => {
     const internal = respond(new Error('connection string postgres://secret@db'));
     expect(internal.status).toBe(500);
     expect(JSON.stringify(internal.body)).not.toContain('secret');
+  });
+
+  it("passes terminus' readiness report through as it is", () => {
+    const report = { status: 'error', info: {}, error: { kafka: { status: 'down' } }, details: { kafka: { status: 'down' } } };
+    const r = respond(new ServiceUnavailableException(report));
+    expect(r.status).toBe(503);
+    expect(r.type).toBe('application/json');
+    expect(r.body).toEqual(report);
   });
 });

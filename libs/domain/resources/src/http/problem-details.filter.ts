@@ -49,6 +49,10 @@ export function problem(status: number, detail: string, instance: string, errors
   };
 }
 
+function isHealthReport(response: unknown): boolean {
+  return typeof response === 'object' && response !== null && 'status' in response && 'details' in response && 'error' in response;
+}
+
 /**
  * Every error of the native API as `application/problem+json`: domain errors with their status,
  * Nest's HTTP exceptions (bad JSON, unknown route) as they are, a unique or foreign-key
@@ -62,6 +66,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<HttpRequest>();
     const res = http.getResponse<HttpResponse>();
+    if (exception instanceof HttpException && isHealthReport(exception.getResponse())) {
+      // /health/ready's 503 is terminus' report of what is down: operators need it as it is.
+      res.status(exception.getStatus()).type('application/json').send(JSON.stringify(exception.getResponse()));
+      return;
+    }
     const body = this.toProblem(exception, req.originalUrl ?? req.url);
     if (body.status >= 500) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     if (body.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="herald"');

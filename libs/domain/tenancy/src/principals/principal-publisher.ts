@@ -24,11 +24,13 @@ const KINDS: ReadonlyArray<{ entity: PrincipalEntity; snapshot: (row: never) => 
 const BATCH = 500;
 
 /**
- * Publishes every principal whose `publishedVersion` lags its `version`, then marks it
- * published. Dirty rows are read `FOR UPDATE SKIP LOCKED` and stay locked until Kafka
- * acknowledged, so two publishers (two replicas, or the CLI and the service) never publish an
- * older version of a row after a newer one, and a writer waits for the in-flight publish.
- * A failed send leaves the rows dirty: the next run (start-up, timer, next change) retries.
+ * Publishes every principal whose `publishedVersion` lags its `version`, then records the
+ * version it published. One publisher at a time per database (a transaction-scoped advisory
+ * lock held until Kafka acknowledged): two publishers (two replicas, or the CLI and the service)
+ * never publish an older version of a row after a newer one. Rows are read without row locks,
+ * so writers (and foreign-key checks on users and tenants) never wait for Kafka; a row changed
+ * during a publish keeps `publishedVersion < version` and goes out in the next run. A failed or
+ * timed-out send leaves the rows dirty: the next run (start-up, timer, next change) retries.
  */
 export class PrincipalPublisher {
   private tail: Promise<unknown> = Promise.resolve();
@@ -37,6 +39,7 @@ export class PrincipalPublisher {
   constructor(
     private readonly ds: DataSource,
     private readonly sink: PrincipalSink,
+    private readonly sendTimeoutMs = 15_000,
   ) {}
 
   /**
@@ -73,22 +76,35 @@ export class PrincipalPublisher {
     entity: PrincipalEntity,
     snapshot: (row: never) => PrincipalSnapshot,
   ): Promise<number> {
+    await m.query(`SELECT pg_advisory_xact_lock(${PUBLISHER_LOCK_SQL})`);
     const rows = (await m
       .createQueryBuilder(entity, 'p')
       .where('p.publishedVersion < p.version')
       .orderBy('p.updatedAt', 'ASC')
       .limit(BATCH)
-      .setLock('pessimistic_write')
-      .setOnLocked('skip_locked')
       .getMany()) as Array<{ id: string; version: number }>;
     if (!rows.length) return 0;
-    await this.sink.send(rows.map((r) => snapshot(r as never)));
-    await m
-      .createQueryBuilder()
-      .update(entity)
-      .set({ publishedVersion: () => 'version' })
-      .where('id IN (:...ids)', { ids: rows.map((r) => r.id) })
-      .execute();
+    await withTimeout(this.sink.send(rows.map((r) => snapshot(r as never))), this.sendTimeoutMs);
+    const table = m.connection.getMetadata(entity).tablePath;
+    await m.query(
+      `UPDATE ${table} AS t SET published_version = s.version
+         FROM unnest($1::uuid[], $2::int[]) AS s(id, version)
+        WHERE t.id = s.id AND t.published_version < s.version`,
+      [rows.map((r) => r.id), rows.map((r) => r.version)],
+    );
     return rows.length;
   }
+}
+
+/** One principal publisher at a time per database. */
+const PUBLISHER_LOCK_SQL = `hashtext('herald.principals.publisher')`;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Kafka did not acknowledge the principals within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
