@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ProcoreCompaniesController } from './procore-companies.controller';
 import { ProcoreHooks } from './procore-hooks.service';
 import { ProcoreV1Controller } from './procore-v1.controller';
 import { ProcoreV2Controller } from './procore-v2.controller';
@@ -8,7 +9,7 @@ import { ProcoreV2Controller } from './procore-v2.controller';
  * log (both global modules of the registry). See docs/dialects/procore.md.
  */
 @Module({
-  controllers: [ProcoreV1Controller, ProcoreV2Controller],
+  controllers: [ProcoreV1Controller, ProcoreV2Controller, ProcoreCompaniesController],
   providers: [ProcoreHooks],
 })
 export class ProcoreDialectModule {}
