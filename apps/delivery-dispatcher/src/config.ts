@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpEnv, KafkaEnv, LogEnv, SecretsEnv, SsrfEnv } from '@herald/platform/config';
+import { HttpEnv, KafkaEnv, LogEnv, OtelEnv, SecretsEnv, SsrfEnv } from '@herald/platform/config';
 import { DispatchEnv } from '@herald/delivery/dispatch';
 
 export const SERVICE_NAME = 'delivery-dispatcher';
@@ -9,5 +9,6 @@ export const DispatcherConfigSchema = HttpEnv(3003)
   .extend(KafkaEnv.shape)
   .extend(SecretsEnv.shape)
   .extend(SsrfEnv.shape)
+  .extend(OtelEnv.shape)
   .extend(DispatchEnv.shape);
 export type DispatcherConfig = z.infer<typeof DispatcherConfigSchema>;

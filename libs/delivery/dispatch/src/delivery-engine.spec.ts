@@ -1,4 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { propagation, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { DeliverySchema, Headers, RetryTierTopics, Topics, type Delivery, type SubscriptionSnapshot, type TopicSpec } from '@herald/contracts';
 import { SecretBox } from '@herald/platform/crypto';
 import type { RawMessage } from '@herald/platform/kafka';
@@ -73,12 +76,12 @@ function setup(snapshots: SubscriptionSnapshot[], settings = DEFAULT_DISPATCH_SE
   );
   let offset = 0;
   const finished = new Set<string>();
-  const offer = (d: Delivery, topic: TopicSpec = Topics.Deliveries) => {
+  const offer = (d: Delivery, topic: TopicSpec = Topics.Deliveries, headers: Record<string, string> = {}) => {
     const m: TrackedMessage = {
       topic,
       partition: 0,
       offset: String(offset++),
-      message: { key: Buffer.from(d.subscriptionId), value: Buffer.from(JSON.stringify(d)), headers: {}, timestamp: '0', attributes: 0, offset: '0' },
+      message: { key: Buffer.from(d.subscriptionId), value: Buffer.from(JSON.stringify(d)), headers, timestamp: '0', attributes: 0, offset: '0' },
     };
     void engine.accept(m).then(() => finished.add(`${d.deliveryId}@${d.attempt}`));
   };
@@ -88,7 +91,8 @@ function setup(snapshots: SubscriptionSnapshot[], settings = DEFAULT_DISPATCH_SE
     produced
       .filter((p) => (topic ? p.topic === topic : RetryTierTopics.includes(p.topic)))
       .map((p) => ({ d: DeliverySchema.parse(JSON.parse(String(p.message.value))), dueAt: Number(p.message.headers?.[Headers.DueAt]), topic: p.topic }));
-  return { engine, sent, produced, dead, offer, outcomes, parked, finished, held };
+  const traceparentOf = (topic: TopicSpec) => produced.filter((p) => p.topic === topic).map((p) => p.message.headers?.[Headers.TraceParent]);
+  return { engine, sent, produced, dead, offer, outcomes, parked, finished, held, traceparentOf };
 }
 
 let n = 0;
@@ -206,6 +210,31 @@ describe('DeliveryEngine', () => {
     t.sent[1].answer({ ok: true, httpStatus: 200 });
     await settle();
     expect(t.sent).toHaveLength(4);
+  });
+
+  it('makes each attempt a client span of the change\'s trace; the outcome carries that span on', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    trace.setGlobalTracerProvider(provider);
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    try {
+      const t = setup([snapshot()]);
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      t.offer(delivery(), Topics.Deliveries, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+      await settle();
+      t.sent[0].answer({ httpStatus: 503, errorClass: 'http_status' });
+      await settle();
+      const [span] = exporter.getFinishedSpans();
+      expect(span.name).toBe('webhook POST');
+      expect(span.spanContext().traceId).toBe(traceId);
+      expect(span.attributes['http.response.status_code']).toBe(503);
+      const expected = `00-${traceId}-${span.spanContext().spanId}-01`;
+      expect(t.traceparentOf(Topics.DeliveryOutcomes)).toEqual([expected]);
+      expect(t.traceparentOf(RetryTierTopics[0])).toEqual([expected]);
+    } finally {
+      trace.disable();
+      propagation.disable();
+    }
   });
 
   describe('ordered mode', () => {

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, propagation, trace as otelTrace } from '@opentelemetry/api';
 import {
   DeliveryContract,
   DeliveryOutcomeContract,
@@ -173,6 +174,7 @@ export class DeliveryEngine {
   private readonly idleWaiters: (() => void)[] = [];
   /** Writes (outcomes, tier messages) that finish a delivery after its lane moved on. */
   private readonly writes = new Set<Promise<unknown>>();
+  private readonly tracer = otelTrace.getTracer('delivery-dispatcher');
 
   constructor(
     private readonly directory: EndpointDirectory,
@@ -380,6 +382,22 @@ export class DeliveryEngine {
     lane.startedAt.add(started);
     this.attempts++;
     this.metrics.inFlight.inc();
+    // One client span per attempt, child of the change's trace; what the attempt writes continues it.
+    const parent = propagation.extract(ROOT_CONTEXT, e.trace);
+    const span = this.tracer.startSpan(
+      `webhook ${ep.method}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'http.request.method': ep.method,
+          'server.address': hostOf(ep.url),
+          'herald.subscription_id': d.subscriptionId,
+          'herald.delivery_id': d.deliveryId,
+          'herald.attempt': d.attempt,
+        },
+      },
+      parent,
+    );
     let result: AttemptResult;
     try {
       result = await this.sender.send({
@@ -398,6 +416,12 @@ export class DeliveryEngine {
       lane.startedAt.delete(started);
       this.metrics.inFlight.dec();
     }
+    if (result.httpStatus !== undefined) span.setAttribute('http.response.status_code', result.httpStatus);
+    if (!result.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: result.errorClass });
+    span.end();
+    const carrier: Record<string, string> = {};
+    propagation.inject(otelTrace.setSpan(parent, span), carrier);
+    if (carrier[Headers.TraceParent]) e.trace = carrier;
     lane.timingOut = result.errorClass === 'timeout';
     this.metrics.attemptDuration.observe(result.durationMs / 1000);
     try {
@@ -566,5 +590,13 @@ export class DeliveryEngine {
         delay = Math.min(delay * 2, 5_000);
       }
     }
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '';
   }
 }
