@@ -26,7 +26,7 @@ type Entry = { row: OutboxRow; receivedAt: number } | { mark: bigint };
  * order. A mark is a position it is safe to confirm once every row before it is acknowledged:
  * the end of a commit, or a keepalive's position (everything before it has been sent to us).
  */
-class StreamBuffer {
+export class StreamBuffer {
   private entries: Entry[] = [];
   private lastMark: bigint;
   pendingRows = 0;
