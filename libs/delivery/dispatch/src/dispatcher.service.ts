@@ -29,7 +29,7 @@ export const DispatchEnv = z.object({
   /** HTTP attempts in flight per subscription (independent mode; ordered mode sends one at a time). */
   HERALD_DISPATCH_MAX_IN_FLIGHT_PER_SUBSCRIPTION: int(DEFAULT_DISPATCH_SETTINGS.maxInFlightPerSubscription, 1, 1_000),
   /** Unfinished deliveries one partition may hold before it is paused (backpressure). */
-  HERALD_DISPATCH_MAX_PENDING_PER_PARTITION: int(2_000),
+  HERALD_DISPATCH_MAX_PENDING_PER_PARTITION: int(1_000),
   /** Sockets per receiver origin. */
   HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN: int(128, 1, 1_000),
   /** How long shutdown waits for attempts in flight (the longest subscription timeout is 30 s). */
