@@ -111,14 +111,16 @@ export class TenancyRepository {
     return this.m.save(ApiKeyEntity, key);
   }
 
-  /** Authentication: the key id names the key (and so the tenant); the caller checks the hash. */
+  /** Authentication: the key id names the key (and so the tenant); the caller checks the hash. One query. */
   async findKeyForAuthentication(keyId: string): Promise<KeyLookup | null> {
-    const key = await this.m.findOne(ApiKeyEntity, { where: { keyId } });
+    const key = (await this.m
+      .createQueryBuilder(ApiKeyEntity, 'k')
+      .innerJoinAndMapOne('k.user', UserEntity, 'u', 'u.tenantId = k.tenantId AND u.id = k.userId')
+      .innerJoinAndMapOne('k.tenant', TenantEntity, 't', 't.id = k.tenantId')
+      .where('k.keyId = :keyId', { keyId })
+      .getOne()) as (ApiKeyEntity & { user: UserEntity; tenant: TenantEntity }) | null;
     if (!key) return null;
-    const [user, tenant] = await Promise.all([
-      this.m.findOne(UserEntity, { where: { tenantId: key.tenantId, id: key.userId } }),
-      this.m.findOne(TenantEntity, { where: { id: key.tenantId } }),
-    ]);
-    return user && tenant ? { key, user, tenant } : null;
+    const { user, tenant } = key;
+    return { key, user, tenant };
   }
 }
