@@ -42,13 +42,28 @@ export class SnapshotPublisher {
     return run;
   }
 
-  /** After a commit: publish now, but a Kafka outage must not fail the committed change. */
-  async publishAfterCommit(): Promise<void> {
-    try {
-      await this.publishPending();
-    } catch (e) {
-      this.logger.warn(`publish failed, the republisher will retry: ${(e as Error).message}`);
-    }
+  /**
+   * After a commit: publish now, so the caller's answer comes after Kafka has the snapshot (the
+   * router routes against it from then on). A Kafka outage must neither fail the committed
+   * change nor hold the request for the producer's whole retry budget: after `waitMs` the
+   * request goes on and the publish finishes (or the republisher retries it) in the background.
+   */
+  async publishAfterCommit(waitMs = 5_000): Promise<void> {
+    const publish = this.publishPending().then(
+      () => 'published' as const,
+      (e: unknown) => {
+        this.logger.warn(`publish failed, the republisher will retry: ${(e as Error).message}`);
+        return 'failed' as const;
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<'slow'>((resolve) => {
+      timer = setTimeout(() => resolve('slow'), waitMs);
+      timer.unref();
+    });
+    const outcome = await Promise.race([publish, waited]);
+    if (timer) clearTimeout(timer);
+    if (outcome === 'slow') this.logger.warn(`publish still running after ${waitMs} ms; answering now, it goes on in the background`);
   }
 
   private async drain(): Promise<number> {
