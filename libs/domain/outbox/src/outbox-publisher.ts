@@ -90,7 +90,26 @@ export class KafkaOutboxPublisher implements OutboxPublisher {
         });
       }
     }
-    if (valid.length) await this.producer.sendRaw(this.topic, valid);
-    if (invalid.length) await this.producer.sendRaw(Topics.ResourceChangesDlq, invalid);
+    for (const chunk of byteChunks(valid)) await this.producer.sendRaw(this.topic, chunk);
+    for (const chunk of byteChunks(invalid)) await this.producer.sendRaw(Topics.ResourceChangesDlq, chunk);
   }
+}
+
+/** Produce requests of at most ~800 KB of values (the broker refuses batches over 1 MB), in order. */
+export function byteChunks(messages: readonly RawMessage[], maxBytes = 800_000): RawMessage[][] {
+  const chunks: RawMessage[][] = [];
+  let current: RawMessage[] = [];
+  let size = 0;
+  for (const m of messages) {
+    const bytes = (m.value ? Buffer.byteLength(m.value) : 0) + Buffer.byteLength(m.key) + 64;
+    if (current.length && size + bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(m);
+    size += bytes;
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
 }

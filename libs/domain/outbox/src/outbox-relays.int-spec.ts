@@ -12,6 +12,8 @@ import { createTestDatabase, deleteKafkaNamespace, kafkaBrokers, uniqueKafkaName
 import {
   KafkaOutboxPublisher,
   LogicalReplicationRelay,
+  MAX_EVENT_BYTES,
+  OutboxEventTooLargeError,
   OUTBOX_MIGRATIONS,
   OutboxEntity,
   OutboxWriter,
@@ -423,6 +425,28 @@ describe.each<RelayKind>(['logical', 'polling'])('%s outbox relay', (kind) => {
     expect(firstSeenOrderByKey(h.received)).toEqual(commitOrderByKey(written));
     await until('the outbox to be empty', async () => (await outboxRows()) === 0);
   }, 150_000);
+});
+
+describe('OutboxWriter', () => {
+  it('writes only inside a transaction, validates, and refuses an event too large for Kafka', async () => {
+    await expect(writer.append(ds.manager, change('w1', 1))).rejects.toThrow(/open transaction/);
+    await expect(
+      ds.transaction((m) => writer.append(m, { ...change('w1', 1), action: 'completed', resourceType: 'project' })),
+    ).rejects.toThrow(/project has no action completed/);
+    await expect(
+      ds.transaction((m) => writer.append(m, change('w1', 1, { after: { text: 'x'.repeat(MAX_EVENT_BYTES) } }))),
+    ).rejects.toBeInstanceOf(OutboxEventTooLargeError);
+    expect(await outboxRows()).toBe(0);
+
+    const [event] = await commitEach([change('w1', 1, { eventId: '6f1c1a52-3e55-4a39-9d3c-2d1f0c1f7e10' })]);
+    const rows = await ds.query<{ id: string; aggregate_key: string; payload: ResourceChange; headers: object }[]>(
+      'SELECT id, aggregate_key, payload, headers FROM domain.outbox',
+    );
+    expect(rows).toEqual([{ id: event.eventId, aggregate_key: 'tenant-1:task:w1', payload: event, headers: {} }]);
+    expect(event.eventId).toBe('6f1c1a52-3e55-4a39-9d3c-2d1f0c1f7e10');
+    expect(Date.parse(event.occurredAt)).toBeGreaterThan(Date.now() - 60_000);
+    await ds.query('DELETE FROM domain.outbox');
+  });
 });
 
 describe('logical relay only', () => {

@@ -5,6 +5,22 @@ import type { EntityManager } from 'typeorm';
 import { Headers, ResourceChangeSchema, resourceChangeKey, type ResourceChange } from '@herald/contracts';
 import { OUTBOX_TABLE } from './outbox.constants';
 
+/**
+ * Kafka's default message size limit is 1 MB; an event above this could never be published and
+ * would hold up every event behind it, so it is refused when written (the change rolls back).
+ */
+export const MAX_EVENT_BYTES = 900_000;
+
+export class OutboxEventTooLargeError extends Error {
+  constructor(
+    readonly bytes: number,
+    readonly limit = MAX_EVENT_BYTES,
+  ) {
+    super(`the change's event is ${bytes} bytes, more than the ${limit} bytes a Kafka message may carry`);
+    this.name = 'OutboxEventTooLargeError';
+  }
+}
+
 /** What a use case knows about a change; the writer adds the id, the time and the trace context. */
 export type NewResourceChange = Omit<ResourceChange, 'eventId' | 'occurredAt' | 'traceparent'> &
   Partial<Pick<ResourceChange, 'eventId' | 'occurredAt'>>;
@@ -27,10 +43,13 @@ export class OutboxWriter {
       occurredAt: change.occurredAt ?? new Date().toISOString(),
       ...(trace[Headers.TraceParent] ? { traceparent: trace[Headers.TraceParent] } : {}),
     });
+    const payload = JSON.stringify(event);
+    const bytes = Buffer.byteLength(payload);
+    if (bytes > MAX_EVENT_BYTES) throw new OutboxEventTooLargeError(bytes);
     await manager.query(`INSERT INTO ${OUTBOX_TABLE} (id, aggregate_key, payload, headers) VALUES ($1, $2, $3, $4)`, [
       event.eventId,
       resourceChangeKey(event),
-      JSON.stringify(event),
+      payload,
       JSON.stringify(trace),
     ]);
     return event;
