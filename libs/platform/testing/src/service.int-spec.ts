@@ -26,8 +26,9 @@ describe('spawnService', () => {
   });
 
   it('names the service and shows its output when it does not become ready', async () => {
-    await expect(spawnService('fake', {}, { entry, readyPath: '/never', readyTimeoutMs: 1500 })).rejects.toThrow(
-      /fake did not answer GET http:\/\/127\.0\.0\.1:\d+\/never with 200 within 1\.5 s \(last: HTTP 404 \)[\s\S]*fake-service listening/,
+    // 10 s: long enough for the fixture to start listening even on a busy machine.
+    await expect(spawnService('fake', {}, { entry, readyPath: '/never', readyTimeoutMs: 10_000 })).rejects.toThrow(
+      /fake did not answer GET http:\/\/127\.0\.0\.1:\d+\/never with 200 within 10 s \(last: HTTP 404 \)[\s\S]*fake-service listening/,
     );
   });
 
