@@ -64,7 +64,10 @@ function setup(snapshots: SubscriptionSnapshot[], settings = DEFAULT_DISPATCH_SE
       new Promise<AttemptResult>((resolve) => sent.push({ req, answer: (r) => resolve({ ok: false, durationMs: 3, ...r }) })),
   };
   const produced: { topic: TopicSpec; message: RawMessage }[] = [];
-  const out = new OutboundBatcher({ sendRaw: async (topic, messages) => void produced.push(...messages.map((message) => ({ topic, message }))) }, { lingerMs: 0, maxBatch: 100 });
+  const out = new OutboundBatcher(
+    { sendRawBatch: async (batches) => void batches.forEach((b) => produced.push(...b.messages.map((message) => ({ topic: b.topic, message })))) },
+    { lingerMs: 0, maxBatch: 100 },
+  );
   const dead: string[] = [];
   const engine = new DeliveryEngine(
     directory,
