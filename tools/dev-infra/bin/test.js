@@ -58,12 +58,17 @@ async function main() {
       log(`lint passed in ${u.formatMs(Date.now() - lintStarted)}`);
     }
 
-    fs.rmSync(RESULTS, { force: true });
+    // This run's own file (several `npm test` may run at once in one checkout), then copied
+    // to .herald/jest-results.json.
+    const ownResults = u.stateDir(`jest-results.${process.pid}.json`);
+    fs.rmSync(ownResults, { force: true });
     const jestStarted = Date.now();
     const extra = jestArgs.includes('--detectOpenHandles') ? [] : ['--forceExit'];
     log(`jest --ci ${[...extra, ...jestArgs].join(' ')}`.trim());
-    const jest = await run('jest', ['--ci', '--json', `--outputFile=${RESULTS}`, ...extra, ...jestArgs], env);
-    const results = u.readJson(RESULTS);
+    const jest = await run('jest', ['--ci', '--json', `--outputFile=${ownResults}`, ...extra, ...jestArgs], env);
+    const results = u.readJson(ownResults);
+    if (results) fs.renameSync(ownResults, RESULTS);
+    else fs.rmSync(ownResults, { force: true });
     if (!results) {
       ok = false;
       log.error(`jest wrote no results (${jest.error ? jest.error.message : jest.signal || `exit code ${jest.code}`})`);
