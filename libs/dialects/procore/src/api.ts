@@ -32,6 +32,8 @@ export type HookFields = z.output<typeof HookFieldsSchema>;
 export const V1HookBodySchema = z.strictObject({
   company_id: CompanyIdSchema.optional(),
   project_id: ProjectIdSchema.optional(),
+  /** A project template's hook: copied to every project created from the template. */
+  project_template_id: ProjectIdSchema.optional(),
   hook: HookFieldsSchema,
 });
 
@@ -49,6 +51,7 @@ export const TriggerFieldsSchema = z.strictObject({
 export const V1TriggerBodySchema = z.strictObject({
   company_id: CompanyIdSchema.optional(),
   project_id: ProjectIdSchema.optional(),
+  project_template_id: ProjectIdSchema.optional(),
   api_version: z.string().optional(),
   trigger: TriggerFieldsSchema,
 });
@@ -56,6 +59,7 @@ export const V1TriggerBodySchema = z.strictObject({
 export const V1BulkCreateSchema = z.strictObject({
   company_id: CompanyIdSchema.optional(),
   project_id: ProjectIdSchema.optional(),
+  project_template_id: ProjectIdSchema.optional(),
   api_version: z.string().optional(),
   triggers: z.array(TriggerFieldsSchema).min(1).max(500),
 });
@@ -65,6 +69,7 @@ const TriggerIdSchema = z.union([z.number().int().positive(), z.string().regex(/
 export const V1BulkDeleteSchema = z.strictObject({
   company_id: CompanyIdSchema.optional(),
   project_id: ProjectIdSchema.optional(),
+  project_template_id: ProjectIdSchema.optional(),
   api_version: z.string().optional(),
   trigger_ids: z.array(TriggerIdSchema).min(1).max(500),
 });

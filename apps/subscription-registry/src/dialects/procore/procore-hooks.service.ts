@@ -41,7 +41,9 @@ import { ProcoreHttpError, zodErrors } from './procore-errors';
 export const DIALECT = 'procore';
 
 /** Where a request acts: the company (the tenant) or one of its projects. */
-export type ProcoreScope = { kind: 'company'; companyId: number } | { kind: 'project'; projectId: string; companyId?: number };
+export type ProcoreScope =
+  | { kind: 'company'; companyId: number }
+  | { kind: 'project'; projectId: string; companyId?: number; template?: boolean };
 
 /** Parses with a zod schema or throws Procore's 400. */
 export function parseBody<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
@@ -88,10 +90,12 @@ export class ProcoreHooks {
   ) {}
 
   /** The scope of a request: company_id must be the caller's company; project_id wins when both are given. */
-  scopeOf(p: AuthenticatedPrincipal, companyId: number | undefined, projectId: string | undefined): ProcoreScope {
+  scopeOf(p: AuthenticatedPrincipal, companyId: number | undefined, projectId: string | undefined, templateId?: string): ProcoreScope {
     if (companyId !== undefined && companyId !== companyIdOf(p.tenantId)) {
       throw new ProcoreHttpError(403, procoreError('forbidden', `you have no access to company ${companyId}`));
     }
+    // A template's hooks are project-level hooks of the template (the template id as project id).
+    if (templateId !== undefined) return { kind: 'project', projectId: templateId, companyId, template: true };
     if (projectId !== undefined) return { kind: 'project', projectId, companyId };
     if (companyId !== undefined) return { kind: 'company', companyId };
     throw ProcoreHttpError.validation({ base: ['You must supply either a company_id or project_id'] });
@@ -124,6 +128,7 @@ export class ProcoreHooks {
         payloadFormat: payloadFormatOf(version),
         formatOptions,
         authorization,
+        templateId: scope.kind === 'project' && scope.template ? scope.projectId : null,
       },
       initialStatus: hook.status === 'disabled' ? 'disabled' : 'active',
     });

@@ -37,13 +37,13 @@ export class ProcoreV1Controller {
   constructor(private readonly hooks: ProcoreHooks) {}
 
   private scope(p: AuthenticatedPrincipal, q: Query) {
-    return this.hooks.scopeOf(p, companyParam(q), str(q, 'project_id'));
+    return this.hooks.scopeOf(p, companyParam(q), str(q, 'project_id'), str(q, 'project_template_id'));
   }
 
   @Post('hooks')
   async create(@CurrentPrincipal() p: AuthenticatedPrincipal, @Body() body: unknown) {
     const b = parseBody(V1HookBodySchema, body);
-    return v1Hook(await this.hooks.create(p, this.hooks.scopeOf(p, b.company_id, b.project_id), b.hook));
+    return v1Hook(await this.hooks.create(p, this.hooks.scopeOf(p, b.company_id, b.project_id, b.project_template_id), b.hook));
   }
 
   @Get('hooks')
@@ -64,7 +64,7 @@ export class ProcoreV1Controller {
   @Patch('hooks/:id')
   async update(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Query() q: Query, @Body() body: unknown) {
     const b = parseBody(V1HookBodySchema.partial({ hook: true }), body ?? {});
-    const scope = this.hooks.scopeOf(p, b.company_id ?? companyParam(q), b.project_id ?? str(q, 'project_id'));
+    const scope = this.hooks.scopeOf(p, b.company_id ?? companyParam(q), b.project_id ?? str(q, 'project_id'), b.project_template_id ?? str(q, 'project_template_id'));
     return v1Hook(await this.hooks.update(p, scope, id, b.hook ?? {}));
   }
 
@@ -83,7 +83,7 @@ export class ProcoreV1Controller {
   @Post('hooks/:hookId/triggers/bulk')
   async bulkCreate(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Body() body: unknown, @Res({ passthrough: true }) res: Res) {
     const b = parseBody(V1BulkCreateSchema, body);
-    const r = await this.hooks.addTriggers(p, this.hooks.scopeOf(p, b.company_id, b.project_id), hookId, b.triggers);
+    const r = await this.hooks.addTriggers(p, this.hooks.scopeOf(p, b.company_id, b.project_id, b.project_template_id), hookId, b.triggers);
     res.status(r.failed.length ? 207 : 200);
     const success = r.created.map((t) => v1Trigger(r.hook, t));
     if (!r.failed.length) return { success };
@@ -93,7 +93,7 @@ export class ProcoreV1Controller {
   @Delete('hooks/:hookId/triggers/bulk')
   async bulkDelete(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Body() body: unknown, @Res({ passthrough: true }) res: Res) {
     const b = parseBody(V1BulkDeleteSchema, body);
-    const r = await this.hooks.removeTriggers(p, this.hooks.scopeOf(p, b.company_id, b.project_id), hookId, b.trigger_ids);
+    const r = await this.hooks.removeTriggers(p, this.hooks.scopeOf(p, b.company_id, b.project_id, b.project_template_id), hookId, b.trigger_ids);
     res.status(r.failed.length ? 207 : 200);
     return r.failed.length ? { success: r.succeeded, failed: r.failed.map((id) => ({ code: '404', trigger: id })) } : { success: r.succeeded };
   }
@@ -102,7 +102,7 @@ export class ProcoreV1Controller {
   @HttpCode(201)
   async createTrigger(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Body() body: unknown) {
     const b = parseBody(V1TriggerBodySchema, body);
-    const r = await this.hooks.addTriggers(p, this.hooks.scopeOf(p, b.company_id, b.project_id), hookId, [b.trigger]);
+    const r = await this.hooks.addTriggers(p, this.hooks.scopeOf(p, b.company_id, b.project_id, b.project_template_id), hookId, [b.trigger]);
     if (r.failed.length) throw ProcoreHttpError.validation(r.failed[0].errors);
     return v1Trigger(r.hook, r.created[0]);
   }
