@@ -18,6 +18,9 @@ import { DeliveryEngine, DEFAULT_DISPATCH_SETTINGS } from './delivery-engine';
 
 const box = SecretBox.fromSpec(randomBytes(32).toString('base64'));
 const tick = () => new Promise((r) => setTimeout(r, 0));
+const waitUntil = async (ok: () => boolean) => {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
+};
 const settle = async (n = 20) => {
   for (let i = 0; i < n; i++) await tick();
 };
@@ -148,6 +151,20 @@ describe('DeliveryEngine', () => {
     t.sent[1].answer({ ok: true, httpStatus: 204 });
     await settle();
     expect(t.sent.map((s) => s.req.signing?.id)).toEqual([a[0].eventId, a[1].eventId, b.eventId, a[2].eventId]);
+  });
+
+  it('spaces a hook\'s attempts by its rate limit', async () => {
+    const t = setup([snapshot({ rateLimitPerSec: 10 })]);
+    const starts: number[] = [];
+    const ds = [delivery(), delivery(), delivery()];
+    ds.forEach((d) => t.offer(d));
+    for (let i = 0; i < 3; i++) {
+      await waitUntil(() => t.sent.length > i);
+      starts.push(Date.now());
+      t.sent[i].answer({ ok: true, httpStatus: 200 });
+    }
+    expect(starts[1] - starts[0]).toBeGreaterThanOrEqual(90);
+    expect(starts[2] - starts[1]).toBeGreaterThanOrEqual(90);
   });
 
   it('a failed attempt goes to the tier for its delay with attempt+1, firstAttemptAt and the due time', async () => {
