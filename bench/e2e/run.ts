@@ -1,6 +1,7 @@
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
@@ -38,6 +39,7 @@ const P = {
   budgetMs: num('BENCH_BUDGET_MS', 285_000),
   healthyHooks: num('BENCH_HEALTHY_HOOKS', 16),
   hangHooks: num('BENCH_HANG_HOOKS', 4),
+  warmupChanges: num('BENCH_WARMUP_CHANGES', 3_200),
   steadyChanges: num('BENCH_STEADY_CHANGES', 4_800),
   noisyHangChangesPerHook: num('BENCH_NOISY_HANG_CHANGES_PER_HOOK', 25),
   hangTimeoutMs: num('BENCH_HANG_TIMEOUT_MS', 1_000),
@@ -250,6 +252,30 @@ async function metric(url: string, name: string): Promise<number> {
     .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
+/** Sum and count of a histogram on a service's /metrics. */
+async function histogram(url: string, name: string): Promise<{ sum: number; count: number }> {
+  return { sum: await metric(url, `${name}_sum`), count: await metric(url, `${name}_count`) };
+}
+
+/** Where a change's time goes, as cumulative means since commit (from the services' own histograms). */
+const STAGES: { stage: string; service: Service; histogram: string }[] = [
+  {
+    stage: 'commit → on Kafka (outbox relay)',
+    service: 'domain-api',
+    histogram: 'herald_outbox_publish_latency_seconds',
+  },
+  {
+    stage: 'commit → deliveries produced (router)',
+    service: 'event-router',
+    histogram: 'herald_router_event_age_seconds',
+  },
+  {
+    stage: 'commit → receiver 2xx (dispatcher)',
+    service: 'delivery-dispatcher',
+    histogram: 'herald_delivery_e2e_latency_seconds',
+  },
+];
+
 // ---------------------------------------------------------------------------------------------
 // Hooks, changes.
 
@@ -429,8 +455,14 @@ interface Result {
     unexpected: number;
     balanced: boolean;
   };
+  /** Peak resident memory per process over the run (VmRSS), and right after start-up (idle). */
   rssMb?: Record<string, number>;
+  rssMbAtStart?: Record<string, number>;
+  /** The machine's 1-minute load average at start and end (it is shared; 2 cores). */
+  loadAverage?: { start: number; end: number; cores: number };
   cpuSecondsByPhase?: Record<string, Record<string, number>>;
+  /** Mean ms from commit to each stage, per phase (from the services' histograms). */
+  stageMeansMsByPhase?: Record<string, Record<string, number>>;
 }
 
 function writeResults(r: Result): void {
@@ -445,6 +477,14 @@ function markdown(r: Result): string {
     `# Herald end-to-end benchmark (${r.startedAt}, ${round(r.durationSeconds)} s, loopback)`,
     '',
   ];
+  if (r.loadAverage) {
+    lines.push(
+      `Machine: ${r.loadAverage.cores} cores, 1-minute load average ${r.loadAverage.start} at start and ` +
+        `${r.loadAverage.end} at end (shared with other work). Services run from TypeScript through ` +
+        '@swc-node/register, as `npm start` runs them; a warm-up phase precedes the measured ones.',
+      '',
+    );
+  }
   const { steady: s, fanout, noisy, latency, ledger } = r;
   if (r.void || !s || !fanout || !noisy || !latency || !ledger) {
     lines.push(
@@ -490,6 +530,14 @@ function markdown(r: Result): string {
           .join(' | ')} |`,
     ),
     '',
+    "## Mean ms from commit to each stage, per phase (the services' own histograms)",
+    '',
+    `| phase | ${STAGES.map((st) => st.stage).join(' | ')} |`,
+    `| --- | ${STAGES.map(() => '---').join(' | ')} |`,
+    ...Object.entries(r.stageMeansMsByPhase ?? {}).map(
+      ([phase, means]) => `| ${phase} | ${STAGES.map((st) => means[st.stage] ?? '').join(' | ')} |`,
+    ),
+    '',
   );
   return lines.join('\n');
 }
@@ -501,6 +549,7 @@ async function main(): Promise<number> {
     durationSeconds: 0,
     parameters: P,
   };
+  const loadAtStart = loadavg()[0];
   const stack: Partial<Stack> = {};
   let sink: Sink | undefined;
   let sampler: Sampler | undefined;
@@ -539,13 +588,34 @@ async function main(): Promise<number> {
       sink: theSink.pid,
     }));
     sampler.start();
+    sampler.sample();
+    result.rssMbAtStart = { ...sampler.peakRssMb };
     const cpu: Record<string, Record<string, number>> = {};
+    const stages: Record<string, Record<string, number>> = {};
     let mark = sampler.cpu();
+    const readStages = () =>
+      Promise.all(
+        STAGES.map((st) =>
+          histogram(url(st.service), st.histogram).catch(() => ({ sum: 0, count: 0 })),
+        ),
+      );
+    let stageMark = await readStages();
     const theSampler = sampler;
-    const phase = (name: string) => {
+    const phase = async (name: string) => {
       const now = theSampler.cpu();
       cpu[name] = cpuDelta(mark, now);
       mark = now;
+      const stageNow = await readStages();
+      stages[name] = Object.fromEntries(
+        STAGES.map((st, i) => {
+          const count = stageNow[i].count - stageMark[i].count;
+          return [
+            st.stage,
+            count > 0 ? round(((stageNow[i].sum - stageMark[i].sum) / count) * 1000) : NaN,
+          ];
+        }),
+      );
+      stageMark = stageNow;
     };
 
     const tenant = JSON.parse(
@@ -572,11 +642,13 @@ async function main(): Promise<number> {
 
     // Hooks: one project each, so each change matches exactly one hook.
     const projects = (n: number) => Array.from({ length: n }, () => randomUUID());
+    const warmupProjects = projects(P.healthyHooks);
     const steadyProjects = projects(P.healthyHooks);
     const noisyProjects = projects(P.healthyHooks);
     const hangProjects = projects(P.hangHooks);
     const latencyProjects = projects(P.healthyHooks);
     const hooks = [
+      ...warmupProjects.map((p, i) => ({ url: `${theSink.url}/ok/warmup/${i}`, projectId: p })),
       ...steadyProjects.map((p, i) => ({ url: `${theSink.url}/ok/steady/${i}`, projectId: p })),
       ...noisyProjects.map((p, i) => ({ url: `${theSink.url}/ok/noisy/${i}`, projectId: p })),
       ...latencyProjects.map((p, i) => ({ url: `${theSink.url}/ok/latency/${i}`, projectId: p })),
@@ -607,7 +679,7 @@ async function main(): Promise<number> {
       },
     );
     await sleep(1_000); // the dispatcher follows the same topic
-    phase('setup');
+    await phase('setup');
 
     // Ceiling.
     const concurrency = P.healthyHooks * P.inFlightPerHook;
@@ -618,7 +690,19 @@ async function main(): Promise<number> {
     });
     log(`ceiling: ${P.ceilingRequests} bare undici POSTs at concurrency ${concurrency}`);
     const ceilingPerSec = await ceiling(theSink.url, P.ceilingRequests, concurrency, sampleBody);
-    phase('ceiling');
+    await phase('ceiling');
+
+    // Warm-up (JIT, connection pools, lazily loaded code): delivered and ledgered, not measured.
+    log(`warm-up: ${P.warmupChanges} changes`);
+    await outbox.commit(
+      Array.from({ length: P.warmupChanges }, (_, j) =>
+        outbox.change(tenant.tenantId, warmupProjects[j % P.healthyHooks], `warmup-${j}`),
+      ),
+    );
+    const warm = await waitUnique(theSink, 'ok/warmup', P.warmupChanges, 60_000);
+    if (warm.unique < P.warmupChanges)
+      throw new Error(`warm-up: ${warm.unique} of ${P.warmupChanges} delivered in time`);
+    await phase('warm-up');
 
     // Steady.
     log(`steady: ${P.steadyChanges} changes over ${P.healthyHooks} hooks`);
@@ -632,7 +716,7 @@ async function main(): Promise<number> {
     if (steady.unique < P.steadyChanges)
       throw new Error(`steady: ${steady.unique} of ${P.steadyChanges} delivered in time`);
     const steadyRate = steady.unique / ((steady.lastAt - steadyStart) / 1000);
-    phase('steady');
+    await phase('steady');
 
     // Noisy neighbour: the same healthy load, plus hooks that hang until their timeout.
     const hangChanges = P.hangHooks * P.noisyHangChangesPerHook;
@@ -663,7 +747,7 @@ async function main(): Promise<number> {
     if (noisy.unique < P.steadyChanges)
       throw new Error(`noisy: ${noisy.unique} of ${P.steadyChanges} healthy deliveries in time`);
     const noisyRate = noisy.unique / ((noisy.lastAt - noisyStart) / 1000);
-    phase('noisy');
+    await phase('noisy');
 
     // Latency at a fixed rate.
     const latencyChanges = P.latencyRate * P.latencySeconds;
@@ -694,7 +778,7 @@ async function main(): Promise<number> {
     if (latency.unique < latencyChanges)
       throw new Error(`latency: ${latency.unique} of ${latencyChanges} delivered in time`);
     const sorted = [...latency.latenciesMs].sort((a, b) => a - b);
-    phase('latency');
+    await phase('latency');
 
     // Fan-out: 10,000 subscriptions of another tenant on one project, as snapshots on the
     // compacted topic (what the registry publishes; creating them one by one through the API
@@ -769,14 +853,14 @@ async function main(): Promise<number> {
       },
     );
     await sleep(3_000); // and the dispatcher too
-    phase('fan-out setup');
+    await phase('fan-out setup');
     const fanStart = Date.now();
     await outbox.commit([outbox.change(fanTenant, fanProject, 'fan-0')]);
     const fan = await waitUnique(theSink, 'fan/fanout', P.fanout, 60_000);
     if (fan.unique < P.fanout)
       throw new Error(`fan-out: ${fan.unique} of ${P.fanout} delivered in time`);
     const fanSeconds = (fan.lastAt - fanStart) / 1000;
-    phase('fan-out');
+    await phase('fan-out');
 
     // Hanging deliveries end by timeout; wait for them all to have been attempted.
     const hang = await waitUnique(theSink, 'hang/noisy', hangChanges, 30_000);
@@ -785,6 +869,7 @@ async function main(): Promise<number> {
     // Ledger.
     const all = await theSink.stats();
     const known = new Set([
+      'ok/warmup',
       'ok/steady',
       'ok/noisy',
       'ok/latency',
@@ -792,8 +877,9 @@ async function main(): Promise<number> {
       'fan/fanout',
       'ceiling/loop',
     ]);
-    const expected = P.steadyChanges + P.steadyChanges + hangChanges + latencyChanges + P.fanout;
-    const delivered = ['ok/steady', 'ok/noisy', 'ok/latency', 'fan/fanout'].reduce(
+    const expected =
+      P.warmupChanges + P.steadyChanges + P.steadyChanges + hangChanges + latencyChanges + P.fanout;
+    const delivered = ['ok/warmup', 'ok/steady', 'ok/noisy', 'ok/latency', 'fan/fanout'].reduce(
       (n, k) => n + (all[k]?.unique ?? 0),
       0,
     );
@@ -825,6 +911,7 @@ async function main(): Promise<number> {
     sampler.sample();
     result.rssMb = sampler.peakRssMb;
     result.cpuSecondsByPhase = cpu;
+    result.stageMeansMsByPhase = stages;
     if (!balanced) {
       result.voidReason = `the ledger does not balance (missing ${missing}, router matches ${routerMatches} of ${expected} expected, unexpected ${unexpected})`;
     } else {
@@ -859,6 +946,11 @@ async function main(): Promise<number> {
   }
   clearTimeout(watchdog);
   result.durationSeconds = (Date.now() - t0) / 1000;
+  result.loadAverage = {
+    start: round(loadAtStart, 2),
+    end: round(loadavg()[0], 2),
+    cores: cpus().length,
+  };
   writeResults(result);
   log('cleaning up');
   await cleanup();
