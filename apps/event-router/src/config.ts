@@ -14,6 +14,11 @@ export const RouterConfigSchema = HttpEnv(3002)
       .min(10_000)
       .max(50_000_000)
       .default(900_000),
+    /**
+     * Compression of the produced deliveries and outcomes: a fan-out's bodies are alike, and
+     * every `queued` outcome repeats its delivery's body, so gzip cuts what the broker moves.
+     */
+    HERALD_ROUTER_COMPRESSION: z.enum(['gzip', 'none']).default('gzip'),
     /** Partitions of herald.resource-changes.v1 routed in parallel (order is kept within each). */
     HERALD_ROUTER_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(12),
   });

@@ -292,11 +292,19 @@ describe('event-router against the real broker', () => {
     });
     const started = Date.now();
     await publisher.publish(change);
-    const mine = () =>
-      deliveries.messages.filter((m) => json<Delivery>(m).eventId === change.eventId);
-    await until('10,000 deliveries', () => mine().length >= 10_000);
+    const mine: KafkaMessage[] = [];
+    let scanned = 0;
+    const scan = () => {
+      for (; scanned < deliveries.messages.length; scanned++) {
+        const m = deliveries.messages[scanned];
+        if (json<Delivery>(m).eventId === change.eventId) mine.push(m);
+      }
+      return mine.length >= 10_000;
+    };
+    await until('10,000 deliveries', scan);
     const seconds = (Date.now() - started) / 1000;
-    expect(new Set(mine().map((m) => m.key?.toString()))).toEqual(new Set(ids));
+    expect(new Set(mine.map((m) => m.key?.toString()))).toEqual(new Set(ids));
+    process.stdout.write(`fan-out of 10,000 routed in ${seconds} s\n`);
     // Loose on purpose: this machine is shared; bench:e2e measures it properly.
     expect(seconds).toBeLessThan(30);
   });

@@ -1,3 +1,4 @@
+import type { CompressionTypes } from 'kafkajs';
 import { Topics } from '@herald/contracts';
 import type { HeraldProducer, RawMessage } from '@herald/platform/kafka';
 
@@ -26,6 +27,7 @@ export class ProduceCoalescer {
   constructor(
     private readonly producer: HeraldProducer,
     private readonly maxBytes = 900_000,
+    private readonly compression?: CompressionTypes,
   ) {}
 
   send(outcomes: RawMessage[], deliveries: RawMessage[]): Promise<void> {
@@ -61,10 +63,13 @@ export class ProduceCoalescer {
       taken.push(next);
     }
     try {
-      await this.producer.sendRawBatch([
-        { topic: Topics.DeliveryOutcomes, messages: taken.flatMap((p) => p.outcomes) },
-        { topic: Topics.Deliveries, messages: taken.flatMap((p) => p.deliveries) },
-      ]);
+      await this.producer.sendRawBatch(
+        [
+          { topic: Topics.DeliveryOutcomes, messages: taken.flatMap((p) => p.outcomes) },
+          { topic: Topics.Deliveries, messages: taken.flatMap((p) => p.deliveries) },
+        ],
+        { compression: this.compression },
+      );
       for (const p of taken) p.resolve();
     } catch (e) {
       for (const p of taken) p.reject(e);

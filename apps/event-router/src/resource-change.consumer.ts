@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { CompressionTypes } from 'kafkajs';
 import type { Counter, Histogram } from 'prom-client';
 import {
   ConsumerGroups,
@@ -75,7 +76,11 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
     @InjectConfig() config: RouterConfig,
   ) {
     super(deps);
-    this.coalescer = new ProduceCoalescer(producer, config.HERALD_ROUTER_PRODUCE_MAX_BYTES);
+    this.coalescer = new ProduceCoalescer(
+      producer,
+      config.HERALD_ROUTER_PRODUCE_MAX_BYTES,
+      config.HERALD_ROUTER_COMPRESSION === 'gzip' ? CompressionTypes.GZIP : undefined,
+    );
     this.partitionsConsumedConcurrently = config.HERALD_ROUTER_PARTITIONS_CONCURRENTLY;
     const m = deps.metrics;
     this.changes = m.counter({

@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { context, propagation } from '@opentelemetry/api';
-import type { Producer, Message } from 'kafkajs';
+import type { CompressionTypes, Producer, Message } from 'kafkajs';
 import { Headers, schemaHeaderValue, type MessageContract, type TopicSpec } from '@herald/contracts';
 import { KafkaClient } from './kafka-client';
 
@@ -58,6 +58,7 @@ export class HeraldProducer implements OnApplicationShutdown {
    */
   async sendRawBatch(
     batches: readonly { topic: TopicSpec; messages: readonly RawMessage[] }[],
+    opts: { compression?: CompressionTypes } = {},
   ): Promise<void> {
     const topicMessages = batches
       .filter((b) => b.messages.length > 0)
@@ -67,7 +68,7 @@ export class HeraldProducer implements OnApplicationShutdown {
       }));
     if (topicMessages.length === 0) return;
     const producer = await this.connected();
-    await producer.sendBatch({ acks: -1, topicMessages });
+    await producer.sendBatch({ acks: -1, topicMessages, compression: opts.compression });
   }
 
   private async sendMessages(topic: TopicSpec, messages: Message[]): Promise<void> {
