@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { ConsumerGroups, ResourceChangeContract, Topics, type ResourceChange } from '@herald/contracts';
 import { ConsumerDeps, ContractConsumer } from '@herald/platform/kafka';
 import { CopyTemplateHooks } from '@herald/registry/subscriptions';
@@ -8,16 +8,27 @@ import { CopyTemplateHooks } from '@herald/registry/subscriptions';
  * was made from a template (`after.templateId`) gets copies of that template's hooks.
  */
 @Injectable()
-export class TemplateHooksConsumer extends ContractConsumer<ResourceChange> {
+export class TemplateHooksConsumer extends ContractConsumer<ResourceChange> implements BeforeApplicationShutdown {
   protected readonly contract = ResourceChangeContract;
   protected readonly topics = [Topics.ResourceChanges];
   protected readonly groupId = ConsumerGroups.SubscriptionRegistryResourceChanges;
+  private stopped?: Promise<void>;
 
   constructor(
     deps: ConsumerDeps,
     private readonly copyTemplateHooks: CopyTemplateHooks,
   ) {
     super(deps);
+  }
+
+  /** Starts disconnecting before the other modules' hooks run: every consumer of the app stops at once, not one after another. */
+  beforeApplicationShutdown(): void {
+    this.stopped ??= super.onApplicationShutdown();
+  }
+
+  override async onApplicationShutdown(): Promise<void> {
+    this.beforeApplicationShutdown();
+    await this.stopped;
   }
 
   protected override async handle(change: ResourceChange | null): Promise<void> {

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { PrincipalSnapshotContract, Topics, type PrincipalSnapshot } from '@herald/contracts';
 import { CompactedTopicView, ConsumerDeps } from '@herald/platform/kafka';
 import { PrincipalDirectory } from './principal-directory';
@@ -15,10 +15,11 @@ export const newerPrincipal = (incoming: PrincipalSnapshot, held: PrincipalSnaps
  * before that, a valid key could be refused.
  */
 @Injectable()
-export class PrincipalsView implements OnApplicationShutdown {
+export class PrincipalsView implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('PrincipalsView');
   private view?: CompactedTopicView<PrincipalSnapshot>;
   private stopping = false;
+  private stopped?: Promise<void>;
   private resolveCaughtUp!: () => void;
   readonly caughtUp = new Promise<void>((r) => (this.resolveCaughtUp = r));
 
@@ -64,8 +65,14 @@ export class PrincipalsView implements OnApplicationShutdown {
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Starts leaving the group before the other modules' hooks run, so the consumers of all modules stop together. */
+  beforeApplicationShutdown(): void {
     this.stopping = true;
-    await this.view?.stop();
+    this.stopped ??= this.view?.stop() ?? Promise.resolve();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.beforeApplicationShutdown();
+    await this.stopped;
   }
 }
