@@ -160,6 +160,38 @@ describe('PPM Express dialect (seed: ppm-express-webhooks.txt)', () => {
     expect(receiver.requestsTo(new URL(url).pathname)).toHaveLength(4);
   });
 
+  it('receiver contract: the configured verb and headers on every delivery, BeforeAttributes on Task:Updated (edit and completion)', async () => {
+    const project = await domain<{ id: string }>('POST', '/v1/projects', { name: 'Contract' });
+    const task = await domain<{ id: string }>('POST', '/v1/tasks', { projectId: project.body.id, name: 'Draft', progress: 10 });
+    const url = `${receiver.url}/ppm-contract/${randomUUID()}`;
+    const created = await ppm<{ data: { id: string } }>('POST', '', { eventTypes: ['Task:Updated'], headers: [{ name: 'X-Api-Key', value: 's3cr3t' }], httpVerb: 'PUT', url });
+    expect(created.status).toBe(200);
+    await stack.routerHasSubscriptions(1);
+
+    expect((await domain('PATCH', `/v1/tasks/${task.body.id}`, { name: 'Final', progress: 60 })).status).toBe(200);
+    const [edited] = await receiver.waitForRequests(1, { timeoutMs: 60_000, pathPrefix: new URL(url).pathname });
+    expect((await domain('POST', `/v1/tasks/${task.body.id}/complete`)).status).toBeLessThan(300);
+    const [, completed] = await receiver.waitForRequests(2, { timeoutMs: 60_000, pathPrefix: new URL(url).pathname });
+
+    for (const r of [edited, completed]) {
+      expect(r.method).toBe('PUT');
+      expect(r.headers['x-api-key']).toBe('s3cr3t');
+      expect(r.headers['authorization']).toBeUndefined();
+      expect(r.json<Delivered>().WebhookId).toBe(created.body.data.id);
+    }
+    expect(edited.json<Delivered>().Data).toMatchObject({
+      Id: task.body.id,
+      ParentEntityType: 'Project',
+      Attributes: { Name: 'Final', Progress: 60 },
+      BeforeAttributes: { Name: 'Draft', Progress: 10 },
+    });
+    expect(completed.json<Delivered>().Data).toMatchObject({ Id: task.body.id, Attributes: { Name: 'Final' }, BeforeAttributes: { Name: 'Final' } });
+    expect(edited.json<Delivered>().MessageId).not.toBe(completed.json<Delivered>().MessageId);
+
+    expect((await ppm('DELETE', `/${created.body.data.id}`)).status).toBe(204);
+    await waitFor(async () => (await stack.metric('event-router', 'herald_router_subscriptions')) === 0, { timeoutMs: 30_000, message: 'the router drops the webhook' });
+  });
+
   it('refuses what PPM Express refuses, in its error shape', async () => {
     const bad = await ppm<{ error: { code: string; details: { target: string }[] } }>('POST', '', { ...seedBody(`${receiver.url}/x`), eventTypes: ['Project:Renamed'] });
     expect(bad.status).toBe(400);
