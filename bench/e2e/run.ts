@@ -508,7 +508,8 @@ function markdown(r: Result): string {
     `| latency: p99 | ${round(latency.p99Ms)} ms | ≤ 150 ms (${target(latency.p99Ms <= 150)}) |`,
     ...Object.entries(r.rssMb ?? {}).map(
       ([n, mb]) =>
-        `| peak RSS ${n} | ${mb} MB | ${n === 'sink' ? '' : `≤ 250 MB (${target(mb <= 250)})`} |`,
+        `| peak RSS ${n} (idle after start: ${r.rssMbAtStart?.[n] ?? '?'} MB) | ${mb} MB | ` +
+        `${n === 'sink' ? '' : `≤ 250 MB (${target(mb <= 250)})`} |`,
     ),
     '',
     '## Ledger',
