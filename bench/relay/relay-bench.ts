@@ -274,7 +274,7 @@ class Bench {
   private async distinctEventIds(client: KafkaClient, topic: string, expected: number): Promise<number> {
     const ids = new Set<string>();
     let read = 0;
-    const consumer = client.kafka.consumer({ groupId: client.group(`bench-verify-${randomUUID()}`), maxBytesPerPartition: 4 << 20 });
+    const consumer = client.kafka.consumer({ groupId: client.group(`bench-verify-${randomUUID()}`), maxBytesPerPartition: 4 << 20, maxWaitTimeInMs: 200 });
     await consumer.connect();
     try {
       await consumer.subscribe({ topic, fromBeginning: true });
@@ -302,7 +302,7 @@ class Bench {
     // An event can reach Kafka before its writer saw COMMIT return: matched once it has.
     const pendingUnknown = new Map<string, number>();
     let t0 = Number.POSITIVE_INFINITY;
-    const consumer: Consumer = client.kafka.consumer({ groupId: client.group(`bench-${randomUUID()}`), maxBytesPerPartition: 4 << 20 });
+    const consumer: Consumer = client.kafka.consumer({ groupId: client.group(`bench-${randomUUID()}`), maxBytesPerPartition: 4 << 20, maxWaitTimeInMs: 200 });
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });

@@ -140,7 +140,8 @@ class Harness {
 
   async startConsumer(): Promise<void> {
     await this.topicAdmin.ensureTopics([Topics.ResourceChanges, Topics.ResourceChangesDlq]);
-    const consumer = this.client.kafka.consumer({ groupId: this.client.group(`reader-${randomUUID()}`) });
+    // Short fetch waits: disconnect() waits for the fetch in flight.
+    const consumer = this.client.kafka.consumer({ groupId: this.client.group(`reader-${randomUUID()}`), maxWaitTimeInMs: 100 });
     await consumer.connect();
     await consumer.subscribe({ topic: this.client.topic(Topics.ResourceChanges), fromBeginning: true });
     await consumer.run({
