@@ -99,7 +99,11 @@ export const SubscriptionSnapshotSchema = z.object({
   headers: z.array(HeaderPairSchema),
   authorization: EncryptedValueSchema.nullable(),
   basicAuth: z.object({ user: z.string(), password: EncryptedValueSchema }).nullable(),
-  successContract: z.enum(['2xx', 'status-ok']),
+  /**
+   * When an answer is a success: any 2xx; exactly HTTP 200 (`200`: ProProfs' "200 - OK", anything
+   * else is a failure); or HTTP 200 with JSON `{"status":"OK"}` (`status-ok`: Worksection).
+   */
+  successContract: z.enum(['2xx', 'status-ok', '200']),
   timeoutMs: z.number().int().min(100).max(30_000),
   rateLimitPerSec: z.number().positive().nullable(),
   retryPolicy: RetryPolicySchema,

@@ -115,6 +115,25 @@ describe('WebhookSender (loopback receivers)', () => {
     await expect(loopback.verifyEndpoint(r.url)).resolves.toMatchObject({ ok: true, httpStatus: 200 });
   });
 
+  it('applies the 200 contract: exactly HTTP 200, whatever the body; any other 2xx fails', async () => {
+    const answers: [number, string][] = [
+      [200, ''],
+      [204, ''],
+      [201, '{"status":"OK"}'],
+    ];
+    const r = track(await receiver((_req, res) => {
+      const [status, body] = answers[(r.seen.length - 1) % answers.length];
+      res.writeHead(status).end(body);
+    }));
+    const results = [];
+    for (let i = 0; i < answers.length; i++) results.push(await loopback.send({ url: r.url, body: '{}', timeoutMs: 2000, successContract: '200' }));
+    expect(results.map((x) => [x.ok, x.httpStatus, x.errorClass ?? null])).toEqual([
+      [true, 200, null],
+      [false, 204, 'contract'],
+      [false, 201, 'contract'],
+    ]);
+  });
+
   it('reports status, Retry-After and at most 4 KB of the answer', async () => {
     const big = 'é'.repeat(50_000);
     const r = track(await receiver((_req, res) => res.writeHead(503, { 'retry-after': '120' }).end(big)));

@@ -1,9 +1,10 @@
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Agent, errors as undiciErrors } from 'undici';
 import type { ErrorClass } from '@herald/contracts';
 import { signatureHeaders } from '@herald/delivery/signing';
 import { HostResolutionError, SsrfGuard, SsrfRefusedError } from '@herald/delivery/ssrf-guard';
 
-export type SuccessContract = '2xx' | 'status-ok';
+export type SuccessContract = '2xx' | 'status-ok' | '200';
 
 export interface WebhookRequest {
   url: string;
@@ -15,7 +16,7 @@ export interface WebhookRequest {
   contentType?: string;
   /** The whole attempt: connect, headers and the part of the body we read. */
   timeoutMs: number;
-  /** `2xx` (default) or `status-ok`: HTTP 200 with a JSON body whose `status` is "OK". */
+  /** `2xx` (default), `200` (exactly HTTP 200) or `status-ok`: HTTP 200 with a JSON body whose `status` is "OK". */
   successContract?: SuccessContract;
   basicAuth?: { user: string; password: string } | null;
   /** Standard Webhooks signing: `webhook-id` (stable across retries), timestamp (default now), active secrets. */
@@ -47,6 +48,18 @@ export const RESPONSE_EXCERPT_BYTES = 4096;
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
 const VERIFY_TIMEOUT_MS = 5_000;
 const MAX_ERROR_MESSAGE = 1000;
+const tracer = trace.getTracer('@herald/delivery/sending');
+
+/** `url.full` without credentials or query (either may hold a receiver's secret), and the server. */
+function urlAttributes(raw: string): Record<string, string | number> {
+  try {
+    const u = new URL(raw);
+    const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+    return { 'url.full': `${u.origin}${u.pathname}`, 'server.address': u.hostname, 'server.port': port };
+  } catch {
+    return {};
+  }
+}
 
 /** Headers a caller may not set: the transport owns them (and `host` would let a hook aim elsewhere). */
 const DROPPED_HEADERS = new Set([
@@ -93,7 +106,31 @@ export class WebhookSender {
     });
   }
 
+  /**
+   * One attempt as an OpenTelemetry CLIENT span, child of the active context (the dispatcher's
+   * `deliver` span): undici is not covered by the http instrumentation. Nothing is added to the
+   * receiver's request (no `traceparent`): the signed headers are what a receiver gets.
+   */
   async send(req: WebhookRequest): Promise<AttemptResult> {
+    const method = req.method ?? 'POST';
+    const span = tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, ...urlAttributes(req.url) } });
+    try {
+      const result = await this.attempt(req);
+      if (result.httpStatus !== undefined) {
+        // The stable semantic-convention name and the older one, which some backends still show.
+        span.setAttributes({ 'http.response.status_code': result.httpStatus, 'http.status_code': result.httpStatus });
+      }
+      if (!result.ok) {
+        span.setAttribute('error.type', result.errorClass ?? 'unknown');
+        span.setStatus({ code: SpanStatusCode.ERROR, message: result.errorMessage ?? result.errorClass });
+      }
+      return result;
+    } finally {
+      span.end();
+    }
+  }
+
+  private async attempt(req: WebhookRequest): Promise<AttemptResult> {
     const started = performance.now();
     const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
     let url: URL;
@@ -184,6 +221,7 @@ function judge(status: number, body: string, truncated: boolean, contract: Succe
   if (status >= 300 && status < 400) return { ok: false, errorClass: 'redirect', errorMessage: `HTTP ${status}: redirects are not followed` };
   if (status < 200 || status >= 300) return { ok: false, errorClass: 'http_status', errorMessage: `HTTP ${status}` };
   if (contract === '2xx') return { ok: true };
+  if (contract === '200') return status === 200 ? { ok: true } : { ok: false, errorClass: 'contract', errorMessage: `HTTP ${status}: the contract asks for 200` };
   if (status !== 200) return { ok: false, errorClass: 'contract', errorMessage: `HTTP ${status}: the contract asks for 200 with {"status":"OK"}` };
   if (!truncated) {
     try {

@@ -68,6 +68,13 @@ describe('settingsForCreate', () => {
     expect(s.retryPolicy).toEqual({ ...DEFAULT_RETRY_POLICY, maxAttempts: 3 });
   });
 
+  it('knows three success contracts: 2xx, 200 (exactly) and status-ok', () => {
+    for (const c of ['2xx', '200', 'status-ok'] as const) {
+      expect(settingsForCreate({ url: 'https://e.com', eventTypes: ['*'], successContract: c }).successContract).toBe(c);
+    }
+    expect(issuesOf(() => settingsForCreate({ url: 'https://e.com', eventTypes: ['*'], successContract: '3xx' }))[0].path).toBe('successContract');
+  });
+
   it('only lets a project-level hook belong to a template', () => {
     expect(issuesOf(() => settingsForCreate({ url: 'https://e.com', eventTypes: ['*'], templateId: 't1' }))[0].path).toBe('templateId');
     expect(
