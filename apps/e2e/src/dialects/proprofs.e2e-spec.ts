@@ -191,9 +191,11 @@ describe('ProProfs Project dialect (seed: proprofs-project-webhooks.txt)', () =>
     expect((await proprofs('subscription-registry', 'DELETE', `/v2/hooks/${hookId}`, anna.apiKey)).status).toBe(404);
   });
 
-  it('receiver contract: anything else is retried, and after 3 failed attempts the hook is removed', async () => {
+  it('receiver contract: anything but 200 (a 204 too) is retried, and after 3 failed attempts the hook is removed', async () => {
     const app = await receiver();
-    app.respondWith({ status: 500, body: 'down' });
+    // "Anything else" includes other 2xx answers: only 200 is OK.
+    app.enqueue({ status: 204 }, { status: 500, body: 'down' });
+    app.respondWith({ status: 503, body: 'still down' });
     const hookId = await subscribe(anna.apiKey, `${app.url}/${randomUUID()}`, 'new_task');
     // A shortened clock: the retry delays (30 s, 2 min by default) scaled down through the native API.
     const patched = await stack.call<{ retryPolicy: { scheduleMs: number[]; maxAttempts: number } }>('subscription-registry', 'PATCH', `/v1/webhooks/${uuidOf(hookId)}`, anna.apiKey, {
@@ -205,7 +207,7 @@ describe('ProProfs Project dialect (seed: proprofs-project-webhooks.txt)', () =>
 
     await createTask('Answered with 500');
     const attempts = await app.waitForRequests(3, { timeoutMs: 60_000 });
-    expect(attempts.map((a) => a.response.status)).toEqual([500, 500, 500]);
+    expect(attempts.map((a) => a.response.status)).toEqual([204, 500, 503]);
     expect(new Set(attempts.map((a) => a.text)).size).toBe(1);
     expect(attempts[1].receivedAt - attempts[0].receivedAt).toBeGreaterThanOrEqual(900);
     await waitFor(async () => !(await hookExists(hookId)), { timeoutMs: 30_000, message: 'the hook is removed after 3 failed attempts' });

@@ -7,7 +7,7 @@ const MINUTE = 60 * SECOND;
  * The core settings behind every ProProfs hook (its receiver contract, as settings):
  * - only the subscribing key's user's changes fire (`ownerOnly`);
  * - payload `{"resource_url": …}` (`payloadFormat: proprofs`), POSTed;
- * - a 2xx answer is success; 401 deletes the hook at once; any other answer is a failure that is
+ * - HTTP 200 is success (`successContract: '200'`); 401 deletes the hook at once; any other answer (204 too) is a failure that is
  *   retried, and 3 failed attempts in a row delete the hook (`autoDisableAfter: 3` with
  *   `deleteAtThreshold`, counting attempts). The three attempts of one notification are 0 s,
  *   +30 s, +2 min (Herald's retry tiers); ProProfs does not publish its own delays.
@@ -35,7 +35,7 @@ export const PROPROFS_DEFAULT_POLICY = {
   ownerOnly: true,
   scope: { kind: 'tenant' as const },
   payloadFormat: PROPROFS_PAYLOAD_FORMAT,
-  successContract: '2xx' as const,
+  successContract: '200' as const,
   retryPolicy: PROPROFS_RETRY_POLICY,
   failurePolicy: PROPROFS_FAILURE_POLICY,
   deliveryMode: 'independent' as const,

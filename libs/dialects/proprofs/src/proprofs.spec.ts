@@ -86,7 +86,7 @@ describe('ProProfs dialect', () => {
   });
 
   it('has a default policy that states the receiver contract as settings', () => {
-    expect(PROPROFS_DEFAULT_POLICY).toMatchObject({ ownerOnly: true, payloadFormat: 'proprofs', successContract: '2xx' });
+    expect(PROPROFS_DEFAULT_POLICY).toMatchObject({ ownerOnly: true, payloadFormat: 'proprofs', successContract: '200' });
     expect(RetryPolicySchema.parse(PROPROFS_DEFAULT_POLICY.retryPolicy).maxAttempts).toBe(3);
     expect(FailurePolicySchema.parse(PROPROFS_DEFAULT_POLICY.failurePolicy)).toEqual({
       unsubscribeOn: [401],
