@@ -107,6 +107,12 @@ describe('snapshot republisher', () => {
       return rows[0].published_version === 2 && tombstones.length === 0;
     });
 
+    const metric = (text: string, name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1]);
+    await waitFor('metrics say nothing pending', async () => {
+      const text = await (await fetch(`${registry!.url}/metrics`)).text();
+      return metric(text, 'herald_subscription_snapshots_pending') === 0 && text.includes('herald_subscription_snapshots_published_total{');
+    });
+
     // A lost publish while running (here: a version bumped behind the service's back) is picked up by the timer.
     await ds.query(`UPDATE registry.subscriptions SET version = version + 1, updated_at = now() WHERE id = $1`, [kept.subscription.id]);
     await waitFor('timer republish', () => snapshotsOf(kept.subscription.id).some((s) => s?.version === 3));

@@ -1,4 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import type { Counter } from 'prom-client';
+import { MetricsRegistry } from '@herald/platform/observability';
 import { DataSource, type EntityManager } from 'typeorm';
 import { toSnapshot } from '../model/snapshot';
 import { DeletedSubscriptionEntity, SubscriptionEntity } from '../persistence/subscription.entity';
@@ -18,11 +20,19 @@ export class SnapshotPublisher {
   private readonly logger = new Logger('SnapshotPublisher');
   private tail: Promise<unknown> = Promise.resolve();
   private queued: Promise<number> | null = null;
+  private readonly published?: Counter<'kind'>;
 
   constructor(
     private readonly ds: DataSource,
     private readonly sink: SubscriptionSnapshotSink,
-  ) {}
+    @Optional() metrics?: MetricsRegistry,
+  ) {
+    this.published = metrics?.counter({
+      name: 'herald_subscription_snapshots_published_total',
+      help: 'Subscription snapshots and tombstones acknowledged by Kafka on herald.subscriptions.v1',
+      labelNames: ['kind'],
+    });
+  }
 
   /**
    * Publishes everything pending; resolves with how many messages went out. Runs are
@@ -92,6 +102,7 @@ export class SnapshotPublisher {
       .getMany();
     if (!rows.length) return 0;
     await this.sink.publish(rows.map(toSnapshot));
+    this.published?.inc({ kind: 'snapshot' }, rows.length);
     await m
       .createQueryBuilder()
       .update(SubscriptionEntity)
@@ -111,6 +122,7 @@ export class SnapshotPublisher {
       .getMany();
     if (!rows.length) return 0;
     await this.sink.tombstone(rows.map((r) => r.id));
+    this.published?.inc({ kind: 'tombstone' }, rows.length);
     await m.delete(DeletedSubscriptionEntity, rows.map((r) => r.id));
     return rows.length;
   }

@@ -1,7 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional, Inject } from '@nestjs/common';
+import type { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { MetricsRegistry } from '@herald/platform/observability';
 import { liveSigningSecrets } from '../model/signing-secret-rotation';
-import { SubscriptionEntity } from '../persistence/subscription.entity';
+import { DeletedSubscriptionEntity, SubscriptionEntity } from '../persistence/subscription.entity';
 import { SnapshotPublisher } from './snapshot-publisher';
 
 export const REPUBLISH_INTERVAL_MS = Symbol('REPUBLISH_INTERVAL_MS');
@@ -17,12 +19,19 @@ export class SnapshotRepublisher implements OnApplicationBootstrap, OnApplicatio
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private failing = false;
+  private readonly pending?: Gauge;
 
   constructor(
     private readonly ds: DataSource,
     private readonly publisher: SnapshotPublisher,
     @Optional() @Inject(REPUBLISH_INTERVAL_MS) private readonly intervalMs = 3_000,
-  ) {}
+    @Optional() metrics?: MetricsRegistry,
+  ) {
+    this.pending = metrics?.gauge({
+      name: 'herald_subscription_snapshots_pending',
+      help: 'Subscription changes committed but not yet acknowledged by Kafka (snapshots + tombstones), after the last republish pass',
+    });
+  }
 
   onApplicationBootstrap(): void {
     const tick = () => {
@@ -46,12 +55,21 @@ export class SnapshotRepublisher implements OnApplicationBootstrap, OnApplicatio
       await this.expireSigningSecrets();
       const n = await this.publisher.publishPending();
       if (n > 0) this.logger.log(`republished ${n} pending snapshot(s)/tombstone(s)`);
+      await this.measurePending();
       if (this.failing) this.logger.log('publishing recovered');
       this.failing = false;
     } catch (e) {
       if (!this.failing) this.logger.warn(`republish failed, will retry: ${(e as Error).message}`);
       this.failing = true;
+      await this.measurePending().catch(() => undefined);
     }
+  }
+
+  private async measurePending(): Promise<void> {
+    if (!this.pending) return;
+    const snapshots = await this.ds.getRepository(SubscriptionEntity).createQueryBuilder('s').where('s.publishedVersion < s.version').getCount();
+    const tombstones = await this.ds.getRepository(DeletedSubscriptionEntity).count();
+    this.pending.set(snapshots + tombstones);
   }
 
   /** Drops expired previous signing secrets; each such row gets a new version (so a new snapshot). */
