@@ -101,9 +101,10 @@ export const SubscriptionSnapshotSchema = z.object({
   basicAuth: z.object({ user: z.string(), password: EncryptedValueSchema }).nullable(),
   /**
    * When an answer is a success: any 2xx; exactly HTTP 200 (`200`: ProProfs' "200 - OK", anything
-   * else is a failure); or HTTP 200 with JSON `{"status":"OK"}` (`status-ok`: Worksection).
+   * else is a failure); HTTP 200 or 204 (`200-or-204`: Procore); or HTTP 200 with JSON
+   * `{"status":"OK"}` (`status-ok`: Worksection).
    */
-  successContract: z.enum(['2xx', 'status-ok', '200']),
+  successContract: z.enum(['2xx', 'status-ok', '200', '200-or-204']),
   timeoutMs: z.number().int().min(100).max(30_000),
   rateLimitPerSec: z.number().positive().nullable(),
   retryPolicy: RetryPolicySchema,

@@ -16,7 +16,7 @@ export interface Endpoint {
   /** Every signing secret with its expiry (null: current); `activeSecrets` picks the live ones. */
   signingSecrets: { secret: string; expiresAt: number | null }[];
   timeoutMs: number;
-  successContract: '2xx' | 'status-ok' | '200';
+  successContract: '2xx' | 'status-ok' | '200' | '200-or-204';
   rateLimitPerSec: number | null;
   retryPolicy: RetryPolicy;
   deliveryMode: 'independent' | 'ordered';

@@ -134,6 +134,27 @@ describe('WebhookSender (loopback receivers)', () => {
     ]);
   });
 
+  it('applies the 200-or-204 contract: HTTP 200 or 204, whatever the body; any other 2xx fails', async () => {
+    const answers: [number, string][] = [
+      [200, ''],
+      [204, ''],
+      [201, ''],
+      [202, '{"status":"OK"}'],
+    ];
+    const r = track(await receiver((_req, res) => {
+      const [status, body] = answers[(r.seen.length - 1) % answers.length];
+      res.writeHead(status).end(body);
+    }));
+    const results = [];
+    for (let i = 0; i < answers.length; i++) results.push(await loopback.send({ url: r.url, body: '{}', timeoutMs: 2000, successContract: '200-or-204' }));
+    expect(results.map((x) => [x.ok, x.httpStatus, x.errorClass ?? null])).toEqual([
+      [true, 200, null],
+      [true, 204, null],
+      [false, 201, 'contract'],
+      [false, 202, 'contract'],
+    ]);
+  });
+
   it('reports status, Retry-After and at most 4 KB of the answer', async () => {
     const big = 'é'.repeat(50_000);
     const r = track(await receiver((_req, res) => res.writeHead(503, { 'retry-after': '120' }).end(big)));

@@ -4,7 +4,7 @@ import type { ErrorClass } from '@herald/contracts';
 import { signatureHeaders } from '@herald/delivery/signing';
 import { HostResolutionError, SsrfGuard, SsrfRefusedError } from '@herald/delivery/ssrf-guard';
 
-export type SuccessContract = '2xx' | 'status-ok' | '200';
+export type SuccessContract = '2xx' | 'status-ok' | '200' | '200-or-204';
 
 export interface WebhookRequest {
   url: string;
@@ -222,6 +222,9 @@ function judge(status: number, body: string, truncated: boolean, contract: Succe
   if (status < 200 || status >= 300) return { ok: false, errorClass: 'http_status', errorMessage: `HTTP ${status}` };
   if (contract === '2xx') return { ok: true };
   if (contract === '200') return status === 200 ? { ok: true } : { ok: false, errorClass: 'contract', errorMessage: `HTTP ${status}: the contract asks for 200` };
+  if (contract === '200-or-204') {
+    return status === 200 || status === 204 ? { ok: true } : { ok: false, errorClass: 'contract', errorMessage: `HTTP ${status}: the contract asks for 200 or 204` };
+  }
   if (status !== 200) return { ok: false, errorClass: 'contract', errorMessage: `HTTP ${status}: the contract asks for 200 with {"status":"OK"}` };
   if (!truncated) {
     try {

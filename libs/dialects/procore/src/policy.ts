@@ -33,7 +33,7 @@ export function procoreBackoff(fromMs = SECOND, capMs = HOUR): number[] {
 /** The core subscription settings a dialect's receiver contract needs (a plain SubscriptionPatch). */
 export interface DialectPolicy {
   httpVerb: 'POST' | 'PUT' | 'PATCH';
-  successContract: '2xx' | 'status-ok';
+  successContract: '2xx' | 'status-ok' | '200' | '200-or-204';
   timeoutMs: number;
   deliveryMode: 'independent' | 'ordered';
   retryPolicy: { scheduleMs: number[]; maxAttempts: number; maxAgeMs: number; onExhausted: 'dlq' | 'discard' };
@@ -48,14 +48,14 @@ export interface DialectPolicy {
 
 /**
  * The core settings Procore's receiver contract needs (a plain SubscriptionPatch):
- * 200/204 within 5 s (any 2xx is accepted); deliveries to a hook are ordered, so a failure
+ * 200 or 204 within 5 s (any other answer is a failure); deliveries to a hook are ordered, so a failure
  * pauses the hook's later events while the head retries with exponential backoff from 1 s capped
  * at 1 h; after 12 h of failure the head and what queued behind it are Discarded; a success
  * resets the cycle. Procore never disables or deletes a hook for failing.
  */
 export const PROCORE_DEFAULT_POLICY: DialectPolicy = {
   httpVerb: 'POST',
-  successContract: '2xx',
+  successContract: '200-or-204',
   timeoutMs: 5 * SECOND,
   deliveryMode: 'ordered',
   retryPolicy: { scheduleMs: procoreBackoff(), maxAttempts: 100, maxAgeMs: 12 * HOUR, onExhausted: 'discard' },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ResourceChange, SubscriptionSnapshot } from '@herald/contracts';
 import {
+  PROCORE_DEFAULT_POLICY,
   PROCORE_RESOURCES,
   companyIdOf,
   maskAuthorization,
@@ -59,6 +60,8 @@ describe('procore dialect', () => {
     expect(normalizePayloadVersion('v2')).toBe('v2.0');
     expect(normalizePayloadVersion('v4.0')).toBe('v4.0');
     expect(normalizePayloadVersion('v5')).toBeUndefined();
+    expect(PROCORE_DEFAULT_POLICY).toMatchObject({ successContract: '200-or-204', deliveryMode: 'ordered', timeoutMs: 5_000 });
+    expect(PROCORE_DEFAULT_POLICY.retryPolicy).toMatchObject({ maxAgeMs: 12 * 3_600_000, onExhausted: 'discard' });
     const s = procoreBackoff();
     expect(s[0]).toBe(1_000);
     expect(s[1]).toBe(2_000);

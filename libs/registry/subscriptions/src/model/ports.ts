@@ -10,7 +10,7 @@ export interface EndpointTarget {
   timeoutMs: number;
   /** Custom headers, Authorization and basic auth, in clear. */
   headers: Record<string, string>;
-  successContract: '2xx' | 'status-ok' | '200';
+  successContract: '2xx' | 'status-ok' | '200' | '200-or-204';
 }
 
 /** What a receiver answered, or why it could not answer. */

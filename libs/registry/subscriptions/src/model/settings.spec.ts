@@ -68,8 +68,8 @@ describe('settingsForCreate', () => {
     expect(s.retryPolicy).toEqual({ ...DEFAULT_RETRY_POLICY, maxAttempts: 3 });
   });
 
-  it('knows three success contracts: 2xx, 200 (exactly) and status-ok', () => {
-    for (const c of ['2xx', '200', 'status-ok'] as const) {
+  it('knows four success contracts: 2xx, 200 (exactly), 200-or-204 and status-ok', () => {
+    for (const c of ['2xx', '200', '200-or-204', 'status-ok'] as const) {
       expect(settingsForCreate({ url: 'https://e.com', eventTypes: ['*'], successContract: c }).successContract).toBe(c);
     }
     expect(issuesOf(() => settingsForCreate({ url: 'https://e.com', eventTypes: ['*'], successContract: '3xx' }))[0].path).toBe('successContract');

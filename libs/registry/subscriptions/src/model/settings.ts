@@ -139,7 +139,7 @@ const settingFields = {
   headers: z.array(PlainHeaderSchema).max(50),
   authorization: HeaderValueSchema.min(1).nullable(),
   basicAuth: BasicAuthSchema.nullable(),
-  successContract: z.enum(['2xx', 'status-ok', '200']),
+  successContract: z.enum(['2xx', 'status-ok', '200', '200-or-204']),
   timeoutMs: z.number().int().min(100).max(30_000),
   rateLimitPerSec: z.number().positive().max(100_000).nullable(),
   retryPolicy: RetryPolicyPatchSchema,
@@ -170,7 +170,7 @@ export interface SubscriptionSettings {
   headers: PlainHeader[];
   authorization: string | null;
   basicAuth: { user: string; password: string } | null;
-  successContract: '2xx' | 'status-ok' | '200';
+  successContract: '2xx' | 'status-ok' | '200' | '200-or-204';
   timeoutMs: number;
   rateLimitPerSec: number | null;
   retryPolicy: RetryPolicy;

@@ -29,7 +29,7 @@ export interface SubscriptionView {
   headers: { name: string; value: string | null }[];
   authorization: string | null;
   basicAuth: { user: string; password: string | null } | null;
-  successContract: '2xx' | 'status-ok' | '200';
+  successContract: '2xx' | 'status-ok' | '200' | '200-or-204';
   timeoutMs: number;
   rateLimitPerSec: number | null;
   retryPolicy: RetryPolicy;

@@ -103,7 +103,7 @@ export class SubscriptionEntity {
   basicAuth: { user: string; password: EncryptedValue } | null;
 
   @Column({ name: 'success_contract', type: 'text' })
-  successContract: '2xx' | 'status-ok' | '200';
+  successContract: '2xx' | 'status-ok' | '200' | '200-or-204';
 
   @Column({ name: 'timeout_ms', type: 'int' })
   timeoutMs: number;
