@@ -102,7 +102,18 @@ describe('event-router against the real broker', () => {
   });
 
   it('loads the subscription set before routing, routes valid events per match, dead-letters the rest and keeps going', async () => {
-    // Subscriptions that exist before the router starts (it must load them all before routing).
+    // Subscriptions that exist before the router starts (it must load them all before routing):
+    // 5,000 of another tenant first, so that a router routing a half-loaded set would miss A's v2.
+    const filler = Array.from({ length: 5_000 }, (_, i) => {
+      const s = subscriptionSnapshot({ id: `filler-${i}`, tenantId: 'someone-else' });
+      return { key: s.id, value: JSON.stringify(s) };
+    });
+    for (let i = 0; i < filler.length; i += 1_000) {
+      await producer.send({
+        topic: topicName(Topics.Subscriptions, namespace),
+        messages: filler.slice(i, i + 1_000),
+      });
+    }
     const subA = subscriptionSnapshot({
       id: `a-${randomUUID()}`,
       eventTypes: ['task.*'],
@@ -230,7 +241,7 @@ describe('event-router against the real broker', () => {
     await publishSnapshot(subB);
     const metrics = async () => (await fetch(`${await app!.getUrl()}/metrics`)).text();
     await until('subscription B loaded', async () =>
-      /herald_router_subscriptions\{[^}]*\} 3/.test(await metrics()),
+      /herald_router_subscriptions\{[^}]*\} 5003/.test(await metrics()),
     );
     const comment = resourceChange({
       resourceType: 'comment',
@@ -245,7 +256,7 @@ describe('event-router against the real broker', () => {
     );
     await tombstone(subB.id);
     await until('subscription B gone', async () =>
-      /herald_router_subscriptions\{[^}]*\} 2/.test(await metrics()),
+      /herald_router_subscriptions\{[^}]*\} 5002/.test(await metrics()),
     );
     await publisher.publish(
       resourceChange({
@@ -282,7 +293,7 @@ describe('event-router against the real broker', () => {
     collectors.push(deliveries.consumer);
     const metrics = async () => (await fetch(`${await app!.getUrl()}/metrics`)).text();
     await until('10,000 subscriptions loaded', async () =>
-      /herald_router_subscriptions\{[^}]*\} 10002/.test(await metrics()),
+      /herald_router_subscriptions\{[^}]*\} 15002/.test(await metrics()),
     );
     const change: ResourceChange = resourceChange({
       tenantId,
