@@ -63,13 +63,14 @@ describe('PPM Express dialect (seed: ppm-express-webhooks.txt)', () => {
     await stack?.stop();
   });
 
-  it('replays the seed: create, list, get; Details vs other fields, internal vs external tasks, a program key date; delete one, delete all', async () => {
+  it('replays the seed: create, list, get; Details vs other fields, internal vs external tasks, program and external portfolio key dates; delete one, delete all', async () => {
     // What exists before the webhooks: a project, an idea, a program and its key date.
     const project = await domain<{ id: string }>('POST', '/v1/projects', { name: 'Artificial Intelligence', startDate: '2021-12-01T12:00:00Z', finishDate: '2021-12-31T12:00:00Z', priority: 3 });
     const idea = await domain<{ id: string }>('POST', '/v1/ideas', { name: 'Dog Shelter Charity', description: "Let's donate $1000 each month", stage: 0, businessPriority: 3 });
     const program = await domain<{ id: string }>('POST', '/v1/programs', { name: 'Platform' });
+    const portfolio = await domain<{ id: string }>('POST', '/v1/portfolios', { name: 'R&D' });
     const keyDate = await domain<{ id: string }>('POST', '/v1/key-dates', { parentType: 'program', parentId: program.body.id, name: 'Release 1.0', date: '2022-02-13T12:00:00Z', status: 1 });
-    expect([project.status, idea.status, program.status, keyDate.status]).toEqual([201, 201, 201, 201]);
+    expect([project.status, idea.status, program.status, portfolio.status, keyDate.status]).toEqual([201, 201, 201, 201, 201]);
 
     // 1. Create a Webhook (waiting for the registry to learn the tenant's keys first).
     const url = `${receiver.url}/ppm/${randomUUID()}`;
@@ -101,16 +102,18 @@ describe('PPM Express dialect (seed: ppm-express-webhooks.txt)', () => {
     const internal = await domain<{ id: string }>('POST', '/v1/tasks', { projectId: project.body.id, name: 'Create a test environment', duration: 9, progress: 50 });
     const external = await domain<{ id: string }>('POST', '/v1/tasks', { projectId: project.body.id, name: 'Synced from Jira', external: true, externalSource: 'jira', externalId: 'PPM-1' });
     expect([internal.status, external.status]).toEqual([201, 201]);
-    // Key dates of programs too.
+    // Key dates of programs and portfolios too, external ones included.
     expect((await domain('PATCH', `/v1/key-dates/${keyDate.body.id}`, { isComplete: true, status: 10 })).status).toBe(200);
+    const externalKeyDate = await domain<{ id: string }>('POST', '/v1/key-dates', { parentType: 'portfolio', parentId: portfolio.body.id, name: 'Board review', date: '2022-03-01T12:00:00Z', external: true });
+    expect(externalKeyDate.status).toBe(201);
 
-    await receiver.waitForRequests(4, { timeoutMs: 60_000, pathPrefix: new URL(url).pathname });
+    await receiver.waitForRequests(5, { timeoutMs: 60_000, pathPrefix: new URL(url).pathname });
     await new Promise((r) => setTimeout(r, 2_000));
     const requests = receiver.requestsTo(new URL(url).pathname);
-    expect(requests).toHaveLength(4);
+    expect(requests).toHaveLength(5);
     expect(receiver.requestsTo('/ppm/second')).toHaveLength(0);
     const byId = new Map<string, { request: ReceivedRequest; body: Delivered }>(requests.map((r) => [r.json<Delivered>().Data.Id, { request: r, body: r.json<Delivered>() }]));
-    expect([...byId.keys()].sort()).toEqual([project.body.id, idea.body.id, internal.body.id, keyDate.body.id].sort());
+    expect([...byId.keys()].sort()).toEqual([project.body.id, idea.body.id, internal.body.id, keyDate.body.id, externalKeyDate.body.id].sort());
 
     const initiator = { UserId: admin.userId, FullName: 'Ada Admin', LogonAccount: `admin@${slug}.example.test` };
     for (const { request, body } of byId.values()) {
@@ -144,6 +147,10 @@ describe('PPM Express dialect (seed: ppm-express-webhooks.txt)', () => {
     expect(keyDateUpdated.Attributes).toEqual({ ShowOnTimeline: true, Name: 'Release 1.0', Type: 0, Date: '2022-02-13T12:00:00.000Z', IsComplete: true, Status: 10, Description: null, AssignedTo: [] });
     expect(keyDateUpdated.BeforeAttributes).toEqual({ ShowOnTimeline: true, Name: 'Release 1.0', Type: 0, Date: '2022-02-13T12:00:00.000Z', IsComplete: false, Status: 1, Description: null, AssignedTo: [] });
 
+    const keyDateCreated = byId.get(externalKeyDate.body.id)!.body.Data;
+    expect(keyDateCreated).toMatchObject({ ParentEntityId: portfolio.body.id, ParentEntityType: 'Portfolio', Attributes: { Name: 'Board review', Date: '2022-03-01T12:00:00.000Z' } });
+    expect(keyDateCreated.BeforeAttributes).toBeUndefined();
+
     // 3. Delete a Webhook, then all of them (administrative scope required).
     expect((await ppm('DELETE', `/${second.body.data.id}`)).status).toBe(204);
     expect((await ppm('GET', `/${second.body.data.id}`)).status).toBe(404);
@@ -157,7 +164,7 @@ describe('PPM Express dialect (seed: ppm-express-webhooks.txt)', () => {
     await waitFor(async () => (await stack.metric('event-router', 'herald_router_subscriptions')) === 0, { timeoutMs: 30_000, message: 'the router drops the deleted webhooks' });
     expect((await domain('PATCH', `/v1/projects/${project.body.id}`, { name: 'After the delete' })).status).toBe(200);
     await new Promise((r) => setTimeout(r, 2_000));
-    expect(receiver.requestsTo(new URL(url).pathname)).toHaveLength(4);
+    expect(receiver.requestsTo(new URL(url).pathname)).toHaveLength(5);
   });
 
   it('receiver contract: the configured verb and headers on every delivery, BeforeAttributes on Task:Updated (edit and completion)', async () => {
