@@ -161,8 +161,19 @@ describe('Procore dialect', () => {
       expect.objectContaining({ webhook_hook_id: v4Id, resource_name: 'Tasks', event_type: 'create', company_id: null, project_id: project.id }),
       expect.objectContaining({ resource_name: 'Comments', event_type: 'create' }),
     ]);
+    // Triggers added at the same time are all kept.
+    const concurrent = await Promise.all(
+      [
+        ['Tasks', 'delete'],
+        ['Comments', 'update'],
+        ['Comments', 'delete'],
+      ].map(([resource_name, event_type]) =>
+        call('POST', `/rest/v2.0/companies/${companyId}/projects/${project.id}/webhooks/hooks/${v4Id}/triggers`, { resource_name, event_type }),
+      ),
+    );
+    expect(concurrent.map((r) => r.status)).toEqual([201, 201, 201]);
     const shown = await call<{ data: Json }>('GET', `/rest/v2.0/companies/${companyId}/projects/${project.id}/webhooks/hooks/${v4Id}`);
-    expect(shown.body.data['trigger_count']).toBe(2);
+    expect(shown.body.data['trigger_count']).toBe(5);
     routed += 3;
     await stack.routerHasSubscriptions(routed);
 

@@ -200,8 +200,31 @@ export class ProcoreHooks {
     });
   }
 
+  /**
+   * A hook's triggers are read, changed and written back whole (formatOptions): changes to one
+   * hook's triggers run one at a time in this process so that concurrent calls lose nothing.
+   */
+  private readonly triggerLocks = new Map<string, Promise<unknown>>();
+
+  private serially<T>(p: AuthenticatedPrincipal, hookId: string, work: () => Promise<T>): Promise<T> {
+    const key = `${p.tenantId}:${hookId}`;
+    const run = (this.triggerLocks.get(key) ?? Promise.resolve()).catch(() => undefined).then(work);
+    this.triggerLocks.set(key, run);
+    void run.finally(() => this.triggerLocks.get(key) === run && this.triggerLocks.delete(key)).catch(() => undefined);
+    return run;
+  }
+
   /** Adds triggers (one that exists already is returned as it is); the others fail one by one. */
-  async addTriggers(
+  addTriggers(
+    p: AuthenticatedPrincipal,
+    scope: ProcoreScope,
+    hookId: string,
+    requested: { resource_name: string; event_type: string }[],
+  ): Promise<{ hook: SubscriptionView } & TriggerResult> {
+    return this.serially(p, hookId, () => this.addTriggersNow(p, scope, hookId, requested));
+  }
+
+  private async addTriggersNow(
     p: AuthenticatedPrincipal,
     scope: ProcoreScope,
     hookId: string,
@@ -228,7 +251,11 @@ export class ProcoreHooks {
   }
 
   /** Removes triggers by id; ids that are not this hook's fail. */
-  async removeTriggers(p: AuthenticatedPrincipal, scope: ProcoreScope, hookId: string, ids: number[]): Promise<{ succeeded: number[]; failed: number[] }> {
+  removeTriggers(p: AuthenticatedPrincipal, scope: ProcoreScope, hookId: string, ids: number[]): Promise<{ succeeded: number[]; failed: number[] }> {
+    return this.serially(p, hookId, () => this.removeTriggersNow(p, scope, hookId, ids));
+  }
+
+  private async removeTriggersNow(p: AuthenticatedPrincipal, scope: ProcoreScope, hookId: string, ids: number[]): Promise<{ succeeded: number[]; failed: number[] }> {
     const s = await this.get(p, scope, hookId);
     const current = this.triggersOf(s);
     const succeeded: number[] = [];
