@@ -1,13 +1,13 @@
+// First: tracing patches `http` before anything below loads it.
+import './tracing';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { HERALD_CONFIG } from '@herald/platform/config';
 import { AppModule } from './app.module';
 import { SERVICE_NAME, type DispatcherConfig } from './config';
-import { startTracing } from './tracing';
 
 async function bootstrap(): Promise<void> {
-  startTracing(SERVICE_NAME, process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] || undefined);
   const app = await NestFactory.create(AppModule.forRoot(), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   // SIGTERM/SIGINT: stop fetching, finish (or hand back) in-flight deliveries, commit, exit.

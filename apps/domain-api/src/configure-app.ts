@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { ProblemDetailsFilter } from '@herald/domain/resources';
 import { SERVICE_NAME, type DomainApiConfig } from './config';
-import { requestTracing, startTracing } from './tracing';
+import { requestTracing } from './request-tracing';
 
 /** Builds the OpenAPI document; declared 3.1 (JSON Schema 2020-12 bodies from the zod DTOs). */
 export function openApiDocument(app: INestApplication, config: DomainApiConfig): OpenAPIObject {
@@ -26,7 +26,6 @@ export function openApiDocument(app: INestApplication, config: DomainApiConfig):
 
 /** What main.ts and the tests share: request tracing, problem+json errors, `/openapi.json` and `/docs`. */
 export function configureApp(app: INestApplication, config: DomainApiConfig): void {
-  startTracing(SERVICE_NAME, config.OTEL_EXPORTER_OTLP_ENDPOINT);
   app.use(requestTracing(SERVICE_NAME));
   app.useGlobalFilters(new ProblemDetailsFilter());
   const document = openApiDocument(app, config);

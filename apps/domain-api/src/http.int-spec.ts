@@ -1,5 +1,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { RESOURCE_DEFINITION_LIST } from '@herald/domain/resources';
 import { runMigrations } from '@herald/platform/db';
 import { domainDataSource } from '@herald/domain/resources';
@@ -390,6 +392,8 @@ describe('actions', () => {
   });
 
   it("carries the caller's W3C trace context into the change's outbox row", async () => {
+    // What startTracing registers in a service with OTLP export on (here without an exporter).
+    new NodeTracerProvider().register();
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const res = await fetch(`${t.url}/v1/clients`, {
       method: 'POST',
@@ -410,6 +414,7 @@ describe('actions', () => {
     expect(rows[0].payload.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     expect(rows[0].payload.traceparent).not.toBe(`00-${traceId}-00f067aa0ba902b7-01`);
     expect(rows[0].headers['traceparent']).toBe(rows[0].payload.traceparent);
+    for (const api of [trace, context, propagation]) api.disable();
   });
 
   it('a delete other rows still point at is a 409', async () => {

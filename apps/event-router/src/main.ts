@@ -1,3 +1,5 @@
+// First: tracing patches `http` before anything below loads it.
+import './tracing';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';

@@ -3,3 +3,4 @@ export * from './metrics';
 export * from './logging';
 export * from './observability.module';
 export * from './health.controller';
+export * from './tracing';

@@ -1,13 +1,25 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { HealthController } from './health.controller';
 import { MetricsController, MetricsRegistry } from './metrics';
 import { ReadinessRegistry } from './readiness';
+import { shutdownTracing, traceFields } from './tracing';
 
 export interface ObservabilityOptions {
   service: string;
   logLevel?: string;
+}
+
+/**
+ * Flushes the spans still buffered once the app has closed: global modules' shutdown hooks run
+ * after the others', so consumers and producers have finished their last spans by then.
+ */
+@Injectable()
+export class TracingShutdown implements OnApplicationShutdown {
+  onApplicationShutdown(): Promise<void> {
+    return shutdownTracing();
+  }
 }
 
 /** `/health/live`, `/health/ready`, `/metrics` and JSON request logs, for every service. */
@@ -25,13 +37,15 @@ export class ObservabilityModule {
             base: { service: opts.service },
             timestamp: () => `,"time":"${new Date().toISOString()}"`,
             formatters: { level: (label: string) => ({ level: label }) },
+            // trace_id / span_id of the active span (the request's, or a consumed message's).
+            mixin: traceFields,
             autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
             redact: ['req.headers.authorization', 'req.headers.key', 'req.headers.cookie'],
           },
         }),
       ],
       controllers: [HealthController, MetricsController],
-      providers: [ReadinessRegistry, { provide: MetricsRegistry, useValue: new MetricsRegistry(opts.service) }],
+      providers: [ReadinessRegistry, TracingShutdown, { provide: MetricsRegistry, useValue: new MetricsRegistry(opts.service) }],
       exports: [ReadinessRegistry, MetricsRegistry],
     };
   }
