@@ -56,6 +56,8 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
   protected readonly groupId = ConsumerGroups.EventRouter;
   /** A brand-new group routes what is already on the topic: a committed change is never skipped. */
   protected override readonly fromBeginning = true;
+  /** Each change's consumer span; the deliveries and outcomes it makes carry it on. */
+  protected override readonly spanName = 'route resource-change';
   protected override readonly partitionsConsumedConcurrently: number;
 
   private readonly changes: Counter<'event_type'>;
@@ -154,7 +156,7 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
       if (!change) continue; // not a compacted topic: the base class dead-letters empty values
       const routed = this.route.execute({ change, routedAt });
       this.changes.inc({ event_type: routed.eventType });
-      const trace = traceHeadersOf(ctx.headers, change);
+      const trace = traceHeadersOf(ctx.trace, change);
       for (const { delivery, queued } of routed.deliveries) {
         outcomes.push(encode(DeliveryOutcomeContract, queued, trace));
         deliveries.push(encode(DeliveryContract, delivery, trace));
@@ -188,7 +190,7 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
   }
 }
 
-/** The trace context to carry on: the change's Kafka headers, else the one inside the event. */
+/** The trace context to carry on: the change's consumer span (`ctx.trace`), else the one inside the event. */
 function traceHeadersOf(
   headers: Record<string, string>,
   change: ResourceChange,

@@ -1,6 +1,7 @@
 import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Context, type Span } from '@opentelemetry/api';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
-import type { MessageContract, TopicSpec } from '@herald/contracts';
+import { Headers, type MessageContract, type TopicSpec } from '@herald/contracts';
 import { ConsumerDeps } from './consumer-deps';
 import { decodeMessage, headersOf } from './decode';
 
@@ -11,6 +12,11 @@ export interface ConsumedMessage {
   key: string;
   headers: Record<string, string>;
   timestamp: string;
+  /**
+   * W3C trace headers for what handling this message produces: those of the message's consumer
+   * span (a child of its `traceparent`), or the message's own when tracing is off.
+   */
+  trace: Record<string, string>;
 }
 
 export interface ConsumedItem<T> {
@@ -20,6 +26,13 @@ export interface ConsumedItem<T> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const TRACE_HEADERS = [Headers.TraceParent, Headers.TraceState] as const;
+
+/** A message's consumer span and the context it is active in. */
+interface MessageTrace {
+  span: Span;
+  context: Context;
+}
 
 /**
  * A consumer-group member for one message contract, on kafkajs:
@@ -28,7 +41,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * - hands valid ones to `handleBatch` (default: `handle` one by one, in order per partition);
  * - resolves and commits offsets only after the handler succeeded;
  * - a failing handler is retried with backoff (same messages) while readiness reports it;
- * - restarts itself after a non-retriable crash, and shuts down cleanly on SIGTERM.
+ * - restarts itself after a non-retriable crash, and shuts down cleanly on SIGTERM;
+ * - each message gets a CONSUMER span, child of its `traceparent` header, open until its batch
+ *   is handled; `ctx.trace` carries it on, and `handle` (or a batch of one) runs inside it.
  */
 export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnApplicationShutdown {
   protected abstract readonly contract: MessageContract<T>;
@@ -38,12 +53,16 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
   protected readonly fromBeginning: boolean = false;
   /** Partitions handled in parallel (order is kept within each). */
   protected readonly partitionsConsumedConcurrently: number = 1;
+  /** Name of each message's consumer span; default `process <contract type>`. */
+  protected readonly spanName?: string;
 
   protected readonly logger = new Logger(this.constructor.name);
   private consumer?: Consumer;
   private stopping = false;
   private lastError: { at: number; message: string } | null = null;
   private joined = false;
+  private readonly tracer = trace.getTracer('@herald/platform/kafka');
+  private readonly traces = new WeakMap<ConsumedMessage, MessageTrace>();
 
   constructor(protected readonly deps: ConsumerDeps) {}
 
@@ -53,7 +72,13 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
 
   /** Override to handle a partition's valid messages together (e.g. one SQL statement). */
   protected async handleBatch(items: ConsumedItem<T>[]): Promise<void> {
-    for (const item of items) await this.handle(item.value, item.ctx);
+    for (const item of items) await this.inTraceOf(item.ctx, () => this.handle(item.value, item.ctx));
+  }
+
+  /** Runs `fn` with the message's consumer span active (logs carry its ids, producers its context). */
+  protected inTraceOf<R>(ctx: ConsumedMessage, fn: () => R): R {
+    const t = this.traces.get(ctx);
+    return t ? context.with(t.context, fn) : fn();
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -133,7 +158,9 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
 
     const flush = async (): Promise<boolean> => {
       if (pending.length === 0) return true;
-      const ok = await this.handleWithRetry(pending.map((p) => p.item), () => isRunning() && !isStale(), heartbeat);
+      const items = pending.map((p) => p.item);
+      const ok = await this.handleWithRetry(items, () => isRunning() && !isStale(), heartbeat);
+      this.endSpans(items, ok);
       if (!ok) return false;
       resolveOffset(pending[pending.length - 1].offset);
       pending = [];
@@ -169,12 +196,14 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
     let delay = 200;
     for (;;) {
       try {
-        await this.handleBatch(items);
+        // A batch of one runs inside its message's span; larger ones use `inTraceOf` / `ctx.trace`.
+        await (items.length === 1 ? this.inTraceOf(items[0].ctx, () => this.handleBatch(items)) : this.handleBatch(items));
         if (this.lastError) this.logger.log('handler recovered');
         this.lastError = null;
         return true;
       } catch (e) {
         this.fail(`handler failed, will retry: ${(e as Error).message}`);
+        for (const item of items) this.traces.get(item.ctx)?.span.recordException(e as Error);
         if (this.stopping || !stillOwned()) return false;
         await sleep(delay);
         delay = Math.min(delay * 2, 10_000);
@@ -185,14 +214,52 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
   }
 
   private ctxOf(topic: string, partition: number, message: KafkaMessage): ConsumedMessage {
-    return {
+    const headers = headersOf(message);
+    const key = message.key?.toString('utf8') ?? '';
+    const parent = propagation.extract(ROOT_CONTEXT, headers);
+    const span = this.tracer.startSpan(
+      this.spanName ?? `process ${this.contract.type}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': topic,
+          'messaging.destination.partition.id': String(partition),
+          'messaging.consumer.group.name': this.groupId,
+          'messaging.kafka.offset': Number(message.offset),
+          'messaging.kafka.message.key': key,
+        },
+      },
+      parent,
+    );
+    const spanContext = trace.setSpan(parent, span);
+    const carrier: Record<string, string> = {};
+    propagation.inject(spanContext, carrier);
+    const own: Record<string, string> = {};
+    for (const name of TRACE_HEADERS) if (headers[name]) own[name] = headers[name];
+    const ctx: ConsumedMessage = {
       topic,
       partition,
       offset: message.offset,
-      key: message.key?.toString('utf8') ?? '',
-      headers: headersOf(message),
+      key,
+      headers,
       timestamp: message.timestamp,
+      trace: carrier[Headers.TraceParent] ? carrier : own,
     };
+    this.traces.set(ctx, { span, context: spanContext });
+    return ctx;
+  }
+
+  /** Ends the batch's consumer spans: OK when handled, an error when handed back unhandled. */
+  private endSpans(items: readonly ConsumedItem<T>[], handled: boolean): void {
+    for (const item of items) {
+      const t = this.traces.get(item.ctx);
+      if (!t) continue;
+      if (!handled) t.span.setStatus({ code: SpanStatusCode.ERROR, message: 'not handled: consumer stopped or partition revoked' });
+      t.span.end();
+      this.traces.delete(item.ctx);
+    }
   }
 
   private fail(message: string): void {
