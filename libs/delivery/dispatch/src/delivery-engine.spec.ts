@@ -232,7 +232,7 @@ describe('DeliveryEngine', () => {
     expect(t.sent).toHaveLength(4);
   });
 
-  it('makes each attempt a client span of the change\'s trace; the outcome carries that span on', async () => {
+  it('makes each attempt a `deliver` span of the change\'s trace; the outcome carries that span on', async () => {
     const exporter = new InMemorySpanExporter();
     const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
     trace.setGlobalTracerProvider(provider);
@@ -245,8 +245,9 @@ describe('DeliveryEngine', () => {
       t.sent[0].answer({ httpStatus: 503, errorClass: 'http_status' });
       await settle();
       const [span] = exporter.getFinishedSpans();
-      expect(span.name).toBe('webhook POST');
+      expect(span.name).toBe('deliver');
       expect(span.spanContext().traceId).toBe(traceId);
+      expect(span.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
       expect(span.attributes['http.response.status_code']).toBe(503);
       const expected = `00-${traceId}-${span.spanContext().spanId}-01`;
       expect(t.traceparentOf(Topics.DeliveryOutcomes)).toEqual([expected]);

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, propagation, trace as otelTrace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, propagation, trace as otelTrace } from '@opentelemetry/api';
 import {
   DeliveryContract,
   DeliveryOutcomeContract,
@@ -382,12 +382,14 @@ export class DeliveryEngine {
     lane.startedAt.add(started);
     this.attempts++;
     this.metrics.inFlight.inc();
-    // One client span per attempt, child of the change's trace; what the attempt writes continues it.
+    // One `deliver` span per attempt, child of the change's trace (the router's span, or the
+    // previous attempt's), with the sender's HTTP client span inside; what the attempt writes
+    // (outcome, retry tier, DLQ) continues it.
     const parent = propagation.extract(ROOT_CONTEXT, e.trace);
     const span = this.tracer.startSpan(
-      `webhook ${ep.method}`,
+      'deliver',
       {
-        kind: SpanKind.CLIENT,
+        kind: SpanKind.CONSUMER,
         attributes: {
           'http.request.method': ep.method,
           'server.address': hostOf(ep.url),
@@ -400,7 +402,7 @@ export class DeliveryEngine {
     );
     let result: AttemptResult;
     try {
-      result = await this.sender.send({
+      result = await otelContext.with(otelTrace.setSpan(parent, span), () => this.sender.send({
         url: ep.url,
         method: ep.method,
         headers: { ...d.headers, ...ep.headers },
@@ -410,7 +412,7 @@ export class DeliveryEngine {
         successContract: ep.successContract,
         basicAuth: ep.basicAuth,
         signing: { id: d.eventId, timestamp: startedAt, secrets: activeSecrets(ep, started) },
-      });
+      }));
     } finally {
       this.slots.release();
       lane.startedAt.delete(started);

@@ -1,3 +1,4 @@
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, propagation, trace, type Span } from '@opentelemetry/api';
 import type { RawMessage } from '@herald/platform/kafka';
 import { HeraldProducer, TopicAdmin } from '@herald/platform/kafka';
 import {
@@ -61,6 +62,7 @@ export class KafkaOutboxPublisher implements OutboxPublisher {
   async publish(rows: readonly OutboxRow[]): Promise<void> {
     const valid: RawMessage[] = [];
     const invalid: RawMessage[] = [];
+    const spans: Span[] = [];
     for (const row of rows) {
       const parsed = ResourceChangeSchema.safeParse(row.payload);
       const headers: Record<string, string> = {
@@ -73,6 +75,26 @@ export class KafkaOutboxPublisher implements OutboxPublisher {
       }
       const value = JSON.stringify(row.payload);
       if (parsed.success) {
+        // An `outbox.publish` PRODUCER span in the row's trace (the request that made the change);
+        // the message carries it on. Without tracing the row's own traceparent goes as it is.
+        const parent = propagation.extract(ROOT_CONTEXT, headers);
+        const span = tracer.startSpan(
+          'outbox.publish',
+          {
+            kind: SpanKind.PRODUCER,
+            attributes: {
+              'messaging.system': 'kafka',
+              'messaging.operation.type': 'send',
+              'messaging.destination.name': this.topic.name,
+              'herald.outbox_row_id': row.id,
+            },
+          },
+          parent,
+        );
+        spans.push(span);
+        const carrier: Record<string, string> = {};
+        propagation.inject(trace.setSpan(parent, span), carrier);
+        if (carrier[Headers.TraceParent]) Object.assign(headers, carrier);
         valid.push({ key: resourceChangeKey(parsed.data), value, headers });
       } else {
         invalid.push({
@@ -90,10 +112,19 @@ export class KafkaOutboxPublisher implements OutboxPublisher {
         });
       }
     }
-    for (const chunk of byteChunks(valid)) await this.producer.sendRaw(this.topic, chunk);
-    for (const chunk of byteChunks(invalid)) await this.producer.sendRaw(Topics.ResourceChangesDlq, chunk);
+    try {
+      for (const chunk of byteChunks(valid)) await this.producer.sendRaw(this.topic, chunk);
+      for (const chunk of byteChunks(invalid)) await this.producer.sendRaw(Topics.ResourceChangesDlq, chunk);
+    } catch (e) {
+      for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+      throw e;
+    } finally {
+      for (const span of spans) span.end();
+    }
   }
 }
+
+const tracer = trace.getTracer('@herald/domain/outbox');
 
 /** Produce requests of at most ~800 KB of values (the broker refuses batches over 1 MB), in order. */
 export function byteChunks(messages: readonly RawMessage[], maxBytes = 800_000): RawMessage[][] {
