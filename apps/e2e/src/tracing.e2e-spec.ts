@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { startReceiver, waitFor, type ReceivedRequest, type Receiver } from '@herald/platform/testing';
+import { spawnService, startReceiver, waitFor, type ReceivedRequest, type Receiver } from '@herald/platform/testing';
 import { HeraldStack, type Tenant } from './herald-stack';
 
 // Issue 7, "one trace per change": the four services as processes over the real broker, each
@@ -227,5 +227,25 @@ describe('tracing: one change is one trace across the four services', () => {
         .map((s) => `${s.service}:${s.name}`)
         .join(', ')}`,
     );
+  });
+
+  it('SIGTERM flushes the spans still buffered before the process exits', async () => {
+    // A batch delay far longer than the test: the span can only leave with the shutdown flush.
+    const router = await spawnService('event-router', {
+      ...stack.env,
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      OTEL_BSP_SCHEDULE_DELAY: '600000',
+    });
+    const path = `/not-a-route-${randomUUID()}`;
+    expect((await fetch(`${router.url}${path}`)).status).toBe(404);
+    await new Promise((r) => setTimeout(r, 500));
+    const served = () =>
+      spansOf(collector.requests).filter(
+        (s) => s.service === 'event-router' && s.kind === Kind.Server && String(s.attributes['http.target'] ?? s.attributes['url.path']) === path,
+      );
+    expect(served()).toEqual([]);
+    const exit = await router.stop();
+    expect(exit.code === 0 || exit.signal === 'SIGTERM').toBe(true);
+    expect(served()).toHaveLength(1);
   });
 });
