@@ -2,7 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { RegistryConfig } from './config';
-import { ProblemDetailsFilter, sendProblem, toProblem, type HttpResponse } from './http/problem-details';
+import { sendProblem, type ProblemResponse } from '@herald/platform/http';
+import { ProblemDetailsFilter, toProblem } from './http/problem-details';
 
 /** The OpenAPI document of every controller the registry serves (3.1: bodies are JSON Schema 2020-12). */
 export function openApiDocument(app: INestApplication, config: Pick<RegistryConfig, 'HERALD_PUBLIC_BASE_URL'>): OpenAPIObject {
@@ -30,7 +31,7 @@ export function openApiDocument(app: INestApplication, config: Pick<RegistryConf
 export function configureApp(app: INestApplication, config: Pick<RegistryConfig, 'HERALD_PUBLIC_BASE_URL'>): void {
   const express = app as NestExpressApplication;
   express.useBodyParser('json', { limit: '256kb', type: ['application/json', 'application/*+json'] });
-  express.use((err: unknown, req: { originalUrl?: string; url: string }, res: HttpResponse, next: (e?: unknown) => void) => {
+  express.use((err: unknown, req: { originalUrl?: string; url: string }, res: ProblemResponse, next: (e?: unknown) => void) => {
     if (res.headersSent) return next(err);
     sendProblem(res, toProblem(err, req.originalUrl ?? req.url));
   });
