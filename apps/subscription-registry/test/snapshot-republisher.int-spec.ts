@@ -17,6 +17,7 @@ import {
 } from '@herald/registry/subscriptions';
 import { registryDataSource } from '../src/database';
 import { KafkaFixture, createRegistryDatabase, startRegistry, waitFor, type RunningRegistry } from './registry-harness';
+import { REGISTRY_TOPICS } from '../src/kafka/registry-topics.bootstrap';
 
 /** Kafka unreachable at the moment of the publish: every send fails, as the producer's would. */
 class UnreachableBrokerSink extends SubscriptionSnapshotSink {
@@ -60,7 +61,8 @@ describe('snapshot republisher', () => {
     db = await createRegistryDatabase('repub');
     ds = new DataSource(dataSourceOptions({ ...registryDataSource(db.url), poolSize: 2 }));
     await ds.initialize();
-    await kafka.ensureTopics([Topics.Principals, Topics.Subscriptions]);
+    // Every topic exists before the app starts, so its consumers join at once.
+    await kafka.ensureTopics(REGISTRY_TOPICS);
     snapshots = await kafka.collect(Topics.Subscriptions);
   }, 60_000);
 

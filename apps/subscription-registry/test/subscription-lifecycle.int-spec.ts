@@ -9,6 +9,7 @@ import { Authenticator, AuthenticationError } from '@herald/registry/principals'
 import { ApplyHealthTransition } from '@herald/registry/subscriptions';
 import { randomUUID } from 'node:crypto';
 import { KafkaFixture, api, createRegistryDatabase, startReceiver, startRegistry, testTenant, waitFor, type RunningRegistry } from './registry-harness';
+import { REGISTRY_TOPICS } from '../src/kafka/registry-topics.bootstrap';
 
 // Test sends, URL verification, template copies, health transitions and ProProfs credentials,
 // with the registry in-process against the real broker and database.
@@ -27,7 +28,8 @@ describe('subscription lifecycle', () => {
 
   beforeAll(async () => {
     db = await createRegistryDatabase('life');
-    await kafka.ensureTopics([Topics.Principals, Topics.Subscriptions, Topics.ResourceChanges]);
+    // Every topic exists before the app starts, so its consumers join at once.
+    await kafka.ensureTopics(REGISTRY_TOPICS);
     await kafka.publishPrincipals([...acme.principals, ...other.principals]);
     registry = await startRegistry({ DATABASE_URL: db.url, HERALD_KAFKA_NAMESPACE: namespace });
     snapshots = await kafka.collect(Topics.Subscriptions);

@@ -12,6 +12,7 @@ import {
   waitFor,
   type RunningRegistry,
 } from './registry-harness';
+import { REGISTRY_TOPICS } from '../src/kafka/registry-topics.bootstrap';
 
 // The native webhook API in-process against the real broker and database.
 describe('native /v1/webhooks', () => {
@@ -28,7 +29,8 @@ describe('native /v1/webhooks', () => {
 
   beforeAll(async () => {
     db = await createRegistryDatabase('api');
-    await kafka.ensureTopics([Topics.Principals, Topics.Subscriptions]);
+    // Every topic exists before the app starts, so its consumers join at once.
+    await kafka.ensureTopics(REGISTRY_TOPICS);
     await kafka.publishPrincipals([...acme.principals, ...other.principals, ...readOnly.principals]);
     registry = await startRegistry({ DATABASE_URL: db.url, HERALD_KAFKA_NAMESPACE: namespace });
     snapshots = await kafka.collect(Topics.Subscriptions);

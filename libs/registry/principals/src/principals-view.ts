@@ -65,14 +65,18 @@ export class PrincipalsView implements BeforeApplicationShutdown, OnApplicationS
     }
   }
 
-  /** Starts leaving the group before the other modules' hooks run, so the consumers of all modules stop together. */
-  beforeApplicationShutdown(): void {
+  /**
+   * Stops in the before-shutdown phase: the view's stop uses the shared Kafka admin (to delete
+   * its throw-away group), which the KafkaClient closes in the shutdown phase; an admin call
+   * after that would reconnect and leave sockets open.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     this.stopped ??= this.view?.stop() ?? Promise.resolve();
+    await this.stopped;
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.beforeApplicationShutdown();
-    await this.stopped;
+    await this.beforeApplicationShutdown();
   }
 }
