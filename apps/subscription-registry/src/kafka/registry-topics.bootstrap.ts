@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Topics } from '@herald/contracts';
 import { TopicAdmin } from '@herald/platform/kafka';
 import { PrincipalsView } from '@herald/registry/principals';
@@ -15,14 +15,16 @@ export const REGISTRY_TOPICS = [
 ];
 
 /**
- * Creates the registry's topics at start, then starts the principals view. Kafka may be down
- * when the service starts: it keeps trying in the background (not ready meanwhile) instead of
- * exiting.
+ * Creates the registry's topics at start, then starts the principals view. The topics are
+ * awaited (for a few seconds at most) during module init, so the consumers that start at
+ * bootstrap find them; Kafka may be down when the service starts: then it keeps trying in the
+ * background (not ready meanwhile) instead of exiting.
  */
 @Injectable()
-export class RegistryTopicsBootstrap implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RegistryTopicsBootstrap implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('RegistryTopicsBootstrap');
   private stopped = false;
+  private topics: Promise<void> = Promise.resolve();
   /** Resolves once the topics exist and the principals view follows its topic. */
   ready: Promise<void> = Promise.resolve();
 
@@ -31,24 +33,30 @@ export class RegistryTopicsBootstrap implements OnApplicationBootstrap, OnApplic
     private readonly principals: PrincipalsView,
   ) {}
 
+  async onModuleInit(): Promise<void> {
+    this.topics = this.ensureTopics();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.topics, new Promise((r) => (timer = setTimeout(r, 5_000)))]);
+    if (timer) clearTimeout(timer);
+  }
+
   onApplicationBootstrap(): void {
-    this.ready = this.run();
+    this.ready = this.topics.then(() => (this.stopped ? undefined : this.principals.start()));
   }
 
   onApplicationShutdown(): void {
     this.stopped = true;
   }
 
-  private async run(): Promise<void> {
+  private async ensureTopics(): Promise<void> {
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
         await this.admin.ensureTopics(REGISTRY_TOPICS);
-        break;
+        return;
       } catch (e) {
         this.logger.warn(`could not ensure topics (attempt ${attempt}): ${e instanceof Error ? e.message : String(e)}`);
         await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** attempt)).unref());
       }
     }
-    if (!this.stopped) await this.principals.start();
   }
 }
