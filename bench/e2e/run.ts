@@ -19,6 +19,7 @@ import {
   createTestDatabase,
   deleteKafkaNamespace,
   spawnService,
+  subscriptionSnapshotFixture,
   uniqueKafkaNamespace,
   waitFor,
   type SpawnedService,
@@ -791,40 +792,18 @@ async function main(): Promise<number> {
     const box = SecretBox.fromSpec(st.secretsKey);
     const secret = box.encrypt(`whsec_${randomBytes(24).toString('base64')}`);
     const now = new Date().toISOString();
-    const snapshot = (i: number): SubscriptionSnapshot => ({
-      id: randomUUID(),
-      tenantId: fanTenant,
-      ownerUserId: tenant.userId,
-      dialect: 'native',
-      status: 'active',
-      url: `${theSink.url}/fan/fanout/${i}`,
-      httpVerb: 'POST',
-      eventTypes: ['task.updated'],
-      scope: { kind: 'project', projectId: fanProject },
-      ownerOnly: false,
-      fieldFilters: {},
-      resourceFilters: {},
-      payloadFormat: 'native',
-      templateId: null,
-      formatOptions: {},
-      headers: [],
-      authorization: null,
-      basicAuth: null,
-      successContract: '2xx',
-      timeoutMs: 5_000,
-      rateLimitPerSec: null,
-      retryPolicy: { scheduleMs: [1_000], maxAttempts: 3, maxAgeMs: 60_000, onExhausted: 'dlq' },
-      deliveryMode: 'independent',
-      failurePolicy: {
-        unsubscribeOn: [],
-        unsubscribeAction: 'disable',
-        autoDisableAfter: null,
-        deleteAtThreshold: false,
-      },
-      signingSecrets: [{ secret, expiresAt: null }],
-      version: 1,
-      updatedAt: now,
-    });
+    const snapshot = (i: number): SubscriptionSnapshot =>
+      subscriptionSnapshotFixture({
+        id: randomUUID(),
+        tenantId: fanTenant,
+        ownerUserId: tenant.userId,
+        url: `${theSink.url}/fan/fanout/${i}`,
+        eventTypes: ['task.updated'],
+        scope: { kind: 'project', projectId: fanProject },
+        retryPolicy: { scheduleMs: [1_000], maxAttempts: 3, maxAgeMs: 60_000, onExhausted: 'dlq' },
+        signingSecrets: [{ secret, expiresAt: null }],
+        updatedAt: now,
+      });
     const kafka = new Kafka({
       clientId: 'bench-e2e',
       brokers: (process.env['KAFKA_BROKERS'] ?? '').split(','),

@@ -15,6 +15,7 @@ import {
   type TopicSpec,
 } from '@herald/contracts';
 import { SecretBox } from '@herald/platform/crypto';
+import { subscriptionSnapshotFixture } from '@herald/platform/testing';
 import { generateSigningSecret } from '@herald/delivery/signing';
 import { DispatcherService } from '@herald/delivery/dispatch';
 import { AppModule } from '../src/app.module';
@@ -134,35 +135,15 @@ export async function startDispatcherHarness(label: string, opts: { allowLoopbac
     } {
       const secrets = over.secrets ?? [{ secret: generateSigningSecret(), expiresAt: null }];
       const { secrets: _ignored, ...rest } = over;
-      const snapshot: SubscriptionSnapshot = {
+      const snapshot = subscriptionSnapshotFixture({
         id: `sub_${randomUUID()}`,
         tenantId: 'tenant-1',
         ownerUserId: 'user-1',
-        dialect: 'native',
-        status: 'active',
-        httpVerb: 'POST',
-        eventTypes: ['*'],
-        scope: { kind: 'tenant' },
-        ownerOnly: false,
-        fieldFilters: {},
-        resourceFilters: {},
-        payloadFormat: 'native',
-        templateId: null,
-        formatOptions: {},
-        headers: [],
-        authorization: null,
-        basicAuth: null,
-        successContract: '2xx',
         timeoutMs: 2_000,
-        rateLimitPerSec: null,
         retryPolicy: { scheduleMs: [1_000], maxAttempts: 3, maxAgeMs: 600_000, onExhausted: 'dlq' },
-        deliveryMode: 'independent',
-        failurePolicy: { unsubscribeOn: [], unsubscribeAction: 'disable', autoDisableAfter: null, deleteAtThreshold: false },
-        version: 1,
-        updatedAt: new Date().toISOString(),
         ...rest,
         signingSecrets: secrets.map((s) => ({ secret: box.encrypt(s.secret), expiresAt: s.expiresAt })),
-      };
+      });
       return { snapshot, secrets: secrets.map((s) => s.secret) };
     },
 

@@ -6,6 +6,7 @@ import { DeliverySchema, Headers, RetryTierTopics, Topics, type Delivery, type S
 import { SecretBox } from '@herald/platform/crypto';
 import type { RawMessage } from '@herald/platform/kafka';
 import { MetricsRegistry } from '@herald/platform/observability';
+import { subscriptionSnapshotFixture } from '@herald/platform/testing';
 import type { AttemptResult, WebhookRequest } from '@herald/delivery/sending';
 import type { TrackedMessage } from '@herald/delivery/retry-tiers';
 import { EndpointDirectory } from './endpoint-directory';
@@ -26,36 +27,17 @@ const settle = async (n = 20) => {
 };
 
 function snapshot(over: Partial<SubscriptionSnapshot> = {}): SubscriptionSnapshot {
-  return {
+  return subscriptionSnapshotFixture({
     id: 'sub-A',
     tenantId: 't',
     ownerUserId: 'u',
-    dialect: 'native',
-    status: 'active',
     url: 'https://hooks.example/in',
-    httpVerb: 'POST',
-    eventTypes: ['*'],
-    scope: { kind: 'tenant' },
-    ownerOnly: false,
-    fieldFilters: {},
-    resourceFilters: {},
-    payloadFormat: 'native',
-    templateId: null,
-    formatOptions: {},
-    headers: [],
     authorization: box.encrypt('Bearer t0k'),
-    basicAuth: null,
-    successContract: '2xx',
-    timeoutMs: 5_000,
-    rateLimitPerSec: null,
     retryPolicy: { scheduleMs: [1_000], maxAttempts: 5, maxAgeMs: 3_600_000, onExhausted: 'dlq' },
-    deliveryMode: 'independent',
     failurePolicy: { unsubscribeOn: [401], unsubscribeAction: 'delete', autoDisableAfter: null, deleteAtThreshold: false },
     signingSecrets: [{ secret: box.encrypt('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'), expiresAt: null }],
-    version: 1,
-    updatedAt: new Date().toISOString(),
     ...over,
-  };
+  });
 }
 
 function setup(snapshots: SubscriptionSnapshot[], settings = DEFAULT_DISPATCH_SETTINGS) {

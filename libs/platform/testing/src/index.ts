@@ -9,3 +9,4 @@ export { freePort } from './ports';
 export { spawnService, type SpawnedService, type SpawnServiceOptions, type ExitInfo } from './service';
 export { requireEnv, kafkaBrokers } from './env';
 export { randomSuffix, sanitizeLabel, testDatabaseName, kafkaNamespaceName, databaseUrlFor } from './names';
+export { subscriptionSnapshotFixture } from './fixtures';

@@ -1,48 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ResourceChange, SubscriptionSnapshot } from '@herald/contracts';
-
-const enc = { kid: 'k1', iv: 'aXY=', tag: 'dGFn', ct: 'Y3Q=' };
+import { subscriptionSnapshotFixture } from '@herald/platform/testing';
 
 /** A valid snapshot with the registry's defaults; override what a test is about. */
-export function subscriptionSnapshot(
-  over: Partial<SubscriptionSnapshot> = {},
-): SubscriptionSnapshot {
-  return {
-    id: `sub-${randomUUID()}`,
-    tenantId: 't1',
-    ownerUserId: 'u1',
-    dialect: 'native',
-    status: 'active',
-    url: 'https://receiver.example.com/hook',
-    httpVerb: 'POST',
-    eventTypes: ['*'],
-    scope: { kind: 'tenant' },
-    ownerOnly: false,
-    fieldFilters: {},
-    resourceFilters: {},
-    payloadFormat: 'native',
-    templateId: null,
-    formatOptions: {},
-    headers: [],
-    authorization: null,
-    basicAuth: null,
-    successContract: '2xx',
-    timeoutMs: 5_000,
-    rateLimitPerSec: null,
-    retryPolicy: { scheduleMs: [1_000], maxAttempts: 3, maxAgeMs: 3_600_000, onExhausted: 'dlq' },
-    deliveryMode: 'independent',
-    failurePolicy: {
-      unsubscribeOn: [],
-      unsubscribeAction: 'disable',
-      autoDisableAfter: null,
-      deleteAtThreshold: false,
-    },
-    signingSecrets: [{ secret: enc, expiresAt: null }],
-    version: 1,
-    updatedAt: new Date().toISOString(),
-    ...over,
-  };
-}
+export const subscriptionSnapshot = (over: Partial<SubscriptionSnapshot> = {}): SubscriptionSnapshot => subscriptionSnapshotFixture(over);
 
 /** A valid `task.updated` change; override what a test is about. */
 export function resourceChange(over: Partial<ResourceChange> = {}): ResourceChange {

@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import type { SubscriptionSnapshot } from '@herald/contracts';
+
+/** A well-formed (not decryptable) sealed secret, for snapshots whose secrets a test never opens. */
+const SEALED_PLACEHOLDER = { kid: 'k1', iv: 'aXY=', tag: 'dGFn', ct: 'Y3Q=' };
+
+/** A valid subscription snapshot with the registry's defaults; override what a test is about. */
+export function subscriptionSnapshotFixture(overrides: Partial<SubscriptionSnapshot> = {}): SubscriptionSnapshot {
+  return {
+    id: `sub-${randomUUID()}`,
+    tenantId: 't1',
+    ownerUserId: 'u1',
+    dialect: 'native',
+    status: 'active',
+    url: 'https://receiver.example.com/hook',
+    httpVerb: 'POST',
+    eventTypes: ['*'],
+    scope: { kind: 'tenant' },
+    ownerOnly: false,
+    fieldFilters: {},
+    resourceFilters: {},
+    payloadFormat: 'native',
+    templateId: null,
+    formatOptions: {},
+    headers: [],
+    authorization: null,
+    basicAuth: null,
+    successContract: '2xx',
+    timeoutMs: 5_000,
+    rateLimitPerSec: null,
+    retryPolicy: { scheduleMs: [1_000], maxAttempts: 3, maxAgeMs: 3_600_000, onExhausted: 'dlq' },
+    deliveryMode: 'independent',
+    failurePolicy: {
+      unsubscribeOn: [],
+      unsubscribeAction: 'disable',
+      autoDisableAfter: null,
+      deleteAtThreshold: false,
+    },
+    signingSecrets: [{ secret: SEALED_PLACEHOLDER, expiresAt: null }],
+    version: 1,
+    updatedAt: new Date().toISOString(),
+    ...overrides,
+  };
+}
