@@ -175,6 +175,7 @@ describe('tracing: one change is one trace across the four services', () => {
       trace.filter((s) => s.service === 'domain-api' && s.kind === Kind.Server),
     );
     expect(request.parentSpanId).toBe('');
+    expect([request.name, request.attributes['http.route']]).toEqual(['POST /v1/tasks', '/v1/tasks']);
     expect(request.attributes['http.method'] ?? request.attributes['http.request.method']).toBe('POST');
     expect(String(request.attributes['http.target'] ?? request.attributes['url.path'])).toBe('/v1/tasks');
     const publish = one('outbox.publish', trace.filter((s) => s.name === 'outbox.publish'));

@@ -4,3 +4,4 @@ export * from './logging';
 export * from './observability.module';
 export * from './health.controller';
 export * from './tracing';
+export * from './tracing-route.interceptor';

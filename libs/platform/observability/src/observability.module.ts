@@ -1,10 +1,12 @@
 import { DynamicModule, Global, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { HealthController } from './health.controller';
 import { MetricsController, MetricsRegistry } from './metrics';
 import { ReadinessRegistry } from './readiness';
 import { shutdownTracing, traceFields } from './tracing';
+import { TracingRouteInterceptor } from './tracing-route.interceptor';
 
 export interface ObservabilityOptions {
   service: string;
@@ -45,7 +47,12 @@ export class ObservabilityModule {
         }),
       ],
       controllers: [HealthController, MetricsController],
-      providers: [ReadinessRegistry, TracingShutdown, { provide: MetricsRegistry, useValue: new MetricsRegistry(opts.service) }],
+      providers: [
+        ReadinessRegistry,
+        TracingShutdown,
+        { provide: APP_INTERCEPTOR, useClass: TracingRouteInterceptor },
+        { provide: MetricsRegistry, useValue: new MetricsRegistry(opts.service) },
+      ],
       exports: [ReadinessRegistry, MetricsRegistry],
     };
   }
