@@ -250,6 +250,24 @@ export class ProcoreHooks {
     return { hook, created, failed };
   }
 
+  /** Adds one trigger, or refuses it with Procore's validation error naming what is wrong with it. */
+  async addTrigger(
+    p: AuthenticatedPrincipal,
+    scope: ProcoreScope,
+    hookId: string,
+    requested: { resource_name: string; event_type: string },
+  ): Promise<{ hook: SubscriptionView; trigger: TriggerResult['created'][number] }> {
+    const r = await this.addTriggers(p, scope, hookId, [requested]);
+    if (r.failed.length) throw ProcoreHttpError.validation(r.failed[0].errors);
+    return { hook: r.hook, trigger: r.created[0] };
+  }
+
+  /** Removes one trigger by the id in the path; an id that is not this hook's is a 404. */
+  async removeTrigger(p: AuthenticatedPrincipal, scope: ProcoreScope, hookId: string, id: string): Promise<void> {
+    const r = await this.removeTriggers(p, scope, hookId, [/^\d{1,18}$/.test(id) ? Number(id) : -1]);
+    if (r.failed.length) throw ProcoreHttpError.notFound(`Trigger ${id}`);
+  }
+
   /** Removes triggers by id; ids that are not this hook's fail. */
   removeTriggers(p: AuthenticatedPrincipal, scope: ProcoreScope, hookId: string, ids: number[]): Promise<{ succeeded: number[]; failed: number[] }> {
     return this.serially(p, hookId, () => this.removeTriggersNow(p, scope, hookId, ids));

@@ -42,3 +42,9 @@ export function deliveryQuery(q: Query): DeliveryQuery {
     perPage: int(q, 'per_page', int(q, 'page_size', 100, 1000), 1000),
   };
 }
+
+/** The deliveries page's headers: its size, and a link to the next page when there is one. */
+export function setPageHeaders(res: { setHeader(name: string, value: string): void }, query: DeliveryQuery, hasMore: boolean): void {
+  res.setHeader('Per-Page', String(query.perPage));
+  if (hasMore) res.setHeader('Link', `<?page=${query.page + 1}&per_page=${query.perPage}>; rel="next"`);
+}

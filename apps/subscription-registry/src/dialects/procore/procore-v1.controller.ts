@@ -15,7 +15,7 @@ import {
 import { BearerApiKeyGuard, CurrentPrincipal, RequireAnyScope, type AuthenticatedPrincipal } from '@herald/registry/principals';
 import { ProcoreErrorFilter, ProcoreHttpError } from './procore-errors';
 import { ProcoreHooks, parseBody } from './procore-hooks.service';
-import { companyParam, deliveryQuery, str } from './procore-query';
+import { companyParam, deliveryQuery, setPageHeaders, str } from './procore-query';
 
 type Query = Record<string, unknown>;
 interface Res {
@@ -102,24 +102,21 @@ export class ProcoreV1Controller {
   @HttpCode(201)
   async createTrigger(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Body() body: unknown) {
     const b = parseBody(V1TriggerBodySchema, body);
-    const r = await this.hooks.addTriggers(p, this.hooks.scopeOf(p, b.company_id, b.project_id, b.project_template_id), hookId, [b.trigger]);
-    if (r.failed.length) throw ProcoreHttpError.validation(r.failed[0].errors);
-    return v1Trigger(r.hook, r.created[0]);
+    const r = await this.hooks.addTrigger(p, this.hooks.scopeOf(p, b.company_id, b.project_id, b.project_template_id), hookId, b.trigger);
+    return v1Trigger(r.hook, r.trigger);
   }
 
   @Delete('hooks/:hookId/triggers/:id')
   @HttpCode(200)
   async removeTrigger(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Param('id') id: string, @Query() q: Query): Promise<void> {
-    const r = await this.hooks.removeTriggers(p, this.scope(p, q), hookId, [/^\d{1,18}$/.test(id) ? Number(id) : -1]);
-    if (r.failed.length) throw ProcoreHttpError.notFound(`Trigger ${id}`);
+    await this.hooks.removeTrigger(p, this.scope(p, q), hookId, id);
   }
 
   @Get('hooks/:hookId/deliveries')
   async deliveries(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Query() q: Query, @Res({ passthrough: true }) res: Res) {
     const query = deliveryQuery(q);
     const r = await this.hooks.deliveries(p, this.scope(p, q), hookId, query);
-    res.setHeader('Per-Page', String(query.perPage));
-    if (r.hasMore) res.setHeader('Link', `<?page=${query.page + 1}&per_page=${query.perPage}>; rel="next"`);
+    setPageHeaders(res, query, r.hasMore);
     return r.items.map(v1Delivery);
   }
 

@@ -14,7 +14,7 @@ import {
 import { BearerApiKeyGuard, CurrentPrincipal, RequireAnyScope, type AuthenticatedPrincipal } from '@herald/registry/principals';
 import { ProcoreErrorFilter, ProcoreHttpError } from './procore-errors';
 import { ProcoreHooks, parseBody } from './procore-hooks.service';
-import { deliveryQuery, str } from './procore-query';
+import { deliveryQuery, setPageHeaders, str } from './procore-query';
 
 type Query = Record<string, unknown>;
 interface Res {
@@ -130,9 +130,8 @@ export class ProcoreV2Controller {
     @Param('hookId') hookId: string,
     @Body() body: unknown,
   ) {
-    const r = await this.hooks.addTriggers(p, this.scope(p, c, pr), hookId, [parseBody(TriggerFieldsSchema, body)]);
-    if (r.failed.length) throw ProcoreHttpError.validation(r.failed[0].errors);
-    return { data: v2Trigger(r.hook, r.created[0]) };
+    const r = await this.hooks.addTrigger(p, this.scope(p, c, pr), hookId, parseBody(TriggerFieldsSchema, body));
+    return { data: v2Trigger(r.hook, r.trigger) };
   }
 
   @Delete(both('hooks/:hookId/triggers/:id'))
@@ -144,8 +143,7 @@ export class ProcoreV2Controller {
     @Param('hookId') hookId: string,
     @Param('id') id: string,
   ): Promise<void> {
-    const r = await this.hooks.removeTriggers(p, this.scope(p, c, pr), hookId, [/^\d{1,18}$/.test(id) ? Number(id) : -1]);
-    if (r.failed.length) throw ProcoreHttpError.notFound(`Trigger ${id}`);
+    await this.hooks.removeTrigger(p, this.scope(p, c, pr), hookId, id);
   }
 
   @Get(both('hooks/:hookId/deliveries'))
@@ -159,8 +157,7 @@ export class ProcoreV2Controller {
   ) {
     const query = deliveryQuery(q);
     const r = await this.hooks.deliveries(p, this.scope(p, c, pr), hookId, query);
-    res.setHeader('Per-Page', String(query.perPage));
-    if (r.hasMore) res.setHeader('Link', `<?page=${query.page + 1}&per_page=${query.perPage}>; rel="next"`);
+    setPageHeaders(res, query, r.hasMore);
     return { data: r.items.map(v2Delivery) };
   }
 
