@@ -107,6 +107,10 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
         return;
       } catch (e) {
         this.fail(`start failed: ${(e as Error).message}`);
+        // A consumer that failed to connect or subscribe still holds sockets and timers:
+        // let it go before the next attempt creates a new one.
+        await this.consumer?.disconnect().catch(() => undefined);
+        this.consumer = undefined;
         await sleep(delay);
         delay = Math.min(delay * 2, 10_000);
       }
