@@ -39,7 +39,8 @@ export const SecretsEnv = z.object({
 });
 
 export const OtelEnv = z.object({
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  // Compose passes an unset variable through as "": that means "no export", not a bad URL.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
 });
 
 /** `HERALD_SSRF_ALLOW_CIDRS`: comma-separated CIDRs that the SSRF guard lets through (empty by default). */

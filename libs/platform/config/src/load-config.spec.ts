@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DatabaseEnv, HttpEnv, KafkaEnv, SsrfEnv } from './env';
+import { DatabaseEnv, HttpEnv, KafkaEnv, OtelEnv, SsrfEnv } from './env';
 import { ConfigError, parseConfig } from './load-config';
 
 const Schema = HttpEnv(3000).extend(KafkaEnv.shape).extend(DatabaseEnv.shape).extend(SsrfEnv.shape);
@@ -28,5 +28,10 @@ describe('parseConfig', () => {
 
   it('works with any zod schema', () => {
     expect(() => parseConfig(z.object({ X: z.string() }), {})).toThrow(/X is missing/);
+  });
+
+  it('reads an empty OTLP endpoint (compose passes unset variables as "") as no export', () => {
+    expect(parseConfig(OtelEnv, { OTEL_EXPORTER_OTLP_ENDPOINT: '' }).OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    expect(() => parseConfig(OtelEnv, { OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
   });
 });
