@@ -159,8 +159,14 @@ export class LogicalReplicationRelay extends OutboxRelayBase {
   private async ensureSlot(
     control: Client,
   ): Promise<{ confirmedFlush: bigint; activePid: number | null; backfill?: string[] | 'table' }> {
-    const existing = await control.query<{ lsn: string | null; plugin: string; here: boolean; active_pid: number | null }>(
-      `SELECT confirmed_flush_lsn::text AS lsn, plugin, database = current_database() AS here, active_pid
+    const existing = await control.query<{
+      lsn: string | null;
+      plugin: string;
+      here: boolean;
+      active_pid: number | null;
+      wal_status: string | null;
+    }>(
+      `SELECT confirmed_flush_lsn::text AS lsn, plugin, database = current_database() AS here, active_pid, wal_status
          FROM pg_replication_slots WHERE slot_name = $1`,
       [this.slotName],
     );
@@ -168,6 +174,18 @@ export class LogicalReplicationRelay extends OutboxRelayBase {
     if (slot) {
       if (!slot.here || slot.plugin !== 'pgoutput') {
         throw new Error(`replication slot ${this.slotName} exists for another database or plugin (${slot.plugin})`);
+      }
+      if (slotIsLost(slot)) {
+        // The server invalidated the slot (its WAL was removed, e.g. past max_slot_wal_keep_size
+        // while no relay ran): it can never stream again, and retrying would loop forever. Rows
+        // leave the outbox table only after Kafka acknowledged them, so the table still holds
+        // every unpublished change: recreate the slot, whose snapshot backfill publishes them.
+        this.logger.error(
+          `[outbox logical] replication slot ${this.slotName} was invalidated by the server (wal_status=lost): ` +
+            'dropping and recreating it; the rows still in the outbox table are published again from its snapshot',
+        );
+        await control.query('SELECT pg_drop_replication_slot($1)', [this.slotName]);
+        return this.createSlot(control);
       }
       const state = await control.query<{ backfilled_at: Date | null }>(
         `SELECT backfilled_at FROM ${OUTBOX_SLOT_STATE_TABLE} WHERE slot_name = $1`,
@@ -420,4 +438,9 @@ export class LogicalReplicationRelay extends OutboxRelayBase {
       processing.catch(() => undefined);
     }
   }
+}
+
+/** A slot the server has invalidated (`wal_status = 'lost'`): it can never stream again. */
+export function slotIsLost(slot: { wal_status: string | null }): boolean {
+  return slot.wal_status === 'lost';
 }
