@@ -7,3 +7,4 @@ export * from './consumer-deps';
 export * from './contract-consumer';
 export * from './compacted-topic-view';
 export * from './kafka.module';
+export * from './coalescing-run';

@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { PrincipalSnapshot } from '@herald/contracts';
 import { ApiKeyEntity, TenantEntity, UserEntity } from '../entities';
 import { apiKeySnapshot, tenantSnapshot, userSnapshot } from './principal-snapshots';
+import { CoalescingRun } from '@herald/platform/kafka';
 
 /** Where principal snapshots go: `herald.principals.v1`. Resolves once Kafka acknowledged (acks=all). */
 export interface PrincipalSink {
@@ -33,8 +34,7 @@ const BATCH = 500;
  * timed-out send leaves the rows dirty: the next run (start-up, timer, next change) retries.
  */
 export class PrincipalPublisher {
-  private tail: Promise<unknown> = Promise.resolve();
-  private queued: Promise<number> | null = null;
+  private readonly pending = new CoalescingRun(() => this.drain());
 
   constructor(
     private readonly ds: DataSource,
@@ -47,16 +47,7 @@ export class PrincipalPublisher {
    * a call made while one runs joins the next run, which starts after the caller's commit.
    */
   publishPending(): Promise<number> {
-    if (this.queued) return this.queued;
-    const run = this.tail
-      .catch(() => undefined)
-      .then(() => {
-        this.queued = null;
-        return this.drain();
-      });
-    this.queued = run;
-    this.tail = run;
-    return run;
+    return this.pending.run();
   }
 
   private async drain(): Promise<number> {

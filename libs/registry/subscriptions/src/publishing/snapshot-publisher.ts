@@ -5,6 +5,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { toSnapshot } from '../model/snapshot';
 import { DeletedSubscriptionEntity, SubscriptionEntity } from '../persistence/subscription.entity';
 import { SubscriptionSnapshotSink } from './snapshot-sink';
+import { CoalescingRun } from '@herald/platform/kafka';
 
 const BATCH = 200;
 
@@ -18,8 +19,7 @@ const BATCH = 200;
 @Injectable()
 export class SnapshotPublisher {
   private readonly logger = new Logger('SnapshotPublisher');
-  private tail: Promise<unknown> = Promise.resolve();
-  private queued: Promise<number> | null = null;
+  private readonly pending = new CoalescingRun(() => this.drain());
   private readonly published?: Counter<'kind'>;
 
   constructor(
@@ -40,16 +40,7 @@ export class SnapshotPublisher {
    * commit.
    */
   publishPending(): Promise<number> {
-    if (this.queued) return this.queued;
-    const run = this.tail
-      .catch(() => undefined)
-      .then(() => {
-        this.queued = null;
-        return this.drain();
-      });
-    this.queued = run;
-    this.tail = run;
-    return run;
+    return this.pending.run();
   }
 
   /**
