@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 'use strict';
 // npm test [-- <jest args>]: dependencies → PostgreSQL + Kafka (left running afterwards) →
-// `nx run-many -t lint` (zero warnings) → jest (all projects: unit, int, e2e) with JSON results
+// `nx run-many -t lint` (zero warnings) → `tsc --noEmit -p tsconfig.json` (zero errors, one
+// summary line) → jest (all projects: unit, int, e2e) with JSON results
 // in .herald/jest-results.json. The last line printed is alone: `N passed, N failed`
-// (`, N skipped` when some were). Exits non-zero when lint or a test failed, or no test ran.
+// (`, N skipped` when some were). Exits non-zero when lint, the type check or a test failed,
+// or no test ran.
 //
 // Jest gets --forceExit (unless you pass --detectOpenHandles): a test that leaves a socket or
 // timer behind must not hang a CI run after every result is in.
@@ -56,6 +58,14 @@ async function main() {
       log.error(`lint failed (${lint.error ? lint.error.message : lint.signal || `exit code ${lint.code}`}); running the tests anyway`);
     } else {
       log(`lint passed in ${u.formatMs(Date.now() - lintStarted)}`);
+    }
+
+    // jest runs through swc, which strips types without checking them: tsc is the type check.
+    const types = await require('../lib/typecheck').typecheck();
+    if (types.ok) log(types.line);
+    else {
+      ok = false;
+      log.error(`${types.line}; running the tests anyway`);
     }
 
     // This run's own file (several `npm test` may run at once in one checkout), then copied
