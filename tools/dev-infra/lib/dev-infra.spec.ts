@@ -1,6 +1,7 @@
 // Unit tests of the dev-infra helpers that need no process, port or file of their own.
 import { buildServiceEnv, listServices, nodeArgs, resolvePorts, urlTable } from './services';
-import { coordinatorPartition, idsCoveringPartitions, parsePorts, randomClusterId, serverProperties } from './kafka';
+import * as path from 'node:path';
+import { coordinatorPartition, idsCoveringPartitions, instance, parsePorts, randomClusterId, serverProperties } from './kafka';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
 
@@ -79,6 +80,26 @@ describe('kafka', () => {
     }
     expect(parsePorts(props)).toEqual({ port: 19092, controllerPort: 19093 });
     expect(parsePorts('nothing')).toBeUndefined();
+  });
+
+  it('keeps a second broker (own state dir and ports) apart from the shared one; the jars stay shared', () => {
+    const shared = instance();
+    expect(shared.dataDir).toBe(path.join(shared.stateDir, 'kafka', 'data'));
+    expect(shared.pidFile).toBe(path.join(shared.stateDir, 'kafka.pid'));
+    const own = instance({ stateDir: '/tmp/herald-chaos', port: 29092, controllerPort: 29093 });
+    expect(own).toEqual({
+      stateDir: '/tmp/herald-chaos',
+      kafkaDir: '/tmp/herald-chaos/kafka',
+      dataDir: '/tmp/herald-chaos/kafka/data',
+      propsFile: '/tmp/herald-chaos/kafka/server.properties',
+      logFile: '/tmp/herald-chaos/kafka/kafka.log',
+      outFile: '/tmp/herald-chaos/kafka/kafka.out',
+      pidFile: '/tmp/herald-chaos/kafka.pid',
+      ports: { port: 29092, controllerPort: 29093 },
+    });
+    const props = serverProperties(own.ports, own.dataDir).split('\n');
+    expect(props).toContain('log.dirs=/tmp/herald-chaos/kafka/data');
+    expect(props).toContain('listeners=PLAINTEXT://127.0.0.1:29092,CONTROLLER://127.0.0.1:29093');
   });
 
   it('makes cluster ids the storage tool accepts (16 bytes, base64url, not starting with "-")', () => {

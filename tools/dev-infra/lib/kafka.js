@@ -15,13 +15,9 @@ const DEFAULT_CONTROLLER_PORT = 19093;
 const HEAP = '-Xmx768m';
 
 const KAFKA_DIR = u.stateDir('kafka');
+// The jars are shared by every broker we run (see `instance`).
 const LIBS_DIR = path.join(KAFKA_DIR, 'libs');
 const LIBS_MARKER = path.join(LIBS_DIR, '.herald-kafka-version');
-const DATA_DIR = path.join(KAFKA_DIR, 'data');
-const PROPS_FILE = path.join(KAFKA_DIR, 'server.properties');
-const LOG_FILE = path.join(KAFKA_DIR, 'kafka.log');
-const OUT_FILE = path.join(KAFKA_DIR, 'kafka.out');
-const PID_FILE = u.stateDir('kafka.pid');
 const POM = path.join(__dirname, '..', 'kafka', 'pom.xml');
 const LOG4J2 = path.join(__dirname, '..', 'kafka', 'log4j2.xml');
 const PROBE_TOPIC = 'herald-infra-probe';
@@ -31,14 +27,33 @@ const COORDINATOR_PARTITIONS = 4;
 
 const rel = (p) => path.relative(u.ROOT, p);
 
-function desiredPorts() {
+/**
+ * Where one broker lives: by default `.herald/kafka` and HERALD_KAFKA_PORT /
+ * HERALD_KAFKA_CONTROLLER_PORT (the one `npm start` and `npm test` share); `{ stateDir, port,
+ * controllerPort }` gives another, independent one (e.g. `npm run chaos`, which restarts its own
+ * broker and must never touch the shared one). The jars stay in .herald/kafka/libs.
+ */
+function instance({ stateDir = u.STATE_DIR, port, controllerPort } = {}) {
+  const kafkaDir = path.join(stateDir, 'kafka');
   return {
-    port: u.envPort('HERALD_KAFKA_PORT', DEFAULT_PORT),
-    controllerPort: u.envPort('HERALD_KAFKA_CONTROLLER_PORT', DEFAULT_CONTROLLER_PORT),
+    stateDir,
+    kafkaDir,
+    dataDir: path.join(kafkaDir, 'data'),
+    propsFile: path.join(kafkaDir, 'server.properties'),
+    logFile: path.join(kafkaDir, 'kafka.log'),
+    outFile: path.join(kafkaDir, 'kafka.out'),
+    pidFile: path.join(stateDir, 'kafka.pid'),
+    ports: {
+      port: port ?? u.envPort('HERALD_KAFKA_PORT', DEFAULT_PORT),
+      controllerPort: controllerPort ?? u.envPort('HERALD_KAFKA_CONTROLLER_PORT', DEFAULT_CONTROLLER_PORT),
+    },
   };
 }
 
-function serverProperties({ port, controllerPort }) {
+const DEFAULT = instance();
+const { dataDir: DATA_DIR, logFile: LOG_FILE, pidFile: PID_FILE } = DEFAULT;
+
+function serverProperties({ port, controllerPort }, dataDir = DATA_DIR) {
   const props = {
     'process.roles': 'broker,controller',
     'node.id': '1',
@@ -48,7 +63,7 @@ function serverProperties({ port, controllerPort }) {
     'controller.listener.names': 'CONTROLLER',
     'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'log.dirs': DATA_DIR,
+    'log.dirs': dataDir,
     'num.partitions': '1',
     'default.replication.factor': '1',
     'min.insync.replicas': '1',
@@ -160,39 +175,40 @@ function java(args, opts = {}) {
   return spawnSync('java', ['-cp', `${LIBS_DIR}/*`, ...args], { encoding: 'utf8', timeout: 120_000, ...opts });
 }
 
-function formatStorage(log) {
+function formatStorage(log, inst) {
   const started = Date.now();
   const clusterId = randomClusterId();
-  log(`formatting KRaft storage in ${rel(DATA_DIR)} (cluster id ${clusterId})…`);
-  const r = java(['-Dlog4j2.configurationFile=' + LOG4J2, `-Dherald.kafka.log=${LOG_FILE}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', PROPS_FILE]);
+  log(`formatting KRaft storage in ${rel(inst.dataDir)} (cluster id ${clusterId})…`);
+  const r = java(['-Dlog4j2.configurationFile=' + LOG4J2, `-Dherald.kafka.log=${inst.logFile}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', inst.propsFile]);
   if (r.error || r.status !== 0) {
     throw new u.InfraError(`kafka storage format failed: ${(r.error?.message || `${r.stdout}\n${r.stderr}`).trim().split('\n').slice(-3).join(' | ')}`);
   }
   log(`storage formatted in ${u.formatMs(Date.now() - started)}`);
 }
 
-function isOurBroker(pid) {
+function isOurBroker(pid, inst) {
   const cmd = u.cmdlineOf(pid);
-  return cmd.includes('kafka.Kafka') && cmd.includes(PROPS_FILE);
+  return cmd.includes('kafka.Kafka') && cmd.includes(inst.propsFile);
 }
 
-/** { running, pid, port, controllerPort, answering } of the .herald broker. */
-async function status() {
-  let pid = u.readPid(PID_FILE);
-  if (!(pid && u.isAlive(pid) && isOurBroker(pid))) {
+/** { running, pid, port, controllerPort, answering } of the .herald broker (or of `instance(opts)`'s). */
+async function status(opts) {
+  const inst = opts ? instance(opts) : DEFAULT;
+  let pid = u.readPid(inst.pidFile);
+  if (!(pid && u.isAlive(pid) && isOurBroker(pid, inst))) {
     // pid file lost or stale: look for our broker by its command line.
-    pid = u.findProcesses(['kafka.Kafka', PROPS_FILE])[0];
+    pid = u.findProcesses(['kafka.Kafka', inst.propsFile])[0];
   }
   let ports;
   try {
-    ports = parsePorts(fs.readFileSync(PROPS_FILE, 'utf8'));
+    ports = parsePorts(fs.readFileSync(inst.propsFile, 'utf8'));
   } catch {
     ports = undefined;
   }
-  ports = ports || desiredPorts();
+  ports = ports || inst.ports;
   const running = Boolean(pid);
   const answering = running ? await u.portAnswers(ports.port, HOST) : false;
-  return { running, pid, ...ports, answering, logFile: LOG_FILE };
+  return { running, pid, ...ports, answering, logFile: inst.logFile };
 }
 
 function tail(file, lines = 5) {
@@ -308,20 +324,25 @@ async function waitForPort(pid, port, timeoutMs) {
   return false;
 }
 
-/** Starts the .herald broker, or reuses the running one. Returns { brokers, port, pid, reused }. */
-async function ensureKafka({ log = u.logger('infra') } = {}) {
+/**
+ * Starts the .herald broker, or reuses the running one. Returns { brokers, port, pid, reused }.
+ * `stateDir` / `port` / `controllerPort` / `heap`: another broker of our own (see `instance`).
+ */
+async function ensureKafka({ log = u.logger('infra'), stateDir, port, controllerPort, heap = HEAP } = {}) {
+  const inst = instance({ stateDir, port, controllerPort });
+  const { kafkaDir: KAFKA_DIR, dataDir: DATA_DIR, propsFile: PROPS_FILE, logFile: LOG_FILE, outFile: OUT_FILE, pidFile: PID_FILE } = inst;
   return u.withLock(
     'kafka',
     async () => {
-      let st = await status();
+      let st = await status(inst);
       if (st.running && !st.answering) {
         // Started a moment ago (or by someone else): give it time to open its port.
         await waitForPort(st.pid, st.port, 30_000);
-        st = await status();
+        st = await status(inst);
       }
       if (st.running && st.answering) {
-        const want = desiredPorts().port;
-        if (want !== st.port) log.warn(`Kafka is already running on port ${st.port}; HERALD_KAFKA_PORT=${want} ignored (run infra:down first to change it)`);
+        const want = inst.ports.port;
+        if (want !== st.port) log.warn(`Kafka is already running on port ${st.port}; port ${want} ignored (run infra:down first to change it)`);
         u.writeFileAtomic(PID_FILE, `${st.pid}\n`);
         const brokers = [`${HOST}:${st.port}`];
         await waitForCoordinators(brokers, { log });
@@ -333,7 +354,7 @@ async function ensureKafka({ log = u.logger('infra') } = {}) {
         await u.stopPid(st.pid, { signals: ['SIGTERM'], waitMs: 15_000 });
       }
 
-      const ports = desiredPorts();
+      const ports = inst.ports;
       for (const [name, p] of [
         ['HERALD_KAFKA_PORT', ports.port],
         ['HERALD_KAFKA_CONTROLLER_PORT', ports.controllerPort],
@@ -345,22 +366,23 @@ async function ensureKafka({ log = u.logger('infra') } = {}) {
       const cached = jarsCached();
       checkTools({ needMaven: !cached });
       u.ensureDir(KAFKA_DIR);
+      u.ensureDir(path.dirname(LIBS_DIR));
       if (!cached) fetchJars(log);
       else {
         const { files, bytes } = jarStats();
         log(`Kafka ${KAFKA_VERSION}: ${files} jars, ${u.formatBytes(bytes)} cached in ${rel(LIBS_DIR)}`);
       }
-      fs.writeFileSync(PROPS_FILE, serverProperties(ports));
-      if (!fs.existsSync(path.join(DATA_DIR, 'meta.properties'))) formatStorage(log);
+      fs.writeFileSync(PROPS_FILE, serverProperties(ports, DATA_DIR));
+      if (!fs.existsSync(path.join(DATA_DIR, 'meta.properties'))) formatStorage(log, inst);
 
-      log(`starting Kafka ${KAFKA_VERSION} (KRaft, single node) on ${HOST}:${ports.port}, controller ${HOST}:${ports.controllerPort}, heap ${HEAP.slice(4)}…`);
+      log(`starting Kafka ${KAFKA_VERSION} (KRaft, single node) on ${HOST}:${ports.port}, controller ${HOST}:${ports.controllerPort}, heap ${heap.slice(4)}…`);
       const started = Date.now();
       const out = fs.openSync(OUT_FILE, 'a');
       fs.writeSync(out, `\n=== ${new Date().toISOString()} starting kafka ${KAFKA_VERSION} (tools/dev-infra) ===\n`);
       const child = spawn(
         'java',
         [
-          HEAP,
+          heap,
           '-Xms256m',
           '-XX:+UseG1GC',
           '-XX:MaxGCPauseMillis=20',
@@ -397,14 +419,16 @@ async function ensureKafka({ log = u.logger('infra') } = {}) {
       log(`Kafka ${KAFKA_VERSION} listening on ${brokers[0]} (pid ${child.pid}, port open in ${u.formatMs(portMs)}, coordinators ready in ${u.formatMs(Date.now() - started)}, log ${rel(LOG_FILE)})`);
       return { brokers, port: ports.port, pid: child.pid, reused: false };
     },
-    { onWait: (pid) => log(`waiting for another infra start (pid ${pid})…`) },
+    { dir: inst.stateDir, onWait: (pid) => log(`waiting for another infra start (pid ${pid})…`) },
   );
 }
 
-async function stopKafka({ log = u.logger('infra') } = {}) {
-  const st = await status();
+async function stopKafka({ log = u.logger('infra'), stateDir } = {}) {
+  const inst = instance({ stateDir });
+  const PID_FILE = inst.pidFile;
+  const st = await status(inst);
   if (!st.running) {
-    log('Kafka (.herald) is not running');
+    log(`Kafka (${rel(inst.stateDir)}) is not running`);
     fs.rmSync(PID_FILE, { force: true });
     return false;
   }
@@ -416,4 +440,4 @@ async function stopKafka({ log = u.logger('infra') } = {}) {
   return true;
 }
 
-module.exports = { ensureKafka, stopKafka, status, waitForCoordinators, coordinatorPartition, idsCoveringPartitions, serverProperties, parsePorts, randomClusterId, KAFKA_VERSION, DEFAULT_PORT, DEFAULT_CONTROLLER_PORT, LOG_FILE, PID_FILE };
+module.exports = { ensureKafka, stopKafka, status, instance, waitForCoordinators, coordinatorPartition, idsCoveringPartitions, serverProperties, parsePorts, randomClusterId, KAFKA_VERSION, DEFAULT_PORT, DEFAULT_CONTROLLER_PORT, LOG_FILE, PID_FILE };

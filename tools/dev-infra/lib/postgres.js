@@ -14,18 +14,29 @@ const { spawnSync } = require('node:child_process');
 const u = require('./util');
 const { postgresBinDir } = require('./deps');
 
-const DATA_DIR = u.stateDir('postgres');
-const LOG_FILE = u.stateDir('postgres.log');
-const PID_FILE = u.stateDir('postgres.pid');
 const DEFAULT_PORT = 54329;
 const USER = 'herald';
 const PASSWORD = 'herald';
 const DATABASE = 'herald';
 const HOST = '127.0.0.1';
 
-function desiredPort() {
-  return u.envPort('HERALD_PG_PORT', DEFAULT_PORT);
+/**
+ * Where one server lives: by default `.herald/` and HERALD_PG_PORT (the one `npm start` and
+ * `npm test` share); `{ stateDir, port }` gives another, independent one (e.g. `npm run chaos`,
+ * which restarts its own server and must never touch the shared one).
+ */
+function instance({ stateDir = u.STATE_DIR, port } = {}) {
+  return {
+    stateDir,
+    dataDir: path.join(stateDir, 'postgres'),
+    logFile: path.join(stateDir, 'postgres.log'),
+    pidFile: path.join(stateDir, 'postgres.pid'),
+    port: port ?? u.envPort('HERALD_PG_PORT', DEFAULT_PORT),
+  };
 }
+
+const DEFAULT = instance();
+const { dataDir: DATA_DIR, logFile: LOG_FILE, pidFile: PID_FILE } = DEFAULT;
 
 function databaseUrl(port) {
   return `postgres://${USER}:${PASSWORD}@${HOST}:${port}/${DATABASE}`;
@@ -85,17 +96,17 @@ function serverUser(log) {
 }
 
 /** Spawn options that run a command as the server user. */
-function asUser(user, extra = {}) {
+function asUser(user, extra = {}, inst = DEFAULT) {
   const env = { ...process.env, LC_ALL: 'C', LANG: 'C' };
-  if (user) env.HOME = DATA_DIR;
+  if (user) env.HOME = inst.dataDir;
   return { ...(user ? { uid: user.uid, gid: user.gid } : {}), env, encoding: 'utf8', ...extra };
 }
 
 /** postmaster.pid: pid, data dir, start time, port, socket dir, listen address, shm key, status. */
-function readPostmasterPid() {
+function readPostmasterPid(inst = DEFAULT) {
   let lines;
   try {
-    lines = fs.readFileSync(path.join(DATA_DIR, 'postmaster.pid'), 'utf8').split('\n');
+    lines = fs.readFileSync(path.join(inst.dataDir, 'postmaster.pid'), 'utf8').split('\n');
   } catch {
     return undefined;
   }
@@ -104,14 +115,15 @@ function readPostmasterPid() {
   return { pid, port, status: (lines[7] || '').trim() };
 }
 
-/** { running, pid, port, answering } of the .herald server. */
-async function status() {
-  const pm = readPostmasterPid();
-  const pid = pm?.pid || u.readPid(PID_FILE);
+/** { running, pid, port, answering } of the .herald server (or of `instance(opts)`'s). */
+async function status(opts) {
+  const inst = opts ? instance(opts) : DEFAULT;
+  const pm = readPostmasterPid(inst);
+  const pid = pm?.pid || u.readPid(inst.pidFile);
   const running = Boolean(pid) && u.isAlive(pid) && u.cmdlineOf(pid).includes('postgres');
-  const port = pm?.port || desiredPort();
+  const port = pm?.port || inst.port;
   const answering = running ? await u.portAnswers(port, HOST) : false;
-  return { running, pid: running ? pid : undefined, port, answering, status: pm?.status, dataDir: DATA_DIR, logFile: LOG_FILE };
+  return { running, pid: running ? pid : undefined, port, answering, status: pm?.status, dataDir: inst.dataDir, logFile: inst.logFile };
 }
 
 function loadPg() {
@@ -153,7 +165,8 @@ function chown(target, user) {
   if (user) fs.chownSync(target, user.uid, user.gid);
 }
 
-function initdb(user, log) {
+function initdb(user, log, inst) {
+  const DATA_DIR = inst.dataDir;
   const started = Date.now();
   if (fs.existsSync(DATA_DIR) && fs.readdirSync(DATA_DIR).length > 0) {
     // Not a cluster (no PG_VERSION) but not empty: a failed initdb. Keep it aside, start clean.
@@ -164,7 +177,7 @@ function initdb(user, log) {
   fs.mkdirSync(DATA_DIR, { recursive: true, mode: 0o700 });
   fs.chmodSync(DATA_DIR, 0o700);
   chown(DATA_DIR, user);
-  const pwfile = u.stateDir(`pg-pwfile-${crypto.randomBytes(4).toString('hex')}`);
+  const pwfile = path.join(inst.stateDir, `pg-pwfile-${crypto.randomBytes(4).toString('hex')}`);
   fs.writeFileSync(pwfile, `${PASSWORD}\n`, { mode: 0o600 });
   chown(pwfile, user);
   log(`initialising PostgreSQL cluster in ${path.relative(u.ROOT, DATA_DIR)}${user ? ` (owned by system user "${user.name}")` : ''}…`);
@@ -172,7 +185,7 @@ function initdb(user, log) {
     const r = spawnSync(
       bin('initdb'),
       ['-D', DATA_DIR, '-U', USER, `--pwfile=${pwfile}`, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--no-locale', '--no-sync', '--no-instructions'],
-      asUser(user, { timeout: 120_000 }),
+      asUser(user, { timeout: 120_000 }, inst),
     );
     if (r.error || r.status !== 0) {
       throw new u.InfraError(`initdb failed: ${(r.error?.message || r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ')}`);
@@ -184,7 +197,8 @@ function initdb(user, log) {
 }
 
 /** Our settings live in herald.conf, included from postgresql.conf; rewritten at every start. */
-function writeConfig(port, user) {
+function writeConfig(port, user, inst) {
+  const DATA_DIR = inst.dataDir;
   const mainConf = path.join(DATA_DIR, 'postgresql.conf');
   const include = "include_if_exists = 'herald.conf'";
   const conf = fs.readFileSync(mainConf, 'utf8');
@@ -195,23 +209,28 @@ function writeConfig(port, user) {
   chown(file, user);
 }
 
-/** Starts the .herald server, or reuses the running one. Returns { url, port, pid, reused }. */
-async function ensurePostgres({ log = u.logger('infra') } = {}) {
+/**
+ * Starts the .herald server, or reuses the running one. Returns { url, port, pid, reused }.
+ * `stateDir` / `port`: another server of our own (see `instance`).
+ */
+async function ensurePostgres({ log = u.logger('infra'), stateDir, port: wantedPort } = {}) {
+  const inst = instance({ stateDir, port: wantedPort });
+  const { dataDir: DATA_DIR, logFile: LOG_FILE, pidFile: PID_FILE } = inst;
   return u.withLock(
     'postgres',
     async () => {
-      let st = await status();
+      let st = await status(inst);
       if (st.running && !st.answering) {
         // Starting or stopping right now: give it a moment.
         const deadline = Date.now() + 30_000;
         while (st.running && !st.answering && Date.now() < deadline) {
           await u.sleep(300);
-          st = await status();
+          st = await status(inst);
         }
       }
       if (st.running && st.answering) {
-        const want = desiredPort();
-        if (want !== st.port) log.warn(`PostgreSQL is already running on port ${st.port}; HERALD_PG_PORT=${want} ignored (run infra:down first to change it)`);
+        const want = inst.port;
+        if (want !== st.port) log.warn(`PostgreSQL is already running on port ${st.port}; port ${want} ignored (run infra:down first to change it)`);
         const version = await ensureDatabase(st.port);
         u.writeFileAtomic(PID_FILE, `${st.pid}\n`);
         log(`PostgreSQL ${version} already running on ${HOST}:${st.port} (pid ${st.pid})`);
@@ -222,25 +241,28 @@ async function ensurePostgres({ log = u.logger('infra') } = {}) {
         await u.stopPid(st.pid, { signals: ['SIGINT', 'SIGQUIT'], waitMs: 10_000 });
       }
 
-      const port = desiredPort();
+      const port = inst.port;
       if (await u.portAnswers(port, HOST)) {
         throw new u.InfraError(`port ${port} is in use by another process (not the PostgreSQL of .herald): free it, set HERALD_PG_PORT to another port, or set DATABASE_URL`);
       }
       const user = serverUser(log);
-      u.ensureDir(u.STATE_DIR);
-      if (user) fs.chmodSync(u.STATE_DIR, 0o755); // the server user must reach its data dir
-      const probe = spawnSync(bin('postgres'), ['--version'], asUser(user, { timeout: 20_000 }));
+      u.ensureDir(inst.stateDir);
+      if (user) {
+        // the server user must reach its data dir
+        for (let dir = inst.stateDir; dir.startsWith(u.STATE_DIR); dir = path.dirname(dir)) fs.chmodSync(dir, 0o755);
+      }
+      const probe = spawnSync(bin('postgres'), ['--version'], asUser(user, { timeout: 20_000 }, inst));
       if (probe.error || probe.status !== 0) {
         throw new u.InfraError(
           `${path.relative(u.ROOT, bin('postgres'))} cannot be run${user ? ` as user "${user.name}" (is the repo path readable by it?)` : ''}: ${(probe.error?.message || probe.stderr || '').trim()}`,
         );
       }
-      if (!fs.existsSync(path.join(DATA_DIR, 'PG_VERSION'))) initdb(user, log);
+      if (!fs.existsSync(path.join(DATA_DIR, 'PG_VERSION'))) initdb(user, log, inst);
       else if (user && fs.statSync(DATA_DIR).uid !== user.uid) {
         spawnSync('chown', ['-R', `${user.uid}:${user.gid}`, DATA_DIR]);
       }
-      writeConfig(port, user);
-      const pm = readPostmasterPid();
+      writeConfig(port, user, inst);
+      const pm = readPostmasterPid(inst);
       if (pm && !(u.isAlive(pm.pid) && u.cmdlineOf(pm.pid).includes('postgres'))) {
         fs.rmSync(path.join(DATA_DIR, 'postmaster.pid'), { force: true }); // stale
       }
@@ -249,27 +271,29 @@ async function ensurePostgres({ log = u.logger('infra') } = {}) {
 
       log(`starting PostgreSQL (${probe.stdout.trim().replace('postgres (PostgreSQL) ', '')}) on ${HOST}:${port}, wal_level=logical, max_connections=300…`);
       const started = Date.now();
-      const r = spawnSync(bin('pg_ctl'), ['start', '-D', DATA_DIR, '-l', LOG_FILE, '-w', '-t', '90', '-s'], asUser(user, { timeout: 120_000 }));
+      const r = spawnSync(bin('pg_ctl'), ['start', '-D', DATA_DIR, '-l', LOG_FILE, '-w', '-t', '90', '-s'], asUser(user, { timeout: 120_000 }, inst));
       if (r.error || r.status !== 0) {
         const tail = fs.existsSync(LOG_FILE) ? fs.readFileSync(LOG_FILE, 'utf8').trim().split('\n').slice(-5).join(' | ') : '';
         throw new u.InfraError(`pg_ctl start failed: ${(r.error?.message || r.stderr || '').trim()} ${tail ? `— ${path.relative(u.ROOT, LOG_FILE)}: ${tail}` : ''}`);
       }
-      const after = readPostmasterPid();
+      const after = readPostmasterPid(inst);
       if (!after || !u.isAlive(after.pid)) throw new u.InfraError(`PostgreSQL exited right after starting: see ${path.relative(u.ROOT, LOG_FILE)}`);
       u.writeFileAtomic(PID_FILE, `${after.pid}\n`);
       const version = await ensureDatabase(port);
       log(`PostgreSQL ${version} listening on ${HOST}:${port} (pid ${after.pid}, up in ${u.formatMs(Date.now() - started)}, log ${path.relative(u.ROOT, LOG_FILE)})`);
       return { url: databaseUrl(port), port, pid: after.pid, reused: false };
     },
-    { onWait: (pid) => log(`waiting for another infra start (pid ${pid})…`) },
+    { dir: inst.stateDir, onWait: (pid) => log(`waiting for another infra start (pid ${pid})…`) },
   );
 }
 
-/** Stops the .herald server by its pid: SIGINT (PostgreSQL's "fast" shutdown), then SIGKILL. */
-async function stopPostgres({ log = u.logger('infra') } = {}) {
-  const st = await status();
+/** Stops the .herald server (or `instance({ stateDir })`'s) by its pid: SIGINT (PostgreSQL's "fast" shutdown), then SIGKILL. */
+async function stopPostgres({ log = u.logger('infra'), stateDir } = {}) {
+  const inst = instance({ stateDir });
+  const PID_FILE = inst.pidFile;
+  const st = await status(inst);
   if (!st.running) {
-    log('PostgreSQL (.herald) is not running');
+    log(`PostgreSQL (${path.relative(u.ROOT, inst.stateDir)}) is not running`);
     fs.rmSync(PID_FILE, { force: true });
     return false;
   }
@@ -282,4 +306,4 @@ async function stopPostgres({ log = u.logger('infra') } = {}) {
   return true;
 }
 
-module.exports = { ensurePostgres, stopPostgres, status, databaseUrl, DEFAULT_PORT, DATA_DIR, LOG_FILE, PID_FILE, USER, PASSWORD, DATABASE };
+module.exports = { ensurePostgres, stopPostgres, status, instance, databaseUrl, DEFAULT_PORT, DATA_DIR, LOG_FILE, PID_FILE, USER, PASSWORD, DATABASE };

@@ -172,11 +172,11 @@ function commandWorks(cmd, args = ['--version']) {
 /**
  * A cross-process lock (a file created with O_EXCL holding the owner's pid), so that two
  * `npm test` started at the same time do not both start a broker. Stale locks (owner dead)
- * are taken over.
+ * are taken over. `dir`: where the lock file lives (default .herald/).
  */
-async function withLock(name, fn, { timeoutMs = 10 * 60_000, onWait } = {}) {
-  const file = stateDir(`${name}.lock`);
-  ensureDir(STATE_DIR);
+async function withLock(name, fn, { timeoutMs = 10 * 60_000, onWait, dir = STATE_DIR } = {}) {
+  const file = path.join(dir, `${name}.lock`);
+  ensureDir(dir);
   const deadline = Date.now() + timeoutMs;
   let announced = false;
   for (;;) {
