@@ -8,8 +8,7 @@ import {
   Headers,
   ResourceChangeContract,
   Topics,
-  schemaHeaderValue,
-  type MessageContract,
+  encodeMessage,
   type ResourceChange,
   type TopicSpec,
 } from '@herald/contracts';
@@ -18,13 +17,13 @@ import {
   ConsumerDeps,
   ContractConsumer,
   HeraldProducer,
+  OutboundBatcher,
   TopicAdmin,
   type ConsumedItem,
-  type RawMessage,
+  type OutboundMessage,
 } from '@herald/platform/kafka';
 import { RouteResourceChange, SubscriptionDirectory } from '@herald/routing/matching';
 import type { RouterConfig } from './config';
-import { ProduceCoalescer } from './produce-coalescer';
 
 /** Every topic the router reads or writes; created at start-up when missing. */
 export const ROUTER_TOPICS: readonly TopicSpec[] = [
@@ -43,8 +42,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * for each change, one delivery per matching subscription to `herald.deliveries.v1` and one
  * `queued` outcome per delivery to `herald.delivery-outcomes.v1`, in the same produce request and
  * listed first, so the delivery log never sees a delivery's result before it was queued. The
- * batches of all partitions routed at once share produce requests (ProduceCoalescer); offsets
- * are committed only after their messages were acknowledged.
+ * batches of all partitions routed at once share produce requests (`OutboundBatcher`, under a
+ * byte cap, optionally compressed); offsets are committed only after their messages were
+ * acknowledged, and a failed request fails the batch (the base class retries it).
  * Invalid events go to `herald.resource-changes.v1.dlq` (the base class), a delivery that
  * cannot be rendered goes to `herald.deliveries.dlq` with the reason; neither stops the router.
  * It joins its group only once the subscription set has caught up with its compacted topic.
@@ -67,7 +67,7 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
   private readonly routingSeconds: Histogram<string>;
   private readonly eventAgeSeconds: Histogram<string>;
   private shuttingDown = false;
-  private readonly coalescer: ProduceCoalescer;
+  private readonly out: OutboundBatcher;
 
   constructor(
     deps: ConsumerDeps,
@@ -78,11 +78,13 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
     @InjectConfig() config: RouterConfig,
   ) {
     super(deps);
-    this.coalescer = new ProduceCoalescer(
-      producer,
-      config.HERALD_ROUTER_PRODUCE_MAX_BYTES,
-      config.HERALD_ROUTER_COMPRESSION === 'gzip' ? CompressionTypes.GZIP : undefined,
-    );
+    this.out = new OutboundBatcher(producer, {
+      lingerMs: 0,
+      maxBytes: config.HERALD_ROUTER_PRODUCE_MAX_BYTES,
+      compression: config.HERALD_ROUTER_COMPRESSION === 'gzip' ? CompressionTypes.GZIP : undefined,
+      topicOrder: [Topics.DeliveryOutcomes, Topics.Deliveries],
+      onFailure: 'reject',
+    });
     this.partitionsConsumedConcurrently = config.HERALD_ROUTER_PARTITIONS_CONCURRENTLY;
     const m = deps.metrics;
     this.changes = m.counter({
@@ -150,16 +152,20 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
   protected override async handleBatch(items: ConsumedItem<ResourceChange>[]): Promise<void> {
     const started = performance.now();
     const routedAt = new Date();
-    const outcomes: RawMessage[] = [];
-    const deliveries: RawMessage[] = [];
+    const messages: OutboundMessage[] = [];
+    let deliveries = 0;
     for (const { value: change, ctx } of items) {
       if (!change) continue; // not a compacted topic: the base class dead-letters empty values
       const routed = this.route.execute({ change, routedAt });
       this.changes.inc({ event_type: routed.eventType });
-      const trace = traceHeadersOf(ctx.trace, change);
+      // The change's consumer span (`ctx.trace`), else the trace context inside the event.
+      const trace = { [Headers.TraceParent]: change.traceparent, ...ctx.trace };
       for (const { delivery, queued } of routed.deliveries) {
-        outcomes.push(encode(DeliveryOutcomeContract, queued, trace));
-        deliveries.push(encode(DeliveryContract, delivery, trace));
+        messages.push(
+          { topic: Topics.DeliveryOutcomes, message: encodeMessage(DeliveryOutcomeContract, queued, { trace }) },
+          { topic: Topics.Deliveries, message: encodeMessage(DeliveryContract, delivery, { trace }) },
+        );
+        deliveries++;
       }
       for (const sub of routed.notInFormat) this.notInFormat.inc({ format: sub.payloadFormat });
       for (const { subscription, reason } of routed.failures) {
@@ -178,8 +184,8 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
         );
       }
     }
-    await this.coalescer.send(outcomes, deliveries);
-    this.matches.inc(deliveries.length);
+    await this.out.addAll(messages);
+    this.matches.inc(deliveries);
     const done = Date.now();
     const seconds = (performance.now() - started) / 1000;
     for (const { value } of items) {
@@ -188,30 +194,4 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
       this.eventAgeSeconds.observe(Math.max(0, done - Date.parse(value.occurredAt)) / 1000);
     }
   }
-}
-
-/** The trace context to carry on: the change's consumer span (`ctx.trace`), else the one inside the event. */
-function traceHeadersOf(
-  headers: Record<string, string>,
-  change: ResourceChange,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  const parent = headers[Headers.TraceParent] ?? change.traceparent;
-  if (parent) out[Headers.TraceParent] = parent;
-  if (headers[Headers.TraceState]) out[Headers.TraceState] = headers[Headers.TraceState];
-  return out;
-}
-
-/** Validated against its contract, keyed by the contract, with the schema header (per-message trace headers). */
-function encode<T>(
-  contract: MessageContract<T>,
-  value: T,
-  trace: Record<string, string>,
-): RawMessage {
-  const valid = contract.schema.parse(value);
-  return {
-    key: contract.key(valid),
-    value: JSON.stringify(valid),
-    headers: { [Headers.Schema]: schemaHeaderValue(contract), ...trace },
-  };
 }

@@ -6,6 +6,7 @@ export * from './subscription';
 export * from './principal';
 export * from './delivery';
 export * from './messages';
+export * from './encoding';
 export * from './event-catalog';
 export * from './resource-change-publisher';
 export * from './payload-renderer';

@@ -1,7 +1,8 @@
 import type { Message, Producer } from 'kafkajs';
+import { issueLines, tryEncode } from './encoding';
 import { Headers } from './headers';
-import { ResourceChangeContract, schemaHeaderValue } from './messages';
-import { ResourceChangeSchema, resourceChangeKey, type ResourceChange } from './resource-change';
+import { ResourceChangeContract } from './messages';
+import type { ResourceChange } from './resource-change';
 import { Topics, topicName } from './topics';
 
 export interface ResourceChangePublisherOptions {
@@ -55,19 +56,11 @@ export class ResourceChangePublisher {
 
   /** The Kafka message for one change (validated), for callers that batch across topics themselves. */
   toMessage(change: ResourceChange, index = 0): Message {
-    const parsed = ResourceChangeSchema.safeParse(change);
-    if (!parsed.success) {
-      throw new InvalidResourceChangeError(
-        index,
-        parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
-      );
-    }
-    const value = parsed.data;
-    const headers: Record<string, string> = {
-      [Headers.Schema]: schemaHeaderValue(ResourceChangeContract),
-      [Headers.Producer]: this.options.producerName,
-    };
-    if (value.traceparent) headers[Headers.TraceParent] = value.traceparent;
-    return { key: resourceChangeKey(value), value: JSON.stringify(value), headers };
+    const encoded = tryEncode(ResourceChangeContract, change, {
+      trace: { [Headers.TraceParent]: change?.traceparent },
+      headers: { [Headers.Producer]: this.options.producerName },
+    });
+    if (!encoded.ok) throw new InvalidResourceChangeError(index, issueLines(encoded.error));
+    return encoded.message;
   }
 }

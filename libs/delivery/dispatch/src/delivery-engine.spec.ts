@@ -4,13 +4,12 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { DeliverySchema, Headers, RetryTierTopics, Topics, type Delivery, type SubscriptionSnapshot, type TopicSpec } from '@herald/contracts';
 import { SecretBox } from '@herald/platform/crypto';
-import type { RawMessage } from '@herald/platform/kafka';
+import { OutboundBatcher, type RawMessage } from '@herald/platform/kafka';
 import { MetricsRegistry } from '@herald/platform/observability';
 import { subscriptionSnapshotFixture } from '@herald/platform/testing';
 import type { AttemptResult, WebhookRequest } from '@herald/delivery/sending';
 import type { TrackedMessage } from '@herald/delivery/retry-tiers';
 import { EndpointDirectory } from './endpoint-directory';
-import { OutboundBatcher } from './outbound-batcher';
 import { DispatchMetrics } from './dispatch-metrics';
 import { DeliveryEngine, DEFAULT_DISPATCH_SETTINGS } from './delivery-engine';
 
@@ -51,7 +50,7 @@ function setup(snapshots: SubscriptionSnapshot[], settings = DEFAULT_DISPATCH_SE
   const produced: { topic: TopicSpec; message: RawMessage }[] = [];
   const out = new OutboundBatcher(
     { sendRawBatch: async (batches) => void batches.forEach((b) => produced.push(...b.messages.map((message) => ({ topic: b.topic, message })))) },
-    { lingerMs: 0, maxBatch: 100 },
+    { lingerMs: 0, maxBatch: 100, onFailure: 'retry' },
   );
   const dead: string[] = [];
   const engine = new DeliveryEngine(

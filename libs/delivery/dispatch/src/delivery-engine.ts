@@ -5,6 +5,7 @@ import {
   DeliveryOutcomeContract,
   Headers,
   Topics,
+  encodeMessage,
   retryTierFor,
   type Delivery,
   type DeliveryOutcome,
@@ -12,11 +13,10 @@ import {
   type ErrorClass,
   type TopicSpec,
 } from '@herald/contracts';
-import { decodeMessage, headersOf, type DeadLetterWriter } from '@herald/platform/kafka';
+import { decodeMessage, headersOf, type DeadLetterWriter, type OutboundBatcher } from '@herald/platform/kafka';
 import type { AttemptResult, WebhookSender } from '@herald/delivery/sending';
 import { planRetry, type TrackedMessage } from '@herald/delivery/retry-tiers';
 import { activeSecrets, isDeliverable, type Endpoint, type EndpointDirectory, type EndpointLookup } from './endpoint-directory';
-import type { OutboundBatcher } from './outbound-batcher';
 import type { DispatchMetrics } from './dispatch-metrics';
 
 export interface DispatchSettings {
@@ -559,11 +559,11 @@ export class DeliveryEngine {
       occurredAt: d.occurredAt,
       origin: d.origin,
     };
-    return this.out.addValue(DeliveryOutcomeContract, Topics.DeliveryOutcomes, outcome, e.trace);
+    return this.out.add(Topics.DeliveryOutcomes, encodeMessage(DeliveryOutcomeContract, outcome, { trace: e.trace }));
   }
 
   private produceDelivery(topic: TopicSpec, d: Delivery, dueAt: number, trace: Record<string, string>): Promise<void> {
-    return this.out.addValue(DeliveryContract, topic, d, { ...trace, [Headers.DueAt]: String(dueAt) });
+    return this.out.add(topic, encodeMessage(DeliveryContract, d, { trace, headers: { [Headers.DueAt]: String(dueAt) } }));
   }
 
   private async toDlq(e: Entry, reason: string, errorClass: string, label: string): Promise<void> {

@@ -9,12 +9,11 @@ import {
 } from '@herald/contracts';
 import { InjectConfig } from '@herald/platform/config';
 import { SecretBox } from '@herald/platform/crypto';
-import { CompactedTopicView, ConsumerDeps, HeraldProducer, TopicAdmin } from '@herald/platform/kafka';
+import { CompactedTopicView, ConsumerDeps, HeraldProducer, OutboundBatcher, TopicAdmin } from '@herald/platform/kafka';
 import { MetricsRegistry } from '@herald/platform/observability';
 import { WebhookSender } from '@herald/delivery/sending';
 import { RetryTierConsumer, TrackedConsumer } from '@herald/delivery/retry-tiers';
 import { EndpointDirectory } from './endpoint-directory';
-import { OutboundBatcher } from './outbound-batcher';
 import { DispatchMetrics } from './dispatch-metrics';
 import { DeliveryEngine, DEFAULT_DISPATCH_SETTINGS } from './delivery-engine';
 import { OrderedPipeRebuilder } from './ordered-pipe-rebuilder';
@@ -74,7 +73,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     this.metrics = new DispatchMetrics(registry);
     this.view = new CompactedTopicView(deps, SubscriptionSnapshotContract, Topics.Subscriptions, 'dispatcher-subscriptions', (a, b) => a.version >= b.version);
     this.directory = new EndpointDirectory(this.view, SecretBox.fromSpec(config.HERALD_SECRETS_KEY));
-    this.batcher = new OutboundBatcher(producer, { lingerMs: config.HERALD_DISPATCH_PRODUCE_LINGER_MS, maxBatch: 500 });
+    this.batcher = new OutboundBatcher(producer, { lingerMs: config.HERALD_DISPATCH_PRODUCE_LINGER_MS, maxBatch: 500, onFailure: 'retry' });
     this.engine = new DeliveryEngine(this.directory, sender, this.batcher, deps.deadLetters, this.metrics, {
       ...DEFAULT_DISPATCH_SETTINGS,
       maxInFlight: config.HERALD_DISPATCH_MAX_IN_FLIGHT,

@@ -1,5 +1,4 @@
 export * from './endpoint-directory';
-export * from './outbound-batcher';
 export * from './dispatch-metrics';
 export * from './delivery-engine';
 export * from './ordered-pipe-rebuilder';

@@ -1,13 +1,13 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, propagation, trace, type Span } from '@opentelemetry/api';
 import type { RawMessage } from '@herald/platform/kafka';
-import { HeraldProducer, TopicAdmin } from '@herald/platform/kafka';
+import { HeraldProducer, TopicAdmin, chunkByBytes } from '@herald/platform/kafka';
 import {
   Headers,
   ResourceChangeContract,
-  ResourceChangeSchema,
   Topics,
-  resourceChangeKey,
-  schemaHeaderValue,
+  describeIssues,
+  traceHeaders,
+  tryEncode,
   type TopicSpec,
 } from '@herald/contracts';
 
@@ -64,20 +64,13 @@ export class KafkaOutboxPublisher implements OutboxPublisher {
     const invalid: RawMessage[] = [];
     const spans: Span[] = [];
     for (const row of rows) {
-      const parsed = ResourceChangeSchema.safeParse(row.payload);
-      const headers: Record<string, string> = {
-        [Headers.Schema]: schemaHeaderValue(ResourceChangeContract),
-        [Headers.Producer]: this.producerName,
-      };
-      for (const name of [Headers.TraceParent, Headers.TraceState]) {
-        const v = row.headers?.[name];
-        if (typeof v === 'string' && v) headers[name] = v;
-      }
-      const value = JSON.stringify(row.payload);
-      if (parsed.success) {
+      // The value goes exactly as written; the trace context is the row's until its span exists.
+      const opts = { trace: row.headers, headers: { [Headers.Producer]: this.producerName }, verbatim: true };
+      const checked = tryEncode(ResourceChangeContract, row.payload, opts);
+      if (checked.ok) {
         // An `outbox.publish` PRODUCER span in the row's trace (the request that made the change);
         // the message carries it on. Without tracing the row's own traceparent goes as it is.
-        const parent = propagation.extract(ROOT_CONTEXT, headers);
+        const parent = propagation.extract(ROOT_CONTEXT, traceHeaders(row.headers));
         const span = tracer.startSpan(
           'outbox.publish',
           {
@@ -94,17 +87,14 @@ export class KafkaOutboxPublisher implements OutboxPublisher {
         spans.push(span);
         const carrier: Record<string, string> = {};
         propagation.inject(trace.setSpan(parent, span), carrier);
-        if (carrier[Headers.TraceParent]) Object.assign(headers, carrier);
-        valid.push({ key: resourceChangeKey(parsed.data), value, headers });
+        valid.push(carrier[Headers.TraceParent] ? { ...checked.message, headers: { ...checked.message.headers, ...traceHeaders(carrier) } } : checked.message);
       } else {
         invalid.push({
           key: row.aggregateKey,
-          value,
+          value: JSON.stringify(row.payload),
           headers: {
-            ...headers,
-            [Headers.DlqReason]: `invalid outbox row ${row.id}: ${parsed.error.issues
-              .map((i) => `${i.path.join('.')}: ${i.message}`)
-              .join('; ')}`.slice(0, 1000),
+            ...checked.headers,
+            [Headers.DlqReason]: `invalid outbox row ${row.id}: ${describeIssues(checked.error, '')}`.slice(0, 1000),
             [Headers.DlqErrorClass]: 'invalid-outbox-row',
             [Headers.DlqSourceTopic]: 'outbox',
             [Headers.DlqAt]: new Date().toISOString(),
@@ -113,8 +103,8 @@ export class KafkaOutboxPublisher implements OutboxPublisher {
       }
     }
     try {
-      for (const chunk of byteChunks(valid)) await this.producer.sendRaw(this.topic, chunk);
-      for (const chunk of byteChunks(invalid)) await this.producer.sendRaw(Topics.ResourceChangesDlq, chunk);
+      for (const chunk of chunkByBytes(valid, MAX_REQUEST_BYTES)) await this.producer.sendRaw(this.topic, chunk);
+      for (const chunk of chunkByBytes(invalid, MAX_REQUEST_BYTES)) await this.producer.sendRaw(Topics.ResourceChangesDlq, chunk);
     } catch (e) {
       for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
       throw e;
@@ -126,21 +116,5 @@ export class KafkaOutboxPublisher implements OutboxPublisher {
 
 const tracer = trace.getTracer('@herald/domain/outbox');
 
-/** Produce requests of at most ~800 KB of values (the broker refuses batches over 1 MB), in order. */
-export function byteChunks(messages: readonly RawMessage[], maxBytes = 800_000): RawMessage[][] {
-  const chunks: RawMessage[][] = [];
-  let current: RawMessage[] = [];
-  let size = 0;
-  for (const m of messages) {
-    const bytes = (m.value ? Buffer.byteLength(m.value) : 0) + Buffer.byteLength(m.key) + 64;
-    if (current.length && size + bytes > maxBytes) {
-      chunks.push(current);
-      current = [];
-      size = 0;
-    }
-    current.push(m);
-    size += bytes;
-  }
-  if (current.length) chunks.push(current);
-  return chunks;
-}
+/** Produce requests of at most ~800 KB (the broker refuses batches over 1 MB), in order. */
+const MAX_REQUEST_BYTES = 800_000;

@@ -1,5 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
-import type { MessageContract } from '@herald/contracts';
+import { describeIssues, type MessageContract } from '@herald/contracts';
 
 export type Decoded<T> =
   | { kind: 'value'; key: string; value: T }
@@ -20,11 +20,7 @@ export function decodeMessage<T>(contract: MessageContract<T>, message: Pick<Kaf
   }
   const parsed = contract.schema.safeParse(json);
   if (!parsed.success) {
-    const reason = parsed.error.issues
-      .slice(0, 5)
-      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-      .join('; ');
-    return { kind: 'invalid', key, reason: `${contract.type}/${contract.version} schema: ${reason}` };
+    return { kind: 'invalid', key, reason: `${contract.type}/${contract.version} schema: ${describeIssues(parsed.error, '(root)', 5)}` };
   }
   return { kind: 'value', key, value: parsed.data };
 }

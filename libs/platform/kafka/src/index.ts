@@ -1,6 +1,7 @@
 export * from './kafka-client';
 export * from './topic-admin';
 export * from './producer';
+export * from './outbound-batcher';
 export * from './decode';
 export * from './dead-letter';
 export * from './consumer-deps';

@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { context, propagation } from '@opentelemetry/api';
 import type { CompressionTypes, Producer, Message } from 'kafkajs';
-import { Headers, schemaHeaderValue, type MessageContract, type TopicSpec } from '@herald/contracts';
+import { encodeMessage, type MessageContract, type TopicSpec } from '@herald/contracts';
 import { KafkaClient } from './kafka-client';
 
 export interface RawMessage {
@@ -11,8 +11,9 @@ export interface RawMessage {
 }
 
 /**
- * The one producer a service has: idempotent, acks=all. Every message is validated against its
- * contract and keyed by the contract's key function, and carries the W3C trace context.
+ * The one producer a service has: idempotent, acks=all. `send` encodes each value with the
+ * contracts' encoder (validated, keyed by the contract, schema header) and the active W3C trace
+ * context; batching callers use `OutboundBatcher` on top of `sendRawBatch`.
  */
 @Injectable()
 export class HeraldProducer implements OnApplicationShutdown {
@@ -29,15 +30,10 @@ export class HeraldProducer implements OnApplicationShutdown {
   ): Promise<void> {
     if (values.length === 0) return;
     const trace = currentTraceHeaders();
-    const messages: Message[] = values.map((v) => {
-      const value = contract.schema.parse(v);
-      return {
-        key: contract.key(value),
-        value: JSON.stringify(value),
-        headers: { [Headers.Schema]: schemaHeaderValue(contract), ...trace, ...opts.headers },
-      };
-    });
-    await this.sendMessages(topic, messages);
+    await this.sendMessages(
+      topic,
+      values.map((v) => encodeMessage(contract, v, { trace, headers: opts.headers })),
+    );
   }
 
   async sendTombstone(topic: TopicSpec, key: string): Promise<void> {
