@@ -423,6 +423,8 @@ interface Result {
   startedAt: string;
   durationSeconds: number;
   parameters: typeof P;
+  /** How the services ran: `build` (compiled, as npm start and the image run them) or `source` (HERALD_SERVICES_FROM=source). */
+  servicesFrom: 'build' | 'source';
   steady?: {
     changes: number;
     deliveriesPerSec: number;
@@ -481,8 +483,11 @@ function markdown(r: Result): string {
   if (r.loadAverage) {
     lines.push(
       `Machine: ${r.loadAverage.cores} cores, 1-minute load average ${r.loadAverage.start} at start and ` +
-        `${r.loadAverage.end} at end (shared with other work). Services run from TypeScript through ` +
-        '@swc-node/register, as `npm start` runs them; a warm-up phase precedes the measured ones.',
+        `${r.loadAverage.end} at end (shared with other work). ` +
+        (r.servicesFrom === 'source'
+          ? 'Services run from TypeScript through @swc-node/register (HERALD_SERVICES_FROM=source)'
+          : 'Services run compiled (deploy/docker/compile.js, as `npm start` and the image run them)') +
+        '; a warm-up phase precedes the measured ones.',
       '',
     );
   }
@@ -550,6 +555,7 @@ async function main(): Promise<number> {
     startedAt: new Date(t0).toISOString(),
     durationSeconds: 0,
     parameters: P,
+    servicesFrom: process.env['HERALD_SERVICES_FROM'] === 'source' ? 'source' : 'build',
   };
   const loadAtStart = loadavg()[0];
   const stack: Partial<Stack> = {};

@@ -5,10 +5,11 @@
 // relative requires at compile time by swc's `jsc.paths`, so the image runs plain
 // `node dist/apps/<app>/src/main.js` with no runtime register. Files other than TypeScript
 // (JSON, SQL, templates) are copied beside the compiled code; tests are left out.
+// `npm start`, the test harness's spawnService and the benchmarks run the same build from a
+// cache keyed by the inputs' content (tools/dev-infra/lib/build.js, `.herald/build/<hash>`).
 // Usage: node deploy/docker/compile.js [outDir=dist]
 const fs = require('node:fs');
 const path = require('node:path');
-const swc = require('@swc/core');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TEST_FILE = /\.(spec|int-spec|e2e-spec)\.ts$/;
@@ -23,6 +24,15 @@ const NOT_SHIPPED = new Set([
   'README.md',
 ]);
 
+/** The @swc/core version that compiles (part of a build's cache key). */
+function swcVersion(root = ROOT) {
+  try {
+    return require(require.resolve('@swc/core/package.json', { paths: [root] })).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
 function walk(dir) {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -32,31 +42,48 @@ function walk(dir) {
   });
 }
 
-function swcOptions() {
-  const swcrc = JSON.parse(fs.readFileSync(path.join(ROOT, '.swcrc'), 'utf8'));
+/** The configuration files the output depends on besides the sources (relative to the root). */
+const CONFIG_FILES = ['.swcrc', 'tsconfig.base.json'];
+
+function swcOptions(root) {
+  const swcrc = JSON.parse(fs.readFileSync(path.join(root, '.swcrc'), 'utf8'));
   delete swcrc.$schema;
   const { compilerOptions } = JSON.parse(
-    fs.readFileSync(path.join(ROOT, 'tsconfig.base.json'), 'utf8'),
+    fs.readFileSync(path.join(root, 'tsconfig.base.json'), 'utf8'),
   );
   return {
     ...swcrc,
     swcrc: false,
     sourceMaps: true,
-    jsc: { ...swcrc.jsc, baseUrl: ROOT, paths: compilerOptions.paths },
+    jsc: { ...swcrc.jsc, baseUrl: root, paths: compilerOptions.paths },
   };
 }
 
-/** Compiles into `outDir` (absolute, or relative to the repo root). Returns what it wrote. */
-async function compile(outDir = 'dist') {
-  const out = path.resolve(ROOT, outDir);
-  const options = swcOptions();
-  const all = [...walk(path.join(ROOT, 'apps')), ...walk(path.join(ROOT, 'libs'))];
+/**
+ * What compile() reads under `root`: TypeScript sources (tests left out) and the assets copied
+ * beside them, absolute paths in a stable order.
+ */
+function inputFiles(root = ROOT) {
+  const all = [...walk(path.join(root, 'apps')), ...walk(path.join(root, 'libs'))].sort();
   const sources = all.filter(
     (f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !TEST_FILE.test(f),
   );
   const assets = all.filter((f) => !f.endsWith('.ts') && !NOT_SHIPPED.has(path.basename(f)));
+  return { sources, assets, config: CONFIG_FILES.map((f) => path.join(root, f)) };
+}
+
+/**
+ * Compiles `root`'s apps/ and libs/ (default: this repository) into `outDir` (absolute, or
+ * relative to the root). Returns what it wrote.
+ */
+async function compile(outDir = 'dist', { root = ROOT } = {}) {
+  // Required here, not at load: inputFiles() is used where only the file list is wanted.
+  const swc = require('@swc/core');
+  const out = path.resolve(root, outDir);
+  const options = swcOptions(root);
+  const { sources, assets } = inputFiles(root);
   for (const file of sources) {
-    const target = path.join(out, path.relative(ROOT, file).replace(/\.ts$/, '.js'));
+    const target = path.join(out, path.relative(root, file).replace(/\.ts$/, '.js'));
     const { code, map } = await swc.transformFile(file, {
       ...options,
       filename: file,
@@ -70,14 +97,14 @@ async function compile(outDir = 'dist') {
     if (map) fs.writeFileSync(`${target}.map`, map);
   }
   for (const file of assets) {
-    const target = path.join(out, path.relative(ROOT, file));
+    const target = path.join(out, path.relative(root, file));
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.copyFileSync(file, target);
   }
   return { outDir: out, sources: sources.length, assets: assets.length };
 }
 
-module.exports = { compile };
+module.exports = { compile, inputFiles, swcVersion };
 
 if (require.main === module) {
   const started = Date.now();

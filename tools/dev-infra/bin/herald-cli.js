@@ -5,7 +5,8 @@
 // dialect credentials). Against the running stack: DATABASE_URL / KAFKA_BROKERS from the
 // environment, else from .herald/env.json (written by `npm start` / `npm run infra:up`).
 // Output is the command's own: ONE JSON line on success, ONE clear line on stderr and a
-// non-zero exit on failure.
+// non-zero exit on failure. It runs the app's compiled cli.js from the build (lib/build.js; the
+// image runs the same file), or the TypeScript with HERALD_SERVICES_FROM=source.
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
@@ -22,7 +23,7 @@ function usage() {
   return `usage: npm run -s herald -- <${Object.keys(COMMANDS).join('|')}> [--option value …]`;
 }
 
-function main() {
+async function main() {
   const [command, ...args] = process.argv.slice(2);
   const app = COMMANDS[command];
   if (!app) {
@@ -38,13 +39,21 @@ function main() {
     process.stderr.write('herald: no database: start Herald with `npm start` (or `npm run infra:up`), or set DATABASE_URL and KAFKA_BROKERS\n');
     return 1;
   }
-  const register = path.join(u.ROOT, 'node_modules', '@swc-node', 'register');
-  if (!fs.existsSync(register)) {
+  const swc = path.join(u.ROOT, 'node_modules', '@swc', 'core');
+  if (!fs.existsSync(swc)) {
     process.stderr.write('herald: dependencies are not installed: run `npm ci` (or `npm start`, which installs them)\n');
     return 1;
   }
-  const entry = path.join(u.ROOT, 'apps', app, 'src', 'cli.ts');
-  const result = spawnSync(process.execPath, ['-r', '@swc-node/register', entry, command, ...args], {
+  let buildDir;
+  try {
+    // Quiet: the output is the command's own JSON line.
+    buildDir = await require('../lib/build').serviceBuildDir();
+  } catch (err) {
+    process.stderr.write(`herald: could not compile the services: ${err.message}\n`);
+    return 1;
+  }
+  const { runArgs } = require('../lib/services');
+  const result = spawnSync(process.execPath, [...runArgs(path.join('apps', app, 'src', 'cli.ts'), buildDir), command, ...args], {
     cwd: u.ROOT,
     env: { ...env, LOG_LEVEL: env.LOG_LEVEL || 'silent', KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     stdio: 'inherit',
@@ -56,4 +65,12 @@ function main() {
   return result.status ?? 1;
 }
 
-process.exitCode = main();
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`herald: ${err.message}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 'use strict';
-// npm run migrate: dependencies and infra if needed, then every apps/*/src/migrate.ts.
+// npm run migrate: dependencies and infra if needed, then every apps/*/src/migrate.ts (its
+// compiled migrate.js from the build; HERALD_SERVICES_FROM=source: the TypeScript).
 const u = require('../lib/util');
 
 u.runMain('migrate', async () => {
   await require('../lib/deps').ensureDeps();
   const infra = await require('../lib/infra').ensureInfra();
-  await require('../lib/migrate').runMigrations(infra);
+  const buildDir = await require('../lib/build').serviceBuildDir({ log: u.logger('migrate') });
+  await require('../lib/migrate').runMigrations(infra, { buildDir });
   return 0;
 });

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 'use strict';
-// npm start: dependencies → PostgreSQL + Kafka → migrations → every app with a main.ts, each
-// its own process with its output prefixed; waits for /health/ready, prints the URLs.
+// npm start: dependencies → PostgreSQL + Kafka → the compiled build (deploy/docker/compile.js,
+// redone when the sources changed; lib/build.js) → migrations → every app with a main.ts, each
+// its own process running its compiled main.js, output prefixed; waits for /health/ready,
+// prints the URLs. HERALD_SERVICES_FROM=source runs the TypeScript through @swc-node/register.
 // Ctrl-C (SIGINT) or SIGTERM stops the services; PostgreSQL and Kafka keep running
 // (`npm run infra:down` stops them).
 const u = require('../lib/util');
@@ -13,9 +15,10 @@ async function main() {
   await require('../lib/deps').ensureDeps();
   const { ensureInfra } = require('../lib/infra');
   const infra = await ensureInfra();
-  await require('../lib/migrate').runMigrations(infra);
+  const buildDir = await require('../lib/build').serviceBuildDir({ log });
+  await require('../lib/migrate').runMigrations(infra, { buildDir });
 
-  const { listServices, nodeArgs, buildServiceEnv, waitForReady, urlTable } = require('../lib/services');
+  const { listServices, runArgs, describeRun, buildServiceEnv, waitForReady, urlTable } = require('../lib/services');
   const { spawnNode } = require('../lib/children');
   const services = listServices();
   if (services.length === 0) {
@@ -59,9 +62,9 @@ async function main() {
   };
 
   for (const s of services) {
-    log(`starting ${s.app} on :${s.port} (node -r @swc-node/register ${s.entry})`);
+    log(`starting ${s.app} on :${s.port} (${describeRun(s.entry, buildDir)})`);
     // Own process group: a terminal's Ctrl-C reaches only us, and we forward it once.
-    const child = spawnNode(s.app, nodeArgs(s.entry), { env: buildServiceEnv({ app: s.app, port: s.port, infra }), width, detached: true });
+    const child = spawnNode(s.app, runArgs(s.entry, buildDir), { env: buildServiceEnv({ app: s.app, port: s.port, infra }), width, detached: true });
     children.set(s.app, child);
     child.exited.then(({ code, signal, error }) => {
       if (stopping) return;

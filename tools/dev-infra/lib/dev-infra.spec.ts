@@ -1,5 +1,5 @@
 // Unit tests of the dev-infra helpers that need no process, port or file of their own.
-import { buildServiceEnv, listServices, nodeArgs, resolvePorts, urlTable } from './services';
+import { buildServiceEnv, describeRun, listServices, nodeArgs, resolvePorts, runArgs, urlTable } from './services';
 import * as path from 'node:path';
 import { coordinatorPartition, idsCoveringPartitions, instance, parsePorts, randomClusterId, serverProperties } from './kafka';
 
@@ -50,6 +50,13 @@ describe('services', () => {
     expect(listServices({ env: { HERALD_APPS: 'event-router' }, all: true }).map((s) => s.app)).toEqual(['event-router']);
     expect(() => listServices({ env: { HERALD_APPS: 'nope' } })).toThrow(/unknown app nope/);
     expect(nodeArgs('apps/x/src/main.ts')).toEqual(['--enable-source-maps', '-r', '@swc-node/register', 'apps/x/src/main.ts']);
+  });
+
+  it('runs an entry compiled from a build folder, or from TypeScript without one (HERALD_SERVICES_FROM=source)', () => {
+    expect(runArgs('apps/x/src/main.ts', '/repo/.herald/build/0123456789abcdef')).toEqual(['--enable-source-maps', '/repo/.herald/build/0123456789abcdef/apps/x/src/main.js']);
+    expect(runArgs('apps/x/src/migrate.ts', undefined)).toEqual(nodeArgs('apps/x/src/migrate.ts'));
+    expect(describeRun('apps/x/src/main.ts', undefined)).toBe('node -r @swc-node/register apps/x/src/main.ts');
+    expect(describeRun('apps/x/src/main.ts', `${__dirname}/../../../.herald/build/0123456789abcdef`)).toBe('node .herald/build/0123456789abcdef/apps/x/src/main.js');
   });
 
   it('prints a URL table with health and metrics of each service', () => {

@@ -35,6 +35,9 @@ export function listServices(options?: { env?: Env; all?: boolean }): ServiceInf
 export function listMigrations(): { app: string; entry: string }[];
 /** `node <nodeArgs(entry)>` runs a TypeScript entry point through @swc-node/register. */
 export function nodeArgs(entry: string): string[];
+/** `node <runArgs(entry, buildDir)>` runs the entry's compiled file in buildDir (lib/build.js), or the TypeScript without one. */
+export function runArgs(entry: string, buildDir: string | undefined): string[];
+export function describeRun(entry: string, buildDir: string | undefined): string;
 export function secretsKey(env?: Env): string;
 export function buildServiceEnv(options?: {
   app?: string;

@@ -106,6 +106,21 @@ function nodeArgs(entry) {
 }
 
 /**
+ * The node arguments that run `entry` (`apps/<app>/src/<x>.ts`, relative to the repo root):
+ * its compiled file in `buildDir` (lib/build.js), as the image runs it; or, without a
+ * buildDir (HERALD_SERVICES_FROM=source), the TypeScript through @swc-node/register.
+ */
+function runArgs(entry, buildDir) {
+  if (!buildDir) return nodeArgs(entry);
+  return ['--enable-source-maps', path.join(buildDir, entry.replace(/\.ts$/, '.js'))];
+}
+
+/** How runArgs() runs an entry, for a log line. */
+function describeRun(entry, buildDir) {
+  return buildDir ? `node ${path.relative(u.ROOT, path.join(buildDir, entry.replace(/\.ts$/, '.js')))}` : `node -r @swc-node/register ${entry}`;
+}
+
+/**
  * The dev AES-256 key for secrets at rest: HERALD_SECRETS_KEY when set, else the one in
  * .herald/secrets.key (base64 of 32 random bytes), generated the first time.
  */
@@ -219,6 +234,8 @@ module.exports = {
   listServices,
   listMigrations,
   nodeArgs,
+  runArgs,
+  describeRun,
   secretsKey,
   buildServiceEnv,
   waitForReady,

@@ -8,8 +8,10 @@ const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 // The services' list, ports and environment live in tools/dev-infra (plain Node.js that runs
 // before node_modules exists; npm start uses it too), outside every Nx project: loaded by path.
 type Services = typeof import('../../../../tools/dev-infra/lib/services');
+type Build = typeof import('../../../../tools/dev-infra/lib/build');
 const loadTool = createRequire(__filename);
-const { buildServiceEnv, entryOf, nodeArgs, waitForReady } = loadTool(path.join(ROOT, 'tools', 'dev-infra', 'lib', 'services.js')) as Services;
+const { buildServiceEnv, entryOf, nodeArgs, runArgs, waitForReady } = loadTool(path.join(ROOT, 'tools', 'dev-infra', 'lib', 'services.js')) as Services;
+const { serviceBuildDir } = loadTool(path.join(ROOT, 'tools', 'dev-infra', 'lib', 'build.js')) as Build;
 const MAX_OUTPUT = 4 * 1024 * 1024;
 
 export interface SpawnServiceOptions {
@@ -19,7 +21,10 @@ export interface SpawnServiceOptions {
   readyTimeoutMs?: number;
   /** Default `/health/ready`. */
   readyPath?: string;
-  /** TypeScript entry point relative to the repo root (default `apps/<app>/src/main.ts`). */
+  /**
+   * TypeScript entry point relative to the repo root, run through @swc-node/register (default:
+   * `apps/<app>/src/main.ts`, run compiled like npm start and the image run it).
+   */
   entry?: string;
   /** Also stream the output live to stderr (default: env HERALD_TEST_ECHO=1). */
   echo?: boolean;
@@ -70,7 +75,9 @@ function tail(text: string, lines = 200): string {
 }
 
 /**
- * Starts `apps/<app>/src/main.ts` as its own process (`node -r @swc-node/register …`), with
+ * Starts `apps/<app>/src/main.ts` as its own process — its compiled `main.js` from the build
+ * `npm start` uses (tools/dev-infra/lib/build.js: deploy/docker/compile.js, redone when the
+ * sources changed; HERALD_SERVICES_FROM=source runs the TypeScript instead) — with
  * the environment `npm start` would give it (DATABASE_URL, KAFKA_BROKERS, HERALD_SECRETS_KEY,
  * …; see tools/dev-infra/lib/services.js) overridden by `env` (an undefined value removes a
  * variable), and waits until it answers GET /health/ready with 200. Its output is captured:
@@ -96,7 +103,8 @@ export async function spawnService(app: string, env: Record<string, string | und
     console.error(`--- output of ${app} (pid ${child.pid}) ---\n${tail(output())}\n--- end of ${app} output ---`);
   };
 
-  const child = spawn(process.execPath, nodeArgs(entry), { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = options.entry ? nodeArgs(entry) : runArgs(entry, await serviceBuildDir());
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   installExitHook();
   running.add(child);
   child.stdout.on('data', capture(`[${app}] `));
