@@ -6,6 +6,7 @@ import {
   Param,
   Post,
   Query,
+  Res,
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
@@ -22,9 +23,9 @@ import {
   GetDelivery,
   HookDirectory,
   RedeliverDelivery,
-  RedriveDeadLetters,
-  ReplayDeliveries,
+  ResendJobsRepository,
   SearchDeliveries,
+  StartResendJob,
 } from '@herald/registry/delivery-log';
 import {
   BearerApiKeyGuard,
@@ -35,7 +36,9 @@ import {
 import {
   DeliverySearchQuery,
   EmptyBody,
+  JobListQuery,
   ReplayBody,
+  jobView,
   recordView,
   summaryView,
 } from './deliveries.dto';
@@ -58,8 +61,8 @@ export class DeliveriesController {
     private readonly search: SearchDeliveries,
     private readonly getDelivery: GetDelivery,
     private readonly redeliver: RedeliverDelivery,
-    private readonly replay: ReplayDeliveries,
-    private readonly redrive: RedriveDeadLetters,
+    private readonly startJob: StartResendJob,
+    private readonly jobs: ResendJobsRepository,
   ) {}
 
   @Get('webhooks/:id/deliveries')
@@ -148,36 +151,85 @@ export class DeliveriesController {
 
   @Post('webhooks/:id/replay')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Re-send every event this webhook was sent since a time, once each' })
+  @ApiOperation({
+    summary: 'Re-send every event this webhook was sent since a time, once each (a job)',
+    description:
+      'Answers 202 with the job at once (Location: its URL); the job produces in bounded, rate-limited batches. ' +
+      'One replay or redrive job per webhook at a time (409 names the running one); 429 when the tenant has too many.',
+  })
   @ApiBody({ schema: deliveriesOpenApi.replayBody })
-  @ApiResponse({ status: 202, schema: deliveriesOpenApi.replayed })
+  @ApiResponse({ status: 202, schema: deliveriesOpenApi.job })
+  @ApiResponse({ status: 409, description: 'The webhook is disabled, or already has an unfinished job (`activeJob`)' })
+  @ApiResponse({ status: 429, description: 'The tenant has too many unfinished jobs' })
   async replayHook(
     @CurrentPrincipal() p: AuthenticatedPrincipal,
     @Param('id') id: string,
     @Body() body: unknown,
+    @Res({ passthrough: true }) res: { setHeader(name: string, value: string): void },
   ) {
     const { since } = parseOr400(ReplayBody, body, 'body');
-    const r = await this.replay.execute({
+    const job = await this.startJob.execute({
       tenantId: p.tenantId,
       subscriptionId: id,
+      kind: 'replay',
       since: new Date(since),
     });
-    return { subscriptionId: id, since, count: r.count };
+    const view = jobView(job);
+    res.setHeader('Location', view.href);
+    return view;
   }
 
   @Post('webhooks/:id/dlq/redrive')
   @HttpCode(202)
   @ApiOperation({
-    summary: "Send this webhook's dead-lettered deliveries again (each once), attempts reset",
+    summary: "Send this webhook's dead-lettered deliveries again (each once), attempts reset (a job)",
+    description:
+      'Answers 202 with the job at once (Location: its URL); the job reads the DLQ a fetch batch at a time and ' +
+      'produces in bounded, rate-limited batches. One job per webhook at a time.',
   })
-  @ApiResponse({ status: 202, schema: deliveriesOpenApi.redriven })
+  @ApiResponse({ status: 202, schema: deliveriesOpenApi.job })
+  @ApiResponse({ status: 409, description: 'The webhook is disabled, or already has an unfinished job (`activeJob`)' })
+  @ApiResponse({ status: 429, description: 'The tenant has too many unfinished jobs' })
   async redriveHook(
     @CurrentPrincipal() p: AuthenticatedPrincipal,
     @Param('id') id: string,
     @Body() body: unknown,
+    @Res({ passthrough: true }) res: { setHeader(name: string, value: string): void },
   ) {
     parseOr400(EmptyBody, body, 'body');
-    const r = await this.redrive.execute({ tenantId: p.tenantId, subscriptionId: id });
-    return { subscriptionId: id, count: r.count, skipped: r.skipped };
+    const job = await this.startJob.execute({ tenantId: p.tenantId, subscriptionId: id, kind: 'redrive' });
+    const view = jobView(job);
+    res.setHeader('Location', view.href);
+    return view;
+  }
+
+  @Get('webhooks/:id/jobs')
+  @ApiOperation({ summary: "A webhook's replay and redrive jobs, newest first" })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } })
+  @ApiResponse({ status: 200, schema: deliveriesOpenApi.jobList })
+  async listJobs(
+    @CurrentPrincipal() p: AuthenticatedPrincipal,
+    @Param('id') id: string,
+    @Query() rawQuery: unknown,
+  ) {
+    const q = parseOr400(JobListQuery, rawQuery, 'query');
+    const jobs = await this.jobs.list(p.tenantId, id, q.limit);
+    if (jobs.length === 0 && !(await this.hooks.find(p.tenantId, id))) {
+      throw new NotFoundProblem(`webhook ${id} not found`);
+    }
+    return { data: jobs.map(jobView) };
+  }
+
+  @Get('webhooks/:id/jobs/:jobId')
+  @ApiOperation({ summary: 'One replay or redrive job: state, counts, progress, error' })
+  @ApiResponse({ status: 200, schema: deliveriesOpenApi.job })
+  async getJob(
+    @CurrentPrincipal() p: AuthenticatedPrincipal,
+    @Param('id') id: string,
+    @Param('jobId') jobId: string,
+  ) {
+    const job = await this.jobs.get(p.tenantId, id, jobId);
+    if (!job) throw new NotFoundProblem(`job ${jobId} of webhook ${id} not found`);
+    return jobView(job);
   }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '@herald/contracts';
 import {
   MAX_DELIVERY_PAGE,
+  type ResendJob,
   type DeliveryRecord,
   type DeliverySummary,
 } from '@herald/registry/delivery-log';
@@ -43,6 +44,29 @@ export const ReplayBody = z.strictObject({
     .datetime({ offset: true })
     .refine((v) => Date.parse(v) <= Date.now(), 'must not be in the future'),
 });
+
+export const JobListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+/** A replay or redrive job as the API shows it. */
+export function jobView(j: ResendJob) {
+  return {
+    id: j.id,
+    href: `/v1/webhooks/${encodeURIComponent(j.subscriptionId)}/jobs/${j.id}`,
+    subscriptionId: j.subscriptionId,
+    kind: j.kind,
+    state: j.state,
+    since: iso(j.since),
+    counts: { scanned: j.scanned, produced: j.produced, skipped: j.skipped, total: j.total },
+    progress: Math.round(j.progress * 1000) / 1000,
+    error: j.error,
+    runs: j.runs,
+    createdAt: j.createdAt.toISOString(),
+    startedAt: iso(j.startedAt),
+    finishedAt: iso(j.finishedAt),
+  };
+}
 
 /** Redeliver and redrive take no body; an empty object (or none) is fine, anything else is a 400. */
 export const EmptyBody = z.strictObject({});

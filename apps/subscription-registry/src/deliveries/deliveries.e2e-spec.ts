@@ -270,8 +270,13 @@ describe('deliveries e2e: hook health, DLQ redrive, replay and Discarded on disa
     expect((await hook(h.id)).status).toBe('active-with-failures');
 
     answers.set('/hooks/dlq', 200);
-    const redrive = await call<{ count: number }>('POST', `/v1/webhooks/${h.id}/dlq/redrive`);
-    expect(redrive).toEqual({ status: 202, body: { subscriptionId: h.id, count: 1, skipped: 0 } });
+    const redrive = await call<{ href: string; state: string }>('POST', `/v1/webhooks/${h.id}/dlq/redrive`);
+    expect(redrive).toMatchObject({ status: 202, body: { subscriptionId: h.id, kind: 'redrive', state: 'queued' } });
+    const job = await waitFor(async () => {
+      const j = await call<{ state: string; counts: { produced: number; skipped: number } }>('GET', redrive.body.href);
+      return j.body.state === 'succeeded' && j.body;
+    });
+    expect(job.counts).toMatchObject({ produced: 1, skipped: 0 });
     const ok = await waitFor(
       () => receiver.requestsTo('/hooks/dlq').find((r) => r.response.status === 200),
       { timeoutMs: 60_000 },
@@ -293,9 +298,13 @@ describe('deliveries e2e: hook health, DLQ redrive, replay and Discarded on disa
       expect.objectContaining({ origin: 'redrive', status: 'delivered' }),
     ]);
     // Redriven once: nothing left for a second redrive.
-    expect((await call('POST', `/v1/webhooks/${h.id}/dlq/redrive`)).body).toMatchObject({
-      count: 0,
+    const again = await call<{ href: string }>('POST', `/v1/webhooks/${h.id}/dlq/redrive`);
+    expect(again.status).toBe(202);
+    const second = await waitFor(async () => {
+      const j = await call<{ state: string; counts: { produced: number } }>('GET', again.body.href);
+      return j.body.state === 'succeeded' && j.body;
     });
+    expect(second.counts.produced).toBe(0);
   });
 
   it('consecutive failed attempts auto-disable the hook; its later deliveries end Discarded, never sent', async () => {
@@ -346,8 +355,13 @@ describe('deliveries e2e: hook health, DLQ redrive, replay and Discarded on disa
     const since = new Date().toISOString();
     const sent = [await route(h, 'task-r1'), await route(h, 'task-r2')];
     await receiver.waitForRequests(2, { pathPrefix: '/hooks/replay', timeoutMs: 60_000 });
-    const replay = await call<{ count: number }>('POST', `/v1/webhooks/${h.id}/replay`, { since });
-    expect(replay.body.count).toBe(2);
+    const replay = await call<{ href: string }>('POST', `/v1/webhooks/${h.id}/replay`, { since });
+    expect(replay.status).toBe(202);
+    const job = await waitFor(async () => {
+      const j = await call<{ state: string; counts: { produced: number } }>('GET', replay.body.href);
+      return j.body.state === 'succeeded' && j.body;
+    });
+    expect(job.counts.produced).toBe(2);
     const all = await receiver.waitForRequests(4, {
       pathPrefix: '/hooks/replay',
       timeoutMs: 60_000,

@@ -32,12 +32,15 @@ import {
   waitFor,
 } from '@herald/platform/testing';
 import {
+  ActiveJobExistsError,
+  DeliveryLogRepository,
   GetDelivery,
   RecordDeliveryOutcomes,
   RedeliverDelivery,
-  RedriveDeadLetters,
-  ReplayDeliveries,
+  ResendJobsRepository,
   ResendRefusedError,
+  StartResendJob,
+  type ResendJob,
 } from '@herald/registry/delivery-log';
 import { PrincipalsModule, PrincipalsView } from '@herald/registry/principals';
 import { SubscriptionSecrets } from '@herald/registry/secrets';
@@ -161,6 +164,7 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
         }),
         DeliveryLogModule.forRoot({
           settings: { retentionDays: 28, daysAhead: 3, maintenanceIntervalMs: 3_600_000 },
+          resendJobs: { pollMs: 200, batchSize: 100 },
         }),
         PrincipalsModule,
       ],
@@ -495,15 +499,57 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
     });
   });
 
-  it('replay re-sends every delivery logged since a time, once per event (origin replay)', async () => {
+  /** Starts a job and waits until it is finished. */
+  async function runJob(
+    cmd: { subscriptionId: string } & ({ kind: 'replay'; since: Date } | { kind: 'redrive' }),
+  ): Promise<ResendJob> {
+    const job = await moduleRef.get(StartResendJob).execute({ tenantId: TENANT, ...cmd });
+    expect(job.state).toBe('queued');
+    const jobs = moduleRef.get(ResendJobsRepository);
+    return waitFor(
+      async () => {
+        const j = await jobs.get(TENANT, cmd.subscriptionId, job.id);
+        return j && (j.state === 'succeeded' || j.state === 'failed') ? j : undefined;
+      },
+      { timeoutMs: 60_000, message: `${cmd.kind} job ${job.id} finished` },
+    );
+  }
+
+  const dead = (subscriptionId: string, n: number, body = `{"dead":${n}}`): Delivery => ({
+    deliveryId: randomUUID(),
+    eventId: `dead-${subscriptionId}-${n}`,
+    subscriptionId,
+    subscriptionVersion: 1,
+    tenantId: TENANT,
+    eventType: 'task.created',
+    resourceType: 'task',
+    resourceId: `t-${n}`,
+    projectId: 'p-1',
+    occurredAt: new Date().toISOString(),
+    routedAt: new Date().toISOString(),
+    attempt: 7,
+    firstAttemptAt: new Date(Date.now() - 86_400_000).toISOString(),
+    body,
+    contentType: 'application/json',
+    headers: { 'x-format': 'native' },
+    origin: 'event',
+  });
+  const dlqMessage = (d: Delivery) => ({
+    key: d.subscriptionId,
+    value: JSON.stringify(d),
+    headers: {
+      [Headers.Schema]: schemaHeaderValue(DeliveryContract),
+      [Headers.DlqReason]: 'attempts exhausted',
+    },
+  });
+
+  it('replay (a job) re-sends every delivery logged since a time, once per event (origin replay)', async () => {
     const id = await createHook({ unsubscribeOn: [], autoDisableAfter: null });
     await logDelivery(id, { at: new Date(Date.now() - 3_600_000).toISOString() });
     const since = new Date(Date.now() - 60_000);
     const recent = [await logDelivery(id), await logDelivery(id), await logDelivery(id)];
-    const r = await moduleRef
-      .get(ReplayDeliveries)
-      .execute({ tenantId: TENANT, subscriptionId: id, since });
-    expect(r.count).toBe(3);
+    const job = await runJob({ subscriptionId: id, kind: 'replay', since });
+    expect(job).toMatchObject({ state: 'succeeded', produced: 3, scanned: 3, progress: 1, error: null });
     await waitFor(
       () => delivered.filter((d) => d.key === id && d.value.origin === 'replay').length === 3,
       { timeoutMs: 30_000 },
@@ -516,36 +562,107 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
     expect(new Set(replayed.map((d) => d.deliveryId)).size).toBe(3);
   });
 
-  it("DLQ redrive re-produces this hook's dead-lettered deliveries once, attempt reset (origin redrive)", async () => {
+  it('a replay bigger than one page and than 1 MB (250 events of 8 KB) is produced in bounded batches, each event once', async () => {
+    // Before jobs, a replay produced a whole page (500 rows) in one request: 250 × 8 KB was
+    // refused by the broker (over max.message.bytes) and the replay failed.
+    const id = await createHook({ unsubscribeOn: [], autoDisableAfter: null });
+    const since = new Date(Date.now() - 60_000);
+    const at = Date.now() - 30_000;
+    const queued: DeliveryOutcome[] = Array.from({ length: 250 }, (_, i) =>
+      outcome(id, {
+        status: 'queued',
+        attempt: 0,
+        eventId: `big-${id}-${i}`,
+        at: new Date(at + i).toISOString(),
+        body: JSON.stringify({ i, pad: 'x'.repeat(8_000) }),
+      }),
+    );
+    for (let i = 0; i < queued.length; i += 100)
+      await moduleRef.get(RecordDeliveryOutcomes).execute({ outcomes: queued.slice(i, i + 100) });
+    const job = await runJob({ subscriptionId: id, kind: 'replay', since });
+    expect(job).toMatchObject({ state: 'succeeded', produced: 250, scanned: 250, progress: 1, error: null });
+    await waitFor(
+      () => delivered.filter((d) => d.key === id && d.value.origin === 'replay').length >= 250,
+      { timeoutMs: 60_000, message: '250 replayed deliveries on the topic' },
+    );
+    const replayed = delivered.filter((d) => d.key === id && d.value.origin === 'replay');
+    expect(replayed.map((d) => d.value.eventId)).toEqual(queued.map((q) => q.eventId));
+  });
+
+  it('a replay job left running by a dead worker is resumed from its cursor by another', async () => {
+    const id = await createHook({ unsubscribeOn: [], autoDisableAfter: null });
+    const since = new Date(Date.now() - 60_000);
+    const at = Date.now() - 30_000;
+    const queued: DeliveryOutcome[] = Array.from({ length: 150 }, (_, i) =>
+      outcome(id, {
+        status: 'queued',
+        attempt: 0,
+        eventId: `resume-${id}-${i}`,
+        at: new Date(at + i).toISOString(),
+        body: `{"i":${i}}`,
+      }),
+    );
+    await moduleRef.get(RecordDeliveryOutcomes).execute({ outcomes: queued });
+    // A job a worker claimed, produced the first page of (100) and then died: still "running",
+    // its heartbeat long gone.
+    const jobs = moduleRef.get(ResendJobsRepository);
+    const log = moduleRef.get(DeliveryLogRepository);
+    const firstPage = await log.resendablePage(TENANT, id, { since, until: new Date() }, { limit: 100 });
+    const job = await jobs.insert({ tenantId: TENANT, subscriptionId: id, kind: 'replay', since, until: new Date() });
+    await ds.query(
+      `UPDATE registry.resend_jobs SET state = 'running', owner = 'dead-worker', runs = 1, started_at = now(),
+              heartbeat_at = now() - interval '10 minutes', scanned = 100, produced = 100,
+              cursor = $2::jsonb WHERE id = $1`,
+      [job.id, JSON.stringify({ kind: 'replay', after: firstPage[99].position })],
+    );
+    const done = await waitFor(
+      async () => {
+        const j = await jobs.get(TENANT, id, job.id);
+        return j?.state === 'succeeded' ? j : undefined;
+      },
+      { timeoutMs: 60_000, message: 'the stale job is taken over and finished' },
+    );
+    expect(done).toMatchObject({ produced: 150, scanned: 150, runs: 2 });
+    await waitFor(
+      () => delivered.filter((d) => d.key === id && d.value.origin === 'replay').length >= 50,
+      { timeoutMs: 30_000 },
+    );
+    const replayed = delivered
+      .filter((d) => d.key === id && d.value.origin === 'replay')
+      .map((d) => d.value.eventId);
+    expect(replayed).toEqual(queued.slice(100).map((q) => q.eventId));
+  });
+
+  it('one job per hook at a time: five racing starts make one job, the others are refused naming it', async () => {
+    const id = await createHook({ unsubscribeOn: [], autoDisableAfter: null });
+    // Enough to replay that the job is still unfinished while the five starts race.
+    const at = Date.now() - 30_000;
+    await moduleRef.get(RecordDeliveryOutcomes).execute({
+      outcomes: Array.from({ length: 300 }, (_, i) =>
+        outcome(id, { status: 'queued', attempt: 0, at: new Date(at + i).toISOString(), body: '{}' }),
+      ),
+    });
+    const start = () =>
+      moduleRef
+        .get(StartResendJob)
+        .execute({ tenantId: TENANT, subscriptionId: id, kind: 'replay', since: new Date(at - 1_000) })
+        .then(
+          (job) => ({ job, e: null }),
+          (e: unknown) => ({ job: null, e }),
+        );
+    const results = await Promise.all([start(), start(), start(), start(), start()]);
+    const made = results.filter((r) => r.job);
+    expect(made).toHaveLength(1);
+    for (const r of results.filter((x) => x.e)) {
+      expect(r.e).toBeInstanceOf(ActiveJobExistsError);
+      expect((r.e as ActiveJobExistsError).activeJobId).toBe(made[0].job!.id);
+    }
+    expect(await moduleRef.get(ResendJobsRepository).list(TENANT, id, 100)).toHaveLength(1);
+  });
+
+  it("DLQ redrive (a job) re-produces this hook's dead-lettered deliveries once, attempt reset (origin redrive)", async () => {
     const id = await createHook({ unsubscribeOn: [], autoDisableAfter: null });
     const other = await createHook({ unsubscribeOn: [], autoDisableAfter: null });
-    const dead = (subscriptionId: string, n: number): Delivery => ({
-      deliveryId: randomUUID(),
-      eventId: `dead-${subscriptionId}-${n}`,
-      subscriptionId,
-      subscriptionVersion: 1,
-      tenantId: TENANT,
-      eventType: 'task.created',
-      resourceType: 'task',
-      resourceId: `t-${n}`,
-      projectId: 'p-1',
-      occurredAt: new Date().toISOString(),
-      routedAt: new Date().toISOString(),
-      attempt: 7,
-      firstAttemptAt: new Date(Date.now() - 86_400_000).toISOString(),
-      body: `{"dead":${n}}`,
-      contentType: 'application/json',
-      headers: { 'x-format': 'native' },
-      origin: 'event',
-    });
-    const dlqMessage = (d: Delivery) => ({
-      key: d.subscriptionId,
-      value: JSON.stringify(d),
-      headers: {
-        [Headers.Schema]: schemaHeaderValue(DeliveryContract),
-        [Headers.DlqReason]: 'attempts exhausted',
-      },
-    });
     const mine = [dead(id, 1), dead(id, 2)];
     await producer.send({
       topic: topicName(Topics.DeliveriesDlq, ns),
@@ -557,10 +674,11 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
       ],
     });
 
-    const redrive = moduleRef.get(RedriveDeadLetters);
-    expect(await redrive.execute({ tenantId: TENANT, subscriptionId: id })).toEqual({
-      count: 2,
+    expect(await runJob({ subscriptionId: id, kind: 'redrive' })).toMatchObject({
+      state: 'succeeded',
+      produced: 2,
       skipped: 1,
+      progress: 1,
     });
     await waitFor(
       () => delivered.filter((d) => d.value.origin === 'redrive' && d.key === id).length === 2,
@@ -578,8 +696,9 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
     expect(delivered.some((d) => d.key === other)).toBe(false);
 
     // Already redriven: nothing the second time; a new dead letter: just that one.
-    expect(await redrive.execute({ tenantId: TENANT, subscriptionId: id })).toEqual({
-      count: 0,
+    expect(await runJob({ subscriptionId: id, kind: 'redrive' })).toMatchObject({
+      state: 'succeeded',
+      produced: 0,
       skipped: 0,
     });
     const later = dead(id, 3);
@@ -587,8 +706,9 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
       topic: topicName(Topics.DeliveriesDlq, ns),
       messages: [dlqMessage(later)],
     });
-    expect(await redrive.execute({ tenantId: TENANT, subscriptionId: id })).toEqual({
-      count: 1,
+    expect(await runJob({ subscriptionId: id, kind: 'redrive' })).toMatchObject({
+      state: 'succeeded',
+      produced: 1,
       skipped: 0,
     });
     await waitFor(
@@ -596,6 +716,34 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
         delivered.some((d) => d.value.eventId === later.eventId && d.value.origin === 'redrive'),
       { timeoutMs: 30_000 },
     );
+  });
+
+  it('a redrive of a DLQ larger than 1 MB (30 dead letters of 60 KB) produces in bounded batches and moves its mark', async () => {
+    // Before jobs, the redrive held every message in memory and produced them in one request:
+    // 1.8 MB to one partition was refused by the broker and the redrive failed every time.
+    const id = await createHook({ unsubscribeOn: [], autoDisableAfter: null });
+    const mine = Array.from({ length: 30 }, (_, i) =>
+      dead(id, i, JSON.stringify({ i, pad: 'y'.repeat(60_000) })),
+    );
+    for (let i = 0; i < mine.length; i += 10)
+      await producer.send({
+        topic: topicName(Topics.DeliveriesDlq, ns),
+        messages: mine.slice(i, i + 10).map(dlqMessage),
+      });
+    const job = await runJob({ subscriptionId: id, kind: 'redrive' });
+    expect(job).toMatchObject({ state: 'succeeded', produced: 30, skipped: 0, progress: 1, error: null });
+    expect(job.total).toBeGreaterThanOrEqual(30);
+    expect(job.scanned).toBe(job.total);
+    await waitFor(
+      () => delivered.filter((d) => d.value.origin === 'redrive' && d.key === id).length === 30,
+      { timeoutMs: 60_000, message: '30 redriven deliveries on the topic' },
+    );
+    const redriven = delivered
+      .filter((d) => d.value.origin === 'redrive' && d.key === id)
+      .map((d) => d.value);
+    expect(redriven.map((d) => d.eventId).sort()).toEqual(mine.map((d) => d.eventId).sort());
+    expect(redriven.every((d) => d.body.length > 60_000)).toBe(true);
+    expect(await runJob({ subscriptionId: id, kind: 'redrive' })).toMatchObject({ produced: 0 });
   });
 
   it('refuses to re-send to a disabled hook', async () => {
@@ -751,12 +899,26 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
       });
       const replay = await call('POST', `/v1/webhooks/${id}/replay`, { body: { since } });
       expect(replay.status).toBe(202);
-      expect(replay.body).toEqual({ subscriptionId: id, since, count: 1 });
-      const redrive = await call('POST', `/v1/webhooks/${id}/dlq/redrive`);
-      expect([redrive.status, redrive.body]).toEqual([
-        202,
-        { subscriptionId: id, count: 0, skipped: 0 },
-      ]);
+      expect(replay.body).toMatchObject({ subscriptionId: id, kind: 'replay', state: 'queued', since });
+      expect(replay.body.href).toBe(`/v1/webhooks/${id}/jobs/${replay.body.id}`);
+      // The job is the hook's one unfinished job until it ends: a redrive now is a 409 naming it.
+      const busy = await call('POST', `/v1/webhooks/${id}/dlq/redrive`);
+      if (busy.status === 409) expect(busy.body.activeJob).toEqual({ id: replay.body.id, href: replay.body.href });
+      const replayed = await waitFor(async () => {
+        const j = await call('GET', replay.body.href);
+        return j.body.state === 'succeeded' && j.body;
+      });
+      expect(replayed).toMatchObject({ counts: { produced: 1, scanned: 1, skipped: 0, total: null }, progress: 1, error: null });
+      const redrive = await waitFor(async () => {
+        const r = await call('POST', `/v1/webhooks/${id}/dlq/redrive`);
+        return r.status === 202 && r;
+      });
+      expect(redrive.body).toMatchObject({ subscriptionId: id, kind: 'redrive', state: 'queued', since: null });
+      await waitFor(async () => (await call('GET', redrive.body.href)).body.state === 'succeeded');
+      const list = await call('GET', `/v1/webhooks/${id}/jobs`);
+      expect(list.body.data.map((j: { id: string }) => j.id)).toEqual([redrive.body.id, replay.body.id]);
+      expect((await call('GET', `/v1/webhooks/${id}/jobs/${randomUUID()}`)).status).toBe(404);
+      expect((await call('GET', `/v1/webhooks/${id}/jobs/${replay.body.id}`, { key: OTHER_KEY })).status).toBe(404);
       await moduleRef.get(DisableSubscription).execute({ tenantId: TENANT, subscription: { id } });
       const refused = await call('POST', `/v1/deliveries/${d.deliveryId}/redeliver`);
       expect([refused.status, refused.body.type]).toEqual([

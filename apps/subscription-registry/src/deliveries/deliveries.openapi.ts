@@ -88,21 +88,35 @@ const schemas = {
       },
     },
   },
-  replayed: {
+  job: {
     type: 'object',
-    properties: { subscriptionId: { type: 'string' }, since: dateTime, count: { type: 'integer' } },
-  },
-  redriven: {
-    type: 'object',
+    description: 'A replay or DLQ redrive job',
     properties: {
+      id: { type: 'string', format: 'uuid' },
+      href: { type: 'string', description: 'GET it for the state and progress' },
       subscriptionId: { type: 'string' },
-      count: { type: 'integer', description: 'Dead-lettered deliveries sent again' },
-      skipped: {
-        type: 'integer',
-        description: 'Messages of this hook on the DLQ that are not deliveries (poison)',
+      kind: { enum: ['replay', 'redrive'] },
+      state: { enum: ['queued', 'running', 'succeeded', 'failed'] },
+      since: { ...nullableDateTime, description: 'Replay: events logged since then' },
+      counts: {
+        type: 'object',
+        properties: {
+          scanned: { type: 'integer', description: 'Log rows (replay) or DLQ messages (redrive) read so far' },
+          produced: { type: 'integer', description: 'Deliveries sent again so far' },
+          skipped: { type: 'integer', description: 'Redrive: messages of this webhook that are not deliveries (poison), left on the DLQ' },
+          total: { type: ['integer', 'null'], description: 'Redrive: DLQ offsets to read in all; replay: null' },
+        },
       },
+      progress: { type: 'number', minimum: 0, maximum: 1, description: 'Redrive: offsets read / total; replay: time covered / window' },
+      error: { type: ['string', 'null'], description: 'Why a failed job failed' },
+      runs: { type: 'integer', description: 'More than 1: a registry process stopped and another resumed it' },
+      createdAt: dateTime,
+      startedAt: nullableDateTime,
+      finishedAt: nullableDateTime,
     },
   },
 };
 
-export const deliveriesOpenApi = schemas as unknown as Record<keyof typeof schemas, SchemaObject>;
+const withList = { ...schemas, jobList: { type: 'object', properties: { data: { type: 'array', items: schemas.job } } } };
+
+export const deliveriesOpenApi = withList as unknown as Record<keyof typeof withList, SchemaObject>;

@@ -9,13 +9,19 @@ import {
   HookDirectory,
   MaintainDeliveryLogPartitions,
   RecordDeliveryOutcomes,
+  RESEND_JOB_SETTINGS,
   RedeliverDelivery,
-  RedriveDeadLetters,
-  ReplayDeliveries,
+  ResendJobEnv,
+  ResendJobWorker,
+  ResendJobsRepository,
+  RunResendJob,
   SearchDeliveries,
+  StartResendJob,
   TopicRangeReader,
   deliveryLogSettings,
+  resendJobSettings,
   type DeliveryLogSettings,
+  type ResendJobSettings,
 } from '@herald/registry/delivery-log';
 import { ApplyOutcomesToHookHealth, HookStatusGauge } from '@herald/registry/hook-health';
 import { DeliveryOutcomesConsumer } from './delivery-outcomes.consumer';
@@ -27,13 +33,15 @@ export const DELIVERY_LOG_USE_CASES = [
   SearchDeliveries,
   GetDelivery,
   RedeliverDelivery,
-  ReplayDeliveries,
-  RedriveDeadLetters,
+  StartResendJob,
+  ResendJobsRepository,
 ];
 
 export interface DeliveryLogModuleOptions {
   /** Defaults: read from the environment (`HERALD_DELIVERY_LOG_*`), validated at start-up. */
   settings?: DeliveryLogSettings;
+  /** Defaults: read from the environment (`HERALD_RESEND_*`), validated at start-up. */
+  resendJobs?: Partial<ResendJobSettings>;
 }
 
 /**
@@ -66,7 +74,16 @@ export class DeliveryLogModule {
               ),
             ),
         },
+        {
+          provide: RESEND_JOB_SETTINGS,
+          useFactory: (): ResendJobSettings => ({
+            ...resendJobSettings(loadConfigOrExit('subscription-registry', ResendJobEnv, process.env)),
+            ...opts.resendJobs,
+          }),
+        },
         { provide: HookDirectory, useClass: SubscriptionHookDirectory },
+        RunResendJob,
+        ResendJobWorker,
         MaintainDeliveryLogPartitions,
         RecordDeliveryOutcomes,
         DeliveryLogRepository,
@@ -80,6 +97,7 @@ export class DeliveryLogModule {
       ],
       exports: [
         DELIVERY_LOG_SETTINGS,
+        RESEND_JOB_SETTINGS,
         HookDirectory,
         MaintainDeliveryLogPartitions,
         RecordDeliveryOutcomes,

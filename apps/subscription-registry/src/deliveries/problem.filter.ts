@@ -1,7 +1,7 @@
 import { Catch, HttpException } from '@nestjs/common';
 import type { z } from 'zod';
 import { ProblemDetailsExceptionFilter, fieldProblemsOf, httpExceptionProblem, problem, type FieldProblem, type ProblemDetails } from '@herald/platform/http';
-import { InvalidCursorError, ResendRefusedError } from '@herald/registry/delivery-log';
+import { ActiveJobExistsError, InvalidCursorError, ResendRefusedError, TooManyJobsError } from '@herald/registry/delivery-log';
 
 /** A request the zod schema refused: a 400 with one entry per field problem. */
 export class RequestValidationError extends Error {
@@ -47,6 +47,12 @@ export class DeliveriesProblemFilter extends ProblemDetailsExceptionFilter {
     if (e instanceof InvalidCursorError) return problem(400, e.message, instance, { errors: [{ path: 'cursor', message: e.message }] });
     if (e instanceof NotFoundProblem) return problem(404, e.message, instance);
     if (e instanceof ResendRefusedError) return problem(RESEND_STATUS[e.kind], e.message, instance);
+    if (e instanceof ActiveJobExistsError) {
+      const hook = /^\/v1\/webhooks\/([^/?]+)/.exec(instance)?.[1];
+      const activeJob = e.activeJobId && hook ? { id: e.activeJobId, href: `/v1/webhooks/${hook}/jobs/${e.activeJobId}` } : null;
+      return { ...problem(409, e.message, instance, { slug: 'job-in-progress' }), activeJob } as ProblemDetails;
+    }
+    if (e instanceof TooManyJobsError) return problem(429, e.message, instance, { slug: 'too-many-jobs' });
     if (e instanceof HttpException) return httpExceptionProblem(e, instance);
     return problem(500, 'internal error', instance);
   }

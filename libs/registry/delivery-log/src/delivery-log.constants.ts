@@ -8,3 +8,5 @@ export const DLQ_REDRIVE_MARKS_TABLE = 'dlq_redrive_marks';
 export const PARTITIONED_TABLES = [DELIVERIES_TABLE, DELIVERY_ATTEMPTS_TABLE] as const;
 
 export const qualified = (table: string): string => `"${DELIVERY_LOG_SCHEMA}"."${table}"`;
+/** Replay and DLQ redrive jobs: one row per job, at most one queued or running per hook. */
+export const RESEND_JOBS_TABLE = 'resend_jobs';

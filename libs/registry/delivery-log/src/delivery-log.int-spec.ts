@@ -327,10 +327,12 @@ describe('delivery log (Postgres)', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const page = await repo.resendableSince('tenant-1', hook, new Date(t + 1000), {
-        limit: 4,
-        after,
-      });
+      const page: Awaited<ReturnType<typeof repo.resendablePage>> = await repo.resendablePage(
+        'tenant-1',
+        hook,
+        { since: new Date(t + 1000), until: new Date(t + 60_000) },
+        { limit: 4, after },
+      );
       seen.push(...page.map((d) => d.eventId));
       if (page.length < 4) break;
       after = page[page.length - 1].position;

@@ -149,34 +149,44 @@ export class DeliveryLogRepository {
   }
 
   /**
-   * One hook's deliveries logged since `since` that can be sent again (their body is logged),
-   * one per event (the first logged), oldest first, a page at a time; `after` is the last
-   * row's `position`.
+   * One hook's deliveries logged in `[since, until)` that can be sent again (their body is
+   * logged, not a test), the first logged delivery of each event only, oldest first, a page at a
+   * time; `after` is the last row's `position`. Each page is one keyset range scan of the hook's
+   * index plus one probe of the event index per row (no DISTINCT over the whole window), so a
+   * replay of any size costs the same per page.
    */
-  async resendableSince(
+  async resendablePage(
     tenantId: string,
     subscriptionId: string,
-    since: Date,
+    window: { since: Date; until: Date },
     page: { limit: number; after?: string | null },
   ): Promise<ResendableDelivery[]> {
-    const params: unknown[] = [tenantId, subscriptionId, since.toISOString(), page.limit];
+    const params: unknown[] = [
+      tenantId,
+      subscriptionId,
+      window.since.toISOString(),
+      window.until.toISOString(),
+      page.limit,
+    ];
     let after = '';
     if (page.after) {
       const c = decodeCursor(page.after);
       params.push(c.createdAt, c.deliveryId);
-      after = `WHERE (created_at, delivery_id::uuid) > ($5::timestamptz, $6::uuid)`;
+      after = `AND (d.created_at, d.delivery_id) > ($6::timestamptz, $7::uuid)`;
     }
-    // First logged delivery of each event, then the page (after the de-duplication, so an event
-    // seen on an earlier page never comes back as "first" on a later one).
     const rows: (DeliveryRow & { body: string })[] = await this.ds.query(
-      `SELECT * FROM (
-         SELECT DISTINCT ON (event_id) ${SUMMARY_COLUMNS}, body FROM ${qualified(DELIVERIES_TABLE)}
-          WHERE tenant_id = $1 AND subscription_id = $2 AND created_at >= $3 AND body IS NOT NULL AND origin <> 'test'
-          ORDER BY event_id, created_at, delivery_id
-       ) first_per_event
-       ${after}
-       ORDER BY created_at, delivery_id::uuid
-       LIMIT $4`,
+      `SELECT ${SUMMARY_COLUMNS}, body FROM ${qualified(DELIVERIES_TABLE)} d
+        WHERE d.tenant_id = $1 AND d.subscription_id = $2
+          AND d.created_at >= $3 AND d.created_at < $4 ${after}
+          AND d.body IS NOT NULL AND d.origin <> 'test'
+          AND NOT EXISTS (
+            SELECT 1 FROM ${qualified(DELIVERIES_TABLE)} e
+             WHERE e.tenant_id = d.tenant_id AND e.subscription_id = d.subscription_id
+               AND e.event_id = d.event_id AND e.created_at >= $3
+               AND (e.created_at, e.delivery_id) < (d.created_at, d.delivery_id)
+               AND e.body IS NOT NULL AND e.origin <> 'test')
+        ORDER BY d.created_at, d.delivery_id
+        LIMIT $5`,
       params,
     );
     return rows.map((r) => ({

@@ -1,4 +1,5 @@
 import { CreateDeliveryLog1764000100000 } from './1764000100000-delivery-log';
+import { ResendJobs1765000000000 } from './1765000000000-resend-jobs';
 
 /** The delivery log's migrations, for the registry's migration list (schema `registry`). */
-export const DELIVERY_LOG_MIGRATIONS = [CreateDeliveryLog1764000100000];
+export const DELIVERY_LOG_MIGRATIONS = [CreateDeliveryLog1764000100000, ResendJobs1765000000000];
