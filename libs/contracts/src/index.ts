@@ -10,3 +10,4 @@ export * from './encoding';
 export * from './event-catalog';
 export * from './resource-change-publisher';
 export * from './payload-renderer';
+export * from './safe-text';

@@ -165,6 +165,14 @@ describe('WebhookSender (loopback receivers)', () => {
     expect(result.responseExcerpt!.endsWith('é')).toBe(true);
   });
 
+  it("makes the receiver's text safe to store: NUL and invalid UTF-8 become U+FFFD (issue 12.1)", async () => {
+    const answer = Buffer.concat([Buffer.from('oops\u0000bad', 'utf8'), Buffer.from([0xff, 0xfe]), Buffer.from(' ok', 'utf8')]);
+    const r = track(await receiver((_req, res) => res.writeHead(500, { 'content-type': 'text/plain' }).end(answer)));
+    const result = await loopback.send({ url: r.url, body: '{}', timeoutMs: 2000 });
+    expect(result).toMatchObject({ ok: false, httpStatus: 500, responseExcerpt: 'oops\uFFFDbad\uFFFD\uFFFD ok' });
+    expect(JSON.stringify(result)).not.toMatch(/\\u0000|\\ud[89ab]/i);
+  });
+
   it('refuses loopback without the allow-list: literal IPs in any spelling and a name resolving to 127.0.0.1', async () => {
     const r = track(await receiver((_req, res) => res.end('ok')));
     for (const url of [r.url, `http://2130706433:${r.port}/`, `http://0x7f.1:${r.port}/`, `http://[::ffff:127.0.0.1]:${r.port}/`, `http://localhost:${r.port}/`]) {

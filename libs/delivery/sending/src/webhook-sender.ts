@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Agent, errors as undiciErrors } from 'undici';
-import type { ErrorClass } from '@herald/contracts';
+import { safeText, safeTruncate, type ErrorClass } from '@herald/contracts';
 import { signatureHeaders } from '@herald/delivery/signing';
 import { HostResolutionError, SsrfGuard, SsrfRefusedError } from '@herald/delivery/ssrf-guard';
 
@@ -28,8 +28,12 @@ export interface AttemptResult {
   httpStatus?: number;
   durationMs: number;
   errorClass?: ErrorClass;
+  /** At most 1,000 characters; safe text (see `safeText` in contracts). */
   errorMessage?: string;
-  /** At most 4 KB (UTF-8) of the receiver's answer. */
+  /**
+   * At most 4 KB (UTF-8) of the receiver's answer, as safe text: invalid UTF-8, NUL and lone
+   * surrogates are U+FFFD, so it can be logged in PostgreSQL and carried by Kafka as it is.
+   */
   responseExcerpt?: string;
   /** From a `Retry-After` header (seconds or HTTP date), when the receiver sent one. */
   retryAfterMs?: number;
@@ -115,7 +119,7 @@ export class WebhookSender {
     const method = req.method ?? 'POST';
     const span = tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, ...urlAttributes(req.url) } });
     try {
-      const result = await this.attempt(req);
+      const result = safeAttempt(await this.attempt(req));
       if (result.httpStatus !== undefined) {
         // The stable semantic-convention name and the older one, which some backends still show.
         span.setAttributes({ 'http.response.status_code': result.httpStatus, 'http.status_code': result.httpStatus });
@@ -215,6 +219,18 @@ export class WebhookSender {
     if (req.signing) Object.assign(out, signatureHeaders(req.signing, req.body ?? ''));
     return out;
   }
+}
+
+/**
+ * What a receiver said (its answer, and any error message, which may quote it) as safe text, at
+ * most 1,000 characters of message: the one exit of every attempt, so nothing unsafe from a
+ * receiver reaches an outcome, a log or the database.
+ */
+function safeAttempt(r: AttemptResult): AttemptResult {
+  const out = { ...r };
+  if (out.errorMessage !== undefined) out.errorMessage = safeTruncate(out.errorMessage, MAX_ERROR_MESSAGE);
+  if (out.responseExcerpt !== undefined) out.responseExcerpt = safeText(out.responseExcerpt);
+  return out;
 }
 
 function judge(status: number, body: string, truncated: boolean, contract: SuccessContract): Partial<AttemptResult> {

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { KafkaMessage } from 'kafkajs';
-import { Headers, type TopicSpec } from '@herald/contracts';
+import { Headers, safeTruncate, type TopicSpec } from '@herald/contracts';
 import { HeraldProducer } from './producer';
 import { headersOf } from './decode';
 
@@ -34,7 +34,7 @@ export class DeadLetterWriter {
         value: message.value,
         headers: {
           ...headersOf(message),
-          [Headers.DlqReason]: reason.slice(0, 1000),
+          [Headers.DlqReason]: safeTruncate(reason, 1000),
           [Headers.DlqErrorClass]: errorClass,
           [Headers.DlqSourceTopic]: source.topic,
           [Headers.DlqSourcePartition]: String(source.partition),

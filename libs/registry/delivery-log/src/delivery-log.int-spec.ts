@@ -164,6 +164,36 @@ describe('delivery log (Postgres)', () => {
     expect(d!.attemptLog.map((a) => a.attempt)).toEqual([2, 3, 4]);
   });
 
+  it("logs a receiver's NUL bytes and cut emoji as U+FFFD instead of failing the whole batch (issue 12.1)", async () => {
+    // A receiver answered `oops\0bad`; another message was cut in the middle of an emoji. Both
+    // reach the writer unsanitised (an older dispatcher, or any other producer): jsonb refused
+    // `\u0000` ("unsupported Unicode escape sequence") and lone `\udXXX`, and the registry's
+    // outcome consumer retried that batch for ever.
+    const id = randomUUID();
+    const other = randomUUID();
+    const emoji = '😀';
+    const result = await record.execute({
+      outcomes: [
+        outcome({ deliveryId: id, status: 'queued', body: `{"name":"a\u0000b${emoji.charAt(0)}"}` }),
+        outcome({
+          deliveryId: id,
+          status: 'retrying',
+          attempt: 1,
+          httpStatus: 500,
+          errorClass: 'http_status',
+          errorMessage: `HTTP 500 ${emoji.charAt(1)}`,
+          responseExcerpt: 'oops\u0000bad',
+        }),
+        outcome({ deliveryId: other, status: 'delivered', attempt: 1, httpStatus: 200, subscriptionId: 'sub-b' }),
+      ],
+    });
+    expect(result.newAttempts).toHaveLength(2);
+    const d = await repo.get('tenant-1', id);
+    expect(d!.body).toBe('{"name":"a\uFFFDb\uFFFD"}');
+    expect(d!.attemptLog[0]).toMatchObject({ responseExcerpt: 'oops\uFFFDbad', errorMessage: 'HTTP 500 \uFFFD' });
+    expect((await repo.get('tenant-1', other))!.status).toBe('delivered');
+  });
+
   it('creates partitions ahead and drops days older than the retention (28 days)', async () => {
     const now = new Date();
     const past = new Date(now.getTime() - 45 * DAY);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { DeliveryOutcome } from '@herald/contracts';
+import { safeJsonReplacer, type DeliveryOutcome } from '@herald/contracts';
 import { DELIVERIES_TABLE, DELIVERY_ATTEMPTS_TABLE, qualified } from './delivery-log.constants';
 import { attemptKey, outcomeWrites } from './outcome-rows';
 import { MaintainDeliveryLogPartitions } from './partitions/maintain-delivery-log-partitions';
@@ -144,8 +144,10 @@ export class RecordDeliveryOutcomes {
     return this.ds.transaction(async (em: EntityManager) => {
       const rows: { kind: 'attempt' | 'failed'; delivery_id: string; attempt: number }[] =
         await em.query(UPSERT_SQL, [
-          JSON.stringify(writes.deliveries),
-          JSON.stringify(writes.attempts),
+          // Every string made safe for jsonb (NUL and lone surrogates become U+FFFD): text from
+          // receivers is sanitised by the sender already, this is the writer's own guarantee.
+          JSON.stringify(writes.deliveries, safeJsonReplacer),
+          JSON.stringify(writes.attempts, safeJsonReplacer),
           firstDay.toISOString(),
           windowEnd.toISOString(),
         ]);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { safeTruncate } from '@herald/contracts';
 import { RESEND_JOBS_TABLE, qualified } from '../delivery-log.constants';
 import type { ResendJob, ResendJobCursor, ResendJobKind, ResendJobState } from './resend-job.types';
 
@@ -155,7 +156,7 @@ export class ResendJobsRepository {
       `UPDATE ${T} SET state = $3, error = $4, progress = CASE WHEN $3 = 'succeeded' THEN 1 ELSE progress END,
               finished_at = now(), updated_at = now(), owner = NULL
         WHERE id = $1 AND owner = $2 AND state = 'running'`,
-      [id, owner, state, error === null ? null : error.slice(0, 1000)],
+      [id, owner, state, error === null ? null : safeTruncate(error, 1000)],
     );
   }
 
