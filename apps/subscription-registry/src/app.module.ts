@@ -16,6 +16,7 @@ import { WorksectionDialectModule } from './dialects/worksection/worksection.mod
 import { PpmExpressDialectModule } from './dialects/ppm-express/ppm-express.module';
 import { ProProfsDialectModule } from './dialects/proprofs/proprofs.module';
 import { CatalogController } from './http/catalog.controller';
+import { MeController } from './http/me.controller';
 import { WebhooksController } from './http/webhooks.controller';
 import { RegistryTopicsBootstrap } from './kafka/registry-topics.bootstrap';
 import { TemplateHooksConsumer } from './kafka/template-hooks.consumer';
@@ -55,7 +56,8 @@ export class AppModule {
         ProProfsDialectModule,
         PpmExpressDialectModule,
       ],
-      controllers: [WebhooksController, CatalogController],
+      // MeController first: /v1/webhooks/me must not be taken for a hook id by GET /v1/webhooks/:id.
+      controllers: [MeController, WebhooksController, CatalogController],
       providers: [RegistryTopicsBootstrap, TemplateHooksConsumer],
     };
   }

@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { RegistryConfig } from './config';
-import { sendProblem, type ProblemResponse } from '@herald/platform/http';
+import { problem, sendProblem, type ProblemResponse } from '@herald/platform/http';
 import { ProblemDetailsFilter, toProblem } from './http/problem-details';
 
 /** The OpenAPI document of every controller the registry serves (3.1: bodies are JSON Schema 2020-12). */
@@ -28,8 +30,12 @@ export function openApiDocument(app: INestApplication, config: Pick<RegistryConf
  * What main.ts and the tests share: JSON bodies whose parse errors are problem+json too (the app
  * is created with `bodyParser: false`), the problem filter, `/openapi.json` and `/docs`.
  */
-export function configureApp(app: INestApplication, config: Pick<RegistryConfig, 'HERALD_PUBLIC_BASE_URL'>): void {
+export function configureApp(
+  app: INestApplication,
+  config: Pick<RegistryConfig, 'HERALD_PUBLIC_BASE_URL'> & Partial<Pick<RegistryConfig, 'HERALD_CONSOLE_DIR'>>,
+): void {
   const express = app as NestExpressApplication;
+  serveConsole(express, path.resolve(config.HERALD_CONSOLE_DIR ?? 'dist/apps/console'));
   express.useBodyParser('json', { limit: '256kb', type: ['application/json', 'application/*+json'] });
   express.use((err: unknown, req: { originalUrl?: string; url: string }, res: ProblemResponse, next: (e?: unknown) => void) => {
     if (res.headersSent) return next(err);
@@ -38,4 +44,55 @@ export function configureApp(app: INestApplication, config: Pick<RegistryConfig,
   app.useGlobalFilters(new ProblemDetailsFilter());
   const document = openApiDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+}
+
+/** What the console's pages may load: only this origin (its API included), no inline script, no framing. */
+const CONSOLE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
+type Req = { method: string; path: string; originalUrl?: string; url: string };
+type Res = ProblemResponse & { setHeader(n: string, v: string): void; redirect(status: number, url: string): void; sendFile(p: string): void };
+
+/**
+ * The operator console (apps/console, built to `dir`) at /console/: its files as they are
+ * (hashed assets cached for a year), and index.html for every other /console/ path (the SPA's
+ * own routes). Without a build, /console/ answers a 404 problem saying how to build it.
+ */
+function serveConsole(app: NestExpressApplication, dir: string): void {
+  const index = path.join(dir, 'index.html');
+  app.use((req: Req, res: Res, next: () => void) => {
+    if (req.path === '/console') return res.redirect(301, '/console/');
+    if (!req.path.startsWith('/console/')) return next();
+    res.setHeader('Content-Security-Policy', CONSOLE_CSP);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Frame-Options', 'DENY');
+    next();
+  });
+  app.useStaticAssets(dir, {
+    prefix: '/console/',
+    index: false,
+    fallthrough: true,
+    setHeaders: (res: { setHeader(n: string, v: string): void }, file: string) =>
+      res.setHeader('Cache-Control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache'),
+  });
+  app.use((req: Req, res: Res, next: () => void) => {
+    if (!req.path.startsWith('/console/') || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
+    if (req.path.startsWith('/console/assets/') || !existsSync(index)) {
+      return sendProblem(
+        res,
+        problem(404, existsSync(index) ? `no such file: ${req.path}` : 'the console is not built: run `npx nx run console:build`', req.originalUrl ?? req.url),
+      );
+    }
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(index);
+  });
 }

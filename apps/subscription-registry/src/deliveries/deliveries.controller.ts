@@ -20,6 +20,7 @@ import {
 } from '@nestjs/swagger';
 import { DELIVERY_STATUSES } from '@herald/contracts';
 import {
+  DeliveryStatsReader,
   GetDelivery,
   HookDirectory,
   RedeliverDelivery,
@@ -38,6 +39,7 @@ import {
   EmptyBody,
   JobListQuery,
   ReplayBody,
+  StatsQuery,
   jobView,
   recordView,
   summaryView,
@@ -63,7 +65,41 @@ export class DeliveriesController {
     private readonly redeliver: RedeliverDelivery,
     private readonly startJob: StartResendJob,
     private readonly jobs: ResendJobsRepository,
+    private readonly stats: DeliveryStatsReader,
   ) {}
+
+  @Get('webhooks/:id/stats')
+  @ApiOperation({
+    summary: "A webhook's attempts and latency over the last hours (charts)",
+    description:
+      'From a per-minute rollup kept with the delivery log (2 days): attempts by outcome, success rate, ' +
+      'p50/p99 latency (read from a histogram: within ~15%) and the latest attempt, plus a series per bucket.',
+  })
+  @ApiQuery({ name: 'hours', required: false, schema: { type: 'integer', minimum: 1, maximum: 48, default: 24 } })
+  @ApiQuery({ name: 'bucketMinutes', required: false, schema: { enum: [1, 5, 10, 15, 30, 60], default: 10 } })
+  @ApiResponse({ status: 200, schema: deliveriesOpenApi.stats })
+  async hookStats(
+    @CurrentPrincipal() p: AuthenticatedPrincipal,
+    @Param('id') id: string,
+    @Query() rawQuery: unknown,
+  ) {
+    const q = parseOr400(StatsQuery, rawQuery, 'query');
+    if (!(await this.hooks.find(p.tenantId, id))) throw new NotFoundProblem(`webhook ${id} not found`);
+    // Whole buckets: the window ends at the end of the current bucket.
+    const step = q.bucketMinutes * 60_000;
+    const to = new Date(Math.ceil((Date.now() + 1) / step) * step);
+    const from = new Date(to.getTime() - q.hours * 3_600_000);
+    const [summary, series] = await Promise.all([
+      this.stats.summaries(p.tenantId, [id], { from, to }),
+      this.stats.series(p.tenantId, id, { from, to }, q.bucketMinutes),
+    ]);
+    return {
+      subscriptionId: id,
+      window: { from: from.toISOString(), to: to.toISOString(), bucketMinutes: q.bucketMinutes },
+      summary: summary.get(id),
+      series,
+    };
+  }
 
   @Get('webhooks/:id/deliveries')
   @ApiOperation({

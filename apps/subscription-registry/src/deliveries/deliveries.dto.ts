@@ -45,6 +45,15 @@ export const ReplayBody = z.strictObject({
     .refine((v) => Date.parse(v) <= Date.now(), 'must not be in the future'),
 });
 
+export const StatsQuery = z.strictObject({
+  hours: z.coerce.number().int().min(1).max(48).default(24),
+  bucketMinutes: z.coerce
+    .number()
+    .int()
+    .refine((n) => [1, 5, 10, 15, 30, 60].includes(n), 'one of 1, 5, 10, 15, 30, 60')
+    .default(10),
+});
+
 export const JobListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });

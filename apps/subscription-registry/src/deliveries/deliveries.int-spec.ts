@@ -47,6 +47,7 @@ import { SubscriptionSecrets } from '@herald/registry/secrets';
 import {
   CreateSubscription,
   DisableSubscription,
+  EnableSubscription,
   EndpointProbe,
   SubscriptionRepository,
   SubscriptionsModule,
@@ -744,6 +745,79 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
     expect(redriven.map((d) => d.eventId).sort()).toEqual(mine.map((d) => d.eventId).sort());
     expect(redriven.every((d) => d.body.length > 60_000)).toBe(true);
     expect(await runJob({ subscriptionId: id, kind: 'redrive' })).toMatchObject({ produced: 0 });
+  });
+
+  it('operational events: a hook auto-disabled or failing sends hook.failing and hook.disabled to the operations hooks, never to "*" hooks; an operations hook\'s own changes send none', async () => {
+    const ops = (
+      await moduleRef.get(CreateSubscription).execute({
+        tenantId: TENANT,
+        ownerUserId: 'user-1',
+        settings: {
+          url: 'https://ops.example.com/hook',
+          eventTypes: ['hook.disabled', 'hook.failing', 'hook.enabled'],
+          failurePolicy: { unsubscribeOn: [], autoDisableAfter: 1 },
+        },
+      })
+    ).subscription.id;
+    const everything = await createHook({ unsubscribeOn: [], autoDisableAfter: null }); // eventTypes ['*']
+    const failing = await createHook({ unsubscribeOn: [], autoDisableAfter: 2 });
+    await produceOutcomes([failure(failing)]);
+    await produceOutcomes([failure(failing, { attempt: 2 })]);
+    await waitFor(async () => (await hook(failing))?.status === 'auto-disabled', { timeoutMs: 30_000 });
+    const opsDeliveries = () => delivered.filter((d) => d.key === ops).map((d) => d.value);
+    await waitFor(() => opsDeliveries().length >= 2, { timeoutMs: 30_000, message: 'two operational deliveries' });
+    const [first, second] = opsDeliveries();
+    expect([first.eventType, second.eventType]).toEqual(['hook.failing', 'hook.disabled']);
+    expect(second).toMatchObject({ resourceType: 'hook', resourceId: failing, origin: 'event', attempt: 1 });
+    expect(JSON.parse(second.body)).toMatchObject({
+      type: 'hook.disabled',
+      resource: { type: 'hook', id: failing },
+      data: { hookId: failing, status: 'auto-disabled', previousStatus: 'active-with-failures', consecutiveFailures: 2, reason: expect.stringMatching(/2 consecutive/) },
+    });
+    expect(second.eventId).toBe(JSON.parse(second.body).id);
+    expect(delivered.some((d) => d.key === everything && d.value.eventType.startsWith('hook.'))).toBe(false);
+    // The operations hook itself fails and is auto-disabled: no event about it, to anyone.
+    await produceOutcomes([failure(ops)]);
+    await waitFor(async () => (await hook(ops))?.status === 'auto-disabled', { timeoutMs: 30_000 });
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM registry.operational_events WHERE subscription_id = $1`, [ops]);
+    expect(n).toBe(0);
+    // Enabling the failing hook by hand: hook.enabled (the operations hook is off now: nothing is sent).
+    await moduleRef.get(EnableSubscription).execute({ tenantId: TENANT, subscription: { id: failing } });
+    const events: { type: string }[] = await ds.query(
+      `SELECT type FROM registry.operational_events WHERE subscription_id = $1 ORDER BY occurred_at`,
+      [failing],
+    );
+    expect(events.map((e) => e.type)).toEqual(['hook.failing', 'hook.disabled', 'hook.enabled']);
+  });
+
+  it('stats: attempts by outcome, success rate, p50/p99 and the latest attempt from the per-minute rollup, each attempt once', async () => {
+    const id = await createHook({ unsubscribeOn: [], autoDisableAfter: null });
+    const ok = Array.from({ length: 9 }, (_, i) =>
+      outcome(id, { status: 'delivered', httpStatus: 200, durationMs: 40 + i }),
+    );
+    const slow = outcome(id, { status: 'retrying', httpStatus: 500, errorClass: 'http_status', durationMs: 900 });
+    await produceOutcomes([...ok, slow, ok[0], slow]); // duplicates: counted once
+    const res = await waitFor(async () => {
+      const r = await fetch(`${baseUrl}/v1/webhooks/${id}/stats?hours=1&bucketMinutes=5`, {
+        headers: { authorization: `Bearer ${KEY}` },
+      });
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const body = (await r.json()) as any;
+      return body.summary?.attempts?.total === 10 && body;
+    }, { timeoutMs: 30_000 });
+    expect(res.summary.attempts).toEqual({ delivered: 9, retrying: 1, failed: 0, discarded: 0, total: 10 });
+    expect(res.summary.successRate).toBeCloseTo(0.9);
+    expect(res.summary.latencyMs.p50).toBeGreaterThan(35);
+    expect(res.summary.latencyMs.p50).toBeLessThanOrEqual(50);
+    expect(res.summary.latencyMs.p99).toBeGreaterThan(750);
+    expect(res.summary.lastAttempt).toMatchObject({ status: expect.any(String) });
+    expect(res.series).toHaveLength(12);
+    const total = res.series.reduce((n: number, p: { delivered: number; retrying: number }) => n + p.delivered + p.retrying, 0);
+    expect(total).toBe(10);
+    const bad = await fetch(`${baseUrl}/v1/webhooks/${id}/stats?hours=1e9`, { headers: { authorization: `Bearer ${KEY}` } });
+    expect([bad.status, bad.headers.get('content-type')]).toEqual([400, expect.stringContaining('problem+json')]);
+    const other = await fetch(`${baseUrl}/v1/webhooks/${id}/stats`, { headers: { authorization: `Bearer ${OTHER_KEY}` } });
+    expect(other.status).toBe(404);
   });
 
   it('refuses to re-send to a disabled hook', async () => {

@@ -88,6 +88,40 @@ const schemas = {
       },
     },
   },
+  statsSummary: {
+    type: 'object',
+    properties: {
+      subscriptionId: { type: 'string' },
+      attempts: {
+        type: 'object',
+        properties: {
+          delivered: { type: 'integer' },
+          retrying: { type: 'integer', description: 'Failed attempts that will be retried' },
+          failed: { type: 'integer', description: 'Last attempts that failed (into the DLQ)' },
+          discarded: { type: 'integer' },
+          total: { type: 'integer' },
+        },
+      },
+      successRate: { type: ['number', 'null'], description: 'delivered / total attempts; null without attempts' },
+      latencyMs: {
+        type: 'object',
+        properties: {
+          p50: { type: ['integer', 'null'] },
+          p99: { type: ['integer', 'null'] },
+          mean: { type: ['integer', 'null'] },
+        },
+      },
+      lastAttempt: {
+        type: ['object', 'null'],
+        properties: {
+          at: dateTime,
+          status: { enum: [...DELIVERY_STATUSES] },
+          httpStatus: { type: ['integer', 'null'] },
+          errorClass: { type: ['string', 'null'] },
+        },
+      },
+    },
+  },
   job: {
     type: 'object',
     description: 'A replay or DLQ redrive job',
@@ -117,6 +151,35 @@ const schemas = {
   },
 };
 
-const withList = { ...schemas, jobList: { type: 'object', properties: { data: { type: 'array', items: schemas.job } } } };
+const withList = {
+  ...schemas,
+  jobList: { type: 'object', properties: { data: { type: 'array', items: schemas.job } } },
+  stats: {
+    type: 'object',
+    properties: {
+      subscriptionId: { type: 'string' },
+      window: {
+        type: 'object',
+        properties: { from: dateTime, to: dateTime, bucketMinutes: { type: 'integer' } },
+      },
+      summary: schemas.statsSummary,
+      series: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            at: { ...dateTime, description: 'Start of the bucket' },
+            delivered: { type: 'integer' },
+            retrying: { type: 'integer' },
+            failed: { type: 'integer' },
+            discarded: { type: 'integer' },
+            p50Ms: { type: ['integer', 'null'] },
+            p99Ms: { type: ['integer', 'null'] },
+          },
+        },
+      },
+    },
+  },
+};
 
 export const deliveriesOpenApi = withList as unknown as Record<keyof typeof withList, SchemaObject>;

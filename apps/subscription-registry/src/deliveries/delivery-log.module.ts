@@ -5,6 +5,7 @@ import {
   DeliveryLogEnv,
   DeliveryLogRepository,
   DeliveryResender,
+  DeliveryStatsReader,
   GetDelivery,
   HookDirectory,
   MaintainDeliveryLogPartitions,
@@ -24,8 +25,10 @@ import {
   type ResendJobSettings,
 } from '@herald/registry/delivery-log';
 import { ApplyOutcomesToHookHealth, HookStatusGauge } from '@herald/registry/hook-health';
+import { OperationalEventSink, OperationalEventsRelay } from '@herald/registry/subscriptions';
 import { DeliveryOutcomesConsumer } from './delivery-outcomes.consumer';
 import { PartitionMaintenanceJob } from './partition-maintenance.job';
+import { OperationalEventsToOperationsHooks } from './operational-events.sink';
 import { SubscriptionHookDirectory } from './subscription-hook-directory';
 
 /** The use cases the native API and the dialects (Procore's deliveries) call. */
@@ -84,6 +87,9 @@ export class DeliveryLogModule {
         { provide: HookDirectory, useClass: SubscriptionHookDirectory },
         RunResendJob,
         ResendJobWorker,
+        DeliveryStatsReader,
+        { provide: OperationalEventSink, useClass: OperationalEventsToOperationsHooks },
+        OperationalEventsRelay,
         MaintainDeliveryLogPartitions,
         RecordDeliveryOutcomes,
         DeliveryLogRepository,
@@ -98,6 +104,8 @@ export class DeliveryLogModule {
       exports: [
         DELIVERY_LOG_SETTINGS,
         RESEND_JOB_SETTINGS,
+        DeliveryStatsReader,
+        OperationalEventsRelay,
         HookDirectory,
         MaintainDeliveryLogPartitions,
         RecordDeliveryOutcomes,

@@ -1,7 +1,14 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { EVENT_CATALOG, InitiatorSchema, TEST_EVENT_TYPE, resourceChangeJsonSchema } from '@herald/contracts';
+import {
+  EVENT_CATALOG,
+  InitiatorSchema,
+  OPERATIONAL_EVENT_DESCRIPTIONS,
+  OPERATIONAL_EVENT_TYPES,
+  TEST_EVENT_TYPE,
+  resourceChangeJsonSchema,
+} from '@herald/contracts';
 
 const RESOURCE_CHANGE_SCHEMA_PATH = '/v1/schemas/resource-change.json';
 
@@ -40,6 +47,14 @@ const CATALOG = [
     schema: nativePayloadSchema(TEST_EVENT_TYPE, null),
     eventSchema: null,
   },
+  ...OPERATIONAL_EVENT_TYPES.map((type) => ({
+    type,
+    resourceType: 'hook',
+    action: type.slice('hook.'.length),
+    description: `${OPERATIONAL_EVENT_DESCRIPTIONS[type]} Operational: only hooks naming it receive it ("*" does not).`,
+    schema: nativePayloadSchema(type, 'hook'),
+    eventSchema: null,
+  })),
 ];
 
 /** The event catalog: every event type a webhook can subscribe to, each with its JSON Schema. */

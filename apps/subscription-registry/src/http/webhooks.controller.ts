@@ -17,13 +17,16 @@ import {
   parseOrThrow,
   type SubscriptionView,
 } from '@herald/registry/subscriptions';
+import { DeliveryStatsReader, type HookStatsSummary } from '@herald/registry/delivery-log';
 import { openApiSchemas } from './openapi-schemas';
 
 const ListQuerySchema = z.strictObject({
   status: z.enum(SUBSCRIPTION_STATUSES).optional(),
   eventType: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
-  cursor: z.string().min(1).optional(),
+  cursor: z.string().min(1).max(500).optional(),
+  /** `stats`: each hook with its 24 h attempts, success rate, p50/p99 and latest attempt. */
+  include: z.literal('stats').optional(),
 });
 
 /** The native create body: the settings, plus whether the hook starts enabled (default true). */
@@ -56,6 +59,7 @@ export class WebhooksController {
     private readonly testSubscription: TestSubscription,
     private readonly listSubscriptions: ListSubscriptions,
     private readonly getSubscription: GetSubscription,
+    private readonly stats: DeliveryStatsReader,
   ) {}
 
   @Post()
@@ -80,11 +84,22 @@ export class WebhooksController {
   @ApiQuery({ name: 'eventType', required: false })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 } })
   @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({ name: 'include', required: false, enum: ['stats'], description: 'stats: each hook with its last 24 h (attempts, success rate, p50/p99 latency, latest attempt)' })
   @ApiResponse({ status: 200, schema: openApiSchemas.webhookPage })
-  async list(@CurrentPrincipal() p: AuthenticatedPrincipal, @Query() query: unknown): Promise<{ data: SubscriptionView[]; nextCursor: string | null }> {
-    const q = parseOrThrow(ListQuerySchema, query);
+  async list(
+    @CurrentPrincipal() p: AuthenticatedPrincipal,
+    @Query() query: unknown,
+  ): Promise<{ data: (SubscriptionView & { stats?: HookStatsSummary })[]; nextCursor: string | null }> {
+    const { include, ...q } = parseOrThrow(ListQuerySchema, query);
     const page = await this.listSubscriptions.execute({ tenantId: p.tenantId, ...q });
-    return { data: page.items, nextCursor: page.nextCursor };
+    if (include !== 'stats') return { data: page.items, nextCursor: page.nextCursor };
+    const to = new Date();
+    const stats = await this.stats.summaries(
+      p.tenantId,
+      page.items.map((h) => h.id),
+      { from: new Date(to.getTime() - 86_400_000), to },
+    );
+    return { data: page.items.map((h) => ({ ...h, stats: stats.get(h.id) })), nextCursor: page.nextCursor };
   }
 
   @Get(':id')

@@ -21,3 +21,5 @@ export * from './jobs/pacing';
 export * from './jobs/run-resend-job';
 export * from './jobs/resend-job-worker';
 export * from './jobs/start-resend-job';
+export * from './stats/latency-histogram';
+export * from './stats/delivery-stats';

@@ -4,6 +4,7 @@ import { safeJsonReplacer, type DeliveryOutcome } from '@herald/contracts';
 import { DELIVERIES_TABLE, DELIVERY_ATTEMPTS_TABLE, qualified } from './delivery-log.constants';
 import { attemptKey, outcomeWrites } from './outcome-rows';
 import { MaintainDeliveryLogPartitions } from './partitions/maintain-delivery-log-partitions';
+import { recordAttemptStats } from './stats/delivery-stats';
 import { addDays, retentionWindow } from './partitions/partition-days';
 import { DELIVERY_LOG_SETTINGS, type DeliveryLogSettings } from './settings';
 
@@ -156,6 +157,8 @@ export class RecordDeliveryOutcomes {
         .map((r) => writes.attemptOutcomes.get(attemptKey(r.delivery_id, r.attempt)))
         .filter((o): o is DeliveryOutcome => o !== undefined)
         .sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.attempt - b.attempt);
+      // The charts' per-minute rollup, in the same transaction: each attempt counted exactly once.
+      if (newAttempts.length) await recordAttemptStats(em, newAttempts);
       if (cmd.onNewAttempts && newAttempts.length) await cmd.onNewAttempts(newAttempts);
       return {
         deliveries: writes.deliveries.length,

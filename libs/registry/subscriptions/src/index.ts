@@ -4,6 +4,8 @@ export * from './model/ports';
 export * from './model/snapshot';
 export * from './model/view';
 export * from './model/signing-secret-rotation';
+export * from './model/operational-events';
+export * from './operational/operational-events.outbox';
 export * from './persistence/subscription.entity';
 export * from './persistence/subscription.repository';
 export * from './migrations';

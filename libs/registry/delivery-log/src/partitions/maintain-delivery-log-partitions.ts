@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DELIVERY_LOG_SCHEMA, PARTITIONED_TABLES, qualified } from '../delivery-log.constants';
+import {
+  DELIVERY_LOG_SCHEMA,
+  DELIVERY_STATS_RETENTION_MS,
+  DELIVERY_STATS_TABLE,
+  PARTITIONED_TABLES,
+  qualified,
+} from '../delivery-log.constants';
 import { DELIVERY_LOG_SETTINGS, type DeliveryLogSettings } from '../settings';
 import { addDays, dayOfSuffix, daySuffix, daysBetween, retentionWindow } from './partition-days';
 
@@ -58,6 +64,10 @@ export class MaintainDeliveryLogPartitions {
           }
         }
       }
+      // The charts' rollup keeps 2 days (a plain DELETE: a few thousand rows per hook at most).
+      await em.query(`DELETE FROM ${qualified(DELIVERY_STATS_TABLE)} WHERE minute < $1`, [
+        new Date(now.getTime() - DELIVERY_STATS_RETENTION_MS).toISOString(),
+      ]);
       return { created, dropped };
     });
   }

@@ -18,7 +18,8 @@ export interface ResendSource {
   headers?: Record<string, string>;
 }
 
-export type ResendOrigin = 'redeliver' | 'replay' | 'redrive';
+/** `event`: a first delivery the registry makes itself (operational events). */
+export type ResendOrigin = 'event' | 'redeliver' | 'replay' | 'redrive';
 
 /**
  * Sends deliveries again as NEW deliveries (new delivery id, attempt 1, same event id, so the

@@ -3,6 +3,7 @@ import {
   PayloadFormatSchema,
   RESOURCE_TYPES,
   isKnownEventType,
+  isOperationalEventType,
   type FailurePolicy,
   type RetryPolicy,
 } from '@herald/contracts';
@@ -246,8 +247,13 @@ export function applyPatch<T extends Omit<SubscriptionSettings, 'headers' | 'aut
 }
 
 /** Rules across fields, checked after defaults and patches are applied. */
-function checkCoherent<T extends Pick<SubscriptionSettings, 'scope' | 'templateId' | 'retryPolicy'>>(s: T): T {
+function checkCoherent<T extends Pick<SubscriptionSettings, 'scope' | 'templateId' | 'retryPolicy'> & Partial<Pick<SubscriptionSettings, 'eventTypes' | 'payloadFormat'>>>(
+  s: T,
+): T {
   const issues: FieldIssue[] = [];
+  if (s.eventTypes?.some(isOperationalEventType) && s.payloadFormat && s.payloadFormat !== 'native') {
+    issues.push({ path: 'payloadFormat', message: 'a hook for operational events (hook.*) sends the native payload: payloadFormat "native"' });
+  }
   if (s.templateId && s.scope.kind !== 'project') {
     issues.push({ path: 'templateId', message: 'only a project-level subscription (scope.kind "project") can belong to a template' });
   }

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type { SubscriptionStatus } from '@herald/contracts';
 import { SubscriptionRepository } from '../persistence/subscription.repository';
 import { SnapshotPublisher } from '../publishing/snapshot-publisher';
+import { recordOperationalEvent } from '../operational/operational-events.outbox';
 import { bumped } from './support';
 
 export type HealthTransition =
@@ -50,11 +51,13 @@ export class ApplyHealthTransition {
       const statusChange = t.status !== undefined && t.status !== s.status && !wouldTurnOn;
       if (!statusChange && t.consecutiveFailures === s.consecutiveFailures) return wouldTurnOn ? 'ignored' : 'unchanged';
       s.consecutiveFailures = t.consecutiveFailures;
+      const before = s.status;
       if (statusChange) {
         Object.assign(s, { status: t.status, statusReason: t.reason ?? null, statusChangedAt: now });
         bumped(s, now);
       }
       await repo.save(c.tenantId, s);
+      if (statusChange) await recordOperationalEvent(m, before, s, now);
       return 'updated';
     });
     if (result === 'updated' || result === 'deleted') await this.publisher.publishAfterCommit();

@@ -5,6 +5,7 @@ import { SubscriptionNotFoundError } from '../model/errors';
 import { toView, type SubscriptionView } from '../model/view';
 import { SubscriptionRepository, describeRef, type SubscriptionRef } from '../persistence/subscription.repository';
 import { SnapshotPublisher } from '../publishing/snapshot-publisher';
+import { recordOperationalEvent } from '../operational/operational-events.outbox';
 import { bumped } from './support';
 
 export interface DisableSubscriptionCommand {
@@ -29,8 +30,11 @@ export class DisableSubscription {
       if (!s) throw new SubscriptionNotFoundError(describeRef(c.subscription));
       if (s.status === 'disabled') return s;
       const now = new Date();
+      const before = s.status;
       Object.assign(s, { status: 'disabled', statusReason: c.reason ?? 'disabled by user', statusChangedAt: now });
-      return repo.save(c.tenantId, bumped(s, now));
+      const saved = await repo.save(c.tenantId, bumped(s, now));
+      await recordOperationalEvent(m, before, saved, now);
+      return saved;
     });
     await this.publisher.publishAfterCommit();
     return toView(saved, this.secrets);

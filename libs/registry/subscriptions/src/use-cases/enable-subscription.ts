@@ -6,6 +6,7 @@ import { EndpointProbe } from '../model/ports';
 import { toView, type SubscriptionView } from '../model/view';
 import { SubscriptionRepository, describeRef, type SubscriptionRef } from '../persistence/subscription.repository';
 import { SnapshotPublisher } from '../publishing/snapshot-publisher';
+import { recordOperationalEvent } from '../operational/operational-events.outbox';
 import { assertEndpointVerified, bumped, targetOf } from './support';
 
 export interface EnableSubscriptionCommand {
@@ -37,8 +38,11 @@ export class EnableSubscription {
       if (!s) throw new SubscriptionNotFoundError(describeRef(c.subscription));
       if (s.status === 'active') return s;
       const now = new Date();
+      const before = s.status;
       Object.assign(s, { status: 'active', statusReason: 'enabled', statusChangedAt: now, consecutiveFailures: 0 });
-      return repo.save(c.tenantId, bumped(s, now));
+      const saved = await repo.save(c.tenantId, bumped(s, now));
+      await recordOperationalEvent(m, before, saved, now);
+      return saved;
     });
     await this.publisher.publishAfterCommit();
     return toView(saved, this.secrets);
