@@ -36,6 +36,18 @@ export const RetryPolicySchema = z.object({
 });
 export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
 
+/**
+ * The retry policy of a subscription created without one (the native API's default), and the
+ * one the dispatcher falls back on when it cannot read a subscription: 7 attempts over at most
+ * 24 h (5 s, 30 s, 2 min, 10 min, 1 h, 6 h), then the DLQ. Defined here only.
+ */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  scheduleMs: [5_000, 30_000, 120_000, 600_000, 3_600_000, 21_600_000],
+  maxAttempts: 7,
+  maxAgeMs: 86_400_000,
+  onExhausted: 'dlq',
+};
+
 export const FailurePolicySchema = z.object({
   /** Receiver statuses that end the subscription at once (ProProfs: 401; 410 is common). */
   unsubscribeOn: z.array(z.number().int().min(100).max(599)),

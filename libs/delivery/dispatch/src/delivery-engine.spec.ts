@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { propagation, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -12,6 +12,7 @@ import type { TrackedMessage } from '@herald/delivery/retry-tiers';
 import { EndpointDirectory } from './endpoint-directory';
 import { DispatchMetrics } from './dispatch-metrics';
 import { DeliveryEngine, DEFAULT_DISPATCH_SETTINGS } from './delivery-engine';
+import { deliveryFixture } from './engine/testing';
 
 // The engine's lane logic with in-memory stand-ins for the view, the HTTP sender and the
 // producer: no Kafka semantics are claimed here (the int tests run the same paths on a broker).
@@ -82,26 +83,7 @@ function setup(snapshots: SubscriptionSnapshot[], settings = DEFAULT_DISPATCH_SE
   return { engine, sent, produced, dead, offer, outcomes, parked, finished, held, traceparentOf };
 }
 
-let n = 0;
-function delivery(subscriptionId = 'sub-A', over: Partial<Delivery> = {}): Delivery {
-  n++;
-  const now = new Date().toISOString();
-  return DeliverySchema.parse({
-    deliveryId: randomUUID(),
-    eventId: `evt_${n}`,
-    subscriptionId,
-    subscriptionVersion: 1,
-    tenantId: 't',
-    eventType: 'task.created',
-    resourceType: 'task',
-    resourceId: `task-${n}`,
-    occurredAt: now,
-    routedAt: now,
-    attempt: 1,
-    body: `{"n":${n}}`,
-    ...over,
-  });
-}
+const delivery = (subscriptionId = 'sub-A', over: Partial<Delivery> = {}): Delivery => deliveryFixture({ subscriptionId, ...over });
 
 describe('DeliveryEngine', () => {
   it('sends with the snapshot settings, decrypted, and finishes only after the outcome is written', async () => {

@@ -4,7 +4,7 @@ import { ConsumerGroups, DeliveryContract, RetryTierTopics, type TopicSpec } fro
 import { decodeMessage, type ConsumerDeps } from '@herald/platform/kafka';
 import { dueAtOf } from '@herald/delivery/retry-tiers';
 import type { EndpointDirectory } from './endpoint-directory';
-import type { DeliveryEngine, OrderedPipe } from './delivery-engine';
+import type { DeliveryEngine, PipeSeed } from './delivery-engine';
 
 interface Parked {
   topic: TopicSpec;
@@ -15,15 +15,13 @@ interface Parked {
   dueAt: number;
 }
 
-type Seed = Pick<OrderedPipe, 'headTopic' | 'headId' | 'headAttempt' | 'dueAt' | 'outstanding'>;
-
 /**
  * Picks each ordered hook's pipe from what its deliveries left in the tier topics: the head is
  * the one with the highest attempt (the latest copy when there are several), the pipe is the
  * topic that holds it, and `outstanding` counts the hook's messages there from the head on.
  */
-export function pipesFromParked(parked: Map<string, Parked[]>): Map<string, Seed> {
-  const out = new Map<string, Seed>();
+export function pipesFromParked(parked: Map<string, Parked[]>): Map<string, PipeSeed> {
+  const out = new Map<string, PipeSeed>();
   for (const [subscriptionId, list] of parked) {
     let head = list[0];
     for (const p of list) if (p.attempt > head.attempt || (p.attempt === head.attempt && p.deliveryId === head.deliveryId && p.dueAt >= head.dueAt)) head = p;

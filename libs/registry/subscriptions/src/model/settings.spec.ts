@@ -1,6 +1,6 @@
-import { SubscriptionSnapshotSchema } from '@herald/contracts';
+import { DEFAULT_RETRY_POLICY, SubscriptionSnapshotSchema } from '@herald/contracts';
 import { SubscriptionValidationError } from './errors';
-import { DEFAULT_FAILURE_POLICY, DEFAULT_RETRY_POLICY, applyPatch, parsePatch, settingsForCreate } from './settings';
+import { DEFAULT_FAILURE_POLICY, applyPatch, parsePatch, settingsForCreate } from './settings';
 
 const issuesOf = (fn: () => unknown) => {
   try {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  DEFAULT_RETRY_POLICY,
   PayloadFormatSchema,
   RESOURCE_TYPES,
   isKnownEventType,
@@ -15,16 +16,7 @@ import { SubscriptionValidationError, type FieldIssue } from './errors';
  * The same schemas serve the native API and every dialect, so a policy is a setting, not code.
  */
 
-const SECOND = 1_000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  scheduleMs: [5 * SECOND, 30 * SECOND, 2 * MINUTE, 10 * MINUTE, HOUR, 6 * HOUR],
-  maxAttempts: 7,
-  maxAgeMs: 24 * HOUR,
-  onExhausted: 'dlq',
-};
+const HOUR = 3_600_000;
 
 export const DEFAULT_FAILURE_POLICY: FailurePolicy = {
   unsubscribeOn: [410],

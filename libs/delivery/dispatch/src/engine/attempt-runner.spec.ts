@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import type { SubscriptionSnapshot } from '@herald/contracts';
+import { SecretBox } from '@herald/platform/crypto';
+import { MetricsRegistry } from '@herald/platform/observability';
+import { subscriptionSnapshotFixture } from '@herald/platform/testing';
+import type { AttemptResult, WebhookRequest } from '@herald/delivery/sending';
+import { DispatchMetrics } from '../dispatch-metrics';
+import { EndpointDirectory, type Endpoint } from '../endpoint-directory';
+import { AttemptRunner } from './attempt-runner';
+import { AttemptSlots, Lane } from './lanes';
+import { deliveryFixture, entryFixture } from './testing';
+
+const box = SecretBox.fromSpec(randomBytes(32).toString('base64'));
+const snapshot = (over: Partial<SubscriptionSnapshot> = {}) =>
+  subscriptionSnapshotFixture({
+    id: 'sub-A',
+    tenantId: 't',
+    url: 'https://hooks.example/in',
+    authorization: box.encrypt('Bearer t0k'),
+    signingSecrets: [{ secret: box.encrypt('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'), expiresAt: null }],
+    ...over,
+  });
+
+function setup(snapshots: SubscriptionSnapshot[], slots = 8) {
+  const held = new Map(snapshots.map((s) => [s.id, s]));
+  const directory = new EndpointDirectory({ get: (id: string) => held.get(id), onChange: () => undefined }, box);
+  const sent: { req: WebhookRequest; answer: (r: Partial<AttemptResult>) => void }[] = [];
+  const sender = { send: (req: WebhookRequest) => new Promise<AttemptResult>((resolve) => sent.push({ req, answer: (r) => resolve({ ok: false, durationMs: 3, ...r }) })) };
+  const metrics = new DispatchMetrics(new MetricsRegistry('test'));
+  const runner = new AttemptRunner(directory, sender, new AttemptSlots(slots), metrics, 10);
+  return { runner, sent, metrics, directory };
+}
+const until = async (ok: () => boolean) => {
+  for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setImmediate(r));
+};
+
+describe('AttemptRunner', () => {
+  it('finds the endpoint, or says the hook is gone, inactive or unreadable', async () => {
+    const foreign = SecretBox.fromSpec(randomBytes(32).toString('base64'));
+    const t = setup([snapshot(), snapshot({ id: 'sub-off', status: 'disabled' }), snapshot({ id: 'sub-x', authorization: foreign.encrypt('Bearer no') })]);
+    expect(await t.runner.endpointFor(deliveryFixture())).toMatchObject({ kind: 'found', endpoint: { id: 'sub-A', headers: { authorization: 'Bearer t0k' } } });
+    expect(await t.runner.endpointFor(deliveryFixture({ subscriptionId: 'sub-gone' }))).toEqual({ kind: 'gone' });
+    expect(await t.runner.endpointFor(deliveryFixture({ subscriptionId: 'sub-off' }))).toEqual({ kind: 'inactive', status: 'disabled' });
+    expect(await t.runner.endpointFor(deliveryFixture({ subscriptionId: 'sub-x' }))).toMatchObject({
+      kind: 'unreadable',
+      result: { ok: false, durationMs: 0, errorClass: 'invalid', errorMessage: expect.stringMatching(/^cannot read the subscription: /) },
+    });
+  });
+
+  it('sends with the endpoint settings and signing, counts the attempt in flight until its result is handled', async () => {
+    const t = setup([snapshot({ timeoutMs: 7_000 })]);
+    const found = await t.runner.endpointFor(deliveryFixture());
+    const ep = (found as { endpoint: Endpoint }).endpoint;
+    const lane = new Lane('sub-A');
+    const e = entryFixture(deliveryFixture({ headers: { 'x-format': 'v2' } }));
+    let release!: () => void;
+    const handled: AttemptResult[] = [];
+    const attempt = t.runner.attempt(lane, e, ep, async (result) => {
+      handled.push(result);
+      await new Promise<void>((r) => (release = r));
+    });
+    await until(() => t.sent.length === 1);
+    expect(t.sent[0].req).toMatchObject({
+      url: 'https://hooks.example/in',
+      method: 'POST',
+      timeoutMs: 7_000,
+      body: e.delivery.body,
+      headers: { 'x-format': 'v2', authorization: 'Bearer t0k' },
+      signing: { id: e.delivery.eventId, secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'] },
+    });
+    expect(lane.startedAt.size).toBe(1);
+    expect(t.runner.inFlight).toBe(1);
+    let idle = false;
+    const whenIdle = t.runner.whenIdle().then(() => (idle = true));
+    t.sent[0].answer({ errorClass: 'timeout', durationMs: 7_000 });
+    await until(() => handled.length === 1);
+    expect(lane.startedAt.size).toBe(0);
+    expect(lane.timingOut).toBe(true);
+    expect(idle).toBe(false);
+    release();
+    await attempt;
+    await whenIdle;
+    expect(t.runner.inFlight).toBe(0);
+  });
+
+  it('holds an attempt until one of the overall slots is free', async () => {
+    const t = setup([snapshot(), snapshot({ id: 'sub-B' })], 1);
+    const epOf = async (id: string) => ((await t.runner.endpointFor(deliveryFixture({ subscriptionId: id }))) as { endpoint: Endpoint }).endpoint;
+    const [a, b] = [await epOf('sub-A'), await epOf('sub-B')];
+    const first = t.runner.attempt(new Lane('sub-A'), entryFixture(), a, async () => undefined);
+    const second = t.runner.attempt(new Lane('sub-B'), entryFixture(deliveryFixture({ subscriptionId: 'sub-B' })), b, async () => undefined);
+    await until(() => t.sent.length === 1);
+    await new Promise((r) => setImmediate(r));
+    expect(t.sent).toHaveLength(1);
+    t.sent[0].answer({ ok: true, httpStatus: 200 });
+    await until(() => t.sent.length === 2);
+    t.sent[1].answer({ ok: true, httpStatus: 200 });
+    await Promise.all([first, second]);
+    expect(t.sent.map((s) => s.req.url)).toEqual(['https://hooks.example/in', 'https://hooks.example/in']);
+  });
+});

@@ -1,0 +1,138 @@
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, propagation, trace as otelTrace } from '@opentelemetry/api';
+import { Headers, type Delivery, type SubscriptionStatus } from '@herald/contracts';
+import type { AttemptResult, WebhookSender } from '@herald/delivery/sending';
+import type { DispatchMetrics } from '../dispatch-metrics';
+import { activeSecrets, isDeliverable, type Endpoint, type EndpointDirectory, type EndpointLookup } from '../endpoint-directory';
+import type { AttemptSlots, Entry, Lane } from './lanes';
+
+export type EndpointFor =
+  | { kind: 'found'; endpoint: Endpoint }
+  /** Deleted (or never seen within the snapshot wait). */
+  | { kind: 'gone' }
+  | { kind: 'inactive'; status: SubscriptionStatus }
+  /** A secret under a key this process does not hold: a configuration fault, not the receiver's. */
+  | { kind: 'unreadable'; result: AttemptResult };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One HTTP attempt of a delivery: the hook's current endpoint (waiting a little for a snapshot
+ * the router saw before us), its rate-limit slot, one of the overall attempt slots, and the
+ * request itself inside a `deliver` span — a child of the change's trace (the router's span, or
+ * the previous attempt's), with the sender's HTTP client span inside. What the attempt writes
+ * afterwards continues that span (the entry's trace is replaced by it).
+ */
+export class AttemptRunner {
+  private running = 0;
+  private readonly idleWaiters: (() => void)[] = [];
+  private readonly tracer = otelTrace.getTracer('delivery-dispatcher');
+
+  constructor(
+    private readonly directory: EndpointDirectory,
+    private readonly sender: Pick<WebhookSender, 'send'>,
+    private readonly slots: AttemptSlots,
+    private readonly metrics: Pick<DispatchMetrics, 'inFlight' | 'attemptDuration'>,
+    private readonly snapshotWaitMs: number,
+  ) {}
+
+  /** Attempts started and not yet handled. */
+  get inFlight(): number {
+    return this.running;
+  }
+
+  /** Resolves when no attempt is in flight. */
+  async whenIdle(): Promise<void> {
+    if (this.running > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
+  }
+
+  async endpointFor(d: Delivery): Promise<EndpointFor> {
+    let found: EndpointLookup;
+    try {
+      found = this.directory.lookup(d.subscriptionId);
+      if (found.kind === 'unknown' || (found.kind === 'found' && found.endpoint.version < d.subscriptionVersion)) {
+        found = await this.directory.awaitVersion(d.subscriptionId, d.subscriptionVersion, this.snapshotWaitMs);
+      }
+    } catch (err) {
+      const errorMessage = `cannot read the subscription: ${(err as Error).message}`;
+      return { kind: 'unreadable', result: { ok: false, durationMs: 0, errorClass: 'invalid', errorMessage } };
+    }
+    if (found.kind !== 'found') return { kind: 'gone' };
+    if (!isDeliverable(found.endpoint.status)) return { kind: 'inactive', status: found.endpoint.status };
+    return found;
+  }
+
+  /**
+   * Sends `e` to `ep` and hands the result to `then`; the attempt counts as in flight until
+   * `then` is done (shutdown waits for both).
+   */
+  async attempt(lane: Lane, e: Entry, ep: Endpoint, then: (result: AttemptResult, startedAt: Date) => Promise<void>): Promise<void> {
+    const d = e.delivery;
+    if (ep.rateLimitPerSec) {
+      const wait = lane.reserveRateSlot(ep.rateLimitPerSec, Date.now());
+      if (wait > 0) await sleep(wait);
+    }
+    await this.slots.acquire();
+    const startedAt = new Date();
+    const started = startedAt.getTime();
+    lane.startedAt.add(started);
+    this.running++;
+    try {
+      this.metrics.inFlight.inc();
+      const parent = propagation.extract(ROOT_CONTEXT, e.trace);
+      const span = this.tracer.startSpan(
+        'deliver',
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            'http.request.method': ep.method,
+            'server.address': hostOf(ep.url),
+            'herald.subscription_id': d.subscriptionId,
+            'herald.delivery_id': d.deliveryId,
+            'herald.attempt': d.attempt,
+          },
+        },
+        parent,
+      );
+      let result: AttemptResult;
+      try {
+        result = await otelContext.with(otelTrace.setSpan(parent, span), () =>
+          this.sender.send({
+            url: ep.url,
+            method: ep.method,
+            headers: { ...d.headers, ...ep.headers },
+            body: d.body,
+            contentType: d.contentType,
+            timeoutMs: ep.timeoutMs,
+            successContract: ep.successContract,
+            basicAuth: ep.basicAuth,
+            signing: { id: d.eventId, timestamp: startedAt, secrets: activeSecrets(ep, started) },
+          }),
+        );
+      } finally {
+        this.slots.release();
+        lane.startedAt.delete(started);
+        this.metrics.inFlight.dec();
+      }
+      if (result.httpStatus !== undefined) span.setAttribute('http.response.status_code', result.httpStatus);
+      if (!result.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: result.errorClass });
+      span.end();
+      const carrier: Record<string, string> = {};
+      propagation.inject(otelTrace.setSpan(parent, span), carrier);
+      if (carrier[Headers.TraceParent]) e.trace = carrier;
+      lane.timingOut = result.errorClass === 'timeout';
+      this.metrics.attemptDuration.observe(result.durationMs / 1000);
+      await then(result, startedAt);
+    } finally {
+      this.running--;
+      if (this.running === 0) for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,71 @@
+import { Logger } from '@nestjs/common';
+import { DeliveryContract, Topics, traceHeaders, type Delivery } from '@herald/contracts';
+import { decodeMessage, headersOf, type DeadLetterWriter } from '@herald/platform/kafka';
+import type { TrackedMessage } from '@herald/delivery/retry-tiers';
+import type { DispatchMetrics } from '../dispatch-metrics';
+import type { Entry } from './lanes';
+
+export type DecodedDelivery =
+  | { kind: 'delivery'; delivery: Delivery; trace: Record<string, string> }
+  | { kind: 'invalid'; reason: string };
+
+/** A consumed message as a delivery with its trace context, or why it is not one (invalid, tombstone). */
+export function decodeDelivery(m: TrackedMessage): DecodedDelivery {
+  const decoded = decodeMessage(DeliveryContract, m.message);
+  if (decoded.kind === 'value') return { kind: 'delivery', delivery: decoded.value, trace: traceHeaders(headersOf(m.message)) };
+  return { kind: 'invalid', reason: decoded.kind === 'invalid' ? decoded.reason : 'tombstone on a delivery topic' };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * What the dispatcher writes to `herald.deliveries.dlq`: messages that are not deliveries, and
+ * deliveries that ended there (exhausted, unsubscribed, expired behind an ordered head). Each
+ * write is retried until Kafka took it: the delivery must not be committed before.
+ */
+export class DeliveryDeadLetters {
+  private readonly logger = new Logger('DeliveryEngine');
+
+  constructor(
+    private readonly writer: Pick<DeadLetterWriter, 'deadLetter'>,
+    private readonly metrics: Pick<DispatchMetrics, 'dlqMessages'>,
+  ) {}
+
+  /** A message that is not a valid delivery, as it was consumed. */
+  async invalid(m: TrackedMessage, reason: string): Promise<void> {
+    await this.durably(() => this.writer.deadLetter(Topics.DeliveriesDlq, sourceOf(m), m.message, reason));
+    this.metrics.dlqMessages.inc({ reason: 'invalid' });
+  }
+
+  /** A delivery that ends in the DLQ; `label` is the metric's reason (exhausted, unsubscribed). */
+  async delivery(e: Entry, reason: string, errorClass: string, label: string): Promise<void> {
+    const value = Buffer.from(JSON.stringify(e.delivery));
+    await this.durably(() =>
+      this.writer.deadLetter(
+        Topics.DeliveriesDlq,
+        sourceOf(e.source),
+        { key: Buffer.from(e.delivery.subscriptionId), value, headers: { ...e.source.message.headers } },
+        reason,
+        errorClass,
+      ),
+    );
+    this.metrics.dlqMessages.inc({ reason: label });
+  }
+
+  private async durably(write: () => Promise<void>): Promise<void> {
+    let delay = 200;
+    for (;;) {
+      try {
+        return await write();
+      } catch (err) {
+        this.logger.warn(`write failed, retrying: ${(err as Error).message}`);
+        await sleep(delay);
+        delay = Math.min(delay * 2, 5_000);
+      }
+    }
+  }
+}
+
+function sourceOf(m: TrackedMessage): { topic: string; partition: number; offset: string } {
+  return { topic: m.topic.name, partition: m.partition, offset: m.offset };
+}

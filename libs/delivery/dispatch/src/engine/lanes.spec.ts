@@ -1,0 +1,80 @@
+import { AttemptSlots, Lane, Lanes } from './lanes';
+import { OrderedPipe } from './ordered-pipe';
+import { entryFixture } from './testing';
+import { RetryTierTopics } from '@herald/contracts';
+
+describe('AttemptSlots', () => {
+  it('lets `size` holders in at once and serves the others in the order they asked', async () => {
+    const slots = new AttemptSlots(2);
+    await slots.acquire();
+    await slots.acquire();
+    const order: string[] = [];
+    const third = slots.acquire().then(() => order.push('third'));
+    const fourth = slots.acquire().then(() => order.push('fourth'));
+    await Promise.resolve();
+    expect(order).toEqual([]);
+    slots.release();
+    await third;
+    expect(order).toEqual(['third']);
+    slots.release();
+    await fourth;
+    expect(order).toEqual(['third', 'fourth']);
+    // Two released with nobody waiting: two free slots again.
+    slots.release();
+    slots.release();
+    await slots.acquire();
+    await slots.acquire();
+  });
+});
+
+describe('Lane', () => {
+  it('is idle only with nothing queued, running or parked', () => {
+    const lane = new Lane('sub-A');
+    expect(lane.idle).toBe(true);
+    lane.queue.push(entryFixture());
+    expect(lane.idle).toBe(false);
+    lane.queue.length = 0;
+    lane.running = 1;
+    expect(lane.idle).toBe(false);
+    lane.running = 0;
+    lane.pipe = new OrderedPipe(RetryTierTopics[0], 'd', 2, 0, 1);
+    expect(lane.idle).toBe(false);
+  });
+
+  it('is hanging when its last attempt timed out or its oldest running attempt is old enough', () => {
+    const lane = new Lane('sub-A');
+    expect(lane.isHanging(10_000, 1_000)).toBe(false);
+    lane.startedAt.add(9_500);
+    lane.startedAt.add(8_000);
+    expect(lane.oldestRunningMs(10_000)).toBe(2_000);
+    expect(lane.isHanging(10_000, 1_000)).toBe(true);
+    expect(lane.isHanging(10_000, 5_000)).toBe(false);
+    lane.timingOut = true;
+    expect(lane.isHanging(10_000, 5_000)).toBe(true);
+  });
+
+  it('spaces attempts 1000/perSec ms apart: the first goes at once, the next ones wait their slot', () => {
+    const lane = new Lane('sub-A');
+    expect(lane.reserveRateSlot(10, 1_000)).toBeLessThanOrEqual(0);
+    expect(lane.reserveRateSlot(10, 1_000)).toBe(100);
+    expect(lane.reserveRateSlot(10, 1_020)).toBe(180);
+    // After a quiet spell the next one goes at once again.
+    expect(lane.reserveRateSlot(10, 5_000)).toBeLessThanOrEqual(0);
+    expect(lane.reserveRateSlot(2, 5_000)).toBe(100);
+  });
+});
+
+describe('Lanes', () => {
+  it('creates a lane on first use, keeps it while busy and forgets it once idle', () => {
+    const lanes = new Lanes();
+    const a = lanes.get('sub-A');
+    expect(lanes.get('sub-A')).toBe(a);
+    a.running = 1;
+    lanes.dropIfIdle(a);
+    expect([...lanes].map(([id]) => id)).toEqual(['sub-A']);
+    a.running = 0;
+    lanes.dropIfIdle(a);
+    expect([...lanes]).toEqual([]);
+    expect(lanes.get('sub-A')).not.toBe(a);
+  });
+});

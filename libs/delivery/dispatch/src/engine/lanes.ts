@@ -1,0 +1,93 @@
+import type { Delivery } from '@herald/contracts';
+import type { TrackedMessage } from '@herald/delivery/retry-tiers';
+import type { OrderedPipe } from './ordered-pipe';
+
+/** A delivery the engine holds: where it came from, its trace context, and how to say it is finished. */
+export interface Entry {
+  delivery: Delivery;
+  source: TrackedMessage;
+  /** Trace context (and nothing else) carried to what this delivery produces. */
+  trace: Record<string, string>;
+  /** Called once the delivery is finished for good here: its offset may then be committed. */
+  finish: () => void;
+}
+
+/** HTTP attempts in flight across every lane: a counting semaphore, waiters served in order. */
+export class AttemptSlots {
+  private used = 0;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(private readonly size: number) {}
+
+  async acquire(): Promise<void> {
+    if (this.used < this.size) {
+      this.used++;
+      return;
+    }
+    await new Promise<void>((r) => this.waiters.push(r));
+  }
+
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.used--;
+  }
+}
+
+/** One subscription's deliveries: in order, at most N in flight, rate-limited, with its ordered-mode pipe. */
+export class Lane {
+  readonly queue: Entry[] = [];
+  running = 0;
+  /** Start times of running attempts (hanging-receiver detection). */
+  readonly startedAt = new Set<number>();
+  pipe: OrderedPipe | null = null;
+  /** The last attempt timed out; cleared by the next answer. */
+  timingOut = false;
+  private nextSlotAt = 0;
+
+  constructor(readonly subscriptionId: string) {}
+
+  get idle(): boolean {
+    return this.queue.length === 0 && this.running === 0 && this.pipe === null;
+  }
+
+  isHanging(now: number, afterMs: number): boolean {
+    return this.timingOut || this.oldestRunningMs(now) >= afterMs;
+  }
+
+  oldestRunningMs(now: number): number {
+    let oldest = now;
+    for (const t of this.startedAt) if (t < oldest) oldest = t;
+    return now - oldest;
+  }
+
+  /**
+   * Books the lane's next attempt under a rate limit of `perSec` attempts a second: how long
+   * (ms) the attempt must wait for its slot. Attempts are spaced 1000/perSec ms apart.
+   */
+  reserveRateSlot(perSec: number, now: number): number {
+    const wait = this.nextSlotAt - now;
+    this.nextSlotAt = Math.max(now, this.nextSlotAt) + 1000 / perSec;
+    return wait;
+  }
+}
+
+/** The lanes that hold something: created on first use, dropped once idle. */
+export class Lanes {
+  private readonly lanes = new Map<string, Lane>();
+
+  get(subscriptionId: string): Lane {
+    let lane = this.lanes.get(subscriptionId);
+    if (!lane) this.lanes.set(subscriptionId, (lane = new Lane(subscriptionId)));
+    return lane;
+  }
+
+  /** Forgets the lane if nothing is queued, running or parked for it. */
+  dropIfIdle(lane: Lane): void {
+    if (lane.idle) this.lanes.delete(lane.subscriptionId);
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, Lane]> {
+    return this.lanes.entries();
+  }
+}

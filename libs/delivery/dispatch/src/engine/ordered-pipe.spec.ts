@@ -1,0 +1,95 @@
+import { RetryTierTopics, Topics } from '@herald/contracts';
+import { LOST_HEAD_GRACE_MS, OrderedPipe } from './ordered-pipe';
+import { deliveryFixture, entryFixture } from './testing';
+
+const tier = RetryTierTopics[1];
+const now = 1_000_000;
+
+function pipe(outstanding = 3) {
+  const head = deliveryFixture({ attempt: 2 });
+  return { head, pipe: new OrderedPipe(tier, head.deliveryId, 2, now, outstanding) };
+}
+
+describe('OrderedPipe', () => {
+  it('while the head is parked: later deliveries are forwarded behind it, a copy of the head is dropped', () => {
+    const { head, pipe: p } = pipe();
+    expect(p.route(entryFixture(deliveryFixture()), now)).toEqual({ kind: 'forward' });
+    expect(p.outstanding).toBe(4);
+    // An older copy of the head (attempt 1, or from the main topic) is stale.
+    expect(p.route(entryFixture({ ...head, attempt: 1 }, tier), now)).toEqual({ kind: 'stale-copy' });
+    expect(p.route(entryFixture(head, Topics.Deliveries), now)).toEqual({ kind: 'stale-copy' });
+    expect(p.outstanding).toBe(4);
+  });
+
+  it('the head back from the pipe is taken first; followers back from the pipe are counted down', () => {
+    const { head, pipe: p } = pipe(3);
+    expect(p.route(entryFixture(head, tier), now)).toEqual({ kind: 'head' });
+    expect(p).toMatchObject({ headTaken: true, outstanding: 2 });
+    expect(p.route(entryFixture(deliveryFixture(), tier), now)).toEqual({ kind: 'follower' });
+    expect(p.outstanding).toBe(1);
+  });
+
+  it('with the head out and followers still in the pipe, new deliveries are held behind them and released in order once all came back', () => {
+    const { head, pipe: p } = pipe(2);
+    p.route(entryFixture(head, tier), now);
+    const [h1, h2] = [entryFixture(), entryFixture()];
+    expect(p.route(h1, now)).toEqual({ kind: 'held' });
+    expect(p.route(h2, now)).toEqual({ kind: 'held' });
+    expect(p.takeHeldIfDrained()).toBeNull();
+    expect(p.route(entryFixture(deliveryFixture(), tier), now)).toEqual({ kind: 'follower' });
+    expect(p.takeHeldIfDrained()).toEqual([h1, h2]);
+    expect(p.held).toEqual([]);
+    // Drained: what arrives now is queued as usual.
+    expect(p.route(entryFixture(), now)).toEqual({ kind: 'queue' });
+  });
+
+  it('followers read back after the head expired end like it did; draining clears the expiry', () => {
+    const { head, pipe: p } = pipe(2);
+    p.route(entryFixture(head, tier), now);
+    p.exhaust = { status: 'discarded', toDlq: false };
+    expect(p.route(entryFixture(deliveryFixture(), tier), now)).toEqual({ kind: 'expired', exhaust: { status: 'discarded', toDlq: false } });
+    expect(p.takeHeldIfDrained()).toEqual([]);
+    expect(p.exhaust).toBeNull();
+  });
+
+  it('a parked head not seen long after it was due is taken as lost', () => {
+    const { pipe: p } = pipe();
+    expect(p.route(entryFixture(), now + LOST_HEAD_GRACE_MS)).toEqual({ kind: 'forward' });
+    expect(p.route(entryFixture(), now + LOST_HEAD_GRACE_MS + 1)).toEqual({ kind: 'head-lost' });
+  });
+
+  describe('followersBack', () => {
+    afterEach(() => jest.useRealTimers());
+
+    it('resolves at once when the pipe is empty, else when the last follower came back', async () => {
+      const { head, pipe: p } = pipe(2);
+      p.route(entryFixture(head, tier), now);
+      let back = false;
+      const waiting = p.followersBack(60_000).then(() => (back = true));
+      await Promise.resolve();
+      expect(back).toBe(false);
+      p.route(entryFixture(deliveryFixture(), tier), now);
+      p.takeHeldIfDrained();
+      await waiting;
+      expect(back).toBe(true);
+      await expect(p.followersBack(60_000)).resolves.toBeUndefined();
+    });
+
+    it('gives up after the guard time with followers still out', async () => {
+      jest.useFakeTimers();
+      const { pipe: p } = pipe(2);
+      let back = false;
+      const waiting = p.followersBack(1_000).then(() => (back = true));
+      await jest.advanceTimersByTimeAsync(999);
+      expect(back).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      await waiting;
+      expect(p.outstanding).toBe(2);
+    });
+  });
+
+  it('is built from a seed found in the tiers at start', () => {
+    const p = OrderedPipe.from({ headTopic: tier, headId: 'h', headAttempt: 4, dueAt: 5, outstanding: 3 });
+    expect(p).toMatchObject({ headTopic: tier, headId: 'h', headAttempt: 4, dueAt: 5, outstanding: 3, headTaken: false, headDone: false, held: [], exhaust: null });
+  });
+});

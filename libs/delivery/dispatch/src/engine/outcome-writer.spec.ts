@@ -1,0 +1,71 @@
+import { Headers, RetryTierTopics, Topics, type TopicSpec } from '@herald/contracts';
+import type { RawMessage } from '@herald/platform/kafka';
+import { MetricsRegistry } from '@herald/platform/observability';
+import { DispatchMetrics } from '../dispatch-metrics';
+import type { DeliveryDeadLetters } from './dead-letters';
+import { OutcomeWriter } from './outcome-writer';
+import { deliveryFixture, entryFixture } from './testing';
+
+const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+function setup() {
+  const produced: { topic: TopicSpec; message: RawMessage }[] = [];
+  const dead: string[] = [];
+  const metrics = new DispatchMetrics(new MetricsRegistry('test'));
+  const deadLetters = { delivery: async (_e: unknown, reason: string, errorClass: string, label: string) => void dead.push(`${label}/${errorClass}: ${reason}`) } as unknown as DeliveryDeadLetters;
+  const writer = new OutcomeWriter({ add: async (topic, message) => void produced.push({ topic, message }) }, deadLetters, metrics);
+  return { writer, produced, dead, metrics };
+}
+
+describe('OutcomeWriter', () => {
+  it("writes a step's outcome keyed by the hook, with the delivery's trace and its status counted", async () => {
+    const t = setup();
+    const e = entryFixture(deliveryFixture({ attempt: 3 }));
+    e.trace = { [Headers.TraceParent]: tp };
+    const at = new Date('2026-12-01T12:00:00.000Z');
+    await t.writer.outcome(e, 'retrying', { ok: false, durationMs: 12, httpStatus: 503, errorClass: 'http_status', errorMessage: 'x'.repeat(2_000), responseExcerpt: 'busy' }, at, new Date(at.getTime() + 5_000));
+    expect(t.produced).toHaveLength(1);
+    const [{ topic, message }] = t.produced;
+    expect(topic).toBe(Topics.DeliveryOutcomes);
+    expect(message.key).toBe('sub-A');
+    expect(message.headers).toEqual({ [Headers.Schema]: 'delivery-outcome/1', [Headers.TraceParent]: tp });
+    const outcome = JSON.parse(String(message.value));
+    expect(outcome).toMatchObject({
+      deliveryId: e.delivery.deliveryId,
+      status: 'retrying',
+      attempt: 3,
+      at: at.toISOString(),
+      httpStatus: 503,
+      durationMs: 12,
+      errorClass: 'http_status',
+      responseExcerpt: 'busy',
+      nextAttemptAt: '2026-12-01T12:00:05.000Z',
+      origin: 'event',
+    });
+    expect(outcome.errorMessage).toHaveLength(1_000);
+    expect((await t.metrics.deliveries.get()).values).toEqual([expect.objectContaining({ labels: { status: 'retrying' }, value: 1 })]);
+  });
+
+  it('forwards a delivery to a tier with its due time and trace', async () => {
+    const t = setup();
+    const d = deliveryFixture();
+    await t.writer.forward(RetryTierTopics[2], d, 1_234, { [Headers.TraceParent]: tp });
+    expect(t.produced[0].topic).toBe(RetryTierTopics[2]);
+    expect(t.produced[0].message.headers).toEqual({ [Headers.Schema]: 'delivery/1', [Headers.TraceParent]: tp, [Headers.DueAt]: '1234' });
+    expect(JSON.parse(String(t.produced[0].message.value))).toEqual(d);
+  });
+
+  it('ends a delivery without an attempt: attempt 0 in its outcome, the DLQ when asked, then finished', async () => {
+    const t = setup();
+    const gone = entryFixture();
+    await t.writer.endWithoutAttempt(gone, 'discarded', 'subscription_gone', 'the subscription was deleted');
+    const expired = entryFixture();
+    await t.writer.endWithoutAttempt(expired, 'failed', 'expired', 'the hook expired', true);
+    expect(t.produced.map((p) => JSON.parse(String(p.message.value)))).toMatchObject([
+      { status: 'discarded', attempt: 0, errorClass: 'subscription_gone', errorMessage: 'the subscription was deleted', durationMs: 0 },
+      { status: 'failed', attempt: 0, errorClass: 'expired' },
+    ]);
+    expect(t.dead).toEqual(['exhausted/expired: the hook expired']);
+    expect([gone.finished(), expired.finished()]).toEqual([1, 1]);
+  });
+});

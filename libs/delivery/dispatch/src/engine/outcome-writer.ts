@@ -1,0 +1,76 @@
+import {
+  DeliveryContract,
+  DeliveryOutcomeContract,
+  Headers,
+  Topics,
+  encodeMessage,
+  type Delivery,
+  type DeliveryOutcome,
+  type DeliveryStatus,
+  type ErrorClass,
+  type TopicSpec,
+} from '@herald/contracts';
+import type { OutboundBatcher } from '@herald/platform/kafka';
+import type { AttemptResult } from '@herald/delivery/sending';
+import type { DispatchMetrics } from '../dispatch-metrics';
+import type { DeliveryDeadLetters } from './dead-letters';
+import type { Entry } from './lanes';
+
+/**
+ * What a delivery's steps write, through the outbound batcher: one outcome per step to
+ * `herald.delivery-outcomes.v1`, the delivery itself to a retry tier (a retry, a spill, an
+ * ordered hook's pipe) with its due time, and the DLQ. Every promise resolves once Kafka
+ * acknowledged the write.
+ */
+export class OutcomeWriter {
+  constructor(
+    private readonly out: Pick<OutboundBatcher, 'add'>,
+    private readonly deadLetters: DeliveryDeadLetters,
+    private readonly metrics: Pick<DispatchMetrics, 'deliveries'>,
+  ) {}
+
+  /** The outcome of one step; `noAttempt`: the step made no HTTP attempt (the log's attempt 0). */
+  outcome(e: Entry, status: DeliveryStatus, r: AttemptResult, at: Date, nextAttemptAt?: Date, noAttempt = false): Promise<void> {
+    const d = e.delivery;
+    this.metrics.deliveries.inc({ status });
+    const outcome: DeliveryOutcome = {
+      deliveryId: d.deliveryId,
+      eventId: d.eventId,
+      subscriptionId: d.subscriptionId,
+      tenantId: d.tenantId,
+      eventType: d.eventType,
+      resourceType: d.resourceType,
+      resourceId: d.resourceId,
+      status,
+      attempt: noAttempt ? 0 : d.attempt,
+      at: at.toISOString(),
+      httpStatus: r.httpStatus ?? null,
+      durationMs: r.durationMs,
+      errorClass: r.errorClass ?? null,
+      errorMessage: r.errorMessage?.slice(0, 1000) ?? null,
+      responseExcerpt: r.responseExcerpt ?? null,
+      nextAttemptAt: nextAttemptAt?.toISOString() ?? null,
+      occurredAt: d.occurredAt,
+      origin: d.origin,
+    };
+    return this.out.add(Topics.DeliveryOutcomes, encodeMessage(DeliveryOutcomeContract, outcome, { trace: e.trace }));
+  }
+
+  /** The delivery to a retry tier, due at `dueAt` (epoch ms, in the `herald-due-at` header). */
+  forward(topic: TopicSpec, d: Delivery, dueAt: number, trace: Record<string, string>): Promise<void> {
+    return this.out.add(topic, encodeMessage(DeliveryContract, d, { trace, headers: { [Headers.DueAt]: String(dueAt) } }));
+  }
+
+  /**
+   * Ends a delivery without an HTTP attempt (deleted or inactive hook, expired behind an
+   * ordered head): its outcome, the DLQ when asked; then it is finished.
+   */
+  async endWithoutAttempt(e: Entry, status: DeliveryStatus, errorClass: ErrorClass, message: string, toDlq = false): Promise<void> {
+    const result: AttemptResult = { ok: false, durationMs: 0, errorClass, errorMessage: message };
+    await Promise.all([
+      this.outcome(e, status, result, new Date(), undefined, true),
+      toDlq ? this.deadLetters.delivery(e, message, errorClass, 'exhausted') : undefined,
+    ]);
+    e.finish();
+  }
+}
