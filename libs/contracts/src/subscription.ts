@@ -9,6 +9,10 @@ export const PAYLOAD_FORMATS = [
   'procore-v3.0',
   'procore-v4.0',
   'ppm-express',
+  /** CloudEvents 1.0 over HTTP: the whole event as the body (`application/cloudevents+json`). */
+  'cloudevents-structured',
+  /** CloudEvents 1.0 over HTTP: the data as the body, the attributes as `ce-*` headers. */
+  'cloudevents-binary',
 ] as const;
 export const PayloadFormatSchema = z.enum(PAYLOAD_FORMATS);
 export type PayloadFormat = z.infer<typeof PayloadFormatSchema>;

@@ -14,6 +14,6 @@ export class SubscriptionHookDirectory extends HookDirectory {
     const s = await new SubscriptionRepository(this.ds.manager).find(tenantId, {
       id: subscriptionId,
     });
-    return s ? { id: s.id, tenantId: s.tenantId, status: s.status, version: s.version } : null;
+    return s ? { id: s.id, tenantId: s.tenantId, status: s.status, version: s.version, payloadFormat: s.payloadFormat } : null;
   }
 }

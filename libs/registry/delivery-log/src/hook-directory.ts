@@ -7,6 +7,8 @@ export interface HookRef {
   status: SubscriptionStatus;
   /** The snapshot version a re-sent delivery is rendered against. */
   version: number;
+  /** The hook's payload format (immutable): a logged body is sent again with its content type and headers. */
+  payloadFormat: string;
 }
 
 /**

@@ -6,7 +6,7 @@ import type {
   ResourceChange,
   SubscriptionSnapshot,
 } from '@herald/contracts';
-import { NativePayloadRenderer } from './native-renderer';
+import { CloudEventsPayloadRenderer, NativePayloadRenderer } from '@herald/payload-formats';
 
 /** The dialect renderers given to `RenderingModule.forRoot({ renderers })`. */
 export const PAYLOAD_RENDERERS = Symbol('PAYLOAD_RENDERERS');
@@ -20,7 +20,7 @@ export class UnknownPayloadFormatError extends Error {
 }
 
 /**
- * Picks the renderer by `subscription.payloadFormat`. The native renderer is always there; each
+ * Picks the renderer by `subscription.payloadFormat`. Native and CloudEvents are always there; each
  * dialect adds its own, either through `RenderingModule.forRoot({ renderers: [...] })` or
  * `register()`. Two renderers claiming one format is a start-up error, not a silent override.
  */
@@ -32,6 +32,7 @@ export class PayloadRendererRegistry {
     @Optional() @Inject(PAYLOAD_RENDERERS) renderers: readonly PayloadRenderer[] | null = null,
   ) {
     this.register(new NativePayloadRenderer());
+    this.register(new CloudEventsPayloadRenderer());
     for (const r of renderers ?? []) this.register(r);
   }
 

@@ -3,7 +3,7 @@ import type { PayloadRenderer } from '@herald/contracts';
 import { PAYLOAD_RENDERERS, PayloadRendererRegistry } from './renderer-registry';
 
 /**
- * The payload renderers of the router: native always, plus the dialects' renderers given here
+ * The payload renderers of the router: native and CloudEvents always, plus the dialects' renderers given here
  * (`RenderingModule.forRoot({ renderers: [new ProProfsPayloadRenderer(), …] })`).
  */
 @Module({})

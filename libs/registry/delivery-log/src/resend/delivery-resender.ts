@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DeliveryContract, Topics, type Delivery, type DeliveryOutcome } from '@herald/contracts';
 import { HeraldProducer } from '@herald/platform/kafka';
+import { framingOf } from '@herald/payload-formats';
 import { RecordDeliveryOutcomes } from '../record-delivery-outcomes';
 import type { HookRef } from '../hook-directory';
 
@@ -14,6 +15,7 @@ export interface ResendSource {
   projectId?: string | null;
   occurredAt: string;
   body: string;
+  /** As the original was sent (a dead letter has them); else they follow from the hook's format. */
   contentType?: string;
   headers?: Record<string, string>;
 }
@@ -41,25 +43,28 @@ export class DeliveryResender {
   ): Promise<Delivery[]> {
     if (sources.length === 0) return [];
     const at = now.toISOString();
-    const deliveries: Delivery[] = sources.map((s) => ({
-      deliveryId: randomUUID(),
-      eventId: s.eventId,
-      subscriptionId: hook.id,
-      subscriptionVersion: hook.version,
-      tenantId: hook.tenantId,
-      eventType: s.eventType,
-      resourceType: s.resourceType,
-      resourceId: s.resourceId,
-      projectId: s.projectId ?? null,
-      occurredAt: s.occurredAt,
-      routedAt: at,
-      attempt: 1,
-      firstAttemptAt: null,
-      body: s.body,
-      contentType: s.contentType ?? 'application/json',
-      headers: s.headers ?? {},
-      origin,
-    }));
+    const deliveries: Delivery[] = sources.map((s) => {
+      const framing = s.contentType === undefined ? framingOf(hook.payloadFormat, s.body) : null;
+      return {
+        deliveryId: randomUUID(),
+        eventId: s.eventId,
+        subscriptionId: hook.id,
+        subscriptionVersion: hook.version,
+        tenantId: hook.tenantId,
+        eventType: s.eventType,
+        resourceType: s.resourceType,
+        resourceId: s.resourceId,
+        projectId: s.projectId ?? null,
+        occurredAt: s.occurredAt,
+        routedAt: at,
+        attempt: 1,
+        firstAttemptAt: null,
+        body: s.body,
+        contentType: framing?.contentType ?? s.contentType ?? 'application/json',
+        headers: framing?.headers ?? s.headers ?? {},
+        origin,
+      };
+    });
     // Produce first: a logged "queued" that never reached Kafka would stay queued forever,
     // while a produced delivery whose log write failed is still logged by its attempt outcomes.
     await this.producer.send(DeliveryContract, Topics.Deliveries, deliveries);

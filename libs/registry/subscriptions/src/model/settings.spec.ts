@@ -53,6 +53,15 @@ describe('settingsForCreate', () => {
     expect(issues.find((i) => i.path === 'eventTypes.1')!.message).toContain('task.exploded');
   });
 
+  it('takes both CloudEvents modes as payload formats, and refuses ce-* custom headers (Herald sets the attributes)', () => {
+    for (const f of ['cloudevents-structured', 'cloudevents-binary'] as const) {
+      expect(settingsForCreate({ url: 'https://e.com', eventTypes: ['*'], payloadFormat: f }).payloadFormat).toBe(f);
+    }
+    expect(issuesOf(() => settingsForCreate({ url: 'https://e.com', eventTypes: ['*'], payloadFormat: 'cloudevents' }))[0].path).toBe('payloadFormat');
+    const issues = issuesOf(() => settingsForCreate({ url: 'https://e.com', eventTypes: ['*'], headers: [{ name: 'CE-Type', value: 'x' }] }));
+    expect(issues).toEqual([expect.objectContaining({ path: 'headers.0.name', message: expect.stringContaining('CloudEvents') })]);
+  });
+
   it('refuses missing url / event types and credentials in the URL', () => {
     expect(issuesOf(() => settingsForCreate({})).map((i) => i.path)).toEqual(expect.arrayContaining(['url', 'eventTypes']));
     expect(issuesOf(() => settingsForCreate({ url: 'https://u:p@e.com', eventTypes: ['*'] }))[0].message).toContain('credentials');

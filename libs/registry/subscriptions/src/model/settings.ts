@@ -45,6 +45,9 @@ const HeaderNameSchema = z
   .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, 'not a valid HTTP header name')
   .refine((n) => !RESERVED_HEADERS.has(n.toLowerCase()), {
     message: 'reserved: Herald sets this header itself (use `authorization` for Authorization)',
+  })
+  .refine((n) => !n.toLowerCase().startsWith('ce-'), {
+    message: 'reserved: ce-* headers carry CloudEvents attributes, which Herald sets itself',
   });
 const HeaderValueSchema = z
   .string()

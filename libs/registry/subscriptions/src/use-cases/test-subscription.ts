@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { TEST_EVENT_TYPE } from '@herald/contracts';
+import { renderTestEvent } from '@herald/payload-formats';
 import { SubscriptionSecrets } from '@herald/registry/secrets';
 import { SubscriptionNotFoundError } from '../model/errors';
 import { EndpointProbe, type EndpointAnswer } from '../model/ports';
@@ -39,19 +40,14 @@ export class TestSubscription {
     if (!s) throw new SubscriptionNotFoundError(describeRef(c.subscription));
     const now = new Date();
     const webhookId = `msg_${randomUUID().replace(/-/g, '')}`;
-    // Standard Webhooks' shape, as the native format renders every event.
-    const body = JSON.stringify({
-      id: webhookId,
-      type: TEST_EVENT_TYPE,
-      timestamp: now.toISOString(),
-      tenantId: s.tenantId,
-      data: { subscriptionId: s.id, message: 'This is a test event sent by Herald.' },
-    });
-    const answer = await this.probe.send(targetOf(s, this.secrets), {
+    // Standard Webhooks' shape; a CloudEvent in the hook's mode for a CloudEvents hook.
+    const { body, contentType, headers } = renderTestEvent(s.payloadFormat, { webhookId, tenantId: s.tenantId, subscriptionId: s.id, now });
+    const target = targetOf(s, this.secrets);
+    const answer = await this.probe.send({ ...target, headers: { ...headers, ...target.headers } }, {
       id: webhookId,
       timestamp: now,
       body,
-      contentType: 'application/json',
+      contentType,
       signingSecrets: liveSigningSecrets(s.signingSecrets, now).map((x) => this.secrets.open(x.secret)),
     });
     return { ...answer, webhookId, eventType: TEST_EVENT_TYPE, body };

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { PayloadRenderer, ResourceChange, SubscriptionSnapshot } from '@herald/contracts';
-import { NativePayloadRenderer, nativePayloadOf } from './native-renderer';
 import { PayloadRendererRegistry, UnknownPayloadFormatError } from './renderer-registry';
 
 const change = (over: Partial<ResourceChange> = {}): ResourceChange => ({
@@ -26,43 +25,6 @@ const ctx = {
   publicBaseUrl: 'http://x',
 };
 
-describe('native payload', () => {
-  it('is Standard Webhooks style: type, timestamp, data = after + previous of the changed fields, plus ids', () => {
-    const c = change();
-    const rendered = new NativePayloadRenderer().render(c, sub('native'), ctx);
-    expect(rendered.contentType).toBe('application/json');
-    expect(JSON.parse(rendered.body)).toEqual({
-      id: c.eventId,
-      type: 'task.updated',
-      timestamp: '2026-03-04T05:06:07.000Z',
-      tenantId: 't1',
-      projectId: 'p1',
-      resource: { type: 'task', id: 'task-1' },
-      initiator: { userId: 'u1', fullName: 'Ann Lee', logonAccount: 'ann@example.com' },
-      changedFields: ['name'],
-      data: { id: 'task-1', name: 'Final', status: 'open', previous: { name: 'Draft' } },
-    });
-  });
-
-  it('carries the state before a delete, and no previous for a creation', () => {
-    const deleted = nativePayloadOf(change({ action: 'deleted', after: null, changedFields: [] }));
-    expect(deleted.type).toBe('task.deleted');
-    expect(deleted.data).toEqual({ id: 'task-1', name: 'Draft', status: 'open' });
-    const created = nativePayloadOf(
-      change({ action: 'created', before: null, changedFields: [], projectId: null }),
-    );
-    expect(created.data).toEqual({ id: 'task-1', name: 'Final', status: 'open' });
-    expect(created.projectId).toBeNull();
-  });
-
-  it('previous holds null for a field that had no value before', () => {
-    const p = nativePayloadOf(
-      change({ after: { id: 'task-1', dueDate: '2026-05-01' }, changedFields: ['dueDate'] }),
-    );
-    expect(p.data.previous).toEqual({ dueDate: null });
-  });
-});
-
 describe('PayloadRendererRegistry', () => {
   it('picks the renderer by the subscription payload format; native is always there', () => {
     const proprofs: PayloadRenderer = {
@@ -74,7 +36,7 @@ describe('PayloadRendererRegistry', () => {
     expect(JSON.parse(registry.render(change(), sub('native'), ctx)!.body).type).toBe(
       'task.updated',
     );
-    expect(registry.formats.sort()).toEqual(['native', 'proprofs']);
+    expect(registry.formats.sort()).toEqual(['cloudevents-binary', 'cloudevents-structured', 'native', 'proprofs']);
   });
 
   it('a format nobody renders is a clear error; a format claimed twice is refused', () => {

@@ -1,0 +1,3 @@
+export * from './native';
+export * from './cloudevents';
+export * from './test-event';

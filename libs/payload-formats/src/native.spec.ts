@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import type { ResourceChange, SubscriptionSnapshot } from '@herald/contracts';
+import { NativePayloadRenderer, NativePayloadSchema, nativePayloadOf } from './native';
+
+const change = (over: Partial<ResourceChange> = {}): ResourceChange => ({
+  eventId: randomUUID(),
+  tenantId: 't1',
+  projectId: 'p1',
+  resourceType: 'task',
+  resourceId: 'task-1',
+  action: 'updated',
+  occurredAt: '2026-03-04T05:06:07.000Z',
+  initiator: { userId: 'u1', fullName: 'Ann Lee', logonAccount: 'ann@example.com' },
+  before: { id: 'task-1', name: 'Draft', status: 'open' },
+  after: { id: 'task-1', name: 'Final', status: 'open' },
+  changedFields: ['name'],
+  ...over,
+});
+const sub = (payloadFormat: SubscriptionSnapshot['payloadFormat']) =>
+  ({ payloadFormat }) as SubscriptionSnapshot;
+const ctx = {
+  eventType: 'task.updated',
+  deliveryId: randomUUID(),
+  routedAt: new Date(),
+  publicBaseUrl: 'http://x',
+};
+
+describe('native payload', () => {
+  it('is Standard Webhooks style: type, timestamp, data = after + previous of the changed fields, plus ids', () => {
+    const c = change();
+    const rendered = new NativePayloadRenderer().render(c, sub('native'), ctx);
+    expect(rendered.contentType).toBe('application/json');
+    expect(JSON.parse(rendered.body)).toEqual({
+      id: c.eventId,
+      type: 'task.updated',
+      timestamp: '2026-03-04T05:06:07.000Z',
+      tenantId: 't1',
+      projectId: 'p1',
+      resource: { type: 'task', id: 'task-1' },
+      initiator: { userId: 'u1', fullName: 'Ann Lee', logonAccount: 'ann@example.com' },
+      changedFields: ['name'],
+      data: { id: 'task-1', name: 'Final', status: 'open', previous: { name: 'Draft' } },
+    });
+  });
+
+  it('carries the state before a delete, and no previous for a creation', () => {
+    const deleted = nativePayloadOf(change({ action: 'deleted', after: null, changedFields: [] }));
+    expect(deleted.type).toBe('task.deleted');
+    expect(deleted.data).toEqual({ id: 'task-1', name: 'Draft', status: 'open' });
+    const created = nativePayloadOf(
+      change({ action: 'created', before: null, changedFields: [], projectId: null }),
+    );
+    expect(created.data).toEqual({ id: 'task-1', name: 'Final', status: 'open' });
+    expect(created.projectId).toBeNull();
+  });
+
+  it('previous holds null for a field that had no value before', () => {
+    const p = nativePayloadOf(
+      change({ after: { id: 'task-1', dueDate: '2026-05-01' }, changedFields: ['dueDate'] }),
+    );
+    expect(p.data.previous).toEqual({ dueDate: null });
+  });
+});
+
+describe('NativePayloadSchema', () => {
+  it('accepts what the renderer sends for every action, and refuses a body without its envelope', () => {
+    for (const c of [
+      change(),
+      change({ action: 'created', before: null, changedFields: [] }),
+      change({ action: 'deleted', after: null, changedFields: [] }),
+    ]) {
+      expect(NativePayloadSchema.safeParse(nativePayloadOf(c)).success).toBe(true);
+    }
+    const { resource: _r, ...withoutResource } = nativePayloadOf(change());
+    expect(NativePayloadSchema.safeParse(withoutResource).success).toBe(false);
+  });
+});
