@@ -13,13 +13,6 @@ const CACHE = path.join(ROOT, '.herald', 'receivers');
 export type Language = 'node' | 'python' | 'go';
 export const LANGUAGES: readonly Language[] = ['node', 'python', 'go'];
 
-/** The files `docs/receivers.md` shows, by language (the doc's code blocks must equal them). */
-export const SNIPPET_FILES: Record<Language, string[]> = {
-  node: ['node/receiver.mjs'],
-  python: ['python/receiver.py', 'python/requirements.txt'],
-  go: ['go/main.go', 'go/go.mod'],
-};
-
 /** A missing toolchain is one clear line, never a silent pass. */
 export class MissingToolchainError extends Error {}
 
