@@ -6,6 +6,7 @@ import {
   StructuredCloudEventSchema,
   framingOf,
   percentEncodeHeaderValue,
+  renderHeraldEvent,
 } from './cloudevents';
 import { nativePayloadOf } from './native';
 import { renderTestEvent } from './test-event';
@@ -106,5 +107,16 @@ describe('CloudEvents 1.0 payload formats', () => {
     const native = renderTestEvent('worksection', t);
     expect(native.contentType).toBe('application/json');
     expect(JSON.parse(native.body)).toMatchObject({ id: 'msg_1', type: 'webhook.test', tenantId: 't1' });
+  });
+
+  it('an operational hook.* event is a CloudEvent for a CloudEvents hook, and its logged body re-frames the same way', () => {
+    const body = { id: 'op-1', type: 'hook.disabled', timestamp: '2026-01-02T03:04:05.000Z', tenantId: 't1', resource: { type: 'hook', id: 'h1' }, data: { hookId: 'h1' } };
+    const event = { id: 'op-1', type: 'hook.disabled', time: body.timestamp, tenantId: 't1', subject: 'hook/h1' };
+    for (const format of ['cloudevents-structured', 'cloudevents-binary']) {
+      const rendered = renderHeraldEvent(format, event, body);
+      expect(parse(rendered)).toMatchObject({ id: 'op-1', type: 'io.herald.hook.disabled', subject: 'hook/h1', data: body });
+      expect(framingOf(format, rendered.body)).toEqual({ contentType: rendered.contentType, headers: rendered.headers });
+    }
+    expect(renderHeraldEvent('native', event, body)).toEqual({ body: JSON.stringify(body), contentType: 'application/json', headers: {} });
   });
 });

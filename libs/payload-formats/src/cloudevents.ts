@@ -82,7 +82,7 @@ export function cloudEventAttributesOf(e: CloudEventSource): CloudEventAttribute
 }
 
 /** The event of a native payload: its id, type, time, tenant, and `<resource type>/<resource id>`. */
-export function cloudEventSourceOf(payload: NativePayload): CloudEventSource {
+export function cloudEventSourceOf(payload: Pick<NativePayload, 'id' | 'type' | 'timestamp' | 'tenantId' | 'resource'>): CloudEventSource {
   return {
     id: payload.id,
     type: payload.type,
@@ -136,6 +136,15 @@ export function isCloudEventsFormat(format: string): boolean {
 }
 
 /**
+ * An event Herald makes itself (`webhook.test`, the operational `hook.*` events) in a hook's
+ * format: a CloudEvent in the hook's mode for a CloudEvents hook, else the JSON body as it is.
+ */
+export function renderHeraldEvent(format: string, event: CloudEventSource, body: unknown): RenderedPayload {
+  if (isCloudEventsFormat(format)) return renderCloudEvent(event, body, format as PayloadFormat);
+  return { body: JSON.stringify(body), contentType: 'application/json', headers: {} };
+}
+
+/**
  * The content type and format headers a logged body goes out with again (redeliver, replay: the
  * delivery log keeps the body only). A hook's format never changes, so they follow from it: a
  * structured CloudEvent is `application/cloudevents+json`; a binary one's `ce-*` headers are
@@ -150,7 +159,8 @@ export function framingOf(format: string, body: string): Pick<RenderedPayload, '
     } catch {
       parsed = null;
     }
-    const payload = NativePayloadSchema.safeParse(parsed);
+    // What the attributes need; a native payload has it, and so has an operational event's body.
+    const payload = NativePayloadSchema.pick({ id: true, type: true, timestamp: true, tenantId: true, resource: true }).safeParse(parsed);
     if (payload.success) {
       const { headers, contentType } = renderCloudEvent(cloudEventSourceOf(payload.data), null, CLOUDEVENTS_BINARY);
       return { contentType, headers };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TEST_EVENT_TYPE, type RenderedPayload } from '@herald/contracts';
-import { isCloudEventsFormat, renderCloudEvent } from './cloudevents';
+import { renderHeraldEvent } from './cloudevents';
 
 /** The body of `POST /v1/webhooks/{id}/test` (Standard Webhooks' shape), for every format but CloudEvents. */
 export const TestEventPayloadSchema = z.object({
@@ -37,12 +37,6 @@ export function testEventPayloadOf(t: TestEventInput): TestEventPayload {
  */
 export function renderTestEvent(format: string, t: TestEventInput): RenderedPayload {
   const payload = testEventPayloadOf(t);
-  if (isCloudEventsFormat(format)) {
-    return renderCloudEvent(
-      { id: payload.id, type: payload.type, time: payload.timestamp, tenantId: payload.tenantId, subject: `webhook/${t.subscriptionId}` },
-      payload,
-      format as Parameters<typeof renderCloudEvent>[2],
-    );
-  }
-  return { body: JSON.stringify(payload), contentType: 'application/json', headers: {} };
+  const event = { id: payload.id, type: payload.type, time: payload.timestamp, tenantId: payload.tenantId, subject: `webhook/${t.subscriptionId}` };
+  return renderHeraldEvent(format, event, payload);
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
+import { renderHeraldEvent } from '@herald/payload-formats';
 import { DeliveryResender } from '@herald/registry/delivery-log';
 import { OperationalEventSink, SubscriptionEntity, type OperationalEvent } from '@herald/registry/subscriptions';
 
@@ -24,7 +25,7 @@ export class OperationalEventsToOperationsHooks extends OperationalEventSink {
       const types = [...new Set(tenantEvents.map((e) => e.type))];
       const hooks = await this.ds.manager
         .createQueryBuilder(SubscriptionEntity, 's')
-        .select(['s.id', 's.tenantId', 's.status', 's.version', 's.eventTypes'])
+        .select(['s.id', 's.tenantId', 's.status', 's.version', 's.eventTypes', 's.payloadFormat'])
         .where('s.tenantId = :tenantId', { tenantId })
         .andWhere({ status: In(['active', 'active-with-failures']) })
         .andWhere('s.event_types && :types::text[]', { types })
@@ -33,22 +34,30 @@ export class OperationalEventsToOperationsHooks extends OperationalEventSink {
         const mine = tenantEvents.filter((e) => hook.eventTypes.includes(e.type) && e.subscriptionId !== hook.id);
         if (mine.length === 0) continue;
         await this.resender.resend(
-          { id: hook.id, tenantId: hook.tenantId, status: hook.status, version: hook.version },
-          mine.map((e) => ({
-            eventId: e.id,
-            eventType: e.type,
-            resourceType: 'hook',
-            resourceId: e.subscriptionId,
-            occurredAt: e.occurredAt,
-            body: JSON.stringify({
-              id: e.id,
-              type: e.type,
-              timestamp: e.occurredAt,
-              tenantId: e.tenantId,
-              resource: { type: 'hook', id: e.subscriptionId },
-              data: e.data,
-            }),
-          })),
+          { id: hook.id, tenantId: hook.tenantId, status: hook.status, version: hook.version, payloadFormat: hook.payloadFormat },
+          mine.map((e) => {
+            // In the hook's format: a CloudEvent (subject hook/<id>) for a CloudEvents hook, else this JSON.
+            const rendered = renderHeraldEvent(
+              hook.payloadFormat,
+              { id: e.id, type: e.type, time: e.occurredAt, tenantId: e.tenantId, subject: `hook/${e.subscriptionId}` },
+              {
+                id: e.id,
+                type: e.type,
+                timestamp: e.occurredAt,
+                tenantId: e.tenantId,
+                resource: { type: 'hook', id: e.subscriptionId },
+                data: e.data,
+              },
+            );
+            return {
+              eventId: e.id,
+              eventType: e.type,
+              resourceType: 'hook',
+              resourceId: e.subscriptionId,
+              occurredAt: e.occurredAt,
+              ...rendered,
+            };
+          }),
           'event',
         );
       }
