@@ -16,7 +16,7 @@ import {
   TenancyRepository,
 } from '@herald/domain/tenancy';
 import { dataSourceOptions, runMigrations } from '@herald/platform/db';
-import { HeraldProducer, KafkaClient, TopicAdmin } from '@herald/platform/kafka';
+import { HeraldProducer, KafkaClient, TopicAdmin, kafkaClientFromEnv } from '@herald/platform/kafka';
 import { KafkaPrincipalSink } from './principals/kafka-principal-sink';
 
 /**
@@ -58,20 +58,19 @@ const REQUIRED: Record<Command, readonly string[]> = {
   'key:create': ['tenant', 'user'],
 };
 
-interface Env {
-  DATABASE_URL?: string;
-  KAFKA_BROKERS?: string;
-  HERALD_KAFKA_NAMESPACE?: string;
-}
-
-/** Environment first; what `npm run infra:up` wrote to .herald/env.json for what is unset. */
-function environment(): Env {
+/**
+ * The process environment, with DATABASE_URL and KAFKA_BROKERS taken from what `npm run
+ * infra:up` wrote to .herald/env.json when they are unset. The Kafka TLS and SASL settings
+ * (KAFKA_SSL*, KAFKA_SASL_*) come from the environment only, as for the services.
+ */
+function environment(): NodeJS.ProcessEnv {
   const candidates = [path.resolve(process.cwd(), '.herald/env.json'), path.resolve(__dirname, '../../../.herald/env.json')];
   const file = candidates.find((f) => existsSync(f));
-  const fromFile = file ? (JSON.parse(readFileSync(file, 'utf8')) as Env) : {};
+  const fromFile = file ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string | undefined>) : {};
   return {
-    DATABASE_URL: process.env['DATABASE_URL'] || fromFile.DATABASE_URL,
-    KAFKA_BROKERS: process.env['KAFKA_BROKERS'] || fromFile.KAFKA_BROKERS,
+    ...process.env,
+    DATABASE_URL: process.env['DATABASE_URL'] || fromFile['DATABASE_URL'],
+    KAFKA_BROKERS: process.env['KAFKA_BROKERS'] || fromFile['KAFKA_BROKERS'],
     HERALD_KAFKA_NAMESPACE: process.env['HERALD_KAFKA_NAMESPACE'] || undefined,
   };
 }
@@ -136,16 +135,11 @@ async function run(command: Command, v: Record<string, string>, ds: DataSource):
 }
 
 /** Publishes what this command changed (and anything else pending). Kafka down: a warning, not a failure. */
-async function publishPrincipals(ds: DataSource, env: Env): Promise<void> {
-  if (!env.KAFKA_BROKERS) {
+async function publishPrincipals(ds: DataSource, client: KafkaClient | undefined): Promise<void> {
+  if (!client) {
     process.stderr.write('herald: warning: KAFKA_BROKERS is unset; the domain-api will publish the principals when it runs\n');
     return;
   }
-  const client = new KafkaClient({
-    clientId: 'herald-cli',
-    brokers: env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean),
-    namespace: env.HERALD_KAFKA_NAMESPACE,
-  });
   const producer = new HeraldProducer(client);
   try {
     await withTimeout(
@@ -178,14 +172,18 @@ async function main(argv: string[]): Promise<number> {
   Logger.overrideLogger(false);
   const { command, values } = parse(argv);
   const env = environment();
-  if (!env.DATABASE_URL) throw new UsageError('DATABASE_URL is unset and .herald/env.json was not found (run `npm run infra:up`)');
-  const options = domainDataSource(env.DATABASE_URL, { poolSize: 2, applicationName: 'herald-cli' });
+  if (!env['DATABASE_URL']) throw new UsageError('DATABASE_URL is unset and .herald/env.json was not found (run `npm run infra:up`)');
+  // The Kafka settings are validated (one line naming every bad one) and, when the brokers
+  // answer, used once before anything is written: wrong credentials stop here.
+  const kafka = env['KAFKA_BROKERS'] ? kafkaClientFromEnv('herald-cli', env) : undefined;
+  await kafka?.verifyConnection();
+  const options = domainDataSource(env['DATABASE_URL'], { poolSize: 2, applicationName: 'herald-cli' });
   await runMigrations(options);
   const ds = new DataSource(dataSourceOptions(options));
   await ds.initialize();
   try {
     const result = await run(command, values, ds);
-    await publishPrincipals(ds, env);
+    await publishPrincipals(ds, kafka);
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;
   } finally {

@@ -8,7 +8,7 @@ import { DataSource } from 'typeorm';
 import { PrincipalSnapshotContract, Topics, type PrincipalSnapshot } from '@herald/contracts';
 import { SecretBox } from '@herald/platform/crypto';
 import { dataSourceOptions, runMigrations } from '@herald/platform/db';
-import { KafkaClient, decodeMessage } from '@herald/platform/kafka';
+import { decodeMessage, kafkaClientFromEnv, type KafkaClient } from '@herald/platform/kafka';
 import { registryDataSource } from './database';
 import { WorksectionAdminKeyStore } from './dialects/worksection/worksection-admin-keys';
 
@@ -27,8 +27,9 @@ const USAGE = 'worksection:admin-key --tenant <slug>';
 interface Env {
   DATABASE_URL?: string;
   KAFKA_BROKERS?: string;
-  HERALD_KAFKA_NAMESPACE?: string;
   HERALD_SECRETS_KEY?: string;
+  /** The whole environment (with the values above), for the Kafka settings. */
+  process: NodeJS.ProcessEnv;
 }
 
 function fromStateDir(file: string): string | undefined {
@@ -39,22 +40,17 @@ function fromStateDir(file: string): string | undefined {
 
 function environment(): Env {
   const envJson = fromStateDir('env.json');
-  const fromFile = envJson ? (JSON.parse(envJson) as Env) : {};
-  return {
+  const fromFile = envJson ? (JSON.parse(envJson) as Record<string, string | undefined>) : {};
+  const values = {
     DATABASE_URL: process.env['DATABASE_URL'] || fromFile.DATABASE_URL,
     KAFKA_BROKERS: process.env['KAFKA_BROKERS'] || fromFile.KAFKA_BROKERS,
-    HERALD_KAFKA_NAMESPACE: process.env['HERALD_KAFKA_NAMESPACE'] || undefined,
     HERALD_SECRETS_KEY: process.env['HERALD_SECRETS_KEY'] || fromStateDir('secrets.key')?.trim(),
   };
+  return { ...values, process: { ...process.env, ...values, HERALD_KAFKA_NAMESPACE: process.env['HERALD_KAFKA_NAMESPACE'] || undefined } };
 }
 
 /** The tenant with this slug, as the principals topic has it now (read from the start to its end). */
-async function tenantBySlug(env: Env, slug: string): Promise<Extract<PrincipalSnapshot, { kind: 'tenant' }> | undefined> {
-  const client = new KafkaClient({
-    clientId: 'herald-registry-cli',
-    brokers: (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean),
-    namespace: env.HERALD_KAFKA_NAMESPACE,
-  });
+async function tenantBySlug(client: KafkaClient, slug: string): Promise<Extract<PrincipalSnapshot, { kind: 'tenant' }> | undefined> {
   const topic = client.topic(Topics.Principals);
   const admin = client.kafka.admin();
   const groupId = client.group(`registry-cli-${randomUUID()}`);
@@ -99,7 +95,11 @@ async function adminKey(env: Env, slug: string): Promise<Record<string, string>>
   if (!env.KAFKA_BROKERS) throw new UsageError('KAFKA_BROKERS is unset and .herald/env.json was not found (run `npm run infra:up`)');
   if (!env.HERALD_SECRETS_KEY) throw new UsageError('HERALD_SECRETS_KEY is unset and .herald/secrets.key was not found');
   const box = SecretBox.fromSpec(env.HERALD_SECRETS_KEY);
-  const tenant = await tenantBySlug(env, slug);
+  // Validated like the services' settings (one line naming every bad one); wrong credentials
+  // or TLS trust stop here with one line too.
+  const client = kafkaClientFromEnv('herald-registry-cli', env.process);
+  if (!(await client.verifyConnection())) throw new Error(`Kafka at ${env.KAFKA_BROKERS} does not answer (the tenant is looked up on herald.principals.v1)`);
+  const tenant = await tenantBySlug(client, slug);
   if (!tenant) throw new UsageError(`no tenant with slug "${slug}" on herald.principals.v1`);
   const options = registryDataSource(env.DATABASE_URL, { poolSize: 1 });
   await runMigrations(options);

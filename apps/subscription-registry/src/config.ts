@@ -1,22 +1,32 @@
 import { z } from 'zod';
-import { DatabaseEnv, HttpEnv, KafkaEnv, LogEnv, SecretsEnv, SsrfEnv } from '@herald/platform/config';
+import {
+  DatabaseEnv,
+  HttpEnv,
+  KafkaEnv,
+  LogEnv,
+  SecretsEnv,
+  SsrfEnv,
+  withKafkaChecks,
+} from '@herald/platform/config';
 
 export const SERVICE_NAME = 'subscription-registry';
 
-export const RegistryConfigSchema = z.object({
-  ...HttpEnv(3001).shape,
-  ...LogEnv.shape,
-  ...KafkaEnv.shape,
-  ...DatabaseEnv.shape,
-  ...SecretsEnv.shape,
-  ...SsrfEnv.shape,
-  /** Where clients reach this API (OpenAPI servers, dialect resource URLs). */
-  HERALD_PUBLIC_BASE_URL: z.url().default('http://localhost:3001'),
-  /** How often snapshots not yet acknowledged by Kafka are republished. */
-  HERALD_SUBSCRIPTIONS_REPUBLISH_MS: z.coerce.number().int().min(100).max(600_000).default(3_000),
-  /** The operator console's built files (`nx run console:build`), served at /console/; relative to the working directory. */
-  HERALD_CONSOLE_DIR: z.string().min(1).max(1000).default('dist/apps/console'),
-});
+export const RegistryConfigSchema = withKafkaChecks(
+  z.object({
+    ...HttpEnv(3001).shape,
+    ...LogEnv.shape,
+    ...KafkaEnv.shape,
+    ...DatabaseEnv.shape,
+    ...SecretsEnv.shape,
+    ...SsrfEnv.shape,
+    /** Where clients reach this API (OpenAPI servers, dialect resource URLs). */
+    HERALD_PUBLIC_BASE_URL: z.url().default('http://localhost:3001'),
+    /** How often snapshots not yet acknowledged by Kafka are republished. */
+    HERALD_SUBSCRIPTIONS_REPUBLISH_MS: z.coerce.number().int().min(100).max(600_000).default(3_000),
+    /** The operator console's built files (`nx run console:build`), served at /console/; relative to the working directory. */
+    HERALD_CONSOLE_DIR: z.string().min(1).max(1000).default('dist/apps/console'),
+  }),
+);
 export type RegistryConfig = z.infer<typeof RegistryConfigSchema>;
 
 /** Everything a registry database needs: its own schema, its migrations (subscriptions and delivery log). */

@@ -1,8 +1,36 @@
-// Types of kafka.js's pure helpers (for tools/dev-infra/lib/dev-infra.spec.ts).
+// Types of kafka.js (for tools/dev-infra/lib/dev-infra.spec.ts and the test harness's secured broker).
 export const KAFKA_VERSION: string;
 export const DEFAULT_PORT: number;
 export const DEFAULT_CONTROLLER_PORT: number;
-export function serverProperties(ports: { port: number; controllerPort: number }, dataDir?: string): string;
+export interface SecureListener {
+  port: number;
+  /** PEM: PKCS#8 private key + certificate chain. */
+  keyStoreFile: string;
+  /** PEM: the CA certificates client certificates are checked against. */
+  trustStoreFile: string;
+  clientAuth?: 'required' | 'requested' | 'none';
+  /** PLAIN users: name → password. */
+  plainUsers?: Record<string, string>;
+}
+export interface ScramUser {
+  mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+  username: string;
+  password: string;
+}
+export function serverProperties(ports: { port: number; controllerPort: number }, dataDir?: string, secure?: SecureListener): string;
+export function secureListenerProperties(secure: SecureListener): Record<string, string>;
+export function scramArgs(users?: ScramUser[]): string[];
+type Log = ((line: string) => void) & { warn?: (line: string) => void; error?: (line: string) => void };
+export function ensureKafka(opts?: {
+  log?: Log;
+  stateDir?: string;
+  port?: number;
+  controllerPort?: number;
+  heap?: string;
+  secure?: SecureListener;
+  scramUsers?: ScramUser[];
+}): Promise<{ brokers: string[]; secureBrokers?: string[]; port: number; pid: number; reused: boolean }>;
+export function stopKafka(opts?: { log?: Log; stateDir?: string }): Promise<boolean>;
 export interface KafkaInstance {
   stateDir: string;
   kafkaDir: string;

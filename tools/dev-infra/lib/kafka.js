@@ -53,15 +53,46 @@ function instance({ stateDir = u.STATE_DIR, port, controllerPort } = {}) {
 const DEFAULT = instance();
 const { dataDir: DATA_DIR, logFile: LOG_FILE, pidFile: PID_FILE } = DEFAULT;
 
-function serverProperties({ port, controllerPort }, dataDir = DATA_DIR) {
+/**
+ * A SASL_SSL listener beside the PLAINTEXT one (which the probe, the controller link and the
+ * inter-broker traffic keep using), for testing Herald against a secured cluster:
+ * `{ port, keyStoreFile (PEM: PKCS#8 private key + certificate chain), trustStoreFile (PEM CA
+ * certificates), clientAuth: 'required' | 'none', plainUsers: { name: password } }`. PLAIN,
+ * SCRAM-SHA-256 and SCRAM-SHA-512 are enabled; SCRAM credentials are written into the metadata
+ * log when the storage is formatted (`scramUsers` of ensureKafka).
+ */
+function secureListenerProperties(secure) {
+  const plainUsers = Object.entries(secure.plainUsers || {})
+    .map(([name, password]) => {
+      // Kept to characters that need no escaping in a .properties file nor in JAAS.
+      if (!/^[A-Za-z0-9._-]+$/.test(name) || !/^[A-Za-z0-9._~+/=-]+$/.test(password)) throw new u.InfraError(`PLAIN user ${name}: letters, digits and ._- in names, and no quotes, backslashes or spaces in passwords`);
+      return ` user_${name}="${password}"`;
+    })
+    .join('');
+  const l = 'listener.name.sasl_ssl';
+  return {
+    'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    [`${l}.plain.sasl.jaas.config`]: `org.apache.kafka.common.security.plain.PlainLoginModule required${plainUsers};`,
+    [`${l}.scram-sha-256.sasl.jaas.config`]: 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    [`${l}.scram-sha-512.sasl.jaas.config`]: 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    [`${l}.ssl.keystore.type`]: 'PEM',
+    [`${l}.ssl.keystore.location`]: secure.keyStoreFile,
+    [`${l}.ssl.truststore.type`]: 'PEM',
+    [`${l}.ssl.truststore.location`]: secure.trustStoreFile,
+    [`${l}.ssl.client.auth`]: secure.clientAuth || 'none',
+    'ssl.endpoint.identification.algorithm': 'https',
+  };
+}
+
+function serverProperties({ port, controllerPort }, dataDir = DATA_DIR, secure = undefined) {
   const props = {
     'process.roles': 'broker,controller',
     'node.id': '1',
     'controller.quorum.voters': `1@${HOST}:${controllerPort}`,
-    listeners: `PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://${HOST}:${port}`,
+    listeners: `PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}${secure ? `,SASL_SSL://${HOST}:${secure.port}` : ''}`,
+    'advertised.listeners': `PLAINTEXT://${HOST}:${port}${secure ? `,SASL_SSL://${HOST}:${secure.port}` : ''}`,
     'controller.listener.names': 'CONTROLLER',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${secure ? ',SASL_SSL:SASL_SSL' : ''}`,
     'inter.broker.listener.name': 'PLAINTEXT',
     'log.dirs': dataDir,
     'num.partitions': '1',
@@ -84,6 +115,7 @@ function serverProperties({ port, controllerPort }, dataDir = DATA_DIR) {
     'num.network.threads': '3',
     'num.io.threads': '4',
     'num.recovery.threads.per.data.dir': '1',
+    ...(secure ? secureListenerProperties(secure) : {}),
   };
   return (
     `# Written by tools/dev-infra/lib/kafka.js at every start; edits are overwritten.\n` +
@@ -175,11 +207,20 @@ function java(args, opts = {}) {
   return spawnSync('java', ['-cp', `${LIBS_DIR}/*`, ...args], { encoding: 'utf8', timeout: 120_000, ...opts });
 }
 
-function formatStorage(log, inst) {
+/** `--add-scram` arguments of the storage tool: SCRAM credentials in the metadata log from the start. */
+function scramArgs(scramUsers = []) {
+  return scramUsers.flatMap(({ mechanism, username, password }) => {
+    if (!/^SCRAM-SHA-(256|512)$/.test(mechanism)) throw new u.InfraError(`unknown SCRAM mechanism ${mechanism}`);
+    if (!/^[A-Za-z0-9._-]+$/.test(username) || !/^[A-Za-z0-9._~+/-]+$/.test(password)) throw new u.InfraError(`SCRAM user ${username}: use letters, digits, ".", "_", "-" in names, and no brackets, commas, "=", quotes or spaces in passwords`);
+    return ['--add-scram', `${mechanism}=[name=${username},password=${password}]`];
+  });
+}
+
+function formatStorage(log, inst, scramUsers = []) {
   const started = Date.now();
   const clusterId = randomClusterId();
   log(`formatting KRaft storage in ${rel(inst.dataDir)} (cluster id ${clusterId})…`);
-  const r = java(['-Dlog4j2.configurationFile=' + LOG4J2, `-Dherald.kafka.log=${inst.logFile}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', inst.propsFile]);
+  const r = java(['-Dlog4j2.configurationFile=' + LOG4J2, `-Dherald.kafka.log=${inst.logFile}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', inst.propsFile, ...scramArgs(scramUsers)]);
   if (r.error || r.status !== 0) {
     throw new u.InfraError(`kafka storage format failed: ${(r.error?.message || `${r.stdout}\n${r.stderr}`).trim().split('\n').slice(-3).join(' | ')}`);
   }
@@ -327,8 +368,11 @@ async function waitForPort(pid, port, timeoutMs) {
 /**
  * Starts the .herald broker, or reuses the running one. Returns { brokers, port, pid, reused }.
  * `stateDir` / `port` / `controllerPort` / `heap`: another broker of our own (see `instance`).
+ * `secure` adds a SASL_SSL listener (see secureListenerProperties; its address is returned as
+ * `secureBrokers`) and `scramUsers` ([{ mechanism: 'SCRAM-SHA-512', username, password }])
+ * are created when the storage is formatted — so only for a fresh state directory.
  */
-async function ensureKafka({ log = u.logger('infra'), stateDir, port, controllerPort, heap = HEAP } = {}) {
+async function ensureKafka({ log = u.logger('infra'), stateDir, port, controllerPort, heap = HEAP, secure, scramUsers } = {}) {
   const inst = instance({ stateDir, port, controllerPort });
   const { kafkaDir: KAFKA_DIR, dataDir: DATA_DIR, propsFile: PROPS_FILE, logFile: LOG_FILE, outFile: OUT_FILE, pidFile: PID_FILE } = inst;
   return u.withLock(
@@ -347,7 +391,7 @@ async function ensureKafka({ log = u.logger('infra'), stateDir, port, controller
         const brokers = [`${HOST}:${st.port}`];
         await waitForCoordinators(brokers, { log });
         log(`Kafka ${KAFKA_VERSION} already running on ${brokers[0]} (pid ${st.pid})`);
-        return { brokers, port: st.port, pid: st.pid, reused: true };
+        return { brokers, secureBrokers: secure ? [`${HOST}:${secure.port}`] : undefined, port: st.port, pid: st.pid, reused: true };
       }
       if (st.running) {
         log.warn(`Kafka pid ${st.pid} does not answer on port ${st.port}: stopping it`);
@@ -372,8 +416,8 @@ async function ensureKafka({ log = u.logger('infra'), stateDir, port, controller
         const { files, bytes } = jarStats();
         log(`Kafka ${KAFKA_VERSION}: ${files} jars, ${u.formatBytes(bytes)} cached in ${rel(LIBS_DIR)}`);
       }
-      fs.writeFileSync(PROPS_FILE, serverProperties(ports, DATA_DIR));
-      if (!fs.existsSync(path.join(DATA_DIR, 'meta.properties'))) formatStorage(log, inst);
+      fs.writeFileSync(PROPS_FILE, serverProperties(ports, DATA_DIR, secure));
+      if (!fs.existsSync(path.join(DATA_DIR, 'meta.properties'))) formatStorage(log, inst, scramUsers);
 
       log(`starting Kafka ${KAFKA_VERSION} (KRaft, single node) on ${HOST}:${ports.port}, controller ${HOST}:${ports.controllerPort}, heap ${heap.slice(4)}…`);
       const started = Date.now();
@@ -416,8 +460,12 @@ async function ensureKafka({ log = u.logger('infra'), stateDir, port, controller
       const portMs = Date.now() - started;
       const brokers = [`${HOST}:${ports.port}`];
       await waitForCoordinators(brokers, { log });
-      log(`Kafka ${KAFKA_VERSION} listening on ${brokers[0]} (pid ${child.pid}, port open in ${u.formatMs(portMs)}, coordinators ready in ${u.formatMs(Date.now() - started)}, log ${rel(LOG_FILE)})`);
-      return { brokers, port: ports.port, pid: child.pid, reused: false };
+      const secureBrokers = secure ? [`${HOST}:${secure.port}`] : undefined;
+      if (secure && !(await waitForPort(child.pid, secure.port, 30_000))) {
+        throw new u.InfraError(`Kafka did not open its SASL_SSL port ${secure.port}: ${tail(LOG_FILE, 3)} (log: ${rel(LOG_FILE)})`);
+      }
+      log(`Kafka ${KAFKA_VERSION} listening on ${brokers[0]}${secure ? ` and SASL_SSL ${secureBrokers[0]}` : ''} (pid ${child.pid}, port open in ${u.formatMs(portMs)}, coordinators ready in ${u.formatMs(Date.now() - started)}, log ${rel(LOG_FILE)})`);
+      return { brokers, secureBrokers, port: ports.port, pid: child.pid, reused: false };
     },
     { dir: inst.stateDir, onWait: (pid) => log(`waiting for another infra start (pid ${pid})…`) },
   );
@@ -440,4 +488,4 @@ async function stopKafka({ log = u.logger('infra'), stateDir } = {}) {
   return true;
 }
 
-module.exports = { ensureKafka, stopKafka, status, instance, waitForCoordinators, coordinatorPartition, idsCoveringPartitions, serverProperties, parsePorts, randomClusterId, KAFKA_VERSION, DEFAULT_PORT, DEFAULT_CONTROLLER_PORT, LOG_FILE, PID_FILE };
+module.exports = { ensureKafka, stopKafka, status, instance, waitForCoordinators, coordinatorPartition, idsCoveringPartitions, serverProperties, secureListenerProperties, scramArgs, parsePorts, randomClusterId, KAFKA_VERSION, DEFAULT_PORT, DEFAULT_CONTROLLER_PORT, LOG_FILE, PID_FILE };

@@ -1,16 +1,43 @@
-import { DynamicModule, Global, Injectable, Module, OnModuleInit } from '@nestjs/common';
-import { HERALD_CONFIG } from '@herald/platform/config';
+import {
+  DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  OnModuleInit,
+  Optional,
+} from '@nestjs/common';
+import { HERALD_CONFIG, SERVICE_NAME } from '@herald/platform/config';
 import { ReadinessRegistry } from '@herald/platform/observability';
-import { KafkaClient } from './kafka-client';
+import { KafkaClient, KafkaSetupError, kafkaSettings, type KafkaConfigShape } from './kafka-client';
 import { TopicAdmin } from './topic-admin';
 import { HeraldProducer } from './producer';
 import { DeadLetterWriter } from './dead-letter';
 import { ConsumerDeps } from './consumer-deps';
 
-interface KafkaConfigShape {
-  KAFKA_BROKERS: string[];
-  HERALD_KAFKA_NAMESPACE?: string;
-  HERALD_KAFKA_PARTITIONS_OVERRIDE?: number;
+/**
+ * Start-up check, before any consumer or producer of the service connects (global modules'
+ * init hooks run first): settings that can never work — a wrong SASL password, a CA that does
+ * not sign the broker, TLS against a plaintext port — stop the process with ONE line on stderr
+ * and exit code 78 (EX_CONFIG), like a bad variable does. Brokers that are merely down do not:
+ * the service starts and its readiness reports Kafka.
+ */
+@Injectable()
+class KafkaStartupCheck implements OnModuleInit {
+  constructor(
+    private readonly client: KafkaClient,
+    @Optional() @Inject(SERVICE_NAME) private readonly service?: string,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    try {
+      await this.client.verifyConnection();
+    } catch (err) {
+      if (!(err instanceof KafkaSetupError)) throw err;
+      process.stderr.write(`[${this.service ?? this.client.settings.clientId}] ${err.message}\n`);
+      process.exit(78);
+    }
+  }
 }
 
 @Injectable()
@@ -43,13 +70,9 @@ export class KafkaModule {
           provide: KafkaClient,
           inject: [HERALD_CONFIG],
           useFactory: (config: KafkaConfigShape) =>
-            new KafkaClient({
-              clientId: opts.clientId,
-              brokers: config.KAFKA_BROKERS,
-              namespace: config.HERALD_KAFKA_NAMESPACE,
-              partitionsOverride: config.HERALD_KAFKA_PARTITIONS_OVERRIDE,
-            }),
+            new KafkaClient(kafkaSettings(opts.clientId, config)),
         },
+        KafkaStartupCheck,
         TopicAdmin,
         HeraldProducer,
         DeadLetterWriter,

@@ -6,7 +6,9 @@ export { uniqueKafkaNamespace, deleteKafkaNamespace, type DeleteKafkaNamespaceOp
 export { waitFor, type WaitForOptions } from './wait-for';
 export { startReceiver, type Receiver, type ReceivedRequest, type ScriptedResponse, type Responder, type StartReceiverOptions } from './receiver';
 export { freePort } from './ports';
-export { spawnService, type SpawnedService, type SpawnServiceOptions, type ExitInfo } from './service';
+export { spawnService, serviceArgs, type SpawnedService, type SpawnServiceOptions, type ExitInfo } from './service';
 export { requireEnv, kafkaBrokers } from './env';
 export { randomSuffix, sanitizeLabel, testDatabaseName, kafkaNamespaceName, databaseUrlFor } from './names';
 export { subscriptionSnapshotFixture } from './fixtures';
+export { makeTestPki, type TestPki } from './tls';
+export { startSecureKafka, type SecureKafka, type SaslMechanism } from './secure-kafka';

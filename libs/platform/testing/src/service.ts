@@ -75,6 +75,14 @@ function tail(text: string, lines = 200): string {
 }
 
 /**
+ * The node arguments that run an app's entry point (`main`, `cli`, `migrate`) as spawnService
+ * does: the compiled file from the build (HERALD_SERVICES_FROM=source: the TypeScript).
+ */
+export async function serviceArgs(app: string, entry: 'main' | 'cli' | 'migrate' = 'main'): Promise<string[]> {
+  return runArgs(`apps/${app}/src/${entry}.ts`, await serviceBuildDir());
+}
+
+/**
  * Starts `apps/<app>/src/main.ts` as its own process — its compiled `main.js` from the build
  * `npm start` uses (tools/dev-infra/lib/build.js: deploy/docker/compile.js, redone when the
  * sources changed; HERALD_SERVICES_FROM=source runs the TypeScript instead) — with
