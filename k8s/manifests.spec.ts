@@ -3,8 +3,9 @@
  * every object valid against the Kubernetes API schemas (kubernetes-models) or, for the two
  * CRDs, against their schemas (ajv); probes, resources and securityContext on every Deployment;
  * the objects each service needs; secrets only by reference; network policies; ingress paths;
- * KafkaTopics equal to the contracts lib; and no service able to run more consumers than its
- * topics have partitions.
+ * KafkaTopics equal to the contracts lib; a Strimzi KafkaUser (SCRAM) per service, used by its
+ * Deployment over the TLS listener; and no service able to run more consumers than its topics
+ * have partitions.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { DispatchEnv } from '@herald/delivery/dispatch';
 import { SERVICE_CONSUMER_GROUPS } from './tools/consumer-groups';
 import { CRD_SCHEMAS } from './tools/crd-schemas';
 import { kafkaTopicsYaml } from './tools/kafka-topics';
+import { kafkaUsersYaml } from './tools/kafka-users';
 import { prometheusRuleYaml } from './tools/prometheus-rule';
 import { REPO_ROOT, ensureKustomize, kustomizeBuild } from './tools/kustomize';
 import type { K8sObject } from './tools/kustomize';
@@ -241,7 +243,9 @@ describe.each(OVERLAYS)('k8s overlay %s', (overlay) => {
 
   it('keeps secrets as references: no Secret objects, every secret variable from a secretKeyRef', () => {
     expect(ofKind(objects(), 'Secret')).toEqual([]);
-    const secretVars = ['DATABASE_URL', 'HERALD_SECRETS_KEY'];
+    const secretVars = ['DATABASE_URL', 'HERALD_SECRETS_KEY', 'KAFKA_SASL_PASSWORD'];
+    // Strimzi's User Operator names the key of a KafkaUser's password `password`.
+    const keyOf = (name: string) => (name === 'KAFKA_SASL_PASSWORD' ? 'password' : name);
     const containers = [...ofKind(objects(), 'Deployment'), ...ofKind(objects(), 'Job')].flatMap(
       (o) => o.spec.template.spec.containers,
     );
@@ -252,7 +256,7 @@ describe.each(OVERLAYS)('k8s overlay %s', (overlay) => {
           expect(env.value).toBeUndefined();
           expect(env.valueFrom.secretKeyRef).toEqual({
             name: expect.stringMatching(/^herald-/),
-            key: env.name,
+            key: keyOf(env.name),
           });
           refs.push(`${c.name}:${env.name}`);
         }
@@ -263,11 +267,15 @@ describe.each(OVERLAYS)('k8s overlay %s', (overlay) => {
     expect(refs.sort()).toEqual(
       [
         'delivery-dispatcher:HERALD_SECRETS_KEY',
+        'delivery-dispatcher:KAFKA_SASL_PASSWORD',
         'domain-api:DATABASE_URL',
+        'domain-api:KAFKA_SASL_PASSWORD',
+        'event-router:KAFKA_SASL_PASSWORD',
         'migrate:DATABASE_URL',
         'migrate:DATABASE_URL',
         'subscription-registry:DATABASE_URL',
         'subscription-registry:HERALD_SECRETS_KEY',
+        'subscription-registry:KAFKA_SASL_PASSWORD',
       ].sort(),
     );
   });
@@ -313,6 +321,73 @@ describe.each(OVERLAYS)('k8s overlay %s', (overlay) => {
     })).sort((a, b) => a.name.localeCompare(b.name));
     expect(actual).toEqual(expected);
     for (const t of topics) expect(t.spec.replicas).toBe(overlay === 'dev' ? 1 : 3);
+  });
+
+  it.each(SERVICES)(
+    '%s: logs in to Kafka as its own SCRAM-SHA-512 KafkaUser over TLS, the CA and password by reference',
+    (service) => {
+      const user = named(objects(), 'KafkaUser', `herald-${service}`);
+      expect(user.apiVersion).toBe('kafka.strimzi.io/v1');
+      expect(user.metadata.labels!['strimzi.io/cluster']).toBe('herald-kafka');
+      expect(user.spec.authentication).toEqual({ type: 'scram-sha-512' });
+      const acls = user.spec.authorization.acls as Json[];
+      const groupPrefixes = acls
+        .filter((a) => a.resource.type === 'group')
+        .map((a) => a.resource.name as string);
+      // Every group the service runs (and its views' throw-away groups) falls under its ACLs;
+      // no other service's groups do.
+      for (const { group } of SERVICE_CONSUMER_GROUPS[service])
+        expect(groupPrefixes.some((p) => group.startsWith(p))).toBe(true);
+      for (const other of SERVICES.filter((s) => s !== service))
+        for (const { group } of SERVICE_CONSUMER_GROUPS[other])
+          expect({ group, allowed: groupPrefixes.some((p) => group.startsWith(p)) }).toEqual({
+            group,
+            allowed: false,
+          });
+      for (const topic of ALL_TOPICS)
+        expect(
+          acls.some(
+            (a) =>
+              a.resource.type === 'topic' &&
+              topic.name.startsWith(a.resource.name) &&
+              ['Read', 'Write', 'Describe'].every((op) => a.operations.includes(op)),
+          ),
+        ).toBe(true);
+
+      const pod = named(objects(), 'Deployment', service).spec.template.spec;
+      const [c] = pod.containers;
+      const common = named(objects(), 'ConfigMap', 'herald-common').data;
+      expect(common).toMatchObject({
+        KAFKA_BROKERS: 'herald-kafka-kafka-bootstrap.kafka.svc:9093',
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      });
+      const env = Object.fromEntries(c.env.map((e: Json) => [e.name, e]));
+      expect(env.KAFKA_SASL_USERNAME.value).toBe(user.metadata.name);
+      expect(env.KAFKA_SASL_PASSWORD.valueFrom.secretKeyRef).toEqual({
+        name: user.metadata.name,
+        key: 'password',
+      });
+      // The cluster CA certificate, from Strimzi's Secret, at KAFKA_SSL_CA_FILE.
+      const mount = c.volumeMounts.find((m: Json) =>
+        common.KAFKA_SSL_CA_FILE.startsWith(`${m.mountPath}/`),
+      );
+      expect(mount.readOnly).toBe(true);
+      const volume = pod.volumes.find((v: Json) => v.name === mount.name);
+      expect(volume.secret).toEqual({
+        secretName: 'herald-kafka-cluster-ca-cert',
+        items: [
+          { key: 'ca.crt', path: common.KAFKA_SSL_CA_FILE.slice(mount.mountPath.length + 1) },
+        ],
+      });
+    },
+  );
+
+  it('has a KafkaUser for each service and none else', () => {
+    expect(
+      ofKind(objects(), 'KafkaUser')
+        .map((u) => u.metadata.name)
+        .sort(),
+    ).toEqual(SERVICES.map((s) => `herald-${s}`).sort());
   });
 
   it('never lets a service run more consumers than its topics have partitions (HPA max + rollout surge)', () => {
@@ -414,8 +489,13 @@ describe.each(OVERLAYS)('k8s network policies (%s)', (overlay) => {
     ]);
     const reachesPostgres = (labels: Record<string, string>) =>
       egressOf(labels).some((rule: Json) => rule.ports?.some((p: Json) => p.port === 5432));
+    // The TLS listener of the KafkaBrokers (herald-common's KAFKA_BROKERS).
+    const kafkaPort = Number(
+      named(objects(), 'ConfigMap', 'herald-common').data.KAFKA_BROKERS.split(':')[1],
+    );
+    expect(kafkaPort).toBe(9093);
     const reachesKafka = (labels: Record<string, string>) =>
-      egressOf(labels).some((rule: Json) => rule.ports?.some((p: Json) => p.port === 9092));
+      egressOf(labels).some((rule: Json) => rule.ports?.some((p: Json) => p.port === kafkaPort));
     for (const service of SERVICES) {
       expect({ service, kafka: reachesKafka(podLabels(service)) }).toEqual({
         service,
@@ -546,6 +626,14 @@ describe('k8s KafkaTopic source file', () => {
     expect(
       readFileSync(join(REPO_ROOT, 'k8s', 'base', 'kafka-topics', 'topics.yaml'), 'utf8'),
     ).toBe(kafkaTopicsYaml());
+  });
+});
+
+describe('k8s KafkaUser source file', () => {
+  it('is what the generator makes (regenerate: node -r @swc-node/register k8s/tools/kafka-users.ts)', () => {
+    expect(readFileSync(join(REPO_ROOT, 'k8s', 'base', 'kafka-users', 'users.yaml'), 'utf8')).toBe(
+      kafkaUsersYaml(),
+    );
   });
 });
 

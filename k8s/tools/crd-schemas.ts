@@ -1,7 +1,7 @@
 /**
  * JSON schemas for the custom resources Herald ships (the Prometheus Operator's
- * ServiceMonitor and PrometheusRule, Strimzi's KafkaTopic), written from their CRDs' documented fields
- * (monitoring.coreos.com/v1, kafka.strimzi.io/v1beta2). `kubernetes-models` has no models
+ * ServiceMonitor and PrometheusRule, Strimzi's KafkaTopic and KafkaUser), written from their CRDs'
+ * documented fields (monitoring.coreos.com/v1, kafka.strimzi.io/v1). `kubernetes-models` has no models
  * for them; the tests validate them with ajv against these, unknown fields rejected.
  */
 const objectMeta = {
@@ -93,7 +93,7 @@ export const kafkaTopicSchema = {
   type: 'object',
   required: ['apiVersion', 'kind', 'metadata', 'spec'],
   properties: {
-    apiVersion: { const: 'kafka.strimzi.io/v1beta2' },
+    apiVersion: { const: 'kafka.strimzi.io/v1' },
     kind: { const: 'KafkaTopic' },
     metadata: {
       ...objectMeta,
@@ -117,6 +117,102 @@ export const kafkaTopicSchema = {
         partitions: { type: 'integer', minimum: 1 },
         replicas: { type: 'integer', minimum: 1, maximum: 32767 },
         config: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+      },
+      additionalProperties: false,
+    },
+  },
+  additionalProperties: false,
+} as const;
+
+/** Strimzi KafkaUser (v1): authentication and simple-authorization ACLs (the `operations` list). */
+export const kafkaUserSchema = {
+  type: 'object',
+  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  properties: {
+    apiVersion: { const: 'kafka.strimzi.io/v1' },
+    kind: { const: 'KafkaUser' },
+    metadata: {
+      ...objectMeta,
+      required: ['name', 'labels'],
+      properties: {
+        ...objectMeta.properties,
+        // The User Operator only reconciles users labelled with its Kafka cluster.
+        labels: {
+          type: 'object',
+          required: ['strimzi.io/cluster'],
+          properties: { 'strimzi.io/cluster': { type: 'string', minLength: 1 } },
+          additionalProperties: { type: 'string' },
+        },
+      },
+    },
+    spec: {
+      type: 'object',
+      properties: {
+        authentication: {
+          type: 'object',
+          required: ['type'],
+          properties: { type: { enum: ['tls', 'tls-external', 'scram-sha-512'] } },
+          additionalProperties: false,
+        },
+        authorization: {
+          type: 'object',
+          required: ['type', 'acls'],
+          properties: {
+            type: { const: 'simple' },
+            acls: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['resource', 'operations'],
+                properties: {
+                  type: { enum: ['allow', 'deny'] },
+                  host: { type: 'string' },
+                  resource: {
+                    type: 'object',
+                    required: ['type'],
+                    properties: {
+                      type: { enum: ['topic', 'group', 'cluster', 'transactionalId'] },
+                      name: { type: 'string', minLength: 1 },
+                      patternType: { enum: ['literal', 'prefix'] },
+                    },
+                    additionalProperties: false,
+                  },
+                  operations: {
+                    type: 'array',
+                    minItems: 1,
+                    items: {
+                      enum: [
+                        'Read',
+                        'Write',
+                        'Create',
+                        'Delete',
+                        'Alter',
+                        'Describe',
+                        'ClusterAction',
+                        'AlterConfigs',
+                        'DescribeConfigs',
+                        'IdempotentWrite',
+                        'All',
+                      ],
+                    },
+                  },
+                },
+                additionalProperties: false,
+              },
+            },
+          },
+          additionalProperties: false,
+        },
+        quotas: {
+          type: 'object',
+          properties: {
+            producerByteRate: { type: 'integer', minimum: 0 },
+            consumerByteRate: { type: 'integer', minimum: 0 },
+            requestPercentage: { type: 'integer', minimum: 0 },
+            controllerMutationRate: { type: 'number', minimum: 0 },
+          },
+          additionalProperties: false,
+        },
       },
       additionalProperties: false,
     },
@@ -177,5 +273,6 @@ export const prometheusRuleSchema = {
 export const CRD_SCHEMAS: Record<string, object> = {
   'monitoring.coreos.com/v1/PrometheusRule': prometheusRuleSchema,
   'monitoring.coreos.com/v1/ServiceMonitor': serviceMonitorSchema,
-  'kafka.strimzi.io/v1beta2/KafkaTopic': kafkaTopicSchema,
+  'kafka.strimzi.io/v1/KafkaTopic': kafkaTopicSchema,
+  'kafka.strimzi.io/v1/KafkaUser': kafkaUserSchema,
 };

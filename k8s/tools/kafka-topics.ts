@@ -12,11 +12,13 @@ import type { TopicSpec } from '@herald/contracts';
 
 /** The Strimzi Kafka cluster the Topic Operator manages these topics in (overlays may patch the label). */
 export const STRIMZI_CLUSTER = 'herald-kafka';
+/** Strimzi's v1 API (Strimzi 0.49 and later; v1beta2 is deprecated). */
+export const STRIMZI_API_VERSION = 'kafka.strimzi.io/v1';
 /** Replication in the base (production-like); the dev overlay patches it to 1. */
 export const BASE_REPLICAS = 3;
 
 export interface KafkaTopicResource {
-  apiVersion: 'kafka.strimzi.io/v1beta2';
+  apiVersion: typeof STRIMZI_API_VERSION;
   kind: 'KafkaTopic';
   metadata: { name: string; labels: Record<string, string> };
   spec: { topicName: string; partitions: number; replicas: number; config: Record<string, string> };
@@ -24,7 +26,7 @@ export interface KafkaTopicResource {
 
 export function kafkaTopicResource(spec: TopicSpec): KafkaTopicResource {
   return {
-    apiVersion: 'kafka.strimzi.io/v1beta2',
+    apiVersion: STRIMZI_API_VERSION,
     kind: 'KafkaTopic',
     metadata: { name: spec.name, labels: { 'strimzi.io/cluster': STRIMZI_CLUSTER } },
     spec: {

@@ -53,7 +53,8 @@ function environment(): Env {
 async function tenantBySlug(client: KafkaClient, slug: string): Promise<Extract<PrincipalSnapshot, { kind: 'tenant' }> | undefined> {
   const topic = client.topic(Topics.Principals);
   const admin = client.kafka.admin();
-  const groupId = client.group(`registry-cli-${randomUUID()}`);
+  // Under the registry's group prefix: its Kafka user may use only `herald.subscription-registry.` groups.
+  const groupId = client.group(`herald.subscription-registry.cli.${randomUUID()}`);
   const consumer = client.kafka.consumer({ groupId });
   const tenants = new Map<string, Extract<PrincipalSnapshot, { kind: 'tenant' }> | null>();
   try {

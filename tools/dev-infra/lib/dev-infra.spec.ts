@@ -1,7 +1,7 @@
 // Unit tests of the dev-infra helpers that need no process, port or file of their own.
 import { buildServiceEnv, describeRun, listServices, nodeArgs, resolvePorts, runArgs, urlTable } from './services';
 import * as path from 'node:path';
-import { coordinatorPartition, idsCoveringPartitions, instance, parsePorts, randomClusterId, serverProperties } from './kafka';
+import { coordinatorPartition, idsCoveringPartitions, instance, parsePorts, randomClusterId, scramArgs, serverProperties } from './kafka';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
 
@@ -107,6 +107,29 @@ describe('kafka', () => {
     const props = serverProperties(own.ports, own.dataDir).split('\n');
     expect(props).toContain('log.dirs=/tmp/herald-chaos/kafka/data');
     expect(props).toContain('listeners=PLAINTEXT://127.0.0.1:29092,CONTROLLER://127.0.0.1:29093');
+  });
+
+  it('adds a SASL_SSL listener with PEM stores, PLAIN users and SCRAM mechanisms when asked, and SCRAM users for the storage tool', () => {
+    const secure = { port: 29094, keyStoreFile: '/s/server.pem', trustStoreFile: '/s/ca.crt', clientAuth: 'required' as const, plainUsers: { alice: 'pw1' } };
+    const lines = serverProperties({ port: 29092, controllerPort: 29093 }, '/d', secure).split('\n');
+    for (const line of [
+      'listeners=PLAINTEXT://127.0.0.1:29092,CONTROLLER://127.0.0.1:29093,SASL_SSL://127.0.0.1:29094',
+      'advertised.listeners=PLAINTEXT://127.0.0.1:29092,SASL_SSL://127.0.0.1:29094',
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL',
+      'inter.broker.listener.name=PLAINTEXT',
+      'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+      'listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="pw1";',
+      'listener.name.sasl_ssl.ssl.keystore.type=PEM',
+      'listener.name.sasl_ssl.ssl.keystore.location=/s/server.pem',
+      'listener.name.sasl_ssl.ssl.truststore.location=/s/ca.crt',
+      'listener.name.sasl_ssl.ssl.client.auth=required',
+    ])
+      expect(lines).toContain(line);
+    expect(parsePorts(lines.join('\n'))).toEqual({ port: 29092, controllerPort: 29093 });
+    expect(serverProperties({ port: 1, controllerPort: 2 })).not.toContain('SASL');
+    expect(scramArgs([{ mechanism: 'SCRAM-SHA-512', username: 'herald', password: 'a1b2' }])).toEqual(['--add-scram', 'SCRAM-SHA-512=[name=herald,password=a1b2]']);
+    expect(() => scramArgs([{ mechanism: 'SCRAM-SHA-512', username: 'herald', password: 'a,b]' }])).toThrow(/SCRAM user herald/);
+    expect(() => serverProperties({ port: 1, controllerPort: 2 }, '/d', { ...secure, plainUsers: { bob: 'has"quote' } })).toThrow(/PLAIN user bob/);
   });
 
   it('makes cluster ids the storage tool accepts (16 bytes, base64url, not starting with "-")', () => {

@@ -40,7 +40,11 @@ describe('one Kafka client factory', () => {
 
   it('calls an authentication failure (however kafkajs wraps it) a setup error, and an unreachable broker not', () => {
     const settings = { brokers: ['k:9093'], sasl: { mechanism: 'scram-sha-256' as const, username: 'svc', password: 'secret' } };
-    const auth = new KafkaJSNumberOfRetriesExceeded(new KafkaJSSASLAuthenticationError('SASL SCRAM SHA256 authentication failed: bad'), { retryCount: 1, retryTime: 1 });
+    // As kafkajs' retrier wraps a non-retriable error (its types omit the constructor arguments).
+    type ErrorClass = new (e: unknown, o?: object) => Error;
+    const Wrapper = KafkaJSNumberOfRetriesExceeded as unknown as ErrorClass;
+    const Auth = KafkaJSSASLAuthenticationError as unknown as ErrorClass;
+    const auth = new Wrapper(new Auth('SASL SCRAM SHA256 authentication failed: bad'), { retryCount: 1, retryTime: 1 });
     const line = describeSetupError(auth, settings);
     expect(line).toBe(
       'Kafka refused the SASL SCRAM-SHA-256 login of "svc" at k:9093: SASL SCRAM SHA256 authentication failed: bad (check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM)',
