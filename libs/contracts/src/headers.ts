@@ -14,6 +14,10 @@ export const Headers = {
   DlqSourcePartition: 'herald-dlq-source-partition',
   DlqSourceOffset: 'herald-dlq-source-offset',
   DlqAt: 'herald-dlq-at',
+  /** The consumer group whose handler gave the message up (a message that failed on its own). */
+  DlqConsumerGroup: 'herald-dlq-consumer-group',
+  /** Set when the broker refused even the dead letter as too large: its value was left out (bytes it had). */
+  DlqValueOmittedBytes: 'herald-dlq-value-omitted-bytes',
   /** Which producer published a resource change (domain-api, or another internal service). */
   Producer: 'herald-producer',
 } as const;

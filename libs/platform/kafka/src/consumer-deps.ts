@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Gauge } from 'prom-client';
+import type { Counter, Gauge } from 'prom-client';
 import { MetricsRegistry, ReadinessRegistry } from '@herald/platform/observability';
 import { KafkaClient } from './kafka-client';
 import { DeadLetterWriter } from './dead-letter';
@@ -8,6 +8,8 @@ import { DeadLetterWriter } from './dead-letter';
 @Injectable()
 export class ConsumerDeps {
   readonly lag: Gauge<'group' | 'topic' | 'partition'>;
+  /** Messages a `ContractConsumer` dead-lettered: `invalid` (failed validation) or `handler` (failed on its own). */
+  readonly deadLettered: Counter<'group' | 'reason'>;
 
   constructor(
     readonly client: KafkaClient,
@@ -19,6 +21,11 @@ export class ConsumerDeps {
       name: 'herald_consumer_lag',
       help: 'Messages between a consumer group position and the partition end, per group and partition',
       labelNames: ['group', 'topic', 'partition'],
+    });
+    this.deadLettered = metrics.counter({
+      name: 'herald_consumer_dead_letters_total',
+      help: 'Messages a consumer moved to its dead-letter topic: invalid (failed validation) or handler (failed on its own, after splitting its batch)',
+      labelNames: ['group', 'reason'],
     });
   }
 }

@@ -4,6 +4,8 @@ import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { Headers, type MessageContract, type TopicSpec } from '@herald/contracts';
 import { ConsumerDeps } from './consumer-deps';
 import { decodeMessage, headersOf } from './decode';
+import { withTimeout } from '@herald/platform/observability';
+import { DEFAULT_ISOLATION_POLICY, IsolationState, isolateFailures, type GivenUp, type IsolationPolicy } from './failure-isolation';
 
 export interface ConsumedMessage {
   topic: string;
@@ -25,7 +27,7 @@ export interface ConsumedItem<T> {
   ctx: ConsumedMessage;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const TRACE_HEADERS = [Headers.TraceParent, Headers.TraceState] as const;
 
 /** A message's consumer span and the context it is active in. */
@@ -34,13 +36,25 @@ interface MessageTrace {
   context: Context;
 }
 
+/** A valid message waiting for the handler, with what dead-lettering it would need. */
+interface PendingItem<T> {
+  item: ConsumedItem<T>;
+  offset: string;
+  raw: KafkaMessage;
+}
+
 /**
  * A consumer-group member for one message contract, on kafkajs:
  * - validates every message against the contract; an invalid one goes to the contract's DLQ with
  *   the reason in headers (never a crash, never a loop);
  * - hands valid ones to `handleBatch` (default: `handle` one by one, in order per partition);
  * - resolves and commits offsets only after the handler succeeded;
- * - a failing handler is retried with backoff (same messages) while readiness reports it;
+ * - tells a dependency that is down from a message that fails on its own (`classifyFailure`, and
+ *   a probe of the service's `database` and `kafka` readiness before blaming a message):
+ *   a transient failure is retried with backoff (same messages) while readiness reports it, for
+ *   as long as it takes; a failing batch is split in two until the message that fails alone is
+ *   found, which goes to the contract's DLQ with the reason in headers after a bounded number
+ *   of tries, and the rest of the batch is handled and committed (`isolateFailures`);
  * - restarts itself after a non-retriable crash, and shuts down cleanly on SIGTERM;
  * - each message gets a CONSUMER span, child of its `traceparent` header, open until its batch
  *   is handled; `ctx.trace` carries it on, and `handle` (or a batch of one) runs inside it.
@@ -55,6 +69,13 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
   protected readonly partitionsConsumedConcurrently: number = 1;
   /** Name of each message's consumer span; default `process <contract type>`. */
   protected readonly spanName?: string;
+  /**
+   * Readiness checks probed before a failure of unknown cause is blamed on a message: if one of
+   * them fails, the failure is a dependency's (retried, readiness down), not the message's.
+   */
+  protected readonly dependencies: readonly string[] = ['database', 'kafka'];
+  /** How failures are retried, split and given up. */
+  protected readonly isolation: IsolationPolicy = DEFAULT_ISOLATION_POLICY;
 
   protected readonly logger = new Logger(this.constructor.name);
   private consumer?: Consumer;
@@ -63,6 +84,7 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
   private joined = false;
   private readonly tracer = trace.getTracer('@herald/platform/kafka');
   private readonly traces = new WeakMap<ConsumedMessage, MessageTrace>();
+  private readonly isolationState = new IsolationState();
 
   constructor(protected readonly deps: ConsumerDeps) {}
 
@@ -158,17 +180,19 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
       Number(batch.offsetLag()),
     );
     const dlq = this.contract.dlq;
-    let pending: { item: ConsumedItem<T>; offset: string }[] = [];
+    const stillOwned = () => !this.stopping && isRunning() && !isStale();
+    let pending: PendingItem<T>[] = [];
 
     const flush = async (): Promise<boolean> => {
       if (pending.length === 0) return true;
-      const items = pending.map((p) => p.item);
-      const ok = await this.handleWithRetry(items, () => isRunning() && !isStale(), heartbeat);
-      this.endSpans(items, ok);
-      if (!ok) return false;
-      resolveOffset(pending[pending.length - 1].offset);
+      const items = pending;
       pending = [];
-      return true;
+      const ok = await this.handleIsolating(items, stillOwned, heartbeat, (done) => resolveOffset(done[done.length - 1].offset));
+      this.endSpans(
+        items.map((p) => p.item),
+        ok,
+      );
+      return ok;
     };
 
     for (const message of batch.messages) {
@@ -182,12 +206,14 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
           message,
           decoded.reason,
         );
+        this.deps.deadLettered.inc({ group: this.groupId, reason: 'invalid' });
         resolveOffset(message.offset);
         continue;
       }
       pending.push({
         item: { value: decoded.kind === 'value' ? decoded.value : null, ctx: this.ctxOf(batch.topic, batch.partition, message) },
         offset: message.offset,
+        raw: message,
       });
     }
     if (!(await flush())) return;
@@ -195,26 +221,88 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
     await heartbeat();
   }
 
-  /** Retries the same items until they succeed, the consumer stops, or the partition is revoked. */
-  private async handleWithRetry(items: ConsumedItem<T>[], stillOwned: () => boolean, heartbeat: () => Promise<void>): Promise<boolean> {
-    let delay = 200;
-    for (;;) {
-      try {
+  /**
+   * Handles the items, resolving offsets as parts are handled: a transient failure is retried
+   * with readiness down; a message that fails on its own is found by splitting the batch and
+   * dead-lettered (`isolateFailures`). False when the consumer stopped or lost the partition.
+   */
+  private handleIsolating(
+    items: PendingItem<T>[],
+    stillOwned: () => boolean,
+    heartbeat: () => Promise<void>,
+    resolve: (done: readonly PendingItem<T>[]) => void,
+  ): Promise<boolean> {
+    return isolateFailures<PendingItem<T>>(
+      items,
+      {
         // A batch of one runs inside its message's span; larger ones use `inTraceOf` / `ctx.trace`.
-        await (items.length === 1 ? this.inTraceOf(items[0].ctx, () => this.handleBatch(items)) : this.handleBatch(items));
-        if (this.lastError) this.logger.log('handler recovered');
-        this.lastError = null;
-        return true;
-      } catch (e) {
-        this.fail(`handler failed, will retry: ${(e as Error).message}`);
-        for (const item of items) this.traces.get(item.ctx)?.span.recordException(e as Error);
-        if (this.stopping || !stillOwned()) return false;
-        await sleep(delay);
-        delay = Math.min(delay * 2, 10_000);
-        await heartbeat().catch(() => undefined);
-        if (this.stopping || !stillOwned()) return false;
-      }
+        attempt: (part) => {
+          const values = part.map((p) => p.item);
+          return values.length === 1 ? this.inTraceOf(values[0].ctx, () => this.handleBatch(values)) : this.handleBatch(values);
+        },
+        handled: async (part) => {
+          resolve(part);
+          await heartbeat().catch(() => undefined);
+        },
+        giveUp: async (p, why) => {
+          await this.giveUp(p, why);
+          resolve([p]);
+        },
+        probe: () => this.probeDependencies(),
+        transient: (e, failure) => {
+          this.fail(`handler failed (${failure.label}), will retry: ${(e as Error).message}`);
+          this.recordException(items, e);
+        },
+        failed: (e, failure, part) => {
+          this.logger.warn(
+            `handler failed on ${part.length} message(s) at ${part[0].item.ctx.topic}[${part[0].item.ctx.partition}]@${part[0].offset} ` +
+              `(${failure.label}): ${(e as Error).message}; ${part.length > 1 ? 'splitting the batch' : 'trying it alone'}`,
+          );
+          this.recordException(part, e);
+        },
+        recovered: () => {
+          this.logger.log('handler recovered');
+          this.lastError = null;
+        },
+        running: stillOwned,
+        sleep,
+        idle: heartbeat,
+      },
+      this.isolationState,
+      this.isolation,
+    );
+  }
+
+  /** The one message that fails on its own goes to the contract's DLQ, with why and how often it was tried. */
+  private async giveUp(p: PendingItem<T>, why: GivenUp): Promise<void> {
+    const { ctx } = p.item;
+    const message = why.error instanceof Error ? why.error.message : String(why.error);
+    await this.deps.deadLetters.deadLetter(
+      this.contract.dlq,
+      { topic: ctx.topic, partition: ctx.partition, offset: p.offset },
+      p.raw,
+      `${this.groupId} could not handle it (${why.failure.label}, tried ${why.tries} time(s) alone): ${message}`,
+      'handler',
+      { [Headers.DlqConsumerGroup]: this.deps.client.group(this.groupId) },
+    );
+    this.deps.deadLettered.inc({ group: this.groupId, reason: 'handler' });
+    this.traces.get(ctx)?.span.setStatus({ code: SpanStatusCode.ERROR, message: `dead-lettered: ${why.failure.label}` });
+  }
+
+  /** The service's dependencies answer (their readiness checks, 5 s each at most). */
+  protected async probeDependencies(): Promise<boolean> {
+    const checks = this.deps.readiness.all().filter((c) => this.dependencies.includes(c.name));
+    try {
+      await Promise.all(checks.map((c) => withTimeout(c.check(), 5_000, c.name)));
+      return true;
+    } catch (e) {
+      this.logger.warn(`dependency probe failed: ${(e as Error).message}`);
+      return false;
     }
+  }
+
+  private recordException(items: readonly PendingItem<T>[], e: unknown): void {
+    for (const p of items) this.traces.get(p.item.ctx)?.span.recordException(e as Error);
   }
 
   private ctxOf(topic: string, partition: number, message: KafkaMessage): ConsumedMessage {

@@ -4,6 +4,8 @@ export * from './producer';
 export * from './outbound-batcher';
 export * from './decode';
 export * from './dead-letter';
+export * from './failure-class';
+export * from './failure-isolation';
 export * from './consumer-deps';
 export * from './contract-consumer';
 export * from './compacted-topic-view';
