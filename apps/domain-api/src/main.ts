@@ -9,7 +9,7 @@ import { configureApp } from './configure-app';
 import type { DomainApiConfig } from './config';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(AppModule.forRoot(), { bufferLogs: true });
+  const app = await NestFactory.create(AppModule.forRoot(), { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   const config = app.get<DomainApiConfig>(HERALD_CONFIG);

@@ -20,7 +20,7 @@ export async function startTestApp(env: Record<string, string>): Promise<TestApp
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot({ LOG_LEVEL: 'silent', HERALD_OUTBOX_RELAY: 'off', ...env })],
   }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = moduleRef.createNestApplication({ logger: false, bodyParser: false });
   configureApp(app, app.get<DomainApiConfig>(HERALD_CONFIG));
   app.enableShutdownHooks();
   await app.listen(0, '127.0.0.1');

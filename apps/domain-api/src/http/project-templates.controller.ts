@@ -1,9 +1,10 @@
-import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedPrincipal } from '@herald/domain/tenancy';
 import { CreateProjectFromTemplate, ProjectFromTemplateSchema } from '@herald/domain/resources';
 import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
 import { ApiProblem, AuthenticatedEndpoint } from './api-docs';
+import { JsonBody } from './json-body';
 import { ResourceStateSchema, openApiSchema } from './openapi-schemas';
 import { changeContext } from './resource-controllers';
 
@@ -28,7 +29,7 @@ export class ProjectTemplateActionsController {
     schema: { type: 'object', properties: { project: ResourceStateSchema, tasks: { type: 'array', items: ResourceStateSchema } } },
   })
   @ApiProblem(404, "No such template in the caller's tenant")
-  create(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Body() body: unknown) {
-    return this.createFromTemplate.execute({ ...changeContext(p), templateId: id, input: body ?? {} });
+  create(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @JsonBody() body: unknown) {
+    return this.createFromTemplate.execute({ ...changeContext(p), templateId: id, input: body });
   }
 }

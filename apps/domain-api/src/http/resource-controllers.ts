@@ -1,5 +1,4 @@
 import {
-  Body,
   Controller,
   Delete,
   Get,
@@ -12,7 +11,7 @@ import {
   UseGuards,
   type Type,
 } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { initiatorOf, type AuthenticatedPrincipal } from '@herald/domain/tenancy';
 import {
   CreateResource,
@@ -21,10 +20,12 @@ import {
   ListResources,
   SetCompletion,
   UpdateResource,
+  listQuerySchema,
   type ResourceDefinition,
 } from '@herald/domain/resources';
 import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
-import { ApiProblem, AuthenticatedEndpoint } from './api-docs';
+import { ApiProblem, ApiQueryFrom, AuthenticatedEndpoint } from './api-docs';
+import { JsonBody } from './json-body';
 import { ResourcePageSchema, ResourceStateSchema, openApiSchema } from './openapi-schemas';
 
 const pascal = (s: string) => s.replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
@@ -59,16 +60,13 @@ export function resourceController(def: ResourceDefinition): Type<unknown> {
     @ApiBody({ schema: openApiSchema(def.createSchema) })
     @ApiResponse({ status: 201, schema: ResourceStateSchema })
     @ApiProblem(400, 'Invalid input (unknown fields are refused)')
-    create(@CurrentPrincipal() p: AuthenticatedPrincipal, @Body() body: unknown) {
-      return this.createResource.execute({ ...changeContext(p), type: def.type, input: body ?? {} });
+    create(@CurrentPrincipal() p: AuthenticatedPrincipal, @JsonBody() body: unknown) {
+      return this.createResource.execute({ ...changeContext(p), type: def.type, input: body });
     }
 
     @Get()
     @ApiOperation({ summary: `List ${def.label}s`, description: 'Oldest first; page by offset or by cursor.' })
-    @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } })
-    @ApiQuery({ name: 'offset', required: false, schema: { type: 'integer', minimum: 0 } })
-    @ApiQuery({ name: 'cursor', required: false, schema: { type: 'string' }, description: 'page.nextCursor of the previous page' })
-    @(applyFilters(def.filters))
+    @ApiQueryFrom(listQuerySchema(def.filters))
     @ApiOkResponse({ schema: ResourcePageSchema })
     list(@CurrentPrincipal() p: AuthenticatedPrincipal, @Query() query: Record<string, unknown>) {
       return this.listResources.execute({ tenantId: p.tenantId, type: def.type, query });
@@ -93,8 +91,8 @@ export function resourceController(def: ResourceDefinition): Type<unknown> {
     @ApiOkResponse({ schema: ResourceStateSchema })
     @ApiProblem(400, 'Invalid input')
     @ApiProblem(404, `No such ${def.label} in the caller's tenant`)
-    update(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Body() body: unknown) {
-      return this.updateResource.execute({ ...changeContext(p), type: def.type, id, input: body ?? {} });
+    update(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @JsonBody() body: unknown) {
+      return this.updateResource.execute({ ...changeContext(p), type: def.type, id, input: body });
     }
 
     @Delete(':id')
@@ -145,16 +143,4 @@ export function completionController(def: ResourceDefinition): Type<unknown> {
   }
   Object.defineProperty(CompletionController, 'name', { value: `${pascal(def.type)}CompletionController` });
   return CompletionController;
-}
-
-function applyFilters(filters: readonly string[]): MethodDecorator {
-  return (target, key, descriptor) => {
-    for (const f of filters) {
-      ApiQuery({ name: f, required: false, schema: { type: 'string', format: 'uuid' }, description: `only those with this ${f}` })(
-        target,
-        key,
-        descriptor,
-      );
-    }
-  };
 }

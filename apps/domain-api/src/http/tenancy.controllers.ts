@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { API_KEY_SCOPES } from '@herald/contracts';
@@ -14,13 +15,16 @@ import {
   TenancyRepository,
   UpdateUser,
   parseCommand,
+  queryInt,
+  safeText,
   type ApiKeyEntity,
   type AuthenticatedPrincipal,
   type UserEntity,
 } from '@herald/domain/tenancy';
 import { ApiKeyGuard, CurrentPrincipal, RequiresScope } from '../auth/api-key.guard';
 import { PrincipalPublishing } from '../principals/principal-publishing.service';
-import { ApiProblem, AuthenticatedEndpoint } from './api-docs';
+import { ApiProblem, ApiQueryFrom, AuthenticatedEndpoint } from './api-docs';
+import { JsonBody } from './json-body';
 import { openApiSchema } from './openapi-schemas';
 
 const CreateUserBody = z.strictObject({ fullName: FullNameSchema, email: EmailSchema, isAdmin: z.boolean().optional() });
@@ -32,12 +36,40 @@ const UpdateUserBody = z.strictObject({
 const CreateApiKeyBody = z.strictObject({
   userId: z.uuid().optional().describe('Whose key (default: the caller)'),
   scopes: ScopesSchema.optional().describe(`Any of ${API_KEY_SCOPES.join(', ')} (default: all)`),
-  label: z.string().trim().max(200).nullish(),
+  label: safeText(200, { trim: true }).nullish(),
 });
 const PageQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(1000).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  limit: queryInt(1, 1000).default(50),
+  offset: queryInt(0, 2_147_483_647).default(0),
 });
+
+const UserSchema: SchemaObject = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    fullName: { type: 'string' },
+    email: { type: 'string' },
+    logonAccount: { type: 'string' },
+    active: { type: 'boolean' },
+    isAdmin: { type: 'boolean' },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+  required: ['id', 'fullName', 'email', 'active', 'isAdmin'],
+};
+const ApiKeySchema: SchemaObject = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    keyId: { type: 'string' },
+    userId: { type: 'string', format: 'uuid' },
+    scopes: { type: 'array', items: { type: 'string', enum: [...API_KEY_SCOPES] } },
+    label: { type: ['string', 'null'] } as unknown as SchemaObject,
+    createdAt: { type: 'string', format: 'date-time' },
+    revokedAt: { type: ['string', 'null'] } as unknown as SchemaObject,
+  },
+  required: ['id', 'keyId', 'userId', 'scopes'],
+};
 
 /** How long an API call waits for Kafka to acknowledge a principal change before answering. */
 const PUBLISH_WAIT_MS = 3_000;
@@ -81,6 +113,19 @@ export class UsersController {
 
   @Get('me')
   @ApiOperation({ summary: 'The caller: user, tenant and key scopes' })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: {
+        userId: { type: 'string', format: 'uuid' },
+        fullName: { type: 'string' },
+        email: { type: 'string' },
+        tenant: { type: 'object', properties: { id: { type: 'string' }, slug: { type: 'string' }, domain: { type: 'string' } } },
+        keyId: { type: 'string' },
+        scopes: { type: 'array', items: { type: 'string' } },
+      },
+    },
+  })
   me(@CurrentPrincipal() p: AuthenticatedPrincipal) {
     return {
       userId: p.userId,
@@ -94,6 +139,16 @@ export class UsersController {
 
   @Get('users')
   @ApiOperation({ summary: "List the tenant's users" })
+  @ApiQueryFrom(PageQuery)
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: {
+        data: { type: 'array', items: UserSchema },
+        page: { type: 'object', properties: { limit: { type: 'integer' }, offset: { type: 'integer' }, total: { type: 'integer' } } },
+      },
+    },
+  })
   async list(@CurrentPrincipal() p: AuthenticatedPrincipal, @Query() query: unknown) {
     const q = parseCommand(PageQuery, query);
     const [rows, total] = await new TenancyRepository(this.ds.manager).listUsers(p.tenantId, q.limit, q.offset);
@@ -101,7 +156,9 @@ export class UsersController {
   }
 
   @Get('users/:id')
+  @ApiOperation({ summary: 'A user of the tenant' })
   @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
+  @ApiOkResponse({ schema: UserSchema })
   @ApiProblem(404, "No such user in the caller's tenant")
   async get(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string) {
     const user = await new TenancyRepository(this.ds.manager).findUser(p.tenantId, id);
@@ -114,9 +171,10 @@ export class UsersController {
   @RequiresScope('administrative')
   @ApiOperation({ summary: 'Add a user to the tenant (administrative scope)' })
   @ApiBody({ schema: openApiSchema(CreateUserBody) })
+  @ApiResponse({ status: 201, schema: UserSchema })
   @ApiProblem(409, 'A user with this e-mail exists')
-  async create(@CurrentPrincipal() p: AuthenticatedPrincipal, @Body() body: unknown) {
-    const b = parseCommand(CreateUserBody, body ?? {});
+  async create(@CurrentPrincipal() p: AuthenticatedPrincipal, @JsonBody() body: unknown) {
+    const b = parseCommand(CreateUserBody, body);
     const user = await this.createUser.execute({ tenantId: p.tenantId, ...b });
     await this.publishing.publishWithin(PUBLISH_WAIT_MS);
     return userView(user);
@@ -127,9 +185,10 @@ export class UsersController {
   @ApiOperation({ summary: 'Rename, (de)activate or (un)make admin a user (administrative scope)' })
   @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
   @ApiBody({ schema: openApiSchema(UpdateUserBody) })
+  @ApiOkResponse({ schema: UserSchema })
   @ApiProblem(404, "No such user in the caller's tenant")
-  async update(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Body() body: unknown) {
-    const b = parseCommand(UpdateUserBody, body ?? {});
+  async update(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @JsonBody() body: unknown) {
+    const b = parseCommand(UpdateUserBody, body);
     const user = await this.updateUser.execute({ tenantId: p.tenantId, userId: id, ...b });
     await this.publishing.publishWithin(PUBLISH_WAIT_MS);
     return userView(user);
@@ -151,6 +210,7 @@ export class ApiKeysController {
 
   @Get()
   @ApiOperation({ summary: "List the tenant's API keys (never the keys themselves)" })
+  @ApiOkResponse({ schema: { type: 'object', properties: { data: { type: 'array', items: ApiKeySchema } } } })
   async list(@CurrentPrincipal() p: AuthenticatedPrincipal) {
     return { data: (await new TenancyRepository(this.ds.manager).listApiKeys(p.tenantId)).map(keyView) };
   }
@@ -162,10 +222,14 @@ export class ApiKeysController {
     description: '`apiKey` is shown in this answer only: Herald stores its hash.',
   })
   @ApiBody({ schema: openApiSchema(CreateApiKeyBody) })
-  @ApiResponse({ status: 201, description: 'The key, once' })
+  @ApiResponse({
+    status: 201,
+    description: 'The key, once',
+    schema: { ...ApiKeySchema, properties: { ...ApiKeySchema.properties, apiKey: { type: 'string' } }, required: [...(ApiKeySchema.required ?? []), 'apiKey'] },
+  })
   @ApiProblem(404, "No such user in the caller's tenant")
-  async create(@CurrentPrincipal() p: AuthenticatedPrincipal, @Body() body: unknown) {
-    const b = parseCommand(CreateApiKeyBody, body ?? {});
+  async create(@CurrentPrincipal() p: AuthenticatedPrincipal, @JsonBody() body: unknown) {
+    const b = parseCommand(CreateApiKeyBody, body);
     const created = await this.createApiKey.execute({
       tenantId: p.tenantId,
       user: b.userId ?? p.userId,
@@ -180,7 +244,7 @@ export class ApiKeysController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke an API key (administrative scope)', description: 'By its id or its key id.' })
   @ApiParam({ name: 'id', schema: { type: 'string' } })
-  @ApiOkResponse({ description: 'The revoked key' })
+  @ApiOkResponse({ description: 'The revoked key', schema: ApiKeySchema })
   @ApiProblem(404, "No such key in the caller's tenant")
   async revoke(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string) {
     const key = await this.revokeApiKey.execute({ tenantId: p.tenantId, id });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Action, Initiator } from '@herald/contracts';
 import { diffStates, type NewResourceChange } from '@herald/domain/outbox';
-import { ConflictError, NotFoundError, TenancyRepository, ValidationError, type FieldError } from '@herald/domain/tenancy';
+import { ConflictError, NotFoundError, TenancyRepository, UnprocessableError, type FieldError } from '@herald/domain/tenancy';
 import type { TenantOwnedEntity, UserRef } from './entities/base';
 import { definitionOf, type ResourceDefinition, type ResourceState } from './definitions';
 import { ResourceRepository } from './resource.repository';
@@ -182,7 +182,8 @@ export class ResourceWriter {
         errors.push({ path: ref.field, message: `${definitionOf(ref.type).label} ${v} was not found` });
       }
     }
-    if (errors.length) throw new ValidationError(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
+    // Well-formed, but naming what the tenant does not have: 422 (400 is for input the schema refuses).
+    if (errors.length) throw new UnprocessableError(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
 
     await this.derive(m, ctx, def, values, existing);
 
@@ -208,7 +209,7 @@ export class ResourceWriter {
       const task = (await new ResourceRepository(m, definitionOf('task')).get(ctx.tenantId, taskId)) as
         | (TenantOwnedEntity & { projectId: string })
         | null;
-      if (!task) throw new ValidationError(`${path}: task ${taskId} was not found`, [{ path, message: 'task not found' }]);
+      if (!task) throw new UnprocessableError(`${path}: task ${taskId} was not found`, [{ path, message: 'task not found' }]);
       return task.projectId;
     };
     if (def.type === 'subtask' && typeof values['taskId'] === 'string') {
@@ -218,7 +219,7 @@ export class ResourceWriter {
       if (typeof values['taskId'] === 'string') {
         const projectId = await projectOfTask(values['taskId'], 'taskId');
         if (values['projectId'] !== undefined && values['projectId'] !== projectId) {
-          throw new ValidationError('projectId: is not the task\'s project', [
+          throw new UnprocessableError('projectId: is not the task\'s project', [
             { path: 'projectId', message: "is not the task's project" },
           ]);
         }
@@ -231,7 +232,7 @@ export class ResourceWriter {
       const parentType = values['parentType'] as 'project' | 'portfolio' | 'program';
       const parentId = values['parentId'] as string;
       if (!(await new ResourceRepository(m, definitionOf(parentType)).exists(ctx.tenantId, parentId))) {
-        throw new ValidationError(`parentId: ${parentType} ${parentId} was not found`, [
+        throw new UnprocessableError(`parentId: ${parentType} ${parentId} was not found`, [
           { path: 'parentId', message: `${parentType} not found` },
         ]);
       }

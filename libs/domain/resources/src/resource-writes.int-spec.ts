@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { ResourceChangeSchema, resourceChangeKey, type ResourceChange, type ResourceType } from '@herald/contracts';
 import { OutboxWriter } from '@herald/domain/outbox';
-import { CreateTenant, ValidationError, NotFoundError, ConflictError } from '@herald/domain/tenancy';
+import { CreateTenant, UnprocessableError, NotFoundError, ConflictError } from '@herald/domain/tenancy';
 import { dataSourceOptions, runMigrations } from '@herald/platform/db';
 import { createTestDatabase } from '@herald/platform/testing';
 import { definitionOf } from './definitions';
@@ -274,12 +274,12 @@ describe('what must not produce an event', () => {
     expect(await ds.query('SELECT 1 FROM domain.clients WHERE id = $1', [id])).toHaveLength(0);
   });
 
-  it("a reference to another tenant's row is refused (400) and writes nothing", async () => {
+  it("a reference to another tenant's row is refused (422) and writes nothing", async () => {
     const theirs = await new CreateResource(ds, outbox).execute({ ...otherTenant, type: 'project', input: { name: 'Theirs' } });
     await takeEvents();
     await expect(
       new CreateResource(ds, outbox).execute({ ...ctx, type: 'task', input: { projectId: theirs['id'], name: 'Sneaky' } }),
-    ).rejects.toBeInstanceOf(ValidationError);
+    ).rejects.toBeInstanceOf(UnprocessableError);
     await expect(
       new UpdateResource(ds, outbox).execute({ ...ctx, type: 'project', id: theirs['id'] as string, input: { name: 'Mine' } }),
     ).rejects.toBeInstanceOf(NotFoundError);
@@ -295,7 +295,7 @@ describe('what must not produce an event', () => {
         type: 'task',
         input: { projectId: project['id'], name: 'T', userIds: [otherTenant.initiator.userId] },
       }),
-    ).rejects.toBeInstanceOf(ValidationError);
+    ).rejects.toBeInstanceOf(UnprocessableError);
     expect(await takeEvents()).toHaveLength(0);
   });
 });

@@ -41,7 +41,9 @@ describe('resource DTOs', () => {
     expect(parseCommand(q, {})).toEqual({ limit: 50 });
     expect(parseCommand(q, { limit: '1000', offset: '20', projectId })).toEqual({ limit: 1000, offset: 20, projectId });
     expect(() => parseCommand(q, { limit: '1001' })).toThrow(ValidationError);
-    expect(() => parseCommand(q, { offset: '1', cursor: 'abc' })).toThrow(ValidationError);
+    // offset and cursor together is well-formed: ListResources refuses it (422).
+    expect(parseCommand(q, { offset: '1', cursor: 'abc' })).toEqual({ limit: 50, offset: 1, cursor: 'abc' });
+    expect(() => parseCommand(q, { limit: '1e3' })).toThrow(ValidationError);
     expect(() => parseCommand(q, { taskId: projectId })).toThrow(ValidationError);
   });
 

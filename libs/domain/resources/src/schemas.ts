@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EMAIL_PATTERN, queryInt, safeText } from '@herald/domain/tenancy';
 import { KEY_DATE_PARENT_TYPES } from './entities/task.entity';
 import { PROJECT_STATUSES } from './entities/project.entity';
 
@@ -6,19 +7,50 @@ import { PROJECT_STATUSES } from './entities/project.entity';
  * The native API's DTOs. Every object is strict (an unknown field is a 400). Field names are the
  * resource's state names; user references are given as ids (`userIds`, `managerIds`, …) and
  * stored expanded (id, full name, e-mail) so events carry what every dialect prints.
+ *
+ * Each bound is the column's: text has no NUL and no unpaired surrogate (PostgreSQL's `text` and
+ * `jsonb` refuse the first, UTF-8 cannot carry the second), an `int` column takes a 32-bit
+ * integer, a `double precision` column a finite number. The OpenAPI document is generated from
+ * these schemas, so what it promises is what is accepted.
  */
 const id = z.uuid();
-const name = z.string().trim().min(1, 'must not be empty').max(500);
-const text = z.string().max(20_000);
+const name = safeText(500, { notBlank: true, trim: true });
+const text = safeText(20_000);
 const dateTime = z.iso.datetime({ offset: true, message: 'an ISO 8601 date-time, e.g. 2022-02-14T12:00:00Z' });
-const int = z.number().int();
-const num = z.number().finite();
-const percent = z.number().int().min(0).max(100);
+/** An `int` column. */
+const int = z.int32();
+/** A `double precision` column (JSON has no NaN or Infinity; zod refuses them anyway). */
+const num = z.number();
+/** Days (a task's duration, a template task's offset): at most a century, so dates derived from them stay dates. */
+const days = z.number().min(0).max(36_500);
+const percent = z.int32().min(0).max(100);
 const userIds = z.array(id).max(200);
+/** A link: http(s), a host name or address, printable ASCII after it (one pattern, read alike by every regex dialect). */
+const httpUrl = z
+  .string()
+  .max(2000)
+  .regex(/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][!-~]*)?$/, 'an http(s) URL, e.g. https://example.com/discussion/1');
+/** An e-mail address, by pattern (JSON Schema's `format: email` is read differently by every validator). */
+const emailAddress = z.string().max(320).regex(EMAIL_PATTERN, 'a valid e-mail address');
+
+/** How deep `attributes` values may nest (objects and arrays). */
+export const MAX_ATTRIBUTE_DEPTH = 3;
+const attributeKey = safeText(200).min(1);
+/** A JSON value nested at most `depth` more levels; every string and key safe text. */
+function attributeValue(depth: number): z.ZodType {
+  const scalars = [z.null(), z.boolean(), z.number(), safeText(2_000)] as const;
+  if (depth === 0) return z.union(scalars).meta({ id: 'AttributeScalar' });
+  const inner = attributeValue(depth - 1);
+  return z
+    .union([...scalars, z.array(inner).max(100), z.record(attributeKey, inner)])
+    .meta({ id: `AttributeValue${depth}`, description: `A JSON value; objects and arrays nest at most ${depth} more levels.` });
+}
 const attributes = z
-  .record(z.string().min(1).max(200), z.unknown())
-  .describe('Extra attributes (custom fields); on update, keys are merged and a null value removes a key.');
-const groupRef = z.strictObject({ id: z.string().min(1).max(200), name: z.string().max(200), color: z.string().max(32).nullable() });
+  .record(attributeKey, attributeValue(MAX_ATTRIBUTE_DEPTH))
+  .describe(
+    `Extra attributes (custom fields); on update, keys are merged and a null value removes a key. Values nest at most ${MAX_ATTRIBUTE_DEPTH} levels.`,
+  );
+const groupRef = z.strictObject({ id: safeText(200).min(1), name: safeText(200), color: safeText(32).nullable() });
 
 export const PortfolioCreateSchema = z.strictObject({
   name,
@@ -85,12 +117,12 @@ export const IdeaCreateSchema = z.strictObject({
   businessPriority: int.optional(),
   expectedEfforts: num.optional(),
   expectedCost: num.optional(),
-  tags: z.array(z.string().min(1).max(100)).max(100).optional(),
+  tags: z.array(safeText(100).min(1)).max(100).optional(),
   sponsorId: id.nullish(),
   submitterId: id.nullish(),
-  challenge: z.strictObject({ id: z.string().min(1).max(200), name: z.string().max(500) }).nullish(),
+  challenge: z.strictObject({ id: safeText(200).min(1), name: safeText(500) }).nullish(),
   childProjectId: id.nullish(),
-  discussionUrl: z.url().max(2000).nullish(),
+  discussionUrl: httpUrl.nullish(),
   attributes: attributes.optional(),
 });
 export const IdeaUpdateSchema = IdeaCreateSchema.partial();
@@ -110,12 +142,12 @@ export const TaskCreateSchema = z.strictObject({
   ...workItem,
   status: int.optional(),
   group: groupRef.nullish(),
-  duration: num.min(0).nullish(),
+  duration: days.nullish(),
   isMilestone: z.boolean().optional(),
   priority: int.optional(),
   external: z.boolean().optional().describe('Synced from another tool (PPM Express fires no Task webhook for these).'),
-  externalSource: z.string().max(200).nullish(),
-  externalId: z.string().max(500).nullish(),
+  externalSource: safeText(200).nullish(),
+  externalId: safeText(500).nullish(),
 });
 /** A task stays in its project (its subtasks and comments carry the project too). */
 export const TaskUpdateSchema = TaskCreateSchema.omit({ projectId: true }).partial();
@@ -127,24 +159,26 @@ export const CommentCreateSchema = z
   .strictObject({
     taskId: id.optional().describe('Comment on a task (its project is taken from the task).'),
     projectId: id.optional().describe('Comment on a project (when no taskId).'),
-    body: z.string().trim().min(1, 'must not be empty').max(20_000),
+    body: safeText(20_000, { notBlank: true, trim: true }),
     attributes: attributes.optional(),
   })
   .refine((c) => c.taskId !== undefined || c.projectId !== undefined, {
     message: 'taskId or projectId is required',
     path: ['taskId'],
-  });
+  })
+  // The refinement, as JSON Schema says it.
+  .meta({ anyOf: [{ required: ['taskId'] }, { required: ['projectId'] }] });
 export const CommentUpdateSchema = z.strictObject({
-  body: z.string().trim().min(1, 'must not be empty').max(20_000).optional(),
+  body: safeText(20_000, { notBlank: true, trim: true }).optional(),
   attributes: attributes.optional(),
 });
 
 export const ClientCreateSchema = z.strictObject({
   name,
-  contactName: z.string().max(500).nullish(),
-  email: z.email().max(320).nullish(),
-  phone: z.string().max(100).nullish(),
-  website: z.string().max(2000).nullish(),
+  contactName: safeText(500).nullish(),
+  email: emailAddress.nullish(),
+  phone: safeText(100).nullish(),
+  website: safeText(2000).nullish(),
   address: text.nullish(),
   notes: text.nullish(),
   attributes: attributes.optional(),
@@ -157,7 +191,7 @@ export const CalendarEventCreateSchema = z.strictObject({
   startAt: dateTime,
   endAt: dateTime.nullish(),
   allDay: z.boolean().optional(),
-  location: z.string().max(1000).nullish(),
+  location: safeText(1000).nullish(),
   projectId: id.nullish(),
   userIds: userIds.optional(),
   attributes: attributes.optional(),
@@ -182,9 +216,9 @@ export const KeyDateUpdateSchema = KeyDateCreateSchema.omit({ parentType: true, 
 
 export const TemplateTaskSchema = z.strictObject({
   name,
-  description: text.nullish(),
-  startOffsetDays: int.min(0).max(3650).optional(),
-  duration: num.min(0).optional(),
+  description: safeText(2_000).nullish(),
+  startOffsetDays: z.int32().min(0).max(3650).optional(),
+  duration: days.optional(),
   isMilestone: z.boolean().optional(),
   priority: int.optional(),
   group: groupRef.nullish(),
@@ -194,25 +228,23 @@ export const ProjectTemplateCreateSchema = z.strictObject({
   name,
   description: text.nullish(),
   projectDefaults: ProjectCreateSchema.partial().optional(),
-  tasks: z.array(TemplateTaskSchema).max(500).optional(),
+  tasks: z.array(TemplateTaskSchema).max(100).optional(),
   attributes: attributes.optional(),
 });
 export const ProjectTemplateUpdateSchema = ProjectTemplateCreateSchema.partial();
 
-const limit = z.coerce.number().int().min(1).max(1000, 'at most 1000').default(50);
-const offset = z.coerce.number().int().min(0).optional();
+const limit = queryInt(1, 1000).default(50);
+const offset = queryInt(0, 2_147_483_647).optional();
 
-/** `?limit&offset|cursor&projectId…`: the filters each resource allows are added per resource. */
+/**
+ * `?limit&offset|cursor&projectId…`: the filters each resource allows are added per resource.
+ * Giving both offset and cursor is well-formed and refused by the use case (422).
+ */
 export function listQuerySchema(filters: readonly string[]) {
-  return z
-    .strictObject({
-      limit,
-      offset,
-      cursor: z.string().min(1).max(200).optional(),
-      ...Object.fromEntries(filters.map((f) => [f, f.endsWith('Id') ? id.optional() : z.string().optional()])),
-    })
-    .refine((q) => q.offset === undefined || q.cursor === undefined, {
-      message: 'use offset or cursor, not both',
-      path: ['cursor'],
-    });
+  return z.strictObject({
+    limit,
+    offset,
+    cursor: z.string().min(1).max(200).regex(/^[A-Za-z0-9_-]+$/, 'page.nextCursor of the previous page').optional(),
+    ...Object.fromEntries(filters.map((f) => [f, f.endsWith('Id') ? id.optional() : safeText(200).optional()])),
+  });
 }

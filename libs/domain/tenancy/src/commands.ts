@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { API_KEY_SCOPES, ApiKeyScopeSchema } from '@herald/contracts';
 import { ValidationError, fieldErrors } from './errors';
+import { safeText } from './text';
 
 export const SlugSchema = z
   .string()
@@ -13,10 +14,16 @@ export const DomainNameSchema = z
     'a host name, e.g. "acme.projectbubble.com"',
   )
   .transform((d) => d.toLowerCase());
-export const FullNameSchema = z.string().trim().min(1, 'must not be empty').max(200);
+export const FullNameSchema = safeText(200, { notBlank: true, trim: true });
+/**
+ * An e-mail address, stored lower-case. A pattern rather than JSON Schema's `format: email`,
+ * which every validator reads its own way: the OpenAPI document shows this same pattern.
+ */
+export const EMAIL_PATTERN = /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/;
 export const EmailSchema = z
-  .email('a valid e-mail address')
+  .string()
   .max(320)
+  .regex(EMAIL_PATTERN, 'a valid e-mail address')
   .transform((e) => e.toLowerCase());
 export const ScopesSchema = z
   .array(ApiKeyScopeSchema)
@@ -26,7 +33,7 @@ export const ScopesSchema = z
 export const CreateTenantCommandSchema = z.strictObject({
   slug: SlugSchema,
   domain: DomainNameSchema,
-  name: z.string().trim().min(1).max(200).optional(),
+  name: safeText(200, { notBlank: true, trim: true }).optional(),
   adminName: FullNameSchema,
   adminEmail: EmailSchema,
 });
@@ -45,9 +52,21 @@ export const CreateApiKeyCommandSchema = z.strictObject({
   /** A user id, or the user's e-mail. */
   user: z.string().min(1),
   scopes: ScopesSchema.default([...API_KEY_SCOPES]),
-  label: z.string().trim().max(200).nullish(),
+  label: safeText(200, { trim: true }).nullish(),
 });
 export type CreateApiKeyCommand = z.input<typeof CreateApiKeyCommandSchema>;
+
+/**
+ * An integer query parameter: decimal digits only (what the OpenAPI document's `integer` means
+ * in a query string; `Number()` would also take "", " 5", "1e3" and "0x10"), within [min, max].
+ */
+export function queryInt(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^-?[0-9]{1,10}$/, 'an integer')
+    .transform(Number)
+    .pipe(z.int32().min(min).max(max));
+}
 
 /** Parses a command, turning zod issues into one ValidationError naming every bad field. */
 export function parseCommand<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {

@@ -39,6 +39,22 @@ export class ValidationError extends DomainError {
   }
 }
 
+/**
+ * Input that matches the documented schema but cannot be carried out: a reference to a row the
+ * tenant does not have, options that exclude each other, a change whose event would not fit.
+ * 400 says "not what the schema describes"; 422 says "well-formed, and still refused".
+ */
+export class UnprocessableError extends DomainError {
+  readonly status = 422;
+  readonly title = 'Unprocessable Content';
+  constructor(
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(message);
+  }
+}
+
 export class AuthenticationError extends DomainError {
   readonly status = 401;
   readonly title = 'Unauthorized';

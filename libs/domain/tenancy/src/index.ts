@@ -2,6 +2,7 @@ export * from './entities';
 export * from './errors';
 export * from './principal';
 export * from './commands';
+export * from './text';
 export * from './api-key-secret';
 export * from './tenancy.repository';
 export * from './principals/principal-snapshots';

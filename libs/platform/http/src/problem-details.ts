@@ -39,6 +39,7 @@ const SLUG_BY_STATUS: Record<number, string> = {
   401: 'unauthenticated',
   403: 'forbidden',
   404: 'not-found',
+  405: 'method-not-allowed',
   409: 'conflict',
   413: 'payload-too-large',
   415: 'unsupported-media-type',
@@ -68,6 +69,20 @@ export function httpExceptionProblem(e: HttpException, instance: string): Proble
       ? [(response as { message: unknown }).message].flat().join('; ')
       : e.message;
   return problem(e.getStatus(), message, instance);
+}
+
+/**
+ * body-parser's refusals (malformed JSON 400, too large 413, unsupported charset 415, …): client
+ * errors that carry their status and a `type` such as `entity.too.large`. Null for anything else.
+ */
+export function bodyParserProblem(e: unknown, instance: string): ProblemDetails | null {
+  if (typeof e !== 'object' || e === null) return null;
+  const { status, type, limit } = e as { status?: unknown; type?: unknown; limit?: unknown };
+  if (typeof status !== 'number' || status < 400 || status >= 500 || typeof type !== 'string') return null;
+  if (type === 'entity.too.large' && typeof limit === 'number') {
+    return problem(status, `the request body is larger than the ${limit} bytes this API accepts`, instance);
+  }
+  return problem(status, (e as Error).message, instance);
 }
 
 export function sendProblem(res: ProblemResponse, body: ProblemDetails): void {

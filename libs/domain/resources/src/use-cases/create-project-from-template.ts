@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { NotFoundError, parseCommand } from '@herald/domain/tenancy';
+import { NotFoundError, UnprocessableError, parseCommand } from '@herald/domain/tenancy';
 import { definitionOf, type ResourceState } from '../definitions';
 import type { ProjectTemplateEntity } from '../entities/project.entity';
 import { ResourceRepository } from '../resource.repository';
@@ -8,6 +8,18 @@ import { ProjectFromTemplateSchema } from '../schemas';
 import type { CreateProjectFromTemplateCommand } from './resource-commands';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** The last instant an ISO 8601 date-time with a 4-digit year (what the API accepts) can name. */
+const MAX_DATE_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** A date derived from the project's start: 422 when it falls past year 9999. */
+function derivedDate(ms: number, path: string): Date {
+  if (!Number.isFinite(ms) || ms > MAX_DATE_MS) {
+    throw new UnprocessableError(`${path}: the template's task would start or end after the year 9999`, [
+      { path, message: "the template's task would start or end after the year 9999" },
+    ]);
+  }
+  return new Date(ms);
+}
 
 export interface ProjectFromTemplate {
   project: ResourceState;
@@ -47,8 +59,8 @@ export class CreateProjectFromTemplate {
       const start = typeof project['startDate'] === 'string' ? Date.parse(project['startDate']) : null;
       const tasks: ResourceState[] = [];
       for (const t of template.tasks) {
-        const startDate = start !== null ? new Date(start + (t.startOffsetDays ?? 0) * DAY_MS) : null;
-        const dueDate = startDate && t.duration !== undefined ? new Date(startDate.getTime() + t.duration * DAY_MS) : null;
+        const startDate = start !== null ? derivedDate(start + (t.startOffsetDays ?? 0) * DAY_MS, 'startDate') : null;
+        const dueDate = startDate && t.duration !== undefined ? derivedDate(startDate.getTime() + t.duration * DAY_MS, 'startDate') : null;
         const taskInput = parseCommand(definitionOf('task').createSchema, {
           projectId: project['id'],
           name: t.name,

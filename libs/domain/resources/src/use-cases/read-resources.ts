@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { NotFoundError, ValidationError, parseCommand } from '@herald/domain/tenancy';
+import { NotFoundError, UnprocessableError, parseCommand } from '@herald/domain/tenancy';
 import { definitionOf, type ResourceState } from '../definitions';
 import { InvalidCursorError, ResourceRepository } from '../resource.repository';
 import { listQuerySchema } from '../schemas';
@@ -33,6 +33,9 @@ export class ListResources {
       offset?: number;
       cursor?: string;
     } & Record<string, string | undefined>;
+    if (offset !== undefined && cursor !== undefined) {
+      throw new UnprocessableError('cursor: use offset or cursor, not both', [{ path: 'cursor', message: 'use offset or cursor, not both' }]);
+    }
     const filters = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Record<string, string>;
     const metadata = this.ds.getMetadata(def.entity);
     try {
@@ -42,7 +45,7 @@ export class ListResources {
         page: { limit, offset: cursor ? null : (offset ?? 0), nextCursor: page.nextCursor },
       };
     } catch (e) {
-      if (e instanceof InvalidCursorError) throw new ValidationError(`cursor: ${e.message}`, [{ path: 'cursor', message: e.message }]);
+      if (e instanceof InvalidCursorError) throw new UnprocessableError(`cursor: ${e.message}`, [{ path: 'cursor', message: e.message }]);
       throw e;
     }
   }
