@@ -1,4 +1,5 @@
-import type { EntityManager, FindOptionsWhere, ObjectLiteral } from 'typeorm';
+import type { EntityManager, EntityMetadata, FindOptionsWhere, ObjectLiteral } from 'typeorm';
+import { insertReturning, rowExists, selectOne, updateReturning } from '@herald/platform/db';
 import type { TenantOwnedEntity } from './entities/base';
 import type { ResourceDefinition } from './definitions';
 
@@ -26,21 +27,23 @@ interface CursorPosition {
   id: string;
 }
 
+/**
+ * A page position: the last row's creation time (ISO 8601, UTC, milliseconds) and id, e.g.
+ * `2026-03-01T15:00:00.000Z_0d11d333-3245-4f01-b604-70708ddb380f`. Any string of this shape is a
+ * position (the OpenAPI document gives the pattern), so a cursor is never "not one we gave".
+ */
+export const CURSOR_PATTERN =
+  /^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{3}Z_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
 export function encodeCursor(row: Pick<TenantOwnedEntity, 'createdAt' | 'id'>): string {
-  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
+  return `${row.createdAt.toISOString()}_${row.id}`;
 }
 
 export function decodeCursor(cursor: string): CursorPosition | null {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (!Array.isArray(v) || v.length !== 2) return null;
-    const [createdAt, id] = v as unknown[];
-    if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt))) return null;
-    if (typeof id !== 'string' || !UUID.test(id)) return null;
-    return { createdAt, id };
-  } catch {
-    return null;
-  }
+  if (!CURSOR_PATTERN.test(cursor)) return null;
+  const [createdAt, id] = cursor.split('_');
+  if (Number.isNaN(Date.parse(createdAt))) return null;
+  return { createdAt, id };
 }
 
 /**
@@ -57,18 +60,21 @@ export class ResourceRepository<T extends TenantOwnedEntity = TenantOwnedEntity>
     return this.def.entity as unknown as new () => T;
   }
 
+  private get metadata(): EntityMetadata {
+    return this.m.connection.getMetadata(this.def.entity);
+  }
+
+  // The write path's statements are plain SQL built once per entity (@herald/platform/db): one
+  // round trip each, no query-builder work per request.
+
   async get(tenantId: string, id: string, opts: { lock?: boolean } = {}): Promise<T | null> {
     if (!UUID.test(id)) return null;
-    const qb = this.m
-      .createQueryBuilder(this.entity, 'r')
-      .where('r.tenantId = :tenantId AND r.id = :id', { tenantId, id });
-    if (opts.lock) qb.setLock('pessimistic_write');
-    return qb.getOne();
+    return selectOne<T>(this.m, this.metadata, { tenantId, id }, { forUpdate: opts.lock });
   }
 
   async exists(tenantId: string, id: string): Promise<boolean> {
     if (!UUID.test(id)) return false;
-    return this.m.exists(this.entity, { where: { tenantId, id } as FindOptionsWhere<T> });
+    return rowExists(this.m, this.metadata, { tenantId, id });
   }
 
   async list(tenantId: string, q: PageQuery): Promise<Page<T>> {
@@ -96,17 +102,19 @@ export class ResourceRepository<T extends TenantOwnedEntity = TenantOwnedEntity>
     return this.m.count(this.entity, { where: { ...where, tenantId } as FindOptionsWhere<T> });
   }
 
+  /** INSERT … RETURNING *: the row as stored (defaults included), in one round trip. */
   async insert(tenantId: string, row: T): Promise<T> {
     if (row.tenantId !== tenantId) throw new Error('row belongs to another tenant');
-    await this.m.insert(this.entity, row as never);
-    return (await this.get(tenantId, row.id)) as T;
+    return insertReturning<T>(this.m, this.metadata, row as unknown as Record<string, unknown>);
   }
 
+  /** UPDATE … RETURNING *: the row as stored, in one round trip. */
   async update(tenantId: string, row: T): Promise<T> {
     if (row.tenantId !== tenantId) throw new Error('row belongs to another tenant');
     const { id, ...values } = row as T & ObjectLiteral;
-    await this.m.update(this.entity, { tenantId, id } as FindOptionsWhere<T>, values as never);
-    return (await this.get(tenantId, id)) as T;
+    const saved = await updateReturning<T>(this.m, this.metadata, { tenantId, id }, values);
+    if (!saved) throw new Error(`${this.def.type} ${String(id)} vanished during its update`);
+    return saved;
   }
 
   async delete(tenantId: string, id: string): Promise<void> {

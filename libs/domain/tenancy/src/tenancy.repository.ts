@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { entityFromRow, selectList, tableOf } from '@herald/platform/db';
 import { ApiKeyEntity, TenantEntity, UserEntity } from './entities';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -8,6 +9,8 @@ export interface KeyLookup {
   user: UserEntity;
   tenant: TenantEntity;
 }
+
+let authenticationSql: string | undefined;
 
 /**
  * Tenants, users and keys. Everything below a tenant takes the tenant id first: a query that
@@ -111,16 +114,27 @@ export class TenancyRepository {
     return this.m.save(ApiKeyEntity, key);
   }
 
-  /** Authentication: the key id names the key (and so the tenant); the caller checks the hash. One query. */
+  /**
+   * Authentication: the key id names the key (and so the tenant); the caller checks the hash. One
+   * query, in plain SQL built once (it runs on every request: TypeORM's join building cost more
+   * CPU than the query).
+   */
   async findKeyForAuthentication(keyId: string): Promise<KeyLookup | null> {
-    const key = (await this.m
-      .createQueryBuilder(ApiKeyEntity, 'k')
-      .innerJoinAndMapOne('k.user', UserEntity, 'u', 'u.tenantId = k.tenantId AND u.id = k.userId')
-      .innerJoinAndMapOne('k.tenant', TenantEntity, 't', 't.id = k.tenantId')
-      .where('k.keyId = :keyId', { keyId })
-      .getOne()) as (ApiKeyEntity & { user: UserEntity; tenant: TenantEntity }) | null;
-    if (!key) return null;
-    const { user, tenant } = key;
-    return { key, user, tenant };
+    const meta = {
+      key: this.m.connection.getMetadata(ApiKeyEntity),
+      user: this.m.connection.getMetadata(UserEntity),
+      tenant: this.m.connection.getMetadata(TenantEntity),
+    };
+    authenticationSql ??=
+      `SELECT ${selectList(meta.key, 'k')}, ${selectList(meta.user, 'u')}, ${selectList(meta.tenant, 't')} ` +
+      `FROM ${tableOf(meta.key)} k JOIN ${tableOf(meta.user)} u ON u."tenant_id" = k."tenant_id" AND u."id" = k."user_id" ` +
+      `JOIN ${tableOf(meta.tenant)} t ON t."id" = k."tenant_id" WHERE k."key_id" = $1`;
+    const rows = (await this.m.query(authenticationSql, [keyId])) as Array<Record<string, unknown>>;
+    if (!rows.length) return null;
+    return {
+      key: entityFromRow<ApiKeyEntity>(meta.key, rows[0], 'k'),
+      user: entityFromRow<UserEntity>(meta.user, rows[0], 'u'),
+      tenant: entityFromRow<TenantEntity>(meta.tenant, rows[0], 't'),
+    };
   }
 }
