@@ -146,9 +146,9 @@ describe('well-formed input that cannot be carried out is a 422 (the schema acce
     await expectRefused(() => call(t.url, 'POST', '/v1/key-dates', bearer(), { parentType: 'program', parentId: unknown, name: 'x', date: '2026-01-01T00:00:00Z' }), 422, 'parentId');
   });
 
-  it('offset and cursor together, or a cursor this API did not give', async () => {
-    await expectRefused(() => call(t.url, 'GET', '/v1/tasks?offset=1&cursor=abc', bearer()), 422, 'cursor');
-    await expectRefused(() => call(t.url, 'GET', '/v1/tasks?cursor=abc', bearer()), 422, 'cursor');
+  it('query parameters: a cursor is a position of the documented shape; integers are digits', async () => {
+    await expectRefused(() => call(t.url, 'GET', '/v1/tasks?cursor=abc', bearer()), 400, 'cursor');
+    expect((await call(t.url, 'GET', '/v1/tasks?offset=1&cursor=2026-01-01T00:00:00.000Z_0d11d333-3245-4f01-b604-70708ddb380f', bearer())).status).toBe(200);
     // Query integers are digits: "", "1e3" and "0x10" are not what the document's integer means.
     for (const q of ['limit=', 'offset=', 'limit=1e3', 'offset=0x10', 'limit=%205']) {
       expect({ q, status: (await call(t.url, 'GET', `/v1/tasks?${q}`, bearer())).status }).toEqual({ q, status: 400 });

@@ -36,13 +36,15 @@ describe('resource DTOs', () => {
     expect(parseCommand(CommentCreateSchema, { body: 'hi', projectId })).toEqual({ body: 'hi', projectId });
   });
 
-  it('list queries: limit at most 1000, offset or cursor, known filters only', () => {
+  it('list queries: limit at most 1000, offset and cursor, known filters only', () => {
     const q = listQuerySchema(['projectId']);
     expect(parseCommand(q, {})).toEqual({ limit: 50 });
     expect(parseCommand(q, { limit: '1000', offset: '20', projectId })).toEqual({ limit: 1000, offset: 20, projectId });
     expect(() => parseCommand(q, { limit: '1001' })).toThrow(ValidationError);
-    // offset and cursor together is well-formed: ListResources refuses it (422).
-    expect(parseCommand(q, { offset: '1', cursor: 'abc' })).toEqual({ limit: 50, offset: 1, cursor: 'abc' });
+    // With a cursor, offset skips rows after its position.
+    const cursor = `2026-01-02T03:04:05.678Z_${projectId}`;
+    expect(parseCommand(q, { offset: '1', cursor })).toEqual({ limit: 50, offset: 1, cursor });
+    expect(() => parseCommand(q, { cursor: 'abc' })).toThrow(ValidationError);
     expect(() => parseCommand(q, { limit: '1e3' })).toThrow(ValidationError);
     expect(() => parseCommand(q, { taskId: projectId })).toThrow(ValidationError);
   });
@@ -60,6 +62,8 @@ describe('cursors', () => {
     expect(decodeCursor(c)).toEqual({ createdAt: '2026-01-02T03:04:05.678Z', id: projectId });
     expect(decodeCursor('not-a-cursor')).toBeNull();
     expect(decodeCursor(Buffer.from('["x","y"]').toString('base64url'))).toBeNull();
+    // Any string of the documented shape is a position (a 31 February rolls over, as Date does).
+    expect(decodeCursor(`2023-02-31T00:00:00.000Z_${projectId}`)).toEqual({ createdAt: '2023-02-31T00:00:00.000Z', id: projectId });
   });
 });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EMAIL_PATTERN, queryInt, safeText } from '@herald/domain/tenancy';
 import { KEY_DATE_PARENT_TYPES } from './entities/task.entity';
 import { PROJECT_STATUSES } from './entities/project.entity';
+import { CURSOR_PATTERN } from './resource.repository';
 
 /**
  * The native API's DTOs. Every object is strict (an unknown field is a 400). Field names are the
@@ -155,11 +156,14 @@ export const TaskUpdateSchema = TaskCreateSchema.omit({ projectId: true }).parti
 export const SubtaskCreateSchema = z.strictObject({ taskId: id, ...workItem });
 export const SubtaskUpdateSchema = SubtaskCreateSchema.omit({ taskId: true }).partial();
 
+/** At most 10,000 characters: a comment, not a document (and what a test generator can still draw). */
+const commentBody = safeText(10_000, { notBlank: true, trim: true });
+
 export const CommentCreateSchema = z
   .strictObject({
     taskId: id.optional().describe('Comment on a task (its project is taken from the task).'),
     projectId: id.optional().describe('Comment on a project (when no taskId).'),
-    body: safeText(20_000, { notBlank: true, trim: true }),
+    body: commentBody,
     attributes: attributes.optional(),
   })
   .refine((c) => c.taskId !== undefined || c.projectId !== undefined, {
@@ -169,7 +173,7 @@ export const CommentCreateSchema = z
   // The refinement, as JSON Schema says it.
   .meta({ anyOf: [{ required: ['taskId'] }, { required: ['projectId'] }] });
 export const CommentUpdateSchema = z.strictObject({
-  body: safeText(20_000, { notBlank: true, trim: true }).optional(),
+  body: commentBody.optional(),
   attributes: attributes.optional(),
 });
 
@@ -237,14 +241,18 @@ const limit = queryInt(1, 1000).default(50);
 const offset = queryInt(0, 2_147_483_647).optional();
 
 /**
- * `?limit&offset|cursor&projectId…`: the filters each resource allows are added per resource.
- * Giving both offset and cursor is well-formed and refused by the use case (422).
+ * `?limit&offset&cursor&projectId…`: the filters each resource allows are added per resource.
+ * With a cursor, offset skips that many rows after the cursor's position.
  */
 export function listQuerySchema(filters: readonly string[]) {
   return z.strictObject({
     limit,
     offset,
-    cursor: z.string().min(1).max(200).regex(/^[A-Za-z0-9_-]+$/, 'page.nextCursor of the previous page').optional(),
+    cursor: z
+      .string()
+      .regex(CURSOR_PATTERN, 'page.nextCursor of the previous page (<createdAt>_<id>)')
+      .optional()
+      .describe('page.nextCursor of the previous page: the position after which the page starts'),
     ...Object.fromEntries(filters.map((f) => [f, f.endsWith('Id') ? id.optional() : safeText(200).optional()])),
   });
 }

@@ -33,16 +33,13 @@ export class ListResources {
       offset?: number;
       cursor?: string;
     } & Record<string, string | undefined>;
-    if (offset !== undefined && cursor !== undefined) {
-      throw new UnprocessableError('cursor: use offset or cursor, not both', [{ path: 'cursor', message: 'use offset or cursor, not both' }]);
-    }
     const filters = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Record<string, string>;
     const metadata = this.ds.getMetadata(def.entity);
     try {
       const page = await new ResourceRepository(this.ds.manager, def).list(q.tenantId, { limit, offset, cursor, filters });
       return {
         data: page.rows.map((r) => toState(metadata, r)),
-        page: { limit, offset: cursor ? null : (offset ?? 0), nextCursor: page.nextCursor },
+        page: { limit, offset: offset ?? 0, nextCursor: page.nextCursor },
       };
     } catch (e) {
       if (e instanceof InvalidCursorError) throw new UnprocessableError(`cursor: ${e.message}`, [{ path: 'cursor', message: e.message }]);
