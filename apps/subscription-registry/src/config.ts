@@ -23,8 +23,12 @@ export const RegistryConfigSchema = withKafkaChecks(
     HERALD_PUBLIC_BASE_URL: z.url().default('http://localhost:3001'),
     /** How often snapshots not yet acknowledged by Kafka are republished. */
     HERALD_SUBSCRIPTIONS_REPUBLISH_MS: z.coerce.number().int().min(100).max(600_000).default(3_000),
-    /** The operator console's built files (`nx run console:build`), served at /console/; relative to the working directory. */
-    HERALD_CONSOLE_DIR: z.string().min(1).max(1000).default('dist/apps/console'),
+    /**
+     * The operator console's built files, served at /console/. Unset: the image's copy beside the
+     * compiled registry (dist/apps/subscription-registry/console), else `nx run console:build`'s
+     * output (dist/apps/console under the working directory).
+     */
+    HERALD_CONSOLE_DIR: z.string().min(1).max(1000).optional(),
   }),
 );
 export type RegistryConfig = z.infer<typeof RegistryConfigSchema>;

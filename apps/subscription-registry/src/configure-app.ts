@@ -35,7 +35,7 @@ export function configureApp(
   config: Pick<RegistryConfig, 'HERALD_PUBLIC_BASE_URL'> & Partial<Pick<RegistryConfig, 'HERALD_CONSOLE_DIR'>>,
 ): void {
   const express = app as NestExpressApplication;
-  serveConsole(express, path.resolve(config.HERALD_CONSOLE_DIR ?? 'dist/apps/console'));
+  serveConsole(express, consoleDir(config.HERALD_CONSOLE_DIR));
   express.useBodyParser('json', { limit: '256kb', type: ['application/json', 'application/*+json'] });
   express.use((err: unknown, req: { originalUrl?: string; url: string }, res: ProblemResponse, next: (e?: unknown) => void) => {
     if (res.headersSent) return next(err);
@@ -44,6 +44,13 @@ export function configureApp(
   app.useGlobalFilters(new ProblemDetailsFilter());
   const document = openApiDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+}
+
+/** Where the console's files are (see HERALD_CONSOLE_DIR). */
+function consoleDir(configured: string | undefined): string {
+  if (configured) return path.resolve(configured);
+  const beside = path.resolve(__dirname, '..', 'console');
+  return existsSync(path.join(beside, 'index.html')) ? beside : path.resolve('dist/apps/console');
 }
 
 /** What the console's pages may load: only this origin (its API included), no inline script, no framing. */

@@ -1,0 +1,146 @@
+import { useEffect, useMemo, useState } from 'react';
+import { api, ApiError, isOperationsHook, type EventType, type Hook } from '../api';
+import { HookStatus } from '../components/status';
+import { ProblemAlert } from '../components/problem';
+import { fmtMs, fmtPct, fmtTime, STATUS_LABEL } from '../format';
+import { Link } from '../router';
+
+export function useEventTypes(): EventType[] {
+  const [types, setTypes] = useState<EventType[]>([]);
+  useEffect(() => {
+    api<{ data: EventType[] }>('GET', '/v1/event-types')
+      .then((r) => setTypes(r.data.filter((t) => t.type !== 'webhook.test')))
+      .catch(() => setTypes([]));
+  }, []);
+  return types;
+}
+
+export function HooksListPage({ onUnauthorized }: { onUnauthorized: () => void }) {
+  const [hooks, setHooks] = useState<Hook[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [search, setSearch] = useState('');
+  const [status, setStatus] = useState('');
+  const [eventType, setEventType] = useState('');
+  const eventTypes = useEventTypes();
+
+  useEffect(() => {
+    const q = new URLSearchParams({ include: 'stats', limit: '200' });
+    if (status) q.set('status', status);
+    if (eventType) q.set('eventType', eventType);
+    setError(null);
+    api<{ data: Hook[] }>('GET', `/v1/webhooks?${q}`)
+      .then((r) => setHooks(r.data))
+      .catch((e) => {
+        if (e instanceof ApiError && e.status === 401) onUnauthorized();
+        setError(e);
+      });
+  }, [status, eventType, onUnauthorized]);
+
+  const shown = useMemo(() => {
+    const s = search.trim().toLowerCase();
+    return (hooks ?? []).filter((h) => !s || h.url.toLowerCase().includes(s) || h.id.includes(s) || h.eventTypes.some((t) => t.includes(s)));
+  }, [hooks, search]);
+  const troubled = (hooks ?? []).filter((h) => h.status === 'auto-disabled' || h.status === 'active-with-failures');
+
+  return (
+    <section>
+      <div className="page-head">
+        <h1>Webhooks</h1>
+        <Link to="/hooks/new" className="btn btn-primary">
+          Create hook
+        </Link>
+      </div>
+      {troubled.length > 0 ? (
+        <div className="banner banner-warning" role="status">
+          {troubled.filter((h) => h.status === 'auto-disabled').length} auto-disabled and{' '}
+          {troubled.filter((h) => h.status === 'active-with-failures').length} failing webhook(s) need attention.
+        </div>
+      ) : null}
+      <form className="filters" role="search" aria-label="Filter webhooks" onSubmit={(e) => e.preventDefault()}>
+        <div className="field">
+          <label htmlFor="hook-search">Search</label>
+          <input id="hook-search" type="search" placeholder="URL, id or event type" value={search} onChange={(e) => setSearch(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="hook-status">Status</label>
+          <select id="hook-status" value={status} onChange={(e) => setStatus(e.target.value)}>
+            <option value="">All statuses</option>
+            <option value="active">Working</option>
+            <option value="active-with-failures">Working, but has failed attempts</option>
+            <option value="disabled">Disabled</option>
+            <option value="auto-disabled">Auto-disabled</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="hook-event-type">Event type</label>
+          <select id="hook-event-type" value={eventType} onChange={(e) => setEventType(e.target.value)}>
+            <option value="">All event types</option>
+            {eventTypes.map((t) => (
+              <option key={t.type} value={t.type}>
+                {t.type}
+              </option>
+            ))}
+          </select>
+        </div>
+      </form>
+      <ProblemAlert error={error} />
+      {hooks === null && !error ? <p className="loading">Loading…</p> : null}
+      {hooks !== null ? (
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Webhooks table">
+          <table className="hooks-table">
+            <caption className="visually-hidden">Webhooks of this tenant with their last 24 hours</caption>
+            <thead>
+              <tr>
+                <th scope="col">URL</th>
+                <th scope="col">Events</th>
+                <th scope="col">Dialect</th>
+                <th scope="col">Status</th>
+                <th scope="col">Last delivery</th>
+                <th scope="col">Success (24 h)</th>
+                <th scope="col">p50 / p99 (24 h)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((h) => (
+                <tr key={h.id} data-hook-id={h.id}>
+                  <td className="url-cell">
+                    <Link to={`/hooks/${h.id}`}>{h.url}</Link>
+                    {isOperationsHook(h) ? <span className="tag">operations</span> : null}
+                  </td>
+                  <td className="events-cell" data-label="Events">{h.eventTypes.includes('*') ? 'All events' : h.eventTypes.join(', ')}</td>
+                  <td data-label="Dialect">{h.dialect}</td>
+                  <td data-label="Status">
+                    <HookStatus hook={h} />
+                  </td>
+                  <td data-label="Last delivery">
+                    {h.stats?.lastAttempt ? (
+                      <>
+                        {fmtTime(h.stats.lastAttempt.at)}
+                        <br />
+                        <span className="muted">
+                          {STATUS_LABEL[h.stats.lastAttempt.status]}
+                          {h.stats.lastAttempt.httpStatus ? ` · HTTP ${h.stats.lastAttempt.httpStatus}` : ''}
+                        </span>
+                      </>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
+                  <td data-col="success-rate" data-label="Success (24 h)">{fmtPct(h.stats?.successRate)}</td>
+                  <td data-col="latency" data-label="p50 / p99 (24 h)">
+                    {fmtMs(h.stats?.latencyMs.p50)} / {fmtMs(h.stats?.latencyMs.p99)}
+                  </td>
+                </tr>
+              ))}
+              {shown.length === 0 ? (
+                <tr>
+                  <td colSpan={7}>No webhook matches.</td>
+                </tr>
+              ) : null}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
+  );
+}
