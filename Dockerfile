@@ -18,6 +18,9 @@ COPY libs libs
 COPY apps apps
 # Decorator metadata as in the tests; @herald/* aliases become relative requires.
 RUN node deploy/docker/compile.js dist
+# The operator console (React + Vite, static files) inside the registry's dist: only the
+# registry image carries it, served at /console/.
+RUN node node_modules/vite/bin/vite.js build --config apps/console/vite.config.mts --outDir /src/dist/apps/subscription-registry/console
 
 # ---- runtime: production dependencies only, tini as PID 1, non-root -------------------------
 FROM ${NODE_IMAGE} AS runtime

@@ -571,6 +571,9 @@ describe.each(OVERLAYS)('k8s ingress (%s)', (overlay) => {
     ['/rest/v2.0/companies/1/projects/2/webhooks/hooks', 'subscription-registry'],
     ['/@acme/v1/Webhooks', 'subscription-registry'],
     ['/@acme/v1/Webhooks/42', 'subscription-registry'],
+    ['/console/', 'subscription-registry'],
+    ['/console/hooks/h1/events/d1', 'subscription-registry'],
+    ['/v1/webhooks/me', 'subscription-registry'],
   ])('%s -> %s', (path, service) => {
     expect(route(path)).toBe(service);
   });

@@ -17,6 +17,8 @@ async function main() {
   const infra = await ensureInfra();
   const buildDir = await require('../lib/build').serviceBuildDir({ log });
   await require('../lib/migrate').runMigrations(infra, { buildDir });
+  // The operator console's static files (vite build), rebuilt when a source changed; the registry serves them at /console/.
+  require('../../../apps/console/scripts/ensure-built').ensureConsoleBuilt({ log });
 
   const { listServices, runArgs, describeRun, buildServiceEnv, waitForReady, urlTable } = require('../lib/services');
   const { spawnNode } = require('../lib/children');

@@ -27,6 +27,7 @@ const SERVICES = [
     title: 'webhook registry API',
     links: [
       ['API', '/v1/webhooks'],
+      ['console', '/console/'],
       ['docs', '/docs'],
       ['OpenAPI', '/openapi.json'],
     ],
