@@ -5,7 +5,7 @@ import { TestPanel } from '../components/test-panel';
 import { Link, useRouter } from '../router';
 import { useEventTypes } from './hooks-list';
 
-const FORMATS = ['native', 'proprofs', 'worksection', 'procore-v2.0', 'procore-v3.0', 'procore-v4.0', 'ppm-express'];
+const FORMATS = ['native', 'cloudevents-structured', 'cloudevents-binary', 'proprofs', 'worksection', 'procore-v2.0', 'procore-v3.0', 'procore-v4.0', 'ppm-express'];
 
 interface FormState {
   url: string;

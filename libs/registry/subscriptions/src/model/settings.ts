@@ -241,13 +241,19 @@ export function applyPatch<T extends Omit<SubscriptionSettings, 'headers' | 'aut
   });
 }
 
+/** The formats an operational event (hook.*) can be sent in: a dialect's format has no such event. */
+const OPERATIONAL_FORMATS: ReadonlySet<string> = new Set(['native', 'cloudevents-structured', 'cloudevents-binary']);
+
 /** Rules across fields, checked after defaults and patches are applied. */
 function checkCoherent<T extends Pick<SubscriptionSettings, 'scope' | 'templateId' | 'retryPolicy'> & Partial<Pick<SubscriptionSettings, 'eventTypes' | 'payloadFormat'>>>(
   s: T,
 ): T {
   const issues: FieldIssue[] = [];
-  if (s.eventTypes?.some(isOperationalEventType) && s.payloadFormat && s.payloadFormat !== 'native') {
-    issues.push({ path: 'payloadFormat', message: 'a hook for operational events (hook.*) sends the native payload: payloadFormat "native"' });
+  if (s.eventTypes?.some(isOperationalEventType) && s.payloadFormat && !OPERATIONAL_FORMATS.has(s.payloadFormat)) {
+    issues.push({
+      path: 'payloadFormat',
+      message: `a hook for operational events (hook.*) gets Herald's own payload: payloadFormat ${[...OPERATIONAL_FORMATS].map((f) => `"${f}"`).join(', ')}`,
+    });
   }
   if (s.templateId && s.scope.kind !== 'project') {
     issues.push({ path: 'templateId', message: 'only a project-level subscription (scope.kind "project") can belong to a template' });
