@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { CloudEvent, HTTP } from 'cloudevents';
 import { Webhook } from 'standardwebhooks';
 import { signatureHeaders } from '@herald/delivery/signing';
@@ -228,6 +230,16 @@ describe('receivers: docs/receivers.md against real deliveries', () => {
         });
         expect(b.data).toMatchObject({ id: b.id, type: 'task.created', resource: { type: 'task', id: taskId }, data: { name: 'Cloud me' } });
         expect(new Date(b.time!).getTime()).toBe(new Date(String(b.data!['timestamp'])).getTime());
+
+        // What was sent is valid against the schema /v1/event-types publishes for this event and mode.
+        const catalog = await registry<{ payloads: Record<string, { schema: object; contentType: string; headers: Record<string, string> }> }>('GET', '/v1/event-types/task.created');
+        const published = catalog.body.payloads[mode];
+        expect(published.contentType).toBe(second.headers['content-type']);
+        expect(Object.keys(published.headers).sort()).toEqual(Object.keys(second.headers).filter((h) => h.startsWith('ce-')).sort());
+        const ajv = new Ajv2020({ strict: false, allErrors: true });
+        addFormats(ajv);
+        const validate = ajv.compile(published.schema);
+        expect({ mode, valid: validate(second.json()), errors: validate.errors ?? null }).toEqual({ mode, valid: true, errors: null });
 
         // A redelivery from the log goes out in the hook's mode again (content type, ce-* headers), same id.
         const [row] = await deliveriesOf(hook.id, 1);

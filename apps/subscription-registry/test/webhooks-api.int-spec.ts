@@ -238,6 +238,24 @@ describe('native /v1/webhooks', () => {
     expect(schema.status).toBe(200);
     expect(schema.body.properties.eventId).toBeDefined();
     const openapi = await api(registry.url, null)('GET', '/openapi.json');
-    expect(Object.keys(openapi.body.paths)).toEqual(expect.arrayContaining(['/v1/webhooks', '/v1/webhooks/{id}/rotate-secret']));
+    expect(Object.keys(openapi.body.paths)).toEqual(expect.arrayContaining(['/v1/webhooks', '/v1/webhooks/{id}/rotate-secret', '/v1/event-types', '/v1/event-types/{type}']));
+    expect(openapi.body.paths['/v1/event-types/{type}'].get.responses['200'].content['application/json'].schema.properties.payloads).toBeDefined();
+  });
+
+  it('serves each event type with a schema and an example per payload format, and the formats a hook can choose', async () => {
+    const list = await api(registry.url, null)('GET', '/v1/event-types');
+    expect(list.body.payloadFormats.map((f: { format: string }) => f.format)).toEqual(expect.arrayContaining(['native', 'cloudevents-structured', 'cloudevents-binary', 'proprofs']));
+    const created = list.body.data.find((e: { type: string }) => e.type === 'calendar_event.created');
+    expect(created.payloadFormats).toEqual(expect.arrayContaining(['native', 'proprofs', 'cloudevents-binary']));
+    const one = await api(registry.url, null)('GET', '/v1/event-types/task.completed');
+    expect(one.status).toBe(200);
+    expect(one.body.payloads['cloudevents-binary'].headers['ce-type']).toBe('io.herald.task.completed');
+    expect(one.body.payloads['cloudevents-structured'].contentType).toBe('application/cloudevents+json');
+    expect(one.body.payloads['procore-v4.0'].example.reason).toBe('update');
+    expect(one.body.payloads.native.schema.properties.type).toEqual({ type: 'string', const: 'task.completed' });
+    const unknown = await api(registry.url, null)('GET', '/v1/event-types/task.exploded');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toContain('application/problem+json');
+    expect(unknown.body.detail).toContain('task.exploded');
   });
 });

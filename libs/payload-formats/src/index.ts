@@ -1,3 +1,5 @@
 export * from './native';
 export * from './cloudevents';
 export * from './test-event';
+export * from './examples';
+export * from './operational-event';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
-import { renderHeraldEvent } from '@herald/payload-formats';
+import { renderHeraldEvent, type OperationalEventPayload } from '@herald/payload-formats';
 import { DeliveryResender } from '@herald/registry/delivery-log';
 import { OperationalEventSink, SubscriptionEntity, type OperationalEvent } from '@herald/registry/subscriptions';
 
@@ -47,7 +47,7 @@ export class OperationalEventsToOperationsHooks extends OperationalEventSink {
                 tenantId: e.tenantId,
                 resource: { type: 'hook', id: e.subscriptionId },
                 data: e.data,
-              },
+              } satisfies OperationalEventPayload,
             );
             return {
               eventId: e.id,

@@ -1,61 +1,8 @@
-import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
-import {
-  EVENT_CATALOG,
-  InitiatorSchema,
-  OPERATIONAL_EVENT_DESCRIPTIONS,
-  OPERATIONAL_EVENT_TYPES,
-  TEST_EVENT_TYPE,
-  resourceChangeJsonSchema,
-} from '@herald/contracts';
-
-const RESOURCE_CHANGE_SCHEMA_PATH = '/v1/schemas/resource-change.json';
-
-/** The native payload of one event type (what the router's native renderer sends). */
-function nativePayloadSchema(type: string, resourceType: string | null): Record<string, unknown> {
-  const schema = z.object({
-    id: z.string().describe('The event id; also the webhook-id header'),
-    type: z.literal(type),
-    timestamp: z.iso.datetime({ offset: true }),
-    tenantId: z.string(),
-    projectId: z.string().nullable().optional(),
-    resource: resourceType ? z.object({ type: z.literal(resourceType), id: z.string() }) : z.object({}).optional(),
-    initiator: InitiatorSchema.optional(),
-    changedFields: z.array(z.string()).optional(),
-    data: z
-      .record(z.string(), z.unknown())
-      .describe('The resource after the change (before it, for a delete), with `previous` holding the old values of the changed fields'),
-  });
-  return z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
-}
-
-const CATALOG = [
-  ...EVENT_CATALOG.map((e) => ({
-    type: e.type,
-    resourceType: e.resourceType,
-    action: e.action,
-    description: e.description,
-    schema: nativePayloadSchema(e.type, e.resourceType),
-    eventSchema: { $ref: RESOURCE_CHANGE_SCHEMA_PATH },
-  })),
-  {
-    type: TEST_EVENT_TYPE,
-    resourceType: null,
-    action: 'test',
-    description: 'Sent by POST /v1/webhooks/{id}/test; never by a change.',
-    schema: nativePayloadSchema(TEST_EVENT_TYPE, null),
-    eventSchema: null,
-  },
-  ...OPERATIONAL_EVENT_TYPES.map((type) => ({
-    type,
-    resourceType: 'hook',
-    action: type.slice('hook.'.length),
-    description: `${OPERATIONAL_EVENT_DESCRIPTIONS[type]} Operational: only hooks naming it receive it ("*" does not).`,
-    schema: nativePayloadSchema(type, 'hook'),
-    eventSchema: null,
-  })),
-];
+import { Controller, Get, Header, NotFoundException, Param } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { resourceChangeJsonSchema } from '@herald/contracts';
+import { RESOURCE_CHANGE_SCHEMA_PATH, eventTypeDetails, eventTypeSummaries, payloadFormatInfos } from './event-types.catalog';
+import { catalogOpenApi } from './openapi-schemas';
 
 /** The event catalog: every event type a webhook can subscribe to, each with its JSON Schema. */
 @ApiTags('event catalog')
@@ -68,9 +15,28 @@ export class CatalogController {
   };
 
   @Get('v1/event-types')
-  @ApiOperation({ summary: 'Every event type with the JSON Schema of its native payload' })
+  @ApiOperation({
+    summary: 'Every event type, the payload formats it is sent in, and every payload format',
+    description:
+      'Each event keeps `schema` (the JSON Schema of its native body); GET /v1/event-types/{type} gives the schema and an example body of every payload format.',
+  })
+  @ApiResponse({ status: 200, schema: catalogOpenApi.list })
   eventTypes() {
-    return { data: CATALOG };
+    return { data: eventTypeSummaries(), payloadFormats: payloadFormatInfos() };
+  }
+
+  @Get('v1/event-types/:type')
+  @ApiOperation({
+    summary: 'One event type: for each payload format, its content type, format headers, JSON Schema and an example body',
+    description: 'The examples are rendered by the same renderers the router uses, from an example change; the schemas come from the zod schemas of each format.',
+  })
+  @ApiParam({ name: 'type', example: 'task.completed' })
+  @ApiResponse({ status: 200, schema: catalogOpenApi.detail })
+  @ApiResponse({ status: 404, description: 'Unknown event type (application/problem+json)' })
+  eventType(@Param('type') type: string) {
+    const detail = eventTypeDetails().get(type);
+    if (!detail) throw new NotFoundException(`unknown event type "${type.slice(0, 100)}" (see GET /v1/event-types)`);
+    return detail;
   }
 
   @Get('v1/schemas/resource-change.json')

@@ -1,5 +1,6 @@
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { z } from 'zod';
+import { PAYLOAD_FORMATS } from '@herald/contracts';
 import { SubscriptionPatchSchema, SubscriptionSettingsInputSchema } from '@herald/registry/subscriptions';
 
 type Schema = Record<string, unknown>;
@@ -72,3 +73,56 @@ const schemas = {
 
 /** The document is OpenAPI 3.1 (JSON Schema 2020-12); @nestjs/swagger's types only know 3.0's schema objects. */
 export const openApiSchemas = schemas as unknown as Record<keyof typeof schemas, SchemaObject>;
+
+const jsonSchemaObject: Schema = { type: 'object', description: 'A JSON Schema (2020-12)', additionalProperties: true };
+const eventTypeFields: Schema = {
+  type: { type: 'string', examples: ['task.completed'] },
+  resourceType: { type: ['string', 'null'] },
+  action: { type: 'string' },
+  description: { type: 'string' },
+  schema: { ...jsonSchemaObject, description: 'JSON Schema of the native body' },
+  eventSchema: { type: ['object', 'null'], description: '$ref to the resource-change event schema (resource events only)' },
+};
+const payloadFormatEnum: Schema = { enum: [...PAYLOAD_FORMATS] };
+
+/** `/v1/event-types` and `/v1/event-types/{type}`. */
+export const catalogOpenApi = {
+  list: {
+    type: 'object',
+    properties: {
+      data: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: { ...eventTypeFields, payloadFormats: { type: 'array', items: payloadFormatEnum, description: 'The formats this event is sent in' } },
+        },
+      },
+      payloadFormats: {
+        type: 'array',
+        description: 'Every payload format a webhook can choose (payloadFormat, fixed at creation)',
+        items: { type: 'object', properties: { format: payloadFormatEnum, description: { type: 'string' }, contentType: { type: 'string' } } },
+      },
+    },
+  },
+  detail: {
+    type: 'object',
+    properties: {
+      ...eventTypeFields,
+      payloads: {
+        type: 'object',
+        description: 'Per payload format this event is sent in',
+        propertyNames: payloadFormatEnum,
+        additionalProperties: {
+          type: 'object',
+          properties: {
+            contentType: { type: 'string' },
+            headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Headers the format adds (CloudEvents binary: ce-*), beside webhook-id, webhook-timestamp and webhook-signature' },
+            schema: { ...jsonSchemaObject, description: 'JSON Schema of the body' },
+            example: { description: 'An example body, as the renderer makes it' },
+          },
+        },
+      },
+    },
+  },
+} as unknown as Record<'list' | 'detail', SchemaObject>;
+

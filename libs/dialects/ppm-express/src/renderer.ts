@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type {
   PayloadFormat,
   PayloadRenderer,
@@ -10,20 +11,20 @@ import { ppmAttributesOf, ppmParentOf } from './attributes';
 import { PPM_PAYLOAD_FORMAT } from './policy';
 
 /** A PPM Express webhook body, exactly as its examples show it. */
-export interface PpmPayload {
-  WebhookId: string;
-  MessageId: string;
-  Data: {
-    ParentEntityId?: string;
-    ParentEntityType?: string;
-    Id: string;
-    Attributes: Record<string, unknown>;
-    /** On updates only: the attributes before the change. */
-    BeforeAttributes?: Record<string, unknown>;
-    Initiator: { UserId: string; FullName: string; LogonAccount: string };
-    TimeStamp: string;
-  };
-}
+export const PpmPayloadSchema = z.strictObject({
+  WebhookId: z.string().describe("The webhook's id"),
+  MessageId: z.string().describe("The delivery's id: one per change and webhook, the same on a retry"),
+  Data: z.strictObject({
+    ParentEntityId: z.string().optional(),
+    ParentEntityType: z.string().optional(),
+    Id: z.string(),
+    Attributes: z.record(z.string(), z.unknown()).describe('The state after the change (before it, for Deleted), in PPM Express attribute names'),
+    BeforeAttributes: z.record(z.string(), z.unknown()).optional().describe('On updates only: the attributes before the change'),
+    Initiator: z.strictObject({ UserId: z.string(), FullName: z.string(), LogonAccount: z.string() }),
+    TimeStamp: z.iso.datetime({ offset: true }).describe('When the change was made'),
+  }),
+});
+export type PpmPayload = z.infer<typeof PpmPayloadSchema>;
 
 /**
  * `WebhookId` is the webhook's id (the subscription's UUID, what the API shows), `MessageId` the

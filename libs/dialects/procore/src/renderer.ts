@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type {
   PayloadFormat,
   PayloadRenderer,
@@ -8,39 +9,57 @@ import type {
 } from '@herald/contracts';
 import { companyIdOf, eventNumberOf, ulidOf } from './ids';
 import { payloadVersionOf, procoreOptionsOf } from './policy';
-import { procoreEventTypeOf, resourceByType } from './resources';
+import { PROCORE_EVENT_TYPES, procoreEventTypeOf, resourceByType } from './resources';
 
-export interface ProcoreV2Payload {
-  id: number;
-  ulid: string;
-  timestamp: string;
-  metadata: {
-    source_user_id: string;
-    source_project_id: string | null;
-    source_operation_id: string | null;
-    source_company_id: number;
-    source_application_id: string | null;
-  };
-  user_id: string;
-  company_id: number;
-  project_id: string | null;
-  api_version: 'v2.0' | 'v3.0';
-  event_type: 'create' | 'update' | 'delete';
-  resource_name: string;
-  resource_id: string;
-  related_resources?: { id: string; name: string }[];
-}
+const ProcoreEventTypeSchema = z.enum(PROCORE_EVENT_TYPES);
+const procoreTimestampSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/).describe('UTC, microseconds: 2025-02-06T23:34:12.246562Z');
 
-export interface ProcoreV4Payload {
-  id: string;
-  timestamp: string;
-  reason: 'create' | 'update' | 'delete';
-  company_id: string;
-  project_id: string | null;
-  user_id: string;
-  resource_type: string;
-  resource_id: string;
-}
+/** Payload v2.0 (v3.0 adds `related_resources`). */
+export const ProcoreV2PayloadSchema = z.strictObject({
+  id: z.number().int().describe('The event id (derived from the change: the same on a retry)'),
+  ulid: z.string().length(26),
+  timestamp: procoreTimestampSchema,
+  metadata: z.strictObject({
+    source_user_id: z.string(),
+    source_project_id: z.string().nullable(),
+    source_operation_id: z.string().nullable(),
+    source_company_id: z.number().int(),
+    source_application_id: z.string().nullable(),
+  }),
+  user_id: z.string(),
+  company_id: z.number().int(),
+  project_id: z.string().nullable(),
+  api_version: z.enum(['v2.0', 'v3.0']),
+  event_type: ProcoreEventTypeSchema,
+  resource_name: z.string(),
+  resource_id: z.string(),
+  related_resources: z.array(z.strictObject({ id: z.string(), name: z.string() })).optional(),
+});
+export type ProcoreV2Payload = z.infer<typeof ProcoreV2PayloadSchema>;
+export const ProcoreV3PayloadSchema = ProcoreV2PayloadSchema.extend({
+  api_version: z.literal('v3.0'),
+  related_resources: z.array(z.strictObject({ id: z.string(), name: z.string() })),
+});
+
+/** Payload v4.0. */
+export const ProcoreV4PayloadSchema = z.strictObject({
+  id: z.string().length(26).describe('A ULID derived from the change: the same on a retry'),
+  timestamp: procoreTimestampSchema,
+  reason: ProcoreEventTypeSchema,
+  company_id: z.string(),
+  project_id: z.string().nullable(),
+  user_id: z.string(),
+  resource_type: z.string(),
+  resource_id: z.string(),
+});
+export type ProcoreV4Payload = z.infer<typeof ProcoreV4PayloadSchema>;
+
+/** The body schema of each Procore payload version. */
+export const PROCORE_PAYLOAD_SCHEMAS = {
+  'procore-v2.0': ProcoreV2PayloadSchema.extend({ api_version: z.literal('v2.0'), related_resources: z.undefined().optional() }),
+  'procore-v3.0': ProcoreV3PayloadSchema,
+  'procore-v4.0': ProcoreV4PayloadSchema,
+} as const;
 
 /** Procore's microsecond-precision UTC timestamp (`2025-02-06T23:34:12.246562Z`). */
 function procoreTimestamp(iso: string): string {

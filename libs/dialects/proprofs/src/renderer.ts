@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type {
   PayloadFormat,
   PayloadRenderer,
@@ -10,9 +11,10 @@ import { PROPROFS_RESOURCE_PATHS, proprofsEventOf } from './events';
 import { PROPROFS_PAYLOAD_FORMAT } from './policy';
 
 /** The notification body: where the receiver fetches the new data (with its key + domain). */
-export interface ProProfsNotification {
-  resource_url: string;
-}
+export const ProProfsNotificationSchema = z.strictObject({
+  resource_url: z.url().describe('GET it with your key and domain headers: <domain API>/v2/{projects|tasks|subtasks|events|clients}/{id}'),
+});
+export type ProProfsNotification = z.infer<typeof ProProfsNotificationSchema>;
 
 /** `<public base of the domain API>/v2/<resource path>/<id>`, e.g. `…/v2/events/123456`. */
 export function resourceUrlOf(change: Pick<ResourceChange, 'resourceType' | 'resourceId'>, publicBaseUrl: string): string | null {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type {
   PayloadFormat,
   PayloadRenderer,
@@ -6,24 +7,21 @@ import type {
   ResourceChange,
   SubscriptionSnapshot,
 } from '@herald/contracts';
-import { worksectionEventOf, type WorksectionEvent } from './events';
+import { WORKSECTION_EVENT_NAMES, worksectionEventOf, type WorksectionEvent } from './events';
 
 /** The JSON record of one action, as a Worksection webhook receives it. */
-export interface WorksectionPayload {
-  /** The event name (`post_task`, `close_task`…). */
-  action: WorksectionEvent;
-  /** What the action was on: `task` (subtasks are tasks), `comment` or `project`. */
-  object: { type: 'task' | 'comment' | 'project'; id: string; parent_id?: string };
-  project: { id: string; name?: string } | null;
-  /** Who made it. */
-  user: { id: string; name: string; email: string };
-  /** When (ISO 8601, UTC). */
-  date: string;
-  /** The new values: the whole object when created, the changed fields when edited, {} when deleted. */
-  new: Record<string, unknown>;
-  /** The old values: the changed fields' previous values when edited, the whole object when deleted, {} when created. */
-  old: Record<string, unknown>;
-}
+export const WorksectionPayloadSchema = z.strictObject({
+  action: z.enum(WORKSECTION_EVENT_NAMES as [WorksectionEvent, ...WorksectionEvent[]]).describe('The event name (`post_task`, `close_task`…)'),
+  object: z
+    .strictObject({ type: z.enum(['task', 'comment', 'project']), id: z.string(), parent_id: z.string().optional() })
+    .describe('What the action was on: a task (subtasks are tasks, with their parent), a comment or a project'),
+  project: z.strictObject({ id: z.string(), name: z.string().optional() }).nullable(),
+  user: z.strictObject({ id: z.string(), name: z.string(), email: z.string() }).describe('Who made it'),
+  date: z.iso.datetime({ offset: true }).describe('When (ISO 8601, UTC)'),
+  new: z.record(z.string(), z.unknown()).describe('The new values: the whole object when created, the changed fields when edited, {} when deleted'),
+  old: z.record(z.string(), z.unknown()).describe('The old values: the changed fields when edited, the whole object when deleted, {} when created'),
+});
+export type WorksectionPayload = z.infer<typeof WorksectionPayloadSchema>;
 
 const pick = (state: Record<string, unknown> | null | undefined, fields: readonly string[]) =>
   Object.fromEntries(fields.map((f) => [f, state?.[f] ?? null]));
