@@ -956,6 +956,30 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
       ).toBe(404);
     });
 
+    it('refuses hostile input on the job and stats routes with a 4xx problem, never a 500', async () => {
+      const id = await createHook({ unsubscribeOn: [], autoDisableAfter: null });
+      const nul = encodeURIComponent('a\u0000b');
+      for (const path of [
+        `/v1/webhooks/${nul}/jobs`,
+        `/v1/webhooks/${nul}/jobs/${randomUUID()}`,
+        `/v1/webhooks/${id}/jobs/${nul}`,
+        `/v1/webhooks/${nul}/stats`,
+        `/v1/webhooks/${'x'.repeat(5_000)}/jobs`,
+      ]) {
+        const r = await call('GET', path);
+        expect([path, r.status, r.type]).toEqual([path, 404, expect.stringContaining('application/problem+json')]);
+      }
+      for (const query of ['hours=1e400', 'hours=99999999999999999999', 'hours=-1', 'bucketMinutes=7', 'bucketMinutes=%00', 'extra=1']) {
+        const r = await call('GET', `/v1/webhooks/${id}/stats?${query}`);
+        expect([query, r.status]).toEqual([query, 400]);
+        expect(r.body.errors.length).toBeGreaterThan(0);
+      }
+      expect((await call('GET', `/v1/webhooks/${id}/jobs?limit=1e400`)).status).toBe(400);
+      expect((await call('POST', `/v1/webhooks/${id}/replay`, { body: { since: 'a\u0000b' } })).status).toBe(400);
+      expect((await call('POST', `/v1/webhooks/${id}/replay`, { body: { since: '+275760-09-13T00:00:00.000Z' } })).status).toBe(400);
+      expect((await call('POST', `/v1/webhooks/${id}/dlq/redrive`, { body: { x: 'y' } })).status).toBe(400);
+    });
+
     it('redeliver, replay and redrive answer 202 with what they sent; 409 for a disabled hook', async () => {
       const id = await createHook({ unsubscribeOn: [], autoDisableAfter: null });
       const since = new Date(Date.now() - 1_000).toISOString();

@@ -86,7 +86,7 @@ export class ResendJobsRepository {
   }
 
   async get(tenantId: string, subscriptionId: string, id: string): Promise<ResendJob | null> {
-    if (!UUID.test(id)) return null;
+    if (!UUID.test(id) || !UUID.test(subscriptionId)) return null;
     const rows: JobRow[] = await this.ds.query(
       `SELECT ${COLUMNS} FROM ${T} WHERE tenant_id = $1 AND subscription_id = $2 AND id = $3::uuid`,
       [tenantId, subscriptionId, id],
@@ -96,6 +96,8 @@ export class ResendJobsRepository {
 
   /** The hook's jobs, newest first. */
   async list(tenantId: string, subscriptionId: string, limit: number): Promise<ResendJob[]> {
+    // Hook ids are UUIDs: anything else (a NUL byte, megabytes of text) has no job and never reaches SQL.
+    if (!UUID.test(subscriptionId)) return [];
     const rows: JobRow[] = await this.ds.query(
       `SELECT ${COLUMNS} FROM ${T} WHERE tenant_id = $1 AND subscription_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3`,
       [tenantId, subscriptionId, limit],
