@@ -3,8 +3,9 @@ import { api, ApiError, hookPath, type EventType, type Hook } from '../api';
 import { ProblemAlert } from '../components/problem';
 import { TestPanel } from '../components/test-panel';
 import { Link, useRouter } from '../router';
-import { useEventTypes } from './hooks-list';
+import { useCatalog } from './hooks-list';
 
+/** Shown until the catalog answers (it lists every format with a description). */
 const FORMATS = ['native', 'cloudevents-structured', 'cloudevents-binary', 'proprofs', 'worksection', 'procore-v2.0', 'procore-v3.0', 'procore-v4.0', 'ppm-express'];
 
 interface FormState {
@@ -224,9 +225,11 @@ function EventPicker({ types, value, onChange, error }: { types: EventType[]; va
 
 export function HookFormPage({ id }: { id?: string }) {
   const { navigate } = useRouter();
-  const types = useEventTypes();
+  const { types, formats } = useCatalog();
+  const formatList = formats.length ? formats.map((x) => x.format) : FORMATS;
   const [hook, setHook] = useState<Hook | null>(null);
   const [f, setF] = useState<FormState>(blank);
+  const formatHint = formats.find((x) => x.format === f.payloadFormat)?.description;
   const [errors, setErrors] = useState<Errors>({});
   const [problem, setProblem] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -289,9 +292,9 @@ export function HookFormPage({ id }: { id?: string }) {
               <option>PATCH</option>
             </select>
           </Field>
-          <Field id="payloadFormat" label="Payload format" error={errors.payloadFormat} hint={hook ? 'Fixed once the hook is created: delete and re-create it to change.' : 'Cannot be changed after creation.'}>
+          <Field id="payloadFormat" label="Payload format" error={errors.payloadFormat} hint={`${formatHint ? `${formatHint} ` : ''}${hook ? 'Fixed once the hook is created: delete and re-create it to change.' : 'Cannot be changed after creation.'}`}>
             <select id="payloadFormat" value={f.payloadFormat} onChange={(e) => set('payloadFormat', e.target.value)} disabled={!!hook} aria-describedby={describedBy('payloadFormat', errors, 'payloadFormat', true)}>
-              {FORMATS.map((x) => (
+              {formatList.map((x) => (
                 <option key={x}>{x}</option>
               ))}
             </select>

@@ -5,14 +5,24 @@ import { ProblemAlert } from '../components/problem';
 import { fmtMs, fmtPct, fmtTime, STATUS_LABEL } from '../format';
 import { Link } from '../router';
 
-export function useEventTypes(): EventType[] {
-  const [types, setTypes] = useState<EventType[]>([]);
+export interface PayloadFormatInfo {
+  format: string;
+  description: string;
+}
+
+/** The event catalog (and the payload formats a hook can choose), from GET /v1/event-types. */
+export function useCatalog(): { types: EventType[]; formats: PayloadFormatInfo[] } {
+  const [catalog, setCatalog] = useState<{ types: EventType[]; formats: PayloadFormatInfo[] }>({ types: [], formats: [] });
   useEffect(() => {
-    api<{ data: EventType[] }>('GET', '/v1/event-types')
-      .then((r) => setTypes(r.data.filter((t) => t.type !== 'webhook.test')))
-      .catch(() => setTypes([]));
+    api<{ data: EventType[]; payloadFormats?: PayloadFormatInfo[] }>('GET', '/v1/event-types')
+      .then((r) => setCatalog({ types: r.data.filter((t) => t.type !== 'webhook.test'), formats: r.payloadFormats ?? [] }))
+      .catch(() => setCatalog({ types: [], formats: [] }));
   }, []);
-  return types;
+  return catalog;
+}
+
+export function useEventTypes(): EventType[] {
+  return useCatalog().types;
 }
 
 export function HooksListPage({ onUnauthorized }: { onUnauthorized: () => void }) {
