@@ -73,7 +73,7 @@ type Res = ProblemResponse & { setHeader(n: string, v: string): void; redirect(s
  * (hashed assets cached for a year), and index.html for every other /console/ path (the SPA's
  * own routes). Without a build, /console/ answers a 404 problem saying how to build it.
  */
-function serveConsole(app: NestExpressApplication, dir: string): void {
+export function serveConsole(app: NestExpressApplication, dir: string): void {
   const index = path.join(dir, 'index.html');
   app.use((req: Req, res: Res, next: () => void) => {
     if (req.path === '/console') return res.redirect(301, '/console/');
