@@ -59,7 +59,7 @@ describe('the console at /console/ (static files, SPA routes, CSP)', () => {
     try {
       const r = await fetch(`${s.url}/console/`);
       expect([r.status, r.headers.get('content-type')]).toEqual([404, expect.stringContaining('application/problem+json')]);
-      expect((await r.json()).detail).toMatch(/nx run console:build/);
+      expect(((await r.json()) as { detail: string }).detail).toMatch(/nx run console:build/);
     } finally {
       await s.close();
     }
