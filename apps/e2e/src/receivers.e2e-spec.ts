@@ -148,6 +148,10 @@ describe('receivers: docs/receivers.md against real deliveries', () => {
     });
 
     it('after a secret rotation a delivery verifies with the old secret and, sent again, with the new one', async () => {
+      // A plain receiver on a fourth hook, rotated too, shows the two signatures themselves.
+      const plain = await startReceiver();
+      receivers.push(plain);
+      const plainHook = await registerHook({ url: `${plain.url}/plain`, eventTypes: ['task.created'], scope: { kind: 'project', projectId } });
       const rotated = {} as Record<Language, string>;
       for (const language of LANGUAGES) {
         const res = await registry<Hook>('POST', `/v1/webhooks/${hooks[language].id}/rotate-secret`);
@@ -155,9 +159,19 @@ describe('receivers: docs/receivers.md against real deliveries', () => {
         rotated[language] = res.body.signingSecret;
         expect(rotated[language]).not.toBe(hooks[language].signingSecret);
       }
-      // The dispatcher signs with both once it holds the rotated snapshot.
-      await new Promise((r) => setTimeout(r, 2_000));
-      await task(projectId, 'Rotate me');
+      // Rotated last: once the dispatcher signs its deliveries with two secrets, it holds the others' rotations too.
+      const plainRotated = await registry<Hook>('POST', `/v1/webhooks/${plainHook.id}/rotate-secret`);
+      // The dispatcher signs with both once it holds the rotated snapshot: until then, one more change.
+      let signed: ReceivedRequest | undefined;
+      for (let n = 1; n <= 15 && !signed; n++) {
+        await task(projectId, `Rotate me ${n}`);
+        const got = (await plain.waitForRequests(n, { timeoutMs: 60_000 }))[n - 1];
+        if (String(got.headers['webhook-signature']).includes(' ')) signed = got;
+      }
+      if (!signed) throw new Error('no delivery signed with two secrets after the rotation');
+      const plainHeaders = { 'webhook-id': String(signed.headers['webhook-id']), 'webhook-timestamp': String(signed.headers['webhook-timestamp']), 'webhook-signature': String(signed.headers['webhook-signature']) };
+      expect(plainHeaders['webhook-signature'].split(' ')).toHaveLength(2);
+      for (const secret of [plainHook.signingSecret, plainRotated.body.signingSecret]) new Webhook(secret).verify(signed.text, plainHeaders);
       for (const language of LANGUAGES) {
         // Still running with the OLD secret.
         const processed = await running[language].line((l) => l.event === 'processed' && l.id !== running[language].lines.find((x) => x.event === 'processed')?.id, 'the delivery after the rotation');

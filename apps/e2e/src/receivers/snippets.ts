@@ -22,7 +22,7 @@ const hashOf = (...files: string[]) =>
     .digest('hex')
     .slice(0, 16);
 
-async function which(cmd: string, args: string[], hint: string): Promise<void> {
+export async function requireTool(cmd: string, args: string[], hint: string): Promise<void> {
   try {
     await run(cmd, args, { timeout: 30_000 });
   } catch (e) {
@@ -39,7 +39,7 @@ async function pythonVenv(): Promise<string> {
   const venv = path.join(CACHE, `python-${hashOf('python/requirements.txt')}`);
   const python = path.join(venv, 'bin', 'python');
   if (existsSync(python)) return python;
-  await which('python3', ['--version'], 'install Python 3.8+ with venv (Debian: apt-get install python3 python3-venv) to check the Python receiver');
+  await requireTool('python3', ['--version'], 'install Python 3.8+ with venv (Debian: apt-get install python3 python3-venv) to check the Python receiver');
   mkdirSync(CACHE, { recursive: true });
   const aside = `${venv}.tmp-${randomUUID().slice(0, 8)}`;
   try {
@@ -58,7 +58,7 @@ async function pythonVenv(): Promise<string> {
 async function goBinary(): Promise<string> {
   const bin = path.join(CACHE, `go-${hashOf('go/main.go', 'go/go.mod', 'go/go.sum')}`);
   if (existsSync(bin)) return bin;
-  await which('go', ['version'], 'install Go 1.21+ (https://go.dev/dl) to check the Go receiver');
+  await requireTool('go', ['version'], 'install Go 1.21+ (https://go.dev/dl) to check the Go receiver');
   mkdirSync(CACHE, { recursive: true });
   const aside = `${bin}.tmp-${randomUUID().slice(0, 8)}`;
   await run('go', ['build', '-o', aside, '.'], { cwd: path.join(SNIPPETS, 'go'), timeout: 300_000, env: { ...process.env, GOFLAGS: `${process.env['GOFLAGS'] ?? ''} -buildvcs=false -mod=readonly`.trim() } });
