@@ -128,6 +128,23 @@ describe('native /v1/webhooks', () => {
     expect(badQuery.status).toBe(400);
   });
 
+  it('refuses, with a 400 naming the field, settings that would let one hook hold the shared dispatcher', async () => {
+    const slow = await call()('POST', '/v1/webhooks', { url: `${receiver.url}/x`, eventTypes: ['*'], rateLimitPerSec: 0.01 });
+    expect(slow.status).toBe(400);
+    expect(slow.headers.get('content-type')).toContain('application/problem+json');
+    expect(slow.body.errors).toEqual([{ path: 'rateLimitPerSec', message: expect.stringContaining('at least 1 attempt a second') }]);
+
+    const days = await call()('POST', '/v1/webhooks', { url: `${receiver.url}/x`, eventTypes: ['*'], retryPolicy: { scheduleMs: [60_000, 259_200_000] } });
+    expect(days.status).toBe(400);
+    expect(days.body.errors).toEqual([{ path: 'retryPolicy.scheduleMs.1', message: expect.stringContaining('6 h') }]);
+
+    const ok = await call()('POST', '/v1/webhooks', { url: `${receiver.url}/x`, eventTypes: ['*'], rateLimitPerSec: 1, retryPolicy: { scheduleMs: [21_600_000] } });
+    expect(ok.status).toBe(201);
+    const patched = await call()('PATCH', `/v1/webhooks/${ok.body.id}`, { rateLimitPerSec: 0.5 });
+    expect(patched.status).toBe(400);
+    expect(patched.body.errors).toEqual([expect.objectContaining({ path: 'rateLimitPerSec' })]);
+  });
+
   it('refuses private and loopback targets outside the allow-list with a 400', async () => {
     for (const url of ['http://10.0.0.5/hook', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/x', 'http://0x7f000001/x', 'http://192.168.1.1/']) {
       const r = await call()('POST', '/v1/webhooks', { url, eventTypes: ['*'] });

@@ -3,6 +3,7 @@ import {
   ALL_TOPICS,
   EVENT_CATALOG,
   RETRY_TIER_DELAYS_MS,
+  RetryTierTopics,
   ResourceChangeSchema,
   Topics,
   eventTypeOf,
@@ -13,6 +14,7 @@ import {
   resourceChangeJsonSchema,
   resourceChangeKey,
   retryTierFor,
+  retryTierDelayMs,
   topicName,
 } from './index';
 
@@ -53,6 +55,15 @@ describe('contracts', () => {
     expect(retryTierFor(7_000).tierDelayMs).toBe(5_000);
     expect(retryTierFor(100).tierDelayMs).toBe(RETRY_TIER_DELAYS_MS[0]);
     expect(retryTierFor(10 * 3_600_000).spec.name).toBe('herald.deliveries.retry.6h');
+  });
+
+  it('knows each retry tier\'s delay, and that the main topic has none', () => {
+    expect(RetryTierTopics.map((t) => retryTierDelayMs({ ...t }))).toEqual([...RETRY_TIER_DELAYS_MS]);
+    expect(retryTierDelayMs(Topics.Deliveries)).toBeUndefined();
+  });
+
+  it('keeps the delivery topics co-partitioned: the main topic and every tier have as many partitions', () => {
+    for (const t of RetryTierTopics) expect(t.partitions).toBe(Topics.Deliveries.partitions);
   });
 
   it('accepts a valid change and names what is wrong with an invalid one', () => {

@@ -7,6 +7,11 @@ export const Headers = {
   Schema: 'herald-schema',
   /** Retry tiers: when the message is due (epoch ms). */
   DueAt: 'herald-due-at',
+  /**
+   * Retry tiers: when the tier hands the message over (epoch ms): its due time, or the tier's
+   * own delay after it was written if that comes first — then it hops on (see `retryTierFor`).
+   */
+  ReleaseAt: 'herald-release-at',
   /** Why a message was dead-lettered, and where it came from. */
   DlqReason: 'herald-dlq-reason',
   DlqErrorClass: 'herald-dlq-error-class',

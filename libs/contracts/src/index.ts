@@ -11,3 +11,4 @@ export * from './event-catalog';
 export * from './resource-change-publisher';
 export * from './payload-renderer';
 export * from './safe-text';
+export * from './delivery-limits';

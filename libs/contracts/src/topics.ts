@@ -62,8 +62,12 @@ export const Topics = {
 
 /**
  * Retry tiers: one topic per delay. A delivery that must wait `d` goes to the largest tier whose
- * delay is <= d, with its exact due time in a header; the tier's consumer pauses a partition
- * until its head is due, so tiers never block each other or the main topic.
+ * delay is <= d, with its exact due time in a header (`herald-due-at`) and the time the tier
+ * hands it over (`herald-release-at`): its due time, but never later than the tier's own delay
+ * after it was written. A tier's consumer pauses a partition until its head is released, so no
+ * message holds a tier partition longer than the tier's delay; one released before it is due
+ * hops on to the tier of what is left of its wait (the same tier or a shorter one). Tiers never
+ * block each other or the main topic.
  */
 export const RETRY_TIER_DELAYS_MS = [1_000, 5_000, 30_000, 120_000, 600_000, 3_600_000, 21_600_000] as const;
 
@@ -88,6 +92,12 @@ export function retryTierFor(delayMs: number): { spec: TopicSpec; tierDelayMs: n
     if (tier <= delayMs) index = i;
   });
   return { spec: RetryTierTopics[index], tierDelayMs: RETRY_TIER_DELAYS_MS[index] };
+}
+
+/** The delay of a retry tier topic (undefined for any other topic). */
+export function retryTierDelayMs(spec: TopicSpec): number | undefined {
+  const i = RetryTierTopics.findIndex((t) => t.name === spec.name);
+  return i >= 0 ? RETRY_TIER_DELAYS_MS[i] : undefined;
 }
 
 export const ALL_TOPICS: readonly TopicSpec[] = [...Object.values(Topics), ...RetryTierTopics];

@@ -78,7 +78,12 @@ function setup(snapshots: SubscriptionSnapshot[], settings = DEFAULT_DISPATCH_SE
   const parked = (topic?: TopicSpec) =>
     produced
       .filter((p) => (topic ? p.topic === topic : RetryTierTopics.includes(p.topic)))
-      .map((p) => ({ d: DeliverySchema.parse(JSON.parse(String(p.message.value))), dueAt: Number(p.message.headers?.[Headers.DueAt]), topic: p.topic }));
+      .map((p) => ({
+        d: DeliverySchema.parse(JSON.parse(String(p.message.value))),
+        dueAt: Number(p.message.headers?.[Headers.DueAt]),
+        releaseAt: Number(p.message.headers?.[Headers.ReleaseAt]),
+        topic: p.topic,
+      }));
   const traceparentOf = (topic: TopicSpec) => produced.filter((p) => p.topic === topic).map((p) => p.message.headers?.[Headers.TraceParent]);
   return { engine, sent, produced, dead, offer, outcomes, parked, finished, held, traceparentOf };
 }
@@ -219,6 +224,66 @@ describe('DeliveryEngine', () => {
       trace.disable();
       propagation.disable();
     }
+  });
+
+  describe('retry tiers: no wait holds a tier longer than its delay', () => {
+    const tier = (label: string) => RetryTierTopics.find((t) => t.name.endsWith(`.${label}`))!;
+
+    it('hops a delivery a tier handed over before it was due on to the tier of what is left, unattempted, due as before', async () => {
+      const t = setup([snapshot()]);
+      const d = delivery('sub-A', { attempt: 2 });
+      const dueAt = Date.now() + 3_000_000; // a Retry-After: 3599 after the 10m tier's own 600 s
+      t.offer(d, tier('10m'), { [Headers.DueAt]: String(dueAt) });
+      await waitUntil(() => t.finished.size > 0);
+      expect(t.sent).toHaveLength(0);
+      const [hop] = t.parked();
+      expect(hop).toMatchObject({ d: { deliveryId: d.deliveryId, attempt: 2 }, dueAt, topic: tier('10m') });
+      expect(hop.releaseAt - Date.now()).toBeLessThanOrEqual(600_000);
+      expect(hop.releaseAt - Date.now()).toBeGreaterThan(590_000);
+      expect(t.outcomes()).toHaveLength(0);
+      expect(t.finished.has(`${d.deliveryId}@2`)).toBe(true);
+    });
+
+    it('hops what is left to a shorter tier, and sends what is due', async () => {
+      const t = setup([snapshot()]);
+      const [early, due] = [delivery('sub-A', { attempt: 2 }), delivery('sub-A', { attempt: 2 })];
+      t.offer(early, tier('30s'), { [Headers.DueAt]: String(Date.now() + 12_000) });
+      t.offer(due, tier('30s'), { [Headers.DueAt]: String(Date.now() - 5) });
+      await settle();
+      expect(t.parked().map((p) => [p.d.deliveryId, p.topic.name])).toEqual([[early.deliveryId, tier('5s').name]]);
+      expect(t.sent.map((s) => s.req.signing?.id)).toEqual([due.eventId]);
+    });
+
+    it('an ordered hook\'s head handed over early hops on with its whole pipe, in order, without an attempt or an outcome', async () => {
+      const t = setup([snapshot({ deliveryMode: 'ordered', retryPolicy: { scheduleMs: [1_000], maxAttempts: 10, maxAgeMs: 86_400_000, onExhausted: 'discard' } })]);
+      const [d1, d2, d3] = [delivery(), delivery(), delivery()];
+      const dueAt = Date.now() + 3_000_000;
+      const from = tier('10m');
+      t.engine.seedPipe('sub-A', { headTopic: from, headId: d1.deliveryId, headAttempt: 2, dueAt, releaseAt: Date.now(), outstanding: 2 });
+      const head = { ...d1, attempt: 2, firstAttemptAt: new Date().toISOString() };
+      t.offer(head, from, { [Headers.DueAt]: String(dueAt) });
+      await settle();
+      t.offer(d3); // from the main topic while the pipe comes back: behind d2
+      t.offer(d2, from, { [Headers.DueAt]: String(dueAt) });
+      await settle();
+      expect(t.sent).toHaveLength(0);
+      expect(t.outcomes()).toHaveLength(0);
+      const moved = t.parked();
+      expect(moved.map((p) => [p.d.deliveryId, p.d.attempt, p.topic.name, p.dueAt])).toEqual([
+        [d1.deliveryId, 2, from.name, dueAt],
+        [d2.deliveryId, 1, from.name, dueAt],
+        [d3.deliveryId, 1, from.name, dueAt],
+      ]);
+      // All released together, at most the tier's delay from now.
+      expect(new Set(moved.map((p) => p.releaseAt)).size).toBe(1);
+      expect(moved[0].releaseAt - Date.now()).toBeLessThanOrEqual(600_000);
+      expect(t.engine.pipes().get('sub-A')).toMatchObject({ headTopic: from, headId: d1.deliveryId, headAttempt: 2, dueAt, outstanding: 3, headTaken: false });
+      // A later delivery joins the pipe with the same release.
+      const d4 = delivery();
+      t.offer(d4);
+      await settle();
+      expect(t.parked().at(-1)).toMatchObject({ d: { deliveryId: d4.deliveryId }, releaseAt: moved[0].releaseAt, dueAt });
+    });
   });
 
   describe('ordered mode', () => {

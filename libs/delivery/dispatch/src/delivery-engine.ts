@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { DeadLetterWriter, OutboundBatcher } from '@herald/platform/kafka';
 import type { AttemptResult, WebhookSender } from '@herald/delivery/sending';
-import type { TrackedMessage } from '@herald/delivery/retry-tiers';
+import { dueAtOf, type TrackedMessage } from '@herald/delivery/retry-tiers';
+import { retryTierFor, retryTierLabel, type TopicSpec } from '@herald/contracts';
 import type { Endpoint, EndpointDirectory } from './endpoint-directory';
 import type { DispatchMetrics } from './dispatch-metrics';
 import { AttemptRunner } from './engine/attempt-runner';
@@ -28,6 +29,9 @@ export interface DispatchSettings {
   spillAfterMs: number;
 }
 
+/** A tier message handed over less than this before it is due is sent (timer granularity), not hopped. */
+export const HOP_TOLERANCE_MS = 10;
+
 export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
   maxInFlight: 512,
   maxInFlightPerSubscription: 4,
@@ -48,6 +52,11 @@ export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
  * limits, the overall cap), `HangingReceivers` (one attempt at a time and spilling for hooks
  * that hang), `OrderedMode` / `OrderedPipe` (ordered hooks), `AttemptRunner` (the attempt and
  * its span), `decideAfterFailure` (retry or end) and `OutcomeWriter` (outcomes and tier writes).
+ *
+ * A retry tier hands a message over at its due time or after the tier's own delay, whichever
+ * comes first; one that is not due yet hops on to the tier of what is left of its wait (an
+ * ordered hook's head with its whole pipe, `OrderedMode.hop`), so no wait holds a tier
+ * partition — and every other hook's retries behind it there — longer than the tier's delay.
  */
 export class DeliveryEngine {
   private readonly logger = new Logger('DeliveryEngine');
@@ -121,7 +130,27 @@ export class DeliveryEngine {
     this.writes.add(tracked);
   }
 
+  /** The due time of an entry a tier handed over before it was due (null: due, or not from a tier). */
+  private dueLater(e: Entry, now = Date.now()): number | null {
+    const dueAt = dueAtOf(e.source.message);
+    return dueAt === null || dueAt - now <= HOP_TOLERANCE_MS ? null : dueAt;
+  }
+
+  /** The tier for what is left of a wait until `dueAt`, counted as a hop. */
+  private hopTier(dueAt: number): TopicSpec {
+    const { spec, tierDelayMs } = retryTierFor(dueAt - Date.now());
+    this.metrics.hops.inc({ tier: retryTierLabel(tierDelayMs) });
+    return spec;
+  }
+
+  /** An entry a tier handed over before it was due: on to the tier of what is left of its wait, unattempted, due as before. */
+  private hop(e: Entry, dueAt: number): void {
+    this.inBackground(this.writer.forward(this.hopTier(dueAt), e.delivery, dueAt, e.trace).then(e.finish));
+  }
+
   private offer(e: Entry): void {
+    const dueAt = this.dueLater(e);
+    if (dueAt !== null && !this.lanes.find(e.delivery.subscriptionId)?.pipe) return this.hop(e, dueAt);
     const lane = this.lanes.get(e.delivery.subscriptionId);
     if (lane.pipe) {
       if (this.ordered.offer(lane, lane.pipe, e)) this.pump(lane);
@@ -161,6 +190,8 @@ export class DeliveryEngine {
   }
 
   private async run(lane: Lane, e: Entry): Promise<void> {
+    const dueAt = this.dueLater(e);
+    if (dueAt !== null && lane.pipe?.headId === e.delivery.deliveryId) return this.ordered.hop(lane, e, this.hopTier(dueAt), dueAt);
     const found = await this.attempts.endpointFor(e.delivery);
     if (found.kind === 'unreadable') return this.afterFailure(lane, e, null, new Date(), found.result);
     if (found.kind === 'gone' || found.kind === 'inactive') {

@@ -10,6 +10,7 @@ export class DispatchMetrics {
   readonly tierDepth: Gauge<'tier'>;
   readonly dlqMessages: Counter<'reason'>;
   readonly spilled: Counter;
+  readonly hops: Counter<'tier'>;
 
   constructor(registry: MetricsRegistry) {
     this.deliveries = registry.counter({
@@ -41,6 +42,11 @@ export class DispatchMetrics {
     this.spilled = registry.counter({
       name: 'herald_delivery_spilled_total',
       help: 'Deliveries moved to a retry tier without an attempt because their receiver was hanging',
+    });
+    this.hops = registry.counter({
+      name: 'herald_retry_tier_hops_total',
+      help: 'Deliveries a retry tier handed over before they were due (a wait longer than the tier), re-queued to the tier of what was left, by that tier',
+      labelNames: ['tier'],
     });
   }
 }

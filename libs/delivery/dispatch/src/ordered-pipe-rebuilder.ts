@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ConsumerGroups, DeliveryContract, RetryTierTopics, type TopicSpec } from '@herald/contracts';
 import { decodeMessage, type ConsumerDeps } from '@herald/platform/kafka';
-import { dueAtOf } from '@herald/delivery/retry-tiers';
+import { dueAtOf, tierReleaseAt } from '@herald/delivery/retry-tiers';
 import type { EndpointDirectory } from './endpoint-directory';
 import type { DeliveryEngine, PipeSeed } from './delivery-engine';
 
@@ -13,6 +13,7 @@ interface Parked {
   deliveryId: string;
   attempt: number;
   dueAt: number;
+  releaseAt: number;
 }
 
 /**
@@ -24,9 +25,11 @@ export function pipesFromParked(parked: Map<string, Parked[]>): Map<string, Pipe
   const out = new Map<string, PipeSeed>();
   for (const [subscriptionId, list] of parked) {
     let head = list[0];
-    for (const p of list) if (p.attempt > head.attempt || (p.attempt === head.attempt && p.deliveryId === head.deliveryId && p.dueAt >= head.dueAt)) head = p;
+    // A hop re-parks the head with its attempt and due time: the later copy is released later.
+    const later = (p: Parked) => p.dueAt > head.dueAt || (p.dueAt === head.dueAt && p.releaseAt >= head.releaseAt);
+    for (const p of list) if (p.attempt > head.attempt || (p.attempt === head.attempt && p.deliveryId === head.deliveryId && later(p))) head = p;
     const outstanding = list.filter((p) => p.topic === head.topic && p.partition === head.partition && p.offset >= head.offset).length;
-    out.set(subscriptionId, { headTopic: head.topic, headId: head.deliveryId, headAttempt: head.attempt, dueAt: head.dueAt, outstanding });
+    out.set(subscriptionId, { headTopic: head.topic, headId: head.deliveryId, headAttempt: head.attempt, dueAt: head.dueAt, releaseAt: head.releaseAt, outstanding });
   }
   return out;
 }
@@ -97,7 +100,9 @@ export class OrderedPipeRebuilder {
               if (ep.kind === 'found' && ep.endpoint.deliveryMode === 'ordered') {
                 let list = parked.get(d.subscriptionId);
                 if (!list) parked.set(d.subscriptionId, (list = []));
-                list.push({ topic: tier, partition: batch.partition, offset, deliveryId: d.deliveryId, attempt: d.attempt, dueAt: dueAtOf(message) ?? Date.now() });
+                const dueAt = dueAtOf(message) ?? Date.now();
+                const releaseAt = Math.min(dueAt, tierReleaseAt(tier, message) ?? dueAt);
+                list.push({ topic: tier, partition: batch.partition, offset, deliveryId: d.deliveryId, attempt: d.attempt, dueAt, releaseAt });
               }
             }
             if (offset >= range[1] && remaining.delete(key) && remaining.size === 0) finished();

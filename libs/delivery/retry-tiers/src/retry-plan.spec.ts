@@ -1,5 +1,5 @@
 import { RetryTierTopics, type RetryPolicy } from '@herald/contracts';
-import { exponentialSchedule, planRetry, RETRY_AFTER_MAX_MS, scheduledDelayMs } from './retry-plan';
+import { exponentialSchedule, planRetry, RETRY_AFTER_MAX_MS, RETRY_SCHEDULE_ENTRY_MAX_MS, scheduledDelayMs } from './retry-plan';
 
 const t0 = new Date('2026-05-01T00:00:00Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);
@@ -46,6 +46,17 @@ describe('retry schedule', () => {
     expect(shorter).toMatchObject({ delayMs: 5_000 });
     const absurd = planRetry(native, { attempt: 1, firstAttemptAt: t0, now: t0, retryAfterMs: 7 * 24 * 3_600_000 });
     expect(absurd).toMatchObject({ delayMs: RETRY_AFTER_MAX_MS });
+  });
+
+  it('caps a schedule entry at 6 h (a snapshot from before the bound, asking for days)', () => {
+    const days: RetryPolicy = { ...native, scheduleMs: [3 * 24 * 3_600_000], maxAgeMs: 30 * 24 * 3_600_000 };
+    expect(RETRY_SCHEDULE_ENTRY_MAX_MS).toBe(6 * 3_600_000);
+    expect(planRetry(days, { attempt: 1, firstAttemptAt: t0, now: t0 })).toMatchObject({ kind: 'retry', delayMs: RETRY_SCHEDULE_ENTRY_MAX_MS, dueAt: at(6 * 3_600_000) });
+  });
+
+  it('never waits beyond the policy\'s max age: a Retry-After past it ends the delivery instead', () => {
+    const short: RetryPolicy = { ...native, maxAgeMs: 30 * 60_000 };
+    expect(planRetry(short, { attempt: 1, firstAttemptAt: t0, now: t0, retryAfterMs: 3_599_000 })).toEqual({ kind: 'exhausted', reason: 'max_age', onExhausted: 'dlq' });
   });
 
   it('is exhausted when the next attempt would fall after maxAge (Procore: 12 h, then discarded)', () => {

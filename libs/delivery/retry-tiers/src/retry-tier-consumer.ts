@@ -1,22 +1,21 @@
-import type { KafkaMessage } from 'kafkajs';
-import { ConsumerGroups, Headers, type TopicSpec } from '@herald/contracts';
+import { ConsumerGroups, retryTierDelayMs, type TopicSpec } from '@herald/contracts';
 import type { ConsumerDeps } from '@herald/platform/kafka';
+import { releaseAtOf } from './tier-timing';
 import { TrackedConsumer, type TrackedHandler } from './tracked-consumer';
 
-/** The due time a tier message carries (`Headers.DueAt`, epoch ms); null when absent or unreadable (due now). */
-export function dueAtOf(message: Pick<KafkaMessage, 'headers'>): number | null {
-  const raw = message.headers?.[Headers.DueAt];
-  const v = Array.isArray(raw) ? raw[raw.length - 1] : raw;
-  if (v === undefined || v === null) return null;
-  const n = Number(v.toString());
-  return Number.isFinite(n) ? n : null;
+/** When a message of a tier topic is handed over (null for any other topic: at once). */
+export function tierReleaseAt(spec: TopicSpec, message: Parameters<typeof releaseAtOf>[0]): number | null {
+  const delay = retryTierDelayMs(spec);
+  return delay === undefined ? null : releaseAtOf(message, delay);
 }
 
 /**
  * One consumer group member per retry tier topic (`herald.deliveries.retry.<delay>`): it waits
- * until the head message of each partition is due — pausing that partition and resuming it at
- * the due time — and then hands the delivery over exactly like a fresh one from the main topic.
- * Each tier has its own group, so a long tier never holds back a short one or the main topic.
+ * until the head message of each partition is released (`releaseAtOf`: when it is due, but
+ * never later than the tier's delay after it was written) — pausing that partition and resuming
+ * it then — and hands the delivery over exactly like a fresh one from the main topic (the engine
+ * sends it, or hops it on when it is not due yet). Each tier has its own group, so a long tier
+ * never holds back a short one or the main topic.
  */
 export class RetryTierConsumer extends TrackedConsumer {
   constructor(deps: ConsumerDeps, tier: TopicSpec, handler: TrackedHandler, opts: { maxPendingPerPartition: number }) {
@@ -27,7 +26,7 @@ export class RetryTierConsumer extends TrackedConsumer {
         topics: [tier],
         groupId: ConsumerGroups.DeliveryDispatcherRetryTier(tier.name),
         maxPendingPerPartition: opts.maxPendingPerPartition,
-        dueAt: dueAtOf,
+        releaseAt: tierReleaseAt,
       },
       handler,
     );

@@ -27,8 +27,8 @@ export interface TrackedConsumerOptions {
   groupId: string;
   /** Unfinished messages a partition may hold before it is paused (backpressure). */
   maxPendingPerPartition: number;
-  /** Retry tiers: a message is due at this epoch-ms time (null: now). */
-  dueAt?: (message: KafkaMessage) => number | null;
+  /** Retry tiers: a message is handed over at this epoch-ms time (null: now). */
+  releaseAt?: (topic: TopicSpec, message: KafkaMessage) => number | null;
   commitIntervalMs?: number;
 }
 
@@ -47,9 +47,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  *   so a crash re-delivers whatever was in flight (at least once, never lost);
  * - backpressure: a partition holding `maxPendingPerPartition` unfinished messages is paused
  *   and resumed when half of them are done;
- * - retry tiers (`dueAt`): at the first message not yet due the partition is paused and a timer
- *   resumes it at the due time; that message is left unresolved so it is fetched again. Other
- *   partitions and topics keep flowing — nothing sleeps inside the fetch loop.
+ * - retry tiers (`releaseAt`): at the first message not yet released the partition is paused and
+ *   a timer resumes it at the release time; that message is left unresolved so it is fetched
+ *   again. Other partitions and topics keep flowing — nothing sleeps inside the fetch loop.
  */
 export class TrackedConsumer {
   private readonly logger: Logger;
@@ -184,7 +184,7 @@ export class TrackedConsumer {
 
     for (const message of batch.messages) {
       if (!isRunning() || isStale() || this.stopping || this.isPaused(key)) break;
-      const due = this.opts.dueAt?.(message) ?? null;
+      const due = this.opts.releaseAt?.(spec, message) ?? null;
       if (due !== null && due > Date.now()) {
         this.pauseUntil(topic, partition, due);
         break;

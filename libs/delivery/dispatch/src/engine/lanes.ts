@@ -82,6 +82,11 @@ export class Lanes {
     return lane;
   }
 
+  /** The lane if it holds something (without creating one). */
+  find(subscriptionId: string): Lane | undefined {
+    return this.lanes.get(subscriptionId);
+  }
+
   /** Forgets the lane if nothing is queued, running or parked for it. */
   dropIfIdle(lane: Lane): void {
     if (lane.idle) this.lanes.delete(lane.subscriptionId);

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import type { Delivery, DeliveryStatus, TopicSpec } from '@herald/contracts';
+import { retryTierDelayMs, type Delivery, type DeliveryStatus, type TopicSpec } from '@herald/contracts';
+import { releaseFor } from '@herald/delivery/retry-tiers';
 import type { AttemptResult } from '@herald/delivery/sending';
 import type { Entry, Lane } from './lanes';
 import { OrderedPipe } from './ordered-pipe';
@@ -44,7 +45,7 @@ export class OrderedMode {
         lane.queue.push(...pipe.held, e);
         return true;
       case 'forward':
-        void this.writer.forward(pipe.headTopic, e.delivery, pipe.dueAt, e.trace).then(e.finish);
+        void this.writer.forward(pipe.headTopic, e.delivery, pipe.dueAt, e.trace, pipe.releaseAt).then(e.finish);
         return false;
       case 'held':
         return true;
@@ -73,11 +74,21 @@ export class OrderedMode {
   }
 
   /**
-   * The failed head (as `next`, its next attempt) and everything queued behind it move, in
-   * order, to `tier`, due at `dueAt`; the head's `retrying` outcome is written with them. A
-   * head that fails again first waits for its followers still in the current pipe.
+   * The head came back from its tier before it was due (its wait is longer than the tier's
+   * delay): it and everything behind it hop on, in order, to the tier of what is left of the
+   * wait — a repark without an attempt (no outcome; the attempt number stays).
    */
-  async repark(lane: Lane, e: Entry, next: Delivery, tier: TopicSpec, dueAt: number, result: AttemptResult, startedAt: Date): Promise<void> {
+  hop(lane: Lane, e: Entry, tier: TopicSpec, dueAt: number): Promise<void> {
+    return this.repark(lane, e, e.delivery, tier, dueAt, null, new Date());
+  }
+
+  /**
+   * The failed head (as `next`, its next attempt) and everything queued behind it move, in
+   * order, to `tier`, due at `dueAt`; the head's `retrying` outcome is written with them (none
+   * when `result` is null: a hop). A head that fails again first waits for its followers still
+   * in the current pipe.
+   */
+  async repark(lane: Lane, e: Entry, next: Delivery, tier: TopicSpec, dueAt: number, result: AttemptResult | null, startedAt: Date): Promise<void> {
     const current = lane.pipe;
     if (current && current.outstanding > 0) {
       await current.followersBack(this.guardMs);
@@ -89,11 +100,12 @@ export class OrderedMode {
     }
     const followers = lane.queue.splice(0);
     if (current) followers.push(...current.held.splice(0));
-    lane.pipe = new OrderedPipe(tier, next.deliveryId, next.attempt, dueAt, 1 + followers.length);
+    const releaseAt = releaseFor(dueAt, retryTierDelayMs(tier) ?? 0);
+    lane.pipe = new OrderedPipe(tier, next.deliveryId, next.attempt, dueAt, 1 + followers.length, releaseAt);
     await Promise.all([
-      this.writer.forward(tier, next, dueAt, e.trace),
-      ...followers.map((f) => this.writer.forward(tier, f.delivery, dueAt, f.trace)),
-      this.writer.outcome(e, 'retrying', result, startedAt, new Date(dueAt)),
+      this.writer.forward(tier, next, dueAt, e.trace, releaseAt),
+      ...followers.map((f) => this.writer.forward(tier, f.delivery, dueAt, f.trace, releaseAt)),
+      result ? this.writer.outcome(e, 'retrying', result, startedAt, new Date(dueAt)) : undefined,
     ]);
     e.finish();
     for (const f of followers) f.finish();

@@ -29,7 +29,7 @@ export type PipeRoute =
   /** The head is out and the pipe is empty: queued as usual. */
   | { kind: 'queue' };
 
-export type PipeSeed = Pick<OrderedPipe, 'headTopic' | 'headId' | 'headAttempt' | 'dueAt' | 'outstanding'>;
+export type PipeSeed = Pick<OrderedPipe, 'headTopic' | 'headId' | 'headAttempt' | 'dueAt' | 'outstanding'> & Partial<Pick<OrderedPipe, 'releaseAt'>>;
 
 /**
  * Ordered mode (Procore): a failing delivery pauses its hook's later deliveries until it
@@ -82,10 +82,16 @@ export class OrderedPipe {
     readonly dueAt: number,
     /** Messages of the hook produced to `headTopic` and not yet read back. */
     public outstanding: number,
+    /**
+     * When the tier hands the head over (at most the tier's delay after it was parked); what
+     * joins the pipe is handed over with it, right behind it. A head handed over before it is
+     * due hops on, and its followers with it (`OrderedMode.hop`).
+     */
+    readonly releaseAt: number = dueAt,
   ) {}
 
   static from(seed: PipeSeed): OrderedPipe {
-    return new OrderedPipe(seed.headTopic, seed.headId, seed.headAttempt, seed.dueAt, seed.outstanding);
+    return new OrderedPipe(seed.headTopic, seed.headId, seed.headAttempt, seed.dueAt, seed.outstanding, seed.releaseAt ?? seed.dueAt);
   }
 
   /** Where a delivery of the hook goes now; counts what comes back from the pipe. */

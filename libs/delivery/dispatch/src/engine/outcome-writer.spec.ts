@@ -51,8 +51,21 @@ describe('OutcomeWriter', () => {
     const d = deliveryFixture();
     await t.writer.forward(RetryTierTopics[2], d, 1_234, { [Headers.TraceParent]: tp });
     expect(t.produced[0].topic).toBe(RetryTierTopics[2]);
-    expect(t.produced[0].message.headers).toEqual({ [Headers.Schema]: 'delivery/1', [Headers.TraceParent]: tp, [Headers.DueAt]: '1234' });
+    expect(t.produced[0].message.headers).toEqual({ [Headers.Schema]: 'delivery/1', [Headers.TraceParent]: tp, [Headers.DueAt]: '1234', [Headers.ReleaseAt]: '1234' });
     expect(JSON.parse(String(t.produced[0].message.value))).toEqual(d);
+  });
+
+  it('has a tier hand a longer wait over after the tier\'s own delay (it hops on from there), or with a pipe\'s head', async () => {
+    const t = setup();
+    const before = Date.now();
+    const dueAt = before + 3_599_000;
+    await t.writer.forward(RetryTierTopics[2], deliveryFixture(), dueAt, {}); // 30s tier
+    const release = Number(t.produced[0].message.headers?.[Headers.ReleaseAt]);
+    expect(release).toBeGreaterThanOrEqual(before + 30_000);
+    expect(release).toBeLessThanOrEqual(Date.now() + 30_000);
+    expect(t.produced[0].message.headers?.[Headers.DueAt]).toBe(String(dueAt));
+    await t.writer.forward(RetryTierTopics[2], deliveryFixture(), dueAt, {}, before + 7);
+    expect(t.produced[1].message.headers?.[Headers.ReleaseAt]).toBe(String(before + 7));
   });
 
   it('ends a delivery without an attempt: attempt 0 in its outcome, the DLQ when asked, then finished', async () => {

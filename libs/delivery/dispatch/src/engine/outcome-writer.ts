@@ -4,6 +4,7 @@ import {
   Headers,
   Topics,
   encodeMessage,
+  retryTierDelayMs,
   type Delivery,
   type DeliveryOutcome,
   type DeliveryStatus,
@@ -12,6 +13,7 @@ import {
 } from '@herald/contracts';
 import type { OutboundBatcher } from '@herald/platform/kafka';
 import type { AttemptResult } from '@herald/delivery/sending';
+import { releaseFor } from '@herald/delivery/retry-tiers';
 import type { DispatchMetrics } from '../dispatch-metrics';
 import type { DeliveryDeadLetters } from './dead-letters';
 import type { Entry } from './lanes';
@@ -56,9 +58,14 @@ export class OutcomeWriter {
     return this.out.add(Topics.DeliveryOutcomes, encodeMessage(DeliveryOutcomeContract, outcome, { trace: e.trace }));
   }
 
-  /** The delivery to a retry tier, due at `dueAt` (epoch ms, in the `herald-due-at` header). */
-  forward(topic: TopicSpec, d: Delivery, dueAt: number, trace: Record<string, string>): Promise<void> {
-    return this.out.add(topic, encodeMessage(DeliveryContract, d, { trace, headers: { [Headers.DueAt]: String(dueAt) } }));
+  /**
+   * The delivery to a retry tier, due at `dueAt` (epoch ms, `herald-due-at`), handed over by the
+   * tier at `releaseAt` (`herald-release-at`; by default when due, or after the tier's own delay
+   * if that comes first — the rest of the wait is then served by hopping).
+   */
+  forward(topic: TopicSpec, d: Delivery, dueAt: number, trace: Record<string, string>, releaseAt = releaseFor(dueAt, retryTierDelayMs(topic) ?? 0)): Promise<void> {
+    const headers = { [Headers.DueAt]: String(dueAt), [Headers.ReleaseAt]: String(Math.min(releaseAt, dueAt)) };
+    return this.out.add(topic, encodeMessage(DeliveryContract, d, { trace, headers }));
   }
 
   /**

@@ -126,3 +126,23 @@ describe('patches', () => {
     expect(issuesOf(() => parsePatch({ retryPolicy: { tries: 3 } }))[0].path).toBe('retryPolicy');
   });
 });
+
+describe('what one hook may ask of the shared dispatcher', () => {
+  const base = { url: 'https://e.com', eventTypes: ['*'] };
+
+  it('refuses a retry schedule entry longer than 6 h (the longest tier): days would park a delivery in the tiers for days', () => {
+    const [issue] = issuesOf(() => settingsForCreate({ ...base, retryPolicy: { scheduleMs: [5_000, 3 * 24 * 3_600_000] } }));
+    expect(issue).toEqual({ path: 'retryPolicy.scheduleMs.1', message: expect.stringContaining('6 h') });
+    expect(settingsForCreate({ ...base, retryPolicy: { scheduleMs: [6 * 3_600_000] } }).retryPolicy.scheduleMs).toEqual([6 * 3_600_000]);
+    expect(issuesOf(() => parsePatch({ retryPolicy: { scheduleMs: [6 * 3_600_000 + 1] } }))[0].path).toBe('retryPolicy.scheduleMs.0');
+  });
+
+  it('refuses a rate limit under one attempt a second, and takes null (no limit)', () => {
+    for (const rateLimitPerSec of [0.5, 0.001, 0, -1]) {
+      expect(issuesOf(() => settingsForCreate({ ...base, rateLimitPerSec }))).toEqual([{ path: 'rateLimitPerSec', message: expect.stringContaining('at least 1 attempt a second') }]);
+    }
+    expect(settingsForCreate({ ...base, rateLimitPerSec: 1 }).rateLimitPerSec).toBe(1);
+    expect(settingsForCreate({ ...base, rateLimitPerSec: null }).rateLimitPerSec).toBeNull();
+    expect(issuesOf(() => parsePatch({ rateLimitPerSec: 0.2 }))[0].path).toBe('rateLimitPerSec');
+  });
+});

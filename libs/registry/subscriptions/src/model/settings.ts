@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
   DEFAULT_RETRY_POLICY,
+  MIN_RATE_LIMIT_PER_SEC,
+  RETRY_SCHEDULE_ENTRY_MAX_MS,
   PayloadFormatSchema,
   RESOURCE_TYPES,
   isKnownEventType,
@@ -100,7 +102,16 @@ export const ResourceFiltersSchema = z
   .superRefine(resourceTypeKeys('resourceFilters'));
 
 export const RetryPolicyPatchSchema = z.strictObject({
-  scheduleMs: z.array(z.number().int().min(0).max(7 * 24 * HOUR)).min(1).max(50),
+  scheduleMs: z
+    .array(
+      z
+        .number()
+        .int()
+        .min(0)
+        .max(RETRY_SCHEDULE_ENTRY_MAX_MS, `at most ${RETRY_SCHEDULE_ENTRY_MAX_MS} ms (6 h, the longest retry tier); repeat an entry for longer waits`),
+    )
+    .min(1)
+    .max(50),
   maxAttempts: z.number().int().min(1).max(100),
   maxAgeMs: z.number().int().min(1).max(30 * 24 * HOUR),
   onExhausted: z.enum(['dlq', 'discard']),
@@ -137,7 +148,11 @@ const settingFields = {
   basicAuth: BasicAuthSchema.nullable(),
   successContract: z.enum(['2xx', 'status-ok', '200', '200-or-204']),
   timeoutMs: z.number().int().min(100).max(30_000),
-  rateLimitPerSec: z.number().positive().max(100_000).nullable(),
+  rateLimitPerSec: z
+    .number()
+    .min(MIN_RATE_LIMIT_PER_SEC, `at least ${MIN_RATE_LIMIT_PER_SEC} attempt a second (null: no limit); a receiver that needs longer pauses should answer 429 with Retry-After`)
+    .max(100_000)
+    .nullable(),
   retryPolicy: RetryPolicyPatchSchema,
   deliveryMode: z.enum(['independent', 'ordered']),
   failurePolicy: FailurePolicyPatchSchema,
