@@ -28,7 +28,8 @@ export function openApiDocument(app: INestApplication, config: Pick<RegistryConf
 
 /**
  * What main.ts and the tests share: JSON bodies whose parse errors are problem+json too (the app
- * is created with `bodyParser: false`), the problem filter, `/openapi.json` and `/docs`.
+ * is created with `bodyParser: false`), the problem filter, the OpenAPI document at `/openapi.json` and
+ * `/v1/webhooks/openapi.json`, Swagger UI at `/docs` and `/docs/webhooks`.
  */
 export function configureApp(
   app: INestApplication,
@@ -43,6 +44,10 @@ export function configureApp(
   });
   app.useGlobalFilters(new ProblemDetailsFilter());
   const document = openApiDocument(app, config);
+  // Behind the Ingress, /docs and /openapi.json are the domain API's: the registry's document is
+  // also at /v1/webhooks/openapi.json and /docs/webhooks (public paths the Ingress sends here).
+  // Set up before the controllers' routes, so /v1/webhooks/openapi.json is never taken for a hook id.
+  SwaggerModule.setup('docs/webhooks', app, document, { jsonDocumentUrl: 'v1/webhooks/openapi.json', yamlDocumentUrl: 'v1/webhooks/openapi.yaml' });
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
 }
 
