@@ -11,10 +11,7 @@ import { SsrfUrlGuard, WebhookSenderProbe } from './adapters/sending.adapters';
 import { RegistryConfigSchema, SERVICE_NAME, type RegistryConfig } from './config';
 import { registryDataSource } from './database';
 import { DeliveriesModule } from './deliveries/deliveries.module';
-import { ProcoreDialectModule } from './dialects/procore/procore.module';
-import { WorksectionDialectModule } from './dialects/worksection/worksection.module';
-import { PpmExpressDialectModule } from './dialects/ppm-express/ppm-express.module';
-import { ProProfsDialectModule } from './dialects/proprofs/proprofs.module';
+import { DialectsModule } from './dialects/dialects.module';
 import { CatalogController } from './http/catalog.controller';
 import { MeController } from './http/me.controller';
 import { WebhooksController } from './http/webhooks.controller';
@@ -51,10 +48,7 @@ export class AppModule {
           ],
         }),
         DeliveriesModule,
-        ProcoreDialectModule,
-        WorksectionDialectModule,
-        ProProfsDialectModule,
-        PpmExpressDialectModule,
+        DialectsModule,
       ],
       // MeController first: /v1/webhooks/me must not be taken for a hook id by GET /v1/webhooks/:id.
       controllers: [MeController, WebhooksController, CatalogController],

@@ -10,7 +10,7 @@ import { SecretBox } from '@herald/platform/crypto';
 import { dataSourceOptions, runMigrations } from '@herald/platform/db';
 import { decodeMessage, kafkaClientFromEnv, type KafkaClient } from '@herald/platform/kafka';
 import { registryDataSource } from './database';
-import { WorksectionAdminKeyStore } from './dialects/worksection/worksection-admin-keys';
+import { WorksectionAdminKeyStore } from '@herald/registry/dialect-worksection';
 
 /**
  * The registry's CLI. `worksection:admin-key --tenant <slug>` creates or rotates the tenant's

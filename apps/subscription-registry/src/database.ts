@@ -2,7 +2,7 @@ import type { HeraldDataSourceOptions } from '@herald/platform/db';
 import { DELIVERY_LOG_MIGRATIONS } from '@herald/registry/delivery-log';
 import { SUBSCRIPTION_ENTITIES, SUBSCRIPTION_MIGRATIONS } from '@herald/registry/subscriptions';
 import { REGISTRY_SCHEMA } from './config';
-import { WORKSECTION_MIGRATIONS } from './dialects/worksection/worksection-admin-keys';
+import { WORKSECTION_MIGRATIONS } from '@herald/registry/dialect-worksection';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 type EntityList = Function[];

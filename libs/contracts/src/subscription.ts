@@ -70,6 +70,27 @@ export const FailurePolicySchema = z.object({
 });
 export type FailurePolicy = z.infer<typeof FailurePolicySchema>;
 
+/**
+ * The core settings a dialect chooses for every hook created through its API: its receiver
+ * contract as settings (verb, success rule, timeout, retries, failure handling, order) and what
+ * its API implies (scope, owner-only, filters, payload format). The registry's CreateSubscription
+ * takes it as `dialectDefaults`, under the caller's own settings. One type for every dialect.
+ */
+export interface DialectPolicy {
+  httpVerb?: 'POST' | 'PUT' | 'PATCH';
+  scope?: Scope;
+  ownerOnly?: boolean;
+  fieldFilters?: Record<string, string[]>;
+  resourceFilters?: Record<string, Record<string, string | number | boolean | null>>;
+  payloadFormat?: PayloadFormat;
+  successContract?: '2xx' | 'status-ok' | '200' | '200-or-204';
+  timeoutMs?: number;
+  rateLimitPerSec?: number | null;
+  retryPolicy?: Partial<RetryPolicy>;
+  deliveryMode?: 'independent' | 'ordered';
+  failurePolicy?: Partial<FailurePolicy>;
+}
+
 export const HeaderPairSchema = z.object({ name: z.string().min(1), value: EncryptedValueSchema });
 
 export const SigningSecretSchema = z.object({

@@ -1,4 +1,4 @@
-import type { PayloadFormat } from '@herald/contracts';
+import type { DialectPolicy, PayloadFormat } from '@herald/contracts';
 
 /** Payload versions (`api_version` in v1.0, `payload_version` in v2.0), fixed when a hook is created. */
 export const PAYLOAD_VERSIONS = ['v2.0', 'v3.0', 'v4.0'] as const;
@@ -28,22 +28,6 @@ export function procoreBackoff(fromMs = SECOND, capMs = HOUR): number[] {
   for (let d = fromMs; d < capMs; d *= 2) out.push(d);
   out.push(capMs);
   return out;
-}
-
-/** The core subscription settings a dialect's receiver contract needs (a plain SubscriptionPatch). */
-export interface DialectPolicy {
-  httpVerb: 'POST' | 'PUT' | 'PATCH';
-  successContract: '2xx' | 'status-ok' | '200' | '200-or-204';
-  timeoutMs: number;
-  deliveryMode: 'independent' | 'ordered';
-  retryPolicy: { scheduleMs: number[]; maxAttempts: number; maxAgeMs: number; onExhausted: 'dlq' | 'discard' };
-  failurePolicy: {
-    unsubscribeOn: number[];
-    unsubscribeAction: 'delete' | 'disable';
-    autoDisableAfter: number | null;
-    deleteAtThreshold: boolean;
-    countFailures?: 'attempts' | 'deliveries';
-  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { FailurePolicy, PayloadFormat, RetryPolicy } from '@herald/contracts';
+import type { DialectPolicy, FailurePolicy, PayloadFormat, RetryPolicy } from '@herald/contracts';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -29,16 +29,16 @@ export const PROPROFS_FAILURE_POLICY: FailurePolicy = {
 
 export const PROPROFS_PAYLOAD_FORMAT: PayloadFormat = 'proprofs';
 
-/** A `SubscriptionPatch` for the registry's CreateSubscription (`dialectDefaults`). */
+/** ProProfs' `DialectPolicy` (the registry's CreateSubscription `dialectDefaults`). */
 export const PROPROFS_DEFAULT_POLICY = {
-  httpVerb: 'POST' as const,
+  httpVerb: 'POST',
   ownerOnly: true,
-  scope: { kind: 'tenant' as const },
+  scope: { kind: 'tenant' },
   payloadFormat: PROPROFS_PAYLOAD_FORMAT,
-  successContract: '200' as const,
+  successContract: '200',
   retryPolicy: PROPROFS_RETRY_POLICY,
   failurePolicy: PROPROFS_FAILURE_POLICY,
-  deliveryMode: 'independent' as const,
-};
+  deliveryMode: 'independent',
+} satisfies DialectPolicy;
 
 export const PROPROFS_DIALECT = 'proprofs';

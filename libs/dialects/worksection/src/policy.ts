@@ -1,18 +1,4 @@
-/** The core subscription settings a dialect's receiver contract needs (a plain SubscriptionPatch). */
-export interface DialectPolicy {
-  httpVerb: 'POST' | 'PUT' | 'PATCH';
-  successContract: '2xx' | 'status-ok';
-  timeoutMs: number;
-  deliveryMode: 'independent' | 'ordered';
-  retryPolicy: { scheduleMs: number[]; maxAttempts: number; maxAgeMs: number; onExhausted: 'dlq' | 'discard' };
-  failurePolicy: {
-    unsubscribeOn: number[];
-    unsubscribeAction: 'delete' | 'disable';
-    autoDisableAfter: number | null;
-    deleteAtThreshold: boolean;
-    countFailures?: 'attempts' | 'deliveries';
-  };
-}
+import type { DialectPolicy } from '@herald/contracts';
 
 /**
  * The core settings Worksection's receiver contract needs (a plain SubscriptionPatch): success

@@ -1,5 +1,14 @@
 import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
 
+/**
+ * The PostgreSQL schema of each service that has one, named here only: the domain API's and the
+ * registry's. No service reads or writes another's.
+ */
+export const Schemas = {
+  domain: 'domain',
+  registry: 'registry',
+} as const;
+
 export interface HeraldDataSourceOptions {
   url: string;
   /** The service's own schema: `domain` or `registry`. No service touches another's. */

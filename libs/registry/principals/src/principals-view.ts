@@ -5,6 +5,13 @@ import { PrincipalDirectory } from './principal-directory';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The principals are still loading: a valid key could be refused, so every API answers its own 503. */
+export class PrincipalsLoadingError extends Error {
+  constructor() {
+    super('still loading principals; retry shortly');
+  }
+}
+
 /** Keep the newer of two snapshots of one principal (a republish may bring an older one late). */
 export const newerPrincipal = (incoming: PrincipalSnapshot, held: PrincipalSnapshot): boolean =>
   Date.parse(incoming.updatedAt) >= Date.parse(held.updatedAt);
@@ -37,6 +44,11 @@ export class PrincipalsView implements BeforeApplicationShutdown, OnApplicationS
 
   get isCaughtUp(): boolean {
     return this.view?.isCaughtUp ?? false;
+  }
+
+  /** Throws `PrincipalsLoadingError` until the view has caught up. */
+  assertCaughtUp(): void {
+    if (!this.isCaughtUp) throw new PrincipalsLoadingError();
   }
 
   /** Starts (retrying while Kafka or the topic is missing); resolves once following the topic. */

@@ -21,6 +21,7 @@ export * from './use-cases/rotate-signing-secret';
 export * from './use-cases/test-subscription';
 export * from './use-cases/list-subscriptions';
 export * from './use-cases/get-subscription';
+export * from './use-cases/dialect-subscriptions';
 export * from './use-cases/apply-health-transition';
 export * from './use-cases/copy-template-hooks';
 export * from './subscriptions.module';

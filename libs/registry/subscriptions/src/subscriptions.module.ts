@@ -8,6 +8,7 @@ import { CreateSubscription } from './use-cases/create-subscription';
 import { DeleteSubscription } from './use-cases/delete-subscription';
 import { DisableSubscription } from './use-cases/disable-subscription';
 import { EnableSubscription } from './use-cases/enable-subscription';
+import { DialectSubscriptions } from './use-cases/dialect-subscriptions';
 import { GetSubscription } from './use-cases/get-subscription';
 import { ListSubscriptions } from './use-cases/list-subscriptions';
 import { RotateSigningSecret } from './use-cases/rotate-signing-secret';
@@ -24,6 +25,7 @@ export const SUBSCRIPTION_USE_CASES = [
   TestSubscription,
   ListSubscriptions,
   GetSubscription,
+  DialectSubscriptions,
   ApplyHealthTransition,
   CopyTemplateHooks,
 ];

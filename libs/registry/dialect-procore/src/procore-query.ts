@@ -1,4 +1,13 @@
-import type { DeliveryQuery } from './procore-hooks.service';
+/** Filters and page of a hook's deliveries, as the query string gives them. */
+export interface DeliveryQuery {
+  statuses?: string;
+  resourceName?: string;
+  eventType?: string;
+  start?: string;
+  end?: string;
+  page: number;
+  perPage: number;
+}
 
 type Query = Record<string, unknown>;
 

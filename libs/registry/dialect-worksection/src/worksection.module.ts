@@ -3,19 +3,20 @@ import { DataSource } from 'typeorm';
 import { HERALD_CONFIG } from '@herald/platform/config';
 import { SecretBox } from '@herald/platform/crypto';
 import { WorksectionAdminKeyStore } from './worksection-admin-keys';
-import { WorksectionController } from './worksection.controller';
-import { WorksectionWebhooks } from './worksection-webhooks.service';
+import { WorksectionApi } from './worksection-api';
+import { WorksectionWebhooks } from './worksection-webhooks';
 
-/** The Worksection dialect (see docs/dialects/worksection.md). */
+/** The Worksection dialect's use cases and its admin keys (sealed under HERALD_SECRETS_KEY). */
 @Module({
-  controllers: [WorksectionController],
   providers: [
     WorksectionWebhooks,
+    WorksectionApi,
     {
       provide: WorksectionAdminKeyStore,
       inject: [DataSource, HERALD_CONFIG],
       useFactory: (ds: DataSource, c: { HERALD_SECRETS_KEY: string }) => new WorksectionAdminKeyStore(ds, SecretBox.fromSpec(c.HERALD_SECRETS_KEY)),
     },
   ],
+  exports: [WorksectionWebhooks, WorksectionApi, WorksectionAdminKeyStore],
 })
 export class WorksectionDialectModule {}

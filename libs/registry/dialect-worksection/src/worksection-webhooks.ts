@@ -6,35 +6,26 @@ import {
   commaList,
   coreEventTypesOf,
   isWorksectionEvent,
-  worksectionError,
   worksectionEventsOf,
   worksectionStatusOf,
-  type WorksectionError,
   type WorksectionEvent,
   type WorksectionHookView,
 } from '@herald/dialects/worksection';
 import {
   CreateSubscription,
   DeleteSubscription,
+  DialectSubscriptions,
   DisableSubscription,
   EnableSubscription,
-  GetSubscription,
-  ListSubscriptions,
   SubscriptionError,
   type SubscriptionView,
 } from '@herald/registry/subscriptions';
+import { WorksectionFailure } from './worksection-errors';
 
-export const DIALECT = 'worksection';
-
-/** A refusal in Worksection's envelope. */
-export class WorksectionFailure extends Error {
-  constructor(readonly body: WorksectionError) {
-    super(body.message);
-  }
-}
+export const WORKSECTION_DIALECT = 'worksection';
 
 const fail = (code: number, message: string, details?: string): never => {
-  throw new WorksectionFailure(worksectionError(code, message, details));
+  throw WorksectionFailure.of(code, message, details);
 };
 
 export interface AddWebhookParams {
@@ -56,8 +47,7 @@ export class WorksectionWebhooks {
     private readonly deleteSubscription: DeleteSubscription,
     private readonly enableSubscription: EnableSubscription,
     private readonly disableSubscription: DisableSubscription,
-    private readonly listSubscriptions: ListSubscriptions,
-    private readonly getSubscription: GetSubscription,
+    private readonly hooks: DialectSubscriptions,
   ) {}
 
   /**
@@ -76,7 +66,7 @@ export class WorksectionWebhooks {
       const created = await this.createSubscription.execute({
         tenantId,
         ownerUserId,
-        dialect: DIALECT,
+        dialect: WORKSECTION_DIALECT,
         dialectDefaults: WORKSECTION_DEFAULT_POLICY,
         settings: {
           url,
@@ -90,19 +80,12 @@ export class WorksectionWebhooks {
       });
       return created.subscription;
     } catch (e) {
-      throw this.translate(e, url);
+      throw translate(e, url);
     }
   }
 
   async list(tenantId: string): Promise<WorksectionHookView[]> {
-    const out: WorksectionHookView[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await this.listSubscriptions.execute({ tenantId, dialect: DIALECT, limit: 200, cursor });
-      out.push(...page.items.map(viewOf));
-      cursor = page.nextCursor;
-    } while (cursor);
-    return out;
+    return (await this.hooks.all(tenantId, WORKSECTION_DIALECT)).map(worksectionViewOf);
   }
 
   async remove(tenantId: string, id: string | undefined): Promise<void> {
@@ -116,7 +99,7 @@ export class WorksectionWebhooks {
     try {
       return await this.enableSubscription.execute({ tenantId, subscription: { id: s.id } });
     } catch (e) {
-      throw this.translate(e, s.url);
+      throw translate(e, s.url);
     }
   }
 
@@ -127,23 +110,19 @@ export class WorksectionWebhooks {
 
   async find(tenantId: string, id: string | undefined): Promise<SubscriptionView> {
     if (!id) return fail(WorksectionErrorCode.MissingParameter, 'Missing required parameter', 'id');
-    const s = /^\d{1,15}$/.test(id)
-      ? await this.getSubscription.execute({ tenantId, subscription: { externalId: Number(id), dialect: DIALECT } }).catch(() => null)
-      : null;
-    return s ?? fail(WorksectionErrorCode.NotFound, 'Webhook not found', id);
-  }
-
-  private translate(e: unknown, url: string): unknown {
-    if (!(e instanceof SubscriptionError)) return e;
-    if (e.kind === 'verification-failed' || e.kind === 'url-refused') return new WorksectionFailure(worksectionError(WorksectionErrorCode.UrlCheckFailed, URL_CHECK_MESSAGE, url));
-    if (e.kind === 'validation' && /(^|; )url: /.test(e.message)) {
-      return new WorksectionFailure(worksectionError(WorksectionErrorCode.UrlCheckFailed, URL_CHECK_MESSAGE, url));
-    }
-    return new WorksectionFailure(worksectionError(WorksectionErrorCode.InvalidParameter, 'Invalid parameter', e.message));
+    return (await this.hooks.byExternalId(tenantId, WORKSECTION_DIALECT, id)) ?? fail(WorksectionErrorCode.NotFound, 'Webhook not found', id);
   }
 }
 
-export function viewOf(s: SubscriptionView): WorksectionHookView {
+/** The core's refusals in Worksection's words: a URL that fails the check is error 11. */
+function translate(e: unknown, url: string): unknown {
+  if (!(e instanceof SubscriptionError)) return e;
+  const urlCheck = e.kind === 'verification-failed' || e.kind === 'url-refused' || (e.kind === 'validation' && /(^|; )url: /.test(e.message));
+  if (urlCheck) return WorksectionFailure.of(WorksectionErrorCode.UrlCheckFailed, URL_CHECK_MESSAGE, url);
+  return WorksectionFailure.of(WorksectionErrorCode.InvalidParameter, 'Invalid parameter', e.message);
+}
+
+export function worksectionViewOf(s: SubscriptionView): WorksectionHookView {
   const given = s.formatOptions['events'];
   const events = Array.isArray(given) ? (given as string[]) : worksectionEventsOf(s.eventTypes);
   const view: WorksectionHookView = { id: String(s.externalId), url: s.url, events: events.join(','), status: worksectionStatusOf(s.status) };

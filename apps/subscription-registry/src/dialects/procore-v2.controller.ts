@@ -12,9 +12,18 @@ import {
   v2Trigger,
 } from '@herald/dialects/procore';
 import { BearerApiKeyGuard, CurrentPrincipal, RequireAnyScope, type AuthenticatedPrincipal } from '@herald/registry/principals';
-import { ProcoreErrorFilter, ProcoreHttpError } from './procore-errors';
-import { ProcoreHooks, parseBody } from './procore-hooks.service';
-import { deliveryQuery, setPageHeaders, str } from './procore-query';
+import {
+  ProcoreDeliveries,
+  ProcoreErrorFilter,
+  ProcoreHooks,
+  ProcoreHttpError,
+  ProcoreTriggers,
+  deliveryQuery,
+  parseBody,
+  setPageHeaders,
+  str,
+  triggersOf,
+} from '@herald/registry/dialect-procore';
 
 type Query = Record<string, unknown>;
 interface Res {
@@ -36,7 +45,11 @@ const both = (path: string) => [`webhooks/${path}`, `projects/:projectId/webhook
 @RequireAnyScope('webhooks', 'administrative')
 @UseFilters(ProcoreErrorFilter)
 export class ProcoreV2Controller {
-  constructor(private readonly hooks: ProcoreHooks) {}
+  constructor(
+    private readonly hooks: ProcoreHooks,
+    private readonly triggers: ProcoreTriggers,
+    private readonly deliveriesOf: ProcoreDeliveries,
+  ) {}
 
   private scope(p: AuthenticatedPrincipal, companyId: string, projectId: string | undefined) {
     return this.hooks.scopeOf(p, /^\d{1,16}$/.test(companyId) ? Number(companyId) : -1, projectId);
@@ -86,9 +99,9 @@ export class ProcoreV2Controller {
   }
 
   @Get(both('hooks/:hookId/triggers'))
-  async triggers(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('companyId') c: string, @Param('projectId') pr: string | undefined, @Param('hookId') hookId: string) {
+  async listTriggers(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('companyId') c: string, @Param('projectId') pr: string | undefined, @Param('hookId') hookId: string) {
     const hook = await this.hooks.get(p, this.scope(p, c, pr), hookId);
-    return { data: this.hooks.triggersOf(hook).map((t) => v2Trigger(hook, t)) };
+    return { data: triggersOf(hook).map((t) => v2Trigger(hook, t)) };
   }
 
   @Post(both('hooks/:hookId/triggers/bulk'))
@@ -100,7 +113,7 @@ export class ProcoreV2Controller {
     @Body() body: unknown,
     @Res({ passthrough: true }) res: Res,
   ) {
-    const r = await this.hooks.addTriggers(p, this.scope(p, c, pr), hookId, parseBody(V2BulkCreateSchema, body));
+    const r = await this.triggers.add(p, this.scope(p, c, pr), hookId, parseBody(V2BulkCreateSchema, body));
     res.status(r.failed.length ? 207 : 201);
     const ok = r.created.map((t) => v2Trigger(r.hook, t));
     return { data: [...ok, ...r.failed.map((f) => ({ ...f.trigger, errors: f.errors }))] };
@@ -115,7 +128,7 @@ export class ProcoreV2Controller {
     @Body() body: unknown,
     @Res({ passthrough: true }) res: Res,
   ) {
-    const r = await this.hooks.removeTriggers(p, this.scope(p, c, pr), hookId, parseBody(V2BulkDeleteSchema, body));
+    const r = await this.triggers.remove(p, this.scope(p, c, pr), hookId, parseBody(V2BulkDeleteSchema, body));
     res.status(r.failed.length ? 207 : 200);
     const succeeded = r.succeeded.map(String);
     return { data: r.failed.length ? { succeeded, failed: r.failed.map(String) } : { succeeded } };
@@ -130,7 +143,7 @@ export class ProcoreV2Controller {
     @Param('hookId') hookId: string,
     @Body() body: unknown,
   ) {
-    const r = await this.hooks.addTrigger(p, this.scope(p, c, pr), hookId, parseBody(TriggerFieldsSchema, body));
+    const r = await this.triggers.addOne(p, this.scope(p, c, pr), hookId, parseBody(TriggerFieldsSchema, body));
     return { data: v2Trigger(r.hook, r.trigger) };
   }
 
@@ -143,7 +156,7 @@ export class ProcoreV2Controller {
     @Param('hookId') hookId: string,
     @Param('id') id: string,
   ): Promise<void> {
-    await this.hooks.removeTrigger(p, this.scope(p, c, pr), hookId, id);
+    await this.triggers.removeOne(p, this.scope(p, c, pr), hookId, id);
   }
 
   @Get(both('hooks/:hookId/deliveries'))
@@ -156,7 +169,7 @@ export class ProcoreV2Controller {
     @Res({ passthrough: true }) res: Res,
   ) {
     const query = deliveryQuery(q);
-    const r = await this.hooks.deliveries(p, this.scope(p, c, pr), hookId, query);
+    const r = await this.deliveriesOf.page(p, this.scope(p, c, pr), hookId, query);
     setPageHeaders(res, query, r.hasMore);
     return { data: r.items.map(v2Delivery) };
   }

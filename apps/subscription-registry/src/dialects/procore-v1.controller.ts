@@ -13,9 +13,19 @@ import {
   v1Trigger,
 } from '@herald/dialects/procore';
 import { BearerApiKeyGuard, CurrentPrincipal, RequireAnyScope, type AuthenticatedPrincipal } from '@herald/registry/principals';
-import { ProcoreErrorFilter, ProcoreHttpError } from './procore-errors';
-import { ProcoreHooks, parseBody } from './procore-hooks.service';
-import { companyParam, deliveryQuery, setPageHeaders, str } from './procore-query';
+import {
+  ProcoreDeliveries,
+  ProcoreErrorFilter,
+  ProcoreHooks,
+  ProcoreHttpError,
+  ProcoreTriggers,
+  companyParam,
+  deliveryQuery,
+  parseBody,
+  setPageHeaders,
+  str,
+  triggersOf,
+} from '@herald/registry/dialect-procore';
 
 type Query = Record<string, unknown>;
 interface Res {
@@ -34,7 +44,11 @@ interface Res {
 @RequireAnyScope('webhooks', 'administrative')
 @UseFilters(ProcoreErrorFilter)
 export class ProcoreV1Controller {
-  constructor(private readonly hooks: ProcoreHooks) {}
+  constructor(
+    private readonly hooks: ProcoreHooks,
+    private readonly triggers: ProcoreTriggers,
+    private readonly deliveriesOf: ProcoreDeliveries,
+  ) {}
 
   private scope(p: AuthenticatedPrincipal, q: Query) {
     return this.hooks.scopeOf(p, companyParam(q), str(q, 'project_id'), str(q, 'project_template_id'));
@@ -75,15 +89,15 @@ export class ProcoreV1Controller {
   }
 
   @Get('hooks/:hookId/triggers')
-  async triggers(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Query() q: Query) {
+  async listTriggers(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Query() q: Query) {
     const hook = await this.hooks.get(p, this.scope(p, q), hookId);
-    return this.hooks.triggersOf(hook).map((t) => v1Trigger(hook, t));
+    return triggersOf(hook).map((t) => v1Trigger(hook, t));
   }
 
   @Post('hooks/:hookId/triggers/bulk')
   async bulkCreate(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Body() body: unknown, @Res({ passthrough: true }) res: Res) {
     const b = parseBody(V1BulkCreateSchema, body);
-    const r = await this.hooks.addTriggers(p, this.hooks.scopeOf(p, b.company_id, b.project_id, b.project_template_id), hookId, b.triggers);
+    const r = await this.triggers.add(p, this.hooks.scopeOf(p, b.company_id, b.project_id, b.project_template_id), hookId, b.triggers);
     res.status(r.failed.length ? 207 : 200);
     const success = r.created.map((t) => v1Trigger(r.hook, t));
     if (!r.failed.length) return { success };
@@ -93,7 +107,7 @@ export class ProcoreV1Controller {
   @Delete('hooks/:hookId/triggers/bulk')
   async bulkDelete(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Body() body: unknown, @Res({ passthrough: true }) res: Res) {
     const b = parseBody(V1BulkDeleteSchema, body);
-    const r = await this.hooks.removeTriggers(p, this.hooks.scopeOf(p, b.company_id, b.project_id, b.project_template_id), hookId, b.trigger_ids);
+    const r = await this.triggers.remove(p, this.hooks.scopeOf(p, b.company_id, b.project_id, b.project_template_id), hookId, b.trigger_ids);
     res.status(r.failed.length ? 207 : 200);
     return r.failed.length ? { success: r.succeeded, failed: r.failed.map((id) => ({ code: '404', trigger: id })) } : { success: r.succeeded };
   }
@@ -102,20 +116,20 @@ export class ProcoreV1Controller {
   @HttpCode(201)
   async createTrigger(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Body() body: unknown) {
     const b = parseBody(V1TriggerBodySchema, body);
-    const r = await this.hooks.addTrigger(p, this.hooks.scopeOf(p, b.company_id, b.project_id, b.project_template_id), hookId, b.trigger);
+    const r = await this.triggers.addOne(p, this.hooks.scopeOf(p, b.company_id, b.project_id, b.project_template_id), hookId, b.trigger);
     return v1Trigger(r.hook, r.trigger);
   }
 
   @Delete('hooks/:hookId/triggers/:id')
   @HttpCode(200)
   async removeTrigger(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Param('id') id: string, @Query() q: Query): Promise<void> {
-    await this.hooks.removeTrigger(p, this.scope(p, q), hookId, id);
+    await this.triggers.removeOne(p, this.scope(p, q), hookId, id);
   }
 
   @Get('hooks/:hookId/deliveries')
   async deliveries(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Query() q: Query, @Res({ passthrough: true }) res: Res) {
     const query = deliveryQuery(q);
-    const r = await this.hooks.deliveries(p, this.scope(p, q), hookId, query);
+    const r = await this.deliveriesOf.page(p, this.scope(p, q), hookId, query);
     setPageHeaders(res, query, r.hasMore);
     return r.items.map(v1Delivery);
   }

@@ -1,5 +1,7 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { Catch, HttpException } from '@nestjs/common';
+import type { z } from 'zod';
 import { procoreError, validationErrors } from '@herald/dialects/procore';
+import { ApiErrorFilter, type ErrorAnswer } from '@herald/platform/http';
 import { SubscriptionError, type SubscriptionValidationError } from '@herald/registry/subscriptions';
 
 /** A refusal in Procore's own body shape. */
@@ -30,26 +32,21 @@ const FIELD_NAMES: Record<string, string> = {
 
 const fieldOf = (path: string) => FIELD_NAMES[path] ?? FIELD_NAMES[path.split('.')[0]] ?? (path || 'base');
 
-interface Res {
-  status(code: number): Res;
-  json(body: unknown): void;
-}
-
 /**
  * Procore's error bodies for every route of the dialect: validation → 400 `{"errors": {field:
  * [messages]}}`; anything else `{"error": {code, message, details}}` with its status.
  */
 @Catch()
-export class ProcoreErrorFilter implements ExceptionFilter {
-  private readonly logger = new Logger('ProcoreErrorFilter');
-
-  catch(e: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Res>();
-    const { status, body } = this.map(e);
-    res.status(status).json(body);
+export class ProcoreErrorFilter extends ApiErrorFilter {
+  constructor() {
+    super('ProcoreErrorFilter');
   }
 
-  private map(e: unknown): { status: number; body: unknown } {
+  protected internalError(): ErrorAnswer {
+    return { status: 500, body: procoreError('internal_server_error', 'internal error') };
+  }
+
+  protected answer(e: unknown): ErrorAnswer | undefined {
     if (e instanceof ProcoreHttpError) return { status: e.status, body: e.body };
     if (e instanceof SubscriptionError) {
       switch (e.kind) {
@@ -80,8 +77,7 @@ export class ProcoreErrorFilter implements ExceptionFilter {
       const code = status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : status === 404 ? 'not_found' : status === 503 ? 'unavailable' : 'error';
       return { status, body: procoreError(code, e.message) };
     }
-    this.logger.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
-    return { status: 500, body: procoreError('internal_server_error', 'internal error') };
+    return undefined;
   }
 }
 
@@ -89,4 +85,11 @@ export function zodErrors(error: { issues: { path: PropertyKey[]; message: strin
   const errors: Record<string, string[]> = {};
   for (const i of error.issues) (errors[i.path.map(String).join('.') || 'base'] ??= []).push(i.message);
   return ProcoreHttpError.validation(errors);
+}
+
+/** Parses with a zod schema or throws Procore's 400. */
+export function parseBody<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const r = schema.safeParse(input);
+  if (!r.success) throw zodErrors(r.error);
+  return r.data;
 }

@@ -1,8 +1,7 @@
 import { Controller, Get, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { companyIdOf } from '@herald/dialects/procore';
-import { BearerApiKeyGuard, CurrentPrincipal, PrincipalDirectory, type AuthenticatedPrincipal } from '@herald/registry/principals';
-import { ProcoreErrorFilter } from './procore-errors';
+import { BearerApiKeyGuard, CurrentPrincipal, type AuthenticatedPrincipal } from '@herald/registry/principals';
+import { ProcoreErrorFilter, ProcoreHooks } from '@herald/registry/dialect-procore';
 
 /**
  * Procore's List Companies (`GET /rest/v1.0/companies`): how a client learns the `company_id`
@@ -13,11 +12,10 @@ import { ProcoreErrorFilter } from './procore-errors';
 @UseGuards(BearerApiKeyGuard)
 @UseFilters(ProcoreErrorFilter)
 export class ProcoreCompaniesController {
-  constructor(private readonly directory: PrincipalDirectory) {}
+  constructor(private readonly hooks: ProcoreHooks) {}
 
   @Get()
   list(@CurrentPrincipal() p: AuthenticatedPrincipal) {
-    const name = this.directory.tenant(p.tenantId)?.name || p.tenantSlug;
-    return [{ id: companyIdOf(p.tenantId), name, is_active: true }];
+    return this.hooks.companies(p);
   }
 }

@@ -1,0 +1,4 @@
+export * from './proprofs-errors';
+export * from './json-body';
+export * from './proprofs-hooks';
+export * from './proprofs.module';
