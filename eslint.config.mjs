@@ -10,7 +10,7 @@ export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   prettier,
-  { ignores: ['**/dist', '**/node_modules', '.herald/**', '.nx/**', 'coverage/**', 'tools/dev-infra/**/*.js', 'bench/results/**'] },
+  { ignores: ['**/dist', '**/node_modules', '.herald/**', '.nx/**', 'coverage/**', 'tools/dev-infra/**/*.js', 'bench/results/**', 'libs/client/src/generated/**'] },
   {
     files: ['**/*.ts'],
     rules: {

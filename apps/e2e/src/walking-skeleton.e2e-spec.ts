@@ -1,10 +1,18 @@
 import { Webhook } from 'standardwebhooks';
 import { randomUUID } from 'node:crypto';
+import {
+  createDomainApiClient,
+  createRegistryClient,
+  type DomainApiClient,
+  type RegistryClient,
+  type RegistryPaths,
+} from '@herald/client';
 import { startReceiver, type ReceivedRequest, type Receiver } from '@herald/platform/testing';
 import { HeraldStack, type Tenant } from './herald-stack';
 
 // Issue 3, "the walking skeleton": one real change through the four services, as processes,
-// over the real broker and a fresh database.
+// over the real broker and a fresh database. Requests go through the typed client (@herald/client),
+// so a change to either API's document that breaks this flow fails tsc and this test.
 jest.setTimeout(240_000);
 
 interface NativeBody {
@@ -23,12 +31,16 @@ const headersOf = (r: ReceivedRequest): Record<string, string> => ({
 describe('walking skeleton: domain API → outbox → router → dispatcher → receiver', () => {
   let stack: HeraldStack;
   let tenant: Tenant;
+  let domainApi: DomainApiClient;
+  let registry: RegistryClient;
   const receivers: Receiver[] = [];
   let subscriptions = 0;
 
   beforeAll(async () => {
     stack = await HeraldStack.start('skeleton');
     tenant = await stack.createTenant(`sk-${randomUUID().slice(0, 8)}`);
+    domainApi = createDomainApiClient(stack.url('domain-api'), { apiKey: tenant.apiKey });
+    registry = createRegistryClient(stack.url('subscription-registry'), { apiKey: tenant.apiKey });
   });
 
   afterAll(async () => {
@@ -37,32 +49,28 @@ describe('walking skeleton: domain API → outbox → router → dispatcher → 
   });
 
   async function project(name: string): Promise<string> {
-    const res = await stack.call<{ id: string }>(
-      'domain-api',
-      'POST',
-      '/v1/projects',
-      tenant.apiKey,
-      { name },
-    );
-    expect(res.status).toBe(201);
-    return res.body.id;
+    const { data, response } = await domainApi.POST('/v1/projects', { body: { name } });
+    expect(response.status).toBe(201);
+    return data!.id;
   }
 
+  type HookBody = RegistryPaths['/v1/webhooks']['post']['requestBody']['content']['application/json'];
+
   /** Registers a hook (waiting for the registry to know the tenant's key), then for the router to hold it. */
-  async function registerHook(
-    body: Record<string, unknown>,
-  ): Promise<{ id: string; signingSecret: string }> {
-    let res: { status: number; body: { id: string; signingSecret: string } } | undefined;
+  async function registerHook(body: HookBody): Promise<{ id: string; signingSecret: string }> {
+    const create = () => registry.POST('/v1/webhooks', { body });
+    let res: Awaited<ReturnType<typeof create>>;
     const until = Date.now() + 30_000;
     do {
-      res = await stack.call('subscription-registry', 'POST', '/v1/webhooks', tenant.apiKey, body);
-      if (res.status !== 401) break;
+      res = await create();
+      if (res.response.status !== 401) break;
       await new Promise((r) => setTimeout(r, 250)); // the key reaches the registry over herald.principals.v1
     } while (Date.now() < until);
-    expect(res.status).toBe(201);
-    expect(res.body.signingSecret).toMatch(/^whsec_/);
+    expect(res.response.status).toBe(201);
+    const hook = res.data!;
+    expect(hook.signingSecret).toMatch(/^whsec_/);
     await stack.routerHasSubscriptions(++subscriptions);
-    return res.body;
+    return { id: hook.id, signingSecret: hook.signingSecret };
   }
 
   it('delivers task.created then task.completed, signed so that standardwebhooks verifies them', async () => {
@@ -75,25 +83,16 @@ describe('walking skeleton: domain API → outbox → router → dispatcher → 
       scope: { kind: 'project', projectId },
     });
 
-    const created = await stack.call<{ id: string }>(
-      'domain-api',
-      'POST',
-      '/v1/tasks',
-      tenant.apiKey,
-      {
-        projectId,
-        name: 'Walk the skeleton',
-      },
-    );
-    expect(created.status).toBe(201);
-    const taskId = created.body.id;
-    const completed = await stack.call(
-      'domain-api',
-      'POST',
-      `/v1/tasks/${taskId}/complete`,
-      tenant.apiKey,
-    );
-    expect(completed.status).toBeLessThan(300);
+    const created = await domainApi.POST('/v1/tasks', {
+      body: { projectId, name: 'Walk the skeleton' },
+    });
+    expect(created.response.status).toBe(201);
+    const taskId = created.data!.id;
+    const completed = await domainApi.POST('/v1/tasks/{id}/complete', {
+      params: { path: { id: taskId } },
+    });
+    expect(completed.response.status).toBeLessThan(300);
+    expect(completed.data).toMatchObject({ id: taskId, completed: true });
 
     const [first, second] = await receiver.waitForRequests(2, { timeoutMs: 60_000 });
     const webhook = new Webhook(hook.signingSecret);
@@ -127,17 +126,10 @@ describe('walking skeleton: domain API → outbox → router → dispatcher → 
       retryPolicy: { scheduleMs: [1_000, 1_000], maxAttempts: 3 },
     });
 
-    const created = await stack.call<{ id: string }>(
-      'domain-api',
-      'POST',
-      '/v1/tasks',
-      tenant.apiKey,
-      {
-        projectId,
-        name: 'Try, try again',
-      },
-    );
-    expect(created.status).toBe(201);
+    const created = await domainApi.POST('/v1/tasks', {
+      body: { projectId, name: 'Try, try again' },
+    });
+    expect(created.response.status).toBe(201);
 
     const attempts = await receiver.waitForRequests(3, { timeoutMs: 60_000 });
     expect(attempts.map((r) => r.response.status ?? 200)).toEqual([500, 503, 200]);
@@ -146,7 +138,7 @@ describe('walking skeleton: domain API → outbox → router → dispatcher → 
     const webhook = new Webhook(hook.signingSecret);
     for (const r of attempts)
       expect((webhook.verify(r.text, headersOf(r)) as NativeBody).resource.id).toBe(
-        created.body.id,
+        created.data!.id,
       );
     // Through the 1 s tier: each retry waited at least about its delay.
     expect(attempts[1].receivedAt - attempts[0].receivedAt).toBeGreaterThanOrEqual(900);

@@ -52,6 +52,7 @@ export const ResourceStateSchema: SchemaObject = {
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
   },
+  required: ['id'],
   additionalProperties: true,
 };
 

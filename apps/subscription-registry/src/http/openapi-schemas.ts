@@ -37,6 +37,26 @@ const webhook: Schema = {
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
   },
+  required: [
+    'id',
+    'externalId',
+    'tenantId',
+    'ownerUserId',
+    'dialect',
+    'status',
+    'statusReason',
+    'statusChangedAt',
+    'consecutiveFailures',
+    'url',
+    'eventTypes',
+    'headers',
+    'authorization',
+    'basicAuth',
+    'signingSecrets',
+    'version',
+    'createdAt',
+    'updatedAt',
+  ],
   additionalProperties: true,
 };
 
@@ -50,7 +70,7 @@ const schemas = {
   patchBody: jsonSchema(SubscriptionPatchSchema),
   webhook,
   createdWebhook: {
-    allOf: [webhook, { type: 'object', properties: { signingSecret: { type: 'string', description: 'whsec_…, shown once' } } }],
+    allOf: [webhook, { type: 'object', properties: { signingSecret: { type: 'string', description: 'whsec_…, shown once' } }, required: ['signingSecret'] }],
   },
   webhookPage: {
     type: 'object',
