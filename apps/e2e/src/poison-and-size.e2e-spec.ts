@@ -1,5 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { startReceiver, waitFor, type Receiver } from '@herald/platform/testing';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { ResourceChangePublisher, type ResourceChange } from '@herald/contracts';
+import { requireEnv, startReceiver, waitFor, type Receiver } from '@herald/platform/testing';
 import { HeraldStack, type Tenant } from './herald-stack';
 
 // Issue 12, items 1 and 4: what one tenant's receiver or data can do to the others, tried
@@ -109,6 +111,76 @@ describe('one tenant cannot poison or stall another (issue 12.1 and 12.4)', () =
     // And the registry stayed ready throughout (checked again a little later).
     expect(await registryReady()).toBe(200);
     await new Promise((r) => setTimeout(r, 2_000));
+    expect(await registryReady()).toBe(200);
+  });
+  it('a change of ~890 KB to a hook that fails twice, then succeeds, is delivered on the third attempt; nothing is stuck and other deliveries keep flowing', async () => {
+    const a = await tenant();
+    const b = await tenant();
+    const bigReceiver = await receiver();
+    bigReceiver.enqueue({ status: 500, body: 'not yet' }, { status: 503, body: 'still not' });
+    const otherReceiver = await receiver();
+    const bigHook = await hook(a, {
+      url: `${bigReceiver.url}/big`,
+      eventTypes: ['task.updated'],
+      retryPolicy: { scheduleMs: [1_000, 1_000], maxAttempts: 3 },
+    });
+    const otherHook = await hook(b, { url: `${otherReceiver.url}/other`, eventTypes: ['task.created'] });
+
+    // An internal service publishes the change straight to the topic (the domain API's request
+    // body limit is far below this). Its description is text with quotes (HTML, JSON in a
+    // field): each quote is 2 bytes in the event, 2 in the rendered body and 4 in the delivery
+    // message that carries the body as a JSON string, so a change under the 900 KB outbox limit
+    // makes a delivery message of ~1.3 MB: over the broker's 1 MB unless it is compressed.
+    const quotes = '"'.repeat(10);
+    const description = Array.from({ length: 22_000 }, () => `${randomBytes(15).toString('base64')}${quotes}`).join('');
+    const change: ResourceChange = {
+      eventId: randomUUID(),
+      tenantId: a.tenantId,
+      projectId: a.projectId,
+      resourceType: 'task',
+      resourceId: randomUUID(),
+      action: 'updated',
+      occurredAt: new Date().toISOString(),
+      initiator: { userId: a.userId, fullName: 'Ada Admin', logonAccount: 'ada@example.test' },
+      before: { name: 'small' },
+      after: { name: 'big', description },
+      changedFields: ['description'],
+    };
+    const eventBytes = Buffer.byteLength(JSON.stringify(change));
+    expect(eventBytes).toBeGreaterThan(850_000);
+    expect(eventBytes).toBeLessThan(900_000);
+    const kafka = new Kafka({ clientId: 'e2e-big-change', brokers: requireEnv('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING });
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    try {
+      await new ResourceChangePublisher(producer, { producerName: 'e2e-big', namespace: stack.namespace }).publish(change);
+    } finally {
+      await producer.disconnect();
+    }
+
+    // Other deliveries keep flowing while the big one waits in its retry tier.
+    await bigReceiver.waitForRequests(1, { timeoutMs: 60_000 });
+    await task(b, 'flows meanwhile');
+    await otherReceiver.waitForRequests(1, { timeoutMs: 60_000 });
+    await waitFor(async () => (await deliveries(b, otherHook)).some((d) => d.status === 'delivered'), {
+      timeoutMs: 60_000,
+      message: "the other tenant's delivery logged as delivered",
+    });
+
+    // The big one: two failures, then delivered on the third attempt, the same body each time.
+    const attempts = await bigReceiver.waitForRequests(3, { timeoutMs: 90_000 });
+    expect(attempts.map((r) => r.response.status ?? 200)).toEqual([500, 503, 200]);
+    expect(new Set(attempts.map((r) => r.headers['webhook-id'])).size).toBe(1);
+    expect(attempts[2].json<{ data: { description: string } }>().data.description).toBe(description);
+    expect(attempts[0].text).toBe(attempts[2].text);
+    await waitFor(async () => (await deliveries(a, bigHook)).some((d) => d.status === 'delivered' && d.attemptCount === 3), {
+      timeoutMs: 60_000,
+      message: 'the big delivery logged as delivered on attempt 3',
+    });
+
+    // Nothing stuck: a later change still goes through at once.
+    await task(b, 'and after');
+    await otherReceiver.waitForRequests(2, { timeoutMs: 60_000 });
     expect(await registryReady()).toBe(200);
   });
 });

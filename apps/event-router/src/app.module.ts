@@ -27,6 +27,7 @@ import { ResourceChangeConsumer } from './resource-change.consumer';
       ) =>
         new RouteResourceChange(subscriptions, renderers, {
           publicBaseUrl: config.HERALD_PUBLIC_BASE_URL,
+          sizeCap: { maxBytes: config.HERALD_ROUTER_MAX_DELIVERY_BYTES, compression: config.HERALD_KAFKA_COMPRESSION },
         }),
     },
     ResourceChangeConsumer,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HttpEnv, KafkaEnv, LogEnv, withKafkaChecks } from '@herald/platform/config';
+import { DEFAULT_MAX_DELIVERY_BYTES } from '@herald/routing/matching';
 
 export const RouterConfigSchema = withKafkaChecks(
   HttpEnv(3002)
@@ -16,10 +17,14 @@ export const RouterConfigSchema = withKafkaChecks(
         .max(50_000_000)
         .default(900_000),
       /**
-       * Compression of the produced deliveries and outcomes: a fan-out's bodies are alike, and
-       * every `queued` outcome repeats its delivery's body, so gzip cuts what the broker moves.
+       * The largest a delivery's Kafka message (and its `queued` outcome) may be, as the broker
+       * receives it: compressed with HERALD_KAFKA_COMPRESSION (gzip by default), else as it is.
+       * Under the broker's max.message.bytes (1,048,588 by default) with room for a dead
+       * letter's headers. A larger delivery is rendered thin (native and CloudEvents formats:
+       * `data` left out, `dataOmitted: true`) or, for other formats, dead-lettered with the
+       * reason and logged as failed.
        */
-      HERALD_ROUTER_COMPRESSION: z.enum(['gzip', 'none']).default('gzip'),
+      HERALD_ROUTER_MAX_DELIVERY_BYTES: z.coerce.number().int().min(10_000).max(100_000_000).default(DEFAULT_MAX_DELIVERY_BYTES),
       /** Partitions of herald.resource-changes.v1 routed in parallel (order is kept within each). */
       HERALD_ROUTER_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(12),
     }),

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { CompressionTypes } from 'kafkajs';
 import type { Counter, Histogram } from 'prom-client';
 import {
   ConsumerGroups,
@@ -43,10 +42,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * `queued` outcome per delivery to `herald.delivery-outcomes.v1`, in the same produce request and
  * listed first, so the delivery log never sees a delivery's result before it was queued. The
  * batches of all partitions routed at once share produce requests (`OutboundBatcher`, under a
- * byte cap, optionally compressed); offsets are committed only after their messages were
- * acknowledged, and a failed request fails the batch (the base class retries it).
+ * byte cap, compressed with HERALD_KAFKA_COMPRESSION); offsets are committed only after their
+ * messages were acknowledged, and a request the broker is away for fails the batch (the base
+ * class retries it, readiness down); a message it refuses alone goes to the DLQ.
  * Invalid events go to `herald.resource-changes.v1.dlq` (the base class), a delivery that
- * cannot be rendered goes to `herald.deliveries.dlq` with the reason; neither stops the router.
+ * cannot be rendered, or is over HERALD_ROUTER_MAX_DELIVERY_BYTES in a format that cannot be
+ * rendered thin, goes to `herald.deliveries.dlq` with the reason; neither stops the router.
  * It joins its group only once the subscription set has caught up with its compacted topic.
  */
 @Injectable()
@@ -64,6 +65,7 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
   private readonly matches: Counter;
   private readonly notInFormat: Counter<'format'>;
   private readonly renderFailures: Counter<'format'>;
+  private readonly oversized: Counter<'format' | 'result'>;
   private readonly routingSeconds: Histogram<string>;
   private readonly eventAgeSeconds: Histogram<string>;
   private shuttingDown = false;
@@ -81,9 +83,10 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
     this.out = new OutboundBatcher(producer, {
       lingerMs: 0,
       maxBytes: config.HERALD_ROUTER_PRODUCE_MAX_BYTES,
-      compression: config.HERALD_ROUTER_COMPRESSION === 'gzip' ? CompressionTypes.GZIP : undefined,
       topicOrder: [Topics.DeliveryOutcomes, Topics.Deliveries],
       onFailure: 'reject',
+      // The size cap keeps deliveries under the broker's limit; one it refuses anyway goes to the DLQ alone.
+      deadLetters: { writer: deps.deadLetters, topicFor: () => Topics.DeliveriesDlq },
     });
     this.partitionsConsumedConcurrently = config.HERALD_ROUTER_PARTITIONS_CONCURRENTLY;
     const m = deps.metrics;
@@ -100,6 +103,11 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
       name: 'herald_router_not_in_format_total',
       help: 'Matches whose payload format does not carry the change (renderer returned null)',
       labelNames: ['format'],
+    });
+    this.oversized = m.counter({
+      name: 'herald_router_oversized_deliveries_total',
+      help: 'Deliveries over HERALD_ROUTER_MAX_DELIVERY_BYTES, by format and what became of them: thin (rendered without the resource) or dead_lettered',
+      labelNames: ['format', 'result'],
     });
     this.renderFailures = m.counter({
       name: 'herald_router_render_failures_total',
@@ -160,7 +168,8 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
       this.changes.inc({ event_type: routed.eventType });
       // The change's consumer span (`ctx.trace`), else the trace context inside the event.
       const trace = { [Headers.TraceParent]: change.traceparent, ...ctx.trace };
-      for (const { delivery, queued } of routed.deliveries) {
+      for (const { delivery, queued, subscription, thin } of routed.deliveries) {
+        if (thin) this.oversized.inc({ format: subscription.payloadFormat, result: 'thin' });
         messages.push(
           { topic: Topics.DeliveryOutcomes, message: encodeMessage(DeliveryOutcomeContract, queued, { trace }) },
           { topic: Topics.Deliveries, message: encodeMessage(DeliveryContract, delivery, { trace }) },
@@ -182,6 +191,19 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
             `(format ${subscription.payloadFormat}): ${reason}`,
           'render',
         );
+      }
+      for (const { subscription, reason, outcome } of routed.tooLarge) {
+        this.oversized.inc({ format: subscription.payloadFormat, result: 'dead_lettered' });
+        // The change goes to the DLQ for this hook (replayable once the cap allows), and the
+        // hook's log says why it got nothing.
+        await this.deps.deadLetters.deadLetter(
+          Topics.DeliveriesDlq,
+          ctx,
+          { key: Buffer.from(subscription.id), value: Buffer.from(JSON.stringify(change)), headers: ctx.headers },
+          `${routed.eventType} ${change.eventId} for subscription ${subscription.id}: ${reason}`,
+          'too_large',
+        );
+        messages.push({ topic: Topics.DeliveryOutcomes, message: encodeMessage(DeliveryOutcomeContract, outcome, { trace }) });
       }
     }
     await this.out.addAll(messages);

@@ -36,4 +36,14 @@ export interface PayloadRenderer {
     subscription: SubscriptionSnapshot,
     ctx: RenderContext,
   ): RenderedPayload | null;
+  /**
+   * The change without the resource's fields, for a delivery too large to carry whole (over
+   * the router's `HERALD_ROUTER_MAX_DELIVERY_BYTES`): the receiver learns what changed and
+   * fetches the resource. A format without it has such deliveries dead-lettered.
+   */
+  renderThin?(
+    change: ResourceChange,
+    subscription: SubscriptionSnapshot,
+    ctx: RenderContext,
+  ): RenderedPayload | null;
 }

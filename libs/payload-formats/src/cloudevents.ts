@@ -7,7 +7,7 @@ import type {
   ResourceChange,
   SubscriptionSnapshot,
 } from '@herald/contracts';
-import { nativePayloadOf, NativePayloadSchema, type NativePayload } from './native';
+import { nativePayloadOf, NativePayloadSchema, thinNativePayloadOf, type NativePayload } from './native';
 
 /**
  * CloudEvents 1.0 (https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md) over its
@@ -127,6 +127,12 @@ export class CloudEventsPayloadRenderer implements PayloadRenderer {
 
   render(change: ResourceChange, subscription: SubscriptionSnapshot, _ctx: RenderContext): RenderedPayload {
     const payload = nativePayloadOf(change);
+    return renderCloudEvent(cloudEventSourceOf(payload), payload, subscription.payloadFormat);
+  }
+
+  /** The same event with the thin native payload as its data (`dataOmitted: true`). */
+  renderThin(change: ResourceChange, subscription: SubscriptionSnapshot): RenderedPayload {
+    const payload = thinNativePayloadOf(change);
     return renderCloudEvent(cloudEventSourceOf(payload), payload, subscription.payloadFormat);
   }
 }

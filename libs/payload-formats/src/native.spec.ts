@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ResourceChange, SubscriptionSnapshot } from '@herald/contracts';
-import { NativePayloadRenderer, NativePayloadSchema, nativePayloadOf } from './native';
+import { NativePayloadRenderer, NativePayloadSchema, nativePayloadOf, thinNativePayloadOf } from './native';
 
 const change = (over: Partial<ResourceChange> = {}): ResourceChange => ({
   eventId: randomUUID(),
@@ -73,5 +73,17 @@ describe('NativePayloadSchema', () => {
     }
     const { resource: _r, ...withoutResource } = nativePayloadOf(change());
     expect(NativePayloadSchema.safeParse(withoutResource).success).toBe(false);
+  });
+});
+
+describe('thin native payload (a delivery too large to carry whole, issue 12.4)', () => {
+  it('keeps the envelope, leaves data empty and says so; it validates against the schema', () => {
+    const c = change({ after: { id: 'task-1', name: 'x'.repeat(1000) } });
+    const renderer = new NativePayloadRenderer();
+    const thin = JSON.parse(renderer.renderThin(c).body) as Record<string, unknown>;
+    const { data: _data, ...envelope } = JSON.parse(renderer.render(c, sub('native'), ctx).body) as Record<string, unknown>;
+    expect(thin).toEqual({ ...envelope, data: {}, dataOmitted: true });
+    expect(NativePayloadSchema.safeParse(thin).success).toBe(true);
+    expect(thinNativePayloadOf(c).changedFields).toEqual(['name']);
   });
 });

@@ -32,6 +32,12 @@ export const NativePayloadSchema = z.object({
         .describe('The old values of the changed fields, when the change had a before-state'),
     })
     .describe('The resource after the change (before it, for a delete), as the domain API shows it'),
+  dataOmitted: z
+    .literal(true)
+    .optional()
+    .describe(
+      'Present (true) when the resource was too large to deliver: `data` is empty; fetch the resource from the domain API (`resource.type`, `resource.id`)',
+    ),
 });
 export type NativePayload = z.infer<typeof NativePayloadSchema>;
 
@@ -50,6 +56,19 @@ export class NativePayloadRenderer implements PayloadRenderer {
       headers: {},
     };
   }
+
+  renderThin(change: ResourceChange): RenderedPayload {
+    return { body: JSON.stringify(thinNativePayloadOf(change)), contentType: 'application/json', headers: {} };
+  }
+}
+
+/**
+ * The native payload without the resource's fields (`data` empty, `dataOmitted: true`): what a
+ * change too large to deliver whole becomes. Everything else (id, type, resource, initiator,
+ * changed fields) is there, so a receiver can fetch what it needs.
+ */
+export function thinNativePayloadOf(change: ResourceChange): NativePayload {
+  return { ...nativePayloadOf({ ...change, before: null, after: null }), data: {}, dataOmitted: true };
 }
 
 export function nativePayloadOf(change: ResourceChange): NativePayload {

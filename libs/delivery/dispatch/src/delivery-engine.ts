@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { DeadLetterWriter, OutboundBatcher } from '@herald/platform/kafka';
+import type { DeadLetterWriter, OutboundBatcher, RawMessage } from '@herald/platform/kafka';
 import type { AttemptResult, WebhookSender } from '@herald/delivery/sending';
 import { dueAtOf, type TrackedMessage } from '@herald/delivery/retry-tiers';
 import { retryTierFor, retryTierLabel, type TopicSpec } from '@herald/contracts';
@@ -91,6 +91,10 @@ export class DeliveryEngine {
     if (decoded.kind === 'invalid') return this.deadLetters.invalid(m, decoded.reason);
     await new Promise<void>((finish) => this.offer({ delivery: decoded.delivery, source: m, trace: decoded.trace, finish }));
   };
+
+  /** The outbound batcher's `onDeadLettered`: a delivery the broker refused is logged as failed. */
+  readonly refusedByBroker = (topic: TopicSpec, message: RawMessage, reason: string): Promise<void> | undefined =>
+    this.writer.refusedByBroker(topic, message, reason);
 
   /** Seeds an ordered hook's pipe found in the tier topics at start (before any consumer runs). */
   seedPipe(subscriptionId: string, seed: PipeSeed): void {

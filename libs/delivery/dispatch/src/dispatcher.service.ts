@@ -73,7 +73,14 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     this.metrics = new DispatchMetrics(registry);
     this.view = new CompactedTopicView(deps, SubscriptionSnapshotContract, Topics.Subscriptions, 'dispatcher-subscriptions', (a, b) => a.version >= b.version);
     this.directory = new EndpointDirectory(this.view, SecretBox.fromSpec(config.HERALD_SECRETS_KEY));
-    this.batcher = new OutboundBatcher(producer, { lingerMs: config.HERALD_DISPATCH_PRODUCE_LINGER_MS, maxBatch: 500, onFailure: 'retry' });
+    this.batcher = new OutboundBatcher(producer, {
+      lingerMs: config.HERALD_DISPATCH_PRODUCE_LINGER_MS,
+      maxBatch: 500,
+      onFailure: 'retry',
+      // A message the broker refuses on its own (too large) goes to the DLQ alone; the rest flows.
+      deadLetters: { writer: deps.deadLetters, topicFor: () => Topics.DeliveriesDlq },
+      onDeadLettered: (topic, message, reason) => this.engine.refusedByBroker(topic, message, reason),
+    });
     this.engine = new DeliveryEngine(this.directory, sender, this.batcher, deps.deadLetters, this.metrics, {
       ...DEFAULT_DISPATCH_SETTINGS,
       maxInFlight: config.HERALD_DISPATCH_MAX_IN_FLIGHT,

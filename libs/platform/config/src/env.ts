@@ -55,6 +55,14 @@ export const KafkaEnv = z.object({
   /** Tests only: create topics with this many partitions instead of the contracts' counts. */
   HERALD_KAFKA_PARTITIONS_OVERRIDE: z.coerce.number().int().min(1).max(64).optional(),
   /**
+   * Compression of everything a service produces (deliveries, retries, outcomes, dead letters,
+   * snapshots, principals, the outbox relay's changes). The broker's message size limit applies
+   * to what it receives, so a delivery the router sent compressed must be re-produced compressed
+   * by the dispatcher. gzip is built into kafkajs; lz4, snappy and zstd need a codec package
+   * registered with kafkajs (none is shipped: add one, then its name here).
+   */
+  HERALD_KAFKA_COMPRESSION: z.enum(['gzip', 'none'], { error: 'gzip or none' }).default('gzip'),
+  /**
    * TLS to the brokers. `true` with no CA file trusts the system's CAs (MSK, Confluent Cloud);
    * any KAFKA_SSL_*_FILE turns TLS on by itself.
    */

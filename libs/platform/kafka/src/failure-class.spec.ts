@@ -34,6 +34,7 @@ describe('classifyFailure', () => {
     ['kafka: broker unreachable', new KafkaJSConnectionError('Connection error: connect ECONNREFUSED'), 'kafka KafkaJSConnectionError'],
     ['kafka: request timeout', new KafkaJSRequestTimeoutError('Request Produce(key: 0, version: 7) timed out'), 'kafka KafkaJSRequestTimeoutError'],
     ['kafka: retries exhausted on a retriable error', kafkaRefusal('NOT_ENOUGH_REPLICAS', 19, true), 'kafka NOT_ENOUGH_REPLICAS'],
+    ['kafka: out of order sequence (the idempotent producer\'s state, fixed by a new producer)', kafkaRefusal('OUT_OF_ORDER_SEQUENCE_NUMBER', 45, false), 'kafka OUT_OF_ORDER_SEQUENCE_NUMBER'],
     ['explicit', new TransientFailureError('the ledger service is down'), 'transient'],
   ])('%s → transient', (_what, error, label) => {
     expect(classifyFailure(error)).toEqual({ kind: 'transient', label });

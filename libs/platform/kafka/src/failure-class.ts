@@ -66,6 +66,12 @@ const CONNECTION_WORDS =
 
 /** Broker answers that refuse one record (or batch) for what it is: the data, not the broker. */
 const KAFKA_MESSAGE_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE']);
+/**
+ * The idempotent producer's sequence state is off (kafkajs rolls back every partition's sequence
+ * when the broker refuses one partition of a request, though it wrote the others): no message's
+ * fault; `HeraldProducer` starts a new producer (new id, fresh sequences) and the retry works.
+ */
+const KAFKA_PRODUCER_STATE_TYPES = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'DUPLICATE_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
 const KAFKA_TRANSIENT_NAMES = new Set([
   'KafkaJSConnectionError',
   'KafkaJSConnectionClosedError',
@@ -129,7 +135,9 @@ export function classifyFailure(e: unknown): FailureClass {
   // Kafka: a record the broker refuses is the message's fault; a retriable error is the broker's.
   for (const c of chain) {
     const type = String((c as { type?: unknown } | null)?.type ?? '');
-    if (nameOf(c).startsWith('KafkaJS') && KAFKA_MESSAGE_TYPES.has(type)) return { kind: 'message', label: `kafka ${type}` };
+    if (!nameOf(c).startsWith('KafkaJS')) continue;
+    if (KAFKA_PRODUCER_STATE_TYPES.has(type)) return { kind: 'transient', label: `kafka ${type}` };
+    if (KAFKA_MESSAGE_TYPES.has(type)) return { kind: 'message', label: `kafka ${type}` };
   }
   const kafka = chain.filter((c) => nameOf(c).startsWith('KafkaJS'));
   if (kafka.some((c) => KAFKA_TRANSIENT_NAMES.has(nameOf(c)) || (c as { retriable?: unknown }).retriable === true)) {

@@ -24,10 +24,15 @@ export interface KafkaSettings extends KafkaConnectionSettings {
   clientId: string;
   namespace?: string;
   partitionsOverride?: number;
+  /** What every produce request of the service is compressed with (HERALD_KAFKA_COMPRESSION; default gzip). */
+  compression?: KafkaCompression;
 }
 
-/** The Kafka part of a service's validated config (KafkaEnv in @herald/platform/config). */
-export type KafkaConfigShape = z.infer<typeof KafkaEnv>;
+export type KafkaCompression = 'gzip' | 'none';
+
+/** The Kafka part of a service's validated config (KafkaEnv in @herald/platform/config); compression defaults to gzip. */
+export type KafkaConfigShape = Omit<z.infer<typeof KafkaEnv>, 'HERALD_KAFKA_COMPRESSION'> &
+  Partial<Pick<z.infer<typeof KafkaEnv>, 'HERALD_KAFKA_COMPRESSION'>>;
 
 /**
  * The validated settings → kafkajs' connection options. TLS is on with `KAFKA_SSL=true` or any
@@ -70,6 +75,7 @@ export function kafkaSettings(clientId: string, config: KafkaConfigShape): Kafka
     ...kafkaConnection(config),
     namespace: config.HERALD_KAFKA_NAMESPACE,
     partitionsOverride: config.HERALD_KAFKA_PARTITIONS_OVERRIDE,
+    compression: config.HERALD_KAFKA_COMPRESSION,
   };
 }
 

@@ -1,11 +1,24 @@
-import { CompressionTypes } from 'kafkajs';
-import { Topics, type TopicSpec } from '@herald/contracts';
-import { OutboundBatcher, chunkByBytes, recordBytes } from './outbound-batcher';
+import { CompressionTypes, KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSProtocolError } from 'kafkajs';
+import { RetryTierTopics, Topics, type TopicSpec } from '@herald/contracts';
+import { DEFAULT_ISOLATION_POLICY } from './failure-isolation';
+import { OutboundBatcher, REFUSED_BY_BROKER, chunkByBytes, recordBytes } from './outbound-batcher';
 import type { RawMessage } from './producer';
 
 // The batching rules with an in-memory stand-in for the producer (no Kafka semantics claimed:
-// the router's and the dispatcher's int tests produce through it to a real broker).
-function recorder(opts: { failures?: number; latencyMs?: number } = {}) {
+// the router's and the dispatcher's int tests, and outbound-batcher.int-spec.ts, produce through
+// it to a real broker). Its errors are the ones kafkajs throws.
+const brokerAway = () => new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092');
+const tooLarge = () => {
+  const protocol = new (KafkaJSProtocolError as unknown as new (e: object) => Error)({
+    message: 'The request included a message larger than the max message size the server will accept',
+    type: 'MESSAGE_TOO_LARGE',
+    code: 10,
+    retriable: false,
+  });
+  return new (KafkaJSNonRetriableError as unknown as new (e: Error, o: object) => Error)(protocol, { cause: protocol });
+};
+
+function recorder(opts: { failures?: number; latencyMs?: number; refuse?: (m: RawMessage) => (() => unknown) | undefined; reachable?: boolean } = {}) {
   const requests: { topic: string; keys: string[] }[][] = [];
   const compressions: (CompressionTypes | undefined)[] = [];
   let left = opts.failures ?? 0;
@@ -20,8 +33,27 @@ function recorder(opts: { failures?: number; latencyMs?: number } = {}) {
         requests.push(batches.map((b) => ({ topic: b.topic.name, keys: b.messages.map((m) => m.key) })));
         compressions.push(o.compression);
         if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
-        if (left-- > 0) throw new Error('broker away');
+        if (left-- > 0) throw brokerAway();
+        for (const b of batches) {
+          for (const m of b.messages) {
+            const refusal = opts.refuse?.(m);
+            if (refusal) throw refusal();
+          }
+        }
       },
+      reachable: async () => opts.reachable ?? true,
+    },
+  };
+}
+
+/** A dead-letter writer that records what it is given. */
+function deadLetterRecorder() {
+  const written: { dlq: string; source: string; key: string; reason: string; errorClass?: string }[] = [];
+  return {
+    written,
+    writer: {
+      deadLetter: async (dlq: TopicSpec, source: { topic: string }, m: { key: Buffer | null }, reason: string, errorClass?: string) =>
+        void written.push({ dlq: dlq.name, source: source.topic, key: m.key!.toString(), reason, errorClass }),
     },
   };
 }
@@ -87,6 +119,73 @@ describe('OutboundBatcher', () => {
     });
   });
 
+  describe('a message the broker refuses on its own (issue 12.4: no batch is retried for ever)', () => {
+    const dispatcherBatcher = (r: ReturnType<typeof recorder>, dl?: ReturnType<typeof deadLetterRecorder>, onDeadLettered?: () => void) =>
+      new OutboundBatcher(r.producer, {
+        lingerMs: 1,
+        maxBatch: 100,
+        onFailure: 'retry',
+        deadLetters: dl && { writer: dl.writer, topicFor: () => Topics.DeliveriesDlq },
+        onDeadLettered,
+        isolation: { ...DEFAULT_ISOLATION_POLICY, initialBackoffMs: 1, maxBackoffMs: 2 },
+      });
+
+    it('splits the request to find the message refused as too large, dead-letters it alone, sends the others in order', async () => {
+      const r = recorder({ refuse: (m) => (m.key === 'big' ? tooLarge : undefined) });
+      const dl = deadLetterRecorder();
+      const told: string[] = [];
+      const b = dispatcherBatcher(r, dl, () => void told.push('told'));
+      const keys = ['a', 'b', 'c', 'big', 'd', 'e', 'f', 'g'];
+      await Promise.all(keys.map((k) => b.add(k === 'big' ? RetryTierTopics[0] : Topics.DeliveryOutcomes, msg(k))));
+      expect(dl.written).toEqual([
+        {
+          dlq: Topics.DeliveriesDlq.name,
+          source: RetryTierTopics[0].name,
+          key: 'big',
+          reason: expect.stringMatching(/^the broker refused it \(kafka MESSAGE_TOO_LARGE, \d+ bytes uncompressed\): The request included a message larger/),
+          errorClass: REFUSED_BY_BROKER,
+        },
+      ]);
+      // Everything else acknowledged exactly once, in the order it was added.
+      const acked = r.requests.filter((req) => !req.some((t) => t.keys.includes('big'))).flatMap((req) => req.flatMap((t) => t.keys));
+      expect(acked).toEqual(keys.filter((k) => k !== 'big'));
+      // At most about 2·log2(8) requests, and never the same one twice.
+      expect(r.requests.length).toBeLessThanOrEqual(8);
+      await new Promise((res) => setImmediate(res));
+      expect(told).toEqual(['told']);
+      // And the next batch goes straight through.
+      await b.add(Topics.DeliveryOutcomes, msg('after'));
+      expect(keysOf(r.requests).at(-1)).toEqual(['after']);
+    });
+
+    it('without a dead-letter topic, only the refused message\'s caller gets the error', async () => {
+      const r = recorder({ refuse: (m) => (m.key === 'big' ? tooLarge : undefined) });
+      const b = dispatcherBatcher(r);
+      const results = await Promise.allSettled(['a', 'big', 'c'].map((k) => b.add(Topics.DeliveryOutcomes, msg(k))));
+      expect(results.map((x) => x.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(((results[1] as PromiseRejectedResult).reason as Error).message).toMatch(/larger than the max message size/);
+    });
+
+    it('an unknown error on one message while the cluster answers: tried a bounded number of times, then dead-lettered', async () => {
+      const r = recorder({ refuse: (m) => (m.key === 'odd' ? () => new Error('unexpected answer') : undefined) });
+      const dl = deadLetterRecorder();
+      const b = dispatcherBatcher(r, dl);
+      await Promise.all(['a', 'odd', 'c'].map((k) => b.add(Topics.DeliveryOutcomes, msg(k))));
+      expect(dl.written.map((w) => [w.key, w.errorClass])).toEqual([['odd', 'produce']]);
+      expect(r.requests.filter((req) => keysOf([req])[0].join() === 'odd')).toHaveLength(DEFAULT_ISOLATION_POLICY.messageTries);
+    });
+
+    it('an unknown error while the cluster does not answer is an outage: retried, never dead-lettered', async () => {
+      let failing = 4;
+      const r = recorder({ refuse: () => (failing-- > 0 ? () => new Error('unexpected answer') : undefined), reachable: false });
+      const dl = deadLetterRecorder();
+      const b = dispatcherBatcher(r, dl);
+      await Promise.all(['a', 'b'].map((k) => b.add(Topics.DeliveryOutcomes, msg(k))));
+      expect(dl.written).toEqual([]);
+      expect(keysOf(r.requests)).toEqual([['a', 'b'], ['a', 'b'], ['a', 'b'], ['a', 'b'], ['a', 'b']]);
+    });
+  });
+
   describe('as the router uses it (no linger, outcomes first, compression, failures rejected)', () => {
     const routerBatcher = (producer: ReturnType<typeof recorder>['producer'], maxBytes = 900_000) =>
       new OutboundBatcher(producer, {
@@ -147,7 +246,7 @@ describe('OutboundBatcher', () => {
       const r = recorder({ failures: 1, latencyMs: 5 });
       const b = routerBatcher(r.producer);
       const failed = b.addAll(pairs(msg('o')));
-      await expect(failed).rejects.toThrow('broker away');
+      await expect(failed).rejects.toThrow('ECONNREFUSED');
       await expect(b.addAll(pairs(msg('p')))).resolves.toBeUndefined();
       expect(keysOf(r.requests)).toEqual([
         ['o', 'o'],

@@ -1,6 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { CompressionTypes } from 'kafkajs';
 import type { TopicSpec } from '@herald/contracts';
+import type { DeadLetterWriter } from './dead-letter';
+import type { FailureClass } from './failure-class';
+import { DEFAULT_ISOLATION_POLICY, IsolationState, TransientFailureWhileIsolating, isolateFailures, type GivenUp, type IsolationPolicy } from './failure-isolation';
 import type { HeraldProducer, RawMessage } from './producer';
 
 export interface OutboundMessage {
@@ -22,6 +25,7 @@ export interface OutboundBatcherOptions {
    * `message.max.bytes`. A single larger message leaves alone.
    */
   maxBytes?: number;
+  /** Overrides the producer's compression (HERALD_KAFKA_COMPRESSION) for these requests. */
   compression?: CompressionTypes;
   /**
    * Topics listed first in every request, in this order (the router: `queued` outcomes before
@@ -29,14 +33,34 @@ export interface OutboundBatcherOptions {
    */
   topicOrder?: readonly TopicSpec[];
   /**
-   * A produce request the broker did not acknowledge:
-   * - `retry`: sent again (same batch, same order, backing off up to 5 s) until it is
+   * A produce request the broker did not acknowledge because it is away (connection lost,
+   * request timeout, a KafkaJS retriable error, or an unknown error while the cluster does not
+   * answer):
+   * - `retry`: sent again (same batch, same order, backing off up to 10 s) until it is
    *   acknowledged or the batcher is closed; later batches wait behind it (the dispatcher, whose
    *   deliveries must not be committed before their results are written);
    * - `reject`: its callers' promises reject at once and later batches go on (the router, whose
-   *   consumer then retries the whole batch of changes).
+   *   consumer then retries the whole batch of changes with its readiness down).
+   * A request refused for one of its messages (MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE,
+   * INVALID_RECORD; an unknown error after 3 tries while the cluster answers) is never retried
+   * as it is: it is split in two, recursively, until the message the broker refuses alone is
+   * found; that message goes to `deadLetters` (or, without it, its caller's promise rejects)
+   * and the others are sent (`isolateFailures`). No request is retried for ever for a message.
    */
   onFailure: 'retry' | 'reject';
+  /** Where a message the broker refuses on its own goes: its topic's dead-letter topic. */
+  deadLetters?: {
+    writer: Pick<DeadLetterWriter, 'deadLetter'>;
+    /** The dead-letter topic for a topic (undefined: the caller gets the error instead). */
+    topicFor: (topic: TopicSpec) => TopicSpec | undefined;
+  };
+  /**
+   * Told about each message dead-lettered (not awaited: it may add to this batcher), e.g. the
+   * dispatcher logs the delivery it could not forward as failed.
+   */
+  onDeadLettered?: (topic: TopicSpec, message: RawMessage, reason: string) => unknown;
+  /** Retries, splits and give-ups (defaults: `DEFAULT_ISOLATION_POLICY`, backoff up to 10 s). */
+  isolation?: IsolationPolicy;
 }
 
 interface Pending {
@@ -47,9 +71,11 @@ interface Pending {
 }
 
 const DEFAULT_MAX_BYTES = 512 * 1024;
+/** The dead-letter class of a message the broker refused (header `herald-dlq-error-class`). */
+export const REFUSED_BY_BROKER = 'refused_by_broker';
 /** Per-record overhead counted against `maxBytes` (lengths, offsets, timestamps, attributes). */
 const RECORD_OVERHEAD_BYTES = 64;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** What one message counts against a request's `maxBytes`. */
 export function recordBytes(m: RawMessage): number {
@@ -97,11 +123,12 @@ export class OutboundBatcher {
   private timer?: { cancel: () => void };
   private draining?: Promise<void>;
   private closed = false;
+  private readonly isolation = new IsolationState();
   private readonly maxBatch: number;
   private readonly maxBytes: number;
 
   constructor(
-    private readonly producer: Pick<HeraldProducer, 'sendRawBatch'>,
+    private readonly producer: Pick<HeraldProducer, 'sendRawBatch'> & Partial<Pick<HeraldProducer, 'reachable'>>,
     private readonly opts: OutboundBatcherOptions,
   ) {
     this.maxBatch = opts.maxBatch ?? Infinity;
@@ -198,7 +225,7 @@ export class OutboundBatcher {
     return this.queue.splice(0, n);
   }
 
-  private async send(batch: Pending[]): Promise<void> {
+  private request(batch: readonly Pending[]): { topic: TopicSpec; messages: RawMessage[] }[] {
     const byTopic = new Map<TopicSpec, RawMessage[]>();
     for (const topic of this.opts.topicOrder ?? []) byTopic.set(topic, []);
     for (const p of batch) {
@@ -206,23 +233,69 @@ export class OutboundBatcher {
       if (!list) byTopic.set(p.topic, (list = []));
       list.push(p.message);
     }
-    const request = [...byTopic].filter(([, messages]) => messages.length > 0).map(([topic, messages]) => ({ topic, messages }));
-    let delay = 200;
-    for (;;) {
-      try {
-        await this.producer.sendRawBatch(request, { compression: this.opts.compression });
-        for (const p of batch) p.settle();
-        return;
-      } catch (e) {
-        if (this.opts.onFailure === 'reject') {
-          for (const p of batch) p.settle(e);
-          return;
-        }
-        this.logger.warn(`produce of ${batch.length} messages failed, retrying: ${(e as Error).message}`);
-        if (this.closed) return; // left unsettled: those deliveries stay uncommitted and are re-delivered
-        await sleep(delay);
-        delay = Math.min(delay * 2, 5_000);
-      }
+    return [...byTopic].filter(([, messages]) => messages.length > 0).map(([topic, messages]) => ({ topic, messages }));
+  }
+
+  private async send(batch: Pending[]): Promise<void> {
+    const settled = new Set<Pending>();
+    const settle = (p: Pending, error?: unknown) => {
+      if (settled.has(p)) return;
+      settled.add(p);
+      p.settle(error);
+    };
+    try {
+      await isolateFailures<Pending>(
+        batch,
+        {
+          attempt: (part) => this.producer.sendRawBatch(this.request(part), { compression: this.opts.compression }),
+          handled: (part) => part.forEach((p) => settle(p)),
+          giveUp: (p, why) => this.giveUp(p, why, settle),
+          probe: () => (this.producer.reachable ? this.producer.reachable() : Promise.resolve(true)),
+          transient: (e, failure) => this.logger.warn(`produce of ${batch.length} messages failed (${failure.label}), retrying: ${(e as Error).message}`),
+          failed: (e, failure, part) =>
+            this.logger.warn(
+              `produce of ${part.length} message(s) refused (${failure.label}): ${(e as Error).message}; ${part.length > 1 ? 'splitting the request' : 'trying it alone'}`,
+            ),
+          recovered: () => this.logger.log('produce recovered'),
+          // Closed (shutdown): what is left stays unsettled, uncommitted, and is produced again by the next owner.
+          running: () => !this.closed,
+          onTransient: this.opts.onFailure === 'reject' ? 'throw' : 'retry',
+          sleep,
+        },
+        this.isolation,
+        this.opts.isolation ?? DEFAULT_ISOLATION_POLICY,
+      );
+    } catch (e) {
+      const error = e instanceof TransientFailureWhileIsolating ? e.error : e;
+      for (const p of batch) settle(p, error);
     }
   }
+
+  /** A message the broker refuses on its own: to its topic's DLQ (then it counts as sent), else its caller gets the error. */
+  private async giveUp(p: Pending, why: GivenUp, settle: (p: Pending, error?: unknown) => void): Promise<void> {
+    const dlq = this.opts.deadLetters?.topicFor(p.topic);
+    const message = why.error instanceof Error ? why.error.message : String(why.error);
+    if (!this.opts.deadLetters || !dlq) {
+      settle(p, why.error);
+      return;
+    }
+    const reason = `the broker refused it (${why.failure.label}, ${p.bytes} bytes uncompressed): ${message}`;
+    await this.opts.deadLetters.writer.deadLetter(
+      dlq,
+      { topic: p.topic.name, partition: -1, offset: '-1' },
+      { key: Buffer.from(p.message.key), value: p.message.value === null ? null : Buffer.from(p.message.value), headers: p.message.headers ?? {} },
+      reason,
+      isRefusal(why.failure) ? REFUSED_BY_BROKER : 'produce',
+    );
+    settle(p);
+    if (this.opts.onDeadLettered) {
+      void Promise.resolve()
+        .then(() => this.opts.onDeadLettered?.(p.topic, p.message, reason))
+        .catch((e: Error) => this.logger.error(`onDeadLettered failed: ${e.message}`));
+    }
+  }
+}
+
+function isRefusal(f: FailureClass): boolean {
+  return f.kind === 'message' && f.label.startsWith('kafka ');
 }

@@ -1,8 +1,9 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { context, propagation } from '@opentelemetry/api';
-import type { CompressionTypes, Producer, Message } from 'kafkajs';
+import { CompressionTypes, type Producer, type Message } from 'kafkajs';
 import { encodeMessage, type MessageContract, type TopicSpec } from '@herald/contracts';
-import { KafkaClient } from './kafka-client';
+import { classifyFailure } from './failure-class';
+import { KafkaClient, type KafkaCompression } from './kafka-client';
 
 export interface RawMessage {
   key: string;
@@ -10,8 +11,14 @@ export interface RawMessage {
   headers?: Record<string, string>;
 }
 
+/** kafkajs' codec for a `HERALD_KAFKA_COMPRESSION` value. */
+export function compressionCodec(compression: KafkaCompression | undefined): CompressionTypes {
+  return compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP;
+}
+
 /**
- * The one producer a service has: idempotent, acks=all. `send` encodes each value with the
+ * The one producer a service has: idempotent, acks=all, every request compressed with the
+ * service's `HERALD_KAFKA_COMPRESSION` (gzip by default). `send` encodes each value with the
  * contracts' encoder (validated, keyed by the contract, schema header) and the active W3C trace
  * context; batching callers use `OutboundBatcher` on top of `sendRawBatch`.
  */
@@ -20,7 +27,12 @@ export class HeraldProducer implements OnApplicationShutdown {
   private producer?: Producer;
   private connecting?: Promise<Producer>;
 
-  constructor(private readonly client: KafkaClient) {}
+  /** What every request is compressed with. */
+  readonly compression: CompressionTypes;
+
+  constructor(private readonly client: KafkaClient) {
+    this.compression = compressionCodec(client.settings.compression);
+  }
 
   async send<T>(
     contract: MessageContract<T>,
@@ -64,12 +76,35 @@ export class HeraldProducer implements OnApplicationShutdown {
       }));
     if (topicMessages.length === 0) return;
     const producer = await this.connected();
-    await producer.sendBatch({ acks: -1, topicMessages, compression: opts.compression });
+    await this.resettingOnRefusal(producer, () => producer.sendBatch({ acks: -1, topicMessages, compression: opts.compression ?? this.compression }));
   }
 
   private async sendMessages(topic: TopicSpec, messages: Message[]): Promise<void> {
     const producer = await this.connected();
-    await producer.send({ topic: this.client.topic(topic), acks: -1, messages });
+    await this.resettingOnRefusal(producer, () => producer.send({ topic: this.client.topic(topic), acks: -1, messages, compression: this.compression }));
+  }
+
+  /**
+   * A request the broker refused (not a lost connection) may have been written in part: kafkajs
+   * then rolls back the sequence numbers of every partition of the request, also of those the
+   * broker wrote, and each later request to those partitions is refused as out of order. So
+   * after a refusal the producer is replaced (a new producer id, fresh sequences): a retry
+   * works, and what the broker had written may be written twice (at least once, never lost).
+   */
+  private async resettingOnRefusal<T>(producer: Producer, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (e) {
+      const failure = classifyFailure(e);
+      if (failure.kind !== 'transient' || /SEQUENCE|PRODUCER/.test(failure.label)) await this.reset(producer);
+      throw e;
+    }
+  }
+
+  private async reset(producer: Producer): Promise<void> {
+    if (this.producer !== producer) return; // replaced already
+    this.producer = undefined;
+    await producer.disconnect().catch(() => undefined);
   }
 
   private async connected(): Promise<Producer> {
@@ -87,6 +122,23 @@ export class HeraldProducer implements OnApplicationShutdown {
       return p;
     })().finally(() => (this.connecting = undefined));
     return this.connecting;
+  }
+
+  /** Does the cluster answer (a metadata request within 5 s)? The probe before a failure is blamed on a message. */
+  async reachable(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const admin = await this.client.admin();
+      await Promise.race([
+        admin.describeCluster(),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer within 5 s')), 5_000))),
+      ]);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

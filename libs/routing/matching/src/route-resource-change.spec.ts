@@ -85,3 +85,54 @@ describe('RouteResourceChange', () => {
     expect(performance.now() - started).toBeLessThan(2_000);
   });
 });
+
+describe('RouteResourceChange with a size cap (issue 12.4)', () => {
+  const cap = (maxBytes: number, compression: 'gzip' | 'none' = 'gzip') => ({ ...options, sizeCap: { maxBytes, compression } });
+  /** Text that compresses badly (random) with quotes (4 bytes each inside a delivery message). */
+  const noisy = (n: number) => Array.from({ length: n }, (_, i) => `${(i * 2654435761 % 2 ** 32).toString(36)}""`).join('');
+
+  function route(maxBytes: number, after: Record<string, unknown>, formats: string[], compression: 'gzip' | 'none' = 'gzip') {
+    const index = new SubscriptionIndex();
+    for (const f of formats) index.upsert(subscriptionSnapshot({ id: f, payloadFormat: f as never }));
+    const registry = new PayloadRendererRegistry([
+      // A format with the resource's fields and no thin rendering (as Worksection's and PPM's).
+      { formats: ['worksection'], render: (c) => ({ body: JSON.stringify({ object: c.after }), contentType: 'application/json', headers: {} }) },
+    ] satisfies PayloadRenderer[]);
+    return new RouteResourceChange(index, registry, cap(maxBytes, compression)).execute({ change: resourceChange({ after }) });
+  }
+
+  it('routes what fits as it is', () => {
+    const routed = route(1_000_000, { name: 'small' }, ['native', 'worksection']);
+    expect(routed.deliveries.map((d) => [d.subscription.id, d.thin ?? false])).toEqual([
+      ['native', false],
+      ['worksection', false],
+    ]);
+    expect(routed.tooLarge).toEqual([]);
+  });
+
+  it('renders an oversized native or CloudEvents delivery thin, and dead-letters a format without a thin rendering, logged as failed', () => {
+    const routed = route(200_000, { name: 'big', text: noisy(60_000) }, ['native', 'cloudevents-structured', 'worksection']);
+    expect(routed.deliveries.map((d) => [d.subscription.id, d.thin])).toEqual([
+      ['native', true],
+      ['cloudevents-structured', true],
+    ]);
+    const native = JSON.parse(routed.deliveries[0].delivery.body) as { data: object; dataOmitted: boolean; resource: { id: string } };
+    expect(native).toMatchObject({ data: {}, dataOmitted: true, resource: { id: resourceChange().resourceId } });
+    expect(routed.deliveries[0].queued.body).toBe(routed.deliveries[0].delivery.body);
+    const ce = JSON.parse(routed.deliveries[1].delivery.body) as { data: { dataOmitted: boolean } };
+    expect(ce.data.dataOmitted).toBe(true);
+
+    expect(routed.tooLarge).toHaveLength(1);
+    const [tooLarge] = routed.tooLarge;
+    expect(tooLarge.subscription.id).toBe('worksection');
+    expect(tooLarge.bytes).toBeGreaterThan(200_000);
+    expect(tooLarge.reason).toMatch(/over the 200000-byte cap \(HERALD_ROUTER_MAX_DELIVERY_BYTES\), and format worksection cannot be rendered thin/);
+    expect(DeliveryOutcomeSchema.parse(tooLarge.outcome)).toMatchObject({ status: 'failed', attempt: 0, body: null, errorClass: 'invalid', subscriptionId: 'worksection' });
+  });
+
+  it('measures what the broker receives: compressible text fits when the services compress, not when they do not', () => {
+    const repetitive = { name: 'big', text: 'the same words again '.repeat(20_000) }; // ~420 KB, compresses ~100x
+    expect(route(200_000, repetitive, ['worksection'], 'gzip').deliveries).toHaveLength(1);
+    expect(route(200_000, repetitive, ['worksection'], 'none').tooLarge).toHaveLength(1);
+  });
+});

@@ -8,6 +8,7 @@ import {
   type SubscriptionSnapshot,
 } from '@herald/contracts';
 import type { PayloadRendererRegistry } from '@herald/routing/rendering';
+import { measureDelivery, type DeliverySizeCap } from './delivery-size';
 import type { SubscriptionMatcher } from './subscription-index';
 
 export interface RouteResourceChangeCommand {
@@ -21,6 +22,20 @@ export interface RoutedDelivery {
   delivery: Delivery;
   /** The `queued` outcome for the delivery log (carries the body). */
   queued: DeliveryOutcome;
+  /** Rendered thin (`renderThin`): the whole rendering was over the size cap. */
+  thin?: boolean;
+}
+
+/**
+ * One (change × subscription) whose delivery is over the size cap, and whose format cannot be
+ * rendered thin (or whose thin rendering is still over it): dead-lettered with `reason`, and
+ * logged as `failed` (`outcome`, without a body) so the hook's owner sees it.
+ */
+export interface TooLargeDelivery {
+  subscription: SubscriptionSnapshot;
+  bytes: number;
+  reason: string;
+  outcome: DeliveryOutcome;
 }
 
 /** One (change × subscription) that cannot be rendered: dead-lettered, the others still go. */
@@ -35,11 +50,14 @@ export interface RoutedChange {
   /** Matched, but the subscription's format does not carry this change (renderer said null). */
   notInFormat: SubscriptionSnapshot[];
   failures: RenderFailure[];
+  tooLarge: TooLargeDelivery[];
 }
 
 export interface RoutingOptions {
   /** Public base URL of the domain API, for resource URLs in payloads. */
   publicBaseUrl: string;
+  /** How large a delivery may be (see `DeliverySizeCap`); none: not checked. */
+  sizeCap?: DeliverySizeCap;
 }
 
 /**
@@ -56,18 +74,14 @@ export class RouteResourceChange {
 
   execute({ change, routedAt = new Date() }: RouteResourceChangeCommand): RoutedChange {
     const eventType = eventTypeOf(change);
-    const routed: RoutedChange = { eventType, deliveries: [], notInFormat: [], failures: [] };
+    const routed: RoutedChange = { eventType, deliveries: [], notInFormat: [], failures: [], tooLarge: [] };
     const at = routedAt.toISOString();
     for (const sub of this.subscriptions.match(change)) {
       const deliveryId = deliveryIdOf(change.eventId, sub.id);
+      const ctx = { eventType, deliveryId, routedAt, publicBaseUrl: this.options.publicBaseUrl };
       let rendered: RenderedPayload | null;
       try {
-        rendered = this.renderers.render(change, sub, {
-          eventType,
-          deliveryId,
-          routedAt,
-          publicBaseUrl: this.options.publicBaseUrl,
-        });
+        rendered = this.renderers.render(change, sub, ctx);
       } catch (e) {
         routed.failures.push({ subscription: sub, reason: (e as Error).message || String(e) });
         continue;
@@ -76,34 +90,81 @@ export class RouteResourceChange {
         routed.notInFormat.push(sub);
         continue;
       }
-      const common = {
-        deliveryId,
-        eventId: change.eventId,
-        subscriptionId: sub.id,
-        tenantId: change.tenantId,
-        eventType,
-        resourceType: change.resourceType,
-        resourceId: change.resourceId,
-        occurredAt: change.occurredAt,
-        origin: 'event' as const,
-      };
-      routed.deliveries.push({
-        subscription: sub,
-        delivery: {
-          ...common,
-          subscriptionVersion: sub.version,
-          projectId: change.projectId ?? null,
-          routedAt: at,
-          attempt: 1,
-          firstAttemptAt: null,
-          body: rendered.body,
-          contentType: rendered.contentType,
-          headers: rendered.headers,
-        },
-        queued: { ...common, status: 'queued', attempt: 0, at, body: rendered.body },
-      });
+      let routedDelivery = this.build(change, sub, deliveryId, eventType, at, rendered);
+      const cap = this.options.sizeCap;
+      if (cap) {
+        const whole = measureDelivery(routedDelivery.delivery, routedDelivery.queued, cap);
+        if (!whole.fits) {
+          let thin: RenderedPayload | null = null;
+          try {
+            thin = this.renderers.renderThin(change, sub, ctx);
+          } catch {
+            thin = null;
+          }
+          const thinDelivery = thin && this.build(change, sub, deliveryId, eventType, at, thin);
+          const thinSize = thinDelivery && measureDelivery(thinDelivery.delivery, thinDelivery.queued, cap);
+          if (!thinDelivery || !thinSize?.fits) {
+            const reason =
+              `the delivery would be ${whole.bytes} bytes for the broker (${cap.compression === 'gzip' ? 'gzip-compressed' : 'uncompressed'}), ` +
+              `over the ${cap.maxBytes}-byte cap (HERALD_ROUTER_MAX_DELIVERY_BYTES), and format ${sub.payloadFormat} ` +
+              (thinDelivery ? `is still ${thinSize?.bytes} bytes thin` : 'cannot be rendered thin');
+            routed.tooLarge.push({
+              subscription: sub,
+              bytes: whole.bytes,
+              reason,
+              outcome: {
+                ...routedDelivery.queued,
+                status: 'failed',
+                body: null,
+                errorClass: 'invalid',
+                errorMessage: reason,
+              },
+            });
+            continue;
+          }
+          routedDelivery = { ...thinDelivery, thin: true };
+        }
+      }
+      routed.deliveries.push(routedDelivery);
     }
     return routed;
+  }
+
+  /** The delivery (attempt 1) and its `queued` outcome for one rendering. */
+  private build(
+    change: ResourceChange,
+    sub: SubscriptionSnapshot,
+    deliveryId: string,
+    eventType: string,
+    at: string,
+    rendered: RenderedPayload,
+  ): RoutedDelivery {
+    const common = {
+      deliveryId,
+      eventId: change.eventId,
+      subscriptionId: sub.id,
+      tenantId: change.tenantId,
+      eventType,
+      resourceType: change.resourceType,
+      resourceId: change.resourceId,
+      occurredAt: change.occurredAt,
+      origin: 'event' as const,
+    };
+    return {
+      subscription: sub,
+      delivery: {
+        ...common,
+        subscriptionVersion: sub.version,
+        projectId: change.projectId ?? null,
+        routedAt: at,
+        attempt: 1,
+        firstAttemptAt: null,
+        body: rendered.body,
+        contentType: rendered.contentType,
+        headers: rendered.headers,
+      },
+      queued: { ...common, status: 'queued', attempt: 0, at, body: rendered.body },
+    };
   }
 }
 

@@ -58,6 +58,16 @@ export class PayloadRendererRegistry {
     return renderer;
   }
 
+  /**
+   * The thin rendering (`PayloadRenderer.renderThin`) for a delivery too large to carry whole;
+   * null when the format has none (native and CloudEvents do; ProProfs and Procore payloads are
+   * thin already; Worksection and PPM Express are not: theirs are dead-lettered).
+   */
+  renderThin(change: ResourceChange, subscription: SubscriptionSnapshot, ctx: RenderContext): RenderedPayload | null {
+    const renderer = this.rendererFor(subscription.payloadFormat);
+    return renderer.renderThin ? renderer.renderThin(change, subscription, ctx) : null;
+  }
+
   /** null: this change is not sent in the subscription's format. Throws when it cannot be rendered. */
   render(
     change: ResourceChange,

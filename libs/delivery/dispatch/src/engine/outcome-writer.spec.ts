@@ -81,4 +81,30 @@ describe('OutcomeWriter', () => {
     expect(t.dead).toEqual(['exhausted/expired: the hook expired']);
     expect([gone.finished(), expired.finished()]).toEqual([1, 1]);
   });
+
+  it('a delivery the broker refused to take into a tier (dead-lettered by the batcher) is logged as failed, with the reason; other topics are not deliveries', async () => {
+    const t = setup();
+    const d = deliveryFixture({ attempt: 2 });
+    const message: RawMessage = { key: d.subscriptionId, value: JSON.stringify(d), headers: { [Headers.TraceParent]: tp } };
+    await t.writer.refusedByBroker(RetryTierTopics[1], message, 'the broker refused it (kafka MESSAGE_TOO_LARGE, 1300000 bytes uncompressed)');
+    expect(t.produced).toHaveLength(1);
+    expect(t.produced[0].topic).toBe(Topics.DeliveryOutcomes);
+    expect(t.produced[0].message.headers?.[Headers.TraceParent]).toBe(tp);
+    expect(JSON.parse(String(t.produced[0].message.value))).toMatchObject({
+      deliveryId: d.deliveryId,
+      status: 'failed',
+      attempt: 0,
+      errorClass: 'invalid',
+      errorMessage: 'not retried: the broker refused it (kafka MESSAGE_TOO_LARGE, 1300000 bytes uncompressed)',
+    });
+    expect(t.writer.refusedByBroker(Topics.DeliveryOutcomes, message, 'x')).toBeUndefined();
+    expect(t.writer.refusedByBroker(Topics.Deliveries, { key: 'k', value: 'not a delivery' }, 'x')).toBeUndefined();
+  });
+
+  it('cuts an error message at 1,000 characters without splitting a character, and makes it safe text', async () => {
+    const t = setup();
+    await t.writer.outcome(entryFixture(), 'retrying', { ok: false, durationMs: 1, errorMessage: `${'a'.repeat(999)}😀\u0000` }, new Date());
+    const outcome = JSON.parse(String(t.produced[0].message.value)) as { errorMessage: string };
+    expect(outcome.errorMessage).toBe('a'.repeat(999));
+  });
 });

@@ -2,16 +2,19 @@ import {
   DeliveryContract,
   DeliveryOutcomeContract,
   Headers,
+  RetryTierTopics,
   Topics,
   encodeMessage,
   retryTierDelayMs,
+  safeTruncate,
+  traceHeaders,
   type Delivery,
   type DeliveryOutcome,
   type DeliveryStatus,
   type ErrorClass,
   type TopicSpec,
 } from '@herald/contracts';
-import type { OutboundBatcher } from '@herald/platform/kafka';
+import { decodeMessage, type OutboundBatcher, type RawMessage } from '@herald/platform/kafka';
 import type { AttemptResult } from '@herald/delivery/sending';
 import { releaseFor } from '@herald/delivery/retry-tiers';
 import type { DispatchMetrics } from '../dispatch-metrics';
@@ -32,7 +35,7 @@ export class OutcomeWriter {
   ) {}
 
   /** The outcome of one step; `noAttempt`: the step made no HTTP attempt (the log's attempt 0). */
-  outcome(e: Entry, status: DeliveryStatus, r: AttemptResult, at: Date, nextAttemptAt?: Date, noAttempt = false): Promise<void> {
+  outcome(e: Pick<Entry, 'delivery' | 'trace'>, status: DeliveryStatus, r: AttemptResult, at: Date, nextAttemptAt?: Date, noAttempt = false): Promise<void> {
     const d = e.delivery;
     this.metrics.deliveries.inc({ status });
     const outcome: DeliveryOutcome = {
@@ -49,13 +52,29 @@ export class OutcomeWriter {
       httpStatus: r.httpStatus ?? null,
       durationMs: r.durationMs,
       errorClass: r.errorClass ?? null,
-      errorMessage: r.errorMessage?.slice(0, 1000) ?? null,
+      errorMessage: r.errorMessage === undefined ? null : safeTruncate(r.errorMessage, 1000),
       responseExcerpt: r.responseExcerpt ?? null,
       nextAttemptAt: nextAttemptAt?.toISOString() ?? null,
       occurredAt: d.occurredAt,
       origin: d.origin,
     };
     return this.out.add(Topics.DeliveryOutcomes, encodeMessage(DeliveryOutcomeContract, outcome, { trace: e.trace }));
+  }
+
+  /**
+   * A delivery the broker refused to take (to a retry tier, a pipe: too large), which the
+   * outbound batcher dead-lettered alone: it will not be tried again, so the log says `failed`
+   * with the reason. Other topics' messages are not deliveries: nothing to say.
+   */
+  refusedByBroker(topic: TopicSpec, message: RawMessage, reason: string): Promise<void> | undefined {
+    if (topic !== Topics.Deliveries && !RetryTierTopics.includes(topic)) return undefined;
+    const decoded = decodeMessage(DeliveryContract, {
+      key: Buffer.from(message.key),
+      value: message.value === null ? null : Buffer.from(message.value),
+    });
+    if (decoded.kind !== 'value') return undefined;
+    const result: AttemptResult = { ok: false, durationMs: 0, errorClass: 'invalid', errorMessage: `not retried: ${reason}` };
+    return this.outcome({ delivery: decoded.value, trace: traceHeaders(message.headers) }, 'failed', result, new Date(), undefined, true);
   }
 
   /**
