@@ -222,3 +222,42 @@ describe('docker-compose.yml', () => {
     }
   });
 });
+
+describe('docs/operations.md "First tenant" under docker compose', () => {
+  // k8s/tools/first-tenant.ts reads the documented commands (by path: another Nx project).
+  const { firstTenantCommands } = require(join(ROOT, 'k8s', 'tools', 'first-tenant')) as {
+    firstTenantCommands: () => {
+      compose: Array<{ text: string; argv: string[]; target: string; inContainer: string[] }>;
+    };
+  };
+  const commands = firstTenantCommands().compose;
+
+  it('documents tenant:create (and the registry CLI) with docker compose run', () => {
+    expect(commands.map((c) => c.inContainer[2])).toEqual([
+      'tenant:create',
+      'worksection:admin-key',
+    ]);
+  });
+
+  it.each(commands.map((c) => [c.inContainer.slice(1, 3).join(' '), c] as const))(
+    '%s: runs, and removes, a one-off container of a service whose image holds that CLI, with its settings',
+    (_name, command) => {
+      expect(command.argv.slice(0, 4)).toEqual(['docker', 'compose', 'run', '--rm']);
+      const service = compose.services[command.target];
+      expect(service).toBeDefined();
+      const [node, cli] = command.inContainer;
+      expect(node).toBe('node');
+      const app = /^dist\/apps\/([a-z-]+)\/src\/cli\.js$/.exec(cli)?.[1];
+      // The image of that service is built with APP=<app>: the Dockerfile copies dist/apps/$APP.
+      expect(service.build.args.APP).toBe(app);
+      expect(existsSync(join(ROOT, 'apps', app!, 'src', 'cli.ts'))).toBe(true);
+      expect(Object.keys(service.environment)).toEqual(
+        expect.arrayContaining([
+          'DATABASE_URL',
+          'KAFKA_BROKERS',
+          ...(app === 'subscription-registry' ? ['HERALD_SECRETS_KEY'] : []),
+        ]),
+      );
+    },
+  );
+});

@@ -3,7 +3,9 @@
  * with deploy/metrics-contract.json (no panel or alert on a metric, label or label value the
  * services do not export) and with each other; every alert has a runbook section.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { readPromQL, regexAlternatives } from './promql';
@@ -27,6 +29,10 @@ interface ContractMetric {
   help: string;
 }
 const contract = JSON.parse(read('deploy/metrics-contract.json')) as { metrics: ContractMetric[] };
+/** The default of the runbook URL setting (k8s: herald-settings' runbookBaseUrl). */
+const DEFAULT_RUNBOOK_BASE = (
+  parse(read('k8s/base/monitoring/settings.yaml')) as { data: { runbookBaseUrl: string } }
+).data.runbookBaseUrl;
 /** Labels every series may carry besides its own: ours (`service`) and the scrape's. */
 const COMMON_LABELS = ['service', 'job', 'instance', 'namespace', 'pod'];
 
@@ -113,7 +119,10 @@ describe('metrics contract', () => {
     const names = contract.metrics.map((m) => m.name);
     expect(new Set(names).size).toBe(names.length);
     for (const m of contract.metrics) {
-      expect(m.name).toMatch(/^(herald_[a-z0-9_]+|process_[a-z_]+|nodejs_[a-z0-9_]+|up)$/);
+      // herald_*, Node's defaults, `up`, and OpenTelemetry semantic-convention names.
+      expect(m.name).toMatch(
+        /^(herald_[a-z0-9_]+|process_[a-z_]+|nodejs_[a-z0-9_]+|up|http_server_request_duration_seconds)$/,
+      );
       expect(['counter', 'gauge', 'histogram']).toContain(m.type);
       if (m.type === 'counter') expect(m.name).toMatch(/_total$/);
       if (m.type === 'histogram') expect(m.name).toMatch(/_seconds$/);
@@ -134,6 +143,8 @@ describe('metrics contract', () => {
       'herald_outbox_oldest_age_seconds',
       'herald_outbox_published_total',
       'herald_hooks',
+      'herald_delivery_log_maintenance_last_success_timestamp_seconds',
+      'http_server_request_duration_seconds',
       'up',
     ];
     expect(names).toEqual(expect.arrayContaining(required));
@@ -159,7 +170,7 @@ describe('metrics contract', () => {
 });
 
 describe('Prometheus alert rules', () => {
-  it('cover DLQ growth, consumer lag, outbox backlog age, auto-disabled hooks, failure ratio and services down', () => {
+  it('cover DLQ growth, consumer lag, outbox backlog age, auto-disabled hooks, failure ratio, services down, API 5xx ratio and a stale partition job', () => {
     const names = alertRules.map((r) => r.alert);
     expect(names).toEqual(
       expect.arrayContaining([
@@ -169,6 +180,8 @@ describe('Prometheus alert rules', () => {
         'HeraldHooksAutoDisabled',
         'HeraldDeliveryFailureRatioHigh',
         'HeraldServiceDown',
+        'HeraldApiServerErrorRatioHigh',
+        'HeraldDeliveryLogPartitionJobStale',
       ]),
     );
     expect(new Set(names).size).toBe(names.length);
@@ -183,8 +196,9 @@ describe('Prometheus alert rules', () => {
       expect(rule.annotations.summary).toBeTruthy();
       expect(rule.annotations.description).toBeTruthy();
       if (rule.for) expect(rule.for).toMatch(/^\d+[smh]$/);
-      const [file, anchor] = rule.annotations.runbook_url.split('#');
-      expect(file).toBe('docs/operations.md');
+      // Absolute: the default base (the setting's default, see 'runbook URLs' below) + a section.
+      const [base, anchor] = rule.annotations.runbook_url.split('#');
+      expect(base).toBe(DEFAULT_RUNBOOK_BASE);
       const headings = read('docs/operations.md')
         .split('\n')
         .filter((l) => /^#{2,4} /.test(l))
@@ -261,7 +275,7 @@ describe('Prometheus, OTel collector and prometheus-adapter configs', () => {
         static_configs: Array<{ targets: string[]; labels: { service: string } }>;
       }>;
     };
-    expect(prom.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
+    expect(prom.rule_files).toEqual(['/prometheus/herald-alerts.yml']);
     const [job] = prom.scrape_configs;
     expect(job.metrics_path).toBe('/metrics');
     expect(job.honor_labels).toBe(true);
@@ -271,6 +285,54 @@ describe('Prometheus, OTel collector and prometheus-adapter configs', () => {
     expect(targets).toEqual(Object.fromEntries(SERVICES.map((s) => [s, [`${s}:${PORTS[s]}`]])));
     const compose = read('docker-compose.yml');
     expect(compose).toContain('./deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro');
+  });
+
+  it('compose Prometheus loads the rules with absolute runbook URLs under HERALD_RUNBOOK_BASE_URL', () => {
+    const prometheus = (
+      parse(read('docker-compose.yml')) as {
+        services: Record<
+          string,
+          { entrypoint: string[]; command: string[]; environment: Record<string, string> }
+        >;
+      }
+    ).services.prometheus;
+    expect(prometheus.environment.HERALD_RUNBOOK_BASE_URL).toBe(
+      `\${HERALD_RUNBOOK_BASE_URL:-${DEFAULT_RUNBOOK_BASE}}`,
+    );
+    expect(prometheus.entrypoint).toEqual(['/bin/sh', '-c']);
+    // The command as compose hands it to the shell ($$ is a literal $), its rewrite run for real
+    // with sh and sed on copies of the paths.
+    const script = prometheus.command[0].replace(/\$\$/g, '$');
+    expect(script).toMatch(
+      /&& exec \/bin\/prometheus --config\.file=\/etc\/prometheus\/prometheus\.yml/,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'herald-prom-'));
+    try {
+      const rewrite = script
+        .split('&&')[0]
+        .replace('/etc/prometheus/alerts.yml', join(ROOT, 'deploy', 'prometheus', 'alerts.yml'))
+        .replace('/prometheus/herald-alerts.yml', join(dir, 'herald-alerts.yml'));
+      const r = spawnSync('/bin/sh', ['-c', rewrite], {
+        env: {
+          PATH: process.env.PATH,
+          HERALD_RUNBOOK_BASE_URL: 'https://wiki.corp.example/herald/ops',
+        },
+        encoding: 'utf8',
+      });
+      expect(r.status).toBe(0);
+      const rules = (
+        parse(readFileSync(join(dir, 'herald-alerts.yml'), 'utf8')) as {
+          groups: Array<{ rules: AlertRule[] }>;
+        }
+      ).groups.flatMap((g) => g.rules);
+      expect(rules.map((x) => x.alert)).toEqual(alertRules.map((x) => x.alert));
+      for (const rule of rules)
+        expect(rule.annotations.runbook_url).toMatch(
+          /^https:\/\/wiki\.corp\.example\/herald\/ops#[a-z]+$/,
+        );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the collector receives OTLP/HTTP on 4318 and sends traces to Jaeger', () => {

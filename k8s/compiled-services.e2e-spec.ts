@@ -4,7 +4,8 @@
  * (`node --enable-source-maps dist/apps/<app>/src/main.js`, working directory = the dist's
  * parent, as WORKDIR /app), against the real broker and database. The migrate image's two
  * commands run first; then each service must turn ready, serve /metrics with its `service`
- * label and every metric the metrics contract assigns it, and exit cleanly on SIGTERM (what tini forwards on `docker stop` / pod termination)
+ * label and every metric the metrics contract assigns it (the APIs' request histogram with a
+ * route template after a request), and exit cleanly on SIGTERM (what tini forwards on `docker stop` / pod termination)
  * well within the 45 s termination grace, leaving its consumer groups; and the groups they ran
  * are the ones the k8s replica bounds are computed from.
  */
@@ -12,6 +13,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { SERVICE_CONSUMER_GROUPS } from './tools/consumer-groups';
+import { firstTenantCommands } from './tools/first-tenant';
 import { join } from 'node:path';
 import {
   createTestDatabase,
@@ -31,6 +33,14 @@ const SERVICES = [
   'delivery-dispatcher',
 ] as const;
 const DB_SERVICES = ['domain-api', 'subscription-registry'];
+/** A route of each API that answers 401 without a key (path requested, template expected). */
+const API_ROUTES: Record<string, { path: string; route: string }> = {
+  'domain-api': { path: '/v1/projects', route: '/v1/projects' },
+  'subscription-registry': {
+    path: '/v1/webhooks/0d5a3a1e-5b8e-4b7e-9a57-1f0c9a6b1a11',
+    route: '/v1/webhooks/:id',
+  },
+};
 const TERMINATION_GRACE_MS = 45_000;
 const { compile } = require(join(ROOT, 'deploy', 'docker', 'compile.js')) as {
   compile: (out: string) => Promise<{ sources: number }>;
@@ -124,6 +134,38 @@ describe('compiled services (what the images run)', () => {
     }
   }, 180_000);
 
+  it('the "First tenant" commands of docs/operations.md run as the images run them', () => {
+    // compose and kubectl run the same `node dist/…/cli.js …` in the container: once each.
+    const { compose, kubernetes } = firstTenantCommands();
+    const distinct = new Map([...compose, ...kubernetes].map((c) => [c.inContainer.join(' '), c]));
+    expect(distinct.size).toBe(2);
+    const outputs: Record<string, unknown> = {};
+    for (const command of distinct.values()) {
+      const [node, cli, ...args] = command.inContainer;
+      expect(node).toBe('node');
+      const r = spawnSync(process.execPath, ['--enable-source-maps', cli, ...args], {
+        cwd: OUT,
+        env,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect({ command: command.text, status: r.status, stderr: r.stderr }).toEqual({
+        command: command.text,
+        status: 0,
+        stderr: '',
+      });
+      outputs[args[0]] = JSON.parse(r.stdout.trim());
+    }
+    expect(outputs['tenant:create']).toMatchObject({
+      tenantId: expect.any(String),
+      apiKey: expect.stringMatching(/^hk_/),
+    });
+    expect(outputs['worksection:admin-key']).toMatchObject({
+      slug: 'acme',
+      adminApiKey: expect.any(String),
+    });
+  }, 240_000);
+
   it('each service turns ready, serves /metrics, and exits cleanly on SIGTERM', async () => {
     for (const service of SERVICES) running.push(start(service, await freePort()));
     for (const r of running) {
@@ -140,9 +182,34 @@ describe('compiled services (what the images run)', () => {
       });
       const live = await fetch(`http://127.0.0.1:${r.port}/health/live`);
       expect(live.status).toBe(200);
+      // The APIs' request histogram (http.server.request.duration): one unauthenticated request
+      // to a route of each, then its series with the route template and status.
+      const apiRoute = API_ROUTES[r.service];
+      if (apiRoute) {
+        const answer = await fetch(`http://127.0.0.1:${r.port}${apiRoute.path}`);
+        expect(answer.status).toBe(401);
+      }
       const metrics = await fetch(`http://127.0.0.1:${r.port}/metrics`);
       expect(metrics.status).toBe(200);
       const text = await metrics.text();
+      if (apiRoute) {
+        const series = text
+          .split('\n')
+          .find(
+            (l) =>
+              l.startsWith('http_server_request_duration_seconds_count{') &&
+              l.includes(`http_route="${apiRoute.route}"`) &&
+              l.includes('http_request_method="GET"') &&
+              l.includes('http_response_status_code="401"') &&
+              l.includes(`service="${r.service}"`),
+          );
+        expect({ service: r.service, series: series?.replace(/.* /, '') }).toEqual({
+          service: r.service,
+          series: '1',
+        });
+        expect(text).toMatch(/http_server_request_duration_seconds_bucket\{[^}]*le="0\.005"/);
+        expect(text).not.toMatch(/http_route="\/(health|metrics)/);
+      }
       // Every metric the dashboards, alerts and autoscaler may use (deploy/metrics-contract.json,
       // checked against them by deploy/observability.spec.ts) is exported by its services.
       const expected = CONTRACT.metrics

@@ -17,6 +17,7 @@ import { SERVICE_CONSUMER_GROUPS } from './tools/consumer-groups';
 import { CRD_SCHEMAS } from './tools/crd-schemas';
 import { kafkaTopicsYaml } from './tools/kafka-topics';
 import { kafkaUsersYaml } from './tools/kafka-users';
+import { firstTenantCommands } from './tools/first-tenant';
 import { prometheusRuleYaml } from './tools/prometheus-rule';
 import { REPO_ROOT, ensureKustomize, kustomizeBuild } from './tools/kustomize';
 import type { K8sObject } from './tools/kustomize';
@@ -610,9 +611,46 @@ describe('k8s PrometheusRule', () => {
         'HeraldOutboxBacklogOld',
         'HeraldHooksAutoDisabled',
         'HeraldDeliveryFailureRatioHigh',
+        'HeraldApiServerErrorRatioHigh',
+        'HeraldDeliveryLogPartitionJobStale',
       ]),
     );
   });
+
+  it.each(OVERLAYS)(
+    'links every alert to its runbook section by an absolute URL, the overlay setting runbookBaseUrl (%s)',
+    (overlay) => {
+      const rule = named(rendered[overlay], 'PrometheusRule', 'herald');
+      const urls: string[] = rule.spec.groups.flatMap((g: Json) =>
+        g.rules.map((r: Json) => r.annotations.runbook_url),
+      );
+      const kustomization = readFileSync(
+        join(REPO_ROOT, 'k8s', 'overlays', overlay, 'kustomization.yaml'),
+        'utf8',
+      );
+      const configured = /runbookBaseUrl: '([^']+)'/.exec(kustomization)![1];
+      // The setting is not rendered into the cluster (a local-config object).
+      expect(rendered[overlay].filter((o) => o.metadata.name === 'herald-settings')).toEqual([]);
+      const anchors = readFileSync(join(REPO_ROOT, 'docs', 'operations.md'), 'utf8')
+        .split('\n')
+        .filter((l) => /^#{2,4} /.test(l))
+        .map((l) =>
+          l
+            .replace(/^#+ /, '')
+            .trim()
+            .toLowerCase()
+            .replace(/[^a-z0-9 -]/g, '')
+            .replace(/ /g, '-'),
+        );
+      for (const url of urls) {
+        const [base, anchor] = url.split('#');
+        expect({ url, base }).toEqual({ url, base: configured });
+        expect(anchors).toContain(anchor);
+      }
+      expect(configured).toMatch(/^https:\/\//);
+      if (overlay === 'prod') expect(configured).not.toContain('docs.example.com');
+    },
+  );
 });
 
 describe('k8s Grafana dashboard ConfigMap', () => {
@@ -636,6 +674,47 @@ describe('k8s KafkaTopic source file', () => {
       readFileSync(join(REPO_ROOT, 'k8s', 'base', 'kafka-topics', 'topics.yaml'), 'utf8'),
     ).toBe(kafkaTopicsYaml());
   });
+});
+
+describe('docs/operations.md "First tenant" on Kubernetes', () => {
+  const commands = firstTenantCommands().kubernetes;
+
+  it('documents tenant:create (and the registry CLI) with kubectl exec', () => {
+    expect(commands.map((c) => c.inContainer[2])).toEqual([
+      'tenant:create',
+      'worksection:admin-key',
+    ]);
+  });
+
+  it.each(commands.map((c) => [c.inContainer.slice(1, 3).join(' '), c] as const))(
+    '%s: execs into a Deployment of the prod namespace whose image and settings hold that CLI',
+    (_name, command) => {
+      expect(command.argv.slice(0, 4)).toEqual(['kubectl', '-n', 'herald', 'exec']);
+      const objects = rendered.prod;
+      const deployment = named(objects, 'Deployment', command.target);
+      expect(deployment.metadata.namespace).toBe(command.namespace);
+      const [c] = deployment.spec.template.spec.containers;
+      const [node, cli] = command.inContainer;
+      expect(node).toBe('node');
+      const app = /^dist\/apps\/([a-z-]+)\/src\/cli\.js$/.exec(cli)?.[1];
+      // Its image is that app's (the Dockerfile copies dist/apps/$APP only), run from /app.
+      expect(c.image).toMatch(new RegExp(`/herald/${app}:`));
+      expect(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8')).toMatch(/^WORKDIR \/app$/m);
+      const env = new Set<string>([
+        ...c.env.map((e: Json) => e.name),
+        ...c.envFrom.flatMap((f: Json) =>
+          Object.keys(named(objects, 'ConfigMap', f.configMapRef.name).data),
+        ),
+      ]);
+      for (const name of [
+        'DATABASE_URL',
+        'KAFKA_BROKERS',
+        'KAFKA_SASL_PASSWORD',
+        ...(app === 'subscription-registry' ? ['HERALD_SECRETS_KEY'] : []),
+      ])
+        expect({ name, set: env.has(name) }).toEqual({ name, set: true });
+    },
+  );
 });
 
 describe('k8s KafkaUser source file', () => {

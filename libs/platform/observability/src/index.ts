@@ -5,3 +5,4 @@ export * from './observability.module';
 export * from './health.controller';
 export * from './tracing';
 export * from './tracing-route.interceptor';
+export * from './http-metrics';

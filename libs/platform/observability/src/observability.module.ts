@@ -1,9 +1,18 @@
-import { DynamicModule, Global, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import {
+  DynamicModule,
+  Global,
+  Injectable,
+  Module,
+  OnApplicationShutdown,
+  type MiddlewareConsumer,
+  type NestModule,
+} from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { defaultLogLevel, logDestination, requestLogSerializers } from './logging';
 import { HealthController } from './health.controller';
+import { HttpServerMetrics } from './http-metrics';
 import { MetricsController, MetricsRegistry } from './metrics';
 import { ReadinessRegistry } from './readiness';
 import { shutdownTracing, traceFields } from './tracing';
@@ -25,10 +34,17 @@ export class TracingShutdown implements OnApplicationShutdown {
   }
 }
 
-/** `/health/live`, `/health/ready`, `/metrics` and JSON request logs, for every service. */
+/**
+ * `/health/live`, `/health/ready`, `/metrics` (with `http_server_request_duration_seconds` for
+ * every request but probes and scrapes) and JSON request logs, for every service.
+ */
 @Global()
 @Module({})
-export class ObservabilityModule {
+export class ObservabilityModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpServerMetrics).forRoutes('*');
+  }
+
   static forRoot(opts: ObservabilityOptions): DynamicModule {
     return {
       module: ObservabilityModule,
@@ -58,6 +74,7 @@ export class ObservabilityModule {
         TracingShutdown,
         { provide: APP_INTERCEPTOR, useClass: TracingRouteInterceptor },
         { provide: MetricsRegistry, useValue: new MetricsRegistry(opts.service) },
+        HttpServerMetrics,
       ],
       exports: [ReadinessRegistry, MetricsRegistry],
     };
