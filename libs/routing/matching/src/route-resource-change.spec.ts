@@ -74,15 +74,15 @@ describe('RouteResourceChange', () => {
     ]);
   });
 
-  it('fans one change out to 10,000 subscriptions quickly', () => {
+  // How fast is for bench:e2e's fan-out phase (a benchmark, not a timed test); this checks the count.
+  it('fans one change out to 10,000 subscriptions, one delivery each', () => {
     const index = new SubscriptionIndex();
     for (let i = 0; i < 10_000; i++) index.upsert(subscriptionSnapshot({ id: `s${i}` }));
-    const started = performance.now();
     const routed = new RouteResourceChange(index, new PayloadRendererRegistry(), options).execute({
       change: resourceChange(),
     });
     expect(routed.deliveries).toHaveLength(10_000);
-    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(new Set(routed.deliveries.map((d) => d.delivery.subscriptionId)).size).toBe(10_000);
   });
 });
 
