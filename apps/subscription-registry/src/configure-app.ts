@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { RegistryConfig } from './config';
 import { problem, sendProblem, type ProblemResponse } from '@herald/platform/http';
+import { documentAuth } from './http/auth-docs';
 import { ProblemDetailsFilter, toProblem } from './http/problem-details';
 
 /** The OpenAPI document of every controller the registry serves (3.1: bodies are JSON Schema 2020-12). */
@@ -15,14 +16,17 @@ export function openApiDocument(app: INestApplication, config: Pick<RegistryConf
       .setTitle('Herald subscription registry')
       .setDescription(
         'Webhook subscriptions (native `/v1/webhooks` and the dialect APIs), the event catalog and the delivery log. ' +
-          'Errors of the native API are RFC 9457 problem details (`application/problem+json`).',
+          'Errors of the native API are RFC 9457 problem details (`application/problem+json`); each dialect answers in its own shape ' +
+          "(Worksection's with HTTP 200). Each operation's `security` names the key's scopes (any one of them), and `x-herald-auth` " +
+          'how it refuses a missing, malformed or revoked key, a key without the scope and another tenant\'s key.',
       )
       .setVersion('1')
       .addServer(config.HERALD_PUBLIC_BASE_URL)
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'hk_<keyId>_<secret>' }, 'bearer')
       .build(),
   );
   document.openapi = '3.1.0';
+  // Security schemes, each operation's scopes and how it refuses (x-herald-auth): http/auth-docs.ts.
+  documentAuth(document);
   return document;
 }
 

@@ -57,6 +57,44 @@ describe('the registry OpenAPI document', () => {
     }
   });
 
+  it('documents every route the registry serves (each dialect route too), each secured one with its scopes and how it refuses', async () => {
+    const doc = (await api(registry.url, null)('GET', '/v1/webhooks/openapi.json')).body as {
+      paths: Record<string, Record<string, { security?: Record<string, string[]>[]; 'x-herald-auth'?: { scopes: string[] }; responses: Record<string, unknown> }>>;
+    };
+    const documented = new Set(Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)));
+    // What Express routes (Nest's controllers): ':param' as '{param}'.
+    const router = (registry.app.getHttpAdapter().getInstance() as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } }).router;
+    const served = router.stack
+      .filter((l) => l.route)
+      .flatMap((l) => Object.keys(l.route!.methods).map((m) => `${m.toUpperCase()} ${l.route!.path.replace(/:(\w+)/g, '{$1}')}`))
+      // Swagger's own routes, and the catch-all every method falls to (the 404/405 answers).
+      .filter((r) => !/ \/(docs|openapi|v1\/webhooks\/openapi)/.test(r) && !r.endsWith(' /{*path}'));
+    expect(served.filter((r) => !documented.has(r))).toEqual([]);
+    for (const route of [
+      'POST /v2/hooks',
+      'DELETE /v2/hooks/{id}',
+      'GET /api/admin/v2',
+      'POST /api/oauth2',
+      'POST /api/settings/webhooks/{id}/enable',
+      'POST /rest/v1.0/webhooks/hooks/{hookId}/triggers/bulk',
+      'GET /rest/v2.0/companies/{companyId}/projects/{projectId}/webhooks/hooks/{hookId}/deliveries',
+      'DELETE /@{tenant}/{apiVersion}/Webhooks',
+    ]) {
+      expect(documented.has(route)).toBe(true);
+    }
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        if (!op.security) continue;
+        expect({ route: `${method} ${path}`, auth: op['x-herald-auth'] !== undefined }).toEqual({ route: `${method} ${path}`, auth: true });
+        if (!path.startsWith('/v1/')) expect({ route: `${method} ${path}`, errors: Object.keys(op.responses).some((c) => c !== '200' && c !== '201' && c !== '204') || path.startsWith('/api/') }).toEqual({ route: `${method} ${path}`, errors: true });
+      }
+    }
+    // Worksection answers its errors with HTTP 200: the 200 answer is either shape.
+    const ws = doc.paths['/api/admin/v2'].get.responses['200'] as { content: { 'application/json': { schema: { anyOf: { properties: { status: { const: string } } }[] } } } };
+    expect(ws.content['application/json'].schema.anyOf.map((v) => v.properties.status.const)).toEqual(['ok', 'ok', 'ok', 'error']);
+    expect(doc.paths['/v2/hooks'].post.security).toEqual([{ proprofsKey: ['webhooks'], proprofsDomain: [] }, { proprofsKey: ['administrative'], proprofsDomain: [] }]);
+  });
+
   it('is the document buildOpenApiDocument() makes without a database or a broker (what the typed client is generated from)', async () => {
     const served = (await api(registry.url, null)('GET', '/v1/webhooks/openapi.json')).body;
     expect(JSON.parse(JSON.stringify(await buildOpenApiDocument()))).toEqual(served);

@@ -1,5 +1,5 @@
 import { Controller, Get, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ProcoreDocs } from './dialect-docs';
 import { BearerApiKeyGuard, CurrentPrincipal, type AuthenticatedPrincipal } from '@herald/registry/principals';
 import { ProcoreErrorFilter, ProcoreHooks } from '@herald/registry/dialect-procore';
 
@@ -7,13 +7,14 @@ import { ProcoreErrorFilter, ProcoreHooks } from '@herald/registry/dialect-proco
  * Procore's List Companies (`GET /rest/v1.0/companies`): how a client learns the `company_id`
  * its tenant has in this dialect (a stable integer derived from the tenant id).
  */
-@ApiExcludeController()
+@ProcoreDocs.tags()
 @Controller('rest/v1.0/companies')
 @UseGuards(BearerApiKeyGuard)
 @UseFilters(ProcoreErrorFilter)
 export class ProcoreCompaniesController {
   constructor(private readonly hooks: ProcoreHooks) {}
 
+  @ProcoreDocs.companies()
   @Get()
   list(@CurrentPrincipal() p: AuthenticatedPrincipal) {
     return this.hooks.companies(p);

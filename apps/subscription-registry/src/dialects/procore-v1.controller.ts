@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiExcludeController } from '@nestjs/swagger';
+import { ProcoreDocs } from './dialect-docs';
 import {
   V1BulkCreateSchema,
   V1BulkDeleteSchema,
@@ -37,8 +37,7 @@ interface Res {
  * Procore's Webhooks API v1.0 (`/rest/v1.0/webhooks/...`): the scope in the body on create,
  * else as `company_id` / `project_id` query parameters; integer ids; Procore's error bodies.
  */
-@ApiExcludeController()
-@ApiBearerAuth('bearer')
+@ProcoreDocs.tags()
 @Controller('rest/v1.0/webhooks')
 @UseGuards(BearerApiKeyGuard)
 @RequireAnyScope('webhooks', 'administrative')
@@ -54,12 +53,14 @@ export class ProcoreV1Controller {
     return this.hooks.scopeOf(p, companyParam(q), str(q, 'project_id'), str(q, 'project_template_id'));
   }
 
+  @ProcoreDocs.v1.create()
   @Post('hooks')
   async create(@CurrentPrincipal() p: AuthenticatedPrincipal, @Body() body: unknown) {
     const b = parseBody(V1HookBodySchema, body);
     return v1Hook(await this.hooks.create(p, this.hooks.scopeOf(p, b.company_id, b.project_id, b.project_template_id), b.hook));
   }
 
+  @ProcoreDocs.v1.list()
   @Get('hooks')
   async list(@CurrentPrincipal() p: AuthenticatedPrincipal, @Query() q: Query) {
     const version = str(q, 'api_version');
@@ -70,11 +71,13 @@ export class ProcoreV1Controller {
     return hooks.map(v1Hook);
   }
 
+  @ProcoreDocs.v1.get()
   @Get('hooks/:id')
   async get(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Query() q: Query) {
     return v1Hook(await this.hooks.get(p, this.scope(p, q), id));
   }
 
+  @ProcoreDocs.v1.update()
   @Patch('hooks/:id')
   async update(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Query() q: Query, @Body() body: unknown) {
     const b = parseBody(V1HookBodySchema.partial({ hook: true }), body ?? {});
@@ -82,18 +85,21 @@ export class ProcoreV1Controller {
     return v1Hook(await this.hooks.update(p, scope, id, b.hook ?? {}));
   }
 
+  @ProcoreDocs.v1.remove()
   @Delete('hooks/:id')
   @HttpCode(200)
   async remove(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Query() q: Query): Promise<void> {
     await this.hooks.remove(p, this.scope(p, q), id);
   }
 
+  @ProcoreDocs.v1.triggers()
   @Get('hooks/:hookId/triggers')
   async listTriggers(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Query() q: Query) {
     const hook = await this.hooks.get(p, this.scope(p, q), hookId);
     return triggersOf(hook).map((t) => v1Trigger(hook, t));
   }
 
+  @ProcoreDocs.v1.bulkCreate()
   @Post('hooks/:hookId/triggers/bulk')
   async bulkCreate(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Body() body: unknown, @Res({ passthrough: true }) res: Res) {
     const b = parseBody(V1BulkCreateSchema, body);
@@ -104,6 +110,7 @@ export class ProcoreV1Controller {
     return { success, failed: r.failed.map((f) => ({ code: '400', message: 'Bad Request', trigger: f.trigger, errors: f.errors })) };
   }
 
+  @ProcoreDocs.v1.bulkDelete()
   @Delete('hooks/:hookId/triggers/bulk')
   async bulkDelete(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Body() body: unknown, @Res({ passthrough: true }) res: Res) {
     const b = parseBody(V1BulkDeleteSchema, body);
@@ -112,6 +119,7 @@ export class ProcoreV1Controller {
     return r.failed.length ? { success: r.succeeded, failed: r.failed.map((id) => ({ code: '404', trigger: id })) } : { success: r.succeeded };
   }
 
+  @ProcoreDocs.v1.createTrigger()
   @Post('hooks/:hookId/triggers')
   @HttpCode(201)
   async createTrigger(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Body() body: unknown) {
@@ -120,12 +128,14 @@ export class ProcoreV1Controller {
     return v1Trigger(r.hook, r.trigger);
   }
 
+  @ProcoreDocs.v1.removeTrigger()
   @Delete('hooks/:hookId/triggers/:id')
   @HttpCode(200)
   async removeTrigger(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Param('id') id: string, @Query() q: Query): Promise<void> {
     await this.triggers.removeOne(p, this.scope(p, q), hookId, id);
   }
 
+  @ProcoreDocs.v1.deliveries()
   @Get('hooks/:hookId/deliveries')
   async deliveries(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Query() q: Query, @Res({ passthrough: true }) res: Res) {
     const query = deliveryQuery(q);
@@ -134,6 +144,7 @@ export class ProcoreV1Controller {
     return r.items.map(v1Delivery);
   }
 
+  @ProcoreDocs.v1.resources()
   @Get('resources')
   resources(@CurrentPrincipal() p: AuthenticatedPrincipal, @Query() q: Query) {
     this.scope(p, q);

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiExcludeController } from '@nestjs/swagger';
+import { ProcoreDocs } from './dialect-docs';
 import {
   HookFieldsSchema,
   TriggerFieldsSchema,
@@ -38,8 +38,8 @@ const both = (path: string) => [`webhooks/${path}`, `projects/:projectId/webhook
  * Procore's Webhooks API v2.0 (`/rest/v2.0/companies/{company_id}[/projects/{project_id}]/webhooks/...`):
  * the same handlers as v1.0 with the scope in the path, string ids and `{data: ...}` bodies.
  */
-@ApiExcludeController()
-@ApiBearerAuth('bearer')
+@ProcoreDocs.tags()
+@ProcoreDocs.v2Scope()
 @Controller('rest/v2.0/companies/:companyId')
 @UseGuards(BearerApiKeyGuard)
 @RequireAnyScope('webhooks', 'administrative')
@@ -55,6 +55,7 @@ export class ProcoreV2Controller {
     return this.hooks.scopeOf(p, /^\d{1,16}$/.test(companyId) ? Number(companyId) : -1, projectId);
   }
 
+  @ProcoreDocs.v2.create()
   @Post(both('hooks'))
   @HttpCode(201)
   async create(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('companyId') c: string, @Param('projectId') pr: string | undefined, @Body() body: unknown) {
@@ -66,6 +67,7 @@ export class ProcoreV2Controller {
     return { data: v2Hook(await this.hooks.create(p, this.scope(p, c, pr), hook)) };
   }
 
+  @ProcoreDocs.v2.list()
   @Get(both('hooks'))
   async list(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('companyId') c: string, @Param('projectId') pr: string | undefined, @Query() q: Query) {
     const version = str(q, 'payload_version');
@@ -76,11 +78,13 @@ export class ProcoreV2Controller {
     return { data: hooks.map(v2Hook) };
   }
 
+  @ProcoreDocs.v2.get()
   @Get(both('hooks/:id'))
   async get(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('companyId') c: string, @Param('projectId') pr: string | undefined, @Param('id') id: string) {
     return { data: v2Hook(await this.hooks.get(p, this.scope(p, c, pr), id)) };
   }
 
+  @ProcoreDocs.v2.update()
   @Patch(both('hooks/:id'))
   async update(
     @CurrentPrincipal() p: AuthenticatedPrincipal,
@@ -92,18 +96,21 @@ export class ProcoreV2Controller {
     return { data: v2Hook(await this.hooks.update(p, this.scope(p, c, pr), id, parseBody(HookFieldsSchema, body ?? {}))) };
   }
 
+  @ProcoreDocs.v2.remove()
   @Delete(both('hooks/:id'))
   @HttpCode(204)
   async remove(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('companyId') c: string, @Param('projectId') pr: string | undefined, @Param('id') id: string): Promise<void> {
     await this.hooks.remove(p, this.scope(p, c, pr), id);
   }
 
+  @ProcoreDocs.v2.triggers()
   @Get(both('hooks/:hookId/triggers'))
   async listTriggers(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('companyId') c: string, @Param('projectId') pr: string | undefined, @Param('hookId') hookId: string) {
     const hook = await this.hooks.get(p, this.scope(p, c, pr), hookId);
     return { data: triggersOf(hook).map((t) => v2Trigger(hook, t)) };
   }
 
+  @ProcoreDocs.v2.bulkCreate()
   @Post(both('hooks/:hookId/triggers/bulk'))
   async bulkCreate(
     @CurrentPrincipal() p: AuthenticatedPrincipal,
@@ -119,6 +126,7 @@ export class ProcoreV2Controller {
     return { data: [...ok, ...r.failed.map((f) => ({ ...f.trigger, errors: f.errors }))] };
   }
 
+  @ProcoreDocs.v2.bulkDelete()
   @Delete(both('hooks/:hookId/triggers/bulk'))
   async bulkDelete(
     @CurrentPrincipal() p: AuthenticatedPrincipal,
@@ -134,6 +142,7 @@ export class ProcoreV2Controller {
     return { data: r.failed.length ? { succeeded, failed: r.failed.map(String) } : { succeeded } };
   }
 
+  @ProcoreDocs.v2.createTrigger()
   @Post(both('hooks/:hookId/triggers'))
   @HttpCode(201)
   async createTrigger(
@@ -147,6 +156,7 @@ export class ProcoreV2Controller {
     return { data: v2Trigger(r.hook, r.trigger) };
   }
 
+  @ProcoreDocs.v2.removeTrigger()
   @Delete(both('hooks/:hookId/triggers/:id'))
   @HttpCode(204)
   async removeTrigger(
@@ -159,6 +169,7 @@ export class ProcoreV2Controller {
     await this.triggers.removeOne(p, this.scope(p, c, pr), hookId, id);
   }
 
+  @ProcoreDocs.v2.deliveries()
   @Get(both('hooks/:hookId/deliveries'))
   async deliveries(
     @CurrentPrincipal() p: AuthenticatedPrincipal,
@@ -174,6 +185,7 @@ export class ProcoreV2Controller {
     return { data: r.items.map(v2Delivery) };
   }
 
+  @ProcoreDocs.v2.resources()
   @Get(both('resources'))
   resources(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('companyId') c: string, @Param('projectId') pr: string | undefined, @Query() q: Query) {
     this.scope(p, c, pr);

@@ -394,6 +394,634 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rest/v1.0/webhooks/hooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List hooks (v1.0) */
+        get: operations["ProcoreV1Controller_list"];
+        put?: never;
+        /**
+         * Create a hook (v1.0)
+         * @description company_id or project_id in the body; payload version fixed at creation.
+         */
+        post: operations["ProcoreV1Controller_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v1.0/webhooks/hooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Show a hook (v1.0) */
+        get: operations["ProcoreV1Controller_get"];
+        put?: never;
+        post?: never;
+        /** Delete a hook (v1.0) */
+        delete: operations["ProcoreV1Controller_remove"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a hook (v1.0)
+         * @description Changing the payload version is a 400.
+         */
+        patch: operations["ProcoreV1Controller_update"];
+        trace?: never;
+    };
+    "/rest/v1.0/webhooks/hooks/{hookId}/triggers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a hook's triggers (v1.0) */
+        get: operations["ProcoreV1Controller_listTriggers"];
+        put?: never;
+        /** Create a trigger (v1.0) */
+        post: operations["ProcoreV1Controller_createTrigger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v1.0/webhooks/hooks/{hookId}/triggers/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create triggers (v1.0)
+         * @description 207 when some fail (each with its errors).
+         */
+        post: operations["ProcoreV1Controller_bulkCreate"];
+        /**
+         * Delete triggers (v1.0)
+         * @description 207 when some were not found.
+         */
+        delete: operations["ProcoreV1Controller_bulkDelete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v1.0/webhooks/hooks/{hookId}/triggers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a trigger (v1.0) */
+        delete: operations["ProcoreV1Controller_removeTrigger"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v1.0/webhooks/hooks/{hookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A hook's deliveries (v1.0)
+         * @description Newest first; a Link rel="next" header when there is another page.
+         */
+        get: operations["ProcoreV1Controller_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v1.0/webhooks/resources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Webhook resources (v1.0) */
+        get: operations["ProcoreV1Controller_resources"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v2.0/companies/{companyId}/webhooks/hooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List hooks (v2.0) */
+        get: operations["ProcoreV2Controller_list[0]"];
+        put?: never;
+        /**
+         * Create a hook (v2.0)
+         * @description payload_version (or api_version) and namespace are required.
+         */
+        post: operations["ProcoreV2Controller_create[0]"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v2.0/companies/{companyId}/projects/{projectId}/webhooks/hooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List hooks (v2.0) */
+        get: operations["ProcoreV2Controller_list[1]"];
+        put?: never;
+        /**
+         * Create a hook (v2.0)
+         * @description payload_version (or api_version) and namespace are required.
+         */
+        post: operations["ProcoreV2Controller_create[1]"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v2.0/companies/{companyId}/webhooks/hooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Show a hook (v2.0) */
+        get: operations["ProcoreV2Controller_get[0]"];
+        put?: never;
+        post?: never;
+        /** Delete a hook (v2.0) */
+        delete: operations["ProcoreV2Controller_remove[0]"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a hook (v2.0)
+         * @description status: active | disabled turns it on and off; changing the payload version is a 400.
+         */
+        patch: operations["ProcoreV2Controller_update[0]"];
+        trace?: never;
+    };
+    "/rest/v2.0/companies/{companyId}/projects/{projectId}/webhooks/hooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Show a hook (v2.0) */
+        get: operations["ProcoreV2Controller_get[1]"];
+        put?: never;
+        post?: never;
+        /** Delete a hook (v2.0) */
+        delete: operations["ProcoreV2Controller_remove[1]"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a hook (v2.0)
+         * @description status: active | disabled turns it on and off; changing the payload version is a 400.
+         */
+        patch: operations["ProcoreV2Controller_update[1]"];
+        trace?: never;
+    };
+    "/rest/v2.0/companies/{companyId}/webhooks/hooks/{hookId}/triggers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a hook's triggers (v2.0) */
+        get: operations["ProcoreV2Controller_listTriggers[0]"];
+        put?: never;
+        /** Create a trigger (v2.0) */
+        post: operations["ProcoreV2Controller_createTrigger[0]"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v2.0/companies/{companyId}/projects/{projectId}/webhooks/hooks/{hookId}/triggers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a hook's triggers (v2.0) */
+        get: operations["ProcoreV2Controller_listTriggers[1]"];
+        put?: never;
+        /** Create a trigger (v2.0) */
+        post: operations["ProcoreV2Controller_createTrigger[1]"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v2.0/companies/{companyId}/webhooks/hooks/{hookId}/triggers/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create triggers (v2.0)
+         * @description {"triggers": […]}, a bare array or one trigger; 207 when some fail.
+         */
+        post: operations["ProcoreV2Controller_bulkCreate[0]"];
+        /**
+         * Delete triggers (v2.0)
+         * @description An array of trigger ids (or {"trigger_ids": […]}); 207 when some were not found.
+         */
+        delete: operations["ProcoreV2Controller_bulkDelete[0]"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v2.0/companies/{companyId}/projects/{projectId}/webhooks/hooks/{hookId}/triggers/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create triggers (v2.0)
+         * @description {"triggers": […]}, a bare array or one trigger; 207 when some fail.
+         */
+        post: operations["ProcoreV2Controller_bulkCreate[1]"];
+        /**
+         * Delete triggers (v2.0)
+         * @description An array of trigger ids (or {"trigger_ids": […]}); 207 when some were not found.
+         */
+        delete: operations["ProcoreV2Controller_bulkDelete[1]"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v2.0/companies/{companyId}/webhooks/hooks/{hookId}/triggers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a trigger (v2.0) */
+        delete: operations["ProcoreV2Controller_removeTrigger[0]"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v2.0/companies/{companyId}/projects/{projectId}/webhooks/hooks/{hookId}/triggers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a trigger (v2.0) */
+        delete: operations["ProcoreV2Controller_removeTrigger[1]"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v2.0/companies/{companyId}/webhooks/hooks/{hookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A hook's deliveries (v2.0)
+         * @description Newest first; a Link rel="next" header when there is another page.
+         */
+        get: operations["ProcoreV2Controller_deliveries[0]"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v2.0/companies/{companyId}/projects/{projectId}/webhooks/hooks/{hookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A hook's deliveries (v2.0)
+         * @description Newest first; a Link rel="next" header when there is another page.
+         */
+        get: operations["ProcoreV2Controller_deliveries[1]"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v2.0/companies/{companyId}/webhooks/resources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Webhook resources (v2.0) */
+        get: operations["ProcoreV2Controller_resources[0]"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v2.0/companies/{companyId}/projects/{projectId}/webhooks/resources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Webhook resources (v2.0) */
+        get: operations["ProcoreV2Controller_resources[1]"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v1.0/companies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List companies
+         * @description Your tenant as Procore's company: learn its company_id.
+         */
+        get: operations["ProcoreCompaniesController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/v2": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Admin API (add_webhook, get_webhooks, delete_webhook)
+         * @description Signed with hash = md5(query string without hash + admin API key). GET and POST are the same (parameters in the query string). Every answer is HTTP 200: {"status":"ok",…} or the error envelope. docs/dialects/worksection.md
+         */
+        get: operations["WorksectionController_adminGet"];
+        put?: never;
+        /**
+         * Admin API (add_webhook, get_webhooks, delete_webhook)
+         * @description Signed with hash = md5(query string without hash + admin API key). GET and POST are the same (parameters in the query string). Every answer is HTTP 200: {"status":"ok",…} or the error envelope. docs/dialects/worksection.md
+         */
+        post: operations["WorksectionController_adminPost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/oauth2": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OAuth2 API (add_webhook, get_webhooks, delete_webhook)
+         * @description A Bearer key with the administrative scope. GET and POST are the same. Every answer is HTTP 200: {"status":"ok",…} or the error envelope. docs/dialects/worksection.md
+         */
+        get: operations["WorksectionController_oauthGet"];
+        put?: never;
+        /**
+         * OAuth2 API (add_webhook, get_webhooks, delete_webhook)
+         * @description A Bearer key with the administrative scope. GET and POST are the same. Every answer is HTTP 200: {"status":"ok",…} or the error envelope. docs/dialects/worksection.md
+         */
+        post: operations["WorksectionController_oauthPost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settings/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Settings page: add a webhook
+         * @description Created disabled; enabling it checks the URL. Bearer key with the administrative scope.
+         */
+        post: operations["WorksectionController_settingsCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settings/webhooks/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Settings page: enable a webhook
+         * @description Re-checks the URL (status_code 11 when it fails).
+         */
+        post: operations["WorksectionController_settingsEnable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settings/webhooks/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Settings page: disable a webhook
+         * @description Turns it off (grey).
+         */
+        post: operations["WorksectionController_settingsDisable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/hooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Subscribe (REST hook)
+         * @description The body is read as JSON whatever its Content-Type says. target_url must be unique among the tenant's ProProfs hooks. docs/dialects/proprofs.md
+         */
+        post: operations["ProProfsHooksController_subscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/hooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unsubscribe
+         * @description Another user's hook needs the administrative scope (else 401).
+         */
+        delete: operations["ProProfsHooksController_unsubscribe"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/@{tenant}/{apiVersion}/Webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the tenant's PPM Express webhooks */
+        get: operations["PpmWebhooksController_list"];
+        put?: never;
+        /**
+         * Create a webhook
+         * @description Header names Herald sets itself are refused. docs/dialects/ppm-express.md
+         */
+        post: operations["PpmWebhooksController_create"];
+        /**
+         * Delete all of the tenant's PPM Express webhooks
+         * @description Needs the administrative scope (else 403); hooks made through other APIs stay.
+         */
+        delete: operations["PpmWebhooksController_removeAll"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/@{tenant}/{apiVersion}/Webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a webhook */
+        get: operations["PpmWebhooksController_get"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook */
+        delete: operations["PpmWebhooksController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1938,6 +2566,4577 @@ export interface operations {
                         startedAt?: string | null;
                         /** Format: date-time */
                         finishedAt?: string | null;
+                    };
+                };
+            };
+        };
+    };
+    ProcoreV1Controller_list: {
+        parameters: {
+            query?: {
+                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. One of company_id, project_id. */
+                company_id?: number;
+                /** @description A project of your company (wins over company_id) */
+                project_id?: string;
+                /** @description A project template's hooks */
+                project_template_id?: string;
+                namespace?: string;
+                /** @description Only hooks of this payload version (an unknown one filters nothing) */
+                api_version?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hooks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        api_version: string | null;
+                        namespace: string;
+                        destination_url: string;
+                        destination_headers: {
+                            /** @description masked: ***** + its last 5 characters */
+                            Authorization?: string;
+                        };
+                        owned_by_company_id: number | null;
+                        owned_by_project_id: string | null;
+                        owned_by_user_id: string;
+                    }[];
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    ProcoreV1Controller_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    company_id?: number | string;
+                    project_id?: string | number;
+                    project_template_id?: string | number;
+                    hook: {
+                        api_version?: string;
+                        payload_version?: string;
+                        namespace?: string;
+                        destination_url: string;
+                        destination_headers?: {
+                            Authorization?: string | null;
+                        };
+                        /** @enum {string} */
+                        status?: "active" | "disabled";
+                    };
+                } | unknown | unknown | unknown;
+            };
+        };
+        responses: {
+            /** @description The hook */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        api_version: string | null;
+                        namespace: string;
+                        destination_url: string;
+                        destination_headers: {
+                            /** @description masked: ***** + its last 5 characters */
+                            Authorization?: string;
+                        };
+                        owned_by_company_id: number | null;
+                        owned_by_project_id: string | null;
+                        owned_by_user_id: string;
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    ProcoreV1Controller_get: {
+        parameters: {
+            query?: {
+                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. One of company_id, project_id. */
+                company_id?: number;
+                /** @description A project of your company (wins over company_id) */
+                project_id?: string;
+                /** @description A project template's hooks */
+                project_template_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The hook id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        api_version: string | null;
+                        namespace: string;
+                        destination_url: string;
+                        destination_headers: {
+                            /** @description masked: ***** + its last 5 characters */
+                            Authorization?: string;
+                        };
+                        owned_by_company_id: number | null;
+                        owned_by_project_id: string | null;
+                        owned_by_user_id: string;
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    ProcoreV1Controller_remove: {
+        parameters: {
+            query?: {
+                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. One of company_id, project_id. */
+                company_id?: number;
+                /** @description A project of your company (wins over company_id) */
+                project_id?: string;
+                /** @description A project template's hooks */
+                project_template_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The hook id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted (no body) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    ProcoreV1Controller_update: {
+        parameters: {
+            query?: {
+                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. One of company_id, project_id. */
+                company_id?: number;
+                /** @description A project of your company (wins over company_id) */
+                project_id?: string;
+                /** @description A project template's hooks */
+                project_template_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The hook id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    company_id?: number | string;
+                    project_id?: string | number;
+                    project_template_id?: string | number;
+                    hook?: {
+                        api_version?: string;
+                        payload_version?: string;
+                        namespace?: string;
+                        destination_url?: string;
+                        destination_headers?: {
+                            Authorization?: string | null;
+                        };
+                        /** @enum {string} */
+                        status?: "active" | "disabled";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The hook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        api_version: string | null;
+                        namespace: string;
+                        destination_url: string;
+                        destination_headers: {
+                            /** @description masked: ***** + its last 5 characters */
+                            Authorization?: string;
+                        };
+                        owned_by_company_id: number | null;
+                        owned_by_project_id: string | null;
+                        owned_by_user_id: string;
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    ProcoreV1Controller_listTriggers: {
+        parameters: {
+            query?: {
+                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. One of company_id, project_id. */
+                company_id?: number;
+                /** @description A project of your company (wins over company_id) */
+                project_id?: string;
+                /** @description A project template's hooks */
+                project_template_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The hook id */
+                hookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The triggers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        webhook_hook_id: number;
+                        resource_name: string;
+                        resource_id?: null;
+                        /** @enum {unknown} */
+                        event_type: "create" | "update" | "delete";
+                        company_id?: number | null;
+                        project_id?: string | null;
+                        user_id?: string;
+                    }[];
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    ProcoreV1Controller_createTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hook id */
+                hookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    company_id?: number | string;
+                    project_id?: string | number;
+                    project_template_id?: string | number;
+                    api_version?: string;
+                    trigger: {
+                        resource_name: string;
+                        event_type: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The trigger */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        webhook_hook_id: number;
+                        resource_name: string;
+                        resource_id?: null;
+                        /** @enum {unknown} */
+                        event_type: "create" | "update" | "delete";
+                        company_id?: number | null;
+                        project_id?: string | null;
+                        user_id?: string;
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    ProcoreV1Controller_bulkCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hook id */
+                hookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    company_id?: number | string;
+                    project_id?: string | number;
+                    project_template_id?: string | number;
+                    api_version?: string;
+                    triggers: {
+                        resource_name: string;
+                        event_type: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description All created */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: {
+                            id: number;
+                            webhook_hook_id: number;
+                            resource_name: string;
+                            resource_id?: null;
+                            /** @enum {unknown} */
+                            event_type: "create" | "update" | "delete";
+                            company_id?: number | null;
+                            project_id?: string | null;
+                            user_id?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Some failed */
+            207: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: {
+                            id: number;
+                            webhook_hook_id: number;
+                            resource_name: string;
+                            resource_id?: null;
+                            /** @enum {unknown} */
+                            event_type: "create" | "update" | "delete";
+                            company_id?: number | null;
+                            project_id?: string | null;
+                            user_id?: string;
+                        }[];
+                        failed: Record<string, never>[];
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    ProcoreV1Controller_bulkDelete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hook id */
+                hookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    company_id?: number | string;
+                    project_id?: string | number;
+                    project_template_id?: string | number;
+                    api_version?: string;
+                    trigger_ids: (number | string)[];
+                };
+            };
+        };
+        responses: {
+            /** @description All deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: number[];
+                        failed?: Record<string, never>[];
+                    };
+                };
+            };
+            /** @description Some not found */
+            207: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: number[];
+                        failed?: Record<string, never>[];
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    ProcoreV1Controller_removeTrigger: {
+        parameters: {
+            query?: {
+                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. One of company_id, project_id. */
+                company_id?: number;
+                /** @description A project of your company (wins over company_id) */
+                project_id?: string;
+                /** @description A project template's hooks */
+                project_template_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The hook id */
+                hookId: string;
+                /** @description The trigger id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted (no body) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    ProcoreV1Controller_deliveries: {
+        parameters: {
+            query?: {
+                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. One of company_id, project_id. */
+                company_id?: number;
+                /** @description A project of your company (wins over company_id) */
+                project_id?: string;
+                /** @description A project template's hooks */
+                project_template_id?: string;
+                "filters[status]"?: "succeeded" | "failed" | "discarded" | "enqueued" | "retrying" | "any" | "successful" | "failing";
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The hook id */
+                hookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        event_id: string;
+                        event?: Record<string, never> | null;
+                        outcome: string;
+                        response_status?: number | null;
+                        response_body?: string | null;
+                        response_error?: string | null;
+                        response_headers?: Record<string, never>;
+                        started_at?: string;
+                        completed_at?: string | null;
+                    }[];
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    ProcoreV1Controller_resources: {
+        parameters: {
+            query?: {
+                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. One of company_id, project_id. */
+                company_id?: number;
+                /** @description A project of your company (wins over company_id) */
+                project_id?: string;
+                /** @description A project template's hooks */
+                project_template_id?: string;
+                api_version?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The resources */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        api_version?: string;
+                        product_category?: string;
+                        tools?: string;
+                        /** @enum {unknown} */
+                        name: "Projects" | "Tasks" | "Subtasks" | "Comments" | "Calendar Events" | "Key Dates" | "Clients" | "Ideas" | "Portfolios" | "Programs" | "Project Templates";
+                    }[];
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_list[0]": {
+        parameters: {
+            query?: {
+                namespace?: string;
+                /** @description Only hooks of this payload version (an unknown one filters nothing) */
+                payload_version?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hooks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            /** @enum {unknown} */
+                            status: "active" | "disabled";
+                            payload_version: string | null;
+                            namespace: string;
+                            destination_headers?: {
+                                /** @description masked: ***** + its last 5 characters */
+                                Authorization?: string;
+                            };
+                            destination_url: string;
+                            trigger_count: number;
+                            company_id: string | null;
+                            project_id: string | null;
+                            created_at: string;
+                            updated_at: string;
+                            /** @constant */
+                            hook_type?: "classic";
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_create[0]": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    api_version?: string;
+                    payload_version?: string;
+                    namespace: string;
+                    destination_url: string;
+                    destination_headers?: {
+                        Authorization?: string | null;
+                    };
+                    /** @enum {string} */
+                    status?: "active" | "disabled";
+                } | unknown | unknown;
+            };
+        };
+        responses: {
+            /** @description The hook */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            /** @enum {unknown} */
+                            status: "active" | "disabled";
+                            payload_version: string | null;
+                            namespace: string;
+                            destination_headers?: {
+                                /** @description masked: ***** + its last 5 characters */
+                                Authorization?: string;
+                            };
+                            destination_url: string;
+                            trigger_count: number;
+                            company_id: string | null;
+                            project_id: string | null;
+                            created_at: string;
+                            updated_at: string;
+                            /** @constant */
+                            hook_type?: "classic";
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_list[1]": {
+        parameters: {
+            query?: {
+                namespace?: string;
+                /** @description Only hooks of this payload version (an unknown one filters nothing) */
+                payload_version?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hooks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            /** @enum {unknown} */
+                            status: "active" | "disabled";
+                            payload_version: string | null;
+                            namespace: string;
+                            destination_headers?: {
+                                /** @description masked: ***** + its last 5 characters */
+                                Authorization?: string;
+                            };
+                            destination_url: string;
+                            trigger_count: number;
+                            company_id: string | null;
+                            project_id: string | null;
+                            created_at: string;
+                            updated_at: string;
+                            /** @constant */
+                            hook_type?: "classic";
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_create[1]": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    api_version?: string;
+                    payload_version?: string;
+                    namespace: string;
+                    destination_url: string;
+                    destination_headers?: {
+                        Authorization?: string | null;
+                    };
+                    /** @enum {string} */
+                    status?: "active" | "disabled";
+                } | unknown | unknown;
+            };
+        };
+        responses: {
+            /** @description The hook */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            /** @enum {unknown} */
+                            status: "active" | "disabled";
+                            payload_version: string | null;
+                            namespace: string;
+                            destination_headers?: {
+                                /** @description masked: ***** + its last 5 characters */
+                                Authorization?: string;
+                            };
+                            destination_url: string;
+                            trigger_count: number;
+                            company_id: string | null;
+                            project_id: string | null;
+                            created_at: string;
+                            updated_at: string;
+                            /** @constant */
+                            hook_type?: "classic";
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_get[0]": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+                /** @description The hook id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            /** @enum {unknown} */
+                            status: "active" | "disabled";
+                            payload_version: string | null;
+                            namespace: string;
+                            destination_headers?: {
+                                /** @description masked: ***** + its last 5 characters */
+                                Authorization?: string;
+                            };
+                            destination_url: string;
+                            trigger_count: number;
+                            company_id: string | null;
+                            project_id: string | null;
+                            created_at: string;
+                            updated_at: string;
+                            /** @constant */
+                            hook_type?: "classic";
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_remove[0]": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+                /** @description The hook id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_update[0]": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+                /** @description The hook id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    api_version?: string;
+                    payload_version?: string;
+                    namespace?: string;
+                    destination_url?: string;
+                    destination_headers?: {
+                        Authorization?: string | null;
+                    };
+                    /** @enum {string} */
+                    status?: "active" | "disabled";
+                };
+            };
+        };
+        responses: {
+            /** @description The hook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            /** @enum {unknown} */
+                            status: "active" | "disabled";
+                            payload_version: string | null;
+                            namespace: string;
+                            destination_headers?: {
+                                /** @description masked: ***** + its last 5 characters */
+                                Authorization?: string;
+                            };
+                            destination_url: string;
+                            trigger_count: number;
+                            company_id: string | null;
+                            project_id: string | null;
+                            created_at: string;
+                            updated_at: string;
+                            /** @constant */
+                            hook_type?: "classic";
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_get[1]": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+                /** @description The hook id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            /** @enum {unknown} */
+                            status: "active" | "disabled";
+                            payload_version: string | null;
+                            namespace: string;
+                            destination_headers?: {
+                                /** @description masked: ***** + its last 5 characters */
+                                Authorization?: string;
+                            };
+                            destination_url: string;
+                            trigger_count: number;
+                            company_id: string | null;
+                            project_id: string | null;
+                            created_at: string;
+                            updated_at: string;
+                            /** @constant */
+                            hook_type?: "classic";
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_remove[1]": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+                /** @description The hook id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_update[1]": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+                /** @description The hook id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    api_version?: string;
+                    payload_version?: string;
+                    namespace?: string;
+                    destination_url?: string;
+                    destination_headers?: {
+                        Authorization?: string | null;
+                    };
+                    /** @enum {string} */
+                    status?: "active" | "disabled";
+                };
+            };
+        };
+        responses: {
+            /** @description The hook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            /** @enum {unknown} */
+                            status: "active" | "disabled";
+                            payload_version: string | null;
+                            namespace: string;
+                            destination_headers?: {
+                                /** @description masked: ***** + its last 5 characters */
+                                Authorization?: string;
+                            };
+                            destination_url: string;
+                            trigger_count: number;
+                            company_id: string | null;
+                            project_id: string | null;
+                            created_at: string;
+                            updated_at: string;
+                            /** @constant */
+                            hook_type?: "classic";
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_listTriggers[0]": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+                /** @description The hook id */
+                hookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The triggers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            webhook_hook_id: string;
+                            resource_name: string;
+                            /** @enum {unknown} */
+                            event_type: "create" | "update" | "delete";
+                            company_id?: string | null;
+                            project_id?: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_createTrigger[0]": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+                /** @description The hook id */
+                hookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    resource_name: string;
+                    event_type: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The trigger */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            webhook_hook_id: string;
+                            resource_name: string;
+                            /** @enum {unknown} */
+                            event_type: "create" | "update" | "delete";
+                            company_id?: string | null;
+                            project_id?: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_listTriggers[1]": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+                /** @description The hook id */
+                hookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The triggers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            webhook_hook_id: string;
+                            resource_name: string;
+                            /** @enum {unknown} */
+                            event_type: "create" | "update" | "delete";
+                            company_id?: string | null;
+                            project_id?: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_createTrigger[1]": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+                /** @description The hook id */
+                hookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    resource_name: string;
+                    event_type: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The trigger */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            webhook_hook_id: string;
+                            resource_name: string;
+                            /** @enum {unknown} */
+                            event_type: "create" | "update" | "delete";
+                            company_id?: string | null;
+                            project_id?: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_bulkCreate[0]": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+                /** @description The hook id */
+                hookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    triggers: {
+                        resource_name: string;
+                        event_type: string;
+                    }[];
+                } | {
+                    resource_name: string;
+                    event_type: string;
+                }[] | {
+                    resource_name: string;
+                    event_type: string;
+                };
+            };
+        };
+        responses: {
+            /** @description All created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            webhook_hook_id: string;
+                            resource_name: string;
+                            /** @enum {unknown} */
+                            event_type: "create" | "update" | "delete";
+                            company_id?: string | null;
+                            project_id?: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Some failed */
+            207: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: Record<string, never>[];
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_bulkDelete[0]": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+                /** @description The hook id */
+                hookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": (number | string)[] | {
+                    trigger_ids: (number | string)[];
+                };
+            };
+        };
+        responses: {
+            /** @description All deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            succeeded: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Some not found */
+            207: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            succeeded: string[];
+                            failed: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_bulkCreate[1]": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+                /** @description The hook id */
+                hookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    triggers: {
+                        resource_name: string;
+                        event_type: string;
+                    }[];
+                } | {
+                    resource_name: string;
+                    event_type: string;
+                }[] | {
+                    resource_name: string;
+                    event_type: string;
+                };
+            };
+        };
+        responses: {
+            /** @description All created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            webhook_hook_id: string;
+                            resource_name: string;
+                            /** @enum {unknown} */
+                            event_type: "create" | "update" | "delete";
+                            company_id?: string | null;
+                            project_id?: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Some failed */
+            207: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: Record<string, never>[];
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_bulkDelete[1]": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+                /** @description The hook id */
+                hookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": (number | string)[] | {
+                    trigger_ids: (number | string)[];
+                };
+            };
+        };
+        responses: {
+            /** @description All deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            succeeded: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Some not found */
+            207: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            succeeded: string[];
+                            failed: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_removeTrigger[0]": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+                /** @description The hook id */
+                hookId: string;
+                /** @description The trigger id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_removeTrigger[1]": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+                /** @description The hook id */
+                hookId: string;
+                /** @description The trigger id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_deliveries[0]": {
+        parameters: {
+            query?: {
+                "filter[status]"?: "succeeded" | "failed" | "discarded" | "enqueued" | "retrying" | "any" | "successful" | "failing";
+                "filter[resource_name]"?: "Projects" | "Tasks" | "Subtasks" | "Comments" | "Calendar Events" | "Key Dates" | "Clients" | "Ideas" | "Portfolios" | "Programs" | "Project Templates";
+                "filter[event_type]"?: "create" | "update" | "delete";
+                "filter[start]"?: string;
+                "filter[end]"?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+                /** @description The hook id */
+                hookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            status: string;
+                            payload?: Record<string, never> | null;
+                            delivery_attempts: {
+                                id?: string;
+                                success?: boolean;
+                                response_status?: number | null;
+                                response_body?: string | null;
+                                response_headers?: Record<string, never>;
+                                started_at?: string;
+                                completed_at?: string;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_deliveries[1]": {
+        parameters: {
+            query?: {
+                "filter[status]"?: "succeeded" | "failed" | "discarded" | "enqueued" | "retrying" | "any" | "successful" | "failing";
+                "filter[resource_name]"?: "Projects" | "Tasks" | "Subtasks" | "Comments" | "Calendar Events" | "Key Dates" | "Clients" | "Ideas" | "Portfolios" | "Programs" | "Project Templates";
+                "filter[event_type]"?: "create" | "update" | "delete";
+                "filter[start]"?: string;
+                "filter[end]"?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+                /** @description The hook id */
+                hookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            status: string;
+                            payload?: Record<string, never> | null;
+                            delivery_attempts: {
+                                id?: string;
+                                success?: boolean;
+                                response_status?: number | null;
+                                response_body?: string | null;
+                                response_headers?: Record<string, never>;
+                                started_at?: string;
+                                completed_at?: string;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such hook (or trigger) in that company or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_resources[0]": {
+        parameters: {
+            query: {
+                payload_version: string;
+            };
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The resources */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            category?: string;
+                            tool?: string;
+                            /** @enum {unknown} */
+                            name: "Projects" | "Tasks" | "Subtasks" | "Comments" | "Calendar Events" | "Key Dates" | "Clients" | "Ideas" | "Portfolios" | "Programs" | "Project Templates";
+                            payload_version?: string;
+                            actions?: ("create" | "update" | "delete")[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "ProcoreV2Controller_resources[1]": {
+        parameters: {
+            query: {
+                payload_version: string;
+            };
+            header?: never;
+            path: {
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The resources */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            category?: string;
+                            tool?: string;
+                            /** @enum {unknown} */
+                            name: "Projects" | "Tasks" | "Subtasks" | "Comments" | "Calendar Events" | "Key Dates" | "Clients" | "Ideas" | "Portfolios" | "Programs" | "Project Templates";
+                            payload_version?: string;
+                            actions?: ("create" | "update" | "delete")[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input: {"errors": {field: [messages]}} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errors: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Another company, or a key without the webhooks scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    ProcoreCompaniesController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One company */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        is_active: boolean;
+                    }[];
+                };
+            };
+            /** @description Missing, wrong or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    WorksectionController_adminGet: {
+        parameters: {
+            query: {
+                action: "add_webhook" | "get_webhooks" | "delete_webhook";
+                /** @description add_webhook (required there): must answer 200 + {"status":"OK"} within 5 s */
+                url?: string;
+                /** @description add_webhook (required there), comma separated: post_task, update_task, delete_task, close_task, reopen_task, post_comment, update_comment, delete_comment, post_project, update_project */
+                events?: string;
+                /** @description add_webhook: comma separated project ids (all when absent) */
+                projects?: string;
+                /** @description add_webhook: basic auth user */
+                http_user?: string;
+                /** @description add_webhook: basic auth password */
+                http_pass?: string;
+                /** @description delete_webhook (required there) */
+                id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description add_webhook: {"status":"ok","id":N}; get_webhooks: {"status":"ok","data":[…]}; delete_webhook: {"status":"ok"}; or the error envelope */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "ok";
+                        id: number;
+                    } | {
+                        /** @constant */
+                        status: "ok";
+                        data: {
+                            id: string;
+                            url: string;
+                            /** @description comma separated */
+                            events: string;
+                            /** @enum {unknown} */
+                            status: "active" | "active_with_failures" | "disabled";
+                            /** @description comma separated project ids, when limited to some */
+                            projects?: string;
+                        }[];
+                    } | {
+                        /** @constant */
+                        status: "ok";
+                    } | {
+                        /** @constant */
+                        status: "error";
+                        status_code: number;
+                        message: string;
+                        message_details?: string;
+                    };
+                };
+            };
+        };
+    };
+    WorksectionController_adminPost: {
+        parameters: {
+            query: {
+                action: "add_webhook" | "get_webhooks" | "delete_webhook";
+                /** @description add_webhook (required there): must answer 200 + {"status":"OK"} within 5 s */
+                url?: string;
+                /** @description add_webhook (required there), comma separated: post_task, update_task, delete_task, close_task, reopen_task, post_comment, update_comment, delete_comment, post_project, update_project */
+                events?: string;
+                /** @description add_webhook: comma separated project ids (all when absent) */
+                projects?: string;
+                /** @description add_webhook: basic auth user */
+                http_user?: string;
+                /** @description add_webhook: basic auth password */
+                http_pass?: string;
+                /** @description delete_webhook (required there) */
+                id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description add_webhook: {"status":"ok","id":N}; get_webhooks: {"status":"ok","data":[…]}; delete_webhook: {"status":"ok"}; or the error envelope */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "ok";
+                        id: number;
+                    } | {
+                        /** @constant */
+                        status: "ok";
+                        data: {
+                            id: string;
+                            url: string;
+                            /** @description comma separated */
+                            events: string;
+                            /** @enum {unknown} */
+                            status: "active" | "active_with_failures" | "disabled";
+                            /** @description comma separated project ids, when limited to some */
+                            projects?: string;
+                        }[];
+                    } | {
+                        /** @constant */
+                        status: "ok";
+                    } | {
+                        /** @constant */
+                        status: "error";
+                        status_code: number;
+                        message: string;
+                        message_details?: string;
+                    };
+                };
+            };
+        };
+    };
+    WorksectionController_oauthGet: {
+        parameters: {
+            query: {
+                action: "add_webhook" | "get_webhooks" | "delete_webhook";
+                /** @description add_webhook (required there): must answer 200 + {"status":"OK"} within 5 s */
+                url?: string;
+                /** @description add_webhook (required there), comma separated: post_task, update_task, delete_task, close_task, reopen_task, post_comment, update_comment, delete_comment, post_project, update_project */
+                events?: string;
+                /** @description add_webhook: comma separated project ids (all when absent) */
+                projects?: string;
+                /** @description add_webhook: basic auth user */
+                http_user?: string;
+                /** @description add_webhook: basic auth password */
+                http_pass?: string;
+                /** @description delete_webhook (required there) */
+                id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description add_webhook: {"status":"ok","id":N}; get_webhooks: {"status":"ok","data":[…]}; delete_webhook: {"status":"ok"}; or the error envelope */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "ok";
+                        id: number;
+                    } | {
+                        /** @constant */
+                        status: "ok";
+                        data: {
+                            id: string;
+                            url: string;
+                            /** @description comma separated */
+                            events: string;
+                            /** @enum {unknown} */
+                            status: "active" | "active_with_failures" | "disabled";
+                            /** @description comma separated project ids, when limited to some */
+                            projects?: string;
+                        }[];
+                    } | {
+                        /** @constant */
+                        status: "ok";
+                    } | {
+                        /** @constant */
+                        status: "error";
+                        status_code: number;
+                        message: string;
+                        message_details?: string;
+                    };
+                };
+            };
+        };
+    };
+    WorksectionController_oauthPost: {
+        parameters: {
+            query: {
+                action: "add_webhook" | "get_webhooks" | "delete_webhook";
+                /** @description add_webhook (required there): must answer 200 + {"status":"OK"} within 5 s */
+                url?: string;
+                /** @description add_webhook (required there), comma separated: post_task, update_task, delete_task, close_task, reopen_task, post_comment, update_comment, delete_comment, post_project, update_project */
+                events?: string;
+                /** @description add_webhook: comma separated project ids (all when absent) */
+                projects?: string;
+                /** @description add_webhook: basic auth user */
+                http_user?: string;
+                /** @description add_webhook: basic auth password */
+                http_pass?: string;
+                /** @description delete_webhook (required there) */
+                id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description add_webhook: {"status":"ok","id":N}; get_webhooks: {"status":"ok","data":[…]}; delete_webhook: {"status":"ok"}; or the error envelope */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "ok";
+                        id: number;
+                    } | {
+                        /** @constant */
+                        status: "ok";
+                        data: {
+                            id: string;
+                            url: string;
+                            /** @description comma separated */
+                            events: string;
+                            /** @enum {unknown} */
+                            status: "active" | "active_with_failures" | "disabled";
+                            /** @description comma separated project ids, when limited to some */
+                            projects?: string;
+                        }[];
+                    } | {
+                        /** @constant */
+                        status: "ok";
+                    } | {
+                        /** @constant */
+                        status: "error";
+                        status_code: number;
+                        message: string;
+                        message_details?: string;
+                    };
+                };
+            };
+        };
+    };
+    WorksectionController_settingsCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    url: string;
+                    events: ("post_task" | "update_task" | "delete_task" | "close_task" | "reopen_task" | "post_comment" | "update_comment" | "delete_comment" | "post_project" | "update_project")[] | string;
+                    projects?: string[] | string;
+                    http_user?: string;
+                    http_pass?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description {"status":"ok","id":N,"data":{…}} or the error envelope */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "ok";
+                        id?: number;
+                        data: {
+                            id: string;
+                            url: string;
+                            /** @description comma separated */
+                            events: string;
+                            /** @enum {unknown} */
+                            status: "active" | "active_with_failures" | "disabled";
+                            /** @description comma separated project ids, when limited to some */
+                            projects?: string;
+                        };
+                    } | {
+                        /** @constant */
+                        status: "error";
+                        status_code: number;
+                        message: string;
+                        message_details?: string;
+                    };
+                };
+            };
+        };
+    };
+    WorksectionController_settingsEnable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {"status":"ok","data":{…}} or the error envelope */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "ok";
+                        id?: number;
+                        data: {
+                            id: string;
+                            url: string;
+                            /** @description comma separated */
+                            events: string;
+                            /** @enum {unknown} */
+                            status: "active" | "active_with_failures" | "disabled";
+                            /** @description comma separated project ids, when limited to some */
+                            projects?: string;
+                        };
+                    } | {
+                        /** @constant */
+                        status: "error";
+                        status_code: number;
+                        message: string;
+                        message_details?: string;
+                    };
+                };
+            };
+        };
+    };
+    WorksectionController_settingsDisable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {"status":"ok","data":{…}} or the error envelope */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "ok";
+                        id?: number;
+                        data: {
+                            id: string;
+                            url: string;
+                            /** @description comma separated */
+                            events: string;
+                            /** @enum {unknown} */
+                            status: "active" | "active_with_failures" | "disabled";
+                            /** @description comma separated project ids, when limited to some */
+                            projects?: string;
+                        };
+                    } | {
+                        /** @constant */
+                        status: "error";
+                        status_code: number;
+                        message: string;
+                        message_details?: string;
+                    };
+                };
+            };
+        };
+    };
+    ProProfsHooksController_subscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    target_url: string;
+                    /** @enum {string} */
+                    event: "completed_subtask" | "completed_task" | "new_client" | "new_event" | "new_project" | "new_subtask" | "new_task";
+                };
+            };
+        };
+        responses: {
+            /** @description Subscribed: keep the id to unsubscribe */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                    };
+                };
+            };
+            /** @description A missing or extra field, an unknown event, a URL Herald may not call */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+            /** @description Missing or wrong key, a domain that is not the key's tenant, a revoked key, a key without the webhooks scope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+            /** @description The tenant already has a ProProfs hook on that target_url */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+            /** @description The registry is still loading principals: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+        };
+    };
+    ProProfsHooksController_unsubscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id subscribe answered */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unsubscribed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Missing or wrong credentials, or another user's hook */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+            /** @description No ProProfs hook with that id in the tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+            /** @description The registry is still loading principals: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+        };
+    };
+    PpmWebhooksController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your tenant's slug; a token of another tenant is a 401 */
+                tenant: string;
+                /** @description v1 (any v<major>[.<minor>]; anything else is a 404) */
+                apiVersion: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhooks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            eventTypes: ("Project:Created" | "Project:Updated" | "Project:Deleted" | "Idea:Created" | "Idea:Updated" | "Idea:Deleted" | "Task:Created" | "Task:Updated" | "Task:Deleted" | "KeyDate:Created" | "KeyDate:Updated" | "KeyDate:Deleted")[];
+                            headers: {
+                                name: string;
+                                value: string;
+                            }[];
+                            /** @enum {unknown} */
+                            httpVerb: "POST" | "PUT" | "PATCH";
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A missing, wrong or revoked token, or one of another tenant */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: {
+                                target: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description An unknown API version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: {
+                                target: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description The registry is still loading principals: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: {
+                                target: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    PpmWebhooksController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your tenant's slug; a token of another tenant is a 401 */
+                tenant: string;
+                /** @description v1 (any v<major>[.<minor>]; anything else is a 404) */
+                apiVersion: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    eventTypes: ("Project:Created" | "Project:Updated" | "Project:Deleted" | "Idea:Created" | "Idea:Updated" | "Idea:Deleted" | "Task:Created" | "Task:Updated" | "Task:Deleted" | "KeyDate:Created" | "KeyDate:Updated" | "KeyDate:Deleted")[];
+                    /** @default [] */
+                    headers?: {
+                        name: string;
+                        value: string;
+                    }[];
+                    /**
+                     * @default POST
+                     * @enum {string}
+                     */
+                    httpVerb?: "POST" | "PUT" | "PATCH";
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The webhook (header values as given) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            eventTypes: ("Project:Created" | "Project:Updated" | "Project:Deleted" | "Idea:Created" | "Idea:Updated" | "Idea:Deleted" | "Task:Created" | "Task:Updated" | "Task:Deleted" | "KeyDate:Created" | "KeyDate:Updated" | "KeyDate:Deleted")[];
+                            headers: {
+                                name: string;
+                                value: string;
+                            }[];
+                            /** @enum {unknown} */
+                            httpVerb: "POST" | "PUT" | "PATCH";
+                            url: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unknown event type, missing or unknown field, a URL Herald may not call */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: {
+                                target: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description A missing, wrong or revoked token, or one of another tenant */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: {
+                                target: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description An unknown API version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: {
+                                target: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description The registry is still loading principals: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: {
+                                target: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    PpmWebhooksController_removeAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your tenant's slug; a token of another tenant is a 401 */
+                tenant: string;
+                /** @description v1 (any v<major>[.<minor>]; anything else is a 404) */
+                apiVersion: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A missing, wrong or revoked token, or one of another tenant */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: {
+                                target: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description A token without the administrative scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: {
+                                target: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description An unknown API version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: {
+                                target: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description The registry is still loading principals: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: {
+                                target: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    PpmWebhooksController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your tenant's slug; a token of another tenant is a 401 */
+                tenant: string;
+                /** @description v1 (any v<major>[.<minor>]; anything else is a 404) */
+                apiVersion: string;
+                /** @description The webhook id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            eventTypes: ("Project:Created" | "Project:Updated" | "Project:Deleted" | "Idea:Created" | "Idea:Updated" | "Idea:Deleted" | "Task:Created" | "Task:Updated" | "Task:Deleted" | "KeyDate:Created" | "KeyDate:Updated" | "KeyDate:Deleted")[];
+                            headers: {
+                                name: string;
+                                value: string;
+                            }[];
+                            /** @enum {unknown} */
+                            httpVerb: "POST" | "PUT" | "PATCH";
+                            url: string;
+                        };
+                    };
+                };
+            };
+            /** @description A missing, wrong or revoked token, or one of another tenant */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: {
+                                target: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description No PPM Express webhook with that id (or an unknown API version) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: {
+                                target: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description The registry is still loading principals: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: {
+                                target: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    PpmWebhooksController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your tenant's slug; a token of another tenant is a 401 */
+                tenant: string;
+                /** @description v1 (any v<major>[.<minor>]; anything else is a 404) */
+                apiVersion: string;
+                /** @description The webhook id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A missing, wrong or revoked token, or one of another tenant */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: {
+                                target: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description No PPM Express webhook with that id (or an unknown API version) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: {
+                                target: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description The registry is still loading principals: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: {
+                                target: string;
+                                message: string;
+                            }[];
+                        };
                     };
                 };
             };
