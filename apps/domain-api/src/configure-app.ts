@@ -2,10 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { ProblemDetailsFilter } from '@herald/domain/resources';
-import { methodNotAllowed } from '@herald/platform/http';
+import { documentProblemAnswers, methodNotAllowed } from '@herald/platform/http';
 import { SERVICE_NAME, type DomainApiConfig } from './config';
-import { documentErrorAnswers } from './http/api-docs';
-import { SHARED_SCHEMAS } from './http/openapi-schemas';
+import { ProblemSchema, SHARED_SCHEMAS } from './http/openapi-schemas';
 import { requestTracing } from './request-tracing';
 
 /**
@@ -34,7 +33,7 @@ export function openApiDocument(app: INestApplication, config: DomainApiConfig):
   );
   document.openapi = '3.1.0';
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ...SHARED_SCHEMAS } };
-  documentErrorAnswers(document);
+  documentProblemAnswers(document, { problemSchema: ProblemSchema, paths: (p) => p.startsWith('/v1/') || p.startsWith('/v2/') });
   return document;
 }
 

@@ -223,6 +223,24 @@ describe('authentication', () => {
     expect(refused.body['detail']).toMatch(/deactivated/);
   });
 
+  it('a key cannot revoke itself, nor a user deactivate themselves or drop their admin role (409): another admin can', async () => {
+    const admin = await call(t.url, 'POST', '/v1/users', bearer(a), { fullName: 'Second Admin', email: 'second@acme.test', isAdmin: true });
+    const key = await call(t.url, 'POST', '/v1/api-keys', bearer(a), { userId: admin.body['id'] });
+    const second = { bearer: key.body['apiKey'] as string };
+    const self = await call(t.url, 'DELETE', `/v1/api-keys/${key.body['id'] as string}`, second);
+    expect(self.status).toBe(409);
+    expect(self.body['detail']).toMatch(/cannot revoke itself/);
+    for (const body of [{ active: false }, { isAdmin: false }]) {
+      const r = await call(t.url, 'PATCH', `/v1/users/${admin.body['id'] as string}`, second, body);
+      expect({ body, status: r.status }).toEqual({ body, status: 409 });
+    }
+    expect((await call(t.url, 'GET', '/v1/me', second)).status).toBe(200);
+    // Renaming oneself is fine; another admin may deactivate and revoke.
+    expect((await call(t.url, 'PATCH', `/v1/users/${admin.body['id'] as string}`, second, { fullName: 'Second' })).status).toBe(200);
+    expect((await call(t.url, 'DELETE', `/v1/api-keys/${key.body['id'] as string}`, bearer(a))).status).toBe(200);
+    expect((await call(t.url, 'PATCH', `/v1/users/${admin.body['id'] as string}`, bearer(a), { active: false })).status).toBe(200);
+  });
+
   it('shows a key once, stores only its hash, and refuses it once revoked', async () => {
     const created = await call(t.url, 'POST', '/v1/api-keys', bearer(a), { scopes: ['read', 'write'] });
     const key = created.body['apiKey'] as string;
@@ -261,6 +279,11 @@ describe('validation and errors', () => {
   });
 
   it('serves OpenAPI 3.1 at /openapi.json and Swagger UI at /docs', async () => {
+    // Swagger UI first: compiling every schema below can outlast the server's keep-alive, and a
+    // request on a socket it just closed is an ECONNRESET.
+    const ui = await fetch(`${t.url}/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger');
     const doc = await call(t.url, 'GET', '/openapi.json', null);
     expect(doc.status).toBe(200);
     expect(doc.body['openapi']).toBe('3.1.0');
@@ -289,9 +312,6 @@ describe('validation and errors', () => {
     const taskBody = paths['/v1/tasks']['post'].requestBody?.content?.['application/json']?.schema as Record<string, unknown>;
     expect(taskBody['additionalProperties']).toBe(false);
     expect(taskBody['required']).toEqual(expect.arrayContaining(['projectId', 'name']));
-    const ui = await fetch(`${t.url}/docs`);
-    expect(ui.status).toBe(200);
-    expect(await ui.text()).toContain('swagger');
   });
 });
 

@@ -4,7 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { RegistryConfig } from './config';
-import { problem, sendProblem, type ProblemResponse } from '@herald/platform/http';
+import { documentProblemAnswers, methodNotAllowed, problem, sendProblem, type ProblemResponse } from '@herald/platform/http';
 import { documentAuth } from './http/auth-docs';
 import { ProblemDetailsFilter, toProblem } from './http/problem-details';
 
@@ -27,8 +27,27 @@ export function openApiDocument(app: INestApplication, config: Pick<RegistryConf
   document.openapi = '3.1.0';
   // Security schemes, each operation's scopes and how it refuses (x-herald-auth): http/auth-docs.ts.
   documentAuth(document);
+  // The native API's errors are problem+json: each operation documents the ones it can give.
+  documentProblemAnswers(document, { problemSchema: NATIVE_PROBLEM_SCHEMA, paths: isNativePath });
   return document;
 }
+
+/** The native API (`/v1/…`); the dialects' routes answer in their own error shapes. */
+const isNativePath = (p: string) => p.startsWith('/v1/');
+
+const NATIVE_PROBLEM_SCHEMA = {
+  type: 'object',
+  description: 'RFC 9457 problem details (application/problem+json).',
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+    errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+  },
+  required: ['type', 'title', 'status', 'detail'],
+};
 
 /**
  * What main.ts and the tests share: JSON bodies whose parse errors are problem+json too (the app
@@ -52,6 +71,7 @@ export function configureApp(
   // also at /v1/webhooks/openapi.json and /docs/webhooks (public paths the Ingress sends here).
   // Set up before the controllers' routes, so /v1/webhooks/openapi.json is never taken for a hook id.
   SwaggerModule.setup('docs/webhooks', app, document, { jsonDocumentUrl: 'v1/webhooks/openapi.json', yamlDocumentUrl: 'v1/webhooks/openapi.yaml' });
+  express.use(methodNotAllowed(document, { paths: (p) => isNativePath(p) || p.startsWith('/health/') || p === '/metrics' }));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
 }
 

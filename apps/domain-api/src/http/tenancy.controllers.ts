@@ -186,10 +186,11 @@ export class UsersController {
   @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
   @ApiBody({ schema: openApiSchema(UpdateUserBody) })
   @ApiOkResponse({ schema: UserSchema })
+  @ApiProblem(409, 'The caller deactivating themselves or dropping their own admin role')
   @ApiProblem(404, "No such user in the caller's tenant")
   async update(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @JsonBody() body: unknown) {
     const b = parseCommand(UpdateUserBody, body);
-    const user = await this.updateUser.execute({ tenantId: p.tenantId, userId: id, ...b });
+    const user = await this.updateUser.execute({ tenantId: p.tenantId, userId: id, ...b, actingUserId: p.userId });
     await this.publishing.publishWithin(PUBLISH_WAIT_MS);
     return userView(user);
   }
@@ -246,8 +247,9 @@ export class ApiKeysController {
   @ApiParam({ name: 'id', schema: { type: 'string' } })
   @ApiOkResponse({ description: 'The revoked key', schema: ApiKeySchema })
   @ApiProblem(404, "No such key in the caller's tenant")
+  @ApiProblem(409, 'The key is the one making the request (a key cannot revoke itself)')
   async revoke(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string) {
-    const key = await this.revokeApiKey.execute({ tenantId: p.tenantId, id });
+    const key = await this.revokeApiKey.execute({ tenantId: p.tenantId, id, actingKeyId: p.keyId });
     await this.publishing.publishWithin(PUBLISH_WAIT_MS);
     return keyView(key);
   }

@@ -22,8 +22,10 @@ import { openApiSchemas } from './openapi-schemas';
 
 const ListQuerySchema = z.strictObject({
   status: z.enum(SUBSCRIPTION_STATUSES).optional(),
-  eventType: z.string().min(1).optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+  // Text PostgreSQL can compare: a NUL in it was a 500.
+  // eslint-disable-next-line no-control-regex -- NUL is what this pattern is about
+  eventType: z.string().min(1).max(200).regex(/^[^\u0000]*$/, 'must not contain NUL').optional(),
+  limit: z.string().regex(/^[0-9]{1,4}$/, 'an integer').transform(Number).pipe(z.number().int().min(1).max(MAX_PAGE_SIZE)).optional(),
   cursor: z.string().min(1).max(500).optional(),
   /** `stats`: each hook with its 24 h attempts, success rate, p50/p99 and latest attempt. */
   include: z.literal('stats').optional(),
@@ -81,9 +83,9 @@ export class WebhooksController {
   @Get()
   @ApiOperation({ summary: "List the tenant's webhooks", description: 'Oldest first; pass nextCursor as cursor for the next page.' })
   @ApiQuery({ name: 'status', required: false, enum: SUBSCRIPTION_STATUSES })
-  @ApiQuery({ name: 'eventType', required: false })
+  @ApiQuery({ name: 'eventType', required: false, schema: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000]*$' } })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 } })
-  @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({ name: 'cursor', required: false, schema: { type: 'string', minLength: 1, maxLength: 500 } })
   @ApiQuery({ name: 'include', required: false, enum: ['stats'], description: 'stats: each hook with its last 24 h (attempts, success rate, p50/p99 latency, latest attempt)' })
   @ApiResponse({ status: 200, schema: openApiSchemas.webhookPage })
   async list(

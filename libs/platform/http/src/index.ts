@@ -2,3 +2,4 @@ export * from './problem-details';
 export * from './problem-details.filter';
 export * from './method-not-allowed';
 export * from './api-error.filter';
+export * from './openapi-errors';

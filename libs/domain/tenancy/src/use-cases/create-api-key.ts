@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { CreateApiKeyCommandSchema, parseCommand, type CreateApiKeyCommand } from '../commands';
 import { ApiKeyEntity } from '../entities';
-import { NotFoundError, ValidationError } from '../errors';
+import { NotFoundError, UnprocessableError } from '../errors';
 import { generateApiKey } from '../api-key-secret';
 import type { PrincipalChangeListener } from '../principals/principal-publisher';
 import { TenancyRepository } from '../tenancy.repository';
@@ -27,7 +27,7 @@ export class CreateApiKey {
       const repo = new TenancyRepository(m);
       const user = await repo.findUserByIdOrEmail(c.tenantId, c.user);
       if (!user) throw new NotFoundError('user', c.user);
-      if (!user.active) throw new ValidationError(`user ${c.user} is deactivated`);
+      if (!user.active) throw new UnprocessableError(`user ${c.user} is deactivated`, [{ path: 'userId', message: 'the user is deactivated' }]);
       return repo.insertApiKey(
         c.tenantId,
         Object.assign(new ApiKeyEntity(), {

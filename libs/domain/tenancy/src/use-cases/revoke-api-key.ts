@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { ApiKeyEntity } from '../entities';
-import { NotFoundError } from '../errors';
+import { ConflictError, NotFoundError } from '../errors';
 import type { PrincipalChangeListener } from '../principals/principal-publisher';
 import { TenancyRepository } from '../tenancy.repository';
 
@@ -8,6 +8,8 @@ export interface RevokeApiKeyCommand {
   tenantId: string;
   /** The key's row id or its public key id. */
   id: string;
+  /** The key id of the caller's key (the API): a key cannot revoke itself. */
+  actingKeyId?: string;
 }
 
 /** Revocation is a tombstone-free snapshot (`revokedAt` set): the registry refuses it from then on. */
@@ -23,6 +25,10 @@ export class RevokeApiKey {
       const found = await repo.findApiKey(c.tenantId, c.id, true);
       if (!found) throw new NotFoundError('api key', c.id);
       if (found.revokedAt) return found;
+      // The way a tenant locks itself out: its last administrative key revoking itself.
+      if (c.actingKeyId !== undefined && found.keyId === c.actingKeyId) {
+        throw new ConflictError('a key cannot revoke itself: revoke it with another administrative key');
+      }
       const now = new Date();
       found.revokedAt = now;
       found.updatedAt = now;

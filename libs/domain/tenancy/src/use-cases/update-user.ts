@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { FullNameSchema, parseCommand } from '../commands';
 import type { UserEntity } from '../entities';
-import { NotFoundError } from '../errors';
+import { ConflictError, NotFoundError } from '../errors';
 import type { PrincipalChangeListener } from '../principals/principal-publisher';
 import { TenancyRepository } from '../tenancy.repository';
 
@@ -13,6 +13,8 @@ export const UpdateUserCommandSchema = z.strictObject({
   /** A deactivated user's keys stop working here and, through the principals topic, in the registry. */
   active: z.boolean().optional(),
   isAdmin: z.boolean().optional(),
+  /** Who asks (the API's caller): a user cannot deactivate themselves or drop their own admin role. */
+  actingUserId: z.string().optional(),
 });
 export type UpdateUserCommand = z.input<typeof UpdateUserCommandSchema>;
 
@@ -35,6 +37,10 @@ export class UpdateUser {
         isAdmin: c.isAdmin ?? found.isAdmin,
       };
       if (next.fullName === found.fullName && next.active === found.active && next.isAdmin === found.isAdmin) return found;
+      // The way a tenant locks itself out: its (last) admin switching itself off. Another admin can.
+      if (c.actingUserId === found.id && ((found.active && !next.active) || (found.isAdmin && !next.isAdmin))) {
+        throw new ConflictError('you cannot deactivate yourself or drop your own admin role: another administrator can');
+      }
       changed = true;
       Object.assign(found, next, { updatedAt: new Date(), version: found.version + 1 });
       return repo.saveUser(c.tenantId, found);
