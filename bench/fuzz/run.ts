@@ -3,9 +3,10 @@ import { cpus, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { seedDocument, startApiStack, type ApiStack } from './api-stack';
 import { FuzzSetupError, SCHEMATHESIS_VERSION, ensureSchemathesis, runSchemathesis, type FuzzResult } from './schemathesis';
+import { verdict } from './verdict';
 
 /*
- * `npm run fuzz:api`: schemathesis (every phase: examples, coverage, fuzzing, stateful; positive
+ * `npm run fuzz:api`: schemathesis (coverage, fuzzing and stateful phases; positive
  * and negative data; every check) against the domain API's and the registry's OpenAPI
  * documents, on the services `npm start` runs or on a stack started here (fresh database and
  * Kafka namespace), with an API key made through the CLI. Bounded: FUZZ_MAX_EXAMPLES cases per
@@ -39,19 +40,6 @@ const TARGETS: Target[] = [
   { name: 'subscription-registry', url: (s) => s.registryUrl },
 ];
 
-/** Why a run does not pass, or an empty list. */
-export function verdict(r: FuzzResult): string[] {
-  const why: string[] = [];
-  if (r.serverErrors > 0) why.push(`${r.serverErrors} responses 5xx`);
-  if (r.failures.length > 0) why.push(`${r.failures.length} failed checks`);
-  if (r.errors.length > 0) why.push(`${r.errors.length} run errors`);
-  const mismatch = r.warnings.filter((w) => /validation mismatch/i.test(w));
-  if (mismatch.length) why.push(`"schema validation mismatch" warning: ${mismatch.join('; ')}`);
-  if (r.exitCode !== 0 && why.length === 0) why.push(`schemathesis exited with ${r.exitCode}`);
-  if (r.cases === 0) why.push('no test case ran');
-  return why;
-}
-
 function markdown(results: Array<{ target: string; result: FuzzResult; why: string[] }>, stack: ApiStack, load: number[]): string {
   const rows = results.map(
     ({ target, result: r, why }) =>
@@ -66,7 +54,7 @@ function markdown(results: Array<{ target: string; result: FuzzResult; why: stri
     `Run ${new Date().toISOString()} on this machine (${cpus().length} cores, load average ${load.map((l) => l.toFixed(2)).join(' / ')} at the start), ` +
       `schemathesis ${SCHEMATHESIS_VERSION}, services: ${stack.source === 'own' ? 'started by the script (fresh database and Kafka namespace)' : 'those `npm start` runs'}.`,
     '',
-    `Phases: examples, coverage, fuzzing, stateful; positive and negative data; every check; ${P.maxExamples} cases per operation and phase, ` +
+    `Phases: coverage, fuzzing, stateful (the document the fuzzer reads gets examples naming real rows of the fuzzing tenant); positive and negative data; every check; ${P.maxExamples} cases per operation and phase, ` +
       `at most ${P.maxSeconds} s per document${P.seed !== undefined ? `, seed ${P.seed}` : ''}. ` +
       'Pass: 0 responses 5xx, 0 failed checks (every answer in the documented status and problem+json shape), no "schema validation mismatch" warning. ' +
       'A schema-valid request may be refused with 422 (well-formed but naming a row the tenant does not have), never with 400 (see bench/fuzz/schemathesis.toml).',
@@ -95,6 +83,7 @@ async function main(): Promise<number> {
   }
   applyToEnv(await ensureInfra());
   const stack = await startApiStack('fuzz', { reuse: P.stack !== 'own', log });
+  log(`rows the requests may name: ${JSON.stringify(stack.rows)}`);
   const results: Array<{ target: string; result: FuzzResult; why: string[] }> = [];
   try {
     for (const target of TARGETS.filter((t) => P.targets.includes(t.name))) {

@@ -50,7 +50,7 @@ export interface FuzzOptions {
   schemaUrl?: string;
   apiKey: string;
   /** Rows the generated bodies may name (see schemathesis.toml's [parameters]). */
-  rows: { projectId: string; taskId: string };
+  rows: Record<'projectId' | 'taskId' | 'clientId' | 'portfolioId' | 'programId' | 'ideaId' | 'userId', string>;
   /** Rewrites the fetched document before the run (e.g. examples naming real rows); default: as served. */
   prepareDocument?: (document: Record<string, unknown>) => Record<string, unknown>;
   /** Cases per operation and phase (schemathesis' --max-examples). */
@@ -92,7 +92,8 @@ export interface FuzzResult {
 }
 
 /**
- * One `schemathesis run`: every phase (examples, coverage, fuzzing, stateful), positive and
+ * One `schemathesis run`: coverage, fuzzing and stateful phases (the API documents no examples;
+ * the ones prepareDocument adds are test data for the others), positive and
  * negative data, every check the config file enables, the key sent as a bearer token.
  */
 export async function runSchemathesis(bin: string, o: FuzzOptions): Promise<FuzzResult> {
@@ -115,7 +116,7 @@ export async function runSchemathesis(bin: string, o: FuzzOptions): Promise<Fuzz
     '-H',
     `Authorization: Bearer ${o.apiKey}`,
     '--phases',
-    'examples,coverage,fuzzing,stateful',
+    'coverage,fuzzing,stateful',
     '--mode',
     'all',
     '--max-examples',
@@ -140,7 +141,13 @@ export async function runSchemathesis(bin: string, o: FuzzOptions): Promise<Fuzz
     // not take the shared machine's memory.
     const capKb = Math.round((o.maxMemoryMb ?? 6_144) * 1024);
     const child = spawn('/bin/sh', ['-c', `ulimit -v ${capKb} && exec "$0" "$@"`, bin, ...args], {
-      env: { ...process.env, NO_COLOR: '1', PYTHONUNBUFFERED: '1', FUZZ_PROJECT_ID: o.rows.projectId, FUZZ_TASK_ID: o.rows.taskId },
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        PYTHONUNBUFFERED: '1',
+        // FUZZ_PROJECT_ID, FUZZ_TASK_ID, …: the rows schemathesis.toml's [parameters] name.
+        ...Object.fromEntries(Object.entries(o.rows).map(([k, v]) => [`FUZZ_${k.replace(/Id$/, '').toUpperCase()}_ID`, v])),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let pending = '';
