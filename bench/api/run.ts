@@ -168,8 +168,10 @@ async function captureStatements(
       const statements = all.filter(
         (s) => requestPids.has(s.pid) && !/^(SELECT 1;?$|SHOW |SET )/i.test(s.sql.trim()) && !/outbox_relay|^DELETE FROM domain\.outbox/i.test(s.sql),
       );
-      const eventRow = (await admin.query<{ id: string }>(`SELECT id FROM domain.outbox WHERE aggregate_key LIKE $1`, [`%:task:${taskId}`])).rows;
-      return { statements, ids: [taskId, ...eventRow.map((r) => r.id)] };
+      // What each replay must make anew: the task's id and the event's id (the relay has already
+      // deleted the outbox row: read it from the INSERT's first parameter).
+      const eventId = statements.find((s) => /^INSERT INTO domain\.outbox/i.test(s.sql))?.params[0];
+      return { statements, ids: [taskId, ...(eventId ? [eventId] : [])] };
     } finally {
       await api.stop();
       await admin.query(`ALTER DATABASE "${database.name}" RESET log_statement`);
@@ -189,7 +191,15 @@ function replayer(statements: Statement[], ids: string[]) {
       for (const [old, neu] of fresh) out = out.split(old).join(neu);
       return out;
     };
-    return statements.reduce<Promise<unknown>>((p, s) => p.then(() => client.query(s.sql, s.params.map(swap))), Promise.resolve());
+    return statements.reduce<Promise<unknown>>(
+      (p, s) =>
+        p.then(() =>
+          client.query(s.sql, s.params.map(swap)).catch((e: unknown) => {
+            throw new Error(`${s.sql.slice(0, 60)}…: ${e instanceof Error ? e.message : String(e)} (params ${JSON.stringify(s.params).slice(0, 300)})`);
+          }),
+        ),
+      Promise.resolve(),
+    );
   };
 }
 
@@ -285,24 +295,21 @@ async function main(): Promise<number> {
     for (const c of P.concurrencies) {
       checkBudget();
       const pg = new PgPool({ connectionString: database.url, max: c });
-      await drive(Math.min(P.warmup, 200), c, async () => {
+      const once = async () => {
         const client = await pg.connect();
         try {
           await replay(client);
+        } catch (e) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw e;
         } finally {
           client.release();
         }
         return true;
-      });
-      const r = await drive(P.requests, c, async () => {
-        const client = await pg.connect();
-        try {
-          await replay(client);
-        } finally {
-          client.release();
-        }
-        return true;
-      });
+      };
+      const warm = await drive(Math.min(P.warmup, 200), c, once);
+      if (warm.firstError) log(`bare pg warm-up c=${c}: ${warm.errors} errors (first: ${warm.firstError})`);
+      const r = await drive(P.requests, c, once);
       await pg.end();
       barePhases.push({ concurrency: c, requests: P.requests, ...r });
       log(`bare pg c=${c}: ${r.perSecond.toFixed(0)} transactions/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.errors} errors${r.firstError ? ` (first: ${r.firstError})` : ''}`);
