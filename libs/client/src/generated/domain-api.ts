@@ -9933,7 +9933,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The change conflicts with other rows */
+            /** @description The caller deactivating themselves or dropping their own admin role */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10366,7 +10366,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The change conflicts with other rows */
+            /** @description The key is the one making the request (a key cannot revoke itself) */
             409: {
                 headers: {
                     [name: string]: unknown;
