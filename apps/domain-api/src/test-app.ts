@@ -24,6 +24,10 @@ export async function startTestApp(env: Record<string, string>): Promise<TestApp
   configureApp(app, app.get<DomainApiConfig>(HERALD_CONFIG));
   app.enableShutdownHooks();
   await app.listen(0, '127.0.0.1');
+  // A test that computes for longer than Node's 5 s keep-alive (compiling the OpenAPI document's
+  // schemas, on a loaded machine) must not have its next request land on a socket the server has
+  // just closed (ECONNRESET).
+  (app.getHttpServer() as { keepAliveTimeout: number }).keepAliveTimeout = 120_000;
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { app, url: `http://127.0.0.1:${port}`, ds: app.get(DataSource), close: () => app.close() };
 }
