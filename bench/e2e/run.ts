@@ -1,23 +1,18 @@
-import { execFile, fork, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { Pool } from 'undici';
-import {
-  Topics,
-  resourceChangeKey,
-  topicName,
-  type ResourceChange,
-  type SubscriptionSnapshot,
-} from '@herald/contracts';
+import { Topics, topicName, type SubscriptionSnapshot } from '@herald/contracts';
 import { SecretBox } from '@herald/platform/crypto';
 import {
   createTestDatabase,
   deleteKafkaNamespace,
+  serviceArgs,
   spawnService,
   subscriptionSnapshotFixture,
   uniqueKafkaNamespace,
@@ -25,16 +20,33 @@ import {
   type SpawnedService,
   type TestDatabase,
 } from '@herald/platform/testing';
+import {
+  ApiIngest,
+  BusIngest,
+  INGEST_MODES,
+  SqlIngest,
+  type BenchTenant,
+  type ChangeSpec,
+  type Ingest,
+  type IngestMode,
+} from './ingest';
+import { Sampler, cpuDelta, listenerPid } from './processes';
+import { GoSink, NodeSink, type KindStats, type Receiver } from './receivers';
 
 /*
- * `npm run bench:e2e`: Herald end to end on loopback — the four services as processes, a sink
- * receiver in its own process, changes committed to the domain API's outbox table in SQL (the
- * relay streams them from the WAL to Kafka, the router fans them out, the dispatcher POSTs them).
- * Bounded: it gives up, prints VOID and cleans up when its time budget is spent.
+ * `npm run bench:e2e [-- --ingest sql|api|bus]`: Herald end to end on loopback — the four
+ * services as processes, webhook receivers in their own processes (the Go sink, bench/sink-go,
+ * built with the machine's `go`; the Node sink, bench/e2e/sink.ts, as the fallback and as a
+ * second ceiling), changes made as `--ingest` says (bench/e2e/ingest.ts: outbox rows in SQL, one
+ * POST /v1/tasks per change, or ResourceChangePublisher). Bounded: it gives up, prints VOID and
+ * cleans up when its time budget is spent. A run is valid only when the machine's 1-minute load
+ * average was below 1.5 at its start (2 shared cores: other work would be measured too).
  */
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const RESULTS = path.join(ROOT, 'bench', 'results');
+/** BENCH_RESULTS_DIR: somewhere else than bench/results (short trial runs). */
+const RESULTS = process.env['BENCH_RESULTS_DIR'] ?? path.join(ROOT, 'bench', 'results');
+const FINDINGS = path.join(__dirname, 'findings.md');
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const P = {
   budgetMs: num('BENCH_BUDGET_MS', 285_000),
@@ -50,7 +62,13 @@ const P = {
   ceilingRequests: num('BENCH_CEILING_REQUESTS', 10_000),
   /** The dispatcher's default in-flight cap per subscription (HERALD_DISPATCH_MAX_IN_FLIGHT_PER_SUBSCRIPTION). */
   inFlightPerHook: num('BENCH_IN_FLIGHT_PER_HOOK', 4),
+  /** Seconds with hooks set up and nothing to deliver: the services' and the broker's idle CPU. */
+  idleSeconds: num('BENCH_IDLE_SECONDS', 10),
+  /** `--ingest api`: concurrent senders of POST /v1/tasks. */
+  apiSenders: num('BENCH_API_SENDERS', 16),
 };
+/** A run is valid only below this 1-minute load average at its start. */
+const MAX_VALID_LOAD = 1.5;
 const SERVICES = [
   'domain-api',
   'subscription-registry',
@@ -59,126 +77,41 @@ const SERVICES = [
 ] as const;
 type Service = (typeof SERVICES)[number];
 
+function ingestMode(): IngestMode {
+  const argv = process.argv.slice(2);
+  const i = argv.findIndex((a) => a === '--ingest' || a.startsWith('--ingest='));
+  const value =
+    i < 0
+      ? (process.env['BENCH_INGEST'] ?? 'sql')
+      : argv[i].includes('=')
+        ? argv[i].slice('--ingest='.length)
+        : argv[i + 1];
+  if (!INGEST_MODES.includes(value as IngestMode)) {
+    process.stderr.write(`bench:e2e: --ingest must be one of ${INGEST_MODES.join(', ')}\n`);
+    process.exit(64);
+  }
+  return value as IngestMode;
+}
+const INGEST = ingestMode();
+
+/** Extra settings for the four services, `NAME=value` separated by spaces (to compare settings). */
+const SERVICE_ENV: Record<string, string> = Object.fromEntries(
+  (process.env['BENCH_SERVICE_ENV'] ?? '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
+/** BENCH_CPU_PROF=1: each service writes a V8 CPU profile (`--cpu-prof`) there when it stops. */
+const PROFILE_DIR = process.env['BENCH_CPU_PROF']
+  ? path.join(ROOT, '.herald', 'bench', 'profiles', new Date().toISOString().replace(/[:.]/g, '-'))
+  : undefined;
+
 const t0 = Date.now();
 const left = () => P.budgetMs - (Date.now() - t0);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (msg: string) =>
   process.stdout.write(`[bench:e2e +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
 const run = promisify(execFile);
-
-// ---------------------------------------------------------------------------------------------
-// The sink (its own process) and its statistics.
-
-interface KindStats {
-  arrivals: number;
-  unique: number;
-  duplicates: number;
-  firstAt: number;
-  lastAt: number;
-  latenciesMs: number[];
-}
-type SinkStats = Record<string, KindStats>;
-
-class Sink {
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly url: string,
-  ) {}
-
-  static async start(): Promise<Sink> {
-    const child = fork(path.join(__dirname, 'sink.ts'), [], {
-      execArgv: ['-r', '@swc-node/register'],
-      stdio: 'inherit',
-    });
-    const port = await new Promise<number>((resolve, reject) => {
-      child.once('error', reject);
-      child.on(
-        'message',
-        (m: { cmd: string; port?: number }) => m.cmd === 'listening' && resolve(m.port ?? 0),
-      );
-    });
-    return new Sink(child, `http://127.0.0.1:${port}`);
-  }
-
-  get pid(): number {
-    return this.child.pid ?? 0;
-  }
-
-  stats(): Promise<SinkStats> {
-    return new Promise((resolve) => {
-      const onMessage = (m: { cmd: string; stats?: SinkStats }) => {
-        if (m.cmd !== 'stats') return;
-        this.child.off('message', onMessage);
-        resolve(m.stats ?? {});
-      };
-      this.child.on('message', onMessage);
-      this.child.send({ cmd: 'stats' });
-    });
-  }
-
-  async kind(kind: string): Promise<KindStats> {
-    return (
-      (await this.stats())[kind] ?? {
-        arrivals: 0,
-        unique: 0,
-        duplicates: 0,
-        firstAt: 0,
-        lastAt: 0,
-        latenciesMs: [],
-      }
-    );
-  }
-
-  stop(): void {
-    if (this.child.connected) this.child.send({ cmd: 'stop' });
-    setTimeout(() => this.child.kill('SIGKILL'), 2_000).unref();
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Process sampling: peak RSS and CPU seconds per service (the "profile" of where time goes).
-
-function procStatus(pid: number): { rssMb: number; cpuSeconds: number } | null {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14 and 15)
-    return { rssMb: rssKb / 1024, cpuSeconds: ticks / 100 };
-  } catch {
-    return null;
-  }
-}
-
-class Sampler {
-  readonly peakRssMb: Record<string, number> = {};
-  private timer?: NodeJS.Timeout;
-  constructor(private readonly pids: () => Record<string, number>) {}
-  start(): void {
-    this.timer = setInterval(() => this.sample(), 250);
-  }
-  sample(): void {
-    for (const [name, pid] of Object.entries(this.pids())) {
-      const s = procStatus(pid);
-      if (s)
-        this.peakRssMb[name] = Math.max(this.peakRssMb[name] ?? 0, Math.round(s.rssMb * 10) / 10);
-    }
-  }
-  cpu(): Record<string, number> {
-    return Object.fromEntries(
-      Object.entries(this.pids()).map(([n, pid]) => [n, procStatus(pid)?.cpuSeconds ?? 0]),
-    );
-  }
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-  }
-}
-
-const cpuDelta = (a: Record<string, number>, b: Record<string, number>) =>
-  Object.fromEntries(
-    Object.keys(b).map((k) => [k, Math.round(((b[k] ?? 0) - (a[k] ?? 0)) * 100) / 100]),
-  );
 
 // ---------------------------------------------------------------------------------------------
 // The stack.
@@ -191,12 +124,14 @@ interface Stack {
   secretsKey: string;
 }
 
+/** Runs an app's compiled entry (`migrate`, `cli`) as spawnService runs `main`. */
 async function node(
-  entry: string,
+  app: string,
+  entry: 'cli' | 'migrate',
   env: Record<string, string>,
   args: string[] = [],
 ): Promise<string> {
-  const { stdout } = await run(process.execPath, ['-r', '@swc-node/register', entry, ...args], {
+  const { stdout } = await run(process.execPath, [...(await serviceArgs(app, entry)), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     maxBuffer: 16 * 1024 * 1024,
@@ -210,7 +145,7 @@ async function startStack(stack: Partial<Stack>): Promise<Stack> {
   const database = await createTestDatabase('bench');
   stack.database = database;
   const secretsKey = randomBytes(32).toString('base64');
-  const env = {
+  const env: Record<string, string> = {
     DATABASE_URL: database.url,
     HERALD_KAFKA_NAMESPACE: namespace,
     HERALD_SSRF_ALLOW_CIDRS: '127.0.0.0/8',
@@ -220,17 +155,31 @@ async function startStack(stack: Partial<Stack>): Promise<Stack> {
       63,
     ),
     LOG_LEVEL: 'warn',
+    ...SERVICE_ENV,
   };
   const services = new Map<Service, SpawnedService>();
   Object.assign(stack, { secretsKey, env, services });
   log(`database ${database.name}, Kafka namespace ${namespace}: migrating`);
   await Promise.all(
-    ['domain-api', 'subscription-registry'].map((app) => node(`apps/${app}/src/migrate.ts`, env)),
+    ['domain-api', 'subscription-registry'].map((app) => node(app, 'migrate', env)),
   );
-  log('starting the four services');
+  log(
+    `starting the four services${Object.keys(SERVICE_ENV).length ? ` with ${JSON.stringify(SERVICE_ENV)}` : ''}`,
+  );
+  if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
   const started = await Promise.all(
     SERVICES.map((app) =>
-      spawnService(app, env, { readyTimeoutMs: Math.max(10_000, left() - 60_000) }),
+      spawnService(
+        app,
+        PROFILE_DIR
+          ? {
+              ...env,
+              NODE_OPTIONS:
+                `${process.env['NODE_OPTIONS'] ?? ''} --cpu-prof --cpu-prof-dir=${PROFILE_DIR} --cpu-prof-name=${app}.cpuprofile`.trim(),
+            }
+          : env,
+        { readyTimeoutMs: Math.max(10_000, left() - 60_000) },
+      ),
     ),
   );
   started.forEach((s, i) => services.set(SERVICES[i], s));
@@ -280,15 +229,9 @@ const STAGES: { stage: string; service: Service; histogram: string }[] = [
 // ---------------------------------------------------------------------------------------------
 // Hooks, changes.
 
-interface Tenant {
-  tenantId: string;
-  userId: string;
-  apiKey: string;
-}
-
 async function createHook(
   registry: string,
-  tenant: Tenant,
+  tenant: BenchTenant,
   body: Record<string, unknown>,
 ): Promise<string> {
   for (;;) {
@@ -317,53 +260,6 @@ async function inParallel<T>(
   );
 }
 
-class Outbox {
-  committed = 0;
-  constructor(
-    private readonly db: Client,
-    private readonly tenant: Tenant,
-  ) {}
-
-  change(tenantId: string, projectId: string, resourceId: string): ResourceChange {
-    return {
-      eventId: randomUUID(),
-      tenantId,
-      projectId,
-      resourceType: 'task',
-      resourceId,
-      action: 'updated',
-      occurredAt: new Date().toISOString(),
-      initiator: {
-        userId: this.tenant.userId,
-        fullName: 'Bench Bot',
-        logonAccount: 'bench@example.test',
-      },
-      before: { id: resourceId, name: 'before', projectId },
-      after: { id: resourceId, name: 'after', projectId },
-      changedFields: ['name'],
-    };
-  }
-
-  /** One INSERT (one transaction) per call: what the domain API's writer commits, without the resource row. */
-  async commit(changes: ResourceChange[]): Promise<void> {
-    for (let i = 0; i < changes.length; i += 500) {
-      const chunk = changes.slice(i, i + 500);
-      const now = new Date().toISOString();
-      for (const c of chunk) c.occurredAt = now;
-      const values: unknown[] = [];
-      const rows = chunk.map((c, j) => {
-        values.push(c.eventId, resourceChangeKey(c), JSON.stringify(c));
-        return `($${j * 3 + 1}, $${j * 3 + 2}, $${j * 3 + 3}::jsonb, '{}'::jsonb)`;
-      });
-      await this.db.query(
-        `INSERT INTO domain.outbox (id, aggregate_key, payload, headers) VALUES ${rows.join(', ')}`,
-        values,
-      );
-      this.committed += chunk.length;
-    }
-  }
-}
-
 const percentile = (sorted: number[], p: number) =>
   sorted.length
     ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
@@ -371,7 +267,7 @@ const percentile = (sorted: number[], p: number) =>
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
 async function waitUnique(
-  sink: Sink,
+  sink: Receiver,
   kind: string,
   count: number,
   capMs: number,
@@ -385,7 +281,7 @@ async function waitUnique(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The ceiling: a bare undici POST loop to the same sink, at Herald's concurrency.
+// The ceiling: a bare undici POST loop to a sink, at Herald's concurrency.
 
 async function ceiling(
   sinkUrl: string,
@@ -420,18 +316,32 @@ async function ceiling(
 interface Result {
   void: boolean;
   voidReason?: string;
+  /** True when the machine was quiet enough for the figures to count (1-minute load < 1.5 at the start). */
+  valid: boolean;
   startedAt: string;
   durationSeconds: number;
+  ingest: IngestMode;
+  /** Which sink received Herald's deliveries: `go` (bench/sink-go), or `node` where `go` is missing. */
+  receiver: 'go' | 'node';
+  /** Why the Go sink is not there, when it is not. */
+  goSinkMissing?: string;
   parameters: typeof P;
+  /** Settings given to the services beyond the bench's own (BENCH_SERVICE_ENV). */
+  serviceEnv: Record<string, string>;
   /** How the services ran: `build` (compiled, as npm start and the image run them) or `source` (HERALD_SERVICES_FROM=source). */
   servicesFrom: 'build' | 'source';
   steady?: {
     changes: number;
     deliveriesPerSec: number;
+    /** Bare undici loop to the Node sink. */
     ceilingPerSec: number;
     ratio: number;
+    /** Bare undici loop to the Go sink (null without `go`). */
+    goCeilingPerSec: number | null;
     concurrency: number;
   };
+  /** Steady deliveries/s ÷ the bare undici loop to the Go sink, same run (null without `go`). */
+  goSinkRatio?: number | null;
   fanout?: { subscriptions: number; seconds: number };
   noisy?: {
     healthyDeliveriesPerSec: number;
@@ -464,29 +374,55 @@ interface Result {
   /** The machine's 1-minute load average at start and end (it is shared; 2 cores). */
   loadAverage?: { start: number; end: number; cores: number };
   cpuSecondsByPhase?: Record<string, Record<string, number>>;
+  secondsByPhase?: Record<string, number>;
+  /** CPU per delivery in the steady phase, per process (µs; the broker's too). */
+  cpuMicrosPerDelivery?: Record<string, number>;
+  /** The Kafka broker (shared by every client of it): its pid and CPU as % of one core. */
+  broker?: { pid: number; idleCpuPercent: number; steadyCpuPercent: number } | null;
+  /** Every process's CPU in the idle phase, % of one core. */
+  idleCpuPercent?: Record<string, number>;
   /** Mean ms from commit to each stage, per phase (from the services' histograms). */
   stageMeansMsByPhase?: Record<string, Record<string, number>>;
+  /** Where V8 CPU profiles were written (BENCH_CPU_PROF=1). */
+  profiles?: string;
 }
+
+const resultFile = (ext: string) =>
+  path.join(RESULTS, `e2e${INGEST === 'sql' ? '' : `-${INGEST}`}.${ext}`);
 
 function writeResults(r: Result): void {
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(path.join(RESULTS, 'e2e.json'), `${JSON.stringify(r, null, 2)}\n`);
-  writeFileSync(path.join(RESULTS, 'e2e.md'), markdown(r));
-  process.stdout.write(`\n${markdown(r)}\n`);
+  writeFileSync(resultFile('json'), `${JSON.stringify(r, null, 2)}\n`);
+  const md = markdown(r);
+  const findings = INGEST === 'sql' && existsSync(FINDINGS) ? readFileSync(FINDINGS, 'utf8') : '';
+  writeFileSync(resultFile('md'), findings ? `${md}\n${findings}` : md);
+  process.stdout.write(`\n${md}\n`);
 }
+
+const INGEST_TEXT: Record<IngestMode, string> = {
+  sql: 'changes INSERTed into the outbox table in SQL, 500 a statement (`--ingest sql`)',
+  api: `one \`POST /v1/tasks\` per change, ${P.apiSenders} senders (\`--ingest api\`)`,
+  bus: 'changes published with ResourceChangePublisher, 500 a request (`--ingest bus`)',
+};
 
 function markdown(r: Result): string {
   const lines = [
-    `# Herald end-to-end benchmark (${r.startedAt}, ${round(r.durationSeconds)} s, loopback)`,
+    `# Herald end-to-end benchmark (${r.startedAt}, ${round(r.durationSeconds)} s, loopback, --ingest ${r.ingest})`,
     '',
   ];
   if (r.loadAverage) {
     lines.push(
       `Machine: ${r.loadAverage.cores} cores, 1-minute load average ${r.loadAverage.start} at start and ` +
-        `${r.loadAverage.end} at end (shared with other work). ` +
+        `${r.loadAverage.end} at end. ` +
+        (r.valid
+          ? `**Valid**: the load was below ${MAX_VALID_LOAD} at the start.`
+          : `**NOT valid**: the load was ${r.loadAverage.start} (≥ ${MAX_VALID_LOAD}) at the start — the machine was shared and these figures are indicative only; re-run on a quiet host.`),
+      '',
+      `Changes: ${INGEST_TEXT[r.ingest]}. Receiver: the ${r.receiver === 'go' ? 'Go sink (bench/sink-go, net/http)' : `Node sink (bench/e2e/sink.ts)${r.goSinkMissing ? ` — the Go sink is missing: ${r.goSinkMissing}` : ''}`}. ` +
         (r.servicesFrom === 'source'
           ? 'Services run from TypeScript through @swc-node/register (HERALD_SERVICES_FROM=source)'
           : 'Services run compiled (deploy/docker/compile.js, as `npm start` and the image run them)') +
+        (Object.keys(r.serviceEnv).length ? `, with ${JSON.stringify(r.serviceEnv)}` : '') +
         '; a warm-up phase precedes the measured ones.',
       '',
     );
@@ -501,22 +437,50 @@ function markdown(r: Result): string {
     return lines.join('\n');
   }
   const target = (ok: boolean) => (ok ? 'met' : 'missed');
+  const services = Object.keys(r.rssMb ?? {}).filter(
+    (n) => !n.startsWith('sink') && n !== 'broker',
+  );
+  const procs = Object.keys(r.cpuMicrosPerDelivery ?? {});
   lines.push(
     '| measure | value | target |',
     '| --- | --- | --- |',
-    `| steady: Herald deliveries/s (${s.changes} changes, one hook each, ${P.healthyHooks} hooks) | ${round(s.deliveriesPerSec)} | |`,
-    `| steady: bare undici POST loop to the same sink, concurrency ${s.concurrency} (ceiling) | ${round(s.ceilingPerSec)} | |`,
-    `| steady: ratio | ${round(s.ratio, 3)} | ≥ 0.40 (${target(s.ratio >= 0.4)}) |`,
-    `| fan-out: one change → ${fanout.subscriptions} subscriptions, seconds to deliver all | ${round(fanout.seconds, 2)} | ≤ 5 (${target(fanout.seconds <= 5)}) |`,
+    `| steady: Herald deliveries/s (${s.changes} changes, one hook each, ${P.healthyHooks} hooks) | ${round(s.deliveriesPerSec)} | ${r.ingest === 'api' ? `≥ 1000 (${target(s.deliveriesPerSec >= 1000)})` : ''} |`,
+    `| steady: bare undici POST loop to the Go sink, concurrency ${s.concurrency} (ceiling) | ${s.goCeilingPerSec === null ? `— (${r.goSinkMissing})` : round(s.goCeilingPerSec)} | |`,
+    `| steady: **goSinkRatio** (deliveries/s ÷ Go-sink ceiling) | ${r.goSinkRatio == null ? '—' : round(r.goSinkRatio, 3)} | ${r.ingest === 'sql' && r.goSinkRatio != null ? `≥ 0.40 (${target(r.goSinkRatio >= 0.4)})` : ''} |`,
+    `| steady: bare undici POST loop to the Node sink, concurrency ${s.concurrency} | ${round(s.ceilingPerSec)} | |`,
+    `| steady: ratio to the Node-sink ceiling | ${round(s.ratio, 3)} | |`,
+    `| fan-out: one change → ${fanout.subscriptions} subscriptions, seconds to deliver all | ${round(fanout.seconds, 2)} | ≤ 2 (${target(fanout.seconds <= 2)}) |`,
     `| noisy neighbour: healthy deliveries/s (${P.hangHooks} of ${P.healthyHooks + P.hangHooks} hooks hang ${P.hangTimeoutMs} ms) | ${round(noisy.healthyDeliveriesPerSec)} | |`,
     `| noisy neighbour: healthy share of steady | ${round(noisy.healthyShareOfSteady, 3)} | ≥ 0.90 (${target(noisy.healthyShareOfSteady >= 0.9)}) |`,
-    `| latency at ${latency.ratePerSec} changes/s (achieved ${round(latency.achievedRatePerSec)}): commit → receiver p50 | ${round(latency.p50Ms)} ms | |`,
+    `| latency at ${latency.ratePerSec} changes/s (achieved ${round(latency.achievedRatePerSec)}): commit → receiver p50 | ${round(latency.p50Ms)} ms | ≤ 20 ms (${target(latency.p50Ms <= 20)}) |`,
     `| latency: p99 | ${round(latency.p99Ms)} ms | ≤ 150 ms (${target(latency.p99Ms <= 150)}) |`,
-    ...Object.entries(r.rssMb ?? {}).map(
-      ([n, mb]) =>
-        `| peak RSS ${n} (idle after start: ${r.rssMbAtStart?.[n] ?? '?'} MB) | ${mb} MB | ` +
-        `${n === 'sink' ? '' : `≤ 250 MB (${target(mb <= 250)})`} |`,
-    ),
+    ...services.map((n) => {
+      const peak = r.rssMb?.[n] ?? NaN;
+      const idle = r.rssMbAtStart?.[n] ?? NaN;
+      return `| RSS ${n}: peak (idle after start) | ${peak} MB (${idle} MB) | ≤ 250 MB (${target(peak <= 250)}), idle ≤ 120 MB (${target(idle <= 120)}) |`;
+    }),
+    ...(r.broker
+      ? [
+          `| Kafka broker CPU, idle (${P.idleSeconds} s, hooks set up, nothing to deliver) | ${r.broker.idleCpuPercent} % of a core | ≤ 2 % (${target(r.broker.idleCpuPercent <= 2)}) |`,
+          `| Kafka broker CPU, steady phase | ${r.broker.steadyCpuPercent} % of a core | |`,
+        ]
+      : ['| Kafka broker CPU | — (not a local process) | |']),
+    '',
+    'The broker is the shared one of the machine (`KAFKA_BROKERS`): its CPU includes any other client of it during the run.',
+    '',
+    '## CPU per delivery, steady phase (µs of CPU per delivered webhook)',
+    '',
+    `| ${procs.join(' | ')} |`,
+    `| ${procs.map(() => '---:').join(' | ')} |`,
+    `| ${procs.map((n) => r.cpuMicrosPerDelivery?.[n] ?? '').join(' | ')} |`,
+    '',
+    `## Idle CPU (${P.idleSeconds} s, % of one core)`,
+    '',
+    `| ${Object.keys(r.idleCpuPercent ?? {}).join(' | ')} |`,
+    `| ${Object.keys(r.idleCpuPercent ?? {})
+      .map(() => '---:')
+      .join(' | ')} |`,
+    `| ${Object.values(r.idleCpuPercent ?? {}).join(' | ')} |`,
     '',
     '## Ledger',
     '',
@@ -526,13 +490,13 @@ function markdown(r: Result): string {
     '',
     '## CPU seconds per phase (where the time goes)',
     '',
-    `| phase | ${Object.keys(r.rssMb ?? {}).join(' | ')} |`,
-    `| --- | ${Object.keys(r.rssMb ?? {})
+    `| phase | seconds | ${Object.keys(r.rssMb ?? {}).join(' | ')} |`,
+    `| --- | --- | ${Object.keys(r.rssMb ?? {})
       .map(() => '---')
       .join(' | ')} |`,
     ...Object.entries(r.cpuSecondsByPhase ?? {}).map(
       ([phase, cpu]) =>
-        `| ${phase} | ${Object.keys(r.rssMb ?? {})
+        `| ${phase} | ${r.secondsByPhase?.[phase] ?? ''} | ${Object.keys(r.rssMb ?? {})
           .map((n) => cpu[n] ?? '')
           .join(' | ')} |`,
     ),
@@ -546,28 +510,35 @@ function markdown(r: Result): string {
     ),
     '',
   );
+  if (r.profiles) lines.push(`CPU profiles (V8, \`--cpu-prof\`): \`${r.profiles}\``, '');
   return lines.join('\n');
 }
 
 async function main(): Promise<number> {
+  const loadAtStart = loadavg()[0];
   const result: Result = {
     void: true,
+    valid: false,
     startedAt: new Date(t0).toISOString(),
     durationSeconds: 0,
+    ingest: INGEST,
+    receiver: 'node',
     parameters: P,
+    serviceEnv: SERVICE_ENV,
     servicesFrom: process.env['HERALD_SERVICES_FROM'] === 'source' ? 'source' : 'build',
   };
-  const loadAtStart = loadavg()[0];
   const stack: Partial<Stack> = {};
-  let sink: Sink | undefined;
+  const receivers: Receiver[] = [];
   let sampler: Sampler | undefined;
   let db: Client | undefined;
+  let ingest: Ingest | undefined;
   let cleaningUp = false;
   const cleanup = async () => {
     if (cleaningUp) return;
     cleaningUp = true;
     sampler?.stop();
-    sink?.stop();
+    for (const r of receivers) r.stop();
+    await ingest?.close().catch(() => undefined);
     await db?.end().catch(() => undefined);
     await stopStack(stack);
   };
@@ -586,21 +557,43 @@ async function main(): Promise<number> {
       const util = await import(path.join(ROOT, 'tools', 'dev-infra', 'lib', 'util.js'));
       infra.applyToEnv(await infra.ensureInfra({ log: util.logger('bench:e2e') }));
     }
-    const theSink = await Sink.start();
-    sink = theSink;
+    log(`ingest: ${INGEST}`);
+    const nodeSink = await NodeSink.start();
+    receivers.push(nodeSink);
+    const go = await GoSink.start(ROOT, path.join(ROOT, '.herald', 'bench'));
+    let goSink: GoSink | undefined;
+    if (go instanceof GoSink) {
+      goSink = go;
+      receivers.push(go);
+      log(`receiver: the Go sink (bench/sink-go) at ${go.url}`);
+    } else {
+      result.goSinkMissing = go.missing;
+      log(
+        `NO GO SINK: ${go.missing} — Herald delivers to the Node sink instead, and the run has no Go-sink ceiling (goSinkRatio null)`,
+      );
+    }
+    const theSink: Receiver = goSink ?? nodeSink;
+    result.receiver = theSink.name;
     const st = await startStack(stack);
     const services = st.services;
     const url = (s: Service) => services.get(s)?.url ?? '';
+    const brokerPort = Number((process.env['KAFKA_BROKERS'] ?? '').split(',')[0].split(':')[1]);
+    const brokerPid = brokerPort ? listenerPid(brokerPort) : 0;
+    if (!brokerPid) log('the Kafka broker is not a local process: its CPU is not sampled');
     sampler = new Sampler(() => ({
       ...Object.fromEntries(SERVICES.map((s) => [s, services.get(s)?.pid ?? 0])),
-      sink: theSink.pid,
+      'sink-node': nodeSink.pid,
+      ...(goSink ? { 'sink-go': goSink.pid } : {}),
+      ...(brokerPid ? { broker: brokerPid } : {}),
     }));
     sampler.start();
     sampler.sample();
-    result.rssMbAtStart = { ...sampler.peakRssMb };
+    result.rssMbAtStart = sampler.rss();
     const cpu: Record<string, Record<string, number>> = {};
+    const seconds: Record<string, number> = {};
     const stages: Record<string, Record<string, number>> = {};
     let mark = sampler.cpu();
+    let markAt = Date.now();
     const readStages = () =>
       Promise.all(
         STAGES.map((st) =>
@@ -612,7 +605,9 @@ async function main(): Promise<number> {
     const phase = async (name: string) => {
       const now = theSampler.cpu();
       cpu[name] = cpuDelta(mark, now);
+      seconds[name] = round((Date.now() - markAt) / 1000, 2);
       mark = now;
+      markAt = Date.now();
       const stageNow = await readStages();
       stages[name] = Object.fromEntries(
         STAGES.map((st, i) => {
@@ -628,7 +623,7 @@ async function main(): Promise<number> {
 
     const tenant = JSON.parse(
       (
-        await node('apps/domain-api/src/cli.ts', st.env, [
+        await node('domain-api', 'cli', st.env, [
           'tenant:create',
           '--slug',
           `bench-${randomUUID().slice(0, 8)}`,
@@ -643,18 +638,36 @@ async function main(): Promise<number> {
         .trim()
         .split('\n')
         .pop() ?? '',
-    ) as Tenant;
-    db = new Client({ connectionString: st.database.url, application_name: 'bench-e2e' });
-    await db.connect();
-    const outbox = new Outbox(db, tenant);
+    ) as BenchTenant;
+    if (INGEST === 'api') {
+      ingest = new ApiIngest(url('domain-api'), tenant, P.apiSenders);
+    } else if (INGEST === 'bus') {
+      const kafka = new Kafka({
+        clientId: 'bench-e2e-ingest',
+        brokers: (process.env['KAFKA_BROKERS'] ?? '').split(','),
+        logLevel: logLevel.NOTHING,
+      });
+      const producer = kafka.producer({ idempotent: true });
+      await producer.connect();
+      ingest = new BusIngest(producer, tenant, st.namespace);
+    } else {
+      db = new Client({ connectionString: st.database.url, application_name: 'bench-e2e' });
+      await db.connect();
+      ingest = new SqlIngest(db, tenant);
+    }
+    const theIngest = ingest;
+    const specs = (n: number, projects: string[], prefix: string): ChangeSpec[] =>
+      Array.from({ length: n }, (_, j) => ({
+        projectId: projects[j % projects.length],
+        resourceId: `${prefix}-${j}`,
+      }));
 
     // Hooks: one project each, so each change matches exactly one hook.
-    const projects = (n: number) => Array.from({ length: n }, () => randomUUID());
-    const warmupProjects = projects(P.healthyHooks);
-    const steadyProjects = projects(P.healthyHooks);
-    const noisyProjects = projects(P.healthyHooks);
-    const hangProjects = projects(P.hangHooks);
-    const latencyProjects = projects(P.healthyHooks);
+    const warmupProjects = await theIngest.projects(P.healthyHooks);
+    const steadyProjects = await theIngest.projects(P.healthyHooks);
+    const noisyProjects = await theIngest.projects(P.healthyHooks);
+    const hangProjects = await theIngest.projects(P.hangHooks);
+    const latencyProjects = await theIngest.projects(P.healthyHooks);
     const hooks = [
       ...warmupProjects.map((p, i) => ({ url: `${theSink.url}/ok/warmup/${i}`, projectId: p })),
       ...steadyProjects.map((p, i) => ({ url: `${theSink.url}/ok/steady/${i}`, projectId: p })),
@@ -673,7 +686,7 @@ async function main(): Promise<number> {
     await inParallel(hooks, 4, async ({ url: hookUrl, projectId, ...rest }) => {
       await createHook(url('subscription-registry'), tenant, {
         url: hookUrl,
-        eventTypes: ['task.updated'],
+        eventTypes: [theIngest.eventType],
         scope: { kind: 'project', projectId },
         ...rest,
       });
@@ -689,24 +702,33 @@ async function main(): Promise<number> {
     await sleep(1_000); // the dispatcher follows the same topic
     await phase('setup');
 
-    // Ceiling.
+    // Idle: everything set up, nothing to deliver (consumers polling, heartbeats).
+    log(`idle: ${P.idleSeconds} s`);
+    await sleep(P.idleSeconds * 1_000);
+    await phase('idle');
+    result.idleCpuPercent = Object.fromEntries(
+      Object.entries(cpu['idle']).map(([n, s]) => [n, round((s / seconds['idle']) * 100, 1)]),
+    );
+
+    // Ceilings.
     const concurrency = P.healthyHooks * P.inFlightPerHook;
     const sampleBody = JSON.stringify({
       type: 'task.updated',
       timestamp: new Date().toISOString(),
-      data: outbox.change(tenant.tenantId, 'p', 'r').after,
+      data: { id: 'r', name: 'after', projectId: 'p' },
     });
-    log(`ceiling: ${P.ceilingRequests} bare undici POSTs at concurrency ${concurrency}`);
-    const ceilingPerSec = await ceiling(theSink.url, P.ceilingRequests, concurrency, sampleBody);
+    log(`ceiling: ${P.ceilingRequests} bare undici POSTs at concurrency ${concurrency}, Node sink`);
+    const ceilingPerSec = await ceiling(nodeSink.url, P.ceilingRequests, concurrency, sampleBody);
+    let goCeilingPerSec: number | null = null;
+    if (goSink) {
+      log(`ceiling: the same to the Go sink`);
+      goCeilingPerSec = await ceiling(goSink.url, P.ceilingRequests, concurrency, sampleBody);
+    }
     await phase('ceiling');
 
     // Warm-up (JIT, connection pools, lazily loaded code): delivered and ledgered, not measured.
     log(`warm-up: ${P.warmupChanges} changes`);
-    await outbox.commit(
-      Array.from({ length: P.warmupChanges }, (_, j) =>
-        outbox.change(tenant.tenantId, warmupProjects[j % P.healthyHooks], `warmup-${j}`),
-      ),
-    );
+    await theIngest.send(specs(P.warmupChanges, warmupProjects, 'warmup'));
     const warm = await waitUnique(theSink, 'ok/warmup', P.warmupChanges, 60_000);
     if (warm.unique < P.warmupChanges)
       throw new Error(`warm-up: ${warm.unique} of ${P.warmupChanges} delivered in time`);
@@ -715,42 +737,50 @@ async function main(): Promise<number> {
     // Steady.
     log(`steady: ${P.steadyChanges} changes over ${P.healthyHooks} hooks`);
     const steadyStart = Date.now();
-    await outbox.commit(
-      Array.from({ length: P.steadyChanges }, (_, j) =>
-        outbox.change(tenant.tenantId, steadyProjects[j % P.healthyHooks], `steady-${j}`),
-      ),
-    );
+    await theIngest.send(specs(P.steadyChanges, steadyProjects, 'steady'));
     const steady = await waitUnique(theSink, 'ok/steady', P.steadyChanges, 90_000);
     if (steady.unique < P.steadyChanges)
       throw new Error(`steady: ${steady.unique} of ${P.steadyChanges} delivered in time`);
     const steadyRate = steady.unique / ((steady.lastAt - steadyStart) / 1000);
     await phase('steady');
+    result.cpuMicrosPerDelivery = Object.fromEntries(
+      Object.entries(cpu['steady']).map(([n, s]) => [n, Math.round((s / steady.unique) * 1e6)]),
+    );
+    if (brokerPid) {
+      result.broker = {
+        pid: brokerPid,
+        idleCpuPercent: round(((cpu['idle']['broker'] ?? 0) / seconds['idle']) * 100, 1),
+        steadyCpuPercent: round(((cpu['steady']['broker'] ?? 0) / seconds['steady']) * 100, 1),
+      };
+    } else {
+      result.broker = null;
+    }
 
     // Noisy neighbour: the same healthy load, plus hooks that hang until their timeout.
     const hangChanges = P.hangHooks * P.noisyHangChangesPerHook;
     log(
       `noisy: ${P.steadyChanges} healthy changes + ${hangChanges} to ${P.hangHooks} hanging hooks`,
     );
-    const noisyChanges: ResourceChange[] = [];
+    const noisyChanges: ChangeSpec[] = [];
     const every = Math.max(1, Math.floor(P.steadyChanges / Math.max(1, hangChanges)));
     let hung = 0;
     for (let j = 0; j < P.steadyChanges; j++) {
-      noisyChanges.push(
-        outbox.change(tenant.tenantId, noisyProjects[j % P.healthyHooks], `noisy-${j}`),
-      );
+      noisyChanges.push({ projectId: noisyProjects[j % P.healthyHooks], resourceId: `noisy-${j}` });
       if (j % every === 0 && hung < hangChanges) {
-        noisyChanges.push(
-          outbox.change(tenant.tenantId, hangProjects[hung % P.hangHooks], `hang-${hung}`),
-        );
+        noisyChanges.push({
+          projectId: hangProjects[hung % P.hangHooks],
+          resourceId: `hang-${hung}`,
+        });
         hung++;
       }
     }
     while (hung < hangChanges)
-      noisyChanges.push(
-        outbox.change(tenant.tenantId, hangProjects[hung % P.hangHooks], `hang-${hung++}`),
-      );
+      noisyChanges.push({
+        projectId: hangProjects[hung % P.hangHooks],
+        resourceId: `hang-${hung++}`,
+      });
     const noisyStart = Date.now();
-    await outbox.commit(noisyChanges);
+    await theIngest.send(noisyChanges);
     const noisy = await waitUnique(theSink, 'ok/noisy', P.steadyChanges, 90_000);
     if (noisy.unique < P.steadyChanges)
       throw new Error(`noisy: ${noisy.unique} of ${P.steadyChanges} healthy deliveries in time`);
@@ -768,14 +798,11 @@ async function main(): Promise<number> {
         Math.floor(((Date.now() - latStart) / 1000) * P.latencyRate),
       );
       if (due > latSent) {
-        const batch = Array.from({ length: due - latSent }, (_, k) =>
-          outbox.change(
-            tenant.tenantId,
-            latencyProjects[(latSent + k) % P.healthyHooks],
-            `lat-${latSent + k}`,
-          ),
-        );
-        await outbox.commit(batch);
+        const batch = Array.from({ length: due - latSent }, (_, k) => ({
+          projectId: latencyProjects[(latSent + k) % P.healthyHooks],
+          resourceId: `lat-${latSent + k}`,
+        }));
+        await theIngest.send(batch);
         latSent = due;
       } else {
         await sleep(5);
@@ -788,23 +815,22 @@ async function main(): Promise<number> {
     const sorted = [...latency.latenciesMs].sort((a, b) => a - b);
     await phase('latency');
 
-    // Fan-out: 10,000 subscriptions of another tenant on one project, as snapshots on the
+    // Fan-out: 10,000 subscriptions on one project of the bench tenant, as snapshots on the
     // compacted topic (what the registry publishes; creating them one by one through the API
     // would take longer than the whole budget), with a signing secret sealed under the key the
     // dispatcher is given.
     log(`fan-out: publishing ${P.fanout} subscription snapshots`);
-    const fanTenant = `bench-fanout-${randomUUID()}`;
-    const fanProject = randomUUID();
+    const [fanProject] = await theIngest.projects(1);
     const box = SecretBox.fromSpec(st.secretsKey);
     const secret = box.encrypt(`whsec_${randomBytes(24).toString('base64')}`);
     const now = new Date().toISOString();
     const snapshot = (i: number): SubscriptionSnapshot =>
       subscriptionSnapshotFixture({
         id: randomUUID(),
-        tenantId: fanTenant,
+        tenantId: tenant.tenantId,
         ownerUserId: tenant.userId,
         url: `${theSink.url}/fan/fanout/${i}`,
-        eventTypes: ['task.updated'],
+        eventTypes: [theIngest.eventType],
         scope: { kind: 'project', projectId: fanProject },
         retryPolicy: { scheduleMs: [1_000], maxAttempts: 3, maxAgeMs: 60_000, onExhausted: 'dlq' },
         signingSecrets: [{ secret, expiresAt: null }],
@@ -841,7 +867,7 @@ async function main(): Promise<number> {
     await sleep(3_000); // and the dispatcher too
     await phase('fan-out setup');
     const fanStart = Date.now();
-    await outbox.commit([outbox.change(fanTenant, fanProject, 'fan-0')]);
+    await theIngest.send([{ projectId: fanProject, resourceId: 'fan-0' }]);
     const fan = await waitUnique(theSink, 'fan/fanout', P.fanout, 60_000);
     if (fan.unique < P.fanout)
       throw new Error(`fan-out: ${fan.unique} of ${P.fanout} delivered in time`);
@@ -882,9 +908,9 @@ async function main(): Promise<number> {
       missing === 0 &&
       routerMatches === expected &&
       unexpected === 0 &&
-      outbox.committed === expected - P.fanout + 1;
+      theIngest.committed === expected - P.fanout + 1;
     result.ledger = {
-      changesCommitted: outbox.committed,
+      changesCommitted: theIngest.committed,
       deliveriesExpected: expected,
       routerMatches,
       delivered,
@@ -897,6 +923,7 @@ async function main(): Promise<number> {
     sampler.sample();
     result.rssMb = sampler.peakRssMb;
     result.cpuSecondsByPhase = cpu;
+    result.secondsByPhase = seconds;
     result.stageMeansMsByPhase = stages;
     if (!balanced) {
       result.voidReason = `the ledger does not balance (missing ${missing}, router matches ${routerMatches} of ${expected} expected, unexpected ${unexpected})`;
@@ -907,8 +934,10 @@ async function main(): Promise<number> {
         deliveriesPerSec: steadyRate,
         ceilingPerSec,
         ratio: steadyRate / ceilingPerSec,
+        goCeilingPerSec,
         concurrency,
       };
+      result.goSinkRatio = goCeilingPerSec ? steadyRate / goCeilingPerSec : null;
       result.fanout = { subscriptions: P.fanout, seconds: fanSeconds };
       result.noisy = {
         healthyDeliveriesPerSec: noisyRate,
@@ -931,15 +960,17 @@ async function main(): Promise<number> {
     log(result.voidReason);
   }
   clearTimeout(watchdog);
+  log('cleaning up');
+  await cleanup();
+  if (PROFILE_DIR) result.profiles = path.relative(ROOT, PROFILE_DIR);
   result.durationSeconds = (Date.now() - t0) / 1000;
   result.loadAverage = {
     start: round(loadAtStart, 2),
     end: round(loadavg()[0], 2),
     cores: cpus().length,
   };
+  result.valid = !result.void && loadAtStart < MAX_VALID_LOAD;
   writeResults(result);
-  log('cleaning up');
-  await cleanup();
   return result.void ? 1 : 0;
 }
 

@@ -1,0 +1,3 @@
+module herald.example/bench/sink-go
+
+go 1.21
