@@ -90,7 +90,7 @@ describe('native /v1/webhooks', () => {
     for (const secret of [hook.signingSecret, hook.signingSecret.slice(6), 'team-header-secret-value', 'receiver-token-1234567890']) {
       expect(raw).not.toContain(secret);
     }
-    expect(snapshot!.signingSecrets[0].secret).toEqual({ kid: 'k1', iv: expect.any(String), tag: expect.any(String), ct: expect.any(String) });
+    expect(snapshot!.signingSecrets[0].secret).toEqual({ kid: 'k1', iv: expect.any(String), tag: expect.any(String), ct: expect.any(String), bound: true });
 
     // Nothing in clear at rest either.
     const pg = new Client({ connectionString: db.url });

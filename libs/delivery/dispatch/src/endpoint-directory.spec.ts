@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SubscriptionSnapshot } from '@herald/contracts';
+import { subscriptionSecretAad, type SubscriptionSnapshot } from '@herald/contracts';
 import { SecretBox } from '@herald/platform/crypto';
 import type { ViewListener } from '@herald/platform/kafka';
 import { activeSecrets, EndpointDirectory } from './endpoint-directory';
@@ -51,6 +51,22 @@ describe('EndpointDirectory', () => {
     expect(found).toMatchObject({ kind: 'found', endpoint: { method: 'PATCH', headers: { 'X-Key': 'k' }, basicAuth: { user: 'u', password: 'pw' } } });
     view.put(null, 's1');
     expect(dir.lookup('s1')).toEqual({ kind: 'gone' });
+  });
+
+  it("opens values bound to the snapshot's tenant and subscription, and not a value bound to another", () => {
+    const view = fakeView();
+    const dir = new EndpointDirectory(view, box);
+    const mine = subscriptionSecretAad('t', 's1');
+    view.put(
+      snap(1, {
+        headers: [{ name: 'X-Key', value: box.sealBound('k', mine) }],
+        signingSecrets: [{ secret: box.sealBound('whsec_BBBB', mine), expiresAt: null }],
+      }),
+    );
+    expect(dir.lookup('s1')).toMatchObject({ kind: 'found', endpoint: { headers: { 'X-Key': 'k' }, signingSecrets: [{ secret: 'whsec_BBBB' }] } });
+    // Another subscription's sealed signing secret copied into this snapshot: refused, not used to sign.
+    view.put(snap(2, { signingSecrets: [{ secret: box.sealBound('whsec_CCCC', subscriptionSecretAad('t', 's2')), expiresAt: null }] }));
+    expect(() => dir.lookup('s1')).toThrow();
   });
 
   it('waits for the snapshot version a delivery was routed against', async () => {

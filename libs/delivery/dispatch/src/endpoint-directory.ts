@@ -1,4 +1,4 @@
-import type { FailurePolicy, RetryPolicy, SubscriptionSnapshot, SubscriptionStatus } from '@herald/contracts';
+import { subscriptionSecretAad, type FailurePolicy, type RetryPolicy, type SubscriptionSnapshot, type SubscriptionStatus } from '@herald/contracts';
 import type { CompactedTopicView } from '@herald/platform/kafka';
 import type { SecretBox } from '@herald/platform/crypto';
 
@@ -107,7 +107,9 @@ export class EndpointDirectory {
   }
 
   private decrypt(s: SubscriptionSnapshot): Endpoint {
-    const open = (v: Parameters<SecretBox['decrypt']>[0]) => this.box.decrypt(v);
+    // Each value is bound to its tenant and subscription (a value copied from another row does not open).
+    const aad = subscriptionSecretAad(s.tenantId, s.id);
+    const open = (v: Parameters<SecretBox['openBound']>[0]) => this.box.openBound(v, aad);
     const headers: Record<string, string> = {};
     for (const h of s.headers) headers[h.name] = open(h.value);
     if (s.authorization) headers['authorization'] = open(s.authorization);

@@ -52,7 +52,7 @@ export interface ViewOptions {
 }
 
 export function toView(s: SubscriptionEntity, secrets: SubscriptionSecrets, now = new Date(), options: ViewOptions = {}): SubscriptionView {
-  const shown = (v: EncryptedValue | null): string | null => (options.revealHeaders && v ? secrets.open(v) : secrets.redacted(v));
+  const shown = (v: EncryptedValue | null): string | null => (options.revealHeaders && v ? secrets.open(s, v) : secrets.redacted(s, v));
   return {
     id: s.id,
     externalId: s.externalId,
@@ -75,7 +75,7 @@ export function toView(s: SubscriptionEntity, secrets: SubscriptionSecrets, now 
     templateId: s.templateId,
     headers: s.headers.map((h) => ({ name: h.name, value: shown(h.value) })),
     authorization: shown(s.authorization),
-    basicAuth: s.basicAuth ? { user: s.basicAuth.user, password: secrets.redacted(s.basicAuth.password) } : null,
+    basicAuth: s.basicAuth ? { user: s.basicAuth.user, password: secrets.redacted(s, s.basicAuth.password) } : null,
     successContract: s.successContract,
     timeoutMs: s.timeoutMs,
     rateLimitPerSec: s.rateLimitPerSec,
@@ -84,7 +84,7 @@ export function toView(s: SubscriptionEntity, secrets: SubscriptionSecrets, now 
     failurePolicy: s.failurePolicy,
     signingSecrets: s.signingSecrets
       .filter((x) => x.expiresAt === null || Date.parse(x.expiresAt) > now.getTime())
-      .map((x) => ({ secret: secrets.redacted(x.secret), expiresAt: x.expiresAt })),
+      .map((x) => ({ secret: secrets.redacted(s, x.secret), expiresAt: x.expiresAt })),
     version: s.version,
     createdAt: s.createdAt.toISOString(),
     updatedAt: s.updatedAt.toISOString(),

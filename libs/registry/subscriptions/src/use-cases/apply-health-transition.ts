@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { SubscriptionSecrets } from '@herald/registry/secrets';
 import type { SubscriptionStatus } from '@herald/contracts';
 import { SubscriptionRepository } from '../persistence/subscription.repository';
 import { SnapshotPublisher } from '../publishing/snapshot-publisher';
 import { recordOperationalEvent } from '../operational/operational-events.outbox';
-import { bumped } from './support';
+import { bumped, resealed } from './support';
 
 export type HealthTransition =
   /** Set the failure count and, when given, the status (with its reason). */
@@ -34,6 +35,7 @@ export class ApplyHealthTransition {
   constructor(
     private readonly ds: DataSource,
     private readonly publisher: SnapshotPublisher,
+    private readonly secrets: SubscriptionSecrets,
   ) {}
 
   async execute(c: ApplyHealthTransitionCommand): Promise<HealthTransitionResult> {
@@ -54,7 +56,7 @@ export class ApplyHealthTransition {
       const before = s.status;
       if (statusChange) {
         Object.assign(s, { status: t.status, statusReason: t.reason ?? null, statusChangedAt: now });
-        bumped(s, now);
+        resealed(bumped(s, now), this.secrets);
       }
       await repo.save(c.tenantId, s);
       if (statusChange) await recordOperationalEvent(m, before, s, now);

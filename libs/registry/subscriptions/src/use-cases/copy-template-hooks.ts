@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { SubscriptionSecrets, mapSecretFields } from '@herald/registry/secrets';
 import { liveSigningSecrets } from '../model/signing-secret-rotation';
 import { SubscriptionEntity } from '../persistence/subscription.entity';
 import { SubscriptionRepository } from '../persistence/subscription.repository';
@@ -15,7 +16,7 @@ export interface CopyTemplateHooksCommand {
 
 /**
  * A project created from a template gets a copy of each of the template's project-level hooks,
- * scoped to the new project (same receiver, settings and secrets; the copy belongs to the
+ * scoped to the new project (same receiver, settings and secrets, sealed for the copy; the copy belongs to the
  * project, not the template). Idempotent: a redelivered `project.created` copies nothing twice.
  */
 @Injectable()
@@ -23,6 +24,7 @@ export class CopyTemplateHooks {
   constructor(
     private readonly ds: DataSource,
     private readonly publisher: SnapshotPublisher,
+    private readonly secrets: SubscriptionSecrets,
   ) {}
 
   async execute(c: CopyTemplateHooksCommand): Promise<{ copied: number }> {
@@ -48,7 +50,7 @@ export class CopyTemplateHooks {
     const now = new Date();
     const on = source.status === 'active' || source.status === 'active-with-failures';
     const { externalId: _e, ...fields } = source;
-    return Object.assign(new SubscriptionEntity(), {
+    const copy = Object.assign(new SubscriptionEntity(), {
       ...fields,
       id: randomUUID(),
       scope: { kind: 'project', projectId },
@@ -64,5 +66,7 @@ export class CopyTemplateHooks {
       createdAt: now,
       updatedAt: now,
     });
+    // Each value is bound to its subscription: the copy's are sealed again for the copy.
+    return mapSecretFields(copy, (v) => this.secrets.moved(source, copy, v));
   }
 }

@@ -44,10 +44,11 @@ export class CreateSubscription {
     const settings = settingsForCreate(c.settings, c.dialectDefaults);
     await assertUrlAllowed(this.urlGuard, settings.url);
     const status = c.initialStatus ?? 'active';
-    const signing = this.secrets.newSigningSecret();
+    const owner = { tenantId: c.tenantId, id: randomUUID() };
+    const signing = this.secrets.newSigningSecret(owner);
     const now = new Date();
     const entity = Object.assign(new SubscriptionEntity(), {
-      id: randomUUID(),
+      id: owner.id,
       tenantId: c.tenantId,
       ownerUserId: c.ownerUserId,
       dialect: c.dialect ?? 'native',
@@ -66,10 +67,10 @@ export class CreateSubscription {
       formatOptions: settings.formatOptions,
       templateId: settings.templateId,
       copiedFromId: null,
-      headers: settings.headers.map((h) => ({ name: h.name, value: this.secrets.seal(h.value) })),
-      authorization: settings.authorization === null ? null : this.secrets.seal(settings.authorization),
+      headers: settings.headers.map((h) => ({ name: h.name, value: this.secrets.seal(owner, h.value) })),
+      authorization: settings.authorization === null ? null : this.secrets.seal(owner, settings.authorization),
       basicAuth: settings.basicAuth
-        ? { user: settings.basicAuth.user, password: this.secrets.seal(settings.basicAuth.password) }
+        ? { user: settings.basicAuth.user, password: this.secrets.seal(owner, settings.basicAuth.password) }
         : null,
       successContract: settings.successContract,
       timeoutMs: settings.timeoutMs,

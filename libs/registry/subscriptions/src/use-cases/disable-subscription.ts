@@ -6,7 +6,7 @@ import { toView, type SubscriptionView } from '../model/view';
 import { SubscriptionRepository, describeRef, type SubscriptionRef } from '../persistence/subscription.repository';
 import { SnapshotPublisher } from '../publishing/snapshot-publisher';
 import { recordOperationalEvent } from '../operational/operational-events.outbox';
-import { bumped } from './support';
+import { bumped, resealed } from './support';
 
 export interface DisableSubscriptionCommand {
   tenantId: string;
@@ -32,7 +32,7 @@ export class DisableSubscription {
       const now = new Date();
       const before = s.status;
       Object.assign(s, { status: 'disabled', statusReason: c.reason ?? 'disabled by user', statusChangedAt: now });
-      const saved = await repo.save(c.tenantId, bumped(s, now));
+      const saved = await repo.save(c.tenantId, resealed(bumped(s, now), this.secrets));
       await recordOperationalEvent(m, before, saved, now);
       return saved;
     });

@@ -7,7 +7,7 @@ import { toView, type SubscriptionView } from '../model/view';
 import { SubscriptionRepository, describeRef, type SubscriptionRef } from '../persistence/subscription.repository';
 import { SnapshotPublisher } from '../publishing/snapshot-publisher';
 import { recordOperationalEvent } from '../operational/operational-events.outbox';
-import { assertEndpointVerified, bumped, targetOf } from './support';
+import { assertEndpointVerified, bumped, resealed, targetOf } from './support';
 
 export interface EnableSubscriptionCommand {
   tenantId: string;
@@ -40,7 +40,7 @@ export class EnableSubscription {
       const now = new Date();
       const before = s.status;
       Object.assign(s, { status: 'active', statusReason: 'enabled', statusChangedAt: now, consecutiveFailures: 0 });
-      const saved = await repo.save(c.tenantId, bumped(s, now));
+      const saved = await repo.save(c.tenantId, resealed(bumped(s, now), this.secrets));
       await recordOperationalEvent(m, before, saved, now);
       return saved;
     });

@@ -6,7 +6,7 @@ import { SIGNING_SECRET_GRACE_MS, rotateSigningSecrets } from '../model/signing-
 import { toView, type SubscriptionView } from '../model/view';
 import { SubscriptionRepository, describeRef, type SubscriptionRef } from '../persistence/subscription.repository';
 import { SnapshotPublisher } from '../publishing/snapshot-publisher';
-import { bumped } from './support';
+import { bumped, resealed } from './support';
 
 export interface RotateSigningSecretCommand {
   tenantId: string;
@@ -34,16 +34,17 @@ export class RotateSigningSecret {
   ) {}
 
   async execute(c: RotateSigningSecretCommand): Promise<RotatedSigningSecret> {
-    const next = this.secrets.newSigningSecret();
-    const saved = await this.ds.transaction(async (m) => {
+    const { saved, plaintext } = await this.ds.transaction(async (m) => {
       const repo = new SubscriptionRepository(m);
       const s = await repo.find(c.tenantId, c.subscription, true);
       if (!s) throw new SubscriptionNotFoundError(describeRef(c.subscription));
       const now = new Date();
+      // Sealed for this row (its tenant and id are its AAD), so made once the row is found.
+      const next = this.secrets.newSigningSecret(s);
       s.signingSecrets = rotateSigningSecrets(s.signingSecrets, next.sealed, now, c.graceMs ?? SIGNING_SECRET_GRACE_MS);
-      return repo.save(c.tenantId, bumped(s, now));
+      return { saved: await repo.save(c.tenantId, resealed(bumped(s, now), this.secrets)), plaintext: next.plaintext };
     });
     await this.publisher.publishAfterCommit();
-    return { subscription: toView(saved, this.secrets), signingSecret: next.plaintext };
+    return { subscription: toView(saved, this.secrets), signingSecret: plaintext };
   }
 }

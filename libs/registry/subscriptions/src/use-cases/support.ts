@@ -1,4 +1,4 @@
-import type { SubscriptionSecrets } from '@herald/registry/secrets';
+import { mapSecretFields, type SubscriptionSecrets } from '@herald/registry/secrets';
 import { EndpointVerificationError, UrlRefusedError } from '../model/errors';
 import type { EndpointProbe, EndpointTarget, UrlGuard } from '../model/ports';
 import type { SubscriptionEntity } from '../persistence/subscription.entity';
@@ -11,14 +11,14 @@ export async function assertUrlAllowed(guard: UrlGuard, url: string): Promise<vo
 
 /** Where and how to call a subscription's receiver, its secrets opened. */
 export function targetOf(
-  s: Pick<SubscriptionEntity, 'url' | 'httpVerb' | 'timeoutMs' | 'headers' | 'authorization' | 'basicAuth' | 'successContract'>,
+  s: Pick<SubscriptionEntity, 'id' | 'tenantId' | 'url' | 'httpVerb' | 'timeoutMs' | 'headers' | 'authorization' | 'basicAuth' | 'successContract'>,
   secrets: SubscriptionSecrets,
 ): EndpointTarget {
   const headers: Record<string, string> = {};
-  for (const h of s.headers) headers[h.name] = secrets.open(h.value);
-  if (s.authorization) headers['authorization'] = secrets.open(s.authorization);
+  for (const h of s.headers) headers[h.name] = secrets.open(s, h.value);
+  if (s.authorization) headers['authorization'] = secrets.open(s, s.authorization);
   else if (s.basicAuth) {
-    const token = Buffer.from(`${s.basicAuth.user}:${secrets.open(s.basicAuth.password)}`, 'utf8').toString('base64');
+    const token = Buffer.from(`${s.basicAuth.user}:${secrets.open(s, s.basicAuth.password)}`, 'utf8').toString('base64');
     headers['authorization'] = `Basic ${token}`;
   }
   return { url: s.url, httpVerb: s.httpVerb, timeoutMs: s.timeoutMs, headers, successContract: s.successContract };
@@ -41,4 +41,13 @@ export function bumped<T extends Pick<SubscriptionEntity, 'version' | 'updatedAt
   s.version += 1;
   s.updatedAt = now;
   return s;
+}
+
+/**
+ * The row's secrets as they are sealed now: bound to this tenant and subscription, under the
+ * current key. Called on every write of a row, so values sealed before binding (or under an
+ * older key) do not outlive the next change.
+ */
+export function resealed<T extends SubscriptionEntity>(s: T, secrets: SubscriptionSecrets): T {
+  return mapSecretFields(s, (v) => secrets.reseal(s, v));
 }

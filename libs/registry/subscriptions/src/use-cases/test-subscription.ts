@@ -48,7 +48,7 @@ export class TestSubscription {
       timestamp: now,
       body,
       contentType,
-      signingSecrets: liveSigningSecrets(s.signingSecrets, now).map((x) => this.secrets.open(x.secret)),
+      signingSecrets: liveSigningSecrets(s.signingSecrets, now).map((x) => this.secrets.open(s, x.secret)),
     });
     return { ...answer, webhookId, eventType: TEST_EVENT_TYPE, body };
   }

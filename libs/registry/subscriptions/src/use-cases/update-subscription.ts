@@ -8,7 +8,7 @@ import { toView, type SubscriptionView } from '../model/view';
 import type { SubscriptionEntity } from '../persistence/subscription.entity';
 import { SubscriptionRepository, describeRef, type SubscriptionRef } from '../persistence/subscription.repository';
 import { SnapshotPublisher } from '../publishing/snapshot-publisher';
-import { assertEndpointVerified, assertUrlAllowed, bumped, targetOf } from './support';
+import { assertEndpointVerified, assertUrlAllowed, bumped, resealed, targetOf } from './support';
 
 export interface UpdateSubscriptionCommand {
   tenantId: string;
@@ -39,12 +39,12 @@ export class UpdateSubscription {
         throw new ImmutableFieldError('payloadFormat', current.payloadFormat, patch.payloadFormat);
       }
       const next = applyPatch(current, patch);
-      if (patch.headers !== undefined) next.headers = patch.headers.map((h) => ({ name: h.name, value: this.secrets.seal(h.value) }));
+      if (patch.headers !== undefined) next.headers = patch.headers.map((h) => ({ name: h.name, value: this.secrets.seal(current, h.value) }));
       if (patch.authorization !== undefined) {
-        next.authorization = patch.authorization === null ? null : this.secrets.seal(patch.authorization);
+        next.authorization = patch.authorization === null ? null : this.secrets.seal(current, patch.authorization);
       }
       if (patch.basicAuth !== undefined) {
-        next.basicAuth = patch.basicAuth && { user: patch.basicAuth.user, password: this.secrets.seal(patch.basicAuth.password) };
+        next.basicAuth = patch.basicAuth && { user: patch.basicAuth.user, password: this.secrets.seal(current, patch.basicAuth.password) };
       }
       return next;
     };
@@ -63,7 +63,7 @@ export class UpdateSubscription {
       const repo = new SubscriptionRepository(m);
       const current = await repo.find(c.tenantId, c.subscription, true);
       if (!current) throw new SubscriptionNotFoundError(describeRef(c.subscription));
-      return repo.save(c.tenantId, bumped(apply(current), new Date()));
+      return repo.save(c.tenantId, resealed(bumped(apply(current), new Date()), this.secrets));
     });
     await this.publisher.publishAfterCommit();
     return toView(saved, this.secrets);
