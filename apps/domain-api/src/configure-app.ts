@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import { ProblemDetailsFilter } from '@herald/domain/resources';
 import { documentProblemAnswers, methodNotAllowed } from '@herald/platform/http';
 import { SERVICE_NAME, type DomainApiConfig } from './config';
+import { documentAuth } from './http/auth-docs';
 import { ProblemSchema, SHARED_SCHEMAS } from './http/openapi-schemas';
 import { requestTracing } from './request-tracing';
 
@@ -27,13 +28,13 @@ export function openApiDocument(app: INestApplication, config: DomainApiConfig):
       )
       .setVersion('1')
       .addServer(config.HERALD_PUBLIC_BASE_URL)
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'hk_<keyId>_<secret>' }, 'bearer')
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'key', description: 'ProProfs style: with the domain header' }, 'proprofs')
       .build(),
   );
   document.openapi = '3.1.0';
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ...SHARED_SCHEMAS } };
   documentProblemAnswers(document, { problemSchema: ProblemSchema, paths: (p) => p.startsWith('/v1/') || p.startsWith('/v2/') });
+  // Security schemes, each operation's scope and how it refuses (x-herald-auth): http/auth-docs.ts.
+  documentAuth(document);
   return document;
 }
 

@@ -1,4 +1,5 @@
-import { CanActivate, ExecutionContext, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, SetMetadata, applyDecorators, createParamDecorator } from '@nestjs/common';
+import { ApiExtension } from '@nestjs/swagger';
 import { Reflector } from '@nestjs/core';
 import type { ApiKeyScope } from '@herald/contracts';
 import {
@@ -10,8 +11,11 @@ import {
 
 const REQUIRED_SCOPE = 'herald:required-scope';
 
-/** The scope a handler needs when it is not the method's default (GET: read, others: write). */
-export const RequiresScope = (scope: ApiKeyScope) => SetMetadata(REQUIRED_SCOPE, scope);
+/**
+ * The scope a handler needs when it is not the method's default (GET: read, others: write); also
+ * said in the OpenAPI document (x-herald-scope, read by http/auth-docs.ts).
+ */
+export const RequiresScope = (scope: ApiKeyScope) => applyDecorators(SetMetadata(REQUIRED_SCOPE, scope), ApiExtension('x-herald-scope', scope));
 
 interface AuthRequest {
   method: string;

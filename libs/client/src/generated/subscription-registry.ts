@@ -1064,7 +1064,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Missing or wrong credentials */
+            /** @description Missing, malformed or revoked credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1083,7 +1083,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key lacks the scope */
+            /** @description The key lacks the scope, or names another tenant */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1190,7 +1190,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Missing or wrong credentials */
+            /** @description Missing, malformed or revoked credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1209,7 +1209,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key lacks the scope */
+            /** @description The key lacks the scope, or names another tenant */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1397,7 +1397,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Missing or wrong credentials */
+            /** @description Missing, malformed or revoked credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1416,7 +1416,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key lacks the scope */
+            /** @description The key lacks the scope, or names another tenant */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1572,7 +1572,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Missing or wrong credentials */
+            /** @description Missing, malformed or revoked credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1591,7 +1591,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key lacks the scope */
+            /** @description The key lacks the scope, or names another tenant */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1648,7 +1648,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing or wrong credentials */
+            /** @description Missing, malformed or revoked credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1667,7 +1667,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key lacks the scope */
+            /** @description The key lacks the scope, or names another tenant */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1871,7 +1871,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Missing or wrong credentials */
+            /** @description Missing, malformed or revoked credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1890,7 +1890,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key lacks the scope */
+            /** @description The key lacks the scope, or names another tenant */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2065,7 +2065,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Missing or wrong credentials */
+            /** @description Missing, malformed or revoked credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2084,7 +2084,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key lacks the scope */
+            /** @description The key lacks the scope, or names another tenant */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2202,7 +2202,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Missing or wrong credentials */
+            /** @description Missing, malformed or revoked credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2221,7 +2221,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key lacks the scope */
+            /** @description The key lacks the scope, or names another tenant */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2309,7 +2309,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Missing or wrong credentials */
+            /** @description Missing, malformed or revoked credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2328,7 +2328,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key lacks the scope */
+            /** @description The key lacks the scope, or names another tenant */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2449,7 +2449,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Missing or wrong credentials */
+            /** @description Missing, malformed or revoked credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2468,7 +2468,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key lacks the scope */
+            /** @description The key lacks the scope, or names another tenant */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2985,7 +2985,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Missing or wrong credentials */
+            /** @description Missing, malformed or revoked credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3004,7 +3004,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key lacks the scope */
+            /** @description The key lacks the scope, or names another tenant */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3147,7 +3147,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Missing or wrong credentials */
+            /** @description Missing, malformed or revoked credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3166,7 +3166,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key lacks the scope */
+            /** @description The key lacks the scope, or names another tenant */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3290,7 +3290,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Missing or wrong credentials */
+            /** @description Missing, malformed or revoked credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3309,7 +3309,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key lacks the scope */
+            /** @description The key lacks the scope, or names another tenant */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3377,7 +3377,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Missing or wrong credentials */
+            /** @description Missing, malformed or revoked credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3396,7 +3396,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key lacks the scope */
+            /** @description The key lacks the scope, or names another tenant */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3540,7 +3540,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Missing or wrong credentials */
+            /** @description Missing, malformed or revoked credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3559,7 +3559,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key lacks the scope */
+            /** @description The key lacks the scope, or names another tenant */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3726,7 +3726,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Missing or wrong credentials */
+            /** @description Missing, malformed or revoked credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3745,7 +3745,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key lacks the scope */
+            /** @description The key lacks the scope, or names another tenant */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3878,7 +3878,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Missing or wrong credentials */
+            /** @description Missing, malformed or revoked credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3897,7 +3897,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key lacks the scope */
+            /** @description The key lacks the scope, or names another tenant */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4013,7 +4013,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Missing or wrong credentials */
+            /** @description Missing, malformed or revoked credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4032,7 +4032,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key lacks the scope */
+            /** @description The key lacks the scope, or names another tenant */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -3,3 +3,4 @@ export * from './problem-details.filter';
 export * from './method-not-allowed';
 export * from './api-error.filter';
 export * from './openapi-errors';
+export * from './auth-docs';
