@@ -16,10 +16,43 @@ export function procStatus(pid: number): { rssMb: number; cpuSeconds: number } |
   }
 }
 
+/**
+ * CPU seconds of a process and its children (PostgreSQL: the postmaster and its backends): its own
+ * time, what its exited children used (cutime, cstime) and what the live ones use.
+ */
+export function processTreeCpuSeconds(pid: number): number | null {
+  const ticksOf = (p: number, withChildren: boolean): { ticks: number; ppid: number } | null => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const own = Number(f[11]) + Number(f[12]);
+      return {
+        ticks: withChildren ? own + Number(f[13]) + Number(f[14]) : own,
+        ppid: Number(f[1]),
+      };
+    } catch {
+      return null;
+    }
+  };
+  const root = ticksOf(pid, true);
+  if (!root) return null;
+  let ticks = root.ticks;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const child = ticksOf(Number(entry), false);
+    if (child && child.ppid === pid) ticks += child.ticks;
+  }
+  return ticks / 100;
+}
+
 export class Sampler {
   readonly peakRssMb: Record<string, number> = {};
   private timer?: NodeJS.Timeout;
-  constructor(private readonly pids: () => Record<string, number>) {}
+  constructor(
+    private readonly pids: () => Record<string, number>,
+    /** Process trees sampled for CPU only (PostgreSQL's postmaster and backends). */
+    private readonly trees: Record<string, number> = {},
+  ) {}
   start(): void {
     this.timer = setInterval(() => this.sample(), 250);
   }
@@ -37,9 +70,14 @@ export class Sampler {
       this.peakRssMb[name] = Math.max(this.peakRssMb[name] ?? 0, mb);
   }
   cpu(): Record<string, number> {
-    return Object.fromEntries(
-      Object.entries(this.pids()).map(([n, pid]) => [n, procStatus(pid)?.cpuSeconds ?? 0]),
-    );
+    return {
+      ...Object.fromEntries(
+        Object.entries(this.pids()).map(([n, pid]) => [n, procStatus(pid)?.cpuSeconds ?? 0]),
+      ),
+      ...Object.fromEntries(
+        Object.entries(this.trees).map(([n, pid]) => [n, processTreeCpuSeconds(pid) ?? 0]),
+      ),
+    };
   }
   stop(): void {
     if (this.timer) clearInterval(this.timer);

@@ -54,6 +54,8 @@ const P = {
   hangHooks: num('BENCH_HANG_HOOKS', 4),
   warmupChanges: num('BENCH_WARMUP_CHANGES', 4_000),
   steadyChanges: num('BENCH_STEADY_CHANGES', 16_000),
+  /** Healthy changes of the noisy-neighbour phase (default: as many as the steady phase). */
+  noisyChanges: num('BENCH_NOISY_CHANGES', num('BENCH_STEADY_CHANGES', 16_000)),
   noisyHangChangesPerHook: num('BENCH_NOISY_HANG_CHANGES_PER_HOOK', 25),
   hangTimeoutMs: num('BENCH_HANG_TIMEOUT_MS', 1_000),
   latencyRate: num('BENCH_LATENCY_RATE', 1_000),
@@ -169,17 +171,18 @@ async function startStack(stack: Partial<Stack>): Promise<Stack> {
   if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
   const started = await Promise.all(
     SERVICES.map((app) =>
-      spawnService(
-        app,
-        PROFILE_DIR
+      spawnService(app, env, {
+        readyTimeoutMs: Math.max(10_000, left() - 60_000),
+        ...(PROFILE_DIR
           ? {
-              ...env,
-              NODE_OPTIONS:
-                `${process.env['NODE_OPTIONS'] ?? ''} --cpu-prof --cpu-prof-dir=${PROFILE_DIR} --cpu-prof-name=${app}.cpuprofile`.trim(),
+              execArgv: [
+                '--cpu-prof',
+                `--cpu-prof-dir=${PROFILE_DIR}`,
+                `--cpu-prof-name=${app}.cpuprofile`,
+              ],
             }
-          : env,
-        { readyTimeoutMs: Math.max(10_000, left() - 60_000) },
-      ),
+          : {}),
+      }),
     ),
   );
   started.forEach((s, i) => services.set(SERVICES[i], s));
@@ -466,7 +469,7 @@ function markdown(r: Result): string {
         ]
       : ['| Kafka broker CPU | — (not a local process) | |']),
     '',
-    'The broker is the shared one of the machine (`KAFKA_BROKERS`): its CPU includes any other client of it during the run.',
+    'The broker and PostgreSQL are the shared ones of the machine (`KAFKA_BROKERS`, `DATABASE_URL`): their CPU includes any other client of theirs during the run (PostgreSQL: the postmaster and all its backends).',
     '',
     '## CPU per delivery, steady phase (µs of CPU per delivered webhook)',
     '',
@@ -490,15 +493,11 @@ function markdown(r: Result): string {
     '',
     '## CPU seconds per phase (where the time goes)',
     '',
-    `| phase | seconds | ${Object.keys(r.rssMb ?? {}).join(' | ')} |`,
-    `| --- | --- | ${Object.keys(r.rssMb ?? {})
-      .map(() => '---')
-      .join(' | ')} |`,
+    `| phase | seconds | ${procs.join(' | ')} |`,
+    `| --- | --- | ${procs.map(() => '---').join(' | ')} |`,
     ...Object.entries(r.cpuSecondsByPhase ?? {}).map(
       ([phase, cpu]) =>
-        `| ${phase} | ${r.secondsByPhase?.[phase] ?? ''} | ${Object.keys(r.rssMb ?? {})
-          .map((n) => cpu[n] ?? '')
-          .join(' | ')} |`,
+        `| ${phase} | ${r.secondsByPhase?.[phase] ?? ''} | ${procs.map((n) => cpu[n] ?? '').join(' | ')} |`,
     ),
     '',
     "## Mean ms from commit to each stage, per phase (the services' own histograms)",
@@ -580,12 +579,17 @@ async function main(): Promise<number> {
     const brokerPort = Number((process.env['KAFKA_BROKERS'] ?? '').split(',')[0].split(':')[1]);
     const brokerPid = brokerPort ? listenerPid(brokerPort) : 0;
     if (!brokerPid) log('the Kafka broker is not a local process: its CPU is not sampled');
-    sampler = new Sampler(() => ({
-      ...Object.fromEntries(SERVICES.map((s) => [s, services.get(s)?.pid ?? 0])),
-      'sink-node': nodeSink.pid,
-      ...(goSink ? { 'sink-go': goSink.pid } : {}),
-      ...(brokerPid ? { broker: brokerPid } : {}),
-    }));
+    const pgPort = Number(new URL(process.env['DATABASE_URL'] ?? 'postgres://x').port || 5432);
+    const postmasterPid = listenerPid(pgPort);
+    sampler = new Sampler(
+      () => ({
+        ...Object.fromEntries(SERVICES.map((s) => [s, services.get(s)?.pid ?? 0])),
+        'sink-node': nodeSink.pid,
+        ...(goSink ? { 'sink-go': goSink.pid } : {}),
+        ...(brokerPid ? { broker: brokerPid } : {}),
+      }),
+      postmasterPid ? { postgres: postmasterPid } : {},
+    );
     sampler.start();
     sampler.sample();
     result.rssMbAtStart = sampler.rss();
@@ -759,12 +763,12 @@ async function main(): Promise<number> {
     // Noisy neighbour: the same healthy load, plus hooks that hang until their timeout.
     const hangChanges = P.hangHooks * P.noisyHangChangesPerHook;
     log(
-      `noisy: ${P.steadyChanges} healthy changes + ${hangChanges} to ${P.hangHooks} hanging hooks`,
+      `noisy: ${P.noisyChanges} healthy changes + ${hangChanges} to ${P.hangHooks} hanging hooks`,
     );
     const noisyChanges: ChangeSpec[] = [];
-    const every = Math.max(1, Math.floor(P.steadyChanges / Math.max(1, hangChanges)));
+    const every = Math.max(1, Math.floor(P.noisyChanges / Math.max(1, hangChanges)));
     let hung = 0;
-    for (let j = 0; j < P.steadyChanges; j++) {
+    for (let j = 0; j < P.noisyChanges; j++) {
       noisyChanges.push({ projectId: noisyProjects[j % P.healthyHooks], resourceId: `noisy-${j}` });
       if (j % every === 0 && hung < hangChanges) {
         noisyChanges.push({
@@ -781,9 +785,9 @@ async function main(): Promise<number> {
       });
     const noisyStart = Date.now();
     await theIngest.send(noisyChanges);
-    const noisy = await waitUnique(theSink, 'ok/noisy', P.steadyChanges, 90_000);
-    if (noisy.unique < P.steadyChanges)
-      throw new Error(`noisy: ${noisy.unique} of ${P.steadyChanges} healthy deliveries in time`);
+    const noisy = await waitUnique(theSink, 'ok/noisy', P.noisyChanges, 90_000);
+    if (noisy.unique < P.noisyChanges)
+      throw new Error(`noisy: ${noisy.unique} of ${P.noisyChanges} healthy deliveries in time`);
     const noisyRate = noisy.unique / ((noisy.lastAt - noisyStart) / 1000);
     await phase('noisy');
 
@@ -890,7 +894,7 @@ async function main(): Promise<number> {
       'ceiling/loop',
     ]);
     const expected =
-      P.warmupChanges + P.steadyChanges + P.steadyChanges + hangChanges + latencyChanges + P.fanout;
+      P.warmupChanges + P.steadyChanges + P.noisyChanges + hangChanges + latencyChanges + P.fanout;
     const delivered = ['ok/warmup', 'ok/steady', 'ok/noisy', 'ok/latency', 'fan/fanout'].reduce(
       (n, k) => n + (all[k]?.unique ?? 0),
       0,

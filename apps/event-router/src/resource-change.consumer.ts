@@ -7,7 +7,7 @@ import {
   Headers,
   ResourceChangeContract,
   Topics,
-  encodeMessage,
+  encodeOwn,
   type ResourceChange,
   type TopicSpec,
 } from '@herald/contracts';
@@ -171,8 +171,8 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
       for (const { delivery, queued, subscription, thin } of routed.deliveries) {
         if (thin) this.oversized.inc({ format: subscription.payloadFormat, result: 'thin' });
         messages.push(
-          { topic: Topics.DeliveryOutcomes, message: encodeMessage(DeliveryOutcomeContract, queued, { trace }) },
-          { topic: Topics.Deliveries, message: encodeMessage(DeliveryContract, delivery, { trace }) },
+          { topic: Topics.DeliveryOutcomes, message: encodeOwn(DeliveryOutcomeContract, queued, { trace }) },
+          { topic: Topics.Deliveries, message: encodeOwn(DeliveryContract, delivery, { trace }) },
         );
         deliveries++;
       }
@@ -203,7 +203,7 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
           `${routed.eventType} ${change.eventId} for subscription ${subscription.id}: ${reason}`,
           'too_large',
         );
-        messages.push({ topic: Topics.DeliveryOutcomes, message: encodeMessage(DeliveryOutcomeContract, outcome, { trace }) });
+        messages.push({ topic: Topics.DeliveryOutcomes, message: encodeOwn(DeliveryOutcomeContract, outcome, { trace }) });
       }
     }
     await this.out.addAll(messages);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { describeIssues, encodeMessage, issueLines, messageHeaders, traceHeaders, tryEncode } from './encoding';
+import { describeIssues, encodeMessage, encodeOwn, issueLines, messageHeaders, traceHeaders, tryEncode } from './encoding';
 import { Headers } from './headers';
 import { ResourceChangeContract, type MessageContract } from './messages';
 import type { ResourceChange } from './resource-change';
@@ -18,6 +18,23 @@ const change = (over: Partial<ResourceChange> = {}): ResourceChange => ({
   ...over,
 });
 const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
+describe('encodeOwn', () => {
+  it('encodes a value the service built like encodeMessage: same key, value and headers', () => {
+    const c = change({ projectId: 'p1', traceparent: tp });
+    const opts = { trace: { [Headers.TraceParent]: tp }, headers: { [Headers.Producer]: 'router' } };
+    const own = encodeOwn(ResourceChangeContract, c, opts);
+    const checked = encodeMessage(ResourceChangeContract, c, opts);
+    expect({ ...own, value: JSON.parse(own.value) }).toEqual({ ...checked, value: JSON.parse(checked.value) });
+  });
+
+  it('does not parse it again: what was built is what is sent (the builders\' specs check it parses to itself)', () => {
+    const c = { ...change(), extra: 'kept' } as ResourceChange;
+    expect(JSON.parse(encodeOwn(ResourceChangeContract, c).value)).toEqual(c);
+    expect(() => encodeMessage(ResourceChangeContract, { ...c, tenantId: '' })).toThrow();
+    expect(encodeOwn(ResourceChangeContract, { ...c, tenantId: '' }).key).toBe(':task:r1');
+  });
+});
 
 describe('encodeMessage', () => {
   it("keys by the contract, sends the parsed value and sets the schema header", () => {

@@ -30,6 +30,8 @@ export interface SpawnServiceOptions {
   echo?: boolean;
   /** NODE_ENV (default `test`). */
   nodeEnv?: string;
+  /** Further node options before the entry point (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  execArgv?: string[];
 }
 
 export interface ExitInfo {
@@ -111,7 +113,7 @@ export async function spawnService(app: string, env: Record<string, string | und
     console.error(`--- output of ${app} (pid ${child.pid}) ---\n${tail(output())}\n--- end of ${app} output ---`);
   };
 
-  const args = options.entry ? nodeArgs(entry) : runArgs(entry, await serviceBuildDir());
+  const args = [...(options.execArgv ?? []), ...(options.entry ? nodeArgs(entry) : runArgs(entry, await serviceBuildDir()))];
   const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   installExitHook();
   running.add(child);

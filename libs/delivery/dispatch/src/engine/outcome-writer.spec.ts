@@ -1,4 +1,4 @@
-import { Headers, RetryTierTopics, Topics, type TopicSpec } from '@herald/contracts';
+import { DeliveryOutcomeSchema, DeliverySchema, Headers, RetryTierTopics, Topics, type TopicSpec } from '@herald/contracts';
 import type { RawMessage } from '@herald/platform/kafka';
 import { MetricsRegistry } from '@herald/platform/observability';
 import { DispatchMetrics } from '../dispatch-metrics';
@@ -43,6 +43,8 @@ describe('OutcomeWriter', () => {
       origin: 'event',
     });
     expect(outcome.errorMessage).toHaveLength(1_000);
+    // Encoded without a second parse (encodeOwn): what is built must be what the schema gives back.
+    expect(DeliveryOutcomeSchema.parse(outcome)).toEqual(outcome);
     expect((await t.metrics.deliveries.get()).values).toEqual([expect.objectContaining({ labels: { status: 'retrying' }, value: 1 })]);
   });
 
@@ -53,6 +55,7 @@ describe('OutcomeWriter', () => {
     expect(t.produced[0].topic).toBe(RetryTierTopics[2]);
     expect(t.produced[0].message.headers).toEqual({ [Headers.Schema]: 'delivery/1', [Headers.TraceParent]: tp, [Headers.DueAt]: '1234', [Headers.ReleaseAt]: '1234' });
     expect(JSON.parse(String(t.produced[0].message.value))).toEqual(d);
+    expect(DeliverySchema.parse(d)).toEqual(d);
   });
 
   it('has a tier hand a longer wait over after the tier\'s own delay (it hops on from there), or with a pipe\'s head', async () => {

@@ -4,7 +4,7 @@ import {
   Headers,
   RetryTierTopics,
   Topics,
-  encodeMessage,
+  encodeOwn,
   retryTierDelayMs,
   safeTruncate,
   traceHeaders,
@@ -58,7 +58,7 @@ export class OutcomeWriter {
       occurredAt: d.occurredAt,
       origin: d.origin,
     };
-    return this.out.add(Topics.DeliveryOutcomes, encodeMessage(DeliveryOutcomeContract, outcome, { trace: e.trace }));
+    return this.out.add(Topics.DeliveryOutcomes, encodeOwn(DeliveryOutcomeContract, outcome, { trace: e.trace }));
   }
 
   /**
@@ -84,7 +84,7 @@ export class OutcomeWriter {
    */
   forward(topic: TopicSpec, d: Delivery, dueAt: number, trace: Record<string, string>, releaseAt = releaseFor(dueAt, retryTierDelayMs(topic) ?? 0)): Promise<void> {
     const headers = { [Headers.DueAt]: String(dueAt), [Headers.ReleaseAt]: String(Math.min(releaseAt, dueAt)) };
-    return this.out.add(topic, encodeMessage(DeliveryContract, d, { trace, headers }));
+    return this.out.add(topic, encodeOwn(DeliveryContract, d, { trace, headers }));
   }
 
   /**
