@@ -145,7 +145,7 @@ describe('tracing: one change is one trace across the four services', () => {
         const calls = spans.filter((s) => s.kind === Kind.Client && s.attributes['url.full'] === hookUrl);
         if (calls.length < 2) return false;
         trace = spans.filter((s) => s.traceId === calls[0].traceId);
-        // Every span of the chain, the registry's three outcomes (queued, retrying, delivered) and its read of the change.
+        // Every span of the chain, the registry's three log writes (queued, retrying, delivered) and its read of the change.
         return trace.filter((s) => s.service === 'subscription-registry').length >= 4 && trace.length >= 11;
       },
       { timeoutMs: 30_000, intervalMs: 250, message: "the change's spans at the OTLP receiver" },
@@ -204,13 +204,15 @@ describe('tracing: one change is one trace across the four services', () => {
       [first.spanId, 'POST', hookUrl, 503],
     ].sort((a, b) => Number(a[3]) - Number(b[3])));
 
-    // subscription-registry: each outcome's log write is a consumer span, child of what wrote
-    // the outcome (the router for `queued`, each attempt for `retrying` and `delivered`); its
-    // project-template consumer reads the change itself, next to the router.
+    // subscription-registry: each log write is a consumer span, child of what wrote the message
+    // it logs: the delivery itself (the router's routing) for Queued, read from the deliveries
+    // topic, and each attempt's outcome for `retrying` and `delivered`; its project-template
+    // consumer reads the change itself, next to the router.
     const registry = trace.filter((s) => s.service === 'subscription-registry');
     expect(registry.every((s) => s.kind === Kind.Consumer)).toBe(true);
     const logged = registry.filter((s) => s.name === 'process delivery-outcome');
-    expect(logged.map((s) => parentOf(s)?.spanId).sort()).toEqual([route.spanId, first.spanId, retry.spanId].sort());
+    expect(logged.map((s) => parentOf(s)?.spanId).sort()).toEqual([first.spanId, retry.spanId].sort());
+    expect(registry.filter((s) => s.name === 'log queued delivery').map(parentOf)).toEqual([route]);
     expect(registry.filter((s) => s.name === 'process resource-change').map(parentOf)).toEqual([publish]);
 
     // pino: the domain API's log line for the request carries its trace and span ids.

@@ -91,7 +91,7 @@ describe('event-router: the delivery size cap', () => {
     await app.listen(0);
 
     // big → native (thin), big → ppm (DLQ + failed), small → both.
-    await waitFor(() => deliveries.length >= 3 && dlq.length >= 1 && outcomes.length >= 4, { timeoutMs: 60_000, message: '3 deliveries, 1 dead letter, 4 outcomes' });
+    await waitFor(() => deliveries.length >= 3 && dlq.length >= 1 && outcomes.length >= 1, { timeoutMs: 60_000, message: '3 deliveries, 1 dead letter, 1 outcome' });
     const sent = deliveries.map((m) => json<Delivery>(m));
     expect(sent.map((d) => [d.subscriptionId, d.resourceId])).toEqual([
       [native.id, 'task-big'],
@@ -115,7 +115,8 @@ describe('event-router: the delivery size cap', () => {
     const failed = logged.find((o) => o.subscriptionId === ppm.id && o.resourceId === 'task-big');
     expect(failed).toMatchObject({ status: 'failed', attempt: 0, body: null, errorClass: 'invalid', eventId: big.eventId });
     expect(failed?.errorMessage).toMatch(/cannot be rendered thin/);
-    expect(logged.find((o) => o.subscriptionId === native.id && o.resourceId === 'task-big')).toMatchObject({ status: 'queued', body: sent[0].body });
+    // The only outcome the router writes: the one that cannot be delivered (Queued is logged by the registry from the deliveries topic).
+    expect(logged).toHaveLength(1);
 
     const metrics = await (await fetch(`${await app.getUrl()}/metrics`)).text();
     expect(metrics).toMatch(/herald_router_oversized_deliveries_total\{[^}]*format="native"[^}]*result="thin"[^}]*\} 1/);

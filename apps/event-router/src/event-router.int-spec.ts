@@ -3,14 +3,12 @@ import { Test } from '@nestjs/testing';
 import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import {
-  DeliveryOutcomeSchema,
   DeliverySchema,
   Headers,
   ResourceChangePublisher,
   Topics,
   topicName,
   type Delivery,
-  type DeliveryOutcome,
   type ResourceChange,
   type SubscriptionSnapshot,
   type TopicSpec,
@@ -192,7 +190,6 @@ describe('event-router against the real broker', () => {
     await until('3 deliveries', () => deliveries.messages.length >= 3 && deliveries.messages);
     await until('2 dead-lettered events', () => changesDlq.messages.length >= 2);
     await until('1 unrenderable delivery', () => deliveriesDlq.messages.length >= 1);
-    await until('3 queued outcomes', () => outcomes.messages.length >= 3);
 
     // Only subscription A (v2, task.*) receives; in the order of the changes (one resource, one key).
     const routed = deliveries.messages.map((m) => DeliverySchema.parse(json<Delivery>(m)));
@@ -219,12 +216,9 @@ describe('event-router against the real broker', () => {
       data: { status: 'done', previous: { status: 'open' } },
     });
 
-    const queued = outcomes.messages.map((m) =>
-      DeliveryOutcomeSchema.parse(json<DeliveryOutcome>(m)),
-    );
-    expect(queued.map((o) => [o.deliveryId, o.status, o.body])).toEqual(
-      routed.map((d) => [d.deliveryId, 'queued', d.body]),
-    );
+    // One message per delivery: no `queued` outcome beside it (the registry logs Queued from the
+    // deliveries topic). Both would have been in the same produce request, so by now it would be here.
+    expect(outcomes.messages).toEqual([]);
 
     const reasons = changesDlq.messages.map((m) => header(m, Headers.DlqReason) ?? '');
     expect(reasons[0]).toMatch(/^not JSON/);

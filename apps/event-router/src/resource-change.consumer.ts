@@ -38,9 +38,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Consumes `herald.resource-changes.v1` (order kept per partition, so per resource) and produces,
- * for each change, one delivery per matching subscription to `herald.deliveries.v1` and one
- * `queued` outcome per delivery to `herald.delivery-outcomes.v1`, in the same produce request and
- * listed first, so the delivery log never sees a delivery's result before it was queued. The
+ * for each change, ONE message per matching subscription: the delivery, to `herald.deliveries.v1`.
+ * The registry logs it as Queued from that topic with a consumer group of its own (no second
+ * message carrying the body again; the log's upsert does not depend on the order in which a
+ * delivery's Queued entry and its attempts arrive). The
  * batches of all partitions routed at once share produce requests (`OutboundBatcher`, under a
  * byte cap, compressed with HERALD_KAFKA_COMPRESSION); offsets are committed only after their
  * messages were acknowledged, and a request the broker is away for fails the batch (the base
@@ -168,12 +169,9 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
       this.changes.inc({ event_type: routed.eventType });
       // The change's consumer span (`ctx.trace`), else the trace context inside the event.
       const trace = { [Headers.TraceParent]: change.traceparent, ...ctx.trace };
-      for (const { delivery, queued, subscription, thin } of routed.deliveries) {
+      for (const { delivery, subscription, thin } of routed.deliveries) {
         if (thin) this.oversized.inc({ format: subscription.payloadFormat, result: 'thin' });
-        messages.push(
-          { topic: Topics.DeliveryOutcomes, message: encodeOwn(DeliveryOutcomeContract, queued, { trace }) },
-          { topic: Topics.Deliveries, message: encodeOwn(DeliveryContract, delivery, { trace }) },
-        );
+        messages.push({ topic: Topics.Deliveries, message: encodeOwn(DeliveryContract, delivery, { trace }) });
         deliveries++;
       }
       for (const sub of routed.notInFormat) this.notInFormat.inc({ format: sub.payloadFormat });

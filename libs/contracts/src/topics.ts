@@ -107,6 +107,8 @@ export const ConsumerGroups = {
   EventRouter: 'herald.event-router.v1',
   SubscriptionRegistryPrincipals: 'herald.subscription-registry.principals.v1',
   SubscriptionRegistryOutcomes: 'herald.subscription-registry.outcomes.v1',
+  /** The registry logs each delivery as Queued (with its body) from herald.deliveries.v1 itself. */
+  SubscriptionRegistryDeliveries: 'herald.subscription-registry.deliveries.v1',
   SubscriptionRegistryResourceChanges: 'herald.subscription-registry.resource-changes.v1',
   DeliveryDispatcher: 'herald.delivery-dispatcher.v1',
   DeliveryDispatcherRetryTier: (tierTopic: string) => `herald.delivery-dispatcher.${tierTopic}`,

@@ -27,6 +27,7 @@ import {
 import { ApplyOutcomesToHookHealth, HookStatusGauge } from '@herald/registry/hook-health';
 import { OperationalEventSink, OperationalEventsRelay } from '@herald/registry/subscriptions';
 import { DeliveryOutcomesConsumer } from './delivery-outcomes.consumer';
+import { QueuedDeliveriesConsumer } from './queued-deliveries.consumer';
 import { PartitionMaintenanceJob } from './partition-maintenance.job';
 import { OperationalEventsToOperationsHooks } from './operational-events.sink';
 import { SubscriptionHookDirectory } from './subscription-hook-directory';
@@ -48,7 +49,7 @@ export interface DeliveryLogModuleOptions {
 }
 
 /**
- * The delivery log and hook health without HTTP: the outcomes consumer, the partition job, the
+ * The delivery log and hook health without HTTP: the outcomes and queued-deliveries consumers, the partition job, the
  * query and re-send use cases and the `herald_hooks` gauge. Needs the app's DataSource,
  * KafkaModule, ObservabilityModule and SubscriptionsModule (ApplyHealthTransition).
  */
@@ -98,6 +99,7 @@ export class DeliveryLogModule {
         ApplyOutcomesToHookHealth,
         HookStatusGauge,
         DeliveryOutcomesConsumer,
+        QueuedDeliveriesConsumer,
         PartitionMaintenanceJob,
         ...DELIVERY_LOG_USE_CASES,
       ],

@@ -76,6 +76,15 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
   protected readonly dependencies: readonly string[] = ['database', 'kafka'];
   /** How failures are retried, split and given up. */
   protected readonly isolation: IsolationPolicy = DEFAULT_ISOLATION_POLICY;
+  /**
+   * Where an invalid or given-up message goes: the contract's DLQ. `null` for a group that reads
+   * a topic another group owns (the registry's log of `herald.deliveries.v1`, which the
+   * dispatcher delivers and dead-letters): the message is skipped with a warning and counted
+   * (`herald_consumer_dead_letters_total{reason="skipped_*"}`), not dead-lettered a second time.
+   */
+  protected get deadLetterTopic(): TopicSpec | null {
+    return this.contract.dlq;
+  }
 
   protected readonly logger = new Logger(this.constructor.name);
   private consumer?: Consumer;
@@ -179,7 +188,7 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
       { group: this.groupId, topic: batch.topic, partition: String(batch.partition) },
       Number(batch.offsetLag()),
     );
-    const dlq = this.contract.dlq;
+    const dlq = this.deadLetterTopic;
     const stillOwned = () => !this.stopping && isRunning() && !isStale();
     let pending: PendingItem<T>[] = [];
 
@@ -200,13 +209,17 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
       const decoded = decodeMessage(this.contract, message);
       if (decoded.kind === 'invalid') {
         if (!(await flush())) return;
-        await this.deps.deadLetters.deadLetter(
-          dlq,
-          { topic: batch.topic, partition: batch.partition, offset: message.offset },
-          message,
-          decoded.reason,
-        );
-        this.deps.deadLettered.inc({ group: this.groupId, reason: 'invalid' });
+        if (dlq) {
+          await this.deps.deadLetters.deadLetter(
+            dlq,
+            { topic: batch.topic, partition: batch.partition, offset: message.offset },
+            message,
+            decoded.reason,
+          );
+        } else {
+          this.logger.warn(`skipped an invalid message at ${batch.topic}[${batch.partition}]@${message.offset}: ${decoded.reason}`);
+        }
+        this.deps.deadLettered.inc({ group: this.groupId, reason: dlq ? 'invalid' : 'skipped_invalid' });
         resolveOffset(message.offset);
         continue;
       }
@@ -277,8 +290,14 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
   private async giveUp(p: PendingItem<T>, why: GivenUp): Promise<void> {
     const { ctx } = p.item;
     const message = why.error instanceof Error ? why.error.message : String(why.error);
+    const dlq = this.deadLetterTopic;
+    if (!dlq) {
+      this.logger.warn(`gave up on ${ctx.topic}[${ctx.partition}]@${p.offset} (${why.failure.label}, tried ${why.tries} time(s) alone), skipped: ${message}`);
+      this.deps.deadLettered.inc({ group: this.groupId, reason: 'skipped_handler' });
+      return;
+    }
     await this.deps.deadLetters.deadLetter(
-      this.contract.dlq,
+      dlq,
       { topic: ctx.topic, partition: ctx.partition, offset: p.offset },
       p.raw,
       `${this.groupId} could not handle it (${why.failure.label}, tried ${why.tries} time(s) alone): ${message}`,

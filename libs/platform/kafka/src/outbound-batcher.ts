@@ -28,8 +28,8 @@ export interface OutboundBatcherOptions {
   /** Overrides the producer's compression (HERALD_KAFKA_COMPRESSION) for these requests. */
   compression?: CompressionTypes;
   /**
-   * Topics listed first in every request, in this order (the router: `queued` outcomes before
-   * their deliveries); other topics follow in the order their first message arrived.
+   * Topics listed first in every request, in this order (the router: outcomes, then
+   * deliveries); other topics follow in the order their first message arrived.
    */
   topicOrder?: readonly TopicSpec[];
   /**
@@ -105,7 +105,7 @@ export function chunkByBytes<M extends RawMessage>(messages: readonly M[], maxBy
 
 /**
  * The one outbound batcher: what a service produces from a consumer (the router's deliveries
- * and `queued` outcomes, the dispatcher's outcomes and retry-tier, DLQ and ordered-mode
+ * and the outcomes of those it cannot send, the dispatcher's outcomes and retry-tier, DLQ and ordered-mode
  * forwards) waits a little and leaves together, every topic in ONE produce request
  * (`HeraldProducer.sendRawBatch`). The producer is idempotent with one request in flight, so
  * one produce per message would cap a service at one round trip per message; here, while one

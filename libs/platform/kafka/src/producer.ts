@@ -62,7 +62,7 @@ export class HeraldProducer implements OnApplicationShutdown {
 
   /**
    * Already-encoded messages for several topics in ONE produce request, topics in the given order
-   * (the event-router sends a batch's `queued` outcomes and its deliveries together).
+   * (the dispatcher sends a batch's outcomes and retry-tier messages together).
    */
   async sendRawBatch(
     batches: readonly { topic: TopicSpec; messages: readonly RawMessage[] }[],

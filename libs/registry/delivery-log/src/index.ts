@@ -8,6 +8,7 @@ export * from './migrations';
 export * from './partitions/partition-days';
 export * from './partitions/maintain-delivery-log-partitions';
 export * from './record-delivery-outcomes';
+export * from './queued-outcome';
 export * from './delivery-log.repository';
 export * from './use-cases/search-deliveries';
 export * from './use-cases/get-delivery';

@@ -106,7 +106,7 @@ export function outcomeWrites(outcomes: readonly DeliveryOutcome[]): OutcomeWrit
     if (o.status === 'queued') {
       row.queued_at ??= o.at;
       row.body ??= o.body ?? null;
-      // The router's (or the registry's) queued outcome says where the delivery came from.
+      // The queued outcome (from the delivery message, or a re-send) says where the delivery came from.
       row.origin = o.origin;
     } else if (row.origin === 'event' && o.origin !== 'event') {
       row.origin = o.origin;

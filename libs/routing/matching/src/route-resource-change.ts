@@ -20,7 +20,10 @@ export interface RouteResourceChangeCommand {
 export interface RoutedDelivery {
   subscription: SubscriptionSnapshot;
   delivery: Delivery;
-  /** The `queued` outcome for the delivery log (carries the body). */
+  /**
+   * The delivery's `queued` outcome (the base of a `failed` one when it is too large). The router
+   * does not produce it: the registry logs Queued from the delivery message itself.
+   */
   queued: DeliveryOutcome;
   /** Rendered thin (`renderThin`): the whole rendering was over the size cap. */
   thin?: boolean;
@@ -62,7 +65,7 @@ export interface RoutingOptions {
 
 /**
  * Routes one resource change: finds the matching subscriptions, renders the payload in each
- * one's format, and builds one delivery (attempt 1) and one `queued` outcome per match. It
+ * one's format, and builds one delivery (attempt 1) per match (with its `queued` outcome, see RoutedDelivery). It
  * produces nothing itself, so the consumer can send a whole batch's deliveries together.
  */
 export class RouteResourceChange {

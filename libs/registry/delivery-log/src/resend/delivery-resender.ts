@@ -4,6 +4,7 @@ import { DeliveryContract, Topics, type Delivery, type DeliveryOutcome } from '@
 import { HeraldProducer } from '@herald/platform/kafka';
 import { framingOf } from '@herald/payload-formats';
 import { RecordDeliveryOutcomes } from '../record-delivery-outcomes';
+import { queuedOutcomeOf } from '../queued-outcome';
 import type { HookRef } from '../hook-directory';
 
 /** What a re-sent delivery is made of: the original's event and body. */
@@ -68,21 +69,9 @@ export class DeliveryResender {
     // Produce first: a logged "queued" that never reached Kafka would stay queued forever,
     // while a produced delivery whose log write failed is still logged by its attempt outcomes.
     await this.producer.send(DeliveryContract, Topics.Deliveries, deliveries);
-    const queued: DeliveryOutcome[] = deliveries.map((d) => ({
-      deliveryId: d.deliveryId,
-      eventId: d.eventId,
-      subscriptionId: d.subscriptionId,
-      tenantId: d.tenantId,
-      eventType: d.eventType,
-      resourceType: String(d.resourceType),
-      resourceId: d.resourceId,
-      status: 'queued',
-      attempt: 0,
-      at,
-      body: d.body,
-      occurredAt: d.occurredAt,
-      origin,
-    }));
+    // Logged here too (the registry's deliveries consumer logs it again, idempotently), so the
+    // answer to the request already finds it in the log.
+    const queued: DeliveryOutcome[] = deliveries.map((d) => queuedOutcomeOf(d, at));
     await this.record.execute({ outcomes: queued, now });
     return deliveries;
   }
