@@ -41,7 +41,8 @@ export function filterOf(q: DeliveryQuery): DeliverySearchFilter {
   const filter: DeliverySearchFilter = { origins: ['event', 'redeliver', 'replay', 'redrive'] };
   const errors: Record<string, string[]> = {};
   if (q.statuses) {
-    const statuses = DELIVERY_STATUS_FILTERS[q.statuses];
+    // Own keys only: 'constructor' or '__proto__' must not find Object.prototype's.
+    const statuses = Object.hasOwn(DELIVERY_STATUS_FILTERS, q.statuses) ? DELIVERY_STATUS_FILTERS[q.statuses] : undefined;
     if (!statuses) errors['filter[status]'] = ['must be one of succeeded, failed, discarded, enqueued, retrying'];
     else if (statuses.length) filter.statuses = statuses as DeliveryStatus[];
   }
