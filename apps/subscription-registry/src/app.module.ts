@@ -4,10 +4,9 @@ import { DatabaseModule } from '@herald/platform/db';
 import { KafkaModule } from '@herald/platform/kafka';
 import { ObservabilityModule } from '@herald/platform/observability';
 import { WebhookSendingModule } from '@herald/delivery/sending';
-import { PrincipalsModule } from '@herald/registry/principals';
+import { PrincipalsModule, RegistryTopicsBootstrap } from '@herald/registry/principals';
 import { SubscriptionSecrets } from '@herald/registry/secrets';
-import { EndpointProbe, SubscriptionsModule, UrlGuard } from '@herald/registry/subscriptions';
-import { SsrfUrlGuard, WebhookSenderProbe } from './adapters/sending.adapters';
+import { EndpointProbe, SsrfUrlGuard, SubscriptionsModule, TemplateHooksConsumer, UrlGuard, WebhookSenderProbe } from '@herald/registry/subscriptions';
 import { RegistryConfigSchema, SERVICE_NAME, type RegistryConfig } from './config';
 import { registryDataSource } from './database';
 import { DeliveriesModule } from './deliveries/deliveries.module';
@@ -15,8 +14,6 @@ import { DialectsModule } from './dialects/dialects.module';
 import { CatalogController } from './http/catalog.controller';
 import { MeController } from './http/me.controller';
 import { WebhooksController } from './http/webhooks.controller';
-import { RegistryTopicsBootstrap } from './kafka/registry-topics.bootstrap';
-import { TemplateHooksConsumer } from './kafka/template-hooks.consumer';
 
 /**
  * The subscription registry: the native webhook API over the subscription core, the principals

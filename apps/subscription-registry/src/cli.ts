@@ -1,14 +1,13 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { PrincipalSnapshotContract, Topics, type PrincipalSnapshot } from '@herald/contracts';
 import { SecretBox } from '@herald/platform/crypto';
 import { dataSourceOptions, runMigrations } from '@herald/platform/db';
-import { decodeMessage, kafkaClientFromEnv, type KafkaClient } from '@herald/platform/kafka';
+import { kafkaClientFromEnv } from '@herald/platform/kafka';
+import { readTenantBySlug } from '@herald/registry/principals';
 import { registryDataSource } from './database';
 import { WorksectionAdminKeyStore } from '@herald/registry/dialect-worksection';
 
@@ -49,48 +48,6 @@ function environment(): Env {
   return { ...values, process: { ...process.env, ...values, HERALD_KAFKA_NAMESPACE: process.env['HERALD_KAFKA_NAMESPACE'] || undefined } };
 }
 
-/** The tenant with this slug, as the principals topic has it now (read from the start to its end). */
-async function tenantBySlug(client: KafkaClient, slug: string): Promise<Extract<PrincipalSnapshot, { kind: 'tenant' }> | undefined> {
-  const topic = client.topic(Topics.Principals);
-  const admin = client.kafka.admin();
-  // Under the registry's group prefix: its Kafka user may use only `herald.subscription-registry.` groups.
-  const groupId = client.group(`herald.subscription-registry.cli.${randomUUID()}`);
-  const consumer = client.kafka.consumer({ groupId });
-  const tenants = new Map<string, Extract<PrincipalSnapshot, { kind: 'tenant' }> | null>();
-  try {
-    await admin.connect();
-    const ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]));
-    const pending = new Set([...ends].filter(([, high]) => high > 0n).map(([p]) => p));
-    if (pending.size > 0) {
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('reading herald.principals.v1 took more than 30 s')), 30_000);
-        consumer
-          .run({
-            eachMessage: async ({ partition, message }) => {
-              const d = decodeMessage(PrincipalSnapshotContract, message);
-              if (d.kind === 'value' && d.value.kind === 'tenant') tenants.set(d.key, d.value);
-              else if (d.kind === 'tombstone') tenants.set(d.key, null);
-              if (BigInt(message.offset) + 1n >= (ends.get(partition) ?? 0n)) pending.delete(partition);
-              if (pending.size === 0) {
-                clearTimeout(timer);
-                resolve();
-              }
-            },
-          })
-          .catch(reject);
-      });
-    }
-  } finally {
-    await consumer.disconnect().catch(() => undefined);
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.disconnect().catch(() => undefined);
-  }
-  const wanted = slug.trim().toLowerCase();
-  return [...tenants.values()].find((t) => t !== null && t.slug.toLowerCase() === wanted) ?? undefined;
-}
-
 async function adminKey(env: Env, slug: string): Promise<Record<string, string>> {
   if (!env.DATABASE_URL) throw new UsageError('DATABASE_URL is unset and .herald/env.json was not found (run `npm run infra:up`)');
   if (!env.KAFKA_BROKERS) throw new UsageError('KAFKA_BROKERS is unset and .herald/env.json was not found (run `npm run infra:up`)');
@@ -100,7 +57,7 @@ async function adminKey(env: Env, slug: string): Promise<Record<string, string>>
   // or TLS trust stop here with one line too.
   const client = kafkaClientFromEnv('herald-registry-cli', env.process);
   if (!(await client.verifyConnection())) throw new Error(`Kafka at ${env.KAFKA_BROKERS} does not answer (the tenant is looked up on herald.principals.v1)`);
-  const tenant = await tenantBySlug(client, slug);
+  const tenant = await readTenantBySlug(client, slug);
   if (!tenant) throw new UsageError(`no tenant with slug "${slug}" on herald.principals.v1`);
   const options = registryDataSource(env.DATABASE_URL, { poolSize: 1 });
   await runMigrations(options);

@@ -5,8 +5,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { RegistryConfig } from './config';
 import { documentProblemAnswers, methodNotAllowed, problem, sendProblem, type ProblemResponse } from '@herald/platform/http';
-import { documentAuth } from './http/auth-docs';
-import { ProblemDetailsFilter, toProblem } from './http/problem-details';
+import { ProblemDetailsFilter, toProblem } from '@herald/registry/subscriptions';
+import { documentAuth } from '@herald/registry/openapi';
 
 /** The OpenAPI document of every controller the registry serves (3.1: bodies are JSON Schema 2020-12). */
 export function openApiDocument(app: INestApplication, config: Pick<RegistryConfig, 'HERALD_PUBLIC_BASE_URL'>): OpenAPIObject {

@@ -1,6 +1,6 @@
 import { uniqueKafkaNamespace } from '@herald/platform/testing';
 import { buildOpenApiDocument } from '../src/openapi';
-import { REGISTRY_TOPICS } from '../src/kafka/registry-topics.bootstrap';
+import { REGISTRY_TOPICS } from '@herald/registry/principals';
 import { KafkaFixture, api, createRegistryDatabase, startRegistry, testTenant, waitFor, type RunningRegistry } from './registry-harness';
 
 // Issue 16.4: the registry's OpenAPI document where the Ingress sends it (/v1/webhooks/openapi.json,

@@ -7,7 +7,7 @@ import { dataSourceOptions } from '@herald/platform/db';
 import { ReadinessRegistry } from '@herald/platform/observability';
 import { uniqueKafkaNamespace } from '@herald/platform/testing';
 import { registryDataSource } from '../src/database';
-import { REGISTRY_TOPICS } from '../src/kafka/registry-topics.bootstrap';
+import { REGISTRY_TOPICS } from '@herald/registry/principals';
 import { KafkaFixture, createRegistryDatabase, infraEnv, startRegistry, waitFor, type RunningRegistry } from './registry-harness';
 
 // Issue 12.1: the registry's outcome consumer (a ContractConsumer) against the real broker and

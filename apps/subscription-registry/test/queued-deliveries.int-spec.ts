@@ -12,7 +12,7 @@ import {
 import { dataSourceOptions } from '@herald/platform/db';
 import { uniqueKafkaNamespace } from '@herald/platform/testing';
 import { registryDataSource } from '../src/database';
-import { REGISTRY_TOPICS } from '../src/kafka/registry-topics.bootstrap';
+import { REGISTRY_TOPICS } from '@herald/registry/principals';
 import { KafkaFixture, createRegistryDatabase, startRegistry, waitFor, type RunningRegistry } from './registry-harness';
 
 // Issue 14.3, one message per delivery: the router produces only the delivery; the registry logs

@@ -6,7 +6,7 @@ import { SecretBox } from '@herald/platform/crypto';
 import { uniqueKafkaNamespace } from '@herald/platform/testing';
 import { CopyTemplateHooks } from '@herald/registry/subscriptions';
 import { KafkaFixture, api, createRegistryDatabase, startReceiver, startRegistry, testTenant, waitFor, type RunningRegistry } from './registry-harness';
-import { REGISTRY_TOPICS } from '../src/kafka/registry-topics.bootstrap';
+import { REGISTRY_TOPICS } from '@herald/registry/principals';
 
 // Secrets at rest (issue 12.8): AES-256-GCM values bound to their tenant and subscription, with
 // the registry in-process against the real broker and database.

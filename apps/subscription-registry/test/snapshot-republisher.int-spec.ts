@@ -17,7 +17,7 @@ import {
 } from '@herald/registry/subscriptions';
 import { registryDataSource } from '../src/database';
 import { KafkaFixture, createRegistryDatabase, startRegistry, waitFor, type RunningRegistry } from './registry-harness';
-import { REGISTRY_TOPICS } from '../src/kafka/registry-topics.bootstrap';
+import { REGISTRY_TOPICS } from '@herald/registry/principals';
 
 /** Kafka unreachable at the moment of the publish: every send fails, as the producer's would. */
 class UnreachableBrokerSink extends SubscriptionSnapshotSink {

@@ -9,7 +9,7 @@ import { Authenticator, AuthenticationError } from '@herald/registry/principals'
 import { ApplyHealthTransition } from '@herald/registry/subscriptions';
 import { randomUUID } from 'node:crypto';
 import { KafkaFixture, api, createRegistryDatabase, startReceiver, startRegistry, testTenant, waitFor, type RunningRegistry } from './registry-harness';
-import { REGISTRY_TOPICS } from '../src/kafka/registry-topics.bootstrap';
+import { REGISTRY_TOPICS } from '@herald/registry/principals';
 
 // Test sends, URL verification, template copies, health transitions and ProProfs credentials,
 // with the registry in-process against the real broker and database.

@@ -12,7 +12,7 @@ import {
   waitFor,
   type RunningRegistry,
 } from './registry-harness';
-import { REGISTRY_TOPICS } from '../src/kafka/registry-topics.bootstrap';
+import { REGISTRY_TOPICS } from '@herald/registry/principals';
 
 // The native webhook API in-process against the real broker and database.
 describe('native /v1/webhooks', () => {

@@ -20,13 +20,25 @@ import {
 } from '@nestjs/swagger';
 import { DELIVERY_STATUSES } from '@herald/contracts';
 import {
+  deliveriesOpenApi,
+  DeliveriesProblemFilter,
+  DeliverySearchQuery,
   DeliveryStatsReader,
+  EmptyBody,
   GetDelivery,
   HookDirectory,
+  JobListQuery,
+  jobView,
+  NotFoundProblem,
+  parseOr400,
+  recordView,
   RedeliverDelivery,
+  ReplayBody,
   ResendJobsRepository,
   SearchDeliveries,
   StartResendJob,
+  StatsQuery,
+  summaryView,
 } from '@herald/registry/delivery-log';
 import {
   BearerApiKeyGuard,
@@ -34,18 +46,6 @@ import {
   RequireAnyScope,
   type AuthenticatedPrincipal,
 } from '@herald/registry/principals';
-import {
-  DeliverySearchQuery,
-  EmptyBody,
-  JobListQuery,
-  ReplayBody,
-  StatsQuery,
-  jobView,
-  recordView,
-  summaryView,
-} from './deliveries.dto';
-import { deliveriesOpenApi } from './deliveries.openapi';
-import { DeliveriesProblemFilter, NotFoundProblem, parseOr400 } from './problem.filter';
 
 /**
  * A hook's delivery history and re-sending, on the native API (`Authorization: Bearer hk_…`,

@@ -56,7 +56,7 @@ import {
 } from '@herald/registry/subscriptions';
 import { registryDataSource } from '../database';
 import { DeliveriesController } from './deliveries.controller';
-import { DeliveryLogModule } from './delivery-log.module';
+import { DeliveryLogModule } from '@herald/registry/delivery-log';
 
 const TENANT = 'tenant-dl';
 const KEY = `hk_dlkey0001_${'a'.repeat(32)}`;

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DeliveriesController } from './deliveries.controller';
-import { DeliveryLogModule } from './delivery-log.module';
+import { DeliveryLogModule } from '@herald/registry/delivery-log';
 
 /**
  * Hook health, the 28-day delivery log and its endpoints (`/v1/webhooks/{id}/deliveries`,

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, UseFilters } from '@nestjs/common';
-import { PpmExpressDocs } from './dialect-docs';
+import { PpmExpressDocs } from '@herald/registry/openapi';
 import type { PpmWebhook } from '@herald/dialects/ppm-express';
 import { PpmErrorFilter, PpmWebhooks } from '@herald/registry/dialect-ppm-express';
 

@@ -1,5 +1,5 @@
 import { Controller, Get, UseFilters, UseGuards } from '@nestjs/common';
-import { ProcoreDocs } from './dialect-docs';
+import { ProcoreDocs } from '@herald/registry/openapi';
 import { BearerApiKeyGuard, CurrentPrincipal, type AuthenticatedPrincipal } from '@herald/registry/principals';
 import { ProcoreErrorFilter, ProcoreHooks } from '@herald/registry/dialect-procore';
 

@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { ProcoreDocs } from './dialect-docs';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res, UseFilters, UseGuards, createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { ProcoreDocs } from '@herald/registry/openapi';
 import {
   V1BulkCreateSchema,
   V1BulkDeleteSchema,
@@ -22,9 +22,11 @@ import {
   companyParam,
   deliveryQuery,
   parseBody,
+  procoreScopeOf,
   setPageHeaders,
   str,
   triggersOf,
+  type ProcoreScope,
 } from '@herald/registry/dialect-procore';
 
 type Query = Record<string, unknown>;
@@ -32,6 +34,14 @@ interface Res {
   status(code: number): Res;
   setHeader(name: string, value: string): void;
 }
+type ScopeFields = { company_id?: number; project_id?: string; project_template_id?: string };
+
+/** The scope given as `company_id`, `project_id` or `project_template_id` query parameters. */
+const QueryScope = createParamDecorator((_: unknown, ctx: ExecutionContext): ProcoreScope => {
+  const { principal, query: q } = ctx.switchToHttp().getRequest<{ principal: AuthenticatedPrincipal; query: Query }>();
+  return procoreScopeOf(principal, companyParam(q), str(q, 'project_id'), str(q, 'project_template_id'));
+});
+const bodyScope = (p: AuthenticatedPrincipal, b: ScopeFields) => procoreScopeOf(p, b.company_id, b.project_id, b.project_template_id);
 
 /**
  * Procore's Webhooks API v1.0 (`/rest/v1.0/webhooks/...`): the scope in the body on create,
@@ -49,53 +59,46 @@ export class ProcoreV1Controller {
     private readonly deliveriesOf: ProcoreDeliveries,
   ) {}
 
-  private scope(p: AuthenticatedPrincipal, q: Query) {
-    return this.hooks.scopeOf(p, companyParam(q), str(q, 'project_id'), str(q, 'project_template_id'));
-  }
-
   @ProcoreDocs.v1.create()
   @Post('hooks')
   async create(@CurrentPrincipal() p: AuthenticatedPrincipal, @Body() body: unknown) {
     const b = parseBody(V1HookBodySchema, body);
-    return v1Hook(await this.hooks.create(p, this.hooks.scopeOf(p, b.company_id, b.project_id, b.project_template_id), b.hook));
+    return v1Hook(await this.hooks.create(p, bodyScope(p, b), b.hook));
   }
 
   @ProcoreDocs.v1.list()
   @Get('hooks')
-  async list(@CurrentPrincipal() p: AuthenticatedPrincipal, @Query() q: Query) {
+  async list(@CurrentPrincipal() p: AuthenticatedPrincipal, @QueryScope() scope: ProcoreScope, @Query() q: Query) {
     const version = str(q, 'api_version');
-    const hooks = await this.hooks.list(p, this.scope(p, q), {
-      namespace: str(q, 'namespace'),
-      version: version ? normalizePayloadVersion(version) : undefined,
-    });
+    const hooks = await this.hooks.list(p, scope, { namespace: str(q, 'namespace'), version: version ? normalizePayloadVersion(version) : undefined });
     return hooks.map(v1Hook);
   }
 
   @ProcoreDocs.v1.get()
   @Get('hooks/:id')
-  async get(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Query() q: Query) {
-    return v1Hook(await this.hooks.get(p, this.scope(p, q), id));
+  async get(@CurrentPrincipal() p: AuthenticatedPrincipal, @QueryScope() scope: ProcoreScope, @Param('id') id: string) {
+    return v1Hook(await this.hooks.get(p, scope, id));
   }
 
   @ProcoreDocs.v1.update()
   @Patch('hooks/:id')
   async update(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Query() q: Query, @Body() body: unknown) {
     const b = parseBody(V1HookBodySchema.partial({ hook: true }), body ?? {});
-    const scope = this.hooks.scopeOf(p, b.company_id ?? companyParam(q), b.project_id ?? str(q, 'project_id'), b.project_template_id ?? str(q, 'project_template_id'));
+    const scope = procoreScopeOf(p, b.company_id ?? companyParam(q), b.project_id ?? str(q, 'project_id'), b.project_template_id ?? str(q, 'project_template_id'));
     return v1Hook(await this.hooks.update(p, scope, id, b.hook ?? {}));
   }
 
   @ProcoreDocs.v1.remove()
   @Delete('hooks/:id')
   @HttpCode(200)
-  async remove(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Query() q: Query): Promise<void> {
-    await this.hooks.remove(p, this.scope(p, q), id);
+  async remove(@CurrentPrincipal() p: AuthenticatedPrincipal, @QueryScope() scope: ProcoreScope, @Param('id') id: string): Promise<void> {
+    await this.hooks.remove(p, scope, id);
   }
 
   @ProcoreDocs.v1.triggers()
   @Get('hooks/:hookId/triggers')
-  async listTriggers(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Query() q: Query) {
-    const hook = await this.hooks.get(p, this.scope(p, q), hookId);
+  async listTriggers(@CurrentPrincipal() p: AuthenticatedPrincipal, @QueryScope() scope: ProcoreScope, @Param('hookId') hookId: string) {
+    const hook = await this.hooks.get(p, scope, hookId);
     return triggersOf(hook).map((t) => v1Trigger(hook, t));
   }
 
@@ -103,7 +106,7 @@ export class ProcoreV1Controller {
   @Post('hooks/:hookId/triggers/bulk')
   async bulkCreate(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Body() body: unknown, @Res({ passthrough: true }) res: Res) {
     const b = parseBody(V1BulkCreateSchema, body);
-    const r = await this.triggers.add(p, this.hooks.scopeOf(p, b.company_id, b.project_id, b.project_template_id), hookId, b.triggers);
+    const r = await this.triggers.add(p, bodyScope(p, b), hookId, b.triggers);
     res.status(r.failed.length ? 207 : 200);
     const success = r.created.map((t) => v1Trigger(r.hook, t));
     if (!r.failed.length) return { success };
@@ -114,7 +117,7 @@ export class ProcoreV1Controller {
   @Delete('hooks/:hookId/triggers/bulk')
   async bulkDelete(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Body() body: unknown, @Res({ passthrough: true }) res: Res) {
     const b = parseBody(V1BulkDeleteSchema, body);
-    const r = await this.triggers.remove(p, this.hooks.scopeOf(p, b.company_id, b.project_id, b.project_template_id), hookId, b.trigger_ids);
+    const r = await this.triggers.remove(p, bodyScope(p, b), hookId, b.trigger_ids);
     res.status(r.failed.length ? 207 : 200);
     return r.failed.length ? { success: r.succeeded, failed: r.failed.map((id) => ({ code: '404', trigger: id })) } : { success: r.succeeded };
   }
@@ -124,30 +127,29 @@ export class ProcoreV1Controller {
   @HttpCode(201)
   async createTrigger(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Body() body: unknown) {
     const b = parseBody(V1TriggerBodySchema, body);
-    const r = await this.triggers.addOne(p, this.hooks.scopeOf(p, b.company_id, b.project_id, b.project_template_id), hookId, b.trigger);
+    const r = await this.triggers.addOne(p, bodyScope(p, b), hookId, b.trigger);
     return v1Trigger(r.hook, r.trigger);
   }
 
   @ProcoreDocs.v1.removeTrigger()
   @Delete('hooks/:hookId/triggers/:id')
   @HttpCode(200)
-  async removeTrigger(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Param('id') id: string, @Query() q: Query): Promise<void> {
-    await this.triggers.removeOne(p, this.scope(p, q), hookId, id);
+  async removeTrigger(@CurrentPrincipal() p: AuthenticatedPrincipal, @QueryScope() scope: ProcoreScope, @Param('hookId') hookId: string, @Param('id') id: string): Promise<void> {
+    await this.triggers.removeOne(p, scope, hookId, id);
   }
 
   @ProcoreDocs.v1.deliveries()
   @Get('hooks/:hookId/deliveries')
-  async deliveries(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('hookId') hookId: string, @Query() q: Query, @Res({ passthrough: true }) res: Res) {
+  async deliveries(@CurrentPrincipal() p: AuthenticatedPrincipal, @QueryScope() scope: ProcoreScope, @Param('hookId') hookId: string, @Query() q: Query, @Res({ passthrough: true }) res: Res) {
     const query = deliveryQuery(q);
-    const r = await this.deliveriesOf.page(p, this.scope(p, q), hookId, query);
+    const r = await this.deliveriesOf.page(p, scope, hookId, query);
     setPageHeaders(res, query, r.hasMore);
     return r.items.map(v1Delivery);
   }
 
   @ProcoreDocs.v1.resources()
   @Get('resources')
-  resources(@CurrentPrincipal() p: AuthenticatedPrincipal, @Query() q: Query) {
-    this.scope(p, q);
+  resources(@QueryScope() _scope: ProcoreScope, @Query() q: Query) {
     const requested = str(q, 'api_version');
     const version = requested ? normalizePayloadVersion(requested) : 'v2.0';
     if (!version) throw new ProcoreHttpError(400, procoreError('bad_request', 'api_version must be one of v2.0, v3.0, v4.0'));

@@ -1,5 +1,5 @@
 import { Controller, Delete, Headers, HttpCode, Param, Post, Req, UseFilters } from '@nestjs/common';
-import { ProProfsDocs } from './dialect-docs';
+import { ProProfsDocs } from '@herald/registry/openapi';
 import type { ProProfsSubscribed } from '@herald/dialects/proprofs';
 import { ProProfsErrorFilter, ProProfsHooks, jsonBodyOf, type RawRequest } from '@herald/registry/dialect-proprofs';
 

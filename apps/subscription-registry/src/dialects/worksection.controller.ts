@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, UseFilters } from '@nestjs/common';
-import { WorksectionDocs } from './dialect-docs';
+import { WorksectionDocs } from '@herald/registry/openapi';
 import { WorksectionApi, WorksectionErrorFilter, type WorksectionParams } from '@herald/registry/dialect-worksection';
 
 interface Request {

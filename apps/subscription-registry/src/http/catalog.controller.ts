@@ -1,8 +1,7 @@
 import { Controller, Get, Header, NotFoundException, Param } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { resourceChangeJsonSchema } from '@herald/contracts';
-import { RESOURCE_CHANGE_SCHEMA_PATH, eventTypeDetails, eventTypeSummaries, payloadFormatInfos } from './event-types.catalog';
-import { catalogOpenApi } from './openapi-schemas';
+import { RESOURCE_CHANGE_SCHEMA_PATH, eventTypeDetails, eventTypeSummaries, payloadFormatInfos, catalogOpenApi } from '@herald/registry/subscriptions';
 
 /** The event catalog: every event type a webhook can subscribe to, each with its JSON Schema. */
 @ApiTags('event catalog')

@@ -14,11 +14,11 @@ import {
   RotateSigningSecret,
   TestSubscription,
   UpdateSubscription,
+  openApiSchemas,
   parseOrThrow,
   type SubscriptionView,
 } from '@herald/registry/subscriptions';
 import { DeliveryStatsReader, type HookStatsSummary } from '@herald/registry/delivery-log';
-import { openApiSchemas } from './openapi-schemas';
 
 const ListQuerySchema = z.strictObject({
   status: z.enum(SUBSCRIPTION_STATUSES).optional(),

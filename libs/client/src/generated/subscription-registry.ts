@@ -5644,10 +5644,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
-                companyId: string;
                 /** @description The hook id */
                 id: string;
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
             };
             cookie?: never;
         };
@@ -5747,10 +5747,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
-                companyId: string;
                 /** @description The hook id */
                 id: string;
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
             };
             cookie?: never;
         };
@@ -5828,10 +5828,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
-                companyId: string;
                 /** @description The hook id */
                 id: string;
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
             };
             cookie?: never;
         };
@@ -5945,10 +5945,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
-                companyId: string;
                 /** @description The hook id */
                 id: string;
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
             };
             cookie?: never;
         };
@@ -6048,10 +6048,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
-                companyId: string;
                 /** @description The hook id */
                 id: string;
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
             };
             cookie?: never;
         };
@@ -6129,10 +6129,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
-                companyId: string;
                 /** @description The hook id */
                 id: string;
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
             };
             cookie?: never;
         };
@@ -6246,10 +6246,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
-                companyId: string;
                 /** @description The hook id */
                 hookId: string;
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
             };
             cookie?: never;
         };
@@ -6339,10 +6339,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
-                companyId: string;
                 /** @description The hook id */
                 hookId: string;
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
             };
             cookie?: never;
         };
@@ -6439,10 +6439,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
-                companyId: string;
                 /** @description The hook id */
                 hookId: string;
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
             };
             cookie?: never;
         };
@@ -6532,10 +6532,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
-                companyId: string;
                 /** @description The hook id */
                 hookId: string;
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
             };
             cookie?: never;
         };
@@ -6632,10 +6632,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
-                companyId: string;
                 /** @description The hook id */
                 hookId: string;
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
             };
             cookie?: never;
         };
@@ -6751,10 +6751,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
-                companyId: string;
                 /** @description The hook id */
                 hookId: string;
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
             };
             cookie?: never;
         };
@@ -6858,10 +6858,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
-                companyId: string;
                 /** @description The hook id */
                 hookId: string;
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
             };
             cookie?: never;
         };
@@ -6977,10 +6977,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
-                companyId: string;
                 /** @description The hook id */
                 hookId: string;
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
             };
             cookie?: never;
         };
@@ -7084,12 +7084,12 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
-                companyId: string;
                 /** @description The hook id */
                 hookId: string;
                 /** @description The trigger id */
                 id: string;
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
             };
             cookie?: never;
         };
@@ -7167,12 +7167,12 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
-                companyId: string;
                 /** @description The hook id */
                 hookId: string;
                 /** @description The trigger id */
                 id: string;
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
             };
             cookie?: never;
         };
@@ -7258,10 +7258,10 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
-                companyId: string;
                 /** @description The hook id */
                 hookId: string;
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
             };
             cookie?: never;
         };
@@ -7364,10 +7364,10 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
-                companyId: string;
                 /** @description The hook id */
                 hookId: string;
+                /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
+                companyId: string;
             };
             cookie?: never;
         };

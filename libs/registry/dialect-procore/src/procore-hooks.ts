@@ -33,6 +33,18 @@ export type ProcoreScope =
   | { kind: 'company'; companyId: number }
   | { kind: 'project'; projectId: string; companyId?: number; template?: boolean };
 
+/** The scope of a request: company_id must be the caller's company; project_id wins when both are given. */
+export function procoreScopeOf(p: AuthenticatedPrincipal, companyId: number | undefined, projectId: string | undefined, templateId?: string): ProcoreScope {
+  if (companyId !== undefined && companyId !== companyIdOf(p.tenantId)) {
+    throw new ProcoreHttpError(403, procoreError('forbidden', `you have no access to company ${companyId}`));
+  }
+  // A template's hooks are project-level hooks of the template (the template id as project id).
+  if (templateId !== undefined) return { kind: 'project', projectId: templateId, companyId, template: true };
+  if (projectId !== undefined) return { kind: 'project', projectId, companyId };
+  if (companyId !== undefined) return { kind: 'company', companyId };
+  throw ProcoreHttpError.validation({ base: ['You must supply either a company_id or project_id'] });
+}
+
 /**
  * Procore's hooks over the subscription core: a hook is a subscription (dialect `procore`, its
  * integer id the subscription's external id) of the company (the tenant) or of one project; its
@@ -51,18 +63,6 @@ export class ProcoreHooks {
     private readonly hooks: DialectSubscriptions,
     private readonly directory: PrincipalDirectory,
   ) {}
-
-  /** The scope of a request: company_id must be the caller's company; project_id wins when both are given. */
-  scopeOf(p: AuthenticatedPrincipal, companyId: number | undefined, projectId: string | undefined, templateId?: string): ProcoreScope {
-    if (companyId !== undefined && companyId !== companyIdOf(p.tenantId)) {
-      throw new ProcoreHttpError(403, procoreError('forbidden', `you have no access to company ${companyId}`));
-    }
-    // A template's hooks are project-level hooks of the template (the template id as project id).
-    if (templateId !== undefined) return { kind: 'project', projectId: templateId, companyId, template: true };
-    if (projectId !== undefined) return { kind: 'project', projectId, companyId };
-    if (companyId !== undefined) return { kind: 'company', companyId };
-    throw ProcoreHttpError.validation({ base: ['You must supply either a company_id or project_id'] });
-  }
 
   /** List Companies: the caller's one company, its id derived from the tenant id. */
   companies(p: AuthenticatedPrincipal): { id: number; name: string; is_active: boolean }[] {

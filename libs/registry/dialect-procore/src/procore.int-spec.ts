@@ -15,7 +15,7 @@ import { GetSubscription, ImmutableFieldError } from '@herald/registry/subscript
 import { filterAnswer, subscriptionCoreTestbed, type SubscriptionCoreTestbed, type TestTenant } from '@herald/registry/subscriptions/testing';
 import { ProcoreDeliveries, filterOf } from './procore-deliveries';
 import { ProcoreErrorFilter, ProcoreHttpError } from './procore-errors';
-import { ProcoreHooks, triggersOf, type ProcoreScope } from './procore-hooks';
+import { ProcoreHooks, procoreScopeOf, triggersOf, type ProcoreScope } from './procore-hooks';
 import { deliveryQuery } from './procore-query';
 import { ProcoreTriggers } from './procore-triggers';
 
@@ -45,7 +45,7 @@ describe('Procore (PostgreSQL)', () => {
     hooks = t.get(ProcoreHooks);
     triggers = t.get(ProcoreTriggers);
     acme = t.addTenant('acme', ['webhooks']);
-    company = hooks.scopeOf(acme.principal, companyIdOf(acme.tenantId), undefined);
+    company = procoreScopeOf(acme.principal, companyIdOf(acme.tenantId), undefined);
   });
   afterAll(() => t?.close());
 
@@ -54,10 +54,10 @@ describe('Procore (PostgreSQL)', () => {
 
   it('scopes a request to the caller\'s company or one of its projects (or a template); another company is 403', () => {
     const p = acme.principal;
-    expect(hooks.scopeOf(p, company.companyId as number, 'P1')).toEqual({ kind: 'project', projectId: 'P1', companyId: company.companyId });
-    expect(hooks.scopeOf(p, undefined, 'P1', 'T1')).toEqual({ kind: 'project', projectId: 'T1', companyId: undefined, template: true });
-    expect(refusal(catching(() => hooks.scopeOf(p, 42, undefined)))).toEqual([403, { error: { code: 'forbidden', message: 'you have no access to company 42', details: null } }]);
-    expect(refusal(catching(() => hooks.scopeOf(p, undefined, undefined)))).toEqual([400, { errors: { base: ['You must supply either a company_id or project_id'] } }]);
+    expect(procoreScopeOf(p, company.companyId as number, 'P1')).toEqual({ kind: 'project', projectId: 'P1', companyId: company.companyId });
+    expect(procoreScopeOf(p, undefined, 'P1', 'T1')).toEqual({ kind: 'project', projectId: 'T1', companyId: undefined, template: true });
+    expect(refusal(catching(() => procoreScopeOf(p, 42, undefined)))).toEqual([403, { error: { code: 'forbidden', message: 'you have no access to company 42', details: null } }]);
+    expect(refusal(catching(() => procoreScopeOf(p, undefined, undefined)))).toEqual([400, { errors: { base: ['You must supply either a company_id or project_id'] } }]);
     expect(hooks.companies(p)).toEqual([{ id: companyIdOf(acme.tenantId), name: 'ACME', is_active: true }]);
   });
 
@@ -65,9 +65,9 @@ describe('Procore (PostgreSQL)', () => {
     const a = await hook('https://procore.example.com/a', { destination_headers: { Authorization: 'Bearer abcdefghij' }, payload_version: 'v4.0' });
     expect(a).toMatchObject({ dialect: 'procore', payloadFormat: 'procore-v4.0', deliveryMode: 'ordered', successContract: '200-or-204', eventTypes: ['*'], scope: { kind: 'tenant' } });
     expect(a.formatOptions).toEqual({ namespace: 'acme', triggers: [], authorizationHint: '*****fghij' });
-    const inProject = await hooks.create(acme.principal, hooks.scopeOf(acme.principal, undefined, 'P7'), { destination_url: 'https://procore.example.com/p', status: 'disabled' });
+    const inProject = await hooks.create(acme.principal, procoreScopeOf(acme.principal, undefined, 'P7'), { destination_url: 'https://procore.example.com/p', status: 'disabled' });
     expect(inProject).toMatchObject({ scope: { kind: 'project', projectId: 'P7' }, status: 'disabled', payloadFormat: 'procore-v2.0' });
-    const template = await hooks.create(acme.principal, hooks.scopeOf(acme.principal, undefined, undefined, 'T9'), { destination_url: 'https://procore.example.com/t' });
+    const template = await hooks.create(acme.principal, procoreScopeOf(acme.principal, undefined, undefined, 'T9'), { destination_url: 'https://procore.example.com/t' });
     expect(template).toMatchObject({ templateId: 'T9', scope: { kind: 'project', projectId: 'T9' } });
 
     expect((await hooks.list(acme.principal, company, {})).map((s) => s.id)).toEqual([a.id]);

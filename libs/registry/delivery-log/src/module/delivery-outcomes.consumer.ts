@@ -8,7 +8,7 @@ import {
 } from '@herald/contracts';
 import { ConsumerDeps, ContractConsumer, type ConsumedItem } from '@herald/platform/kafka';
 import { MetricsRegistry } from '@herald/platform/observability';
-import { RecordDeliveryOutcomes } from '@herald/registry/delivery-log';
+import { RecordDeliveryOutcomes } from '../record-delivery-outcomes';
 import { ApplyOutcomesToHookHealth } from '@herald/registry/hook-health';
 
 /**

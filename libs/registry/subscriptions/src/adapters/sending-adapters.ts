@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HostResolutionError, SsrfGuard, SsrfRefusedError } from '@herald/delivery/ssrf-guard';
 import { WebhookSender, type AttemptResult } from '@herald/delivery/sending';
-import { EndpointProbe, UrlGuard, type EndpointAnswer, type EndpointTarget, type SignedMessage } from '@herald/registry/subscriptions';
+import { EndpointProbe, UrlGuard, type EndpointAnswer, type EndpointTarget, type SignedMessage } from '../model/ports';
 
 function answerOf(r: AttemptResult): EndpointAnswer {
   return {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
 import { renderHeraldEvent, type OperationalEventPayload } from '@herald/payload-formats';
-import { DeliveryResender } from '@herald/registry/delivery-log';
+import { DeliveryResender } from '../resend/delivery-resender';
 import { OperationalEventSink, SubscriptionEntity, type OperationalEvent } from '@herald/registry/subscriptions';
 
 /**

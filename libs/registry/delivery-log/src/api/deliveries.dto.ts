@@ -1,11 +1,8 @@
 import { z } from 'zod';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '@herald/contracts';
-import {
-  MAX_DELIVERY_PAGE,
-  type ResendJob,
-  type DeliveryRecord,
-  type DeliverySummary,
-} from '@herald/registry/delivery-log';
+import { MAX_DELIVERY_PAGE } from '../use-cases/search-deliveries';
+import { type ResendJob } from '../jobs/resend-job.types';
+import { type DeliveryRecord, type DeliverySummary } from '../delivery-log.types';
 
 /** `a,b` or `?x=a&x=b`: one list either way. */
 const commaList = z.union([z.string(), z.array(z.string())]).transform((v) =>

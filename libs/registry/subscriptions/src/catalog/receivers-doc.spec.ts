@@ -6,7 +6,7 @@ import { receiverContractsTable } from './receiver-contracts';
 // by hand. This spec checks the doc against the files the e2e test runs and against the
 // dialect policies; `UPDATE_DOCS=1 npx jest receivers-doc` rewrites the generated parts.
 
-const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..', '..', '..', '..');
 const DOC = path.join(ROOT, 'docs', 'receivers.md');
 /** Every file the e2e test runs (apps/e2e/src/receivers/snippets.ts) must be shown. */
 const SNIPPETS = ['node/receiver.mjs', 'python/requirements.txt', 'python/receiver.py', 'go/go.mod', 'go/main.go'].map(

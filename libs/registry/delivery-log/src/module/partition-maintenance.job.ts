@@ -7,11 +7,8 @@ import {
 } from '@nestjs/common';
 import type { Counter, Gauge } from 'prom-client';
 import { MetricsRegistry } from '@herald/platform/observability';
-import {
-  DELIVERY_LOG_SETTINGS,
-  MaintainDeliveryLogPartitions,
-  type DeliveryLogSettings,
-} from '@herald/registry/delivery-log';
+import { DELIVERY_LOG_SETTINGS, type DeliveryLogSettings } from '../settings';
+import { MaintainDeliveryLogPartitions } from '../partitions/maintain-delivery-log-partitions';
 
 /**
  * Runs the delivery log's partition job at start-up and then every

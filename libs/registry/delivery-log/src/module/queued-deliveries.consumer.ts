@@ -3,7 +3,8 @@ import type { Counter } from 'prom-client';
 import { ConsumerGroups, DeliveryContract, Topics, type Delivery, type TopicSpec } from '@herald/contracts';
 import { ConsumerDeps, ContractConsumer, type ConsumedItem } from '@herald/platform/kafka';
 import { MetricsRegistry } from '@herald/platform/observability';
-import { RecordDeliveryOutcomes, queuedOutcomeOf } from '@herald/registry/delivery-log';
+import { RecordDeliveryOutcomes } from '../record-delivery-outcomes';
+import { queuedOutcomeOf } from '../queued-outcome';
 
 /**
  * `herald.deliveries.v1` → the delivery log's Queued entries: each delivery, with its body, as

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Topics } from '@herald/contracts';
 import { TopicAdmin } from '@herald/platform/kafka';
-import { PrincipalsView } from '@herald/registry/principals';
+import { PrincipalsView } from './principals-view';
 
 /** Every topic the registry reads or writes. */
 export const REGISTRY_TOPICS = [

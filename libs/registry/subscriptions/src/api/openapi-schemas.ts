@@ -1,7 +1,7 @@
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { z } from 'zod';
 import { PAYLOAD_FORMATS } from '@herald/contracts';
-import { SubscriptionPatchSchema, SubscriptionSettingsInputSchema } from '@herald/registry/subscriptions';
+import { SubscriptionPatchSchema, SubscriptionSettingsInputSchema } from '../model/settings';
 
 type Schema = Record<string, unknown>;
 

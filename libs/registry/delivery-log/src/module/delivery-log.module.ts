@@ -1,29 +1,21 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { HERALD_CONFIG, loadConfigOrExit } from '@herald/platform/config';
-import {
-  DELIVERY_LOG_SETTINGS,
-  DeliveryLogEnv,
-  DeliveryLogRepository,
-  DeliveryResender,
-  DeliveryStatsReader,
-  GetDelivery,
-  HookDirectory,
-  MaintainDeliveryLogPartitions,
-  RecordDeliveryOutcomes,
-  RESEND_JOB_SETTINGS,
-  RedeliverDelivery,
-  ResendJobEnv,
-  ResendJobWorker,
-  ResendJobsRepository,
-  RunResendJob,
-  SearchDeliveries,
-  StartResendJob,
-  TopicRangeReader,
-  deliveryLogSettings,
-  resendJobSettings,
-  type DeliveryLogSettings,
-  type ResendJobSettings,
-} from '@herald/registry/delivery-log';
+import { DELIVERY_LOG_SETTINGS, DeliveryLogEnv, deliveryLogSettings, type DeliveryLogSettings } from '../settings';
+import { DeliveryLogRepository } from '../delivery-log.repository';
+import { DeliveryResender } from '../resend/delivery-resender';
+import { DeliveryStatsReader } from '../stats/delivery-stats';
+import { GetDelivery } from '../use-cases/get-delivery';
+import { HookDirectory } from '../hook-directory';
+import { MaintainDeliveryLogPartitions } from '../partitions/maintain-delivery-log-partitions';
+import { RecordDeliveryOutcomes } from '../record-delivery-outcomes';
+import { RESEND_JOB_SETTINGS, ResendJobEnv, resendJobSettings, type ResendJobSettings } from '../jobs/resend-job.types';
+import { RedeliverDelivery } from '../use-cases/redeliver-delivery';
+import { ResendJobWorker } from '../jobs/resend-job-worker';
+import { ResendJobsRepository } from '../jobs/resend-jobs.repository';
+import { RunResendJob } from '../jobs/run-resend-job';
+import { SearchDeliveries } from '../use-cases/search-deliveries';
+import { StartResendJob } from '../jobs/start-resend-job';
+import { TopicRangeReader } from '../resend/dlq-reader';
 import { ApplyOutcomesToHookHealth, HookStatusGauge } from '@herald/registry/hook-health';
 import { OperationalEventSink, OperationalEventsRelay } from '@herald/registry/subscriptions';
 import { DeliveryOutcomesConsumer } from './delivery-outcomes.consumer';

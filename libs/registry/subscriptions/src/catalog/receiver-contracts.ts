@@ -2,7 +2,7 @@ import { PPM_DEFAULT_POLICY } from '@herald/dialects/ppm-express';
 import { PROCORE_DEFAULT_POLICY } from '@herald/dialects/procore';
 import { PROPROFS_DEFAULT_POLICY } from '@herald/dialects/proprofs';
 import { WORKSECTION_DEFAULT_POLICY } from '@herald/dialects/worksection';
-import { settingsForCreate, type SubscriptionPatch, type SubscriptionSettings } from '@herald/registry/subscriptions';
+import { settingsForCreate, type SubscriptionPatch, type SubscriptionSettings } from '../model/settings';
 
 /**
  * What a receiver can count on, per API a hook is made through: the settings a new hook gets

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { ConsumerGroups, ResourceChangeContract, Topics, type ResourceChange } from '@herald/contracts';
 import { ConsumerDeps, ContractConsumer } from '@herald/platform/kafka';
-import { CopyTemplateHooks } from '@herald/registry/subscriptions';
+import { CopyTemplateHooks } from '../use-cases/copy-template-hooks';
 
 /**
  * Project templates carry their project-level hooks: a `project.created` change whose project

@@ -1,7 +1,10 @@
 import { Catch, HttpException } from '@nestjs/common';
 import type { z } from 'zod';
 import { ProblemDetailsExceptionFilter, fieldProblemsOf, httpExceptionProblem, problem, type FieldProblem, type ProblemDetails } from '@herald/platform/http';
-import { ActiveJobExistsError, InvalidCursorError, ResendRefusedError, TooManyJobsError } from '@herald/registry/delivery-log';
+import { ActiveJobExistsError } from '../jobs/resend-jobs.repository';
+import { InvalidCursorError } from '../cursor';
+import { ResendRefusedError } from '../hook-directory';
+import { TooManyJobsError } from '../jobs/start-resend-job';
 
 /** A request the zod schema refused: a 400 with one entry per field problem. */
 export class RequestValidationError extends Error {

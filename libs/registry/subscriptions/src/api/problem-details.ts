@@ -1,5 +1,5 @@
 import { Catch, HttpException } from '@nestjs/common';
-import { SubscriptionError, type FieldIssue } from '@herald/registry/subscriptions';
+import { SubscriptionError, type FieldIssue } from '../model/errors';
 import { ProblemDetailsExceptionFilter, httpExceptionProblem, problem, type ProblemDetails } from '@herald/platform/http';
 
 /** The registry's own refusals: each kind its status and its problem type. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { HookDirectory, type HookRef } from '@herald/registry/delivery-log';
+import { HookDirectory, type HookRef } from '../hook-directory';
 import { SubscriptionRepository } from '@herald/registry/subscriptions';
 
 /** The delivery log's `HookDirectory`, read through the subscriptions repository (tenant first). */

@@ -1,0 +1,2 @@
+export * from './dialect-docs';
+export * from './auth-docs';
