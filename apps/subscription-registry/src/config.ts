@@ -32,6 +32,3 @@ export const RegistryConfigSchema = withKafkaChecks(
   }),
 );
 export type RegistryConfig = z.infer<typeof RegistryConfigSchema>;
-
-/** Everything a registry database needs: its own schema, its migrations (subscriptions and delivery log). */
-export const REGISTRY_SCHEMA = 'registry';

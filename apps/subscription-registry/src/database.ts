@@ -1,7 +1,6 @@
-import type { HeraldDataSourceOptions } from '@herald/platform/db';
+import { Schemas, type HeraldDataSourceOptions } from '@herald/platform/db';
 import { DELIVERY_LOG_MIGRATIONS } from '@herald/registry/delivery-log';
 import { SUBSCRIPTION_ENTITIES, SUBSCRIPTION_MIGRATIONS } from '@herald/registry/subscriptions';
-import { REGISTRY_SCHEMA } from './config';
 import { WORKSECTION_MIGRATIONS } from '@herald/registry/dialect-worksection';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -14,7 +13,7 @@ type EntityList = Function[];
 export function registryDataSource(url: string, opts: { poolSize?: number; extraEntities?: EntityList } = {}): HeraldDataSourceOptions {
   return {
     url,
-    schema: REGISTRY_SCHEMA,
+    schema: Schemas.registry,
     entities: [...SUBSCRIPTION_ENTITIES, ...(opts.extraEntities ?? [])],
     migrations: [...SUBSCRIPTION_MIGRATIONS, ...DELIVERY_LOG_MIGRATIONS, ...WORKSECTION_MIGRATIONS],
     poolSize: opts.poolSize,

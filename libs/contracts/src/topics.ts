@@ -112,6 +112,18 @@ export const ConsumerGroups = {
   SubscriptionRegistryResourceChanges: 'herald.subscription-registry.resource-changes.v1',
   DeliveryDispatcher: 'herald.delivery-dispatcher.v1',
   DeliveryDispatcherRetryTier: (tierTopic: string) => `herald.delivery-dispatcher.${tierTopic}`,
+  /*
+   * Throw-away groups: a random suffix is added per use (`<base>.<uuid>`), they commit nothing
+   * and are deleted afterwards. Each service's Kafka user may use its own prefix and `herald.view.`.
+   */
+  /** A `CompactedTopicView` (the whole compacted topic in memory), by view name. */
+  View: (viewName: string) => `herald.view.${viewName}`,
+  /** The dispatcher's scan of the retry tiers that rebuilds the ordered-mode pipes. */
+  DeliveryDispatcherPipeRebuild: 'herald.delivery-dispatcher.pipe-rebuild',
+  /** The registry's reads of a DLQ or topic range (redrive, replay jobs). */
+  SubscriptionRegistryRangeReader: 'herald.subscription-registry.range-reader',
+  /** The registry CLI's read of herald.principals.v1. */
+  SubscriptionRegistryCli: 'herald.subscription-registry.cli',
 } as const;
 
 /**

@@ -73,7 +73,7 @@ export class OrderedPipeRebuilder {
 
     const parked = new Map<string, Parked[]>();
     let scanned = 0;
-    const scanGroup = `${client.group('herald.delivery-dispatcher.pipe-rebuild')}.${randomUUID()}`;
+    const scanGroup = `${client.group(ConsumerGroups.DeliveryDispatcherPipeRebuild)}.${randomUUID()}`;
     const consumer = client.kafka.consumer({ groupId: scanGroup, allowAutoTopicCreation: false });
     const remaining = new Set(ranges.keys());
     let finished!: () => void;

@@ -1,5 +1,7 @@
+import { Schemas } from '@herald/platform/db';
+
 /** Where the outbox lives and how the relays find it. */
-export const OUTBOX_SCHEMA = 'domain';
+export const OUTBOX_SCHEMA = Schemas.domain;
 export const OUTBOX_TABLE_NAME = 'outbox';
 export const OUTBOX_TABLE = `${OUTBOX_SCHEMA}.${OUTBOX_TABLE_NAME}`;
 /** Records, per replication slot, whether the rows older than the slot were published (see LogicalReplicationRelay). */

@@ -1,10 +1,10 @@
 import { OUTBOX_MIGRATIONS, OutboxEntity } from '@herald/domain/outbox';
 import { TENANCY_ENTITIES, TENANCY_MIGRATIONS } from '@herald/domain/tenancy';
-import type { HeraldDataSourceOptions } from '@herald/platform/db';
+import { Schemas, type HeraldDataSourceOptions } from '@herald/platform/db';
 import { RESOURCE_ENTITIES } from './entities';
 import { DomainResources1764000001000 } from './migrations/1764000001000-resources';
 
-export const DOMAIN_SCHEMA = 'domain';
+export const DOMAIN_SCHEMA = Schemas.domain;
 export const RESOURCE_MIGRATIONS = [DomainResources1764000001000];
 
 /** Everything in schema `domain`: tenancy, resources and the outbox. */

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
-import type { MessageContract, TopicSpec } from '@herald/contracts';
+import { ConsumerGroups, type MessageContract, type TopicSpec } from '@herald/contracts';
 import { ConsumerDeps } from './consumer-deps';
 import { decodeMessage } from './decode';
 
@@ -34,7 +34,7 @@ export class CompactedTopicView<T> {
     private readonly isNewer: (incoming: T, held: T) => boolean = () => true,
   ) {
     this.logger = new Logger(`View:${name}`);
-    this.group = `${deps.client.group(`herald.view.${name}`)}.${randomUUID()}`;
+    this.group = `${deps.client.group(ConsumerGroups.View(name))}.${randomUUID()}`;
     this.caughtUp = new Promise((r) => (this.resolveCaughtUp = r));
     deps.readiness.register({
       name: `view:${name}`,

@@ -1,5 +1,7 @@
+import { Schemas } from '@herald/platform/db';
+
 /** Where the delivery log lives: the registry's own schema. */
-export const DELIVERY_LOG_SCHEMA = 'registry';
+export const DELIVERY_LOG_SCHEMA = Schemas.registry;
 export const DELIVERIES_TABLE = 'deliveries';
 export const DELIVERY_ATTEMPTS_TABLE = 'delivery_attempts';
 /** Per (subscription, DLQ partition): the next DLQ offset a redrive of that hook starts from. */

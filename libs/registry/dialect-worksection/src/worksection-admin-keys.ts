@@ -3,8 +3,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 import type { DataSource } from 'typeorm';
 import type { EncryptedValue } from '@herald/contracts';
 import type { SecretBox } from '@herald/platform/crypto';
+import { Schemas } from '@herald/platform/db';
 
-const TABLE = 'registry.worksection_admin_keys';
+const TABLE = `${Schemas.registry}.worksection_admin_keys`;
 
 /**
  * Worksection's per-tenant admin API key. The admin API's check recomputes
@@ -15,7 +16,7 @@ export class WorksectionAdminKeys1764300000000 implements MigrationInterface {
   name = 'WorksectionAdminKeys1764300000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE SCHEMA IF NOT EXISTS registry`);
+    await q.query(`CREATE SCHEMA IF NOT EXISTS ${Schemas.registry}`);
     await q.query(`
       CREATE TABLE IF NOT EXISTS ${TABLE} (
         tenant_id text PRIMARY KEY,

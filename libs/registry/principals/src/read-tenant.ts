@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PrincipalSnapshotContract, Topics } from '@herald/contracts';
+import { ConsumerGroups, PrincipalSnapshotContract, Topics } from '@herald/contracts';
 import { decodeMessage, type KafkaClient } from '@herald/platform/kafka';
 import type { TenantPrincipal } from './principal-directory';
 
@@ -10,8 +10,7 @@ import type { TenantPrincipal } from './principal-directory';
 export async function readTenantBySlug(client: KafkaClient, slug: string, timeoutMs = 30_000): Promise<TenantPrincipal | undefined> {
   const topic = client.topic(Topics.Principals);
   const admin = client.kafka.admin();
-  // Under the registry's group prefix: its Kafka user may use only `herald.subscription-registry.` groups.
-  const groupId = client.group(`herald.subscription-registry.cli.${randomUUID()}`);
+  const groupId = `${client.group(ConsumerGroups.SubscriptionRegistryCli)}.${randomUUID()}`;
   const consumer = client.kafka.consumer({ groupId });
   const tenants = new Map<string, TenantPrincipal | null>();
   try {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { KafkaMessage } from 'kafkajs';
-import type { TopicSpec } from '@herald/contracts';
+import { ConsumerGroups, type TopicSpec } from '@herald/contracts';
 import { KafkaClient } from '@herald/platform/kafka';
 
 export interface OffsetRange {
@@ -53,7 +53,7 @@ export class TopicRangeReader {
     if (wanted.length === 0) return;
     const topic = this.client.topic(spec);
     const consumer = this.client.kafka.consumer({
-      groupId: this.client.group(`herald.subscription-registry.range-reader.${randomUUID()}`),
+      groupId: `${this.client.group(ConsumerGroups.SubscriptionRegistryRangeReader)}.${randomUUID()}`,
       allowAutoTopicCreation: false,
       sessionTimeout: 30_000,
       heartbeatInterval: 1_000,

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { Schemas } from '@herald/platform/db';
 import type { OperationalEventType, SubscriptionStatus } from '@herald/contracts';
 import { isOperationsHook, operationalEventOf, type OperationalEvent, type OperationalEventData } from '../model/operational-events';
 import type { SubscriptionEntity } from '../persistence/subscription.entity';
 
-const TABLE = '"registry"."operational_events"';
+const TABLE = `"${Schemas.registry}"."operational_events"`;
 
 /**
  * Called inside the transaction that changed a hook's status: records the operational event
