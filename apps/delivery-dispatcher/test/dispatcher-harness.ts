@@ -79,7 +79,7 @@ export async function startReceiver(answer: Answer = (_r, res) => res.writeHead(
 }
 
 /** The dispatcher in-process against the real broker, in a namespace of its own, plus a producer and collectors. */
-export async function startDispatcherHarness(label: string, opts: { allowLoopback: boolean }) {
+export async function startDispatcherHarness(label: string, opts: { allowLoopback: boolean; env?: Record<string, string> }) {
   const namespace = `it-${label}-${randomUUID().slice(0, 8)}`;
   const secretsKey = randomBytes(32).toString('base64');
   const box = SecretBox.fromSpec(secretsKey);
@@ -94,6 +94,7 @@ export async function startDispatcherHarness(label: string, opts: { allowLoopbac
     HERALD_SECRETS_KEY: secretsKey,
     HERALD_SSRF_ALLOW_CIDRS: opts.allowLoopback ? '127.0.0.0/8' : '',
     HERALD_DISPATCH_SHUTDOWN_GRACE_MS: '3000',
+    ...opts.env,
   };
   let app: INestApplication = await NestFactory.create(AppModule.forRoot(env), { logger: ['error'], abortOnError: false });
   await app.init();

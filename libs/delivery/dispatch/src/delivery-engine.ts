@@ -8,6 +8,7 @@ import type { DispatchMetrics } from './dispatch-metrics';
 import { AttemptRunner } from './engine/attempt-runner';
 import { DeliveryDeadLetters, decodeDelivery } from './engine/dead-letters';
 import { HangingReceivers } from './engine/hanging-receivers';
+import { LaneBounds, type LaneBoundSettings } from './engine/lane-bounds';
 import { AttemptSlots, Lanes, type Entry, type Lane } from './engine/lanes';
 import { OrderedMode } from './engine/ordered-mode';
 import { OrderedPipe, type PipeSeed } from './engine/ordered-pipe';
@@ -16,17 +17,15 @@ import { decideAfterFailure } from './engine/retry-decision';
 
 export { OrderedPipe, type PipeSeed } from './engine/ordered-pipe';
 
-export interface DispatchSettings {
+export interface DispatchSettings extends LaneBoundSettings {
   /** HTTP attempts in flight across all subscriptions. */
   maxInFlight: number;
   /** HTTP attempts in flight for one subscription in independent mode (ordered mode: 1). */
   maxInFlightPerSubscription: number;
   /** How long a delivery waits for a snapshot the router saw before us (new or updated hook). */
   snapshotWaitMs: number;
-  /** Hanging receivers (see `HangingReceivers`): queued deliveries from which the surplus is spilled to a tier… */
-  spillQueueLength: number;
-  /** …once an attempt has been running this long (or the last one timed out). */
-  spillAfterMs: number;
+  /** An attempt running this long (or a last one that timed out) makes a hook hanging: one attempt in flight. */
+  hangingAfterMs: number;
 }
 
 /** A tier message handed over less than this before it is due is sent (timer granularity), not hopped. */
@@ -36,8 +35,9 @@ export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
   maxInFlight: 512,
   maxInFlightPerSubscription: 4,
   snapshotWaitMs: 5_000,
-  spillQueueLength: 8,
-  spillAfterMs: 1_000,
+  hangingAfterMs: 1_000,
+  laneQueueFloor: 8,
+  laneMaxWaitMs: 10_000,
 };
 
 /**
@@ -49,8 +49,9 @@ export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
  *
  * The engine routes; its parts do the jobs: `decodeDelivery` / `DeliveryDeadLetters` (what is
  * not a delivery, and what ends in the DLQ), `Lanes` and `AttemptSlots` (per-hook queues, rate
- * limits, the overall cap), `HangingReceivers` (one attempt at a time and spilling for hooks
- * that hang), `OrderedMode` / `OrderedPipe` (ordered hooks), `AttemptRunner` (the attempt and
+ * limits, the overall cap), `HangingReceivers` (one attempt at a time for hooks that hang),
+ * `LaneBounds` (what a lane may hold; the rest is parked in a tier, in order as a pipe for an
+ * ordered hook), `OrderedMode` / `OrderedPipe` (ordered hooks), `AttemptRunner` (the attempt and
  * its span), `decideAfterFailure` (retry or end) and `OutcomeWriter` (outcomes and tier writes).
  *
  * A retry tier hands a message over at its due time or after the tier's own delay, whichever
@@ -64,6 +65,7 @@ export class DeliveryEngine {
   private readonly deadLetters: DeliveryDeadLetters;
   private readonly writer: OutcomeWriter;
   private readonly hanging: HangingReceivers;
+  private readonly bounds: LaneBounds;
   private readonly ordered: OrderedMode;
   private readonly attempts: AttemptRunner;
   private stopping = false;
@@ -76,12 +78,13 @@ export class DeliveryEngine {
     out: Pick<OutboundBatcher, 'add'>,
     deadLetters: Pick<DeadLetterWriter, 'deadLetter'>,
     private readonly metrics: DispatchMetrics,
-    settings: DispatchSettings = DEFAULT_DISPATCH_SETTINGS,
+    private readonly settings: DispatchSettings = DEFAULT_DISPATCH_SETTINGS,
   ) {
     this.deadLetters = new DeliveryDeadLetters(deadLetters, metrics);
     this.writer = new OutcomeWriter(out, this.deadLetters, metrics);
-    this.hanging = new HangingReceivers(settings, (id) => this.endpointOf(id), this.writer, metrics);
-    this.ordered = new OrderedMode(this.writer);
+    this.hanging = new HangingReceivers(settings);
+    this.bounds = new LaneBounds(settings);
+    this.ordered = new OrderedMode(this.writer, (lane) => this.overflowDue(lane));
     this.attempts = new AttemptRunner(directory, sender, new AttemptSlots(settings.maxInFlight), metrics, settings.snapshotWaitMs);
   }
 
@@ -160,9 +163,38 @@ export class DeliveryEngine {
       if (this.ordered.offer(lane, lane.pipe, e)) this.pump(lane);
       return;
     }
-    if (this.hanging.shouldSpill(lane)) return void this.hanging.spill(e);
-    lane.queue.push(e);
-    this.pump(lane);
+    const due = this.overflowDue(lane);
+    if (due === null) {
+      lane.queue.push(e);
+      this.pump(lane);
+    } else if (this.isOrdered(lane)) {
+      this.metrics.spilled.inc({ reason: 'ordered' });
+      this.ordered.open(lane, e, due);
+      this.lanes.dropIfIdle(lane);
+    } else {
+      this.park(lane, e, due);
+    }
+  }
+
+  private isOrdered(lane: Lane): boolean {
+    return lane.pipe !== null || this.endpointOf(lane.subscriptionId)?.deliveryMode === 'ordered';
+  }
+
+  /** The lane has no room for one more delivery (`LaneBounds`): when to park it for; null while there is room. */
+  private overflowDue(lane: Lane): number | null {
+    const ep = this.endpointOf(lane.subscriptionId);
+    const ordered = this.isOrdered(lane);
+    const period = this.bounds.periodMs(lane, ep?.rateLimitPerSec ?? null, this.hanging.cap(lane, ordered));
+    return this.bounds.isFull(lane, period) ? this.bounds.parkUntil(lane, period, ordered) : null;
+  }
+
+  /** An independent hook's delivery its lane has no room for: to the tier for `dueAt`, unattempted (same attempt). */
+  private park(lane: Lane, e: Entry, dueAt: number): void {
+    const ep = this.endpointOf(lane.subscriptionId);
+    const cap = this.hanging.cap(lane, false);
+    this.metrics.spilled.inc({ reason: this.bounds.reason(lane, ep?.rateLimitPerSec ?? null, cap, this.hanging.isHanging(lane)) });
+    const tier = retryTierFor(Math.max(0, dueAt - Date.now())).spec;
+    this.inBackground(this.writer.forward(tier, e.delivery, dueAt, e.trace).then(e.finish));
   }
 
   /** The endpoint if it is known and readable (decryption problems surface in the attempt). */
@@ -177,8 +209,7 @@ export class DeliveryEngine {
 
   private pump(lane: Lane): void {
     if (this.stopping) return;
-    const ordered = lane.pipe !== null || this.endpointOf(lane.subscriptionId)?.deliveryMode === 'ordered';
-    const cap = this.hanging.cap(lane, ordered);
+    const cap = this.hanging.cap(lane, this.isOrdered(lane));
     const next = () => (lane.running < cap ? lane.queue.shift() : undefined);
     for (let entry = next(); entry; entry = next()) {
       lane.running++;
@@ -187,15 +218,48 @@ export class DeliveryEngine {
         .catch((err: Error) => this.logger.error(`delivery ${id} failed unexpectedly: ${err.stack ?? err.message}`))
         .finally(() => {
           lane.running--;
+          this.trim(lane);
           this.pump(lane);
           this.lanes.dropIfIdle(lane);
         });
     }
+    // A burst queued before the lane's pace was known: looked at again once an attempt has run a while.
+    if (lane.queue.length > this.settings.laneQueueFloor && !lane.trimTimer) {
+      lane.trimTimer = setTimeout(() => {
+        lane.trimTimer = undefined;
+        this.trim(lane);
+      }, this.settings.hangingAfterMs);
+      lane.trimTimer.unref();
+    }
+  }
+
+  /**
+   * Parks what the lane queued beyond its room at the pace now known (`LaneBounds.room`): an
+   * independent hook's surplus one by one, an ordered hook's (without a pipe) as a new pipe, in
+   * order. Deliveries a hook was sent before its receiver turned slow do not hold its partition.
+   */
+  private trim(lane: Lane): void {
+    if (this.stopping || lane.pipe || lane.queue.length <= this.settings.laneQueueFloor) return;
+    const ep = this.endpointOf(lane.subscriptionId);
+    const ordered = this.isOrdered(lane);
+    const period = this.bounds.periodMs(lane, ep?.rateLimitPerSec ?? null, this.hanging.cap(lane, ordered));
+    const room = this.bounds.room(period);
+    if (lane.queue.length <= room) return;
+    const surplus = lane.queue.splice(room);
+    if (!ordered) {
+      for (const e of surplus) this.park(lane, e, this.bounds.parkUntil(lane, period));
+      return;
+    }
+    this.metrics.spilled.inc({ reason: 'ordered' });
+    const pipe = this.ordered.open(lane, surplus[0], this.bounds.parkUntil(lane, period, true));
+    for (const e of surplus.slice(1)) this.ordered.offer(lane, pipe, e);
   }
 
   private async run(lane: Lane, e: Entry): Promise<void> {
+    // An ordered hook's delivery that came back early (a pipe's head, or a delivery behind it
+    // whose pipe moved on): it hops on with everything behind it.
     const dueAt = this.dueLater(e);
-    if (dueAt !== null && lane.pipe?.headId === e.delivery.deliveryId) return this.ordered.hop(lane, e, this.hopTier(dueAt), dueAt);
+    if (dueAt !== null && this.isOrdered(lane)) return this.ordered.hop(lane, e, this.hopTier(dueAt), dueAt);
     const found = await this.attempts.endpointFor(e.delivery);
     if (found.kind === 'unreadable') return this.afterFailure(lane, e, null, new Date(), found.result);
     if (found.kind === 'gone' || found.kind === 'inactive') {

@@ -9,7 +9,7 @@ export class DispatchMetrics {
   readonly inFlight: Gauge;
   readonly tierDepth: Gauge<'tier'>;
   readonly dlqMessages: Counter<'reason'>;
-  readonly spilled: Counter;
+  readonly spilled: Counter<'reason'>;
   readonly hops: Counter<'tier'>;
 
   constructor(registry: MetricsRegistry) {
@@ -41,7 +41,8 @@ export class DispatchMetrics {
     });
     this.spilled = registry.counter({
       name: 'herald_delivery_spilled_total',
-      help: 'Deliveries moved to a retry tier without an attempt because their receiver was hanging',
+      help: "Deliveries parked in a retry tier without an attempt because their hook's lane was full, by why: hanging, slow, rate_limited; ordered counts the pipes opened for an ordered hook",
+      labelNames: ['reason'],
     });
     this.hops = registry.counter({
       name: 'herald_retry_tier_hops_total',

@@ -29,6 +29,10 @@ export const DispatchEnv = z.object({
   HERALD_DISPATCH_MAX_IN_FLIGHT_PER_SUBSCRIPTION: int(DEFAULT_DISPATCH_SETTINGS.maxInFlightPerSubscription, 1, 1_000),
   /** Unfinished deliveries one partition may hold before it is paused (backpressure). */
   HERALD_DISPATCH_MAX_PENDING_PER_PARTITION: int(1_000),
+  /** Deliveries one hook's lane may always queue, however slow its receiver (see `LaneBounds`). */
+  HERALD_DISPATCH_LANE_QUEUE_FLOOR: int(DEFAULT_DISPATCH_SETTINGS.laneQueueFloor, 1, 10_000),
+  /** Beyond the floor, a lane queues a delivery only if it would wait at most this long; the rest is parked in a tier. */
+  HERALD_DISPATCH_LANE_MAX_WAIT_MS: int(DEFAULT_DISPATCH_SETTINGS.laneMaxWaitMs, 100, 3_600_000),
   /** Sockets per receiver origin. */
   HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN: int(128, 1, 1_000),
   /** How long shutdown waits for attempts in flight (the longest subscription timeout is 30 s). */
@@ -85,6 +89,8 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       ...DEFAULT_DISPATCH_SETTINGS,
       maxInFlight: config.HERALD_DISPATCH_MAX_IN_FLIGHT,
       maxInFlightPerSubscription: config.HERALD_DISPATCH_MAX_IN_FLIGHT_PER_SUBSCRIPTION,
+      laneQueueFloor: config.HERALD_DISPATCH_LANE_QUEUE_FLOOR,
+      laneMaxWaitMs: config.HERALD_DISPATCH_LANE_MAX_WAIT_MS,
     });
     const maxPendingPerPartition = config.HERALD_DISPATCH_MAX_PENDING_PER_PARTITION;
     this.consumers = [

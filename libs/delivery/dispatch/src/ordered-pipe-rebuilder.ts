@@ -19,7 +19,7 @@ interface Parked {
 /**
  * Picks each ordered hook's pipe from what its deliveries left in the tier topics: the head is
  * the one with the highest attempt (the latest copy when there are several), the pipe is the
- * topic that holds it, and `outstanding` counts the hook's messages there from the head on.
+ * topic that holds it, and its members are the hook's messages there from the head on.
  */
 export function pipesFromParked(parked: Map<string, Parked[]>): Map<string, PipeSeed> {
   const out = new Map<string, PipeSeed>();
@@ -28,8 +28,11 @@ export function pipesFromParked(parked: Map<string, Parked[]>): Map<string, Pipe
     // A hop re-parks the head with its attempt and due time: the later copy is released later.
     const later = (p: Parked) => p.dueAt > head.dueAt || (p.dueAt === head.dueAt && p.releaseAt >= head.releaseAt);
     for (const p of list) if (p.attempt > head.attempt || (p.attempt === head.attempt && p.deliveryId === head.deliveryId && later(p))) head = p;
-    const outstanding = list.filter((p) => p.topic === head.topic && p.partition === head.partition && p.offset >= head.offset).length;
-    out.set(subscriptionId, { headTopic: head.topic, headId: head.deliveryId, headAttempt: head.attempt, dueAt: head.dueAt, releaseAt: head.releaseAt, outstanding });
+    const members = list
+      .filter((p) => p.topic === head.topic && p.partition === head.partition && p.offset >= head.offset)
+      .sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0))
+      .map((p) => [p.deliveryId, p.attempt] as const);
+    out.set(subscriptionId, { headTopic: head.topic, headId: head.deliveryId, headAttempt: head.attempt, dueAt: head.dueAt, releaseAt: head.releaseAt, members });
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, propagation, trace as otelTrace } from '@opentelemetry/api';
-import { Headers, type Delivery, type SubscriptionStatus } from '@herald/contracts';
+import { Headers, MIN_RATE_LIMIT_PER_SEC, type Delivery, type SubscriptionStatus } from '@herald/contracts';
 import type { AttemptResult, WebhookSender } from '@herald/delivery/sending';
 import type { DispatchMetrics } from '../dispatch-metrics';
 import { activeSecrets, isDeliverable, type Endpoint, type EndpointDirectory, type EndpointLookup } from '../endpoint-directory';
@@ -13,7 +13,7 @@ export type EndpointFor =
   /** A secret under a key this process does not hold: a configuration fault, not the receiver's. */
   | { kind: 'unreadable'; result: AttemptResult };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 /**
  * One HTTP attempt of a delivery: the hook's current endpoint (waiting a little for a snapshot
@@ -68,7 +68,7 @@ export class AttemptRunner {
   async attempt(lane: Lane, e: Entry, ep: Endpoint, then: (result: AttemptResult, startedAt: Date) => Promise<void>): Promise<void> {
     const d = e.delivery;
     if (ep.rateLimitPerSec) {
-      const wait = lane.reserveRateSlot(ep.rateLimitPerSec, Date.now());
+      const wait = lane.reserveRateSlot(Math.max(ep.rateLimitPerSec, MIN_RATE_LIMIT_PER_SEC), Date.now());
       if (wait > 0) await sleep(wait);
     }
     await this.slots.acquire();
@@ -120,6 +120,7 @@ export class AttemptRunner {
       propagation.inject(otelTrace.setSpan(parent, span), carrier);
       if (carrier[Headers.TraceParent]) e.trace = carrier;
       lane.timingOut = result.errorClass === 'timeout';
+      lane.recordAttempt(result.durationMs);
       this.metrics.attemptDuration.observe(result.durationMs / 1000);
       await then(result, startedAt);
     } finally {

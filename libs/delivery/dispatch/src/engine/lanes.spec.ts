@@ -77,4 +77,16 @@ describe('Lanes', () => {
     expect([...lanes]).toEqual([]);
     expect(lanes.get('sub-A')).not.toBe(a);
   });
+
+  it('remembers a dropped lane\'s pace for the next lane of its hook', () => {
+    const lanes = new Lanes();
+    const a = lanes.get('sub-A');
+    a.recordAttempt(4_000);
+    a.parkedUntil = Date.now() + 60_000;
+    lanes.dropIfIdle(a);
+    const again = lanes.get('sub-A');
+    expect(again).not.toBe(a);
+    expect(again).toMatchObject({ attemptMs: 4_000, parkedUntil: a.parkedUntil });
+    expect(lanes.get('sub-B').attemptMs).toBe(0);
+  });
 });

@@ -43,12 +43,24 @@ export class Lane {
   pipe: OrderedPipe | null = null;
   /** The last attempt timed out; cleared by the next answer. */
   timingOut = false;
-  private nextSlotAt = 0;
+  /** How long the lane's attempts take (moving average, ms; 0 before the first one ends). */
+  attemptMs = 0;
+  /** The due time of the latest delivery parked from this lane (see `LaneBounds`). */
+  parkedUntil = 0;
+  /** A check of what the lane queued once its pace is known (see `LaneBounds.room`). */
+  trimTimer?: NodeJS.Timeout;
+  /** When the rate limit lets the next attempt start (epoch ms). */
+  nextSlotAt = 0;
 
   constructor(readonly subscriptionId: string) {}
 
   get idle(): boolean {
     return this.queue.length === 0 && this.running === 0 && this.pipe === null;
+  }
+
+  /** An attempt took `ms`: folded into `attemptMs`. */
+  recordAttempt(ms: number): void {
+    this.attemptMs = this.attemptMs === 0 ? ms : 0.7 * this.attemptMs + 0.3 * ms;
   }
 
   isHanging(now: number, afterMs: number): boolean {
@@ -72,13 +84,31 @@ export class Lane {
   }
 }
 
-/** The lanes that hold something: created on first use, dropped once idle. */
+/** How many idle hooks' pace (`attemptMs`, `parkedUntil`) is remembered. */
+export const REMEMBERED_PACES = 10_000;
+
+/**
+ * The lanes that hold something: created on first use, dropped once idle. A dropped lane's pace
+ * (how long its attempts take, until when it parked, its next rate-limit slot) is remembered for the next one of its hook
+ * — a slow receiver is known as slow when its next burst arrives — for the last
+ * `REMEMBERED_PACES` hooks.
+ */
 export class Lanes {
   private readonly lanes = new Map<string, Lane>();
+  private readonly paces = new Map<string, { attemptMs: number; parkedUntil: number; nextSlotAt: number }>();
 
   get(subscriptionId: string): Lane {
     let lane = this.lanes.get(subscriptionId);
-    if (!lane) this.lanes.set(subscriptionId, (lane = new Lane(subscriptionId)));
+    if (!lane) {
+      this.lanes.set(subscriptionId, (lane = new Lane(subscriptionId)));
+      const pace = this.paces.get(subscriptionId);
+      if (pace) {
+        this.paces.delete(subscriptionId);
+        lane.attemptMs = pace.attemptMs;
+        lane.parkedUntil = pace.parkedUntil;
+        lane.nextSlotAt = pace.nextSlotAt;
+      }
+    }
     return lane;
   }
 
@@ -89,7 +119,12 @@ export class Lanes {
 
   /** Forgets the lane if nothing is queued, running or parked for it. */
   dropIfIdle(lane: Lane): void {
-    if (lane.idle) this.lanes.delete(lane.subscriptionId);
+    if (!lane.idle || this.lanes.get(lane.subscriptionId) !== lane) return;
+    this.lanes.delete(lane.subscriptionId);
+    const now = Date.now();
+    if (lane.attemptMs === 0 && lane.parkedUntil <= now && lane.nextSlotAt <= now) return;
+    this.paces.set(lane.subscriptionId, { attemptMs: lane.attemptMs, parkedUntil: lane.parkedUntil, nextSlotAt: lane.nextSlotAt });
+    if (this.paces.size > REMEMBERED_PACES) this.paces.delete(this.paces.keys().next().value as string);
   }
 
   [Symbol.iterator](): IterableIterator<[string, Lane]> {

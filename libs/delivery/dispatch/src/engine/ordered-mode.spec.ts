@@ -9,7 +9,7 @@ import { deliveryFixture, entryFixture } from './testing';
 const [tier1, tier5] = RetryTierTopics;
 const failed: AttemptResult = { ok: false, durationMs: 3, httpStatus: 500, errorClass: 'http_status' };
 
-function setup(guardMs?: number) {
+function setup(overflow: (lane: Lane) => number | null = () => null) {
   const forwarded: { topic: TopicSpec; id: string; attempt: number; dueAt: number }[] = [];
   const outcomes: { id: string; status: string }[] = [];
   const ended: { id: string; status: string; errorClass: string; toDlq: boolean }[] = [];
@@ -21,7 +21,7 @@ function setup(guardMs?: number) {
       e.finish();
     },
   } as unknown as OutcomeWriter;
-  return { mode: new OrderedMode(writer, guardMs), forwarded, outcomes, ended, lane: new Lane('sub-A') };
+  return { mode: new OrderedMode(writer, overflow), forwarded, outcomes, ended, lane: new Lane('sub-A') };
 }
 const flush = () => new Promise((r) => setImmediate(r));
 
@@ -65,41 +65,92 @@ describe('OrderedMode', () => {
     const copy = entryFixture({ ...head, attempt: 1 }, tier1);
     expect(t.mode.offer(t.lane, pipe, copy)).toBe(false);
     expect(copy.finished()).toBe(1);
-    // The head comes back: attempted first, before anything already queued.
+    // The head comes back: behind what the lane still holds (older than anything in the pipe).
     const queued = entryFixture();
     t.lane.queue.push(queued);
     const back = entryFixture(head, tier1);
     expect(t.mode.offer(t.lane, pipe, back)).toBe(true);
-    expect(t.lane.queue).toEqual([back, queued]);
+    expect(t.lane.queue).toEqual([queued, back]);
   });
 
-  it('a head that fails again waits for its followers, then moves with them and what arrived meanwhile', async () => {
+  it('a head that fails again moves at once with what the lane holds; followers still out roll on behind it, then what arrived meanwhile', async () => {
     const t = setup();
-    const { head, pipe, headEntry } = headBeingAttempted(t.lane, 2);
-    let moved = false;
-    const reparking = t.mode.repark(t.lane, headEntry, { ...head, attempt: 3 }, tier5, 9_000, failed, new Date()).then(() => (moved = true));
+    const { head, pipe, headEntry } = headBeingAttempted(t.lane, 3);
+    const back = entryFixture(deliveryFixture(), tier1);
+    t.mode.offer(t.lane, pipe, back); // one follower came back while the head was being attempted
     const meanwhile = entryFixture();
-    expect(t.mode.offer(t.lane, pipe, meanwhile)).toBe(true); // held behind the follower
+    expect(t.mode.offer(t.lane, pipe, meanwhile)).toBe(true); // held behind the follower still out
+    await t.mode.repark(t.lane, headEntry, { ...head, attempt: 3 }, tier5, 9_000, failed, new Date());
+    expect(t.forwarded.map((f) => [f.topic, f.id, f.attempt])).toEqual([
+      [tier5, head.deliveryId, 3],
+      [tier5, back.delivery.deliveryId, 1],
+    ]);
+    expect(t.outcomes).toEqual([{ id: head.deliveryId, status: 'retrying' }]);
+    expect(pipe.rollTo).toMatchObject({ headTopic: tier5, headId: head.deliveryId, headAttempt: 3, outstanding: 2 });
+    // The last follower comes back: it rolls on into the new pipe, then what was held; the new pipe is the hook's now.
+    const last = entryFixture(deliveryFixture(), tier1);
+    t.mode.offer(t.lane, pipe, last);
     await flush();
-    expect(moved).toBe(false);
-    const follower = entryFixture(deliveryFixture(), tier1);
-    t.mode.offer(t.lane, pipe, follower);
-    await reparking;
-    expect(t.forwarded.map((f) => [f.topic, f.id])).toEqual([
-      [tier5, head.deliveryId],
-      [tier5, follower.delivery.deliveryId],
+    expect(t.forwarded.slice(2).map((f) => [f.topic, f.id])).toEqual([
+      [tier5, last.delivery.deliveryId],
       [tier5, meanwhile.delivery.deliveryId],
     ]);
-    expect(t.lane.pipe).toMatchObject({ headTopic: tier5, headAttempt: 3, outstanding: 3 });
+    expect(t.lane.pipe).toBe(pipe.rollTo);
+    expect(t.lane.pipe).toMatchObject({ outstanding: 4, headTaken: false });
+    expect(t.lane.queue).toEqual([]);
+    expect([last, meanwhile].map((e) => e.finished())).toEqual([1, 1]);
   });
 
-  it("gives up on followers that do not come back within the guard, and moves on", async () => {
-    const t = setup(10);
-    const head = deliveryFixture({ attempt: 2 });
-    t.lane.pipe = new OrderedPipe(tier1, head.deliveryId, 2, Date.now(), 3);
-    t.lane.pipe.headTaken = true;
-    await t.mode.repark(t.lane, entryFixture(head, tier1), { ...head, attempt: 3 }, tier5, 9_000, failed, new Date());
-    expect(t.lane.pipe).toMatchObject({ headTopic: tier5, outstanding: 1 });
+  it('a full lane rolls the followers coming back on into a next pipe; its messages, older than what is still out, may be sent first', async () => {
+    let full = false;
+    const t = setup(() => (full ? 60_000 : null));
+    const { pipe } = headBeingAttempted(t.lane, 4);
+    const f1 = entryFixture(deliveryFixture(), tier1);
+    t.mode.offer(t.lane, pipe, f1);
+    expect(t.lane.queue.map((e) => e.delivery.deliveryId)).toEqual([f1.delivery.deliveryId]);
+    full = true;
+    const [f2, f3] = [entryFixture(deliveryFixture(), tier1), entryFixture(deliveryFixture(), tier1)];
+    t.mode.offer(t.lane, pipe, f2);
+    const held = entryFixture();
+    t.mode.offer(t.lane, pipe, held);
+    t.mode.offer(t.lane, pipe, f3);
+    await flush();
+    const next = pipe.rollTo!;
+    expect(next).toMatchObject({ headId: f2.delivery.deliveryId, headAttempt: 1, dueAt: 60_000 });
+    expect(t.forwarded.map((f) => f.id)).toEqual([f2, f3, held].map((e) => e.delivery.deliveryId));
+    expect(t.lane.pipe).toBe(next);
+    // Coming back, the next pipe's head goes into the lane behind f1.
+    t.mode.offer(t.lane, next, entryFixture(f2.delivery, next.headTopic));
+    expect(t.lane.queue.map((e) => e.delivery.deliveryId)).toEqual([f1, f2].map((e) => e.delivery.deliveryId));
+  });
+
+  it('a head that fails while a pipe a full lane parked is still out: the new pipe goes first, the parked one rolls on behind it', async () => {
+    const t = setup(() => 30_000);
+    const running = entryFixture();
+    const [q1, parked1, parked2] = [entryFixture(), entryFixture(), entryFixture()];
+    t.lane.queue.push(q1);
+    t.mode.open(t.lane, parked1, Date.now() + 30_000);
+    const open = t.lane.pipe!;
+    expect(t.mode.offer(t.lane, open, parked2)).toBe(false); // joins the parked pipe
+    await t.mode.repark(t.lane, running, { ...running.delivery, attempt: 2 }, open.headTopic, 5_000, failed, new Date());
+    const retry = open.rollTo!;
+    expect(retry.headTopic).toBe(open.headTopic); // the same tier: each pipe knows its own messages
+    expect(t.forwarded.slice(2).map((f) => [f.topic, f.id, f.attempt])).toEqual([
+      [retry.headTopic, running.delivery.deliveryId, 2],
+      [retry.headTopic, q1.delivery.deliveryId, 1],
+    ]);
+    // The retry pipe comes back first: its head is sent though the parked pipe is still out.
+    expect(t.mode.offer(t.lane, open, entryFixture({ ...running.delivery, attempt: 2 }, retry.headTopic))).toBe(true);
+    expect(t.lane.queue.map((e) => e.delivery.deliveryId)).toEqual([running.delivery.deliveryId]);
+    // The parked pipe comes back: rolled on behind the retry pipe's messages, in order.
+    t.mode.offer(t.lane, open, entryFixture(parked1.delivery, open.headTopic));
+    t.mode.offer(t.lane, open, entryFixture(parked2.delivery, open.headTopic));
+    await flush();
+    expect(t.forwarded.slice(4).map((f) => [f.topic, f.id])).toEqual([
+      [retry.headTopic, parked1.delivery.deliveryId],
+      [retry.headTopic, parked2.delivery.deliveryId],
+    ]);
+    expect(t.lane.pipe).toBe(retry);
   });
 
   it('closes the pipe once the head ended and every follower came back, queueing what was held', () => {

@@ -58,38 +58,30 @@ describe('OrderedPipe', () => {
     expect(p.route(entryFixture(), now + LOST_HEAD_GRACE_MS + 1)).toEqual({ kind: 'head-lost' });
   });
 
-  describe('followersBack', () => {
-    afterEach(() => jest.useRealTimers());
-
-    it('resolves at once when the pipe is empty, else when the last follower came back', async () => {
-      const { head, pipe: p } = pipe(2);
-      p.route(entryFixture(head, tier), now);
-      let back = false;
-      const waiting = p.followersBack(60_000).then(() => (back = true));
-      await Promise.resolve();
-      expect(back).toBe(false);
-      p.route(entryFixture(deliveryFixture(), tier), now);
-      p.takeHeldIfDrained();
-      await waiting;
-      expect(back).toBe(true);
-      await expect(p.followersBack(60_000)).resolves.toBeUndefined();
-    });
-
-    it('gives up after the guard time with followers still out', async () => {
-      jest.useFakeTimers();
-      const { pipe: p } = pipe(2);
-      let back = false;
-      const waiting = p.followersBack(1_000).then(() => (back = true));
-      await jest.advanceTimersByTimeAsync(999);
-      expect(back).toBe(false);
-      await jest.advanceTimersByTimeAsync(1);
-      await waiting;
-      expect(p.outstanding).toBe(2);
-    });
+  it('is back once its head and every follower came back', () => {
+    const { head, pipe: p } = pipe(2);
+    expect(p.isBack).toBe(false);
+    p.route(entryFixture(head, tier), now);
+    expect(p.isBack).toBe(false);
+    p.route(entryFixture(deliveryFixture(), tier), now);
+    expect(p.isBack).toBe(true);
   });
 
   it('is built from a seed found in the tiers at start', () => {
-    const p = OrderedPipe.from({ headTopic: tier, headId: 'h', headAttempt: 4, dueAt: 5, outstanding: 3 });
+    const p = OrderedPipe.from({ headTopic: tier, headId: 'h', headAttempt: 4, dueAt: 5, members: [['h', 4], ['f1', 1], ['f2', 1]] });
     expect(p).toMatchObject({ headTopic: tier, headId: 'h', headAttempt: 4, dueAt: 5, outstanding: 3, headTaken: false, headDone: false, held: [], exhaust: null });
+  });
+
+  it('knows its messages: only its own copies (id, attempt, tier) come back from it; other copies of them are stale', () => {
+    const [h, f] = [deliveryFixture({ attempt: 4 }), deliveryFixture()];
+    const p = OrderedPipe.from({ headTopic: tier, headId: h.deliveryId, headAttempt: 4, dueAt: now, members: [[h.deliveryId, 4], [f.deliveryId, 1]] });
+    // A copy from the main topic or another tier, read again after a restart, is not it.
+    expect(p.route(entryFixture(f, Topics.Deliveries), now)).toEqual({ kind: 'stale-copy' });
+    expect(p.route(entryFixture(f, RetryTierTopics[0]), now)).toEqual({ kind: 'stale-copy' });
+    expect(p.route(entryFixture(h, tier), now)).toEqual({ kind: 'head' });
+    // Another delivery on the pipe's tier is not a member either: it is held behind the follower still out.
+    expect(p.route(entryFixture(deliveryFixture(), tier), now)).toEqual({ kind: 'held' });
+    expect(p.route(entryFixture(f, tier), now)).toEqual({ kind: 'follower' });
+    expect(p.outstanding).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import type { DeliveryStatus, TopicSpec } from '@herald/contracts';
+import type { Delivery, DeliveryStatus, TopicSpec } from '@herald/contracts';
 import type { Entry } from './lanes';
 
 /** Ordered mode: a parked head not seen this long after it was due is taken as lost (retention, manual deletion). */
@@ -29,7 +29,15 @@ export type PipeRoute =
   /** The head is out and the pipe is empty: queued as usual. */
   | { kind: 'queue' };
 
-export type PipeSeed = Pick<OrderedPipe, 'headTopic' | 'headId' | 'headAttempt' | 'dueAt' | 'outstanding'> & Partial<Pick<OrderedPipe, 'releaseAt'>>;
+export interface PipeSeed {
+  headTopic: TopicSpec;
+  headId: string;
+  headAttempt: number;
+  dueAt: number;
+  releaseAt?: number;
+  /** The hook's messages in the pipe, head first, as `[deliveryId, attempt]` (or just how many, when unknown). */
+  members: readonly (readonly [string, number])[] | number;
+}
 
 /**
  * Ordered mode (Procore): a failing delivery pauses its hook's later deliveries until it
@@ -42,11 +50,12 @@ export type PipeSeed = Pick<OrderedPipe, 'headTopic' | 'headId' | 'headAttempt' 
  * (same key, so the same partition, the head first). Deliveries of the hook that arrive while
  * the head is parked are forwarded to the end of that same partition. The tier consumer reads
  * the head when it is due, then the followers behind it; they are attempted one at a time.
- * If the head fails again, the hook first waits until every follower still in the pipe has been
- * read back (`outstanding` reaches 0; deliveries arriving meanwhile are held in memory behind
- * them), then moves head + followers together to the next tier. So all of a hook's pending
- * deliveries are always in one topic partition, in order, and other hooks on the main topic and
- * in the tiers flow on. Everything parked is in Kafka before its source offset is committed.
+ * If the head fails again, it and what the lane holds behind it (followers read back so far)
+ * move to a new pipe; what is still to come back of the current pipe is newer and rolls on into
+ * the new one as it comes back (`rollTo`), and so do the deliveries that arrived meanwhile
+ * (held in memory behind the followers). So a hook's pending deliveries come back in order, and
+ * other hooks on the main topic and in the tiers flow on. Everything parked is in Kafka before
+ * its source offset is committed.
  *
  * After a restart the pipes are rebuilt from the tier topics (see `OrderedPipeRebuilder`): for
  * each ordered hook, the head is its message with the highest attempt, the pipe is the topic
@@ -57,6 +66,13 @@ export type PipeSeed = Pick<OrderedPipe, 'headTopic' | 'headId' | 'headAttempt' 
  * When the head is exhausted by max age (Procore: 12 h of failure), the followers that were
  * queued behind it end the same way (discarded or DLQ), as Procore discards the queued events;
  * deliveries that arrive afterwards start a fresh cycle.
+ *
+ * A lane without room (`LaneBounds`: a slow hook, or one whose pipe brings back more than it can
+ * serve soon) parks what does not fit in order too: a delivery that finds the lane full opens a
+ * new pipe with itself as head (unattempted), which later ones join; followers coming back to a
+ * full lane roll on into a next pipe (`rollTo`). A head that comes back is queued behind what
+ * the lane still holds. A pipe knows its messages (delivery id, attempt), so the pipes of one
+ * hook (its chain, see `OrderedMode`) may share a tier.
  *
  * Limit: pipes are per process and rebuilt at start only; with several replicas the main topic's
  * and the tiers' partition p may be owned by different replicas (separate groups), so strict
@@ -72,7 +88,17 @@ export class OrderedPipe {
   held: Entry[] = [];
   /** The head expired: followers read back end like it did. */
   exhaust: Exhaust | null = null;
-  private drainWaiters: (() => void)[] = [];
+  /**
+   * Where what is still to come back of this pipe goes on to: the lane had no room for it
+   * (`LaneBounds`), or the head failed again and moved to a new pipe with what the lane held.
+   * Every later follower, then the deliveries held behind them, are appended to that pipe,
+   * which becomes the hook's pipe once this one drained.
+   */
+  rollTo: OrderedPipe | null = null;
+  /** The hook's messages written to this pipe and not yet read back: deliveryId → attempt. */
+  private readonly members = new Map<string, number>();
+  /** Messages known only by their number (a pipe built from a count): any from `headTopic` is one. */
+  private unnamed = 0;
 
   constructor(
     readonly headTopic: TopicSpec,
@@ -80,37 +106,67 @@ export class OrderedPipe {
     readonly headAttempt: number,
     /** The head's due time (epoch ms); followers carry it too. */
     readonly dueAt: number,
-    /** Messages of the hook produced to `headTopic` and not yet read back. */
-    public outstanding: number,
+    /** What is in the pipe already: its members, or how many. */
+    members: PipeSeed['members'] = [],
     /**
      * When the tier hands the head over (at most the tier's delay after it was parked); what
      * joins the pipe is handed over with it, right behind it. A head handed over before it is
      * due hops on, and its followers with it (`OrderedMode.hop`).
      */
     readonly releaseAt: number = dueAt,
-  ) {}
+  ) {
+    if (typeof members === 'number') this.unnamed = members;
+    else for (const [id, attempt] of members) this.members.set(id, attempt);
+  }
 
   static from(seed: PipeSeed): OrderedPipe {
-    return new OrderedPipe(seed.headTopic, seed.headId, seed.headAttempt, seed.dueAt, seed.outstanding, seed.releaseAt ?? seed.dueAt);
+    return new OrderedPipe(seed.headTopic, seed.headId, seed.headAttempt, seed.dueAt, seed.members, seed.releaseAt ?? seed.dueAt);
+  }
+
+  /** Messages of the hook written to the pipe and not yet read back. */
+  get outstanding(): number {
+    return this.members.size + this.unnamed;
+  }
+
+  /** A delivery written to the pipe (to be read back from it). */
+  add(d: Pick<Delivery, 'deliveryId' | 'attempt'>): void {
+    this.members.set(d.deliveryId, d.attempt);
+  }
+
+  /** Whether this message, read from a retry tier, is one of the pipe's (its own copy, on its tier). */
+  has(e: Entry): boolean {
+    const d = e.delivery;
+    if (e.source.topic.name !== this.headTopic.name) return false;
+    if (this.members.get(d.deliveryId) === d.attempt) return true;
+    return this.unnamed > 0 && !this.members.has(d.deliveryId);
+  }
+
+  /** Whether the pipe holds this delivery: a copy of it read from elsewhere (the main topic, another tier, after a restart) is stale. */
+  holds(deliveryId: string): boolean {
+    return this.members.has(deliveryId);
+  }
+
+  private take(e: Entry): void {
+    if (!this.members.delete(e.delivery.deliveryId)) this.unnamed--;
   }
 
   /** Where a delivery of the hook goes now; counts what comes back from the pipe. */
   route(e: Entry, now: number): PipeRoute {
     const d = e.delivery;
-    const fromPipe = e.source.topic === this.headTopic;
-    if (fromPipe && !this.headTaken && d.deliveryId === this.headId && d.attempt === this.headAttempt) {
+    const mine = this.has(e);
+    if (mine && !this.headTaken && d.deliveryId === this.headId && d.attempt === this.headAttempt) {
       this.headTaken = true;
-      this.outstanding--;
+      this.take(e);
       return { kind: 'head' };
     }
-    if (fromPipe && this.headTaken) {
-      this.outstanding--;
+    if (mine && this.headTaken) {
+      this.take(e);
       return this.exhaust ? { kind: 'expired', exhaust: this.exhaust } : { kind: 'follower' };
     }
-    if (d.deliveryId === this.headId) return { kind: 'stale-copy' };
+    if (d.deliveryId === this.headId || (!mine && this.holds(d.deliveryId))) return { kind: 'stale-copy' };
     if (!this.headTaken) {
       if (now > this.dueAt + LOST_HEAD_GRACE_MS) return { kind: 'head-lost' };
-      this.outstanding++;
+      this.add(d);
       return { kind: 'forward' };
     }
     if (this.outstanding > 0) {
@@ -122,25 +178,17 @@ export class OrderedPipe {
 
   /**
    * Once every follower came back: the deliveries held behind them, in order (null while some
-   * are still in the pipe). Clears the expiry and wakes a head waiting to move on.
+   * are still in the pipe). Clears the expiry.
    */
   takeHeldIfDrained(): Entry[] | null {
     if (this.outstanding > 0) return null;
     const held = this.held.splice(0);
     this.exhaust = null;
-    for (const w of this.drainWaiters.splice(0)) w();
     return held;
   }
 
-  /** Waits until every follower came back (`takeHeldIfDrained` succeeded) or `guardMs` passed. */
-  async followersBack(guardMs: number): Promise<void> {
-    if (this.outstanding === 0) return;
-    await new Promise<void>((r) => {
-      const guard = setTimeout(r, guardMs);
-      this.drainWaiters.push(() => {
-        clearTimeout(guard);
-        r();
-      });
-    });
+  /** Its head and every follower came back from the tier. */
+  get isBack(): boolean {
+    return this.headTaken && this.outstanding === 0;
   }
 }

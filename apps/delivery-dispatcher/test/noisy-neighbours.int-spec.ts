@@ -1,0 +1,100 @@
+import { startDispatcherHarness, startReceiver, waitFor, type DispatcherHarness } from './dispatcher-harness';
+
+// Issue 12.3: a slow, rate-limited, hanging or ordered-and-failing hook costs the other hooks on
+// its partition nothing. The dispatcher in-process against the real broker; a partition may
+// hold 30 unfinished deliveries (production: 1,000), so a lane that took in a 60-delivery burst
+// would pause the whole partition; each bad neighbour gets 60, then a healthy hook on the same
+// partition gets 30.
+describe('noisy neighbours: one hook\'s receiver cannot hold its partition', () => {
+  let h: DispatcherHarness;
+  const closers: (() => Promise<void>)[] = [];
+  const receiver = async (...args: Parameters<typeof startReceiver>) => {
+    const r = await startReceiver(...args);
+    closers.push(r.close);
+    return r;
+  };
+  const BURST = 60;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const later = (ms: number, fn: () => void) => void setTimeout(fn, ms).unref();
+
+  beforeAll(async () => {
+    h = await startDispatcherHarness('noisy', { allowLoopback: true, env: { HERALD_DISPATCH_MAX_PENDING_PER_PARTITION: '30' } });
+  }, 60_000);
+
+  afterAll(async () => {
+    await h?.stop();
+    await Promise.all(closers.map((c) => c()));
+  }, 60_000);
+
+  /** A healthy hook's 30 deliveries on partition 0, behind the bad neighbour's: ms until all arrived. */
+  async function healthyTakes(): Promise<number> {
+    const rx = await receiver();
+    const { snapshot } = h.snapshot({ url: rx.url });
+    await h.publishSnapshots(snapshot);
+    const t0 = Date.now();
+    await h.publishDeliveries(Array.from({ length: 30 }, (_, i) => h.delivery(snapshot.id, i)), 0);
+    await waitFor('the healthy hook\'s deliveries', () => rx.received.length >= 30, 90_000);
+    return Date.now() - t0;
+  }
+
+  it('rate-limited at 1/s: the lane keeps what it sends in ~10 s, parks the rest a second apart; the healthy hook is not held', async () => {
+    const rx = await receiver();
+    const bad = h.snapshot({ url: rx.url, rateLimitPerSec: 1 });
+    await h.publishSnapshots(bad.snapshot);
+    await h.publishDeliveries(Array.from({ length: BURST }, (_, i) => h.delivery(bad.snapshot.id, i)), 0);
+    await waitFor('the rate-limited hook started', () => rx.received.length > 0);
+    expect(await healthyTakes()).toBeLessThan(10_000);
+    await waitFor('a few more rate-limited deliveries', () => rx.received.length >= 6, 20_000);
+    const at = rx.received.map((r) => r.at);
+    // One a second (a busy machine may send one a little late, never early: counted from the first).
+    for (let i = 1; i < at.length; i++) expect(at[i] - at[0]).toBeGreaterThanOrEqual(i * 1_000 - 500);
+    expect(new Set(rx.received.map((r) => r.headers['webhook-id'])).size).toBe(rx.received.length);
+  }, 120_000);
+
+  it('slow, answering just under its timeout: the burst it took in before it showed is trimmed; the healthy hook is not held', async () => {
+    const rx = await receiver((_req, res) => later(1_600, () => res.writeHead(200).end('ok, eventually')));
+    const bad = h.snapshot({ url: rx.url, timeoutMs: 2_000 });
+    await h.publishSnapshots(bad.snapshot);
+    await h.publishDeliveries(Array.from({ length: BURST }, (_, i) => h.delivery(bad.snapshot.id, i)), 0);
+    await waitFor('the slow hook started', () => rx.received.length > 0);
+    expect(await healthyTakes()).toBeLessThan(10_000);
+    // The slow hook's deliveries go on (parked ones unattempted, as attempt 1): none ends failed or discarded.
+    await waitFor('slow deliveries delivered', () => h.outcomes().filter((o) => o.subscriptionId === bad.snapshot.id && o.status === 'delivered').length >= 5, 30_000);
+    expect(h.outcomes().filter((o) => o.subscriptionId === bad.snapshot.id && (o.status === 'failed' || o.status === 'discarded'))).toEqual([]);
+  }, 120_000);
+
+  it('hanging: the burst is trimmed once the first attempts hang; the healthy hook is not held', async () => {
+    const rx = await receiver(() => undefined);
+    const bad = h.snapshot({ url: rx.url, timeoutMs: 2_000, retryPolicy: { scheduleMs: [60_000], maxAttempts: 1, maxAgeMs: 600_000, onExhausted: 'discard' } });
+    await h.publishSnapshots(bad.snapshot);
+    await h.publishDeliveries(Array.from({ length: BURST }, (_, i) => h.delivery(bad.snapshot.id, i)), 0);
+    await waitFor('the hanging hook started', () => rx.received.length > 0);
+    expect(await healthyTakes()).toBeLessThan(10_000);
+  }, 120_000);
+
+  it('ordered and failing just under its timeout: what arrives behind the failing head is parked as a pipe; the healthy hook is not held, and the ordered hook gets everything once, in order', async () => {
+    let failuresLeft = 2;
+    const rx = await receiver((_req, res) => {
+      if (failuresLeft-- > 0) later(9_500, () => res.writeHead(500).end('not yet'));
+      else res.writeHead(200).end();
+    });
+    const bad = h.snapshot({
+      url: rx.url,
+      deliveryMode: 'ordered',
+      timeoutMs: 10_000,
+      retryPolicy: { scheduleMs: [1_000], maxAttempts: 10, maxAgeMs: 600_000, onExhausted: 'discard' },
+    });
+    await h.publishSnapshots(bad.snapshot);
+    const ds = Array.from({ length: BURST + 1 }, (_, i) => h.delivery(bad.snapshot.id, i));
+    await h.publishDeliveries([ds[0]], 0);
+    await waitFor('the head in flight', () => rx.received.length > 0);
+    await sleep(1_500); // the lane now knows its head takes a while
+    await h.publishDeliveries(ds.slice(1), 0);
+    // Before the lane bounds, the burst waited in the lane until the head failed (8 s on).
+    expect(await healthyTakes()).toBeLessThan(6_000);
+    await waitFor('every ordered delivery delivered', () => ds.every((d) => h.outcomesOf(d.deliveryId).some((o) => o.status === 'delivered')), 90_000);
+    const ids = rx.received.map((r) => r.headers['webhook-id']);
+    expect(ids.slice(0, 3)).toEqual([ds[0].eventId, ds[0].eventId, ds[0].eventId]);
+    expect(ids.slice(3)).toEqual(ds.slice(1).map((d) => d.eventId));
+  }, 150_000);
+});
