@@ -1,11 +1,12 @@
 // No Nest here: each app's `src/tracing.ts` imports this before anything else loads, so that
 // the http instrumentation patches `http` before Express and the Kafka client are required.
+import { createRequire } from 'node:module';
 import { trace } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+// The SDK (its exporters, instrumentations and what they pull in: ~25 MB of a service's resident
+// memory) is loaded only when tracing is on; the API above is all a service needs otherwise.
+const load = createRequire(__filename);
 
 export interface Tracing {
   /** True when spans are recorded and exported (OTEL_EXPORTER_OTLP_ENDPOINT was set). */
@@ -41,6 +42,11 @@ export function startTracing(serviceName: string, opts: TracingOptions = {}): Tr
   if (current) return current;
   const endpoint = opts.endpoint ?? (process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] || undefined);
   if (!endpoint && !opts.spanProcessors) return (current = OFF);
+  const { W3CTraceContextPropagator } = load('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  const { OTLPTraceExporter } = load('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+  const { HttpInstrumentation } = load('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+  const { NodeSDK } = load('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
+  const { BatchSpanProcessor } = load('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
   const spanProcessors = opts.spanProcessors ?? [
     // The exporter reads OTEL_EXPORTER_OTLP_ENDPOINT / _TRACES_ENDPOINT and _HEADERS itself;
     // an explicit endpoint (not from env) gets the signal path the spec appends.
