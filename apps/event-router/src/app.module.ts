@@ -27,7 +27,12 @@ import { ResourceChangeConsumer } from './resource-change.consumer';
       ) =>
         new RouteResourceChange(subscriptions, renderers, {
           publicBaseUrl: config.HERALD_PUBLIC_BASE_URL,
-          sizeCap: { maxBytes: config.HERALD_ROUTER_MAX_DELIVERY_BYTES, compression: config.HERALD_KAFKA_COMPRESSION },
+          sizeCap: {
+            maxBytes: config.HERALD_ROUTER_MAX_DELIVERY_BYTES,
+            // lz4 is measured as uncompressed: an upper bound (lz4 never grows a message by more
+            // than the cap's envelope allowance), so nothing over the broker's limit gets through.
+            compression: config.HERALD_KAFKA_COMPRESSION === 'gzip' ? 'gzip' : 'none',
+          },
         }),
     },
     ResourceChangeConsumer,

@@ -58,10 +58,11 @@ export const KafkaEnv = z.object({
    * Compression of everything a service produces (deliveries, retries, outcomes, dead letters,
    * snapshots, principals, the outbox relay's changes). The broker's message size limit applies
    * to what it receives, so a delivery the router sent compressed must be re-produced compressed
-   * by the dispatcher. gzip is built into kafkajs; lz4, snappy and zstd need a codec package
-   * registered with kafkajs (none is shipped: add one, then its name here).
+   * by the dispatcher. gzip is built into kafkajs; lz4 (LZ4 frames, Kafka's own LZ4 format) is
+   * registered by @herald/platform/kafka from the lz4-napi package, so every service reads it
+   * whatever it writes itself (snappy and zstd: no codec shipped).
    */
-  HERALD_KAFKA_COMPRESSION: z.enum(['gzip', 'none'], { error: 'gzip or none' }).default('gzip'),
+  HERALD_KAFKA_COMPRESSION: z.enum(['gzip', 'lz4', 'none'], { error: 'gzip, lz4 or none' }).default('gzip'),
   /**
    * TLS to the brokers. `true` with no CA file trusts the system's CAs (MSK, Confluent Cloud);
    * any KAFKA_SSL_*_FILE turns TLS on by itself.

@@ -12,6 +12,7 @@ import {
 import { groupId, topicName, type TopicSpec } from '@herald/contracts';
 import { KafkaClientEnv, parseConfig, type KafkaEnv } from '@herald/platform/config';
 import type { z } from 'zod';
+import './lz4-codec';
 
 /** Where the brokers are and how to reach them: TLS (`true`: the system's CAs) and SASL. */
 export interface KafkaConnectionSettings {
@@ -28,7 +29,7 @@ export interface KafkaSettings extends KafkaConnectionSettings {
   compression?: KafkaCompression;
 }
 
-export type KafkaCompression = 'gzip' | 'none';
+export type KafkaCompression = 'gzip' | 'lz4' | 'none';
 
 /** The Kafka part of a service's validated config (KafkaEnv in @herald/platform/config); compression defaults to gzip. */
 export type KafkaConfigShape = Omit<z.infer<typeof KafkaEnv>, 'HERALD_KAFKA_COMPRESSION'> &

@@ -13,7 +13,8 @@ export interface RawMessage {
 
 /** kafkajs' codec for a `HERALD_KAFKA_COMPRESSION` value. */
 export function compressionCodec(compression: KafkaCompression | undefined): CompressionTypes {
-  return compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP;
+  if (compression === 'none') return CompressionTypes.None;
+  return compression === 'lz4' ? CompressionTypes.LZ4 : CompressionTypes.GZIP;
 }
 
 /**
