@@ -27,6 +27,10 @@ export class RetryTierConsumer extends TrackedConsumer {
         groupId: ConsumerGroups.DeliveryDispatcherRetryTier(tier.name),
         maxPendingPerPartition: opts.maxPendingPerPartition,
         releaseAt: tierReleaseAt,
+        // Seven tier consumers idle most of the time: a second's wait makes them 7 fetches a
+        // second instead of 35 (the dispatcher's idle CPU and the broker's), and a retry is
+        // handed over at most a second after it is due (the shortest tier is 1 s).
+        maxWaitMs: 1_000,
       },
       handler,
     );

@@ -30,6 +30,12 @@ export interface TrackedConsumerOptions {
   /** Retry tiers: a message is handed over at this epoch-ms time (null: now). */
   releaseAt?: (topic: TopicSpec, message: KafkaMessage) => number | null;
   commitIntervalMs?: number;
+  /**
+   * How long a fetch waits on the broker for data (default 200 ms). It bounds how late a
+   * partition resumed meanwhile (backpressure, a tier's due time) is fetched again, and sets the
+   * idle cost: one fetch per consumer per wait.
+   */
+  maxWaitMs?: number;
 }
 
 type PauseReason = 'full' | 'due' | 'stopping';
@@ -130,7 +136,7 @@ export class TrackedConsumer {
       allowAutoTopicCreation: false,
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
-      maxWaitTimeInMs: 200,
+      maxWaitTimeInMs: this.opts.maxWaitMs ?? 200,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     this.consumer = consumer;
