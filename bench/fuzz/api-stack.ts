@@ -6,6 +6,7 @@ import {
   createTestDatabase,
   deleteKafkaNamespace,
   spawnService,
+  startReceiver,
   uniqueKafkaNamespace,
   waitFor,
   type SpawnedService,
@@ -25,6 +26,10 @@ export interface ApiStack {
   domainUrl: string;
   registryUrl: string;
   apiKey: string;
+  /** The fuzzing tenant (PPM Express puts its slug in the path; ProProfs sends its domain). */
+  tenant: { slug: string; domain: string };
+  /** A loopback receiver every generated webhook URL is pinned to (answers 200 {"status":"OK"}). */
+  receiverUrl: string;
   /** Rows of the fuzzing tenant that generated requests may name (see seedDocument). */
   rows: FuzzRows;
   /** Where the services came from. */
@@ -62,6 +67,8 @@ async function post(url: string, apiKey: string, body: unknown): Promise<string>
 }
 
 export interface FuzzRows {
+  /** The tenant's Procore company id (GET /rest/v1.0/companies). */
+  companyId: string;
   projectId: string;
   taskId: string;
   clientId: string;
@@ -72,7 +79,8 @@ export interface FuzzRows {
 }
 
 /** One row of each kind a request may name, in the fuzzing tenant. */
-async function createRows(domainUrl: string, apiKey: string): Promise<FuzzRows> {
+async function createRows(domainUrl: string, registryUrl: string, apiKey: string): Promise<FuzzRows> {
+  const companies = (await (await fetch(`${registryUrl}/rest/v1.0/companies`, { headers: { authorization: `Bearer ${apiKey}` } })).json()) as { id: number }[];
   const me = (await (await fetch(`${domainUrl}/v1/me`, { headers: { authorization: `Bearer ${apiKey}` } })).json()) as { userId: string };
   const clientId = await post(`${domainUrl}/v1/clients`, apiKey, { name: 'Fuzzing' });
   const portfolioId = await post(`${domainUrl}/v1/portfolios`, apiKey, { name: 'Fuzzing' });
@@ -82,7 +90,7 @@ async function createRows(domainUrl: string, apiKey: string): Promise<FuzzRows> 
   const taskId = await post(`${domainUrl}/v1/tasks`, apiKey, { projectId, name: 'Fuzzing' });
   // Dependents keep the project and the task from being deleted by the stateful phase (409).
   await post(`${domainUrl}/v1/comments`, apiKey, { taskId, body: 'keeps the task' });
-  return { projectId, taskId, clientId, portfolioId, programId, ideaId, userId: me.userId };
+  return { companyId: String(companies[0].id), projectId, taskId, clientId, portfolioId, programId, ideaId, userId: me.userId };
 }
 
 type Node = Record<string, unknown>;
@@ -108,6 +116,9 @@ export function seedDocument(document: Node, rows: FuzzRows): Node {
     submitterId: rows.userId,
     userId: rows.userId,
     userIds: [rows.userId],
+    companyId: rows.companyId,
+    company_id: Number(rows.companyId),
+    project_id: rows.projectId,
     managerIds: [rows.userId],
     assignedToIds: [rows.userId],
     parentType: 'project',
@@ -130,7 +141,7 @@ export function seedDocument(document: Node, rows: FuzzRows): Node {
   return copy;
 }
 
-async function createTenant(env: NodeJS.ProcessEnv, registryUrl: string): Promise<string> {
+async function createTenant(env: NodeJS.ProcessEnv, registryUrl: string): Promise<{ apiKey: string; slug: string; domain: string }> {
   const slug = `fuzz-${randomUUID().slice(0, 8)}`;
   const t = await cli(env, ['tenant:create', '--slug', slug, '--domain', `${slug}.example.test`, '--admin-name', 'Fuzz Admin', '--admin-email', `admin@${slug}.example.test`]);
   const apiKey = t['apiKey'];
@@ -140,7 +151,7 @@ async function createTenant(env: NodeJS.ProcessEnv, registryUrl: string): Promis
     async () => (await fetch(`${registryUrl}/v1/webhooks`, { headers: { authorization: `Bearer ${apiKey}` } })).status === 200,
     { timeoutMs: 60_000, message: 'the registry knows the new API key' },
   );
-  return apiKey;
+  return { apiKey, slug, domain: `${slug}.example.test` };
 }
 
 /**
@@ -154,15 +165,19 @@ export async function startApiStack(label: string, opts: { reuse?: boolean; log?
   const running = { domain: `http://127.0.0.1:${domainPort}`, registry: `http://127.0.0.1:${registryPort}` };
   if (opts.reuse !== false && (await answers(running.domain)) && (await answers(running.registry))) {
     log(`using the services npm start runs (${running.domain}, ${running.registry})`);
-    const apiKey = await createTenant({ ...process.env }, running.registry);
-    const rows = await createRows(running.domain, apiKey);
-    return { domainUrl: running.domain, registryUrl: running.registry, apiKey, rows, source: 'npm start', stop: async () => undefined };
+    const receiver = await startReceiver();
+    const { apiKey, slug, domain } = await createTenant({ ...process.env }, running.registry);
+    const rows = await createRows(running.domain, running.registry, apiKey);
+    const stop = () => receiver.close();
+    return { domainUrl: running.domain, registryUrl: running.registry, apiKey, tenant: { slug, domain }, receiverUrl: receiver.url, rows, source: 'npm start', stop };
   }
 
   const namespace = uniqueKafkaNamespace(label);
   let database: TestDatabase | undefined;
   const services: SpawnedService[] = [];
+  const receiver = await startReceiver();
   const stop = async () => {
+    await receiver.close();
     await Promise.all(services.map((s) => s.stop().catch(() => undefined)));
     await database?.drop().catch(() => undefined);
     await deleteKafkaNamespace(namespace).catch(() => undefined);
@@ -174,7 +189,10 @@ export async function startApiStack(label: string, opts: { reuse?: boolean; log?
       HERALD_KAFKA_NAMESPACE: namespace,
       HERALD_KAFKA_PARTITIONS_OVERRIDE: '1',
       HERALD_OUTBOX_SLOT: `outbox_${namespace.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63),
-      // Hooks to loopback receivers are allowed only where a test asks; the fuzzer's URLs must be refused.
+      // Webhook URLs are pinned to the run's loopback receiver (schemathesis.toml): a URL Herald may
+      // call depends on DNS and cannot be said by a schema. Other loopback URLs a negative case
+      // makes may be accepted too; nothing delivers in this stack (no router, no dispatcher).
+      HERALD_SSRF_ALLOW_CIDRS: '127.0.0.0/8',
       LOG_LEVEL: 'warn',
     };
     const childEnv = { ...process.env, ...env };
@@ -185,9 +203,9 @@ export async function startApiStack(label: string, opts: { reuse?: boolean; log?
     log('starting domain-api and subscription-registry…');
     services.push(...(await Promise.all(['domain-api', 'subscription-registry'].map((app) => spawnService(app, env)))));
     const [domain, registry] = services;
-    const apiKey = await createTenant(childEnv, registry.url);
-    const rows = await createRows(domain.url, apiKey);
-    return { domainUrl: domain.url, registryUrl: registry.url, apiKey, rows, source: 'own', stop };
+    const { apiKey, slug, domain: tenantDomain } = await createTenant(childEnv, registry.url);
+    const rows = await createRows(domain.url, registry.url, apiKey);
+    return { domainUrl: domain.url, registryUrl: registry.url, apiKey, tenant: { slug, domain: tenantDomain }, receiverUrl: receiver.url, rows, source: 'own', stop };
   } catch (e) {
     await stop();
     throw e;

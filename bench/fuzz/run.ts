@@ -93,6 +93,7 @@ async function main(): Promise<number> {
         baseUrl,
         apiKey: stack.apiKey,
         rows: stack.rows,
+        env: { FUZZ_API_KEY: stack.apiKey, FUZZ_TENANT_SLUG: stack.tenant.slug, FUZZ_TENANT_DOMAIN: stack.tenant.domain, FUZZ_RECEIVER_URL: `${stack.receiverUrl}/hook` },
         prepareDocument: (d) => seedDocument(d, stack.rows),
         maxExamples: P.maxExamples,
         maxTimeSeconds: P.maxSeconds,

@@ -51,6 +51,8 @@ export interface FuzzOptions {
   apiKey: string;
   /** Rows the generated bodies may name (see schemathesis.toml's [parameters]). */
   rows: Record<'projectId' | 'taskId' | 'clientId' | 'portfolioId' | 'programId' | 'ideaId' | 'userId', string>;
+  /** More variables schemathesis.toml reads (the tenant's slug and domain, the receiver's URL…). */
+  env?: Record<string, string>;
   /** Rewrites the fetched document before the run (e.g. examples naming real rows); default: as served. */
   prepareDocument?: (document: Record<string, unknown>) => Record<string, unknown>;
   /** Cases per operation and phase (schemathesis' --max-examples). */
@@ -147,6 +149,7 @@ export async function runSchemathesis(bin: string, o: FuzzOptions): Promise<Fuzz
         PYTHONUNBUFFERED: '1',
         // FUZZ_PROJECT_ID, FUZZ_TASK_ID, …: the rows schemathesis.toml's [parameters] name.
         ...Object.fromEntries(Object.entries(o.rows).map(([k, v]) => [`FUZZ_${k.replace(/Id$/, '').toUpperCase()}_ID`, v])),
+        ...o.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -245,8 +245,15 @@ describe('security matrix: every documented operation × every way of being refu
 
   /** The hook's last trigger (deleting the last one shifts no other trigger's id). */
   async function lastTrigger(hookId: string): Promise<number | undefined> {
-    const scope = hookId === String(rows['procoreProjectHook']) ? { project_id: String(rows['projects']) } : { company_id: Number(rows['company']) };
-    const r = await registryA.GET('/rest/v1.0/webhooks/hooks/{hookId}/triggers', { params: { path: { hookId }, query: scope } });
+    const companyId = String(rows['company']);
+    if (hookId === String(rows['procoreProjectHook'])) {
+      const r = await registryA.GET('/rest/v2.0/companies/{companyId}/projects/{projectId}/webhooks/hooks/{hookId}/triggers', {
+        params: { path: { companyId, projectId: String(rows['projects']), hookId } },
+      });
+      const id = r.data?.data.at(-1)?.id;
+      return id === undefined ? undefined : Number(id);
+    }
+    const r = await registryA.GET('/rest/v1.0/webhooks/hooks/{hookId}/triggers', { params: { path: { hookId }, query: { company_id: Number(companyId) } } });
     return r.data?.at(-1)?.id;
   }
 

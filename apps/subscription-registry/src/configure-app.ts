@@ -6,7 +6,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import type { RegistryConfig } from './config';
 import { documentProblemAnswers, methodNotAllowed, problem, sendProblem, type ProblemResponse } from '@herald/platform/http';
 import { ProblemDetailsFilter, toProblem } from '@herald/registry/subscriptions';
-import { documentAuth } from '@herald/registry/openapi';
+import { declarePathParameters, documentAuth } from '@herald/registry/openapi';
 
 /** The OpenAPI document of every controller the registry serves (3.1: bodies are JSON Schema 2020-12). */
 export function openApiDocument(app: INestApplication, config: Pick<RegistryConfig, 'HERALD_PUBLIC_BASE_URL'>): OpenAPIObject {
@@ -25,6 +25,7 @@ export function openApiDocument(app: INestApplication, config: Pick<RegistryConf
       .build(),
   );
   document.openapi = '3.1.0';
+  declarePathParameters(document);
   // Security schemes, each operation's scopes and how it refuses (x-herald-auth): http/auth-docs.ts.
   documentAuth(document);
   // The native API's errors are problem+json: each operation documents the ones it can give.

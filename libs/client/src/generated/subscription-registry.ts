@@ -4074,13 +4074,9 @@ export interface operations {
     };
     ProcoreV1Controller_list: {
         parameters: {
-            query?: {
-                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. One of company_id, project_id. */
-                company_id?: number;
-                /** @description A project of your company (wins over company_id) */
-                project_id?: string;
-                /** @description A project template's hooks */
-                project_template_id?: string;
+            query: {
+                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. A project's hooks: project_id=<id> instead (it wins over company_id). */
+                company_id: number;
                 namespace?: string;
                 /** @description Only hooks of this payload version (an unknown one filters nothing) */
                 api_version?: string;
@@ -4253,13 +4249,9 @@ export interface operations {
     };
     ProcoreV1Controller_get: {
         parameters: {
-            query?: {
-                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. One of company_id, project_id. */
-                company_id?: number;
-                /** @description A project of your company (wins over company_id) */
-                project_id?: string;
-                /** @description A project template's hooks */
-                project_template_id?: string;
+            query: {
+                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. A project's hooks: project_id=<id> instead (it wins over company_id). */
+                company_id: number;
             };
             header?: never;
             path: {
@@ -4353,13 +4345,9 @@ export interface operations {
     };
     ProcoreV1Controller_remove: {
         parameters: {
-            query?: {
-                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. One of company_id, project_id. */
-                company_id?: number;
-                /** @description A project of your company (wins over company_id) */
-                project_id?: string;
-                /** @description A project template's hooks */
-                project_template_id?: string;
+            query: {
+                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. A project's hooks: project_id=<id> instead (it wins over company_id). */
+                company_id: number;
             };
             header?: never;
             path: {
@@ -4439,13 +4427,9 @@ export interface operations {
     };
     ProcoreV1Controller_update: {
         parameters: {
-            query?: {
-                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. One of company_id, project_id. */
-                company_id?: number;
-                /** @description A project of your company (wins over company_id) */
-                project_id?: string;
-                /** @description A project template's hooks */
-                project_template_id?: string;
+            query: {
+                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. A project's hooks: project_id=<id> instead (it wins over company_id). */
+                company_id: number;
             };
             header?: never;
             path: {
@@ -4558,13 +4542,9 @@ export interface operations {
     };
     ProcoreV1Controller_listTriggers: {
         parameters: {
-            query?: {
-                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. One of company_id, project_id. */
-                company_id?: number;
-                /** @description A project of your company (wins over company_id) */
-                project_id?: string;
-                /** @description A project template's hooks */
-                project_template_id?: string;
+            query: {
+                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. A project's hooks: project_id=<id> instead (it wins over company_id). */
+                company_id: number;
             };
             header?: never;
             path: {
@@ -4672,7 +4652,9 @@ export interface operations {
                     project_template_id?: string | number;
                     api_version?: string;
                     trigger: {
+                        /** @description A webhooks resource (GET …/webhooks/resources), any letter case */
                         resource_name: string;
+                        /** @description create, update or delete, any letter case */
                         event_type: string;
                     };
                 };
@@ -4776,7 +4758,9 @@ export interface operations {
                     project_template_id?: string | number;
                     api_version?: string;
                     triggers: {
+                        /** @description A webhooks resource (GET …/webhooks/resources), any letter case */
                         resource_name: string;
+                        /** @description create, update or delete, any letter case */
                         event_type: string;
                     }[];
                 };
@@ -4994,13 +4978,9 @@ export interface operations {
     };
     ProcoreV1Controller_removeTrigger: {
         parameters: {
-            query?: {
-                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. One of company_id, project_id. */
-                company_id?: number;
-                /** @description A project of your company (wins over company_id) */
-                project_id?: string;
-                /** @description A project template's hooks */
-                project_template_id?: string;
+            query: {
+                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. A project's hooks: project_id=<id> instead (it wins over company_id). */
+                company_id: number;
             };
             header?: never;
             path: {
@@ -5082,13 +5062,9 @@ export interface operations {
     };
     ProcoreV1Controller_deliveries: {
         parameters: {
-            query?: {
-                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. One of company_id, project_id. */
-                company_id?: number;
-                /** @description A project of your company (wins over company_id) */
-                project_id?: string;
-                /** @description A project template's hooks */
-                project_template_id?: string;
+            query: {
+                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. A project's hooks: project_id=<id> instead (it wins over company_id). */
+                company_id: number;
                 "filters[status]"?: "succeeded" | "failed" | "discarded" | "enqueued" | "retrying" | "any" | "successful" | "failing";
                 page?: number;
                 per_page?: number;
@@ -5184,13 +5160,9 @@ export interface operations {
     };
     ProcoreV1Controller_resources: {
         parameters: {
-            query?: {
-                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. One of company_id, project_id. */
-                company_id?: number;
-                /** @description A project of your company (wins over company_id) */
-                project_id?: string;
-                /** @description A project template's hooks */
-                project_template_id?: string;
+            query: {
+                /** @description Your company (GET /rest/v1.0/companies); another company is a 403. A project's hooks: project_id=<id> instead (it wins over company_id). */
+                company_id: number;
                 api_version?: string;
             };
             header?: never;
@@ -5460,6 +5432,8 @@ export interface operations {
             path: {
                 /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
                 companyId: string;
+                /** @description A project of your company */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -5546,6 +5520,8 @@ export interface operations {
             path: {
                 /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
                 companyId: string;
+                /** @description A project of your company */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -5949,6 +5925,8 @@ export interface operations {
                 id: string;
                 /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
                 companyId: string;
+                /** @description A project of your company */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -6052,6 +6030,8 @@ export interface operations {
                 id: string;
                 /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
                 companyId: string;
+                /** @description A project of your company */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -6133,6 +6113,8 @@ export interface operations {
                 id: string;
                 /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
                 companyId: string;
+                /** @description A project of your company */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -6349,7 +6331,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description A webhooks resource (GET …/webhooks/resources), any letter case */
                     resource_name: string;
+                    /** @description create, update or delete, any letter case */
                     event_type: string;
                 };
             };
@@ -6443,6 +6427,8 @@ export interface operations {
                 hookId: string;
                 /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
                 companyId: string;
+                /** @description A project of your company */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -6536,13 +6522,17 @@ export interface operations {
                 hookId: string;
                 /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
                 companyId: string;
+                /** @description A project of your company */
+                projectId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description A webhooks resource (GET …/webhooks/resources), any letter case */
                     resource_name: string;
+                    /** @description create, update or delete, any letter case */
                     event_type: string;
                 };
             };
@@ -6643,14 +6633,20 @@ export interface operations {
             content: {
                 "application/json": {
                     triggers: {
+                        /** @description A webhooks resource (GET …/webhooks/resources), any letter case */
                         resource_name: string;
+                        /** @description create, update or delete, any letter case */
                         event_type: string;
                     }[];
                 } | {
+                    /** @description A webhooks resource (GET …/webhooks/resources), any letter case */
                     resource_name: string;
+                    /** @description create, update or delete, any letter case */
                     event_type: string;
                 }[] | {
+                    /** @description A webhooks resource (GET …/webhooks/resources), any letter case */
                     resource_name: string;
+                    /** @description create, update or delete, any letter case */
                     event_type: string;
                 };
             };
@@ -6862,6 +6858,8 @@ export interface operations {
                 hookId: string;
                 /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
                 companyId: string;
+                /** @description A project of your company */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -6869,14 +6867,20 @@ export interface operations {
             content: {
                 "application/json": {
                     triggers: {
+                        /** @description A webhooks resource (GET …/webhooks/resources), any letter case */
                         resource_name: string;
+                        /** @description create, update or delete, any letter case */
                         event_type: string;
                     }[];
                 } | {
+                    /** @description A webhooks resource (GET …/webhooks/resources), any letter case */
                     resource_name: string;
+                    /** @description create, update or delete, any letter case */
                     event_type: string;
                 }[] | {
+                    /** @description A webhooks resource (GET …/webhooks/resources), any letter case */
                     resource_name: string;
+                    /** @description create, update or delete, any letter case */
                     event_type: string;
                 };
             };
@@ -6981,6 +6985,8 @@ export interface operations {
                 hookId: string;
                 /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
                 companyId: string;
+                /** @description A project of your company */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -7173,6 +7179,8 @@ export interface operations {
                 id: string;
                 /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
                 companyId: string;
+                /** @description A project of your company */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -7368,6 +7376,8 @@ export interface operations {
                 hookId: string;
                 /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
                 companyId: string;
+                /** @description A project of your company */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -7543,6 +7553,8 @@ export interface operations {
             path: {
                 /** @description Your company id (GET /rest/v1.0/companies); another is a 403 */
                 companyId: string;
+                /** @description A project of your company */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -8266,6 +8278,7 @@ export interface operations {
                     eventTypes: ("Project:Created" | "Project:Updated" | "Project:Deleted" | "Idea:Created" | "Idea:Updated" | "Idea:Deleted" | "Task:Created" | "Task:Updated" | "Task:Deleted" | "KeyDate:Created" | "KeyDate:Updated" | "KeyDate:Deleted")[];
                     /** @default [] */
                     headers?: {
+                        /** @description An HTTP header name; not one Herald sets itself (Content-Type, Host, webhook-*, ce-*…) */
                         name: string;
                         value: string;
                     }[];

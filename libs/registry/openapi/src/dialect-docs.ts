@@ -28,10 +28,29 @@ import { WORKSECTION_EVENT_NAMES } from '@herald/dialects/worksection';
 
 type Schema = Record<string, unknown>;
 const schema = (s: Schema) => s as unknown as SchemaObject;
-const bodyOf = (s: z.ZodType): SchemaObject =>
-  schema(
-    z.toJSONSchema(s, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Schema,
-  );
+const bodyOf = (s: z.ZodType): SchemaObject => schema(refined(z.toJSONSchema(s, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Schema));
+
+/** A pattern matching any of the words in any letter case (JSON Schema patterns have no flags). */
+const anyCase = (words: readonly string[]) =>
+  `^\\s*(${words.map((w) => [...w].map((c) => (/[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')).join('|')})\\s*$`;
+/**
+ * What the zod schemas check with code rather than a schema, said in the schema: Procore's trigger
+ * fields are a resource name and an event type in any letter case (the use case looks them up).
+ */
+const REFINED: Record<string, Schema> = {
+  resource_name: { type: 'string', pattern: anyCase(PROCORE_RESOURCES.map((r) => r.name)), description: 'A webhooks resource (GET …/webhooks/resources), any letter case' },
+  event_type: { type: 'string', pattern: anyCase(PROCORE_EVENT_TYPES), description: 'create, update or delete, any letter case' },
+};
+function refined(node: Schema): Schema {
+  const props = node['properties'] as Record<string, Schema> | undefined;
+  if (props) for (const [k, v] of Object.entries(props)) props[k] = REFINED[k] ?? refined(v);
+  for (const key of ['items', 'anyOf', 'oneOf', 'allOf']) {
+    const v = node[key];
+    if (Array.isArray(v)) node[key] = v.map((x) => refined(x as Schema));
+    else if (v && typeof v === 'object') node[key] = refined(v as Schema);
+  }
+  return node;
+}
 /**
  * A Procore hook body with what the use case (not the zod schema) requires: a destination_url, one
  * payload version field (both: they must agree), and for v1.0 the company or project it belongs to.
@@ -457,6 +476,8 @@ const v2Resource = {
   },
   required: ['name'],
 };
+/** An optional payload version: empty is the default (v2.0). */
+const optionalPayloadVersion = { type: 'string', pattern: '^(\\s*[vV]?[234](\\.0)?\\s*)?$', examples: ['v2.0', 'v4.0'] };
 /** Payload versions as the API takes them (`v2`, `v2.0`, `2`…): what normalizePayloadVersion accepts. */
 const payloadVersion = {
   type: 'string',
@@ -464,28 +485,18 @@ const payloadVersion = {
   examples: ['v2.0', 'v4.0'],
 };
 
-const companyQuery = (required: boolean) =>
-  applyDecorators(
-    ApiQuery({
-      name: 'company_id',
-      required,
-      schema: schema({ type: 'integer', minimum: 1 }),
-      description:
-        'Your company (GET /rest/v1.0/companies); another company is a 403. One of company_id, project_id.',
-    }),
-    ApiQuery({
-      name: 'project_id',
-      required: false,
-      schema: schema({ type: 'string', minLength: 1 }),
-      description: 'A project of your company (wins over company_id)',
-    }),
-    ApiQuery({
-      name: 'project_template_id',
-      required: false,
-      schema: schema({ type: 'string', minLength: 1 }),
-      description: "A project template's hooks",
-    }),
-  );
+/**
+ * The v1.0 routes' scope: company_id (a project's hooks: `project_id` instead, or
+ * `project_template_id`, accepted but left out here — OpenAPI cannot say "one of these two").
+ */
+const companyQuery = () =>
+  ApiQuery({
+    name: 'company_id',
+    required: true,
+    schema: schema({ type: 'integer', minimum: 1 }),
+    description:
+      'Your company (GET /rest/v1.0/companies); another company is a 403. A project\'s hooks: project_id=<id> instead (it wins over company_id).',
+  });
 const deliveryFilters = (v1: boolean) =>
   applyDecorators(
     ...(v1
@@ -582,7 +593,7 @@ export const ProcoreDocs = {
     list: () =>
       applyDecorators(
         op('List hooks (v1.0)'),
-        companyQuery(false),
+        companyQuery(),
         ApiQuery({ name: 'namespace', required: false, schema: schema(str) }),
         ApiQuery({
           name: 'api_version',
@@ -597,7 +608,7 @@ export const ProcoreDocs = {
       applyDecorators(
         op('Show a hook (v1.0)'),
         idParam('id', 'The hook id'),
-        companyQuery(false),
+        companyQuery(),
         answer(200, 'The hook', v1Hook),
         procoreErrors(404),
       ),
@@ -605,7 +616,7 @@ export const ProcoreDocs = {
       applyDecorators(
         op('Update a hook (v1.0)', 'Changing the payload version is a 400.'),
         idParam('id', 'The hook id'),
-        companyQuery(false),
+        companyQuery(),
         requestBody(procoreHookBody(V1HookBodySchema.partial({ hook: true }), 'v1-update')),
         answer(200, 'The hook', v1Hook),
         procoreErrors(404),
@@ -614,7 +625,7 @@ export const ProcoreDocs = {
       applyDecorators(
         op('Delete a hook (v1.0)'),
         idParam('id', 'The hook id'),
-        companyQuery(false),
+        companyQuery(),
         ApiResponse({ status: 200, description: 'Deleted (no body)' }),
         procoreErrors(404),
       ),
@@ -622,7 +633,7 @@ export const ProcoreDocs = {
       applyDecorators(
         op("List a hook's triggers (v1.0)"),
         idParam('hookId', 'The hook id'),
-        companyQuery(false),
+        companyQuery(),
         answer(200, 'The triggers', list(v1Trigger)),
         procoreErrors(404),
       ),
@@ -665,7 +676,7 @@ export const ProcoreDocs = {
         op('Delete a trigger (v1.0)'),
         idParam('hookId', 'The hook id'),
         idParam('id', 'The trigger id'),
-        companyQuery(false),
+        companyQuery(),
         ApiResponse({ status: 200, description: 'Deleted (no body)' }),
         procoreErrors(404),
       ),
@@ -676,7 +687,7 @@ export const ProcoreDocs = {
           'Newest first; a Link rel="next" header when there is another page.',
         ),
         idParam('hookId', 'The hook id'),
-        companyQuery(false),
+        companyQuery(),
         deliveryFilters(true),
         answer(200, 'The deliveries', list(v1Delivery)),
         procoreErrors(404),
@@ -684,8 +695,8 @@ export const ProcoreDocs = {
     resources: () =>
       applyDecorators(
         op('Webhook resources (v1.0)'),
-        companyQuery(false),
-        ApiQuery({ name: 'api_version', required: false, schema: schema(payloadVersion) }),
+        companyQuery(),
+        ApiQuery({ name: 'api_version', required: false, schema: schema(optionalPayloadVersion) }),
         answer(200, 'The resources', list(v1Resource)),
         procoreErrors(),
       ),
@@ -830,6 +841,24 @@ export const ProcoreDocs = {
 
 /* ---------- PPM Express ---------- */
 
+/**
+ * Headers Herald sets itself are refused by the core's settings (Authorization is taken as the
+ * hook's Authorization setting): the create body's header name and value say so.
+ */
+const RESERVED_HEADER_NAMES = ['webhook-id', 'webhook-timestamp', 'webhook-signature', 'content-type', 'content-length', 'transfer-encoding', 'host', 'connection'];
+function ppmCreateBody(): Schema {
+  const body = bodyOf(PpmCreateWebhookSchema) as Schema;
+  const header = ((body['properties'] as Record<string, Schema>)['headers']['items'] as Schema)['properties'] as Record<string, Schema>;
+  header['name'] = {
+    type: 'string',
+    pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$",
+    not: { anyOf: [{ pattern: anyCase(RESERVED_HEADER_NAMES) }, { pattern: '^[cC][eE]-' }] },
+    description: "An HTTP header name; not one Herald sets itself (Content-Type, Host, webhook-*, ce-*…)",
+  };
+  header['value'] = { type: 'string', maxLength: 4096, pattern: '^[^\\r\\n\\u0000]*$' };
+  return body;
+}
+
 const ppmError = {
   type: 'object',
   description: 'PPM Express: {"error": {"code", "message", "details"?: [{"target", "message"}]}}',
@@ -906,7 +935,7 @@ export const PpmExpressDocs = {
         'Header names Herald sets itself are refused. docs/dialects/ppm-express.md',
       ),
       ppmCommon(false),
-      requestBody(bodyOf(PpmCreateWebhookSchema) as Schema),
+      requestBody(ppmCreateBody()),
       answer(200, 'The webhook (header values as given)', v2Data(ppmWebhook)),
       answer(
         400,

@@ -1,2 +1,3 @@
 export * from './dialect-docs';
 export * from './auth-docs';
+export * from './path-parameters';
