@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
+import { createRegistryClient, type RegistryClient, type RegistryPaths } from '@herald/client';
 import { startReceiver, waitFor, type ReceivedRequest, type Receiver } from '@herald/platform/testing';
 import { HeraldStack, type Tenant } from '../herald-stack';
 
 // Issue 6, PPM Express: the seed's Webhooks API calls with its own bodies, the Details-field,
 // internal-task and portfolio/program key-date rules, its payload (Attributes, BeforeAttributes,
-// Initiator) and the configured headers sent along, against the four services as processes.
+// Initiator) and the configured headers sent along, against the four services as processes. The
+// Webhooks API calls of the seed's flow go through the typed client (@herald/client).
 jest.setTimeout(300_000);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+type PpmCreate = RegistryPaths['/@{tenant}/{apiVersion}/Webhooks']['post']['requestBody']['content']['application/json'];
+
 /** The seed's create body, with the receiver in place of https://example.com. */
-const seedBody = (url: string) => ({
+const seedBody = (url: string): PpmCreate => ({
   eventTypes: [
     'Project:Created', 'Project:Updated', 'Project:Deleted', 'Idea:Created', 'Idea:Updated', 'Idea:Deleted',
     'Task:Created', 'Task:Updated', 'Task:Deleted', 'KeyDate:Created', 'KeyDate:Updated', 'KeyDate:Deleted',
@@ -44,6 +48,7 @@ describe('PPM Express dialect (seed: ppm-express-webhooks.txt)', () => {
   let slug: string;
   let receiver: Receiver;
   let base: string;
+  let client: RegistryClient;
 
   const domain = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => stack.call<T>('domain-api', method, path, admin.apiKey, body);
   const ppm = <T = Record<string, unknown>>(method: string, path: string, body?: unknown, key = admin.apiKey) => stack.call<T>('subscription-registry', method, `${base}${path}`, key, body);
@@ -55,6 +60,7 @@ describe('PPM Express dialect (seed: ppm-express-webhooks.txt)', () => {
     await stack.cli(['user:create', '--tenant', slug, '--name', 'Brian Adams', '--email', `brian@${slug}.test`]);
     member = await stack.cli(['key:create', '--tenant', slug, '--user', `brian@${slug}.test`, '--scopes', 'read,write,webhooks']);
     base = `/@${slug}/v1/Webhooks`;
+    client = createRegistryClient(stack.url('subscription-registry'), { apiKey: admin.apiKey });
     receiver = await startReceiver({ defaultResponse: { status: 200, body: '' } });
   });
 
@@ -74,23 +80,26 @@ describe('PPM Express dialect (seed: ppm-express-webhooks.txt)', () => {
 
     // 1. Create a Webhook (waiting for the registry to learn the tenant's keys first).
     const url = `${receiver.url}/ppm/${randomUUID()}`;
-    let created: { status: number; body: { data: Record<string, unknown> } };
+    const path = { tenant: slug, apiVersion: 'v1' };
+    const create = (body: PpmCreate) => client.POST('/@{tenant}/{apiVersion}/Webhooks', { params: { path }, body });
+    let created: Awaited<ReturnType<typeof create>>;
     const until = Date.now() + 30_000;
     do {
-      created = await ppm('POST', '', seedBody(url));
-      if (created.status !== 401 && created.status !== 503) break;
+      created = await create(seedBody(url));
+      if (created.response.status !== 401 && created.response.status !== 503) break;
       await new Promise((r) => setTimeout(r, 250));
     } while (Date.now() < until);
-    expect(created.status).toBe(200);
-    expect(created.body).toEqual({ data: { id: expect.stringMatching(UUID), ...seedBody(url) } });
-    const webhook = created.body.data;
-    const second = await ppm<{ data: { id: string } }>('POST', '', { eventTypes: ['Project:Created'], headers: [], httpVerb: 'POST', url: `${receiver.url}/ppm/second` });
-    expect(second.status).toBe(200);
+    expect(created.response.status).toBe(200);
+    expect(created.data).toEqual({ data: { id: expect.stringMatching(UUID), ...seedBody(url) } });
+    const webhook = created.data!.data;
+    const second = await create({ eventTypes: ['Project:Created'], headers: [], httpVerb: 'POST', url: `${receiver.url}/ppm/second` });
+    expect(second.response.status).toBe(200);
 
     // 2. Retrieve the list of Webhooks, and one of them.
-    const list = await ppm<{ data: unknown[] }>('GET', '');
-    expect(list).toEqual({ status: 200, body: { data: [webhook, { id: second.body.data.id, eventTypes: ['Project:Created'], headers: [], httpVerb: 'POST', url: `${receiver.url}/ppm/second` }] } });
-    expect(await ppm('GET', `/${webhook['id'] as string}`)).toEqual({ status: 200, body: { data: webhook } });
+    const list = await client.GET('/@{tenant}/{apiVersion}/Webhooks', { params: { path } });
+    expect({ status: list.response.status, body: list.data }).toEqual({ status: 200, body: { data: [webhook, { id: second.data!.data.id, eventTypes: ['Project:Created'], headers: [], httpVerb: 'POST', url: `${receiver.url}/ppm/second` }] } });
+    const one = await client.GET('/@{tenant}/{apiVersion}/Webhooks/{id}', { params: { path: { ...path, id: webhook.id } } });
+    expect({ status: one.response.status, body: one.data }).toEqual({ status: 200, body: { data: webhook } });
     await stack.routerHasSubscriptions(2);
 
     // Project:Updated and Idea:Updated only for Details fields: budget and risk do not fire, name and stage do.
@@ -122,7 +131,7 @@ describe('PPM Express dialect (seed: ppm-express-webhooks.txt)', () => {
       expect(request.headers['authorization']).toBe('Bearer token_value');
       expect(request.headers['custom_header']).toBe('header_value');
       expect(request.headers['content-type']).toMatch(/^application\/json/);
-      expect(body.WebhookId).toBe(webhook['id']);
+      expect(body.WebhookId).toBe(webhook.id);
       expect(body.MessageId).toMatch(UUID);
       expect(body.Data.Initiator).toEqual(initiator);
       expect(Date.parse(body.Data.TimeStamp)).not.toBeNaN();
@@ -152,15 +161,17 @@ describe('PPM Express dialect (seed: ppm-express-webhooks.txt)', () => {
     expect(keyDateCreated.BeforeAttributes).toBeUndefined();
 
     // 3. Delete a Webhook, then all of them (administrative scope required).
-    expect((await ppm('DELETE', `/${second.body.data.id}`)).status).toBe(204);
-    expect((await ppm('GET', `/${second.body.data.id}`)).status).toBe(404);
+    const secondId = { params: { path: { ...path, id: second.data!.data.id } } };
+    expect((await client.DELETE('/@{tenant}/{apiVersion}/Webhooks/{id}', secondId)).response.status).toBe(204);
+    const gone = await client.GET('/@{tenant}/{apiVersion}/Webhooks/{id}', secondId);
+    expect({ status: gone.response.status, error: gone.error }).toEqual({ status: 404, error: { error: { code: 'NotFound', message: expect.any(String) } } });
     expect((await ppm<{ data: unknown[] }>('GET', '')).body).toEqual({ data: [webhook] });
     const forbidden = await ppm('DELETE', '', undefined, member.apiKey);
     expect(forbidden.status).toBe(403);
     expect(forbidden.body).toEqual({ error: { code: 'Forbidden', message: expect.stringContaining('administrative') } });
     expect((await ppm('DELETE', '')).status).toBe(204);
     expect(await ppm('GET', '')).toEqual({ status: 200, body: { data: [] } });
-    expect((await ppm('GET', `/${webhook['id'] as string}`)).status).toBe(404);
+    expect((await ppm('GET', `/${webhook.id}`)).status).toBe(404);
     await waitFor(async () => (await stack.metric('event-router', 'herald_router_subscriptions')) === 0, { timeoutMs: 30_000, message: 'the router drops the deleted webhooks' });
     expect((await domain('PATCH', `/v1/projects/${project.body.id}`, { name: 'After the delete' })).status).toBe(200);
     await new Promise((r) => setTimeout(r, 2_000));

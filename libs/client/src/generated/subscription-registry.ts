@@ -4167,7 +4167,15 @@ export interface operations {
                     project_id?: string | number;
                     project_template_id?: string | number;
                     hook: {
+                        /**
+                         * @example v2.0
+                         * @example v4.0
+                         */
                         api_version?: string;
+                        /**
+                         * @example v2.0
+                         * @example v4.0
+                         */
                         payload_version?: string;
                         namespace?: string;
                         destination_url: string;
@@ -4445,7 +4453,15 @@ export interface operations {
                     project_id?: string | number;
                     project_template_id?: string | number;
                     hook?: {
+                        /**
+                         * @example v2.0
+                         * @example v4.0
+                         */
                         api_version?: string;
+                        /**
+                         * @example v2.0
+                         * @example v4.0
+                         */
                         payload_version?: string;
                         namespace?: string;
                         destination_url?: string;
@@ -5334,7 +5350,15 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /**
+                     * @example v2.0
+                     * @example v4.0
+                     */
                     api_version?: string;
+                    /**
+                     * @example v2.0
+                     * @example v4.0
+                     */
                     payload_version?: string;
                     namespace: string;
                     destination_url: string;
@@ -5528,7 +5552,15 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /**
+                     * @example v2.0
+                     * @example v4.0
+                     */
                     api_version?: string;
+                    /**
+                     * @example v2.0
+                     * @example v4.0
+                     */
                     payload_version?: string;
                     namespace: string;
                     destination_url: string;
@@ -5814,7 +5846,15 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /**
+                     * @example v2.0
+                     * @example v4.0
+                     */
                     api_version?: string;
+                    /**
+                     * @example v2.0
+                     * @example v4.0
+                     */
                     payload_version?: string;
                     namespace?: string;
                     destination_url?: string;
@@ -6121,7 +6161,15 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /**
+                     * @example v2.0
+                     * @example v4.0
+                     */
                     api_version?: string;
+                    /**
+                     * @example v2.0
+                     * @example v4.0
+                     */
                     payload_version?: string;
                     namespace?: string;
                     destination_url?: string;

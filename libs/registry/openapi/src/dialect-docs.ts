@@ -38,8 +38,8 @@ const anyCase = (words: readonly string[]) =>
  * fields are a resource name and an event type in any letter case (the use case looks them up).
  */
 const REFINED: Record<string, Schema> = {
-  resource_name: { type: 'string', pattern: anyCase(PROCORE_RESOURCES.map((r) => r.name)), description: 'A webhooks resource (GET …/webhooks/resources), any letter case' },
-  event_type: { type: 'string', pattern: anyCase(PROCORE_EVENT_TYPES), description: 'create, update or delete, any letter case' },
+  resource_name: { type: 'string', maxLength: 200, pattern: anyCase(PROCORE_RESOURCES.map((r) => r.name)), description: 'A webhooks resource (GET …/webhooks/resources), any letter case' },
+  event_type: { type: 'string', maxLength: 20, pattern: anyCase(PROCORE_EVENT_TYPES), description: 'create, update or delete, any letter case' },
 };
 function refined(node: Schema): Schema {
   const props = node['properties'] as Record<string, Schema> | undefined;
@@ -50,6 +50,12 @@ function refined(node: Schema): Schema {
     else if (v && typeof v === 'object') node[key] = refined(v as Schema);
   }
   return node;
+}
+/** A hook's api_version / payload_version: what normalizePayloadVersion takes (the zod schema checks it in a transform). */
+function versionFields(fields: Schema): Schema {
+  const props = fields['properties'] as Record<string, Schema>;
+  for (const k of ['api_version', 'payload_version']) props[k] = { type: 'string', pattern: '^\\s*[vV]?[234](\\.0)?\\s*$', examples: ['v2.0', 'v4.0'] };
+  return fields;
 }
 /**
  * A Procore hook body with what the use case (not the zod schema) requires: a destination_url, one
@@ -67,6 +73,7 @@ function procoreHookBody(s: z.ZodType, where: 'v1' | 'v2' | 'v1-update'): Schema
       ...(where === 'v2' ? ['namespace'] : []),
     ];
   fields['not'] = { required: ['api_version', 'payload_version'] };
+  versionFields(fields);
   if (where === 'v2')
     fields['anyOf'] = [{ required: ['payload_version'] }, { required: ['api_version'] }];
   if (where === 'v1')
@@ -736,10 +743,7 @@ export const ProcoreDocs = {
           'status: active | disabled turns it on and off; changing the payload version is a 400.',
         ),
         idParam('id', 'The hook id'),
-        requestBody({
-          ...(bodyOf(HookFieldsSchema) as Schema),
-          not: { required: ['api_version', 'payload_version'] },
-        }),
+        requestBody(versionFields({ ...(bodyOf(HookFieldsSchema) as Schema), not: { required: ['api_version', 'payload_version'] } })),
         answer(200, 'The hook', v2Data(v2Hook)),
         procoreErrors(404),
       ),
