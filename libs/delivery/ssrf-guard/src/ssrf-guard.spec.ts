@@ -129,6 +129,24 @@ describe('SsrfGuard', () => {
     await expect(guard.checkUrl(url)).rejects.toBeInstanceOf(SsrfRefusedError);
   });
 
+  it('says which host it refused, never what an internal name resolved to', async () => {
+    const internal = new SsrfGuard({
+      resolver: fixed({ 'db.corp.example': ['10.20.30.40', 'fd00::1234'], 'meta.corp.example': ['169.254.169.254'] }),
+    });
+    for (const host of ['db.corp.example', 'meta.corp.example']) {
+      const e = await internal.checkUrl(`https://${host}/hook`).then(
+        () => null,
+        (err: Error) => err,
+      );
+      expect(e).toBeInstanceOf(SsrfRefusedError);
+      expect(e!.message).toBe(`refused to connect to ${host}: it does not resolve to a public address`);
+      expect(e!.message).not.toMatch(/10\.20|fd00|169\.254|private|link|unique/);
+      // For the logs, not the message.
+      expect((e as SsrfRefusedError).verdicts.length).toBeGreaterThan(0);
+    }
+    await expect(internal.checkUrl('http://10.1.2.3/')).rejects.toThrow('refused to connect to 10.1.2.3: not a public address');
+  });
+
   it('refuses literal private IPs without DNS (checkUrlSync) in every spelling', () => {
     for (const url of ['http://2130706433/', 'http://0x7f.1/', 'http://[::ffff:127.0.0.1]/', 'http://127.1:9/']) {
       expect(() => guard.checkUrlSync(url)).toThrow(SsrfRefusedError);

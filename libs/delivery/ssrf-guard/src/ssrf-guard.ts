@@ -124,10 +124,15 @@ export class SsrfGuard {
     );
   };
 
+  /**
+   * The refusal names the host as the caller wrote it (normalised) and nothing it resolved to:
+   * the message reaches API answers and the delivery log, and the addresses and ranges behind an
+   * internal name are a map of the network. They stay on the error (`verdicts`) for the logs.
+   */
   private assertAllowed(host: string, verdicts: AddressVerdict[]): void {
     if (verdicts.some((v) => v.allowed)) return;
-    const why = verdicts.map((v) => `${v.address} (${v.range})`).join(', ');
-    throw new SsrfRefusedError(`refused to connect to ${host}: ${why} is not a public address`, host, verdicts);
+    const why = isIP(host) ? 'not a public address' : 'it does not resolve to a public address';
+    throw new SsrfRefusedError(`refused to connect to ${host}: ${why}`, host, verdicts);
   }
 }
 
