@@ -6,7 +6,7 @@ import { ObservabilityModule } from '@herald/platform/observability';
 import { WebhookSendingModule } from '@herald/delivery/sending';
 import { PrincipalsModule, RegistryTopicsBootstrap } from '@herald/registry/principals';
 import { SubscriptionSecrets } from '@herald/registry/secrets';
-import { EndpointProbe, SsrfUrlGuard, SubscriptionsModule, TemplateHooksConsumer, UrlGuard, WebhookSenderProbe } from '@herald/registry/subscriptions';
+import { EndpointProbe, SsrfUrlGuard, SubscriptionLimits, SubscriptionsModule, TemplateHooksConsumer, UrlGuard, WebhookSenderProbe, subscriptionLimitsOf } from '@herald/registry/subscriptions';
 import { RegistryConfigSchema, SERVICE_NAME, type RegistryConfig } from './config';
 import { registryDataSource } from './database';
 import { DeliveriesModule } from './deliveries/deliveries.module';
@@ -40,6 +40,7 @@ export class AppModule {
               inject: [HERALD_CONFIG],
               useFactory: (c: RegistryConfig) => SubscriptionSecrets.fromSpec(c.HERALD_SECRETS_KEY),
             },
+            { provide: SubscriptionLimits, inject: [HERALD_CONFIG], useFactory: subscriptionLimitsOf },
             { provide: EndpointProbe, useClass: WebhookSenderProbe },
             { provide: UrlGuard, useClass: SsrfUrlGuard },
           ],

@@ -8,6 +8,7 @@ import {
   SsrfEnv,
   withKafkaChecks,
 } from '@herald/platform/config';
+import { RegistryLimitsEnv } from '@herald/registry/subscriptions';
 
 export const SERVICE_NAME = 'subscription-registry';
 
@@ -29,6 +30,7 @@ export const RegistryConfigSchema = withKafkaChecks(
      * output (dist/apps/console under the working directory).
      */
     HERALD_CONSOLE_DIR: z.string().min(1).max(1000).optional(),
+    ...RegistryLimitsEnv.shape,
   }),
 );
 export type RegistryConfig = z.infer<typeof RegistryConfigSchema>;

@@ -4,7 +4,8 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { RegistryConfig } from './config';
-import { documentProblemAnswers, methodNotAllowed, problem, sendProblem, type ProblemResponse } from '@herald/platform/http';
+import { documentProblemAnswers, limitRequestBodies, methodNotAllowed, problem, sendProblem, type ProblemResponse } from '@herald/platform/http';
+import { dialectErrorFilterOf } from './dialects/dialects.module';
 import { ProblemDetailsFilter, toProblem } from '@herald/registry/subscriptions';
 import { declarePathParameters, documentAuth } from '@herald/registry/openapi';
 
@@ -51,21 +52,17 @@ const NATIVE_PROBLEM_SCHEMA = {
 };
 
 /**
- * What main.ts and the tests share: JSON bodies whose parse errors are problem+json too (the app
- * is created with `bodyParser: false`), the problem filter, the OpenAPI document at `/openapi.json` and
+ * What main.ts and the tests share: JSON bodies up to HERALD_MAX_REQUEST_BODY_BYTES, refused
+ * (413, bad JSON) in the shape of the API a path belongs to (the app is created with `bodyParser: false`), the problem filter, the OpenAPI document at `/openapi.json` and
  * `/v1/webhooks/openapi.json`, Swagger UI at `/docs` and `/docs/webhooks`.
  */
 export function configureApp(
   app: INestApplication,
-  config: Pick<RegistryConfig, 'HERALD_PUBLIC_BASE_URL'> & Partial<Pick<RegistryConfig, 'HERALD_CONSOLE_DIR'>>,
+  config: Pick<RegistryConfig, 'HERALD_PUBLIC_BASE_URL'> & Partial<Pick<RegistryConfig, 'HERALD_CONSOLE_DIR' | 'HERALD_MAX_REQUEST_BODY_BYTES'>>,
 ): void {
   const express = app as NestExpressApplication;
   serveConsole(express, consoleDir(config.HERALD_CONSOLE_DIR));
-  express.useBodyParser('json', { limit: '256kb', type: ['application/json', 'application/*+json'] });
-  express.use((err: unknown, req: { originalUrl?: string; url: string }, res: ProblemResponse, next: (e?: unknown) => void) => {
-    if (res.headersSent) return next(err);
-    sendProblem(res, toProblem(err, req.originalUrl ?? req.url));
-  });
+  limitRequestBodies(express, { maxBytes: config.HERALD_MAX_REQUEST_BODY_BYTES ?? 256 * 1024, apiOf: dialectErrorFilterOf, problem: toProblem });
   app.useGlobalFilters(new ProblemDetailsFilter());
   const document = openApiDocument(app, config);
   // Behind the Ingress, /docs and /openapi.json are the domain API's: the registry's document is

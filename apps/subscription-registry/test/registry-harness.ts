@@ -17,6 +17,8 @@ import {
 import { runMigrations } from '@herald/platform/db';
 import { createTestDatabase, deleteKafkaNamespace, requireEnv, type TestDatabase } from '@herald/platform/testing';
 import { AppModule } from '../src/app.module';
+import { HERALD_CONFIG } from '@herald/platform/config';
+import type { RegistryConfig } from '../src/config';
 import { configureApp } from '../src/configure-app';
 import { registryDataSource } from '../src/database';
 
@@ -174,7 +176,7 @@ export async function startRegistry(env: Record<string, string>): Promise<Runnin
   };
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(fullEnv), { bodyParser: false, logger: ['error'] });
   app.enableShutdownHooks();
-  configureApp(app, { HERALD_PUBLIC_BASE_URL: 'http://localhost:3001' });
+  configureApp(app, { ...app.get<RegistryConfig>(HERALD_CONFIG), HERALD_PUBLIC_BASE_URL: 'http://localhost:3001' });
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer() as Server).address() as AddressInfo;
   return {

@@ -31,11 +31,18 @@ export abstract class ApiErrorFilter implements ExceptionFilter {
   protected abstract internalError(): ErrorAnswer;
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    let answer = this.answer(exception);
-    if (!answer) {
-      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
-      answer = this.internalError();
-    }
+    const answer = this.answerTo(exception);
     host.switchToHttp().getResponse<JsonResponse>().status(answer.status).json(answer.body);
+  }
+
+  /**
+   * The API's answer to any error, for a caller outside Nest's routing (e.g. the body parser's
+   * refusals, which come before a route is chosen): what `catch` sends.
+   */
+  answerTo(exception: unknown): ErrorAnswer {
+    const answer = this.answer(exception);
+    if (answer) return answer;
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    return this.internalError();
   }
 }

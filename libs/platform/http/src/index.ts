@@ -4,3 +4,4 @@ export * from './method-not-allowed';
 export * from './api-error.filter';
 export * from './openapi-errors';
 export * from './auth-docs';
+export * from './request-bodies';

@@ -23,6 +23,7 @@ const BY_KIND: Record<SubscriptionError['kind'], [number, string]> = {
   'verification-failed': [400, 'BadRequest'],
   'not-found': [404, 'NotFound'],
   conflict: [409, 'Conflict'],
+  limit: [422, 'LimitExceeded'],
 };
 
 /** Every error of the PPM Express routes as `{"error": {code, message, details?}}` with its status. */

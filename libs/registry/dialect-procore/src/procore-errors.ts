@@ -68,6 +68,8 @@ export class ProcoreErrorFilter extends ApiErrorFilter {
           return { status: 404, body: procoreError('not_found', e.message) };
         case 'conflict':
           return { status: 409, body: procoreError('conflict', e.message) };
+        case 'limit':
+          return { status: 422, body: procoreError('limit_exceeded', e.message) };
         default:
           return { status: 400, body: procoreError('bad_request', e.message) };
       }

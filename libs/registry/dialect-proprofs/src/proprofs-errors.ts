@@ -21,6 +21,8 @@ const STATUS_BY_KIND: Record<SubscriptionError['kind'], number> = {
   conflict: 409,
   immutable: 400,
   'verification-failed': 400,
+  // ProProfs' codes have no quota: a refused subscribe is its "400 - Incorrect field data sent".
+  limit: 400,
 };
 
 /**

@@ -1,5 +1,6 @@
 export * from './model/errors';
 export * from './model/settings';
+export * from './model/limits';
 export * from './model/ports';
 export * from './model/snapshot';
 export * from './model/view';

@@ -10,6 +10,7 @@ const SUBSCRIPTION_ERRORS: Record<SubscriptionError['kind'], { status: number; s
   immutable: { status: 422, slug: 'immutable-field' },
   'verification-failed': { status: 422, slug: 'endpoint-verification-failed' },
   conflict: { status: 409, slug: 'conflict' },
+  limit: { status: 422, slug: 'limit-exceeded' },
 };
 
 /** What any thrown value becomes: the registry's errors by kind, Nest's HTTP errors as they are, the rest a 500 without internals. */

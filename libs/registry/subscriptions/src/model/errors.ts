@@ -6,7 +6,7 @@ export interface FieldIssue {
 
 /** The base of what a use case refuses; controllers map each kind to their own error shape. */
 export abstract class SubscriptionError extends Error {
-  abstract readonly kind: 'validation' | 'not-found' | 'immutable' | 'url-refused' | 'verification-failed' | 'conflict';
+  abstract readonly kind: 'validation' | 'not-found' | 'immutable' | 'url-refused' | 'verification-failed' | 'conflict' | 'limit';
 }
 
 export class SubscriptionValidationError extends SubscriptionError {
@@ -59,4 +59,16 @@ export class EndpointVerificationError extends SubscriptionError {
 
 export class SubscriptionConflictError extends SubscriptionError {
   readonly kind = 'conflict' as const;
+}
+
+/** A tenant-wide limit is reached (e.g. its number of hooks): nothing is wrong with the request itself. */
+export class SubscriptionLimitError extends SubscriptionError {
+  readonly kind = 'limit' as const;
+  constructor(
+    readonly limit: string,
+    readonly max: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }

@@ -83,10 +83,25 @@ export const EventTypesSchema = z
   // "*" covers everything; duplicates say nothing more.
   .transform((types) => (types.includes('*') ? ['*'] : [...new Set(types)]));
 
+/**
+ * Hard bounds of the schemas themselves; the configurable limits (`SubscriptionLimits`: project
+ * ids, headers, formatOptions) are checked by the use cases and cannot be set above these.
+ */
+export const SCHEMA_BOUNDS = {
+  projectIds: 10_000,
+  headers: 1_000,
+  filterValues: 200,
+  filterAttributes: 50,
+  text: 200,
+  filterText: 1_000,
+} as const;
+
+const ProjectIdSchema = z.string().min(1).max(SCHEMA_BOUNDS.text);
+
 export const StrictScopeSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('tenant') }),
-  z.strictObject({ kind: z.literal('projects'), projectIds: z.array(z.string().min(1)).min(1) }),
-  z.strictObject({ kind: z.literal('project'), projectId: z.string().min(1) }),
+  z.strictObject({ kind: z.literal('projects'), projectIds: z.array(ProjectIdSchema).min(1).max(SCHEMA_BOUNDS.projectIds) }),
+  z.strictObject({ kind: z.literal('project'), projectId: ProjectIdSchema }),
 ]);
 
 const FILTER_KEYS = new Set<string>(['*', ...RESOURCE_TYPES]);
@@ -97,10 +112,17 @@ const resourceTypeKeys = (what: string) => (rec: Record<string, unknown>, ctx: z
 };
 
 export const FieldFiltersSchema = z
-  .record(z.string(), z.array(z.string().min(1)).min(1))
+  .record(z.string(), z.array(z.string().min(1).max(SCHEMA_BOUNDS.text)).min(1).max(SCHEMA_BOUNDS.filterValues))
   .superRefine(resourceTypeKeys('fieldFilters'));
 export const ResourceFiltersSchema = z
-  .record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])))
+  .record(
+    z.string(),
+    z
+      .record(z.string().max(SCHEMA_BOUNDS.text), z.union([z.string().max(SCHEMA_BOUNDS.filterText), z.number(), z.boolean(), z.null()]))
+      .refine((attrs) => Object.keys(attrs).length <= SCHEMA_BOUNDS.filterAttributes, {
+        message: `at most ${SCHEMA_BOUNDS.filterAttributes} attributes per resource type`,
+      }),
+  )
   .superRefine(resourceTypeKeys('resourceFilters'));
 
 export const RetryPolicyPatchSchema = z.strictObject({
@@ -145,7 +167,7 @@ const settingFields = {
   payloadFormat: PayloadFormatSchema,
   formatOptions: z.record(z.string(), z.unknown()),
   templateId: z.string().min(1).max(200).nullable(),
-  headers: z.array(PlainHeaderSchema).max(50),
+  headers: z.array(PlainHeaderSchema).max(SCHEMA_BOUNDS.headers),
   authorization: HeaderValueSchema.min(1).nullable(),
   basicAuth: BasicAuthSchema.nullable(),
   successContract: z.enum(['2xx', 'status-ok', '200', '200-or-204']),

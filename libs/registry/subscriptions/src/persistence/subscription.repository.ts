@@ -62,6 +62,20 @@ export class SubscriptionRepository {
     return qb.getMany();
   }
 
+  /**
+   * Serialises, across every registry replica, the transactions that add subscriptions to one
+   * tenant (a transaction-scoped advisory lock on the tenant), so a count read under it stays
+   * true until the insert commits.
+   */
+  async lockTenantForInsert(tenantId: string): Promise<void> {
+    await this.m.query(`SELECT pg_advisory_xact_lock(hashtext('herald.registry.tenant-subscriptions'), hashtext($1))`, [tenantId]);
+  }
+
+  /** How many subscriptions the tenant has (every API's, template copies included). */
+  async countForTenant(tenantId: string): Promise<number> {
+    return this.m.createQueryBuilder(SubscriptionEntity, 's').where('s.tenantId = :tenantId', { tenantId }).getCount();
+  }
+
   async insert(tenantId: string, s: SubscriptionEntity): Promise<SubscriptionEntity> {
     if (s.tenantId !== tenantId) throw new Error('subscription of another tenant');
     await this.m.insert(SubscriptionEntity, s as Row);

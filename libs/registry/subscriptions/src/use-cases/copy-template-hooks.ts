@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { SubscriptionSecrets, mapSecretFields } from '@herald/registry/secrets';
+import { DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionLimits } from '../model/limits';
 import { liveSigningSecrets } from '../model/signing-secret-rotation';
 import { SubscriptionEntity } from '../persistence/subscription.entity';
 import { SubscriptionRepository } from '../persistence/subscription.repository';
@@ -25,20 +26,36 @@ export class CopyTemplateHooks {
     private readonly ds: DataSource,
     private readonly publisher: SnapshotPublisher,
     private readonly secrets: SubscriptionSecrets,
+    @Optional() private readonly limits: SubscriptionLimits = DEFAULT_SUBSCRIPTION_LIMITS,
   ) {}
+
+  private readonly logger = new Logger('CopyTemplateHooks');
 
   async execute(c: CopyTemplateHooksCommand): Promise<{ copied: number }> {
     const copied = await this.ds.transaction(async (m) => {
       const repo = new SubscriptionRepository(m);
+      await repo.lockTenantForInsert(c.tenantId);
+      // Copies count toward the tenant's hooks: a template cannot multiply them past the limit.
+      let room = this.limits.hooksPerTenant - (await repo.countForTenant(c.tenantId));
       let n = 0;
+      let skipped = 0;
       let after = 0;
       for (;;) {
         const page = await repo.list(c.tenantId, { templateId: c.templateId }, 200, after);
         for (const source of page) {
-          if (await repo.insertCopyIfAbsent(c.tenantId, this.copyOf(source, c.projectId))) n += 1;
+          if (room <= 0) skipped += 1;
+          else if (await repo.insertCopyIfAbsent(c.tenantId, this.copyOf(source, c.projectId))) {
+            n += 1;
+            room -= 1;
+          }
         }
         if (page.length < 200) break;
         after = page[page.length - 1].externalId;
+      }
+      if (skipped > 0) {
+        this.logger.warn(
+          `tenant ${c.tenantId}: ${skipped} hook(s) of template ${c.templateId} not copied to project ${c.projectId} (unless copied before): the tenant has ${this.limits.hooksPerTenant} hooks, the most it may have`,
+        );
       }
       return n;
     });

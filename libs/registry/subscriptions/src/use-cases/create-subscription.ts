@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { SubscriptionSecrets } from '@herald/registry/secrets';
+import { SubscriptionLimitError, SubscriptionValidationError } from '../model/errors';
+import { DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionLimits, limitIssues } from '../model/limits';
 import { EndpointProbe, UrlGuard } from '../model/ports';
 import { settingsForCreate, type SubscriptionPatch } from '../model/settings';
 import { toView, type SubscriptionView } from '../model/view';
@@ -38,10 +40,13 @@ export class CreateSubscription {
     private readonly publisher: SnapshotPublisher,
     private readonly probe: EndpointProbe,
     private readonly urlGuard: UrlGuard,
+    @Optional() private readonly limits: SubscriptionLimits = DEFAULT_SUBSCRIPTION_LIMITS,
   ) {}
 
   async execute(c: CreateSubscriptionCommand): Promise<CreatedSubscription> {
     const settings = settingsForCreate(c.settings, c.dialectDefaults);
+    const over = limitIssues(settings, this.limits);
+    if (over.length) throw new SubscriptionValidationError(over);
     await assertUrlAllowed(this.urlGuard, settings.url);
     const status = c.initialStatus ?? 'active';
     const owner = { tenantId: c.tenantId, id: randomUUID() };
@@ -87,7 +92,19 @@ export class CreateSubscription {
     if (status === 'active' && settings.successContract === 'status-ok') {
       await assertEndpointVerified(this.probe, targetOf(entity, this.secrets));
     }
-    const saved = await new SubscriptionRepository(this.ds.manager).insert(c.tenantId, entity);
+    const saved = await this.ds.transaction(async (m) => {
+      const repo = new SubscriptionRepository(m);
+      await repo.lockTenantForInsert(c.tenantId);
+      const count = await repo.countForTenant(c.tenantId);
+      if (count >= this.limits.hooksPerTenant) {
+        throw new SubscriptionLimitError(
+          'hooksPerTenant',
+          this.limits.hooksPerTenant,
+          `the tenant has ${count} webhooks, the most it may have (${this.limits.hooksPerTenant}): delete one first`,
+        );
+      }
+      return repo.insert(c.tenantId, entity);
+    });
     await this.publisher.publishAfterCommit();
     return { subscription: toView(saved, this.secrets), signingSecret: signing.plaintext };
   }

@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { SubscriptionSecrets } from '@herald/registry/secrets';
-import { ImmutableFieldError, SubscriptionNotFoundError } from '../model/errors';
+import { ImmutableFieldError, SubscriptionNotFoundError, SubscriptionValidationError } from '../model/errors';
+import { DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionLimits, limitIssues } from '../model/limits';
 import { EndpointProbe, UrlGuard } from '../model/ports';
 import { applyPatch, parsePatch } from '../model/settings';
 import { toView, type SubscriptionView } from '../model/view';
@@ -28,6 +29,7 @@ export class UpdateSubscription {
     private readonly publisher: SnapshotPublisher,
     private readonly probe: EndpointProbe,
     private readonly urlGuard: UrlGuard,
+    @Optional() private readonly limits: SubscriptionLimits = DEFAULT_SUBSCRIPTION_LIMITS,
   ) {}
 
   async execute(c: UpdateSubscriptionCommand): Promise<SubscriptionView> {
@@ -39,6 +41,19 @@ export class UpdateSubscription {
         throw new ImmutableFieldError('payloadFormat', current.payloadFormat, patch.payloadFormat);
       }
       const next = applyPatch(current, patch);
+      // Only what the patch sets is held to the limits: a hook over a lowered limit can still change other settings.
+      const headersTouched = patch.headers !== undefined || patch.authorization !== undefined;
+      const over = limitIssues(
+        {
+          scope: patch.scope === undefined ? undefined : next.scope,
+          formatOptions: patch.formatOptions,
+          headers: headersTouched ? (patch.headers ?? current.headers.map((h) => ({ name: h.name, value: this.secrets.open(current, h.value) }))) : undefined,
+          authorization:
+            patch.authorization !== undefined ? patch.authorization : current.authorization && this.secrets.open(current, current.authorization),
+        },
+        this.limits,
+      );
+      if (over.length) throw new SubscriptionValidationError(over);
       if (patch.headers !== undefined) next.headers = patch.headers.map((h) => ({ name: h.name, value: this.secrets.seal(current, h.value) }));
       if (patch.authorization !== undefined) {
         next.authorization = patch.authorization === null ? null : this.secrets.seal(current, patch.authorization);
