@@ -1,7 +1,6 @@
 import { uniqueKafkaNamespace } from '@herald/platform/testing';
 import { buildOpenApiDocument } from '../src/openapi';
-import { REGISTRY_TOPICS } from '@herald/registry/principals';
-import { KafkaFixture, api, createRegistryDatabase, startRegistry, testTenant, waitFor, type RunningRegistry } from './registry-harness';
+import { KafkaFixture, api, testTenant, type RunningRegistry, startRegistryStack, type RegistryStack } from './registry-harness';
 
 // Issue 16.4: the registry's OpenAPI document where the Ingress sends it (/v1/webhooks/openapi.json,
 // /docs/webhooks: /openapi.json and /docs are the domain API's there), the same as on its own
@@ -10,22 +9,15 @@ describe('the registry OpenAPI document', () => {
   const namespace = uniqueKafkaNamespace('reg-docs');
   const kafka = new KafkaFixture(namespace);
   const acme = testTenant(['webhooks']);
-  let db: { url: string; drop(): Promise<void> };
+  let stack: RegistryStack;
   let registry: RunningRegistry;
 
   beforeAll(async () => {
-    db = await createRegistryDatabase('docs');
-    await kafka.ensureTopics(REGISTRY_TOPICS);
-    await kafka.publishPrincipals(acme.principals);
-    registry = await startRegistry({ DATABASE_URL: db.url, HERALD_KAFKA_NAMESPACE: namespace });
-    await waitFor('principals loaded', async () => (await api(registry.url, acme.apiKey)('GET', '/v1/webhooks')).status === 200);
+    stack = await startRegistryStack(kafka, { label: 'docs', principals: acme.principals, probeKey: acme.apiKey });
+    registry = stack.registry;
   }, 60_000);
 
-  afterAll(async () => {
-    await registry?.close();
-    await kafka.close();
-    await db?.drop();
-  }, 60_000);
+  afterAll(() => stack?.close(), 60_000);
 
   it('is served at /v1/webhooks/openapi.json (with or without a key: never taken for a hook id) and at /openapi.json, the same document', async () => {
     const own = await api(registry.url, null)('GET', '/openapi.json');

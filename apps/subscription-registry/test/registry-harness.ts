@@ -21,6 +21,7 @@ import { HERALD_CONFIG } from '@herald/platform/config';
 import type { RegistryConfig } from '../src/config';
 import { configureApp } from '../src/configure-app';
 import { registryDataSource } from '../src/database';
+import { REGISTRY_TOPICS } from '@herald/registry/principals';
 
 /**
  * What the registry's integration tests share: a database of their own, a Kafka namespace of
@@ -251,4 +252,51 @@ export function api(base: string, apiKey: string | null) {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     return { status: res.status, headers: res.headers, body: json as any };
   };
+}
+
+type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+
+/** What most registry int specs run against (see `startRegistryStack`). */
+export interface RegistryStack {
+  db: TestDatabase;
+  registry: RunningRegistry;
+  receiver: Receiver;
+  /** herald.subscriptions.v1 as it arrives. */
+  snapshots: KafkaMessage[];
+  /** Stops the registry and the receiver, deletes the namespace and drops the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * A database and (the fixture's) Kafka namespace of their own with every registry topic, the
+ * principals published, the registry in-process, the subscriptions topic collected and a local
+ * receiver; resolves once `probeKey` can list hooks (the principals view caught up).
+ */
+export async function startRegistryStack(
+  kafka: KafkaFixture,
+  opts: { label: string; principals: PrincipalSnapshot[]; probeKey: string; env?: Record<string, string> },
+): Promise<RegistryStack> {
+  const db = await createRegistryDatabase(opts.label);
+  let registry: RunningRegistry | undefined;
+  let receiver: Receiver | undefined;
+  const close = async () => {
+    await registry?.close();
+    await receiver?.close();
+    await kafka.close();
+    await db.drop();
+  };
+  try {
+    // Every topic exists before the app starts, so its consumers join at once.
+    await kafka.ensureTopics(REGISTRY_TOPICS);
+    await kafka.publishPrincipals(opts.principals);
+    registry = await startRegistry({ DATABASE_URL: db.url, HERALD_KAFKA_NAMESPACE: kafka.namespace, ...opts.env });
+    const snapshots = await kafka.collect(Topics.Subscriptions);
+    receiver = await startReceiver();
+    const url = registry.url;
+    await waitFor('principals loaded', async () => (await api(url, opts.probeKey)('GET', '/v1/webhooks')).status === 200);
+    return { db, registry, receiver, snapshots, close };
+  } catch (e) {
+    await close().catch(() => undefined);
+    throw e;
+  }
 }

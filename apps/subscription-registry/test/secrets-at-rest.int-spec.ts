@@ -1,12 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
 import { Client } from 'pg';
-import { Topics, subscriptionSecretAad, type EncryptedValue, type SubscriptionSnapshot } from '@herald/contracts';
+import { subscriptionSecretAad, type EncryptedValue, type SubscriptionSnapshot } from '@herald/contracts';
 import { SecretBox } from '@herald/platform/crypto';
 import { uniqueKafkaNamespace } from '@herald/platform/testing';
 import { CopyTemplateHooks } from '@herald/registry/subscriptions';
-import { KafkaFixture, api, createRegistryDatabase, startReceiver, startRegistry, testTenant, waitFor, type RunningRegistry } from './registry-harness';
-import { REGISTRY_TOPICS } from '@herald/registry/principals';
+import { KafkaFixture, api, createRegistryDatabase, startReceiver, testTenant, waitFor, type RunningRegistry, startRegistryStack, type RegistryStack } from './registry-harness';
 
 // Secrets at rest (issue 12.8): AES-256-GCM values bound to their tenant and subscription, with
 // the registry in-process against the real broker and database.
@@ -37,24 +36,18 @@ describe('subscription secrets at rest', () => {
       }[]
     )[0];
 
+  let stack: RegistryStack;
+
   beforeAll(async () => {
-    db = await createRegistryDatabase('secrets');
+    stack = await startRegistryStack(kafka, { label: 'secrets', principals: acme.principals, probeKey: acme.apiKey, env: { HERALD_SECRETS_KEY: secretsKey } });
+    ({ db, registry, receiver, snapshots } = stack);
     sql = new Client({ connectionString: db.url });
     await sql.connect();
-    await kafka.ensureTopics(REGISTRY_TOPICS);
-    await kafka.publishPrincipals(acme.principals);
-    registry = await startRegistry({ DATABASE_URL: db.url, HERALD_KAFKA_NAMESPACE: namespace, HERALD_SECRETS_KEY: secretsKey });
-    snapshots = await kafka.collect(Topics.Subscriptions);
-    receiver = await startReceiver();
-    await waitFor('principals loaded', async () => (await call()('GET', '/v1/webhooks')).status === 200);
   }, 60_000);
 
   afterAll(async () => {
-    await registry?.close();
-    await receiver?.close();
     await sql?.end();
-    await kafka.close();
-    await db?.drop();
+    await stack?.close();
   }, 60_000);
 
   it("a ciphertext copied into another subscription's row does not decrypt: not shown, not sent, not signed with", async () => {

@@ -8,8 +8,7 @@ import { uniqueKafkaNamespace } from '@herald/platform/testing';
 import { Authenticator, AuthenticationError } from '@herald/registry/principals';
 import { ApplyHealthTransition } from '@herald/registry/subscriptions';
 import { randomUUID } from 'node:crypto';
-import { KafkaFixture, api, createRegistryDatabase, startReceiver, startRegistry, testTenant, waitFor, type RunningRegistry } from './registry-harness';
-import { REGISTRY_TOPICS } from '@herald/registry/principals';
+import { KafkaFixture, api, createRegistryDatabase, startReceiver, testTenant, waitFor, type RunningRegistry, startRegistryStack, type RegistryStack } from './registry-harness';
 
 // Test sends, URL verification, template copies, health transitions and ProProfs credentials,
 // with the registry in-process against the real broker and database.
@@ -26,23 +25,14 @@ describe('subscription lifecycle', () => {
   const snapshotsOf = (id: string) =>
     snapshots.filter((m) => m.key?.toString() === id).map((m) => (m.value ? (JSON.parse(m.value.toString()) as SubscriptionSnapshot) : null));
 
+  let stack: RegistryStack;
+
   beforeAll(async () => {
-    db = await createRegistryDatabase('life');
-    // Every topic exists before the app starts, so its consumers join at once.
-    await kafka.ensureTopics(REGISTRY_TOPICS);
-    await kafka.publishPrincipals([...acme.principals, ...other.principals]);
-    registry = await startRegistry({ DATABASE_URL: db.url, HERALD_KAFKA_NAMESPACE: namespace });
-    snapshots = await kafka.collect(Topics.Subscriptions);
-    receiver = await startReceiver();
-    await waitFor('principals loaded', async () => (await call()('GET', '/v1/webhooks')).status === 200);
+    stack = await startRegistryStack(kafka, { label: 'life', principals: [...acme.principals, ...other.principals], probeKey: acme.apiKey });
+    ({ db, registry, receiver, snapshots } = stack);
   }, 60_000);
 
-  afterAll(async () => {
-    await registry?.close();
-    await receiver?.close();
-    await kafka.close();
-    await db?.drop();
-  }, 60_000);
+  afterAll(() => stack?.close(), 60_000);
 
   it("test sends a signed webhook.test now and returns the receiver's answer; after a rotation both secrets verify", async () => {
     receiver.respond(() => ({ status: 202, body: '{"thanks":true}' }));

@@ -1,18 +1,8 @@
-import { SubscriptionSnapshotSchema, Topics, type SubscriptionSnapshot } from '@herald/contracts';
+import { SubscriptionSnapshotSchema, type SubscriptionSnapshot } from '@herald/contracts';
 import type { KafkaMessage } from 'kafkajs';
 import { uniqueKafkaNamespace } from '@herald/platform/testing';
 import { Client } from 'pg';
-import {
-  KafkaFixture,
-  api,
-  createRegistryDatabase,
-  startReceiver,
-  startRegistry,
-  testTenant,
-  waitFor,
-  type RunningRegistry,
-} from './registry-harness';
-import { REGISTRY_TOPICS } from '@herald/registry/principals';
+import { KafkaFixture, api, startReceiver, testTenant, waitFor, type RunningRegistry, startRegistryStack, type RegistryStack } from './registry-harness';
 
 // The native webhook API in-process against the real broker and database.
 describe('native /v1/webhooks', () => {
@@ -27,24 +17,14 @@ describe('native /v1/webhooks', () => {
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   const call = () => api(registry.url, acme.apiKey);
 
+  let stack: RegistryStack;
+
   beforeAll(async () => {
-    db = await createRegistryDatabase('api');
-    // Every topic exists before the app starts, so its consumers join at once.
-    await kafka.ensureTopics(REGISTRY_TOPICS);
-    await kafka.publishPrincipals([...acme.principals, ...other.principals, ...readOnly.principals]);
-    registry = await startRegistry({ DATABASE_URL: db.url, HERALD_KAFKA_NAMESPACE: namespace });
-    snapshots = await kafka.collect(Topics.Subscriptions);
-    receiver = await startReceiver();
-    // Ready once the principals view caught up.
-    await waitFor('principals loaded', async () => (await call()('GET', '/v1/webhooks')).status === 200);
+    stack = await startRegistryStack(kafka, { label: 'api', principals: [...acme.principals, ...other.principals, ...readOnly.principals], probeKey: acme.apiKey });
+    ({ db, registry, receiver, snapshots } = stack);
   }, 60_000);
 
-  afterAll(async () => {
-    await registry?.close();
-    await receiver?.close();
-    await kafka.close();
-    await db?.drop();
-  }, 60_000);
+  afterAll(() => stack?.close(), 60_000);
 
   const snapshotsOf = (id: string) =>
     snapshots.filter((m) => m.key?.toString() === id).map((m) => (m.value ? (JSON.parse(m.value.toString()) as SubscriptionSnapshot) : null));

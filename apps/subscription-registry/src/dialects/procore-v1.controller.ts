@@ -1,33 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res, UseFilters, UseGuards, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { ProcoreDocs } from '@herald/registry/openapi';
-import {
-  V1BulkCreateSchema,
-  V1BulkDeleteSchema,
-  V1HookBodySchema,
-  V1TriggerBodySchema,
-  normalizePayloadVersion,
-  procoreError,
-  v1Delivery,
-  v1Hook,
-  v1Resources,
-  v1Trigger,
-} from '@herald/dialects/procore';
+import { V1BulkCreateSchema, V1BulkDeleteSchema, V1HookBodySchema, V1TriggerBodySchema, normalizePayloadVersion, procoreError, v1Delivery, v1Hook, v1Resources, v1Trigger } from '@herald/dialects/procore';
 import { BearerApiKeyGuard, CurrentPrincipal, RequireAnyScope, type AuthenticatedPrincipal } from '@herald/registry/principals';
-import {
-  ProcoreDeliveries,
-  ProcoreErrorFilter,
-  ProcoreHooks,
-  ProcoreHttpError,
-  ProcoreTriggers,
-  companyParam,
-  deliveryQuery,
-  parseBody,
-  procoreScopeOf,
-  setPageHeaders,
-  str,
-  triggersOf,
-  type ProcoreScope,
-} from '@herald/registry/dialect-procore';
+import { ProcoreDeliveries, ProcoreErrorFilter, ProcoreHooks, ProcoreHttpError, ProcoreTriggers, companyParam, deliveryQuery, parseBody, procoreScopeOf, setPageHeaders, str, triggersOf, type ProcoreScope } from '@herald/registry/dialect-procore';
 
 type Query = Record<string, unknown>;
 interface Res {

@@ -1,31 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res, UseFilters, UseGuards, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { ProcoreDocs } from '@herald/registry/openapi';
-import {
-  HookFieldsSchema,
-  TriggerFieldsSchema,
-  V2BulkCreateSchema,
-  V2BulkDeleteSchema,
-  normalizePayloadVersion,
-  v2Delivery,
-  v2Hook,
-  v2Resources,
-  v2Trigger,
-} from '@herald/dialects/procore';
+import { HookFieldsSchema, TriggerFieldsSchema, V2BulkCreateSchema, V2BulkDeleteSchema, normalizePayloadVersion, v2Delivery, v2Hook, v2Resources, v2Trigger } from '@herald/dialects/procore';
 import { BearerApiKeyGuard, CurrentPrincipal, RequireAnyScope, type AuthenticatedPrincipal } from '@herald/registry/principals';
-import {
-  ProcoreDeliveries,
-  ProcoreErrorFilter,
-  ProcoreHooks,
-  ProcoreHttpError,
-  ProcoreTriggers,
-  deliveryQuery,
-  parseBody,
-  procoreScopeOf,
-  setPageHeaders,
-  str,
-  triggersOf,
-  type ProcoreScope,
-} from '@herald/registry/dialect-procore';
+import { ProcoreDeliveries, ProcoreErrorFilter, ProcoreHooks, ProcoreHttpError, ProcoreTriggers, deliveryQuery, parseBody, procoreScopeOf, setPageHeaders, str, triggersOf, type ProcoreScope } from '@herald/registry/dialect-procore';
 
 type Query = Record<string, unknown>;
 interface Res {

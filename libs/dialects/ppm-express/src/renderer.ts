@@ -1,12 +1,5 @@
 import { z } from 'zod';
-import type {
-  PayloadFormat,
-  PayloadRenderer,
-  RenderContext,
-  RenderedPayload,
-  ResourceChange,
-  SubscriptionSnapshot,
-} from '@herald/contracts';
+import type { PayloadFormat, PayloadRenderer, RenderContext, RenderedPayload, ResourceChange, SubscriptionSnapshot } from '@herald/contracts';
 import { ppmAttributesOf, ppmParentOf } from './attributes';
 import { PPM_PAYLOAD_FORMAT } from './policy';
 

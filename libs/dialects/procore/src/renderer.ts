@@ -1,12 +1,5 @@
 import { z } from 'zod';
-import type {
-  PayloadFormat,
-  PayloadRenderer,
-  RenderContext,
-  RenderedPayload,
-  ResourceChange,
-  SubscriptionSnapshot,
-} from '@herald/contracts';
+import type { PayloadFormat, PayloadRenderer, RenderContext, RenderedPayload, ResourceChange, SubscriptionSnapshot } from '@herald/contracts';
 import { companyIdOf, eventNumberOf, ulidOf } from './ids';
 import { payloadVersionOf, procoreOptionsOf } from './policy';
 import { PROCORE_EVENT_TYPES, procoreEventTypeOf, resourceByType } from './resources';

@@ -1,12 +1,5 @@
 import { z } from 'zod';
-import type {
-  PayloadFormat,
-  PayloadRenderer,
-  RenderContext,
-  RenderedPayload,
-  ResourceChange,
-  SubscriptionSnapshot,
-} from '@herald/contracts';
+import type { PayloadFormat, PayloadRenderer, RenderContext, RenderedPayload, ResourceChange, SubscriptionSnapshot } from '@herald/contracts';
 import { PROPROFS_RESOURCE_PATHS, proprofsEventOf } from './events';
 import { PROPROFS_PAYLOAD_FORMAT } from './policy';
 

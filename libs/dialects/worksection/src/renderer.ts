@@ -1,12 +1,5 @@
 import { z } from 'zod';
-import type {
-  PayloadFormat,
-  PayloadRenderer,
-  RenderContext,
-  RenderedPayload,
-  ResourceChange,
-  SubscriptionSnapshot,
-} from '@herald/contracts';
+import type { PayloadFormat, PayloadRenderer, RenderContext, RenderedPayload, ResourceChange, SubscriptionSnapshot } from '@herald/contracts';
 import { WORKSECTION_EVENT_NAMES, worksectionEventOf, type WorksectionEvent } from './events';
 
 /** The JSON record of one action, as a Worksection webhook receives it. */

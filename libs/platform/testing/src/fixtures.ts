@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SubscriptionSnapshot } from '@herald/contracts';
+import type { ResourceChange, SubscriptionSnapshot } from '@herald/contracts';
 
 /** A well-formed (not decryptable) sealed secret, for snapshots whose secrets a test never opens. */
 const SEALED_PLACEHOLDER = { kid: 'k1', iv: 'aXY=', tag: 'dGFn', ct: 'Y3Q=' };
@@ -39,6 +39,24 @@ export function subscriptionSnapshotFixture(overrides: Partial<SubscriptionSnaps
     signingSecrets: [{ secret: SEALED_PLACEHOLDER, expiresAt: null }],
     version: 1,
     updatedAt: new Date().toISOString(),
+    ...overrides,
+  };
+}
+
+/** A valid `task.updated` change (its name changed); override what a test is about. */
+export function resourceChangeFixture(overrides: Partial<ResourceChange> = {}): ResourceChange {
+  return {
+    eventId: randomUUID(),
+    tenantId: 't1',
+    projectId: 'p1',
+    resourceType: 'task',
+    resourceId: 'task-1',
+    action: 'updated',
+    occurredAt: '2026-03-04T05:06:07.000Z',
+    initiator: { userId: 'u1', fullName: 'Ann Lee', logonAccount: 'ann@example.com' },
+    before: { id: 'task-1', name: 'Draft', status: 'open' },
+    after: { id: 'task-1', name: 'Final', status: 'open' },
+    changedFields: ['name'],
     ...overrides,
   };
 }

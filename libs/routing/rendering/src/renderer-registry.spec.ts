@@ -1,21 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { PayloadRenderer, ResourceChange, SubscriptionSnapshot } from '@herald/contracts';
+import type { PayloadRenderer, SubscriptionSnapshot } from '@herald/contracts';
+import { resourceChangeFixture } from '@herald/platform/testing';
 import { PayloadRendererRegistry, UnknownPayloadFormatError } from './renderer-registry';
 
-const change = (over: Partial<ResourceChange> = {}): ResourceChange => ({
-  eventId: randomUUID(),
-  tenantId: 't1',
-  projectId: 'p1',
-  resourceType: 'task',
-  resourceId: 'task-1',
-  action: 'updated',
-  occurredAt: '2026-03-04T05:06:07.000Z',
-  initiator: { userId: 'u1', fullName: 'Ann Lee', logonAccount: 'ann@example.com' },
-  before: { id: 'task-1', name: 'Draft', status: 'open' },
-  after: { id: 'task-1', name: 'Final', status: 'open' },
-  changedFields: ['name'],
-  ...over,
-});
+const change = resourceChangeFixture;
 const sub = (payloadFormat: SubscriptionSnapshot['payloadFormat']) =>
   ({ payloadFormat }) as SubscriptionSnapshot;
 const ctx = {

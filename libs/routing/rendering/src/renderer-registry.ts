@@ -1,11 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import type {
-  PayloadRenderer,
-  RenderContext,
-  RenderedPayload,
-  ResourceChange,
-  SubscriptionSnapshot,
-} from '@herald/contracts';
+import type { PayloadRenderer, RenderContext, RenderedPayload, ResourceChange, SubscriptionSnapshot } from '@herald/contracts';
 import { CloudEventsPayloadRenderer, NativePayloadRenderer } from '@herald/payload-formats';
 
 /** The dialect renderers given to `RenderingModule.forRoot({ renderers })`. */
