@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res, UseFilters, UseGuards, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { ProcoreDocs } from '@herald/registry/openapi';
-import { V1BulkCreateSchema, V1BulkDeleteSchema, V1HookBodySchema, V1TriggerBodySchema, normalizePayloadVersion, procoreError, v1Delivery, v1Hook, v1Resources, v1Trigger } from '@herald/dialects/procore';
+import { V1BulkCreateSchema, V1BulkDeleteSchema, V1HookBodySchema, V1TriggerBodySchema, normalizePayloadVersion, v1Delivery, v1Hook, v1Resources, v1Trigger } from '@herald/dialects/procore';
 import { BearerApiKeyGuard, CurrentPrincipal, RequireAnyScope, type AuthenticatedPrincipal } from '@herald/registry/principals';
 import { ProcoreDeliveries, ProcoreErrorFilter, ProcoreHooks, ProcoreHttpError, ProcoreTriggers, companyParam, deliveryQuery, parseBody, procoreScopeOf, setPageHeaders, str, triggersOf, type ProcoreScope } from '@herald/registry/dialect-procore';
 
@@ -127,7 +127,7 @@ export class ProcoreV1Controller {
   resources(@QueryScope() _scope: ProcoreScope, @Query() q: Query) {
     const requested = str(q, 'api_version');
     const version = requested ? normalizePayloadVersion(requested) : 'v2.0';
-    if (!version) throw new ProcoreHttpError(400, procoreError('bad_request', 'api_version must be one of v2.0, v3.0, v4.0'));
+    if (!version) throw ProcoreHttpError.validation({ api_version: ['must be one of v2.0, v3.0, v4.0'] });
     return v1Resources(version);
   }
 }

@@ -53,6 +53,15 @@ describe('settingsForCreate', () => {
     expect(issues.find((i) => i.path === 'eventTypes.1')!.message).toContain('task.exploded');
   });
 
+  // Found by npm run fuzz:api (Worksection's settings page, http_user "\u0000r…"): a NUL in the basic
+  // auth user reached PostgreSQL, which refuses it in text: a 500.
+  it('refuses NUL, CR and LF in the basic-auth user and password, naming the field', () => {
+    for (const basicAuth of [{ user: '\u0000r', password: '' }, { user: 'u', password: 'p\u0000' }, { user: 'u\r\n', password: '' }]) {
+      const paths = issuesOf(() => settingsForCreate({ url: 'https://e.com', eventTypes: ['*'], basicAuth })).map((i) => i.path);
+      expect(paths).toEqual([basicAuth.user === 'u' ? 'basicAuth.password' : 'basicAuth.user']);
+    }
+  });
+
   it('takes both CloudEvents modes as payload formats, and refuses ce-* custom headers (Herald sets the attributes)', () => {
     for (const f of ['cloudevents-structured', 'cloudevents-binary'] as const) {
       expect(settingsForCreate({ url: 'https://e.com', eventTypes: ['*'], payloadFormat: f }).payloadFormat).toBe(f);

@@ -151,8 +151,11 @@ export const FailurePolicyPatchSchema = z.strictObject({
 }).partial();
 
 export const BasicAuthSchema = z.strictObject({
-  user: z.string().min(1).max(256).regex(/^[^:\r\n]*$/, 'must not contain ":" or line breaks'),
-  password: z.string().max(1024).regex(/^[^\r\n]*$/, 'must not contain line breaks'),
+  // \u0000: PostgreSQL's text refuses NUL (a 500 before); the pattern must be one every regex dialect reads.
+  // eslint-disable-next-line no-control-regex -- NUL is what this pattern is about
+  user: z.string().min(1).max(256).regex(/^[^:\r\n\u0000]*$/, 'must not contain ":", line breaks or NUL'),
+  // eslint-disable-next-line no-control-regex -- NUL is what this pattern is about
+  password: z.string().max(1024).regex(/^[^\r\n\u0000]*$/, 'must not contain line breaks or NUL'),
 });
 
 /** Every setting, all optional: the shape of a patch. */
