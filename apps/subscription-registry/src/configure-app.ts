@@ -69,7 +69,9 @@ export function configureApp(
   // also at /v1/webhooks/openapi.json and /docs/webhooks (public paths the Ingress sends here).
   // Set up before the controllers' routes, so /v1/webhooks/openapi.json is never taken for a hook id.
   SwaggerModule.setup('docs/webhooks', app, document, { jsonDocumentUrl: 'v1/webhooks/openapi.json', yamlDocumentUrl: 'v1/webhooks/openapi.yaml' });
-  express.use(methodNotAllowed(document, { paths: (p) => isNativePath(p) || p.startsWith('/health/') || p === '/metrics' }));
+  // 405 with an Allow header for a method a documented path does not have, in the shape of the
+  // API the path belongs to (each dialect its own, problem+json elsewhere).
+  express.use(methodNotAllowed(document, { apiOf: dialectErrorFilterOf }));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
 }
 

@@ -4108,7 +4108,7 @@ export interface operations {
                     }[];
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4117,6 +4117,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -4210,7 +4216,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4219,6 +4225,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -4291,7 +4303,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4300,6 +4312,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -4373,7 +4391,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4382,6 +4400,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -4496,7 +4520,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4505,6 +4529,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -4590,7 +4620,7 @@ export interface operations {
                     }[];
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4599,6 +4629,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -4696,7 +4732,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4705,6 +4741,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -4826,7 +4868,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4835,6 +4877,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -4932,7 +4980,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4941,6 +4989,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -5016,7 +5070,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5025,6 +5079,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -5114,7 +5174,7 @@ export interface operations {
                     }[];
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5123,6 +5183,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -5202,7 +5268,7 @@ export interface operations {
                     }[];
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5211,6 +5277,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -5292,7 +5364,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5301,6 +5373,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -5400,7 +5478,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5409,6 +5487,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -5492,7 +5576,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5501,6 +5585,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -5602,7 +5692,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5611,6 +5701,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -5690,7 +5786,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5699,6 +5795,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -5771,7 +5873,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5780,6 +5882,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -5896,7 +6004,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5905,6 +6013,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -6001,7 +6115,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6010,6 +6124,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -6084,7 +6204,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6093,6 +6213,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -6211,7 +6337,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6220,6 +6346,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -6304,7 +6436,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6313,6 +6445,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -6406,7 +6544,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6415,6 +6553,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -6501,7 +6645,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6510,6 +6654,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -6605,7 +6755,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6614,6 +6764,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -6730,7 +6886,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6739,6 +6895,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -6837,7 +6999,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6846,6 +7008,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -6964,7 +7132,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6973,6 +7141,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -7073,7 +7247,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7082,6 +7256,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -7156,7 +7336,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7165,6 +7345,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -7241,7 +7427,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7250,6 +7436,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -7347,7 +7539,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7356,6 +7548,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -7455,7 +7653,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7464,6 +7662,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -7547,7 +7751,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7556,6 +7760,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };
@@ -7626,7 +7836,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: {"errors": {field: [messages]}} */
+            /** @description Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}} */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7635,6 +7845,12 @@ export interface operations {
                     "application/json": {
                         errors: {
                             [key: string]: string[];
+                        };
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
                         };
                     };
                 };

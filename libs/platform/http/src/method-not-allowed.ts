@@ -1,3 +1,5 @@
+import { MethodNotAllowedException } from '@nestjs/common';
+import type { ApiErrorFilter } from './api-error.filter';
 import { problem, sendProblem, type ProblemResponse } from './problem-details';
 
 interface PathItems {
@@ -15,10 +17,11 @@ const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head',
 
 function routesOf(document: PathItems, include: (path: string) => boolean): Route[] {
   return Object.entries(document.paths).filter(([template]) => include(template)).map(([template, item]) => {
+    // A parameter may be a whole segment or part of one (PPM Express' /@{tenant}/…).
     const source = template
-      .split('/')
-      .map((segment) => (/^\{[^}]+\}$/.test(segment) ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
-      .join('/');
+      .split(/(\{[^}]+\})/)
+      .map((piece) => (/^\{[^}]+\}$/.test(piece) ? '[^/]+' : piece.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('');
     const methods = new Set(Object.keys(item).filter((m) => HTTP_METHODS.has(m)).map((m) => m.toUpperCase()));
     if (methods.has('GET')) methods.add('HEAD');
     return { pattern: new RegExp(`^${source}/?$`), methods, params: (template.match(/\{[^}]+\}/g) ?? []).length };
@@ -31,7 +34,14 @@ function routesOf(document: PathItems, include: (path: string) => boolean): Rout
  * which would say the path does not exist). Paths outside the document pass through, and so do
  * those `paths` leaves out (a dialect's routes answer in their own shape).
  */
-export function methodNotAllowed(document: PathItems, opts: { paths?: (path: string) => boolean } = {}) {
+export function methodNotAllowed(
+  document: PathItems,
+  opts: {
+    paths?: (path: string) => boolean;
+    /** The filter of the API a request path belongs to, when it answers in its own shape (a dialect); else problem+json. */
+    apiOf?: (path: string) => ApiErrorFilter | undefined;
+  } = {},
+) {
   const routes = routesOf(document, opts.paths ?? (() => true));
   return (req: { method: string; path?: string; url: string; originalUrl?: string }, res: ProblemResponse, next: () => void): void => {
     const path = req.path ?? req.url.split('?')[0];
@@ -41,6 +51,10 @@ export function methodNotAllowed(document: PathItems, opts: { paths?: (path: str
     const matching = all.filter((r) => r.params === fewest);
     const allowed = [...new Set(matching.flatMap((r) => [...r.methods]))].sort();
     res.setHeader('Allow', allowed.join(', '));
-    sendProblem(res, problem(405, `${req.method} is not allowed on ${path} (allowed: ${allowed.join(', ')})`, req.originalUrl ?? req.url));
+    const detail = `${req.method} is not allowed on ${path} (allowed: ${allowed.join(', ')})`;
+    const api = opts.apiOf?.(path);
+    if (!api) return sendProblem(res, problem(405, detail, req.originalUrl ?? req.url));
+    const answer = api.answerTo(new MethodNotAllowedException(detail));
+    res.status(answer.status).type('application/json').send(JSON.stringify(answer.body));
   };
 }

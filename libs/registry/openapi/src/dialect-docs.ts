@@ -326,7 +326,7 @@ const procoreValidation = {
 };
 const procoreErrors = (...statuses: number[]) =>
   applyDecorators(
-    answer(400, 'Invalid input: {"errors": {field: [messages]}}', procoreValidation),
+    answer(400, 'Invalid input: {"errors": {field: [messages]}}; a body that is not JSON: {"error": {…}}', { anyOf: [procoreValidation, procoreError] }),
     answer(401, 'Missing, wrong or revoked key', procoreError),
     answer(403, 'Another company, or a key without the webhooks scope', procoreError),
     ...statuses.map((st) =>
