@@ -68,6 +68,8 @@ const P = {
   idleSeconds: num('BENCH_IDLE_SECONDS', 10),
   /** `--ingest api`: concurrent senders of POST /v1/tasks. */
   apiSenders: num('BENCH_API_SENDERS', 16),
+  /** Multiplies how long each phase may take to deliver everything (a loaded host). */
+  waitScale: num('BENCH_WAIT_SCALE', 1),
 };
 /** A run is valid only below this 1-minute load average at its start. */
 const MAX_VALID_LOAD = 1.5;
@@ -275,7 +277,7 @@ async function waitUnique(
   count: number,
   capMs: number,
 ): Promise<KindStats> {
-  const deadline = Date.now() + Math.min(capMs, Math.max(0, left() - 15_000));
+  const deadline = Date.now() + Math.min(capMs * P.waitScale, Math.max(0, left() - 15_000));
   for (;;) {
     const s = await sink.kind(kind);
     if (s.unique >= count || Date.now() > deadline) return s;
@@ -370,6 +372,8 @@ interface Result {
     duplicates: number;
     unexpected: number;
     balanced: boolean;
+    /** Deliveries the dispatcher parked in a retry tier unattempted (lane bounds, hanging receivers). */
+    parked?: number;
   };
   /** Peak resident memory per process over the run (VmRSS), and right after start-up (idle). */
   rssMb?: Record<string, number>;
@@ -487,9 +491,9 @@ function markdown(r: Result): string {
     '',
     '## Ledger',
     '',
-    '| changes committed | deliveries expected (Σ matches) | router matches | delivered | failed (hanging receivers) | missing | duplicates | unexpected |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    `| ${ledger.changesCommitted} | ${ledger.deliveriesExpected} | ${ledger.routerMatches} | ${ledger.delivered} | ${ledger.failed} | ${ledger.missing} | ${ledger.duplicates} | ${ledger.unexpected} |`,
+    '| changes committed | deliveries expected (Σ matches) | router matches | delivered | failed (hanging receivers) | missing | duplicates | unexpected | parked by the dispatcher (lane bounds) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| ${ledger.changesCommitted} | ${ledger.deliveriesExpected} | ${ledger.routerMatches} | ${ledger.delivered} | ${ledger.failed} | ${ledger.missing} | ${ledger.duplicates} | ${ledger.unexpected} | ${ledger.parked ?? ''} |`,
     '',
     '## CPU seconds per phase (where the time goes)',
     '',
@@ -901,6 +905,9 @@ async function main(): Promise<number> {
     );
     const failed = hang.unique;
     const routerMatches = await metric(url('event-router'), 'herald_router_matches_total');
+    const parked = await metric(url('delivery-dispatcher'), 'herald_delivery_spilled_total').catch(
+      () => NaN,
+    );
     const duplicates = Object.entries(all)
       .filter(([k]) => k !== 'ceiling/loop')
       .reduce((n, [, s]) => n + s.duplicates, 0);
@@ -923,6 +930,7 @@ async function main(): Promise<number> {
       duplicates,
       unexpected,
       balanced,
+      parked,
     };
     sampler.sample();
     result.rssMb = sampler.peakRssMb;
