@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -15,15 +15,20 @@ import { summariseCpuProfile, type ProfileSummary } from './cpu-profile-summary'
  * streams the outbox to Kafka as in production); a tenant and key come from the CLI. Then:
  *   1. one `POST /v1/tasks` with log_statement=all on the bench database: the statements the
  *      write path really issues, read back from the server log;
- *   2. N creates at concurrency 16 and 32 (creates/s, p50/p99, CPU of the API process per create);
+ *   2. N creates at concurrency 16 and 32 (creates/s, p50/p99, CPU per create of the API process
+ *      and of the database's PostgreSQL backends);
  *   3. a bare `pg` loop replaying those same statements (fresh ids each time) at the same
- *      concurrencies on the same database: the ceiling. Ratio = API ÷ bare loop.
+ *      concurrencies on the same database: the ceiling (with the CPU of its client and of PostgreSQL
+ *      per transaction). Ratio = API ÷ bare loop.
  * Bounded (BENCH_BUDGET_MS), stops by itself; results in bench/results/api.{json,md}. A run is
  * valid only when the 1-minute load average was below 1.5 when it started (it says so).
  */
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const RESULTS = path.join(ROOT, 'bench', 'results');
+/** BENCH_RESULTS_DIR: somewhere else than bench/results (short trial runs). */
+const RESULTS = process.env['BENCH_RESULTS_DIR'] ?? path.join(ROOT, 'bench', 'results');
+/** What each change bought, measured by hand: appended to api.md so that a new run keeps it. */
+const FINDINGS = path.join(__dirname, 'findings.md');
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const P = {
   budgetMs: num('BENCH_BUDGET_MS', 480_000),
@@ -32,6 +37,21 @@ const P = {
   concurrencies: (process.env['BENCH_CONCURRENCY'] ?? '16,32').split(',').map(Number),
   poolSize: process.env['BENCH_POOL_SIZE'],
   cpuProfile: process.env['BENCH_CPU_PROF'] === '1',
+  /**
+   * `perf record -e cpu-clock` of the API during the last phase (BENCH_PERF=1; Linux, `perf` on
+   * the PATH): samples CPU time only, kernel included, where the V8 profiler samples wall time
+   * (on a loaded host a thread preempted inside a system call shows as time in that call).
+   */
+  perf: process.env['BENCH_PERF'] === '1',
+  /** Other settings for the domain API, `NAME=value NAME=value` as bench:e2e takes them (BENCH_SERVICE_ENV; e.g. HERALD_KAFKA_COMPRESSION=lz4). */
+  apiEnv: Object.fromEntries(
+    (process.env['BENCH_SERVICE_ENV'] ?? '')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  ) as Record<string, string>,
+  /** API phases only (quick iterations on CPU per create; no ratio). */
+  skipBare: process.env['BENCH_SKIP_BARE'] === '1',
 };
 const VALID_LOAD = 1.5;
 const t0 = Date.now();
@@ -50,6 +70,47 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
 }
 
+/**
+ * CPU seconds of the PostgreSQL backends serving `database` (the pool's sessions, the relay's, its
+ * walsender), by process id: the database's share of a create, wherever it runs. A backend that
+ * ends between two readings is missed (pools keep theirs for 30 s idle: not during a phase).
+ */
+async function backendCpu(admin: Client, database: string): Promise<Map<number, number>> {
+  const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+  const out = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      out.set(pid, cpuSeconds(pid));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return out;
+}
+
+function cpuSince(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, s] of after) total += s - (before.get(pid) ?? 0);
+  return total;
+}
+
+/** `perf record` of one process's CPU time until stop(); stop() answers why there is no profile, if there is none. */
+function perfRecord(pid: number, file: string): { stop: () => Promise<string | undefined> } {
+  const child = spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-F', '1999', '-g', '-p', String(pid), '-o', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  const ended = new Promise<string | undefined>((resolve) => {
+    child.once('error', (e) => resolve(`perf did not start (${e.message})`));
+    child.once('close', (code, signal) => resolve(code === 0 || signal === 'SIGINT' ? undefined : `perf exited ${signal ?? code}: ${stderr.trim().slice(0, 300)}`));
+  });
+  return {
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      return ended;
+    },
+  };
+}
+
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -66,6 +127,10 @@ interface Phase {
   firstError?: string;
   /** CPU of the API process per create (µs), when measured. */
   cpuUsPerRequest?: number;
+  /** CPU of the database's PostgreSQL backends per create or transaction (µs). */
+  pgCpuUsPerRequest?: number;
+  /** CPU of the bench process itself per operation (µs): the HTTP client, or the bare loop's `pg` client. */
+  clientCpuUsPerRequest?: number;
 }
 
 /** `n` operations, `concurrency` at a time; each resolves true on success. */
@@ -218,6 +283,7 @@ async function main(): Promise<number> {
   const namespace = uniqueKafkaNamespace('bench-api');
   const database = await createTestDatabase('bench_api');
   const profileFile = path.join(ROOT, '.herald', 'bench-api.cpuprofile');
+  const perfFile = path.join(ROOT, '.herald', 'bench-api.perf.data');
   const env: Record<string, string> = {
     DATABASE_URL: database.url,
     HERALD_KAFKA_NAMESPACE: namespace,
@@ -225,7 +291,15 @@ async function main(): Promise<number> {
     HERALD_OUTBOX_SLOT: `outbox_${namespace.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63),
     ...(P.poolSize ? { DATABASE_POOL_SIZE: P.poolSize } : {}),
   };
+  Object.assign(env, P.apiEnv);
+  if (Object.keys(P.apiEnv).length) log(`API environment: ${Object.entries(P.apiEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   const startApi = (extra: Record<string, string> = {}) => spawnService('domain-api', { ...env, ...extra }, { nodeEnv: 'production' });
+  const admin = new Client({ connectionString: database.url });
+  await admin.connect();
+  const selfCpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
   let api: SpawnedService | undefined;
   const http = new Map<string, Pool>();
   try {
@@ -267,7 +341,14 @@ async function main(): Promise<number> {
     if (!captured || captured.statements.length === 0) throw new Error('could not read the statements back from the server log');
     log(`one create = ${captured.statements.length} statements: ${captured.statements.map((s) => s.sql.split(/\s+/).slice(0, 3).join(' ')).join(' | ')}`);
 
-    api = await startApi(P.cpuProfile ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-profile.js')}`, HERALD_CPU_PROFILE: profileFile } : {});
+    const nodeOptions = [
+      ...(P.cpuProfile ? [`--require ${path.join(__dirname, 'cpu-profile.js')}`] : []),
+      ...(P.perf ? ['--perf-basic-prof-only-functions'] : []),
+    ];
+    api = await startApi({
+      ...(nodeOptions.length ? { NODE_OPTIONS: nodeOptions.join(' ') } : {}),
+      ...(P.cpuProfile ? { HERALD_CPU_PROFILE: profileFile } : {}),
+    });
     const svc = api;
     const apiPhases: Phase[] = [];
     log(`warm-up: ${P.warmup} creates at concurrency 16…`);
@@ -275,12 +356,30 @@ async function main(): Promise<number> {
     let profile: ProfileSummary | undefined;
     for (const c of P.concurrencies) {
       checkBudget();
-      if (P.cpuProfile && c === P.concurrencies[P.concurrencies.length - 1]) process.kill(svc.pid, 'SIGWINCH'); // restart: profile this phase only
+      const last = c === P.concurrencies[P.concurrencies.length - 1];
+      if (P.cpuProfile && last) process.kill(svc.pid, 'SIGWINCH'); // restart: profile this phase only
+      const perf = P.perf && last ? perfRecord(svc.pid, perfFile) : undefined;
       const cpu0 = cpuSeconds(svc.pid);
+      const pg0 = await backendCpu(admin, database.name);
+      const self0 = selfCpu();
       const r = await drive(P.requests, c, async (i) => (await createTask(svc, 100_000 * c + i, c), true));
       const cpu = cpuSeconds(svc.pid) - cpu0;
-      apiPhases.push({ concurrency: c, requests: P.requests, ...r, cpuUsPerRequest: (cpu * 1e6) / P.requests });
-      log(`API c=${c}: ${r.perSecond.toFixed(0)} creates/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${((cpu * 1e6) / P.requests).toFixed(0)} µs CPU per create, ${r.errors} errors${r.firstError ? ` (first: ${r.firstError})` : ''}`);
+      const client = selfCpu() - self0;
+      if (perf) {
+        const failed = await perf.stop();
+        log(
+          failed
+            ? `no perf profile: ${failed}`
+            : `perf profile of this phase: ${path.relative(ROOT, perfFile)} (perf report -i ${path.relative(ROOT, perfFile)} --no-children --sort dso,sym)`,
+        );
+      }
+      const pgCpu = cpuSince(pg0, await backendCpu(admin, database.name));
+      const us = (s: number) => (s * 1e6) / P.requests;
+      apiPhases.push({ concurrency: c, requests: P.requests, ...r, cpuUsPerRequest: us(cpu), pgCpuUsPerRequest: us(pgCpu), clientCpuUsPerRequest: us(client) });
+      log(
+        `API c=${c}: ${r.perSecond.toFixed(0)} creates/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, CPU per create: API ${us(cpu).toFixed(0)} µs, ` +
+          `PostgreSQL ${us(pgCpu).toFixed(0)} µs, bench client ${us(client).toFixed(0)} µs; ${r.errors} errors${r.firstError ? ` (first: ${r.firstError})` : ''}`,
+      );
     }
     if (P.cpuProfile) {
       process.kill(svc.pid, 'SIGWINCH');
@@ -292,7 +391,7 @@ async function main(): Promise<number> {
 
     const barePhases: Phase[] = [];
     const replay = replayer(captured.statements, captured.ids);
-    for (const c of P.concurrencies) {
+    for (const c of P.skipBare ? [] : P.concurrencies) {
       checkBudget();
       const pg = new PgPool({ connectionString: database.url, max: c });
       const once = async () => {
@@ -309,10 +408,18 @@ async function main(): Promise<number> {
       };
       const warm = await drive(Math.min(P.warmup, 200), c, once);
       if (warm.firstError) log(`bare pg warm-up c=${c}: ${warm.errors} errors (first: ${warm.firstError})`);
+      const pg0 = await backendCpu(admin, database.name);
+      const self0 = selfCpu();
       const r = await drive(P.requests, c, once);
+      const client = selfCpu() - self0;
+      const pgCpu = cpuSince(pg0, await backendCpu(admin, database.name));
       await pg.end();
-      barePhases.push({ concurrency: c, requests: P.requests, ...r });
-      log(`bare pg c=${c}: ${r.perSecond.toFixed(0)} transactions/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.errors} errors${r.firstError ? ` (first: ${r.firstError})` : ''}`);
+      const us = (s: number) => (s * 1e6) / P.requests;
+      barePhases.push({ concurrency: c, requests: P.requests, ...r, pgCpuUsPerRequest: us(pgCpu), clientCpuUsPerRequest: us(client) });
+      log(
+        `bare pg c=${c}: ${r.perSecond.toFixed(0)} transactions/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, CPU per transaction: ` +
+          `PostgreSQL ${us(pgCpu).toFixed(0)} µs, pg client ${us(client).toFixed(0)} µs; ${r.errors} errors${r.firstError ? ` (first: ${r.firstError})` : ''}`,
+      );
     }
 
     const ratios = Object.fromEntries(
@@ -325,6 +432,7 @@ async function main(): Promise<number> {
       loadAverage: { start: load, end: loadAfter },
       cores: cpus().length,
       apiPoolSize: P.poolSize ? Number(P.poolSize) : 10,
+      apiEnv: P.apiEnv,
       statements: captured.statements.map((s) => s.sql),
       api: apiPhases,
       barePg: barePhases,
@@ -332,12 +440,22 @@ async function main(): Promise<number> {
       target: { ratioAtConcurrency32: 0.5, met: (ratios['c32'] ?? 0) >= 0.5 },
       cpuProfile: profile,
     };
+    if (P.skipBare) {
+      // A partial run (no ceiling, no ratio) never replaces the published results.
+      const file = path.join(process.env['BENCH_RESULTS_DIR'] ?? path.join(ROOT, '.herald'), 'bench-api-partial.json');
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+      log(`API phases only (BENCH_SKIP_BARE=1): wrote ${path.relative(ROOT, file)}`);
+      return 0;
+    }
     mkdirSync(RESULTS, { recursive: true });
     writeFileSync(path.join(RESULTS, 'api.json'), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(path.join(RESULTS, 'api.md'), markdown(result));
-    log(`ratio API ÷ bare pg: ${Object.entries(ratios).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')} — wrote bench/results/api.{json,md}`);
+    const findings = existsSync(FINDINGS) ? readFileSync(FINDINGS, 'utf8') : '';
+    writeFileSync(path.join(RESULTS, 'api.md'), findings ? `${markdown(result)}\n${findings}` : markdown(result));
+    log(`ratio API ÷ bare pg: ${Object.entries(ratios).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')} — wrote ${path.join(RESULTS === path.join(ROOT, 'bench', 'results') ? 'bench/results' : RESULTS, 'api.{json,md}')}`);
     return 0;
   } finally {
+    await admin.end().catch(() => undefined);
     await api?.stop().catch(() => undefined);
     await Promise.all([...http.values()].map((p) => p.close().catch(() => undefined)));
     await database.drop().catch(() => undefined);
@@ -356,9 +474,14 @@ function markdown(r: {
   ratio: Record<string, number>;
   cpuProfile?: ProfileSummary;
 }): string {
+  const us = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(0));
   const rows = r.api.map((a) => {
     const b = r.barePg.find((x) => x.concurrency === a.concurrency);
-    return `| ${a.concurrency} | ${a.perSecond.toFixed(0)} | ${a.p50Ms.toFixed(1)} / ${a.p99Ms.toFixed(1)} | ${a.cpuUsPerRequest?.toFixed(0) ?? '–'} | ${b?.perSecond.toFixed(0) ?? '–'} | ${b ? `${b.p50Ms.toFixed(1)} / ${b.p99Ms.toFixed(1)}` : '–'} | **${(r.ratio[`c${a.concurrency}`] ?? NaN).toFixed(2)}** |`;
+    return (
+      `| ${a.concurrency} | ${a.perSecond.toFixed(0)} | ${a.p50Ms.toFixed(1)} / ${a.p99Ms.toFixed(1)} | ${us(a.cpuUsPerRequest)} / ${us(a.pgCpuUsPerRequest)} | ` +
+      `${b?.perSecond.toFixed(0) ?? '–'} | ${b ? `${b.p50Ms.toFixed(1)} / ${b.p99Ms.toFixed(1)}` : '–'} | ${us(b?.clientCpuUsPerRequest)} / ${us(b?.pgCpuUsPerRequest)} | ` +
+      `**${(r.ratio[`c${a.concurrency}`] ?? NaN).toFixed(2)}** |`
+    );
   });
   return [
     '# `npm run bench:api` — domain API creates against a bare `pg` loop',
@@ -369,9 +492,13 @@ function markdown(r: {
     `\`POST /v1/tasks\` (one task, no hooks; the outbox relay streams to Kafka as in production), ${r.api[0]?.requests ?? 0} creates per concurrency after a warm-up; ` +
       `API pool size ${r.apiPoolSize}. The bare loop replays, per transaction, the statements one create issued (read back with log_statement=all), with fresh ids, on a \`pg\` pool as large as the concurrency.`,
     '',
-    '| concurrency | API creates/s | API p50 / p99 ms | API CPU µs per create | bare pg tx/s | bare pg p50 / p99 ms | ratio |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| concurrency | API creates/s | API p50 / p99 ms | CPU µs per create: API / PostgreSQL | bare pg tx/s | bare pg p50 / p99 ms | CPU µs per tx: `pg` client / PostgreSQL | ratio |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
+    '',
+    'CPU per create or transaction, from `/proc` (user + system): the API process (its HTTP server, write path and outbox relay), ' +
+      "the bench's own `pg` client for the bare loop, and the PostgreSQL backends of the bench database (the pool's sessions, " +
+      'the relay\'s and its walsender, which also streams the bare loop\'s outbox rows).',
     '',
     'Target: ratio at concurrency 32 ≥ 0.5.',
     '',
