@@ -171,6 +171,13 @@ describe('native /v1/webhooks', () => {
     } while (cursor);
     expect(seen).toEqual(expect.arrayContaining([a.id, b.id]));
     expect(new Set(seen).size).toBe(seen.length);
+    // The cursor has the documented shape (found by fuzz:api: "0" matched the document and was a 400):
+    // any position is a page, anything else is refused naming cursor.
+    const fromStart = await c('GET', '/v1/webhooks?cursor=0');
+    expect(fromStart.status).toBe(200);
+    expect(fromStart.body.data.map((h: { id: string }) => h.id)).toEqual(expect.arrayContaining([a.id, b.id]));
+    const bad = await c('GET', '/v1/webhooks?cursor=not-a-cursor');
+    expect({ status: bad.status, paths: bad.body.errors?.map((e: { path: string }) => e.path) }).toEqual({ status: 400, paths: ['cursor'] });
 
     expect((await c('POST', `/v1/webhooks/${b.id}/enable`)).body.status).toBe('active');
     const off = await c('POST', `/v1/webhooks/${a.id}/disable`);

@@ -10,6 +10,7 @@ import {
   EnableSubscription,
   GetSubscription,
   ListSubscriptions,
+  CURSOR_PATTERN,
   MAX_PAGE_SIZE,
   RotateSigningSecret,
   TestSubscription,
@@ -26,7 +27,7 @@ const ListQuerySchema = z.strictObject({
   // eslint-disable-next-line no-control-regex -- NUL is what this pattern is about
   eventType: z.string().min(1).max(200).regex(/^[^\u0000]*$/, 'must not contain NUL').optional(),
   limit: z.string().regex(/^[0-9]{1,4}$/, 'an integer').transform(Number).pipe(z.number().int().min(1).max(MAX_PAGE_SIZE)).optional(),
-  cursor: z.string().min(1).max(500).optional(),
+  cursor: z.string().regex(CURSOR_PATTERN, 'not a cursor this API gives out (digits)').optional(),
   /** `stats`: each hook with its 24 h attempts, success rate, p50/p99 and latest attempt. */
   include: z.literal('stats').optional(),
 });
@@ -85,7 +86,7 @@ export class WebhooksController {
   @ApiQuery({ name: 'status', required: false, enum: SUBSCRIPTION_STATUSES })
   @ApiQuery({ name: 'eventType', required: false, schema: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000]*$' } })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 } })
-  @ApiQuery({ name: 'cursor', required: false, schema: { type: 'string', minLength: 1, maxLength: 500 } })
+  @ApiQuery({ name: 'cursor', required: false, schema: { type: 'string', pattern: CURSOR_PATTERN.source }, description: "The previous page's nextCursor" })
   @ApiQuery({ name: 'include', required: false, enum: ['stats'], description: 'stats: each hook with its last 24 h (attempts, success rate, p50/p99 latency, latest attempt)' })
   @ApiResponse({ status: 200, schema: openApiSchemas.webhookPage })
   async list(

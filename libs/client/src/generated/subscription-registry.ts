@@ -1109,6 +1109,7 @@ export interface operations {
             query?: {
                 /** @description stats: each hook with its last 24 h (attempts, success rate, p50/p99 latency, latest attempt) */
                 include?: "stats";
+                /** @description The previous page's nextCursor */
                 cursor?: string;
                 limit?: number;
                 eventType?: string;

@@ -30,12 +30,17 @@ export interface SubscriptionPage {
   nextCursor: string | null;
 }
 
-const encodeCursor = (externalId: number) => Buffer.from(`x:${externalId}`, 'utf8').toString('base64url');
+/**
+ * A page's position: the external id of the last hook on the page before, in digits — a shape the
+ * API documents (CURSOR_PATTERN), so every cursor its document allows is a page (the first hooks
+ * after that position) and anything else is refused naming `cursor`.
+ */
+export const CURSOR_PATTERN = /^[0-9]{1,15}$/;
+const encodeCursor = (externalId: number) => String(externalId);
 
 function decodeCursor(cursor: string): number {
-  const m = /^x:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!m) throw new SubscriptionValidationError([{ path: 'cursor', message: 'not a cursor this API gave out' }]);
-  return Number(m[1]);
+  if (!CURSOR_PATTERN.test(cursor)) throw new SubscriptionValidationError([{ path: 'cursor', message: 'not a cursor this API gives out (digits)' }]);
+  return Number(cursor);
 }
 
 /** A tenant's subscriptions, oldest first, a page at a time (cursor-based: stable while hooks are added). */
