@@ -10,6 +10,7 @@ import { DeliveryDeadLetters, decodeDelivery } from './engine/dead-letters';
 import { HangingReceivers } from './engine/hanging-receivers';
 import { LaneBounds, type LaneBoundSettings } from './engine/lane-bounds';
 import { AttemptSlots, Lanes, type Entry, type Lane } from './engine/lanes';
+import { NO_STALLS, activeNow, type StallClock } from './engine/loop-stalls';
 import { OrderedMode } from './engine/ordered-mode';
 import { OrderedPipe, type PipeSeed } from './engine/ordered-pipe';
 import { OutcomeWriter } from './engine/outcome-writer';
@@ -37,7 +38,8 @@ export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
   snapshotWaitMs: 5_000,
   hangingAfterMs: 1_000,
   laneQueueFloor: 8,
-  laneMaxWaitMs: 10_000,
+  laneMaxWaitMs: 30_000,
+  slowAttemptMs: 250,
 };
 
 /**
@@ -79,13 +81,15 @@ export class DeliveryEngine {
     deadLetters: Pick<DeadLetterWriter, 'deadLetter'>,
     private readonly metrics: DispatchMetrics,
     private readonly settings: DispatchSettings = DEFAULT_DISPATCH_SETTINGS,
+    /** This process's stalls (`LoopStalls`): how long attempts run is judged net of them. */
+    private readonly stalls: StallClock = NO_STALLS,
   ) {
     this.deadLetters = new DeliveryDeadLetters(deadLetters, metrics);
     this.writer = new OutcomeWriter(out, this.deadLetters, metrics);
     this.hanging = new HangingReceivers(settings);
     this.bounds = new LaneBounds(settings);
     this.ordered = new OrderedMode(this.writer, (lane) => this.overflowDue(lane));
-    this.attempts = new AttemptRunner(directory, sender, new AttemptSlots(settings.maxInFlight), metrics, settings.snapshotWaitMs);
+    this.attempts = new AttemptRunner(directory, sender, new AttemptSlots(settings.maxInFlight), metrics, settings.snapshotWaitMs, stalls);
   }
 
   /** The `TrackedHandler` for the main topic and every tier. */
@@ -184,15 +188,20 @@ export class DeliveryEngine {
   private overflowDue(lane: Lane): number | null {
     const ep = this.endpointOf(lane.subscriptionId);
     const ordered = this.isOrdered(lane);
-    const period = this.bounds.periodMs(lane, ep?.rateLimitPerSec ?? null, this.hanging.cap(lane, ordered));
-    return this.bounds.isFull(lane, period) ? this.bounds.parkUntil(lane, period, ordered) : null;
+    const rate = ep?.rateLimitPerSec ?? null;
+    const now = this.active();
+    const cap = this.hanging.cap(lane, ordered, now);
+    const period = this.bounds.periodMs(lane, rate, cap, now);
+    if (!this.bounds.isFull(lane, period)) return null;
+    return this.bounds.parkUntil(lane, period, ordered ? 'ordered' : this.bounds.paceOf(lane, rate, cap, now));
   }
 
   /** An independent hook's delivery its lane has no room for: to the tier for `dueAt`, unattempted (same attempt). */
   private park(lane: Lane, e: Entry, dueAt: number): void {
     const ep = this.endpointOf(lane.subscriptionId);
-    const cap = this.hanging.cap(lane, false);
-    this.metrics.spilled.inc({ reason: this.bounds.reason(lane, ep?.rateLimitPerSec ?? null, cap, this.hanging.isHanging(lane)) });
+    const now = this.active();
+    const cap = this.hanging.cap(lane, false, now);
+    this.metrics.spilled.inc({ reason: this.bounds.reason(lane, ep?.rateLimitPerSec ?? null, cap, this.hanging.isHanging(lane, now), now) });
     const tier = retryTierFor(Math.max(0, dueAt - Date.now())).spec;
     this.inBackground(this.writer.forward(tier, e.delivery, dueAt, e.trace).then(e.finish));
   }
@@ -207,9 +216,14 @@ export class DeliveryEngine {
     }
   }
 
+  /** Now on the clock that stands still while this process stalls: the age of running attempts on it is the receivers'. */
+  private active(): number {
+    return activeNow(this.stalls);
+  }
+
   private pump(lane: Lane): void {
     if (this.stopping) return;
-    const cap = this.hanging.cap(lane, this.isOrdered(lane));
+    const cap = this.hanging.cap(lane, this.isOrdered(lane), this.active());
     const next = () => (lane.running < cap ? lane.queue.shift() : undefined);
     for (let entry = next(); entry; entry = next()) {
       lane.running++;
@@ -242,16 +256,20 @@ export class DeliveryEngine {
     if (this.stopping || lane.pipe || lane.queue.length <= this.settings.laneQueueFloor) return;
     const ep = this.endpointOf(lane.subscriptionId);
     const ordered = this.isOrdered(lane);
-    const period = this.bounds.periodMs(lane, ep?.rateLimitPerSec ?? null, this.hanging.cap(lane, ordered));
+    const rate = ep?.rateLimitPerSec ?? null;
+    const now = this.active();
+    const cap = this.hanging.cap(lane, ordered, now);
+    const period = this.bounds.periodMs(lane, rate, cap, now);
     const room = this.bounds.room(period);
     if (lane.queue.length <= room) return;
     const surplus = lane.queue.splice(room);
     if (!ordered) {
-      for (const e of surplus) this.park(lane, e, this.bounds.parkUntil(lane, period));
+      const pace = this.bounds.paceOf(lane, rate, cap, now);
+      for (const e of surplus) this.park(lane, e, this.bounds.parkUntil(lane, period, pace));
       return;
     }
     this.metrics.spilled.inc({ reason: 'ordered' });
-    const pipe = this.ordered.open(lane, surplus[0], this.bounds.parkUntil(lane, period, true));
+    const pipe = this.ordered.open(lane, surplus[0], this.bounds.parkUntil(lane, period, 'ordered'));
     for (const e of surplus.slice(1)) this.ordered.offer(lane, pipe, e);
   }
 

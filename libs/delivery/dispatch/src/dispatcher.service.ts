@@ -18,6 +18,7 @@ import { DispatchMetrics } from './dispatch-metrics';
 import { DeliveryEngine, DEFAULT_DISPATCH_SETTINGS } from './delivery-engine';
 import { OrderedPipeRebuilder } from './ordered-pipe-rebuilder';
 import { LagMonitor } from './lag-monitor';
+import { LoopStalls } from './engine/loop-stalls';
 
 const int = (fallback: number, min = 1, max = 1_000_000) => z.coerce.number().int().min(min).max(max).default(fallback);
 
@@ -60,6 +61,8 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   private readonly batcher: OutboundBatcher;
   private readonly consumers: TrackedConsumer[];
   private readonly lagMonitor: LagMonitor;
+  /** This process's stalls (a loaded host): receivers' attempt times are judged net of them. */
+  private readonly stalls = new LoopStalls().start();
   private started = false;
   /** Ordered hooks found paused in the tiers at start (the pipe rebuild). */
   rebuiltPipes = 0;
@@ -91,7 +94,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       maxInFlightPerSubscription: config.HERALD_DISPATCH_MAX_IN_FLIGHT_PER_SUBSCRIPTION,
       laneQueueFloor: config.HERALD_DISPATCH_LANE_QUEUE_FLOOR,
       laneMaxWaitMs: config.HERALD_DISPATCH_LANE_MAX_WAIT_MS,
-    });
+    }, this.stalls);
     const maxPendingPerPartition = config.HERALD_DISPATCH_MAX_PENDING_PER_PARTITION;
     this.consumers = [
       ...RetryTierTopics.map((tier) => new RetryTierConsumer(deps, tier, this.engine.accept, { maxPendingPerPartition })),
@@ -169,5 +172,6 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     await this.batcher.close();
     await this.starting?.catch(() => undefined);
     await this.view.stop();
+    this.stalls.stop();
   }
 }

@@ -8,6 +8,7 @@ import { DispatchMetrics } from '../dispatch-metrics';
 import { EndpointDirectory, type Endpoint } from '../endpoint-directory';
 import { AttemptRunner } from './attempt-runner';
 import { AttemptSlots, Lane } from './lanes';
+import { NO_STALLS, type StallClock } from './loop-stalls';
 import { deliveryFixture, entryFixture } from './testing';
 
 const box = SecretBox.fromSpec(randomBytes(32).toString('base64'));
@@ -21,13 +22,13 @@ const snapshot = (over: Partial<SubscriptionSnapshot> = {}) =>
     ...over,
   });
 
-function setup(snapshots: SubscriptionSnapshot[], slots = 8) {
+function setup(snapshots: SubscriptionSnapshot[], slots = 8, stalls: StallClock = NO_STALLS) {
   const held = new Map(snapshots.map((s) => [s.id, s]));
   const directory = new EndpointDirectory({ get: (id: string) => held.get(id), onChange: () => undefined }, box);
   const sent: { req: WebhookRequest; answer: (r: Partial<AttemptResult>) => void }[] = [];
   const sender = { send: (req: WebhookRequest) => new Promise<AttemptResult>((resolve) => sent.push({ req, answer: (r) => resolve({ ok: false, durationMs: 3, ...r }) })) };
   const metrics = new DispatchMetrics(new MetricsRegistry('test'));
-  const runner = new AttemptRunner(directory, sender, new AttemptSlots(slots), metrics, 10);
+  const runner = new AttemptRunner(directory, sender, new AttemptSlots(slots), metrics, 10, stalls);
   return { runner, sent, metrics, directory };
 }
 const until = async (ok: () => boolean) => {
@@ -81,6 +82,24 @@ describe('AttemptRunner', () => {
     await attempt;
     await whenIdle;
     expect(t.runner.inFlight).toBe(0);
+  });
+
+  it('records an attempt\'s time net of this process\'s stalls meanwhile, and its start on the clock that stands still during them', async () => {
+    const stalled = { ms: 2_000 };
+    const t = setup([snapshot()], 8, { stalledMs: () => stalled.ms });
+    const ep = ((await t.runner.endpointFor(deliveryFixture())) as { endpoint: Endpoint }).endpoint;
+    const lane = new Lane('sub-A');
+    const before = Date.now();
+    const attempt = t.runner.attempt(lane, entryFixture(), ep, async () => undefined);
+    await until(() => t.sent.length === 1);
+    const [start] = [...lane.startedAt];
+    expect(start).toBeLessThanOrEqual(Date.now() - 2_000);
+    expect(start).toBeGreaterThanOrEqual(before - 2_000);
+    stalled.ms += 1_450; // the answer came at once; it waited 1.45 s for this process to run
+    t.sent[0].answer({ ok: true, httpStatus: 200, durationMs: 1_500 });
+    await attempt;
+    expect(lane.attemptMs).toBe(50);
+    expect(lane.startedAt.size).toBe(0);
   });
 
   it('holds an attempt until one of the overall slots is free', async () => {

@@ -4,6 +4,7 @@ import type { AttemptResult, WebhookSender } from '@herald/delivery/sending';
 import type { DispatchMetrics } from '../dispatch-metrics';
 import { activeSecrets, isDeliverable, type Endpoint, type EndpointDirectory, type EndpointLookup } from '../endpoint-directory';
 import type { AttemptSlots, Entry, Lane } from './lanes';
+import { NO_STALLS, type StallClock } from './loop-stalls';
 
 export type EndpointFor =
   | { kind: 'found'; endpoint: Endpoint }
@@ -33,6 +34,8 @@ export class AttemptRunner {
     private readonly slots: AttemptSlots,
     private readonly metrics: Pick<DispatchMetrics, 'inFlight' | 'attemptDuration'>,
     private readonly snapshotWaitMs: number,
+    /** This process's stalls: an attempt's time counts net of them (`LoopStalls`). */
+    private readonly stalls: StallClock = NO_STALLS,
   ) {}
 
   /** Attempts started and not yet handled. */
@@ -74,7 +77,10 @@ export class AttemptRunner {
     await this.slots.acquire();
     const startedAt = new Date();
     const started = startedAt.getTime();
-    lane.startedAt.add(started);
+    const stalledBefore = this.stalls.stalledMs();
+    // On the clock that stands still while this process stalls (the lane's hanging check).
+    const activeStart = started - stalledBefore;
+    lane.startedAt.add(activeStart);
     this.running++;
     try {
       this.metrics.inFlight.inc();
@@ -110,7 +116,7 @@ export class AttemptRunner {
         );
       } finally {
         this.slots.release();
-        lane.startedAt.delete(started);
+        lane.startedAt.delete(activeStart);
         this.metrics.inFlight.dec();
       }
       if (result.httpStatus !== undefined) span.setAttribute('http.response.status_code', result.httpStatus);
@@ -120,7 +126,8 @@ export class AttemptRunner {
       propagation.inject(otelTrace.setSpan(parent, span), carrier);
       if (carrier[Headers.TraceParent]) e.trace = carrier;
       lane.timingOut = result.errorClass === 'timeout';
-      lane.recordAttempt(result.durationMs);
+      // The receiver's time, as far as it can be told: not the time its answer waited for us.
+      lane.recordAttempt(Math.max(0, result.durationMs - (this.stalls.stalledMs() - stalledBefore)));
       this.metrics.attemptDuration.observe(result.durationMs / 1000);
       await then(result, startedAt);
     } finally {

@@ -1,8 +1,8 @@
 import { LaneBounds } from './lane-bounds';
-import { Lane } from './lanes';
+import { Lane, Lanes } from './lanes';
 import { entryFixture } from './testing';
 
-const bounds = new LaneBounds({ laneQueueFloor: 4, laneMaxWaitMs: 10_000 });
+const bounds = new LaneBounds({ laneQueueFloor: 4, laneMaxWaitMs: 10_000, slowAttemptMs: 250 });
 const queued = (n: number, lane = new Lane('sub-A')) => {
   for (let i = 0; i < n; i++) lane.queue.push(entryFixture());
   return lane;
@@ -23,6 +23,22 @@ describe('LaneBounds', () => {
     const hanging = new Lane('sub-A');
     hanging.startedAt.add(1_000);
     expect(bounds.periodMs(hanging, null, 1, 9_000)).toBe(8_000);
+  });
+
+  it('bounds a lane by its attempts only when they are slow: 250 ms, or five times the typical attempt on a busy machine', () => {
+    const lanes = new Lanes();
+    const fast = lanes.get('sub-fast');
+    fast.recordAttempt(20);
+    expect(bounds.periodMs(fast, null, 4)).toBe(0); // never full, whatever its burst
+    const slow = lanes.get('sub-slow');
+    slow.recordAttempt(900);
+    expect(bounds.periodMs(slow, null, 4)).toBe(225);
+    // Every receiver takes ~300 ms on a starved machine: 900 ms is not slow then; a second is, whatever.
+    for (let i = 0; i < 400; i++) fast.recordAttempt(300);
+    expect(lanes.typical.attemptMs).toBeGreaterThan(290);
+    expect(bounds.periodMs(slow, null, 4)).toBe(0);
+    slow.recordAttempt(6_000);
+    expect(bounds.periodMs(slow, null, 1)).toBeGreaterThan(1_000);
   });
 
   it('is full only past the floor and when one more would wait longer than laneMaxWaitMs', () => {
@@ -46,24 +62,34 @@ describe('LaneBounds', () => {
     }
   });
 
-  it('parks each delivery after what the lane holds and after the one parked before it', () => {
+  it('parks a rate-limited lane\'s deliveries a slot apart, after what it holds and what it parked before', () => {
     const lane = queued(10);
     lane.running = 1;
-    expect(bounds.parkUntil(lane, 1_000, false, 50_000)).toBe(50_000 + 12_000);
-    expect(bounds.parkUntil(lane, 1_000, false, 50_010)).toBe(63_000);
-    expect(bounds.parkUntil(lane, 1_000, false, 50_020)).toBe(64_000);
+    expect(bounds.parkUntil(lane, 1_000, 'rate', 50_000)).toBe(50_000 + 12_000);
+    expect(bounds.parkUntil(lane, 1_000, 'rate', 50_010)).toBe(63_000);
+    expect(bounds.parkUntil(lane, 1_000, 'rate', 50_020)).toBe(64_000);
     // Once the lane caught up, from now again.
     lane.queue.length = 0;
     lane.running = 0;
-    expect(bounds.parkUntil(lane, 1_000, false, 90_000)).toBe(91_000);
+    expect(bounds.parkUntil(lane, 1_000, 'rate', 90_000)).toBe(91_000);
   });
 
-  it('parks an ordered hook\'s pipe for what the lane holds, at most laneMaxWaitMs on, whatever it parked before', () => {
+  it('parks on a measured pace, or an ordered hook\'s pipe, for what the lane holds, at most laneMaxWaitMs on', () => {
     const lane = queued(4);
     lane.parkedUntil = 500_000;
-    expect(bounds.parkUntil(lane, 1_000, true, 50_000)).toBe(55_000);
-    expect(bounds.parkUntil(lane, 9_000, true, 50_000)).toBe(60_000);
+    expect(bounds.parkUntil(lane, 1_000, 'measured', 50_000)).toBe(55_000);
+    expect(bounds.parkUntil(lane, 9_000, 'measured', 50_000)).toBe(60_000);
+    expect(bounds.parkUntil(lane, 9_000, 'ordered', 50_000)).toBe(60_000);
     expect(lane.parkedUntil).toBe(500_000);
+  });
+
+  it('knows a pace set by the rate limit from one measured', () => {
+    const lane = new Lane('sub-A');
+    lane.recordAttempt(100);
+    expect(bounds.paceOf(lane, 1, 4)).toBe('rate');
+    expect(bounds.paceOf(lane, null, 4)).toBe('measured');
+    lane.recordAttempt(20_000);
+    expect(bounds.paceOf(lane, 1, 1)).toBe('measured');
   });
 
   it('names why: hanging, rate-limited (the spacing sets the pace) or slow', () => {

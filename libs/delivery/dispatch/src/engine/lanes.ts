@@ -52,15 +52,20 @@ export class Lane {
   /** When the rate limit lets the next attempt start (epoch ms). */
   nextSlotAt = 0;
 
-  constructor(readonly subscriptionId: string) {}
+  constructor(
+    readonly subscriptionId: string,
+    /** How long attempts take across every lane (see `Lanes.typical`). */
+    readonly typical: TypicalAttempt = { attemptMs: 0 },
+  ) {}
 
   get idle(): boolean {
     return this.queue.length === 0 && this.running === 0 && this.pipe === null;
   }
 
-  /** An attempt took `ms`: folded into `attemptMs`. */
+  /** An attempt took `ms`: folded into `attemptMs`, and into the typical attempt across lanes. */
   recordAttempt(ms: number): void {
     this.attemptMs = this.attemptMs === 0 ? ms : 0.7 * this.attemptMs + 0.3 * ms;
+    this.typical.attemptMs = this.typical.attemptMs === 0 ? ms : 0.98 * this.typical.attemptMs + 0.02 * ms;
   }
 
   isHanging(now: number, afterMs: number): boolean {
@@ -84,6 +89,11 @@ export class Lane {
   }
 }
 
+/** How long attempts take across every lane: a moving average over all of them, so mostly over healthy receivers. */
+export interface TypicalAttempt {
+  attemptMs: number;
+}
+
 /** How many idle hooks' pace (`attemptMs`, `parkedUntil`) is remembered. */
 export const REMEMBERED_PACES = 10_000;
 
@@ -95,12 +105,14 @@ export const REMEMBERED_PACES = 10_000;
  */
 export class Lanes {
   private readonly lanes = new Map<string, Lane>();
+  /** The typical attempt across lanes (a busy machine slows every receiver down alike). */
+  readonly typical: TypicalAttempt = { attemptMs: 0 };
   private readonly paces = new Map<string, { attemptMs: number; parkedUntil: number; nextSlotAt: number }>();
 
   get(subscriptionId: string): Lane {
     let lane = this.lanes.get(subscriptionId);
     if (!lane) {
-      this.lanes.set(subscriptionId, (lane = new Lane(subscriptionId)));
+      this.lanes.set(subscriptionId, (lane = new Lane(subscriptionId, this.typical)));
       const pace = this.paces.get(subscriptionId);
       if (pace) {
         this.paces.delete(subscriptionId);
