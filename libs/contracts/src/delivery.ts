@@ -60,8 +60,9 @@ export type ErrorClass = z.infer<typeof ErrorClassSchema>;
 
 /**
  * The result of one step of a delivery's life on `herald.delivery-outcomes.v1` (keyed by
- * subscription id): `queued` from the router (with the body, for the log), then one outcome per
- * attempt from the dispatcher. The registry keeps the log and the hook's health from these.
+ * subscription id): one outcome per attempt from the dispatcher (the log's `queued` entry, with
+ * the body, is made from the delivery message itself: `queuedOutcomeOf`; the router only sends
+ * a `failed` one for a delivery too large to produce). The registry keeps the log and the hook's health from these.
  */
 export const DeliveryOutcomeSchema = z.object({
   deliveryId: z.uuid(),
@@ -85,6 +86,13 @@ export const DeliveryOutcomeSchema = z.object({
   /** Present on `queued`: the body that will be sent, for the delivery log. */
   body: z.string().nullish(),
   occurredAt: z.iso.datetime({ offset: true }).nullish(),
+  /**
+   * The delivery's `routedAt` (when it was routed or re-sent), the same on every outcome of one
+   * delivery: the delivery log files the delivery under it, so whichever of its Queued entry and
+   * its attempts is logged first, even at the same moment by two consumers, makes the same row.
+   * Absent from older producers' outcomes (the log then uses the earliest outcome time).
+   */
+  routedAt: z.iso.datetime({ offset: true }).nullish(),
   origin: z.enum(['event', 'test', 'redeliver', 'replay', 'redrive']).default('event'),
 });
 export type DeliveryOutcome = z.infer<typeof DeliveryOutcomeSchema>;

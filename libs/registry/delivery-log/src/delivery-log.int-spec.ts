@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { DeliveryOutcome, DeliveryStatus } from '@herald/contracts';
 import { dataSourceOptions, runMigrations } from '@herald/platform/db';
-import { createTestDatabase } from '@herald/platform/testing';
+import { createTestDatabase, waitFor } from '@herald/platform/testing';
 import { DELIVERY_LOG_MIGRATIONS } from './migrations';
 import { MaintainDeliveryLogPartitions } from './partitions/maintain-delivery-log-partitions';
 import { addDays, daySuffix, utcDay } from './partitions/partition-days';
@@ -130,6 +130,63 @@ describe('delivery log (Postgres)', () => {
     expect(n).toBe(1);
     // Another tenant does not see it.
     expect(await repo.get('tenant-2', id)).toBeNull();
+  });
+
+  it('logs one row per delivery when its Queued entry and its attempt are written at the same time (two consumers)', async () => {
+    // The Queued consumer (herald.deliveries.v1) and the outcomes consumer write the log
+    // concurrently: neither transaction sees the other's row. Seen on main: two rows for one
+    // delivery (one under the routing time, one under the attempt's), shown twice in the
+    // console's event history.
+    const id = randomUUID();
+    const routedAt = new Date(Date.now() - 40).toISOString();
+    const queued = outcome({ deliveryId: id, status: 'queued', at: routedAt, routedAt, body: '{"n":1}' });
+    const delivered = outcome({
+      deliveryId: id,
+      status: 'delivered',
+      attempt: 1,
+      at: new Date().toISOString(),
+      routedAt,
+      httpStatus: 200,
+      durationMs: 3,
+    });
+    // The attempt's transaction stays open (onNewAttempts runs inside it) until the Queued
+    // entry's write has either finished or is waiting for it.
+    let release = (): void => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    let inside = false;
+    const first = record.execute({
+      outcomes: [delivered],
+      onNewAttempts: async () => {
+        inside = true;
+        await held;
+      },
+    });
+    await waitFor(() => inside, { timeoutMs: 10_000, message: 'the attempt is written, not committed' });
+    let secondDone = false;
+    const second = record.execute({ outcomes: [queued] }).then((r) => {
+      secondDone = true;
+      return r;
+    });
+    await waitFor(
+      async () => {
+        if (secondDone) return true;
+        const [{ n }] = await ds.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        return n > 0;
+      },
+      { timeoutMs: 10_000, message: 'the Queued write finished or waits for the attempt' },
+    );
+    release();
+    await Promise.all([first, second]);
+
+    const rows: { status: string; attempt_count: number; body: string | null }[] = await ds.query(
+      `SELECT status, attempt_count, body FROM registry.deliveries WHERE delivery_id = $1`,
+      [id],
+    );
+    expect(rows).toEqual([{ status: 'delivered', attempt_count: 1, body: '{"n":1}' }]);
+    const page = await repo.search('tenant-1', 'sub-a', { resourceId: 'task-1' }, { limit: 100 });
+    expect(page.items.filter((d) => d.deliveryId === id)).toHaveLength(1);
   });
 
   it('keeps the first final status: a late retrying or a second final status changes nothing', async () => {

@@ -56,6 +56,17 @@ describe('outcomeWrites', () => {
     ]);
   });
 
+  it("files a delivery under its routedAt whichever outcome comes first, an older producer's outcome (without it) under the earliest time", () => {
+    const routedAt = '2026-11-25T09:59:59.500Z';
+    const attempt = { ...base, status: 'delivered' as const, attempt: 1, at: '2026-11-25T10:00:02.000Z', httpStatus: 200 };
+    // Each writer on its own (the outcomes consumer, the Queued consumer) files the same row.
+    expect(outcomeWrites([{ ...attempt, routedAt }]).deliveries[0].at).toBe(routedAt);
+    expect(outcomeWrites([{ ...base, at: routedAt, routedAt, body: '{}' }]).deliveries[0].at).toBe(routedAt);
+    // An older dispatcher's attempt (no routedAt) first in the batch, a newer one's after it.
+    expect(outcomeWrites([attempt, { ...attempt, attempt: 2, at: '2026-11-25T10:00:03.000Z', routedAt }]).deliveries[0].at).toBe(routedAt);
+    expect(outcomeWrites([attempt]).deliveries[0].at).toBe(attempt.at);
+  });
+
   it('takes the origin from the queued outcome', () => {
     const w = outcomeWrites([
       { ...base, status: 'retrying', attempt: 1, at: '2026-11-25T10:00:01.000Z' },

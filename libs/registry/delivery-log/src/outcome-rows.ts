@@ -4,7 +4,10 @@ import { FINAL_RANK, STATUS_RANK } from './delivery-status';
 /** One delivery row to upsert: what a batch's outcomes say about that delivery, merged. */
 export interface DeliveryRowInput {
   delivery_id: string;
-  /** Earliest outcome time: the delivery's `created_at` if it is new. */
+  /**
+   * The delivery's `created_at` if it is new: its `routedAt` (every outcome of one delivery
+   * carries the same), else (an older producer's outcomes) the earliest outcome time.
+   */
   at: string;
   updated_at: string;
   tenant_id: string;
@@ -67,6 +70,8 @@ export function outcomeWrites(outcomes: readonly DeliveryOutcome[]): OutcomeWrit
   const deliveries = new Map<string, DeliveryRowInput>();
   const attempts = new Map<string, AttemptRowInput>();
   const attemptOutcomes = new Map<string, DeliveryOutcome>();
+  /** Deliveries whose row is filed under their routedAt (not an outcome time). */
+  const routed = new Set<string>();
   for (const o of sorted) {
     const rank = STATUS_RANK[o.status];
     const isAttempt = o.attempt >= 1 && o.status !== 'queued';
@@ -102,6 +107,11 @@ export function outcomeWrites(outcomes: readonly DeliveryOutcome[]): OutcomeWrit
         row.status_rank = rank;
       }
       row.occurred_at ??= o.occurredAt ?? null;
+    }
+    // Filed under routedAt as soon as any outcome says it (the first may be an older producer's).
+    if (o.routedAt && !routed.has(o.deliveryId)) {
+      routed.add(o.deliveryId);
+      row.at = o.routedAt;
     }
     if (o.status === 'queued') {
       row.queued_at ??= o.at;

@@ -19,6 +19,7 @@ export function queuedOutcomeOf(d: Delivery, at: string = d.routedAt): DeliveryO
     at,
     body: d.body,
     occurredAt: d.occurredAt,
+    routedAt: d.routedAt,
     origin: d.origin,
   };
 }

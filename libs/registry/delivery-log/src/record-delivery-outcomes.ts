@@ -39,7 +39,11 @@ const ATTEMPT_COLUMNS = `delivery_id uuid, attempt integer, tenant_id text, subs
  * One statement for a whole batch: finds which deliveries are already logged (and in which day
  * partition), upserts every delivery with the forward-only status rules, and inserts the
  * attempts that are not logged yet, returning those. A new delivery's `created_at` is its
- * earliest outcome time, kept inside the retention window so its partition exists.
+ * `routedAt` (the earliest outcome time for an older producer's outcomes), kept inside the
+ * retention window so its partition exists. Two writers that log the same new delivery at once
+ * (the Queued consumer and the outcomes consumer; neither sees the other's uncommitted row in
+ * `found`) therefore insert the same (delivery_id, created_at): the second waits for the first
+ * and merges into its row through ON CONFLICT instead of adding a second row.
  */
 const UPSERT_SQL = `
 WITH input AS (

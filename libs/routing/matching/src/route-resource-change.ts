@@ -166,7 +166,7 @@ export class RouteResourceChange {
         contentType: rendered.contentType,
         headers: rendered.headers,
       },
-      queued: { ...common, status: 'queued', attempt: 0, at, body: rendered.body },
+      queued: { ...common, status: 'queued', attempt: 0, at, routedAt: at, body: rendered.body },
     };
   }
 }

@@ -40,6 +40,8 @@ describe('OutcomeWriter', () => {
       errorClass: 'http_status',
       responseExcerpt: 'busy',
       nextAttemptAt: '2026-12-01T12:00:05.000Z',
+      // The delivery log files every outcome of a delivery under its routing time.
+      routedAt: e.delivery.routedAt,
       origin: 'event',
     });
     expect(outcome.errorMessage).toHaveLength(1_000);

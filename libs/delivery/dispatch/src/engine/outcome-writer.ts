@@ -56,6 +56,7 @@ export class OutcomeWriter {
       responseExcerpt: r.responseExcerpt ?? null,
       nextAttemptAt: nextAttemptAt?.toISOString() ?? null,
       occurredAt: d.occurredAt,
+      routedAt: d.routedAt,
       origin: d.origin,
     };
     return this.out.add(Topics.DeliveryOutcomes, encodeOwn(DeliveryOutcomeContract, outcome, { trace: e.trace }));
