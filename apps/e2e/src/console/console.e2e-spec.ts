@@ -151,7 +151,11 @@ describe('operator console (chromium)', () => {
       await registry<{ id: string }>('POST', '/v1/webhooks', {
         url: `${receiver.url}/hooks/flaky`,
         eventTypes: ['task.created'],
-        retryPolicy: { scheduleMs: [200], maxAttempts: 2, onExhausted: 'dlq' },
+        // One attempt: each failure is dead-lettered at once, so the failures that auto-disable B
+        // are in its DLQ for the redrive below. (With a retry, how many deliveries reached their
+        // last attempt before the auto-disable took effect was a race: none, sometimes, and the
+        // redrive then sent 0 — the CI failure.)
+        retryPolicy: { maxAttempts: 1, onExhausted: 'dlq' },
         failurePolicy: { unsubscribeOn: [], autoDisableAfter: 4 },
       })
     ).body.id;
@@ -169,6 +173,13 @@ describe('operator console (chromium)', () => {
       async () =>
         (await registry<{ data: unknown[] }>('GET', `/v1/webhooks/${hookA}/deliveries?status=delivered&limit=100`)).body.data.length >= 22,
       { timeoutMs: 90_000, message: '22 deliveries to A delivered' },
+    );
+    // B's failures before it was auto-disabled ended in its DLQ (Failed in its log); what came
+    // after was discarded (the hook was off).
+    await waitFor(
+      async () =>
+        (await registry<{ data: unknown[] }>('GET', `/v1/webhooks/${hookB}/deliveries?status=failed&limit=100`)).body.data.length >= 4,
+      { timeoutMs: 60_000, message: "B's four failed attempts dead-lettered" },
     );
 
     // The operations endpoint: hook.failing then hook.disabled about B, signed with its secret
