@@ -28,9 +28,8 @@ export interface FieldError {
   message: string;
 }
 
-export class ValidationError extends DomainError {
-  readonly status = 400;
-  readonly title = 'Bad Request';
+/** A refusal that names the fields at fault (the problem's `errors`). */
+abstract class FieldsError extends DomainError {
   constructor(
     message: string,
     readonly errors: FieldError[] = [],
@@ -39,20 +38,19 @@ export class ValidationError extends DomainError {
   }
 }
 
+export class ValidationError extends FieldsError {
+  readonly status = 400;
+  readonly title = 'Bad Request';
+}
+
 /**
  * Input that matches the documented schema but cannot be carried out: a reference to a row the
  * tenant does not have, options that exclude each other, a change whose event would not fit.
  * 400 says "not what the schema describes"; 422 says "well-formed, and still refused".
  */
-export class UnprocessableError extends DomainError {
+export class UnprocessableError extends FieldsError {
   readonly status = 422;
   readonly title = 'Unprocessable Content';
-  constructor(
-    message: string,
-    readonly errors: FieldError[] = [],
-  ) {
-    super(message);
-  }
 }
 
 export class AuthenticationError extends DomainError {

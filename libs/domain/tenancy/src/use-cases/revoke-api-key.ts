@@ -1,8 +1,6 @@
-import type { DataSource } from 'typeorm';
 import type { ApiKeyEntity } from '../entities';
 import { ConflictError, NotFoundError } from '../errors';
-import type { PrincipalChangeListener } from '../principals/principal-publisher';
-import { TenancyRepository } from '../tenancy.repository';
+import { PrincipalChange } from './principal-change';
 
 export interface RevokeApiKeyCommand {
   tenantId: string;
@@ -13,15 +11,9 @@ export interface RevokeApiKeyCommand {
 }
 
 /** Revocation is a tombstone-free snapshot (`revokedAt` set): the registry refuses it from then on. */
-export class RevokeApiKey {
-  constructor(
-    private readonly ds: DataSource,
-    private readonly principals?: PrincipalChangeListener,
-  ) {}
-
+export class RevokeApiKey extends PrincipalChange {
   async execute(c: RevokeApiKeyCommand): Promise<ApiKeyEntity> {
-    const key = await this.ds.transaction(async (m) => {
-      const repo = new TenancyRepository(m);
+    return this.write(async (repo) => {
       const found = await repo.findApiKey(c.tenantId, c.id, true);
       if (!found) throw new NotFoundError('api key', c.id);
       if (found.revokedAt) return found;
@@ -35,7 +27,5 @@ export class RevokeApiKey {
       found.version += 1;
       return repo.saveApiKey(c.tenantId, found);
     });
-    this.principals?.principalsChanged();
-    return key;
   }
 }

@@ -1,10 +1,8 @@
-import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { FullNameSchema, parseCommand } from '../commands';
 import type { UserEntity } from '../entities';
 import { ConflictError, NotFoundError } from '../errors';
-import type { PrincipalChangeListener } from '../principals/principal-publisher';
-import { TenancyRepository } from '../tenancy.repository';
+import { PrincipalChange } from './principal-change';
 
 export const UpdateUserCommandSchema = z.strictObject({
   tenantId: z.uuid(),
@@ -18,34 +16,29 @@ export const UpdateUserCommandSchema = z.strictObject({
 });
 export type UpdateUserCommand = z.input<typeof UpdateUserCommandSchema>;
 
-export class UpdateUser {
-  constructor(
-    private readonly ds: DataSource,
-    private readonly principals?: PrincipalChangeListener,
-  ) {}
-
+export class UpdateUser extends PrincipalChange {
   async execute(command: UpdateUserCommand): Promise<UserEntity> {
     const c = parseCommand(UpdateUserCommandSchema, command);
     let changed = false;
-    const user = await this.ds.transaction(async (m) => {
-      const repo = new TenancyRepository(m);
-      const found = await repo.findUser(c.tenantId, c.userId, true);
-      if (!found) throw new NotFoundError('user', c.userId);
-      const next = {
-        fullName: c.fullName ?? found.fullName,
-        active: c.active ?? found.active,
-        isAdmin: c.isAdmin ?? found.isAdmin,
-      };
-      if (next.fullName === found.fullName && next.active === found.active && next.isAdmin === found.isAdmin) return found;
-      // The way a tenant locks itself out: its (last) admin switching itself off. Another admin can.
-      if (c.actingUserId === found.id && ((found.active && !next.active) || (found.isAdmin && !next.isAdmin))) {
-        throw new ConflictError('you cannot deactivate yourself or drop your own admin role: another administrator can');
-      }
-      changed = true;
-      Object.assign(found, next, { updatedAt: new Date(), version: found.version + 1 });
-      return repo.saveUser(c.tenantId, found);
-    });
-    if (changed) this.principals?.principalsChanged();
-    return user;
+    return this.write(
+      async (repo) => {
+        const found = await repo.findUser(c.tenantId, c.userId, true);
+        if (!found) throw new NotFoundError('user', c.userId);
+        const next = {
+          fullName: c.fullName ?? found.fullName,
+          active: c.active ?? found.active,
+          isAdmin: c.isAdmin ?? found.isAdmin,
+        };
+        if (next.fullName === found.fullName && next.active === found.active && next.isAdmin === found.isAdmin) return found;
+        // The way a tenant locks itself out: its (last) admin switching itself off. Another admin can.
+        if (c.actingUserId === found.id && ((found.active && !next.active) || (found.isAdmin && !next.isAdmin))) {
+          throw new ConflictError('you cannot deactivate yourself or drop your own admin role: another administrator can');
+        }
+        changed = true;
+        Object.assign(found, next, { updatedAt: new Date(), version: found.version + 1 });
+        return repo.saveUser(c.tenantId, found);
+      },
+      { changed: () => changed },
+    );
   }
 }
