@@ -4,7 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { RegistryConfig } from './config';
-import { documentProblemAnswers, limitRequestBodies, methodNotAllowed, problem, sendProblem, type ProblemResponse } from '@herald/platform/http';
+import { PROBLEM_JSON_SCHEMA, documentProblemAnswers, limitRequestBodies, methodNotAllowed, problem, sendProblem, type ProblemResponse } from '@herald/platform/http';
 import { dialectErrorFilterOf } from './dialects/dialects.module';
 import { ProblemDetailsFilter, toProblem } from '@herald/registry/subscriptions';
 import { declarePathParameters, documentAuth } from '@herald/registry/openapi';
@@ -30,26 +30,12 @@ export function openApiDocument(app: INestApplication, config: Pick<RegistryConf
   // Security schemes, each operation's scopes and how it refuses (x-herald-auth): http/auth-docs.ts.
   documentAuth(document);
   // The native API's errors are problem+json: each operation documents the ones it can give.
-  documentProblemAnswers(document, { problemSchema: NATIVE_PROBLEM_SCHEMA, paths: isNativePath });
+  documentProblemAnswers(document, { problemSchema: PROBLEM_JSON_SCHEMA, paths: isNativePath });
   return document;
 }
 
 /** The native API (`/v1/…`); the dialects' routes answer in their own error shapes. */
 const isNativePath = (p: string) => p.startsWith('/v1/');
-
-const NATIVE_PROBLEM_SCHEMA = {
-  type: 'object',
-  description: 'RFC 9457 problem details (application/problem+json).',
-  properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    instance: { type: 'string' },
-    errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
-  },
-  required: ['type', 'title', 'status', 'detail'],
-};
 
 /**
  * What main.ts and the tests share: JSON bodies up to HERALD_MAX_REQUEST_BODY_BYTES, refused

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { PROBLEM_JSON_SCHEMA } from '@herald/platform/http';
 
 /**
  * Named schemas that request schemas share (zod schemas with a `meta({ id })`, e.g. the nested
@@ -71,19 +72,5 @@ export const ResourcePageSchema: SchemaObject = {
   },
 };
 
-export const ProblemSchema: SchemaObject = {
-  type: 'object',
-  description: 'RFC 9457 problem details (application/problem+json).',
-  properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    instance: { type: 'string' },
-    errors: {
-      type: 'array',
-      items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
-    },
-  },
-  required: ['type', 'title', 'status', 'detail'],
-};
+/** RFC 9457 problem details: the one schema of the native APIs' errors (libs/platform/http). */
+export const ProblemSchema = PROBLEM_JSON_SCHEMA as SchemaObject;

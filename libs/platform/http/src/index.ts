@@ -5,3 +5,4 @@ export * from './api-error.filter';
 export * from './openapi-errors';
 export * from './auth-docs';
 export * from './request-bodies';
+export * from './openapi-preview';
