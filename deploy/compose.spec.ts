@@ -7,15 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
 import { parse } from 'yaml';
+import { DB_SERVICES, SERVICE_PORTS as SERVICES } from './services';
 
 const ROOT = join(__dirname, '..');
-const SERVICES: Record<string, number> = {
-  'domain-api': 3000,
-  'subscription-registry': 3001,
-  'event-router': 3002,
-  'delivery-dispatcher': 3003,
-};
-const DB_SERVICES = ['domain-api', 'subscription-registry'];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;

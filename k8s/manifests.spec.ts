@@ -16,19 +16,13 @@ import { DispatchEnv } from '@herald/delivery/dispatch';
 import { SERVICE_CONSUMER_GROUPS } from './tools/consumer-groups';
 import { CRD_SCHEMAS } from './tools/crd-schemas';
 import { kafkaTopicsYaml } from './tools/kafka-topics';
-import { kafkaUsersYaml } from './tools/kafka-users';
-import { firstTenantCommands } from './tools/first-tenant';
+import { SERVICES, kafkaUsersYaml } from './tools/kafka-users';
+import { firstTenantCommands, operationsAnchors } from './tools/first-tenant';
 import { prometheusRuleYaml } from './tools/prometheus-rule';
 import { REPO_ROOT, ensureKustomize, kustomizeBuild } from './tools/kustomize';
 import type { K8sObject } from './tools/kustomize';
 
 const OVERLAYS = ['dev', 'prod'] as const;
-const SERVICES = [
-  'domain-api',
-  'subscription-registry',
-  'event-router',
-  'delivery-dispatcher',
-] as const;
 const PORTS: Record<string, number> = {
   'domain-api': 3000,
   'subscription-registry': 3001,
@@ -631,17 +625,7 @@ describe('k8s PrometheusRule', () => {
       const configured = /runbookBaseUrl: '([^']+)'/.exec(kustomization)![1];
       // The setting is not rendered into the cluster (a local-config object).
       expect(rendered[overlay].filter((o) => o.metadata.name === 'herald-settings')).toEqual([]);
-      const anchors = readFileSync(join(REPO_ROOT, 'docs', 'operations.md'), 'utf8')
-        .split('\n')
-        .filter((l) => /^#{2,4} /.test(l))
-        .map((l) =>
-          l
-            .replace(/^#+ /, '')
-            .trim()
-            .toLowerCase()
-            .replace(/[^a-z0-9 -]/g, '')
-            .replace(/ /g, '-'),
-        );
+      const anchors = operationsAnchors();
       for (const url of urls) {
         const [base, anchor] = url.split('#');
         expect({ url, base }).toEqual({ url, base: configured });

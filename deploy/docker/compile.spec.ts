@@ -10,9 +10,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { SERVICES } from '../services';
 
 const ROOT = join(__dirname, '..', '..');
-const SERVICES = ['domain-api', 'subscription-registry', 'event-router', 'delivery-dispatcher'];
 // Inside the repo (tmp/ is gitignored) so that compiled files resolve the repo's node_modules.
 const OUT = join(ROOT, 'tmp', `image-dist-${process.pid}`);
 const { compile } = require('./compile.js') as {

@@ -9,15 +9,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { SERVICES, SERVICE_PORTS as PORTS } from '../services';
 
 const ROOT = join(__dirname, '..', '..');
-const SERVICES = ['domain-api', 'subscription-registry', 'event-router', 'delivery-dispatcher'];
-const PORTS: Record<string, number> = {
-  'domain-api': 3000,
-  'subscription-registry': 3001,
-  'event-router': 3002,
-  'delivery-dispatcher': 3003,
-};
 
 interface Instruction {
   op: string;

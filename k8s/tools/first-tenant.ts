@@ -17,6 +17,23 @@ export interface DocumentedCommand {
   inContainer: string[];
 }
 
+const OPERATIONS_MD = join(__dirname, '..', '..', 'docs', 'operations.md');
+
+/** The anchors of docs/operations.md's `##`–`####` headings, as GitHub makes them (what runbook URLs point at). */
+export function operationsAnchors(operations = readFileSync(OPERATIONS_MD, 'utf8')): string[] {
+  return operations
+    .split('\n')
+    .filter((l) => /^#{2,4} /.test(l))
+    .map((l) =>
+      l
+        .replace(/^#+ /, '')
+        .trim()
+        .toLowerCase()
+        .replace(/[^a-z0-9 -]/g, '')
+        .replace(/ /g, '-'),
+    );
+}
+
 /** Shell words of one line: whitespace-separated, "double" and 'single' quotes removed. */
 export function shellWords(line: string): string[] {
   const words: string[] = [];
@@ -26,7 +43,7 @@ export function shellWords(line: string): string[] {
 }
 
 export function firstTenantCommands(
-  operations = readFileSync(join(__dirname, '..', '..', 'docs', 'operations.md'), 'utf8'),
+  operations = readFileSync(OPERATIONS_MD, 'utf8'),
 ): { compose: DocumentedCommand[]; kubernetes: DocumentedCommand[] } {
   const start = operations.indexOf('\n## First tenant\n');
   if (start < 0) throw new Error('docs/operations.md has no "## First tenant" section');

@@ -3,16 +3,12 @@ import addFormats from 'ajv-formats';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { RESOURCE_DEFINITION_LIST } from '@herald/domain/resources';
-import { runMigrations } from '@herald/platform/db';
-import { domainDataSource } from '@herald/domain/resources';
-import { createTestDatabase, deleteKafkaNamespace, uniqueKafkaNamespace } from '@herald/platform/testing';
-import { call, createTestTenant, startTestApp, type TestApp, type TestTenant } from './test-app';
+import { call, createTestInfra, createTestTenant, postRaw, startTestApp, type TestApp, type TestInfra, type TestTenant } from './testing';
 
 // Real Postgres and Kafka (and, for the CLI, processes): jest's 5 s default is for unit tests.
 jest.setTimeout(60_000);
 
-let db: { url: string; drop(): Promise<void> };
-let ns: string;
+let infra: TestInfra | undefined;
 let t: TestApp;
 let a: TestTenant;
 let b: TestTenant;
@@ -34,15 +30,8 @@ async function outboxRows(): Promise<number> {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase('domain-api-http');
-  ns = uniqueKafkaNamespace('domain-api-http');
-  await runMigrations(domainDataSource(db.url));
-  t = await startTestApp({
-    DATABASE_URL: db.url,
-    KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '',
-    HERALD_KAFKA_NAMESPACE: ns,
-    HERALD_KAFKA_PARTITIONS_OVERRIDE: '2',
-  });
+  infra = await createTestInfra('domain-api-http');
+  t = await startTestApp(infra.env());
   a = await createTestTenant(t.ds, 'acme');
   b = await createTestTenant(t.ds, 'globex');
   ids['client'] = await create('clients', { name: 'Acme Corp' });
@@ -60,8 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.close();
-  await db?.drop();
-  if (ns) await deleteKafkaNamespace(ns);
+  await infra?.drop();
 });
 
 interface OpenApiOperation {
@@ -269,11 +257,7 @@ describe('validation and errors', () => {
     expect(reply.body).toMatchObject({ type: expect.any(String), title: 'Bad Request', status: 400, instance: '/v1/tasks' });
     const paths = (reply.body['errors'] as Array<{ path: string }>).map((e) => e.path).sort();
     expect(paths).toEqual(['(body)', 'progress']);
-    const badJson = await fetch(`${t.url}/v1/tasks`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${a.apiKey}`, 'content-type': 'application/json' },
-      body: '{not json',
-    });
+    const badJson = await postRaw(t.url, '/v1/tasks', a.apiKey, '{not json');
     expect(badJson.status).toBe(400);
     expect(badJson.headers.get('content-type')).toContain('application/problem+json');
   });
@@ -423,14 +407,8 @@ describe('actions', () => {
     // What startTracing registers in a service with OTLP export on (here without an exporter).
     new NodeTracerProvider().register();
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const res = await fetch(`${t.url}/v1/clients`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${a.apiKey}`,
-        'content-type': 'application/json',
-        traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
-      },
-      body: JSON.stringify({ name: 'Traced Corp' }),
+    const res = await postRaw(t.url, '/v1/clients', a.apiKey, JSON.stringify({ name: 'Traced Corp' }), {
+      traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
     });
     expect(res.status).toBe(201);
     const { id } = (await res.json()) as { id: string };

@@ -1,16 +1,12 @@
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { domainDataSource } from '@herald/domain/resources';
-import { runMigrations } from '@herald/platform/db';
-import { createTestDatabase, deleteKafkaNamespace, uniqueKafkaNamespace } from '@herald/platform/testing';
-import { call, createTestTenant, startTestApp, type Reply, type TestApp, type TestTenant } from './test-app';
+import { call, createTestInfra, createTestTenant, postRaw, startTestApp, type Reply, type TestApp, type TestInfra, type TestTenant } from './testing';
 
 // Issue 13 (generated input): every class of input that answered 500 on the domain API, and the
 // OpenAPI document agreeing with what is refused. Issue 12 item 6: the body size limit.
 jest.setTimeout(60_000);
 
-let db: { url: string; drop(): Promise<void> };
-let ns: string;
+let infra: TestInfra | undefined;
 let t: TestApp;
 let a: TestTenant;
 let projectId: string;
@@ -34,15 +30,8 @@ async function expectRefused(send: () => Promise<Reply>, status: number, path?: 
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase('domain-api-input');
-  ns = uniqueKafkaNamespace('domain-api-input');
-  await runMigrations(domainDataSource(db.url));
-  t = await startTestApp({
-    DATABASE_URL: db.url,
-    KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '',
-    HERALD_KAFKA_NAMESPACE: ns,
-    HERALD_KAFKA_PARTITIONS_OVERRIDE: '1',
-  });
+  infra = await createTestInfra('domain-api-input');
+  t = await startTestApp(infra.env({ HERALD_KAFKA_PARTITIONS_OVERRIDE: '1' }));
   a = await createTestTenant(t.ds, 'limits');
   const p = await call(t.url, 'POST', '/v1/projects', bearer(), { name: 'Limits' });
   expect(p.status).toBe(201);
@@ -51,8 +40,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.close();
-  await db?.drop();
-  if (ns) await deleteKafkaNamespace(ns);
+  await infra?.drop();
 });
 
 describe('text the database cannot store is refused with 400 naming the field (was 500)', () => {
@@ -124,11 +112,7 @@ describe('attributes', () => {
     const veryDeep = `{"name":"x","attributes":{"a":${'['.repeat(50_000)}1${']'.repeat(50_000)}}}`;
     await expectRefused(
       async () => {
-        const res = await fetch(`${t.url}/v1/clients`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${a.apiKey}`, 'content-type': 'application/json' },
-          body: veryDeep,
-        });
+        const res = await postRaw(t.url, '/v1/clients', a.apiKey, veryDeep);
         return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: (await res.json()) as Record<string, unknown> };
       },
       400,
@@ -158,22 +142,14 @@ describe('well-formed input that cannot be carried out is a 422 (the schema acce
 
 describe('bodies, media types and methods (issue 12 item 6)', () => {
   it('a 3 MB body is a 413 problem+json (was 500)', async () => {
-    const res = await fetch(`${t.url}/v1/projects`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${a.apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'x', description: 'a'.repeat(3_000_000) }),
-    });
+    const res = await postRaw(t.url, '/v1/projects', a.apiKey, JSON.stringify({ name: 'x', description: 'a'.repeat(3_000_000) }));
     expect(res.status).toBe(413);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect(((await res.json()) as { detail: string }).detail).toMatch(/larger than the 1048576 bytes/);
   });
 
   it('a body that is not JSON is a 415; a PATCH without a body is a 400, not "change nothing"', async () => {
-    const text = await fetch(`${t.url}/v1/projects`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${a.apiKey}`, 'content-type': 'text/plain' },
-      body: 'name=x',
-    });
+    const text = await postRaw(t.url, '/v1/projects', a.apiKey, 'name=x', { 'content-type': 'text/plain' });
     expect(text.status).toBe(415);
     expect(text.headers.get('content-type')).toContain('application/problem+json');
     await expectRefused(() => call(t.url, 'PATCH', `/v1/projects/${projectId}`, bearer()), 400, '(body)');

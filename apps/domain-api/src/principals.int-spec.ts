@@ -4,16 +4,14 @@ import { domainDataSource } from '@herald/domain/resources';
 import { CreateTenant, PrincipalPublisher, RevokeApiKey } from '@herald/domain/tenancy';
 import { CreateResource } from '@herald/domain/resources';
 import { OutboxWriter } from '@herald/domain/outbox';
-import { dataSourceOptions, runMigrations } from '@herald/platform/db';
-import { createTestDatabase, deleteKafkaNamespace, uniqueKafkaNamespace } from '@herald/platform/testing';
+import { dataSourceOptions } from '@herald/platform/db';
 import { readPrincipals } from './topic-reader';
-import { call, startTestApp, type TestApp } from './test-app';
+import { call, createTestInfra, startTestApp, type TestApp, type TestInfra } from './testing';
 
 // Real Postgres and Kafka (and, for the CLI, processes): jest's 5 s default is for unit tests.
 jest.setTimeout(60_000);
 
-let db: { url: string; drop(): Promise<void> };
-let ns: string;
+let infra: TestInfra | undefined;
 let ds: DataSource;
 let app: TestApp | undefined;
 
@@ -26,18 +24,15 @@ async function unpublished(): Promise<number> {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase('domain-api-principals');
-  ns = uniqueKafkaNamespace('domain-api-principals');
-  await runMigrations(domainDataSource(db.url));
-  ds = new DataSource(dataSourceOptions(domainDataSource(db.url, { poolSize: 2 })));
+  infra = await createTestInfra('domain-api-principals');
+  ds = new DataSource(dataSourceOptions(domainDataSource(infra.dbUrl, { poolSize: 2 })));
   await ds.initialize();
 });
 
 afterAll(async () => {
   await app?.close();
   await ds?.destroy();
-  await db?.drop();
-  if (ns) await deleteKafkaNamespace(ns);
+  await infra?.drop();
 });
 
 describe('principals reach herald.principals.v1 even when the first publish fails', () => {
@@ -58,14 +53,8 @@ describe('principals reach herald.principals.v1 even when the first publish fail
     expect(await unpublished()).toBe(3);
 
     // The service starts: its republisher publishes what is pending, without any new change.
-    app = await startTestApp({
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '',
-      HERALD_KAFKA_NAMESPACE: ns,
-      HERALD_KAFKA_PARTITIONS_OVERRIDE: '2',
-      HERALD_PRINCIPALS_REPUBLISH_MS: '200',
-    });
-    const first = await readPrincipals(ns, (ms) => ms.length >= 3);
+    app = await startTestApp(infra!.env({ HERALD_PRINCIPALS_REPUBLISH_MS: '200' }));
+    const first = await readPrincipals(infra!.ns, (ms) => ms.length >= 3);
     expect(first.map((m) => m.value.kind).sort()).toEqual(['api-key', 'tenant', 'user']);
     const key = first.find((m) => m.value.kind === 'api-key')!.value as Extract<PrincipalSnapshot, { kind: 'api-key' }>;
     expect(key.hash).toBe(hashApiKey(created.apiKey));
@@ -79,7 +68,7 @@ describe('principals reach herald.principals.v1 even when the first publish fail
     expect((await call(app.url, 'DELETE', `/v1/api-keys/${second.body['keyId'] as string}`, auth)).status).toBe(200);
     const user = await call(app.url, 'POST', '/v1/users', auth, { fullName: 'Brian Adams', email: 'brian@company.com' });
     expect(user.status).toBe(201);
-    const all = await readPrincipals(ns, (ms) =>
+    const all = await readPrincipals(infra!.ns, (ms) =>
       ms.some((m) => m.value.kind === 'api-key' && m.value.keyId === second.body['keyId'] && m.value.revokedAt !== null) &&
       ms.some((m) => m.value.kind === 'user' && m.value.userId === user.body['id']),
     );

@@ -1,41 +1,28 @@
 import { randomBytes } from 'node:crypto';
-import { RESOURCE_DEFINITION_LIST, domainDataSource } from '@herald/domain/resources';
+import { RESOURCE_DEFINITION_LIST } from '@herald/domain/resources';
 import { dropOutboxReplicationSlot } from '@herald/domain/outbox';
 import { resourceChangeKey, type ResourceChange, type ResourceType } from '@herald/contracts';
-import { runMigrations } from '@herald/platform/db';
-import { createTestDatabase, deleteKafkaNamespace, uniqueKafkaNamespace } from '@herald/platform/testing';
-import { call, createTestTenant, startTestApp, type TestApp, type TestTenant } from './test-app';
+import { call, createTestInfra, createTestTenant, startTestApp, type TestApp, type TestInfra, type TestTenant } from './testing';
 import { readResourceChanges } from './topic-reader';
 
 // Real Postgres and Kafka (and, for the CLI, processes): jest's 5 s default is for unit tests.
 jest.setTimeout(120_000);
 
-let db: { url: string; drop(): Promise<void> };
-let ns: string;
+let infra: TestInfra | undefined;
 const slot = `t_dapi_${randomBytes(5).toString('hex')}`;
 let t: TestApp | undefined;
 let a: TestTenant;
 
 beforeAll(async () => {
-  db = await createTestDatabase('domain-api-changes');
-  ns = uniqueKafkaNamespace('domain-api-changes');
-  await runMigrations(domainDataSource(db.url));
-  t = await startTestApp({
-    DATABASE_URL: db.url,
-    KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '',
-    HERALD_KAFKA_NAMESPACE: ns,
-    HERALD_KAFKA_PARTITIONS_OVERRIDE: '2',
-    HERALD_OUTBOX_RELAY: 'logical',
-    HERALD_OUTBOX_SLOT: slot,
-  });
+  infra = await createTestInfra('domain-api-changes');
+  t = await startTestApp(infra.env({ HERALD_OUTBOX_RELAY: 'logical', HERALD_OUTBOX_SLOT: slot }));
   a = await createTestTenant(t.ds, 'acme');
 }, 60_000);
 
 afterAll(async () => {
   await t?.close();
-  if (db) await dropOutboxReplicationSlot(db.url, slot);
-  await db?.drop();
-  if (ns) await deleteKafkaNamespace(ns);
+  if (infra) await dropOutboxReplicationSlot(infra.dbUrl, slot);
+  await infra?.drop();
 });
 
 interface Expected {
@@ -104,7 +91,7 @@ describe('the API to herald.resource-changes.v1 (logical-replication relay)', ()
       expected.push({ type, action: 'deleted', before: state[type], after: null });
     }
 
-    const messages = await readResourceChanges(ns, (ms) => ms.length >= expected.length, 60_000);
+    const messages = await readResourceChanges(infra!.ns, (ms) => ms.length >= expected.length, 60_000);
     // Nothing more than expected arrives (no event for the no-op updates).
     await new Promise((r) => setTimeout(r, 1_000));
     expect(messages).toHaveLength(expected.length);

@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { ConsumerGroups, DeliveryOutcomeContract, Headers, Topics, encodeMessage, topicName, type DeliveryOutcome } from '@herald/contracts';
-import { dataSourceOptions } from '@herald/platform/db';
 import { ReadinessRegistry } from '@herald/platform/observability';
-import { uniqueKafkaNamespace } from '@herald/platform/testing';
-import { registryDataSource } from '../src/database';
-import { REGISTRY_TOPICS } from '@herald/registry/principals';
-import { KafkaFixture, createRegistryDatabase, infraEnv, startRegistry, waitFor, type RunningRegistry } from './registry-harness';
+import { uniqueKafkaNamespace, type TestDatabase } from '@herald/platform/testing';
+import { KafkaFixture, closeRegistryTables, infraEnv, openRegistryTables, registryPool, startReadyRegistry, waitFor, type RunningRegistry } from './registry-harness';
 
 // Issue 12.1: the registry's outcome consumer (a ContractConsumer) against the real broker and
 // database. One message that fails on its own goes to the DLQ and the others are logged; a
@@ -18,7 +15,7 @@ jest.setTimeout(180_000);
 describe('delivery outcomes: a poison message never holds the partition', () => {
   const namespace = uniqueKafkaNamespace('reg-poison');
   const kafka = new KafkaFixture(namespace);
-  let db: Awaited<ReturnType<typeof createRegistryDatabase>>;
+  let db: TestDatabase;
   let ds: DataSource;
   let registry: RunningRegistry | undefined;
   let dlq: KafkaMessage[];
@@ -76,21 +73,14 @@ describe('delivery outcomes: a poison message never holds the partition', () => 
   }
 
   beforeAll(async () => {
-    db = await createRegistryDatabase('poison');
-    ds = new DataSource(dataSourceOptions({ ...registryDataSource(db.url), poolSize: 2 }));
-    await ds.initialize();
-    await kafka.ensureTopics(REGISTRY_TOPICS);
+    ({ db, ds } = await openRegistryTables(kafka, 'poison'));
     dlq = await kafka.collect(Topics.DeliveriesDlq);
-    registry = await startRegistry({ DATABASE_URL: db.url, HERALD_KAFKA_NAMESPACE: namespace });
-    await waitFor('registry ready', async () => (await ready()).status === 200, 60_000);
+    registry = await startReadyRegistry(db, kafka);
   }, 120_000);
 
   afterAll(async () => {
     await admin((c) => c.query(`ALTER DATABASE ${c.escapeIdentifier(db.name)} WITH ALLOW_CONNECTIONS true`)).catch(() => undefined);
-    await registry?.close();
-    await ds?.destroy();
-    await kafka.close();
-    await db?.drop();
+    await closeRegistryTables(kafka, { registry, ds, db });
   }, 60_000);
 
   it('one poison message in a batch of 60 goes to the DLQ with its reason; the 59 others are logged, two tenants alike, and readiness stays up', async () => {
@@ -142,8 +132,7 @@ describe('delivery outcomes: a poison message never holds the partition', () => 
 
     await admin((c) => c.query(`ALTER DATABASE ${c.escapeIdentifier(db.name)} WITH ALLOW_CONNECTIONS true`));
     await ds.destroy();
-    ds = new DataSource(dataSourceOptions({ ...registryDataSource(db.url), poolSize: 2 }));
-    await ds.initialize();
+    ds = await registryPool(db);
     await waitFor('every outcome of the outage logged', async () => (await logged(during.map((o) => o.deliveryId))) === 20, 60_000);
     await waitFor('ready again', async () => (await ready()).status === 200, 30_000);
     await expect(consumerCheck()).resolves.toBeUndefined();

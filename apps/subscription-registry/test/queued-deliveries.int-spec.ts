@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import {
   DeliveryContract,
   DeliveryOutcomeContract,
@@ -9,11 +9,8 @@ import {
   type Delivery,
   type DeliveryOutcome,
 } from '@herald/contracts';
-import { dataSourceOptions } from '@herald/platform/db';
-import { uniqueKafkaNamespace } from '@herald/platform/testing';
-import { registryDataSource } from '../src/database';
-import { REGISTRY_TOPICS } from '@herald/registry/principals';
-import { KafkaFixture, createRegistryDatabase, startRegistry, waitFor, type RunningRegistry } from './registry-harness';
+import { uniqueKafkaNamespace, type TestDatabase } from '@herald/platform/testing';
+import { KafkaFixture, closeRegistryTables, openRegistryTables, startReadyRegistry, waitFor, type RunningRegistry } from './registry-harness';
 
 // Issue 14.3, one message per delivery: the router produces only the delivery; the registry logs
 // it as Queued (with its body) from herald.deliveries.v1 with its own consumer group, in any
@@ -23,7 +20,7 @@ jest.setTimeout(180_000);
 describe('delivery log: Queued from the deliveries topic', () => {
   const namespace = uniqueKafkaNamespace('reg-queued');
   const kafka = new KafkaFixture(namespace);
-  let db: Awaited<ReturnType<typeof createRegistryDatabase>>;
+  let db: TestDatabase;
   let ds: DataSource;
   let registry: RunningRegistry | undefined;
   let dlq: KafkaMessage[];
@@ -57,21 +54,12 @@ describe('delivery log: Queued from the deliveries topic', () => {
     )) as { id: string; status: string; body: string | null; queued: boolean; attempt_count: number }[];
 
   beforeAll(async () => {
-    db = await createRegistryDatabase('queued');
-    ds = new DataSource(dataSourceOptions({ ...registryDataSource(db.url), poolSize: 2 }));
-    await ds.initialize();
-    await kafka.ensureTopics(REGISTRY_TOPICS);
+    ({ db, ds } = await openRegistryTables(kafka, 'queued'));
     dlq = await kafka.collect(Topics.DeliveriesDlq);
-    registry = await startRegistry({ DATABASE_URL: db.url, HERALD_KAFKA_NAMESPACE: namespace });
-    await waitFor('registry ready', async () => (await fetch(`${registry!.url}/health/ready`)).status === 200, 60_000);
+    registry = await startReadyRegistry(db, kafka);
   }, 120_000);
 
-  afterAll(async () => {
-    await registry?.close();
-    await ds?.destroy();
-    await kafka.close();
-    await db?.drop();
-  }, 60_000);
+  afterAll(() => closeRegistryTables(kafka, { registry, ds, db }), 60_000);
 
   it('logs each delivery as Queued with its body; an attempt logged first is completed, not set back; an invalid message is skipped, not dead-lettered', async () => {
     const a = delivery();

@@ -14,7 +14,8 @@ import {
   type PrincipalSnapshot,
   type TopicSpec,
 } from '@herald/contracts';
-import { runMigrations } from '@herald/platform/db';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, runMigrations } from '@herald/platform/db';
 import { createTestDatabase, deleteKafkaNamespace, requireEnv, type TestDatabase } from '@herald/platform/testing';
 import { AppModule } from '../src/app.module';
 import { HERALD_CONFIG } from '@herald/platform/config';
@@ -39,6 +40,33 @@ export async function createRegistryDatabase(label: string): Promise<TestDatabas
   const db = await createTestDatabase(`registry-${label}`);
   await runMigrations(registryDataSource(db.url));
   return db;
+}
+
+/**
+ * For the specs that read and write the registry's tables themselves: a database, a pool of two
+ * on it, and every registry topic in the fixture's namespace (created before the app starts, so
+ * its consumers join at once).
+ */
+export async function openRegistryTables(kafka: KafkaFixture, label: string): Promise<{ db: TestDatabase; ds: DataSource }> {
+  const db = await createRegistryDatabase(label);
+  const ds = await registryPool(db);
+  await kafka.ensureTopics(REGISTRY_TOPICS);
+  return { db, ds };
+}
+
+/** A pool of two on the registry's tables. */
+export async function registryPool(db: TestDatabase): Promise<DataSource> {
+  const ds = new DataSource(dataSourceOptions({ ...registryDataSource(db.url), poolSize: 2 }));
+  await ds.initialize();
+  return ds;
+}
+
+/** Stops what such a spec started, in order: the registry, the pool, the Kafka fixture, the database. */
+export async function closeRegistryTables(kafka: KafkaFixture, started: { registry?: RunningRegistry; ds?: DataSource; db?: TestDatabase }): Promise<void> {
+  await started.registry?.close();
+  await started.ds?.destroy();
+  await kafka.close();
+  await started.db?.drop();
 }
 
 export async function waitFor<T>(what: string, fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
@@ -189,6 +217,18 @@ export async function startRegistry(env: Record<string, string>): Promise<Runnin
       if (process.env['REGISTRY_TEST_TIMING']) process.stderr.write(`registry closed in ${Date.now() - started} ms\n`);
     },
   };
+}
+
+/** The registry on `db` and the fixture's namespace, resolved once it is ready (its consumers joined). */
+export async function startReadyRegistry(db: TestDatabase, kafka: KafkaFixture, env: Record<string, string> = {}): Promise<RunningRegistry> {
+  const registry = await startRegistry({ DATABASE_URL: db.url, HERALD_KAFKA_NAMESPACE: kafka.namespace, ...env });
+  try {
+    await waitFor('registry ready', async () => (await fetch(`${registry.url}/health/ready`)).status === 200, 60_000);
+    return registry;
+  } catch (e) {
+    await registry.close();
+    throw e;
+  }
 }
 
 export interface ReceivedRequest {

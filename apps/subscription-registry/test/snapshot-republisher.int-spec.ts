@@ -1,9 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { Topics, type SubscriptionSnapshot } from '@herald/contracts';
-import { dataSourceOptions } from '@herald/platform/db';
-import { uniqueKafkaNamespace } from '@herald/platform/testing';
+import { uniqueKafkaNamespace, type TestDatabase } from '@herald/platform/testing';
 import { SubscriptionSecrets } from '@herald/registry/secrets';
 import {
   CreateSubscription,
@@ -15,9 +14,7 @@ import {
   UpdateSubscription,
   UrlGuard,
 } from '@herald/registry/subscriptions';
-import { registryDataSource } from '../src/database';
-import { KafkaFixture, createRegistryDatabase, startRegistry, waitFor, type RunningRegistry } from './registry-harness';
-import { REGISTRY_TOPICS } from '@herald/registry/principals';
+import { KafkaFixture, closeRegistryTables, openRegistryTables, startRegistry, waitFor, type RunningRegistry } from './registry-harness';
 
 /** Kafka unreachable at the moment of the publish: every send fails, as the producer's would. */
 class UnreachableBrokerSink extends SubscriptionSnapshotSink {
@@ -50,7 +47,7 @@ describe('snapshot republisher', () => {
   const namespace = uniqueKafkaNamespace('reg-repub');
   const kafka = new KafkaFixture(namespace);
   const secretsKey = `k1:${randomBytes(32).toString('base64')}`;
-  let db: Awaited<ReturnType<typeof createRegistryDatabase>>;
+  let db: TestDatabase;
   let ds: DataSource;
   let registry: RunningRegistry | undefined;
   let snapshots: KafkaMessage[];
@@ -58,20 +55,11 @@ describe('snapshot republisher', () => {
     snapshots.filter((m) => m.key?.toString() === id).map((m) => (m.value ? (JSON.parse(m.value.toString()) as SubscriptionSnapshot) : null));
 
   beforeAll(async () => {
-    db = await createRegistryDatabase('repub');
-    ds = new DataSource(dataSourceOptions({ ...registryDataSource(db.url), poolSize: 2 }));
-    await ds.initialize();
-    // Every topic exists before the app starts, so its consumers join at once.
-    await kafka.ensureTopics(REGISTRY_TOPICS);
+    ({ db, ds } = await openRegistryTables(kafka, 'repub'));
     snapshots = await kafka.collect(Topics.Subscriptions);
   }, 60_000);
 
-  afterAll(async () => {
-    await registry?.close();
-    await ds?.destroy();
-    await kafka.close();
-    await db?.drop();
-  }, 60_000);
+  afterAll(() => closeRegistryTables(kafka, { registry, ds, db }), 60_000);
 
   it('publishes at start-up what was committed while Kafka was unreachable, tombstones included, then keeps republishing', async () => {
     const secrets = SubscriptionSecrets.fromSpec(secretsKey);

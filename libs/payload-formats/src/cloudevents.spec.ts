@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CloudEvent, HTTP } from 'cloudevents';
 import type { ResourceChange, SubscriptionSnapshot } from '@herald/contracts';
+import { renderContextFixture } from '@herald/platform/testing';
 import {
   CloudEventsPayloadRenderer,
   StructuredCloudEventSchema,
@@ -26,7 +27,7 @@ const change = (over: Partial<ResourceChange> = {}): ResourceChange => ({
   ...over,
 });
 const sub = (payloadFormat: SubscriptionSnapshot['payloadFormat']) => ({ payloadFormat }) as SubscriptionSnapshot;
-const ctx = { eventType: 'task.completed', deliveryId: randomUUID(), routedAt: new Date(), publicBaseUrl: 'http://x' };
+const ctx = renderContextFixture({ eventType: 'task.completed' });
 const renderer = new CloudEventsPayloadRenderer();
 
 /** What the cloudevents SDK makes of a request (it validates the event as it parses). */

@@ -1,17 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { SubscriptionSnapshot } from '@herald/contracts';
-import { resourceChangeFixture } from '@herald/platform/testing';
+import { renderContextFixture, resourceChangeFixture } from '@herald/platform/testing';
 import { NativePayloadRenderer, NativePayloadSchema, nativePayloadOf, thinNativePayloadOf } from './native';
 
 const change = resourceChangeFixture;
 const sub = (payloadFormat: SubscriptionSnapshot['payloadFormat']) =>
   ({ payloadFormat }) as SubscriptionSnapshot;
-const ctx = {
-  eventType: 'task.updated',
-  deliveryId: randomUUID(),
-  routedAt: new Date(),
-  publicBaseUrl: 'http://x',
-};
+const ctx = renderContextFixture();
 
 describe('native payload', () => {
   it('is Standard Webhooks style: type, timestamp, data = after + previous of the changed fields, plus ids', () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ResourceChange, SubscriptionSnapshot } from '@herald/contracts';
+import type { RenderContext, ResourceChange, SubscriptionSnapshot } from '@herald/contracts';
 
 /** A well-formed (not decryptable) sealed secret, for snapshots whose secrets a test never opens. */
 const SEALED_PLACEHOLDER = { kid: 'k1', iv: 'aXY=', tag: 'dGFn', ct: 'Y3Q=' };
@@ -59,4 +59,9 @@ export function resourceChangeFixture(overrides: Partial<ResourceChange> = {}): 
     changedFields: ['name'],
     ...overrides,
   };
+}
+
+/** What the router hands a payload renderer for `resourceChangeFixture`'s change; override what a test is about. */
+export function renderContextFixture(overrides: Partial<RenderContext> = {}): RenderContext {
+  return { eventType: 'task.updated', deliveryId: randomUUID(), routedAt: new Date(), publicBaseUrl: 'http://x', ...overrides };
 }

@@ -9,6 +9,6 @@ export { freePort } from './ports';
 export { spawnService, serviceArgs, type SpawnedService, type SpawnServiceOptions, type ExitInfo } from './service';
 export { requireEnv, kafkaBrokers } from './env';
 export { randomSuffix, sanitizeLabel, testDatabaseName, kafkaNamespaceName, databaseUrlFor } from './names';
-export { resourceChangeFixture, subscriptionSnapshotFixture } from './fixtures';
+export { renderContextFixture, resourceChangeFixture, subscriptionSnapshotFixture } from './fixtures';
 export { makeTestPki, type TestPki } from './tls';
 export { startSecureKafka, type SecureKafka, type SaslMechanism } from './secure-kafka';

@@ -1,17 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { PayloadRenderer, SubscriptionSnapshot } from '@herald/contracts';
-import { resourceChangeFixture } from '@herald/platform/testing';
+import { renderContextFixture, resourceChangeFixture } from '@herald/platform/testing';
 import { PayloadRendererRegistry, UnknownPayloadFormatError } from './renderer-registry';
 
 const change = resourceChangeFixture;
 const sub = (payloadFormat: SubscriptionSnapshot['payloadFormat']) =>
   ({ payloadFormat }) as SubscriptionSnapshot;
-const ctx = {
-  eventType: 'task.updated',
-  deliveryId: randomUUID(),
-  routedAt: new Date(),
-  publicBaseUrl: 'http://x',
-};
+const ctx = renderContextFixture();
 
 describe('PayloadRendererRegistry', () => {
   it('picks the renderer by the subscription payload format; native is always there', () => {
