@@ -2,8 +2,9 @@ import { createServer } from 'node:http';
 
 /**
  * The benchmark's webhook receiver, in its own process (forked by run.ts; talks over IPC).
- * The first path segment says how to answer: `/hang/…` never answers, anything else answers 200
- * `{"status":"OK"}` at once (a hanging request ends with the dispatcher's timeout); the second
+ * The first path segment says how to answer: `/hang/…` never answers (a hanging request ends with
+ * the dispatcher's timeout), `/slow/…?ms=N` answers 200 after N ms, `/fail/…` answers 500 at once,
+ * anything else answers 200 `{"status":"OK"}` at once; the second
  * names the benchmark phase. It records, per `<answer>/<phase>`, every arrival's
  * `webhook-id` (unique and duplicate counts) and, for Herald's deliveries, commit → arrival
  * latency from the payload's `timestamp` (the change's occurredAt, set at commit).
@@ -56,8 +57,18 @@ const server = createServer((req, res) => {
       if (ts && !kind.startsWith('hang/')) s.latenciesMs.push(now - Date.parse(ts[1]));
     }
     if (kind.startsWith('hang/')) return; // never answered: the sender's timeout ends it
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '15' });
-    res.end('{"status":"OK"}');
+    if (kind.startsWith('fail/')) {
+      res.writeHead(500, { 'content-type': 'text/plain', 'content-length': '4' });
+      res.end('fail');
+      return;
+    }
+    const ok = () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '15' });
+      res.end('{"status":"OK"}');
+    };
+    if (kind.startsWith('slow/'))
+      setTimeout(ok, Number(new URL(req.url ?? '/', 'http://sink').searchParams.get('ms') ?? 0));
+    else ok();
   });
 });
 server.keepAliveTimeout = 60_000;

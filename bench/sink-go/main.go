@@ -3,7 +3,8 @@
 // machine's, not a Node server's. Same behaviour as bench/e2e/sink.ts:
 //
 //   - the first path segment says how to answer: /hang/… never answers (the sender's timeout
-//     ends it), anything else answers 200 {"status":"OK"} at once; the second names the phase;
+//     ends it), /slow/…?ms=N answers 200 after N ms, /fail/… answers 500 at once, anything else
+//     answers 200 {"status":"OK"} at once; the second names the phase;
 //   - per "<answer>/<phase>" it counts arrivals, unique and duplicate (path, webhook-id) pairs,
 //     the first and last arrival (epoch ms) and, for Herald's deliveries, commit → arrival
 //     latency from the payload's "timestamp" (the change's occurredAt);
@@ -21,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -136,6 +138,19 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if hang {
 		<-r.Context().Done() // never answered: the sender's timeout ends it
 		return
+	}
+	if strings.HasPrefix(kind, "fail/") {
+		http.Error(w, "fail", http.StatusInternalServerError)
+		return
+	}
+	if strings.HasPrefix(kind, "slow/") {
+		if ms, err := strconv.Atoi(r.URL.Query().Get("ms")); err == nil && ms > 0 {
+			select {
+			case <-time.After(time.Duration(ms) * time.Millisecond):
+			case <-r.Context().Done():
+				return
+			}
+		}
 	}
 	h := w.Header()
 	h["Content-Type"] = []string{"application/json"}
