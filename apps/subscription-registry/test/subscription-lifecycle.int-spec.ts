@@ -160,6 +160,20 @@ describe('subscription lifecycle', () => {
     await waitFor('tombstone', () => snapshotsOf(hook.id).at(-1) === null);
   });
 
+  it("does not apply a health transition decided from a state the hook no longer has: a user's enable meanwhile stands", async () => {
+    const health = registry.app.get(ApplyHealthTransition);
+    const hook = (await call()('POST', '/v1/webhooks', { url: `${receiver.url}/stale`, eventTypes: ['*'] })).body;
+    const off = { kind: 'update', consecutiveFailures: 20, status: 'auto-disabled', reason: '20 consecutive failures' } as const;
+    expect(await health.execute({ tenantId: acme.tenantId, subscriptionId: hook.id, transition: off })).toBe('updated');
+    // The outcomes consumer (of this replica or another) read {auto-disabled, 20} and decided a 21st failure; the user enables first.
+    expect((await call()('POST', `/v1/webhooks/${hook.id}/enable`)).status).toBe(200);
+    const decided = { kind: 'update', consecutiveFailures: 21, status: 'auto-disabled', reason: '21 consecutive failures' } as const;
+    expect(
+      await health.execute({ tenantId: acme.tenantId, subscriptionId: hook.id, transition: decided, decidedFrom: { status: 'auto-disabled', consecutiveFailures: 20 } }),
+    ).toBe('stale');
+    expect((await call()('GET', `/v1/webhooks/${hook.id}`)).body).toMatchObject({ status: 'active', consecutiveFailures: 0, version: 3 });
+  });
+
   it('authenticates ProProfs key + domain headers against the principals from Kafka', () => {
     const auth = registry.app.get(Authenticator);
     expect(auth.authenticateKeyAndDomain(acme.apiKey, acme.domain.toUpperCase())).toMatchObject({ tenantId: acme.tenantId, userId: acme.userId });

@@ -98,10 +98,7 @@ export class ApplyOutcomesToHookHealth {
         this.healthySince.delete(hook.subscriptionId);
         continue; // deleted: its late outcomes change nothing
       }
-      const attempts = [...hook.attempts].sort(
-        (a, b) => Date.parse(a.at) - Date.parse(b.at) || a.attempt - b.attempt,
-      );
-      const t = healthTransition(state, attempts);
+      const t = healthTransition(state, sortedAttempts(hook.attempts));
       const after = t.kind === 'set' ? t : t.kind === 'none' ? state : null;
       if (after && after.status === 'active' && after.consecutiveFailures === 0)
         this.healthySince.set(hook.subscriptionId, now);
@@ -109,12 +106,20 @@ export class ApplyOutcomesToHookHealth {
       if (t.kind !== 'none') decided.push({ hook, state, t });
     }
     // Each hook is its own transaction (and snapshot); a few at a time when many hooks fail at once.
-    await inParallel(decided, APPLY_CONCURRENCY, async ({ hook, state, t }) => {
-      const result = await this.apply.execute({
-        tenantId: hook.tenantId,
-        subscriptionId: hook.subscriptionId,
-        transition: stored(t),
-      });
+    await inParallel(decided, APPLY_CONCURRENCY, async (first) => {
+      let { state, t } = first;
+      const { hook } = first;
+      let result = await this.apply.execute({ tenantId: hook.tenantId, subscriptionId: hook.subscriptionId, transition: stored(t), decidedFrom: state });
+      // The hook changed since it was read (a user's enable, another replica): decide again from what it is now.
+      for (let again = 0; result === 'stale' && again < 5; again++) {
+        this.healthySince.delete(hook.subscriptionId);
+        const current = (await this.statesOf([hook])).get(`${hook.tenantId}\u0000${hook.subscriptionId}`);
+        if (!current) return;
+        const next = healthTransition(current, sortedAttempts(hook.attempts));
+        if (next.kind === 'none') return;
+        [state, t] = [current, next];
+        result = await this.apply.execute({ tenantId: hook.tenantId, subscriptionId: hook.subscriptionId, transition: stored(t), decidedFrom: state });
+      }
       if (result !== 'updated' && result !== 'deleted') return;
       changed += 1;
       const to =
@@ -168,6 +173,11 @@ export class ApplyOutcomesToHookHealth {
       }
     return out;
   }
+}
+
+/** Attempts in the order they were made. */
+function sortedAttempts(attempts: readonly DeliveryOutcome[]): DeliveryOutcome[] {
+  return [...attempts].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.attempt - b.attempt);
 }
 
 /** The policy's decision in the subscriptions lib's terms. */

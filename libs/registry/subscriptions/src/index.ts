@@ -25,6 +25,7 @@ export * from './use-cases/get-subscription';
 export * from './use-cases/dialect-subscriptions';
 export * from './use-cases/apply-health-transition';
 export * from './use-cases/copy-template-hooks';
+export * from './use-cases/optimistic';
 export * from './adapters/sending-adapters';
 export * from './consumers/template-hooks.consumer';
 export * from './api/openapi-schemas';

@@ -61,6 +61,20 @@ export class SubscriptionConflictError extends SubscriptionError {
   readonly kind = 'conflict' as const;
 }
 
+/**
+ * The subscription changed between the read a write was based on and the write (another request,
+ * on this replica or another): nothing was written. `retryOnVersionConflict` reads and tries
+ * again; a caller that cannot answers 409.
+ */
+export class SubscriptionVersionConflictError extends SubscriptionConflictError {
+  constructor(
+    readonly subscriptionId: string,
+    readonly readVersion: number,
+  ) {
+    super(`subscription ${subscriptionId} changed meanwhile (version ${readVersion} is no longer current): read it again and retry`);
+  }
+}
+
 /** A tenant-wide limit is reached (e.g. its number of hooks): nothing is wrong with the request itself. */
 export class SubscriptionLimitError extends SubscriptionError {
   readonly kind = 'limit' as const;

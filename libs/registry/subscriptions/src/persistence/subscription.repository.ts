@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { SubscriptionStatus } from '@herald/contracts';
+import { SubscriptionConflictError, SubscriptionVersionConflictError } from '../model/errors';
 import { DeletedSubscriptionEntity, SubscriptionEntity } from './subscription.entity';
 
 /** jsonb columns hold free-form records, which TypeORM's deep-partial type cannot follow. */
@@ -78,7 +79,7 @@ export class SubscriptionRepository {
 
   async insert(tenantId: string, s: SubscriptionEntity): Promise<SubscriptionEntity> {
     if (s.tenantId !== tenantId) throw new Error('subscription of another tenant');
-    await this.m.insert(SubscriptionEntity, s as Row);
+    await this.m.insert(SubscriptionEntity, s as Row).catch(rethrowUniqueViolation);
     const saved = await this.find(tenantId, { id: s.id });
     if (!saved) throw new Error(`subscription ${s.id} vanished after its insert`);
     return saved;
@@ -101,10 +102,16 @@ export class SubscriptionRepository {
     return (r.raw as unknown[]).length > 0;
   }
 
-  async save(tenantId: string, s: SubscriptionEntity): Promise<SubscriptionEntity> {
+  /**
+   * Writes the row back if it is still at `readVersion`, the version the change was computed
+   * from (checked in the UPDATE itself, so it holds across replicas whatever the caller locked);
+   * otherwise writes nothing and throws `SubscriptionVersionConflictError`.
+   */
+  async save(tenantId: string, s: SubscriptionEntity, readVersion: number): Promise<SubscriptionEntity> {
     if (s.tenantId !== tenantId) throw new Error('subscription of another tenant');
     const { externalId: _e, id, ...changes } = s;
-    await this.m.update(SubscriptionEntity, { id, tenantId }, changes as Row);
+    const r = await this.m.update(SubscriptionEntity, { id, tenantId, version: readVersion }, changes as Row).catch(rethrowUniqueViolation);
+    if (!r.affected) throw new SubscriptionVersionConflictError(id, readVersion);
     return s;
   }
 
@@ -119,4 +126,14 @@ export class SubscriptionRepository {
       .orIgnore()
       .execute();
   }
+}
+
+/**
+ * A unique index refused the row (e.g. a ProProfs target URL the tenant already has, under a
+ * race no read-before-write can see): a conflict, the API's 409 (the index's name stays here).
+ */
+function rethrowUniqueViolation(e: unknown): never {
+  const pg = (e as { driverError?: { code?: string } }).driverError;
+  if (pg?.code !== '23505') throw e;
+  throw new SubscriptionConflictError('another subscription of the tenant already has a value that must be unique (e.g. its target URL)');
 }

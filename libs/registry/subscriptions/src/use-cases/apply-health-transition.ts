@@ -17,9 +17,15 @@ export interface ApplyHealthTransitionCommand {
   tenantId: string;
   subscriptionId: string;
   transition: HealthTransition;
+  /**
+   * The health the transition was decided from (read before, outside any lock). When the row no
+   * longer has it — another replica's outcomes, a user's enable or disable in between — an
+   * update is not applied ('stale'): the caller decides again from what is there now.
+   */
+  decidedFrom?: { status: SubscriptionStatus; consecutiveFailures: number };
 }
 
-export type HealthTransitionResult = 'updated' | 'unchanged' | 'deleted' | 'not-found' | 'ignored';
+export type HealthTransitionResult = 'updated' | 'unchanged' | 'deleted' | 'not-found' | 'ignored' | 'stale';
 
 /** Statuses only a user leaves (EnableSubscription): an outcome never turns a hook back on. */
 const OFF: ReadonlySet<SubscriptionStatus> = new Set(['disabled', 'auto-disabled']);
@@ -49,16 +55,19 @@ export class ApplyHealthTransition {
         await repo.delete(c.tenantId, s.id, now);
         return 'deleted';
       }
+      const from = c.decidedFrom;
+      if (from && (from.status !== s.status || from.consecutiveFailures !== s.consecutiveFailures)) return 'stale';
       const wouldTurnOn = t.status !== undefined && OFF.has(s.status) && !OFF.has(t.status);
       const statusChange = t.status !== undefined && t.status !== s.status && !wouldTurnOn;
       if (!statusChange && t.consecutiveFailures === s.consecutiveFailures) return wouldTurnOn ? 'ignored' : 'unchanged';
       s.consecutiveFailures = t.consecutiveFailures;
       const before = s.status;
+      const read = s.version;
       if (statusChange) {
         Object.assign(s, { status: t.status, statusReason: t.reason ?? null, statusChangedAt: now });
         resealed(bumped(s, now), this.secrets);
       }
-      await repo.save(c.tenantId, s);
+      await repo.save(c.tenantId, s, read);
       if (statusChange) await recordOperationalEvent(m, before, s, now);
       return 'updated';
     });

@@ -32,7 +32,8 @@ export class DisableSubscription {
       const now = new Date();
       const before = s.status;
       Object.assign(s, { status: 'disabled', statusReason: c.reason ?? 'disabled by user', statusChangedAt: now });
-      const saved = await repo.save(c.tenantId, resealed(bumped(s, now), this.secrets));
+      const read = s.version;
+      const saved = await repo.save(c.tenantId, resealed(bumped(s, now), this.secrets), read);
       await recordOperationalEvent(m, before, saved, now);
       return saved;
     });

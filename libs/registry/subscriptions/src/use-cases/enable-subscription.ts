@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { SubscriptionSecrets } from '@herald/registry/secrets';
-import { SubscriptionNotFoundError } from '../model/errors';
+import { SubscriptionNotFoundError, SubscriptionVersionConflictError } from '../model/errors';
 import { EndpointProbe } from '../model/ports';
 import { toView, type SubscriptionView } from '../model/view';
+import type { SubscriptionEntity } from '../persistence/subscription.entity';
 import { SubscriptionRepository, describeRef, type SubscriptionRef } from '../persistence/subscription.repository';
+import { retryOnVersionConflict } from './optimistic';
 import { SnapshotPublisher } from '../publishing/snapshot-publisher';
 import { recordOperationalEvent } from '../operational/operational-events.outbox';
 import { assertEndpointVerified, bumped, resealed, targetOf } from './support';
@@ -28,23 +30,33 @@ export class EnableSubscription {
   ) {}
 
   async execute(c: EnableSubscriptionCommand): Promise<SubscriptionView> {
-    const before = await new SubscriptionRepository(this.ds.manager).find(c.tenantId, c.subscription);
-    if (!before) throw new SubscriptionNotFoundError(describeRef(c.subscription));
-    if (before.successContract === 'status-ok') await assertEndpointVerified(this.probe, targetOf(before, this.secrets));
+    // A change while the receiver was being checked (its URL, its contract…) means the check was
+    // of something else: check again, a few times, then it is a conflict.
+    const saved = await retryOnVersionConflict(() => this.once(c), 3);
+    await this.publisher.publishAfterCommit();
+    return toView(saved, this.secrets);
+  }
 
-    const saved = await this.ds.transaction(async (m) => {
+  private async once(c: EnableSubscriptionCommand): Promise<SubscriptionEntity> {
+    const checked = await new SubscriptionRepository(this.ds.manager).find(c.tenantId, c.subscription);
+    if (!checked) throw new SubscriptionNotFoundError(describeRef(c.subscription));
+    const verify = checked.successContract === 'status-ok' && checked.status !== 'active';
+    if (verify) await assertEndpointVerified(this.probe, targetOf(checked, this.secrets));
+
+    return this.ds.transaction(async (m) => {
       const repo = new SubscriptionRepository(m);
       const s = await repo.find(c.tenantId, c.subscription, true);
       if (!s) throw new SubscriptionNotFoundError(describeRef(c.subscription));
+      if (verify && s.version !== checked.version) throw new SubscriptionVersionConflictError(s.id, checked.version);
       if (s.status === 'active') return s;
+      if (s.successContract === 'status-ok' && !verify) throw new SubscriptionVersionConflictError(s.id, checked.version);
       const now = new Date();
       const before = s.status;
+      const read = s.version;
       Object.assign(s, { status: 'active', statusReason: 'enabled', statusChangedAt: now, consecutiveFailures: 0 });
-      const saved = await repo.save(c.tenantId, resealed(bumped(s, now), this.secrets));
+      const saved = await repo.save(c.tenantId, resealed(bumped(s, now), this.secrets), read);
       await recordOperationalEvent(m, before, saved, now);
       return saved;
     });
-    await this.publisher.publishAfterCommit();
-    return toView(saved, this.secrets);
   }
 }

@@ -42,7 +42,8 @@ export class RotateSigningSecret {
       // Sealed for this row (its tenant and id are its AAD), so made once the row is found.
       const next = this.secrets.newSigningSecret(s);
       s.signingSecrets = rotateSigningSecrets(s.signingSecrets, next.sealed, now, c.graceMs ?? SIGNING_SECRET_GRACE_MS);
-      return { saved: await repo.save(c.tenantId, resealed(bumped(s, now), this.secrets)), plaintext: next.plaintext };
+      const read = s.version;
+      return { saved: await repo.save(c.tenantId, resealed(bumped(s, now), this.secrets), read), plaintext: next.plaintext };
     });
     await this.publisher.publishAfterCommit();
     return { subscription: toView(saved, this.secrets), signingSecret: plaintext };
