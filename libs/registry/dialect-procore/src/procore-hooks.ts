@@ -22,6 +22,7 @@ import {
   DisableSubscription,
   EnableSubscription,
   UpdateSubscription,
+  retryOnVersionConflict,
   type SubscriptionView,
 } from '@herald/registry/subscriptions';
 import { ProcoreHttpError } from './procore-errors';
@@ -119,7 +120,18 @@ export class ProcoreHooks {
   }
 
   async update(p: AuthenticatedPrincipal, scope: ProcoreScope, hookId: string, hook: HookFields): Promise<SubscriptionView> {
-    let s = await this.get(p, scope, hookId);
+    // formatOptions is read, changed and written whole: on the version read, again if it moved (a trigger added meanwhile).
+    let s = await retryOnVersionConflict(() => this.updateSettings(p, scope, hookId, hook));
+    if (hook.status === 'disabled' && s.status !== 'disabled') {
+      s = await this.disableSubscription.execute({ tenantId: p.tenantId, subscription: { id: s.id }, reason: 'disabled through the Procore API' });
+    } else if (hook.status === 'active' && (s.status === 'disabled' || s.status === 'auto-disabled')) {
+      s = await this.enableSubscription.execute({ tenantId: p.tenantId, subscription: { id: s.id } });
+    }
+    return s;
+  }
+
+  private async updateSettings(p: AuthenticatedPrincipal, scope: ProcoreScope, hookId: string, hook: HookFields): Promise<SubscriptionView> {
+    const s = await this.get(p, scope, hookId);
     const requested = hook.payload_version ?? hook.api_version;
     const patch: Record<string, unknown> = {};
     if (requested) patch['payloadFormat'] = payloadFormatOf(requested);
@@ -137,13 +149,8 @@ export class ProcoreHooks {
       optionsChanged = true;
     }
     if (optionsChanged) patch['formatOptions'] = { ...s.formatOptions, ...options };
-    if (Object.keys(patch).length) s = await this.updateSubscription.execute({ tenantId: p.tenantId, subscription: { id: s.id }, patch });
-    if (hook.status === 'disabled' && s.status !== 'disabled') {
-      s = await this.disableSubscription.execute({ tenantId: p.tenantId, subscription: { id: s.id }, reason: 'disabled through the Procore API' });
-    } else if (hook.status === 'active' && (s.status === 'disabled' || s.status === 'auto-disabled')) {
-      s = await this.enableSubscription.execute({ tenantId: p.tenantId, subscription: { id: s.id } });
-    }
-    return s;
+    if (!Object.keys(patch).length) return s;
+    return this.updateSubscription.execute({ tenantId: p.tenantId, subscription: { id: s.id }, patch, expectedVersion: s.version });
   }
 
   async remove(p: AuthenticatedPrincipal, scope: ProcoreScope, hookId: string): Promise<void> {

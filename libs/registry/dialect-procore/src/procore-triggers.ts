@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { isKnownEventType } from '@herald/contracts';
 import { coreEventTypesOf, parseTrigger, parseTriggerId, procoreOptionsOf, triggerIdOf, type ParsedTrigger, type TriggerView } from '@herald/dialects/procore';
 import type { AuthenticatedPrincipal } from '@herald/registry/principals';
-import { UpdateSubscription, type SubscriptionView } from '@herald/registry/subscriptions';
+import { UpdateSubscription, retryOnVersionConflict, type SubscriptionView } from '@herald/registry/subscriptions';
 import { ProcoreHttpError } from './procore-errors';
 import { ProcoreHooks, triggersOf, type ProcoreScope } from './procore-hooks';
 
@@ -16,13 +16,13 @@ export interface TriggerResult {
 
 /**
  * A Procore hook's triggers. They are kept in the subscription's formatOptions and decide its
- * event types, so a change reads the hook, changes the list and writes it back whole: changes
- * to one hook's triggers run one at a time in this process so that concurrent calls lose nothing.
+ * event types, so a change reads the hook, changes the list and writes it back whole, on the
+ * condition that the hook is still at the version it read (checked in the UPDATE); when another
+ * change got there first — on this replica or another — it reads and applies its change again
+ * (`retryOnVersionConflict`), so concurrent calls lose nothing, at any number of replicas.
  */
 @Injectable()
 export class ProcoreTriggers {
-  private readonly locks = new Map<string, Promise<unknown>>();
-
   constructor(
     private readonly hooks: ProcoreHooks,
     private readonly updateSubscription: UpdateSubscription,
@@ -30,7 +30,7 @@ export class ProcoreTriggers {
 
   /** Adds triggers (one that exists already is returned as it is); the others fail one by one. */
   add(p: AuthenticatedPrincipal, scope: ProcoreScope, hookId: string, requested: RequestedTrigger[]): Promise<TriggerResult> {
-    return this.serially(p, hookId, async () => {
+    return retryOnVersionConflict(async () => {
       const s = await this.hooks.get(p, scope, hookId);
       const failed: TriggerResult['failed'] = [];
       const wanted: ParsedTrigger[] = [];
@@ -59,7 +59,7 @@ export class ProcoreTriggers {
 
   /** Removes triggers by id; ids that are not this hook's fail. */
   remove(p: AuthenticatedPrincipal, scope: ProcoreScope, hookId: string, ids: number[]): Promise<{ succeeded: number[]; failed: number[] }> {
-    return this.serially(p, hookId, async () => {
+    return retryOnVersionConflict(async () => {
       const s = await this.hooks.get(p, scope, hookId);
       const current = triggersOf(s);
       const succeeded: number[] = [];
@@ -80,14 +80,6 @@ export class ProcoreTriggers {
     if (r.failed.length) throw ProcoreHttpError.notFound(`Trigger ${id}`);
   }
 
-  private serially<T>(p: AuthenticatedPrincipal, hookId: string, work: () => Promise<T>): Promise<T> {
-    const key = `${p.tenantId}:${hookId}`;
-    const run = (this.locks.get(key) ?? Promise.resolve()).catch(() => undefined).then(work);
-    this.locks.set(key, run);
-    void run.finally(() => this.locks.get(key) === run && this.locks.delete(key)).catch(() => undefined);
-    return run;
-  }
-
   private save(p: AuthenticatedPrincipal, s: SubscriptionView, triggers: TriggerView[]): Promise<SubscriptionView> {
     const eventTypes = [...new Set(triggers.flatMap((t) => coreEventTypesOf(t.resource, t.eventType, isKnownEventType)))];
     const options = procoreOptionsOf(s.formatOptions);
@@ -96,6 +88,7 @@ export class ProcoreTriggers {
       tenantId: p.tenantId,
       subscription: { id: s.id },
       patch: { eventTypes: eventTypes.length ? eventTypes : ['*'], formatOptions: { ...s.formatOptions, ...options } },
+      expectedVersion: s.version,
     });
   }
 }

@@ -11,7 +11,7 @@ import {
   RecordDeliveryOutcomes,
   SearchDeliveries,
 } from '@herald/registry/delivery-log';
-import { GetSubscription, ImmutableFieldError } from '@herald/registry/subscriptions';
+import { GetSubscription, ImmutableFieldError, UpdateSubscription } from '@herald/registry/subscriptions';
 import { filterAnswer, subscriptionCoreTestbed, type SubscriptionCoreTestbed, type TestTenant } from '@herald/registry/subscriptions/testing';
 import { ProcoreDeliveries, filterOf } from './procore-deliveries';
 import { ProcoreErrorFilter, ProcoreHttpError } from './procore-errors';
@@ -93,7 +93,24 @@ describe('Procore (PostgreSQL)', () => {
     await expect(hooks.get(acme.principal, company, id)).rejects.toBeInstanceOf(ProcoreHttpError);
   });
 
-  it("triggers: concurrent adds in one process lose nothing; they decide the hook's event types; removed by id", async () => {
+  it('triggers: adds through two instances (as two replicas have) and a namespace change, all racing, lose nothing (version-checked writes)', async () => {
+    const s = await hook('https://procore.example.com/two-replicas');
+    const id = String(s.externalId);
+    const other = new ProcoreTriggers(t.get(ProcoreHooks), t.get(UpdateSubscription));
+    const pairs = ['Tasks', 'Projects', 'Comments', 'Clients', 'Ideas'].flatMap((resource_name) =>
+      (['create', 'update'] as const).map((event_type) => ({ resource_name, event_type })),
+    );
+    await Promise.all([
+      ...pairs.map((tr, i) => (i % 2 ? other : triggers).add(acme.principal, company, id, [tr])),
+      hooks.update(acme.principal, company, id, { namespace: 'raced' }),
+    ]);
+    const now = await hooks.get(acme.principal, company, id);
+    expect(triggersOf(now).map((tr) => `${tr.resource.name}:${tr.eventType}`).sort()).toEqual(pairs.map((p) => `${p.resource_name}:${p.event_type}`).sort());
+    expect(now.formatOptions['namespace']).toBe('raced');
+    expect(now.version).toBe(s.version + pairs.length + 1);
+  });
+
+  it("triggers: concurrent adds lose nothing; they decide the hook's event types; removed by id", async () => {
     const s = await hook('https://procore.example.com/triggers');
     const id = String(s.externalId);
     const names = ['Tasks', 'Projects', 'Comments', 'Clients', 'Ideas'];
