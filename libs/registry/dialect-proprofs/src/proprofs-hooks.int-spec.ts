@@ -6,6 +6,7 @@ import { filterAnswer, subscriptionCoreTestbed, type SubscriptionCoreTestbed, ty
 import { jsonBodyOf } from './json-body';
 import { ProProfsErrorFilter, ProProfsHttpError } from './proprofs-errors';
 import { ProProfsHooks } from './proprofs-hooks';
+import { PROPROFS_MIGRATIONS } from './proprofs-target-url.migration';
 
 // ProProfs' use cases on a real database (the subscription core with recorded snapshots).
 describe('ProProfsHooks (PostgreSQL)', () => {
@@ -14,7 +15,7 @@ describe('ProProfsHooks (PostgreSQL)', () => {
   let acme: TestTenant;
 
   beforeAll(async () => {
-    t = await subscriptionCoreTestbed('proprofs', { providers: [ProProfsHooks] });
+    t = await subscriptionCoreTestbed('proprofs', { providers: [ProProfsHooks], migrations: PROPROFS_MIGRATIONS });
     hooks = t.get(ProProfsHooks);
     acme = t.addTenant('acme', ['webhooks']);
   });
@@ -52,6 +53,17 @@ describe('ProProfsHooks (PostgreSQL)', () => {
     // Unique among the tenant's ProProfs hooks only: another tenant may use the same URL.
     const other = t.addTenant('other', ['webhooks']);
     await expect(hooks.subscribe(other.principal, { target_url: url, event: 'new_task' })).resolves.toHaveProperty('id');
+  });
+
+  it('makes one subscription of subscribes of the same target_url racing: the others are 409s (a unique index)', async () => {
+    const url = 'https://receiver.example.com/proprofs/race';
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => hooks.subscribe(acme.principal, { target_url: url, event: i % 2 ? 'new_task' : 'new_event' }).then(() => 201, (e: unknown) => refusal(e))),
+    );
+    expect(answers.filter((a) => a === 201)).toHaveLength(1);
+    expect(answers.filter((a) => a !== 201)).toEqual(Array(7).fill([409, 'target_url already has a subscription (target urls must be unique)']));
+    const [{ n }] = (await t.ds.query(`SELECT count(*)::int AS n FROM registry.subscriptions WHERE tenant_id = $1 AND url = $2`, [acme.tenantId, url])) as { n: number }[];
+    expect(n).toBe(1);
   });
 
   it('refuses a body that is not a subscribe request (400 naming the field) and a URL the core refuses', async () => {

@@ -10,8 +10,10 @@ import {
   type ProProfsSubscribed,
 } from '@herald/dialects/proprofs';
 import { Authenticator, PrincipalsView, type AuthenticatedPrincipal } from '@herald/registry/principals';
-import { CreateSubscription, DeleteSubscription, DialectSubscriptions, ListSubscriptions } from '@herald/registry/subscriptions';
+import { CreateSubscription, DeleteSubscription, DialectSubscriptions, ListSubscriptions, SubscriptionConflictError } from '@herald/registry/subscriptions';
 import { ProProfsHttpError } from './proprofs-errors';
+
+const TARGET_URL_TAKEN = 'target_url already has a subscription (target urls must be unique)';
 
 /**
  * ProProfs Project's REST hooks over the subscription core (docs/dialects/proprofs.md): who may
@@ -42,14 +44,13 @@ export class ProProfsHooks {
     if (!parsed.success) throw new ProProfsHttpError(400, describeIssues(parsed.error));
     const settings = settingsOf(parsed.data);
     const taken = await this.listSubscriptions.execute({ tenantId: p.tenantId, dialect: PROPROFS_DIALECT, url: settings.url, limit: 1 });
-    if (taken.items.length > 0) throw new ProProfsHttpError(409, 'target_url already has a subscription (target urls must be unique)');
-    const created = await this.createSubscription.execute({
-      tenantId: p.tenantId,
-      ownerUserId: p.userId,
-      dialect: PROPROFS_DIALECT,
-      settings,
-      dialectDefaults: PROPROFS_DEFAULT_POLICY,
-    });
+    if (taken.items.length > 0) throw new ProProfsHttpError(409, TARGET_URL_TAKEN);
+    // The read above answers the common case; the unique index answers two subscribes racing (two replicas).
+    const created = await this.createSubscription
+      .execute({ tenantId: p.tenantId, ownerUserId: p.userId, dialect: PROPROFS_DIALECT, settings, dialectDefaults: PROPROFS_DEFAULT_POLICY })
+      .catch((e: unknown) => {
+        throw e instanceof SubscriptionConflictError ? new ProProfsHttpError(409, TARGET_URL_TAKEN) : e;
+      });
     return { id: proprofsHookIdOf(created.subscription.id) };
   }
 
