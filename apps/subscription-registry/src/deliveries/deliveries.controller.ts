@@ -20,16 +20,20 @@ import {
 } from '@nestjs/swagger';
 import { DELIVERY_STATUSES } from '@herald/contracts';
 import {
+  DELIVERY_CURSOR_PATTERN,
   deliveriesOpenApi,
   DeliveriesProblemFilter,
   DeliverySearchQuery,
   DeliveryStatsReader,
   EmptyBody,
+  EVENT_TYPE_FILTER,
   GetDelivery,
   HookDirectory,
   JobListQuery,
+  NO_NUL,
   jobView,
   NotFoundProblem,
+  UnprocessableProblem,
   parseOr400,
   recordView,
   RedeliverDelivery,
@@ -110,22 +114,43 @@ export class DeliveriesController {
     name: 'status',
     required: false,
     description: `comma-separated: ${DELIVERY_STATUSES.join(', ')}`,
+    style: 'form',
+    explode: false,
+    schema: { type: 'array', minItems: 1, items: { enum: [...DELIVERY_STATUSES] } },
   })
   @ApiQuery({
     name: 'resourceName',
     required: false,
     description: 'resource type: task, project, …',
+    schema: { type: 'string', minLength: 1, maxLength: 100, pattern: NO_NUL.source },
   })
-  @ApiQuery({ name: 'resourceId', required: false })
-  @ApiQuery({ name: 'eventType', required: false, description: 'comma-separated event types' })
-  @ApiQuery({ name: 'from', required: false, description: 'ISO 8601, inclusive' })
-  @ApiQuery({ name: 'to', required: false, description: 'ISO 8601, exclusive' })
+  @ApiQuery({ name: 'resourceId', required: false, schema: { type: 'string', minLength: 1, maxLength: 200, pattern: NO_NUL.source } })
+  @ApiQuery({
+    name: 'eventType',
+    required: false,
+    description: 'comma-separated event types',
+    style: 'form',
+    explode: false,
+    schema: { type: 'array', minItems: 1, items: { type: 'string', maxLength: 100, pattern: EVENT_TYPE_FILTER.source } },
+  })
+  @ApiQuery({ name: 'from', required: false, description: 'RFC 3339, inclusive', schema: { type: 'string', format: 'date-time' } })
+  @ApiQuery({
+    name: 'to',
+    required: false,
+    description: 'RFC 3339, exclusive (a window that ends before it starts is an empty page)',
+    schema: { type: 'string', format: 'date-time' },
+  })
   @ApiQuery({
     name: 'limit',
     required: false,
     schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
   })
-  @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({
+    name: 'cursor',
+    required: false,
+    description: "The previous page's nextCursor (<microseconds>_<delivery id>: any such position is a page)",
+    schema: { type: 'string', pattern: DELIVERY_CURSOR_PATTERN.source },
+  })
   @ApiResponse({ status: 200, schema: deliveriesOpenApi.page })
   async list(
     @CurrentPrincipal() p: AuthenticatedPrincipal,
@@ -141,8 +166,8 @@ export class DeliveriesController {
         resourceType: q.resourceName ?? q.resourceType,
         resourceId: q.resourceId,
         eventTypes: q.eventType,
-        from: q.from ? new Date(q.from) : undefined,
-        to: q.to ? new Date(q.to) : undefined,
+        from: q.from,
+        to: q.to,
       },
       limit: q.limit,
       cursor: q.cursor,
@@ -196,6 +221,7 @@ export class DeliveriesController {
   @ApiBody({ schema: deliveriesOpenApi.replayBody })
   @ApiResponse({ status: 202, schema: deliveriesOpenApi.job })
   @ApiResponse({ status: 409, description: 'The webhook is disabled, or already has an unfinished job (`activeJob`)' })
+  @ApiResponse({ status: 422, description: '`since` is in the future' })
   @ApiResponse({ status: 429, description: 'The tenant has too many unfinished jobs' })
   async replayHook(
     @CurrentPrincipal() p: AuthenticatedPrincipal,
@@ -204,11 +230,12 @@ export class DeliveriesController {
     @Res({ passthrough: true }) res: { setHeader(name: string, value: string): void },
   ) {
     const { since } = parseOr400(ReplayBody, body, 'body');
+    if (since.getTime() > Date.now()) throw new UnprocessableProblem('since is in the future: nothing was logged since then yet', 'since');
     const job = await this.startJob.execute({
       tenantId: p.tenantId,
       subscriptionId: id,
       kind: 'replay',
-      since: new Date(since),
+      since,
     });
     const view = jobView(job);
     res.setHeader('Location', view.href);

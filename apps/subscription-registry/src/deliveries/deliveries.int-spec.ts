@@ -33,6 +33,7 @@ import {
 } from '@herald/platform/testing';
 import {
   ActiveJobExistsError,
+  DELIVERY_CURSOR_PATTERN,
   DeliveryLogRepository,
   GetDelivery,
   RecordDeliveryOutcomes,
@@ -909,6 +910,42 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
         [1, 500],
         [2, 200],
       ]);
+    });
+
+    it('takes every cursor of the documented shape as a position and nothing else; a window ending before it starts is an empty page; a replay since a time to come is a 422 (fuzz:api)', async () => {
+      const id = await createHook({ unsubscribeOn: [], autoDisableAfter: null });
+      const logged = [await logDelivery(id), await logDelivery(id)];
+      const newestFirst = [logged[1].deliveryId, logged[0].deliveryId];
+      const page1 = await call('GET', `/v1/webhooks/${id}/deliveries?limit=1`);
+      expect(page1.body.nextCursor).toMatch(DELIVERY_CURSOR_PATTERN);
+      const page2 = await call('GET', `/v1/webhooks/${id}/deliveries?limit=1&cursor=${page1.body.nextCursor}`);
+      expect([...page1.body.data, ...page2.body.data].map((d: { id: string }) => d.id)).toEqual(newestFirst);
+      // Any position of that shape is a page: the year 2286 is before every row (newest first), the epoch after all.
+      const fromTheTop = await call('GET', `/v1/webhooks/${id}/deliveries?cursor=9999999999999999_FFFFFFFF-ffff-ffff-ffff-ffffffffffff`);
+      expect([fromTheTop.status, fromTheTop.body.data.map((d: { id: string }) => d.id)]).toEqual([200, newestFirst]);
+      const pastTheEnd = await call('GET', `/v1/webhooks/${id}/deliveries?cursor=0_00000000-0000-0000-0000-000000000000`);
+      expect([pastTheEnd.status, pastTheEnd.body.data]).toEqual([200, []]);
+      // What the former cursor's decoder let through to PostgreSQL as a time ("1", 31 February), and other shapes: a 400 naming cursor.
+      for (const cursor of [
+        Buffer.from(`1|${logged[0].deliveryId}`).toString('base64url'),
+        Buffer.from(`2026-02-31T00:00:00.000000Z|${logged[0].deliveryId}`).toString('base64url'),
+        `1.5_${logged[0].deliveryId}`,
+        '0',
+      ]) {
+        const r = await call('GET', `/v1/webhooks/${id}/deliveries?cursor=${encodeURIComponent(cursor)}`);
+        expect({ cursor, status: r.status, paths: r.body.errors?.map((e: { path: string }) => e.path) }).toEqual({ cursor, status: 400, paths: ['cursor'] });
+      }
+      const now = encodeURIComponent(new Date().toISOString());
+      const empty = await call('GET', `/v1/webhooks/${id}/deliveries?from=${now}&to=${now}`);
+      expect([empty.status, empty.body.data]).toEqual([200, []]);
+      // Times an offset pushes past what PostgreSQL's timestamptz takes are its bounds, never a 500.
+      const wide = await call('GET', `/v1/webhooks/${id}/deliveries?from=${encodeURIComponent('0001-01-01T00:00:00+23:59')}&to=${encodeURIComponent('9999-12-31T23:59:59-23:59')}`);
+      expect([wide.status, wide.body.data.map((d: { id: string }) => d.id)]).toEqual([200, newestFirst]);
+      for (const q of ['status=failed,%20delivered', 'status=', 'eventType=task.updated,', 'resourceId=a%00b', 'eventType=a%20b']) {
+        expect([q, (await call('GET', `/v1/webhooks/${id}/deliveries?${q}`)).status]).toEqual([q, 400]);
+      }
+      const future = await call('POST', `/v1/webhooks/${id}/replay`, { body: { since: new Date(Date.now() + 3_600_000).toISOString() } });
+      expect([future.status, future.type, future.body.errors?.[0]?.path]).toEqual([422, expect.stringContaining('problem+json'), 'since']);
     });
 
     it('answers problem+json: 401 without a key, 400 for unknown or bad parameters, 404 across tenants', async () => {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { DeliveryStatus } from '@herald/contracts';
 import { DELIVERIES_TABLE, DELIVERY_ATTEMPTS_TABLE, qualified } from './delivery-log.constants';
-import { decodeCursor, encodeCursor } from './cursor';
+import { CURSOR_MICROS_SQL, cursorTimeSql, decodeCursor, decodePosition, encodeCursor } from './cursor';
 import type {
   DeliveryAttemptRecord,
   DeliveryOrigin,
@@ -37,7 +37,7 @@ interface DeliveryRow {
 const SUMMARY_COLUMNS = `delivery_id::text AS delivery_id, event_id, subscription_id, tenant_id, event_type, resource_type,
   resource_id, status, origin, attempt_count, last_attempt_at, last_http_status, last_error_class, next_attempt_at,
   occurred_at, created_at, updated_at,
-  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at`;
+  ${CURSOR_MICROS_SQL} AS cursor_at`;
 
 /** A delivery that can be sent again: what was sent, and what it was about. */
 export interface ResendableDelivery {
@@ -84,9 +84,9 @@ export class DeliveryLogRepository {
     if (filter.to) add((p) => `created_at < ${p}`, filter.to.toISOString());
     if (page.cursor) {
       const c = decodeCursor(page.cursor);
-      params.push(c.createdAt, c.deliveryId);
+      params.push(c.epochMicros, c.deliveryId);
       where.push(
-        `(created_at, delivery_id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
+        `(created_at, delivery_id) < (${cursorTimeSql(`$${params.length - 1}`)}, $${params.length}::uuid)`,
       );
     }
     params.push(page.limit + 1);
@@ -103,7 +103,7 @@ export class DeliveryLogRepository {
       items: items.map(toSummary),
       nextCursor:
         rows.length > page.limit && last
-          ? encodeCursor({ createdAt: last.cursor_at, deliveryId: last.delivery_id })
+          ? encodeCursor({ epochMicros: last.cursor_at, deliveryId: last.delivery_id })
           : null,
     };
   }
@@ -170,9 +170,9 @@ export class DeliveryLogRepository {
     ];
     let after = '';
     if (page.after) {
-      const c = decodeCursor(page.after);
-      params.push(c.createdAt, c.deliveryId);
-      after = `AND (d.created_at, d.delivery_id) > ($6::timestamptz, $7::uuid)`;
+      const c = decodePosition(page.after);
+      params.push(c.epochMicros, c.deliveryId);
+      after = `AND (d.created_at, d.delivery_id) > (${cursorTimeSql('$6')}, $7::uuid)`;
     }
     const rows: (DeliveryRow & { body: string })[] = await this.ds.query(
       `SELECT ${SUMMARY_COLUMNS}, body FROM ${qualified(DELIVERIES_TABLE)} d
@@ -200,7 +200,7 @@ export class DeliveryLogRepository {
       occurredAt: r.occurred_at,
       createdAt: r.created_at,
       body: r.body,
-      position: encodeCursor({ createdAt: r.cursor_at, deliveryId: r.delivery_id }),
+      position: encodeCursor({ epochMicros: r.cursor_at, deliveryId: r.delivery_id }),
     }));
   }
 }

@@ -1,6 +1,6 @@
 import type { DeliveryOutcome } from '@herald/contracts';
 import { outcomeWrites } from './outcome-rows';
-import { decodeCursor, encodeCursor, InvalidCursorError } from './cursor';
+import { DELIVERY_CURSOR_PATTERN, decodeCursor, decodePosition, encodeCursor, InvalidCursorError } from './cursor';
 import { daySuffix, retentionWindow } from './partitions/partition-days';
 
 const D = '0190a3c4-5b6d-4e7f-8a9b-0c1d2e3f4a5b';
@@ -78,9 +78,26 @@ describe('outcomeWrites', () => {
 
 describe('cursor', () => {
   it('round-trips and refuses what it did not make', () => {
-    const c = { createdAt: '2026-11-25T10:00:00.123456Z', deliveryId: D };
+    const c = { epochMicros: '1795860000123456', deliveryId: D };
+    expect(encodeCursor(c)).toBe(`1795860000123456_${D}`);
     expect(decodeCursor(encodeCursor(c))).toEqual(c);
     expect(() => decodeCursor('bm9wZQ')).toThrow(InvalidCursorError);
+  });
+
+  it('takes every string of the documented shape and nothing else (fuzz:api: base64 of "1|<uuid>" reached PostgreSQL as a time)', () => {
+    expect(DELIVERY_CURSOR_PATTERN.test(`0_${D.toUpperCase()}`)).toBe(true);
+    expect(decodeCursor(`0000_${D.toUpperCase()}`)).toEqual({ epochMicros: '0', deliveryId: D.toLowerCase() });
+    expect(decodeCursor(`9999999999999999_${D}`).epochMicros).toBe('9999999999999999');
+    for (const bad of [Buffer.from(`1|${D}`).toString('base64url'), `1.5_${D}`, `-1_${D}`, `12345678901234567_${D}`, `1_${D}x`, `1_${D}\u0000`, '']) {
+      expect(() => decodeCursor(bad)).toThrow(InvalidCursorError);
+    }
+  });
+
+  it("resumes a replay job saved with the former position (base64url of '<ISO time>|<id>')", () => {
+    const legacy = Buffer.from(`2026-11-25T10:00:00.123456Z|${D}`, 'utf8').toString('base64url');
+    expect(decodePosition(legacy)).toEqual({ epochMicros: String(Date.parse('2026-11-25T10:00:00.123Z') * 1000 + 456), deliveryId: D });
+    expect(() => decodePosition(Buffer.from(`2026-02-31T10:00:00.123456Z|${D}`).toString('base64url'))).toThrow(InvalidCursorError);
+    expect(() => decodePosition(Buffer.from(`1|${D}`).toString('base64url'))).toThrow(InvalidCursorError);
   });
 });
 

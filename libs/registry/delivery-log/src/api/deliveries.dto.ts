@@ -1,45 +1,55 @@
 import { z } from 'zod';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '@herald/contracts';
 import { MAX_DELIVERY_PAGE } from '../use-cases/search-deliveries';
+import { DELIVERY_CURSOR_PATTERN } from '../cursor';
 import { type ResendJob } from '../jobs/resend-job.types';
 import { type DeliveryRecord, type DeliverySummary } from '../delivery-log.types';
 
-/** `a,b` or `?x=a&x=b`: one list either way. */
-const commaList = z.union([z.string(), z.array(z.string())]).transform((v) =>
-  (Array.isArray(v) ? v : [v])
-    .flatMap((s) => s.split(','))
-    .map((s) => s.trim())
-    .filter(Boolean),
-);
+/**
+ * A list parameter: `a,b` (how the OpenAPI document has it: an array, style form, explode false)
+ * or `?x=a&x=b`; every item exactly as given, so what the document allows and what is taken agree.
+ */
+const commaList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')));
+
+/** NUL never reaches PostgreSQL (its text refuses it). */
+// eslint-disable-next-line no-control-regex -- NUL is what this pattern is about
+export const NO_NUL = /^[^\u0000]*$/;
+/** An event type to filter on: printable ASCII without a comma (the list separator) or a space. */
+export const EVENT_TYPE_FILTER = /^[\x21-\x2b\x2d-\x7e]+$/;
+
+/** The earliest and latest times PostgreSQL's timestamptz and an ISO string both say alike. */
+const PG_MIN = Date.parse('0001-01-01T00:00:00.000Z');
+const PG_MAX = Date.parse('9999-12-31T23:59:59.999Z');
+/** An RFC 3339 time as a Date PostgreSQL takes: a time beyond year 1 or 9999 (an offset can push it there) is that bound. */
+const isoTime = z.iso
+  .datetime({ offset: true })
+  .transform((v) => new Date(Math.min(PG_MAX, Math.max(PG_MIN, Date.parse(v)))));
 
 /** `GET /v1/webhooks/{id}/deliveries` query. Unknown parameters are a 400. */
 export const DeliverySearchQuery = z
   .strictObject({
     status: commaList.pipe(z.array(z.enum(DELIVERY_STATUSES)).min(1)).optional(),
     /** The resource name is the core resource type (`task`, `project`…). */
-    resourceName: z.string().min(1).max(100).optional(),
-    resourceType: z.string().min(1).max(100).optional(),
-    resourceId: z.string().min(1).max(200).optional(),
-    eventType: commaList.pipe(z.array(z.string().min(1).max(100)).min(1)).optional(),
-    from: z.iso.datetime({ offset: true }).optional(),
-    to: z.iso.datetime({ offset: true }).optional(),
+    resourceName: z.string().min(1).max(100).regex(NO_NUL, 'must not contain NUL').optional(),
+    resourceType: z.string().min(1).max(100).regex(NO_NUL, 'must not contain NUL').optional(),
+    resourceId: z.string().min(1).max(200).regex(NO_NUL, 'must not contain NUL').optional(),
+    eventType: commaList.pipe(z.array(z.string().max(100).regex(EVENT_TYPE_FILTER, 'printable ASCII without spaces or commas')).min(1)).optional(),
+    /** A window that ends before it starts holds no delivery (an empty page, not an error). */
+    from: isoTime.optional(),
+    to: isoTime.optional(),
     limit: z.coerce.number().int().min(1).max(MAX_DELIVERY_PAGE).default(100),
-    cursor: z.string().min(1).max(500).optional(),
+    cursor: z.string().regex(DELIVERY_CURSOR_PATTERN, 'the nextCursor of a page (<microseconds>_<delivery id>)').optional(),
   })
   .refine((q) => !(q.resourceName && q.resourceType && q.resourceName !== q.resourceType), {
     message: 'resourceName and resourceType name the same thing: give one',
     path: ['resourceType'],
-  })
-  .refine((q) => !(q.from && q.to && Date.parse(q.from) >= Date.parse(q.to)), {
-    message: '"from" must be before "to"',
-    path: ['to'],
   });
 export type DeliverySearchQuery = z.infer<typeof DeliverySearchQuery>;
 
 export const ReplayBody = z.strictObject({
-  since: z.iso
-    .datetime({ offset: true })
-    .refine((v) => Date.parse(v) <= Date.now(), 'must not be in the future'),
+  since: isoTime,
 });
 
 export const StatsQuery = z.strictObject({
