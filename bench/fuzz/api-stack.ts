@@ -97,12 +97,14 @@ type Node = Record<string, unknown>;
 
 /**
  * The OpenAPI document as the fuzzer reads it: each property or parameter that names a row
- * (projectId, taskId, userIds, …) gets an `example` that is a row of the fuzzing tenant. The
- * examples and coverage phases start from examples; without them every schema-valid body names
- * made-up rows and is refused with 422, which tells nothing about the rest of its validation.
+ * (projectId, taskId, userIds, …) gets an `example` that is a row of the fuzzing tenant, and each
+ * webhook URL (url, target_url, destination_url) the run's loopback receiver when one is given.
+ * The examples and coverage phases start from examples (the coverage phase does not apply
+ * schemathesis.toml's body pins); without them every schema-valid body names made-up rows or a
+ * host that does not resolve and is refused, which tells nothing about the rest of its validation.
  * The API's own document is not changed.
  */
-export function seedDocument(document: Node, rows: FuzzRows): Node {
+export function seedDocument(document: Node, rows: FuzzRows, receiverUrl?: string): Node {
   const byName: Record<string, unknown> = {
     projectId: rows.projectId,
     childProjectId: rows.projectId,
@@ -122,6 +124,8 @@ export function seedDocument(document: Node, rows: FuzzRows): Node {
     managerIds: [rows.userId],
     assignedToIds: [rows.userId],
     parentType: 'project',
+    projectIds: [rows.projectId],
+    ...(receiverUrl ? { url: receiverUrl, target_url: receiverUrl, destination_url: receiverUrl } : {}),
   };
   const seedSchema = (name: string, schema: unknown) => {
     if (name in byName && typeof schema === 'object' && schema !== null) (schema as Node)['example'] = byName[name];

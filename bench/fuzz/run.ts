@@ -94,7 +94,7 @@ async function main(): Promise<number> {
         apiKey: stack.apiKey,
         rows: stack.rows,
         env: { FUZZ_API_KEY: stack.apiKey, FUZZ_TENANT_SLUG: stack.tenant.slug, FUZZ_TENANT_DOMAIN: stack.tenant.domain, FUZZ_RECEIVER_URL: `${stack.receiverUrl}/hook` },
-        prepareDocument: (d) => seedDocument(d, stack.rows),
+        prepareDocument: (d) => seedDocument(d, stack.rows, `${stack.receiverUrl}/hook`),
         maxExamples: P.maxExamples,
         maxTimeSeconds: P.maxSeconds,
         workers: P.workers,

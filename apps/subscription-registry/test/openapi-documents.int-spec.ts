@@ -87,6 +87,28 @@ describe('the registry OpenAPI document', () => {
     expect(doc.paths['/v2/hooks'].post.security).toEqual([{ proprofsKey: ['webhooks'], proprofsDomain: [] }, { proprofsKey: ['administrative'], proprofsDomain: [] }]);
   });
 
+  it('says what validation takes (fuzz:api found each): catalog event types, filter keys, reserved header names, typed delivery-search parameters, every native error with its problem body', async () => {
+    type Op = { parameters?: { name: string; in: string; schema?: Record<string, unknown> }[]; requestBody?: { content: Record<string, { schema: Record<string, never> }> }; responses: Record<string, { content?: Record<string, unknown> }> };
+    const doc = (await api(registry.url, null)('GET', '/v1/webhooks/openapi.json')).body as { paths: Record<string, Record<string, Op>> };
+    for (const [route, op] of [['POST /v1/webhooks', doc.paths['/v1/webhooks'].post], ['PATCH /v1/webhooks/{id}', doc.paths['/v1/webhooks/{id}'].patch]] as const) {
+      const body = op.requestBody!.content['application/json'].schema as Record<string, { items?: { enum?: string[] }; propertyNames?: { enum?: string[] } }>;
+      const props = (body as unknown as { properties: typeof body }).properties;
+      expect({ route, eventTypes: props['eventTypes'].items?.enum?.slice(0, 1), operational: props['eventTypes'].items?.enum?.includes('hook.disabled') }).toEqual({ route, eventTypes: ['*'], operational: true });
+      expect({ route, keys: props['fieldFilters'].propertyNames?.enum?.includes('task'), resourceKeys: props['resourceFilters'].propertyNames?.enum?.includes('*') }).toEqual({ route, keys: true, resourceKeys: true });
+    }
+    // Parameters whose schema says nothing let the generator send arrays and empty times (400s to schema-valid input).
+    const untyped = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).flatMap(([method, op]) => (op.parameters ?? []).filter((p) => !p.schema || Object.keys(p.schema).length === 0).map((p) => `${method} ${path} ${p.name}`)),
+    );
+    expect(untyped).toEqual([]);
+    // A status-ok hook that does not verify is a 422 on enable, as on create.
+    expect(doc.paths['/v1/webhooks/{id}/enable'].post.responses['422']).toBeDefined();
+    const bodiless = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith('/v1/'))
+      .flatMap(([path, ops]) => Object.entries(ops).flatMap(([method, op]) => Object.entries(op.responses).filter(([s, r]) => Number(s) >= 400 && !r.content?.['application/problem+json']).map(([s]) => `${method} ${path} ${s}`)));
+    expect(bodiless).toEqual([]);
+  });
+
   it('is the document buildOpenApiDocument() makes without a database or a broker (what the typed client is generated from)', async () => {
     const served = (await api(registry.url, null)('GET', '/v1/webhooks/openapi.json')).body;
     expect(JSON.parse(JSON.stringify(await buildOpenApiDocument()))).toEqual(served);

@@ -129,6 +129,7 @@ export class WebhooksController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Enable', description: 'A status-ok hook must answer 200 + {"status":"OK"} within 5 s first.' })
   @ApiResponse({ status: 200, schema: openApiSchemas.webhook })
+  @ApiResponse({ status: 422, description: 'A status-ok hook did not answer 200 + {"status":"OK"} (endpoint-verification-failed)' })
   enable(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Body() body: unknown): Promise<SubscriptionView> {
     noBody(body);
     return this.enableSubscription.execute({ tenantId: p.tenantId, subscription: { id } });

@@ -1260,10 +1260,12 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description http or https, no credentials (use basicAuth); a host that does not resolve, or resolves to an address Herald may not call, is a 400 */
                     url: string;
                     /** @enum {string} */
                     httpVerb?: "POST" | "PUT" | "PATCH";
-                    eventTypes: string[];
+                    /** @description "*" for every resource event; GET /v1/event-types */
+                    eventTypes: ("*" | "portfolio.created" | "portfolio.updated" | "portfolio.deleted" | "program.created" | "program.updated" | "program.deleted" | "project.created" | "project.updated" | "project.deleted" | "task.created" | "task.updated" | "task.deleted" | "task.completed" | "task.reopened" | "subtask.created" | "subtask.updated" | "subtask.deleted" | "subtask.completed" | "subtask.reopened" | "comment.created" | "comment.updated" | "comment.deleted" | "client.created" | "client.updated" | "client.deleted" | "calendar_event.created" | "calendar_event.updated" | "calendar_event.deleted" | "idea.created" | "idea.updated" | "idea.deleted" | "key_date.created" | "key_date.updated" | "key_date.deleted" | "project_template.created" | "project_template.updated" | "project_template.deleted" | "hook.disabled" | "hook.failing" | "hook.enabled")[];
                     scope?: {
                         /** @constant */
                         kind: "tenant";
@@ -1287,11 +1289,19 @@ export interface operations {
                     };
                     /** @enum {string} */
                     payloadFormat?: "native" | "proprofs" | "worksection" | "procore-v2.0" | "procore-v3.0" | "procore-v4.0" | "ppm-express" | "cloudevents-structured" | "cloudevents-binary";
+                    /** @description The payload format's options; no NUL in a key or a text (nor a lone surrogate) */
                     formatOptions?: {
-                        [key: string]: unknown;
+                        [key: string]: (string | number | boolean | null) | ((string | number | boolean | null) | (string | number | boolean | null)[] | {
+                            [key: string]: string | number | boolean | null;
+                        })[] | {
+                            [key: string]: (string | number | boolean | null) | (string | number | boolean | null)[] | {
+                                [key: string]: string | number | boolean | null;
+                            };
+                        };
                     };
                     templateId?: string | null;
                     headers?: {
+                        /** @description An HTTP header name; not one Herald sets itself (Content-Type, Host, Authorization, webhook-*, ce-*…) */
                         name: string;
                         value: string;
                     }[];
@@ -1324,7 +1334,7 @@ export interface operations {
                     };
                     /** @default true */
                     enabled?: boolean;
-                };
+                } & (unknown & unknown);
             };
         };
         responses: {
@@ -1739,10 +1749,12 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description http or https, no credentials (use basicAuth); a host that does not resolve, or resolves to an address Herald may not call, is a 400 */
                     url?: string;
                     /** @enum {string} */
                     httpVerb?: "POST" | "PUT" | "PATCH";
-                    eventTypes?: string[];
+                    /** @description "*" for every resource event; GET /v1/event-types */
+                    eventTypes?: ("*" | "portfolio.created" | "portfolio.updated" | "portfolio.deleted" | "program.created" | "program.updated" | "program.deleted" | "project.created" | "project.updated" | "project.deleted" | "task.created" | "task.updated" | "task.deleted" | "task.completed" | "task.reopened" | "subtask.created" | "subtask.updated" | "subtask.deleted" | "subtask.completed" | "subtask.reopened" | "comment.created" | "comment.updated" | "comment.deleted" | "client.created" | "client.updated" | "client.deleted" | "calendar_event.created" | "calendar_event.updated" | "calendar_event.deleted" | "idea.created" | "idea.updated" | "idea.deleted" | "key_date.created" | "key_date.updated" | "key_date.deleted" | "project_template.created" | "project_template.updated" | "project_template.deleted" | "hook.disabled" | "hook.failing" | "hook.enabled")[];
                     scope?: {
                         /** @constant */
                         kind: "tenant";
@@ -1766,11 +1778,19 @@ export interface operations {
                     };
                     /** @enum {string} */
                     payloadFormat?: "native" | "proprofs" | "worksection" | "procore-v2.0" | "procore-v3.0" | "procore-v4.0" | "ppm-express" | "cloudevents-structured" | "cloudevents-binary";
+                    /** @description The payload format's options; no NUL in a key or a text (nor a lone surrogate) */
                     formatOptions?: {
-                        [key: string]: unknown;
+                        [key: string]: (string | number | boolean | null) | ((string | number | boolean | null) | (string | number | boolean | null)[] | {
+                            [key: string]: string | number | boolean | null;
+                        })[] | {
+                            [key: string]: (string | number | boolean | null) | (string | number | boolean | null)[] | {
+                                [key: string]: string | number | boolean | null;
+                            };
+                        };
                     };
                     templateId?: string | null;
                     headers?: {
+                        /** @description An HTTP header name; not one Herald sets itself (Content-Type, Host, Authorization, webhook-*, ce-*…) */
                         name: string;
                         value: string;
                     }[];
@@ -1801,7 +1821,7 @@ export interface operations {
                         /** @enum {string} */
                         countFailures?: "attempts" | "deliveries";
                     };
-                };
+                } & (unknown & unknown);
             };
         };
         responses: {
@@ -2125,6 +2145,25 @@ export interface operations {
             };
             /** @description The change conflicts with other rows */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance?: string;
+                        errors?: {
+                            path?: string;
+                            message?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A status-ok hook did not answer 200 + {"status":"OK"} (endpoint-verification-failed) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2622,7 +2661,19 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance?: string;
+                        errors?: {
+                            path?: string;
+                            message?: string;
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -3067,19 +3118,20 @@ export interface operations {
     DeliveriesController_list: {
         parameters: {
             query?: {
-                cursor?: unknown;
+                /** @description The previous page's nextCursor (<microseconds>_<delivery id>: any such position is a page) */
+                cursor?: string;
                 limit?: number;
-                /** @description ISO 8601, exclusive */
-                to?: unknown;
-                /** @description ISO 8601, inclusive */
-                from?: unknown;
+                /** @description RFC 3339, exclusive (a window that ends before it starts is an empty page) */
+                to?: string;
+                /** @description RFC 3339, inclusive */
+                from?: string;
                 /** @description comma-separated event types */
-                eventType?: unknown;
-                resourceId?: unknown;
+                eventType?: string[];
+                resourceId?: string;
                 /** @description resource type: task, project, … */
-                resourceName?: unknown;
+                resourceName?: string;
                 /** @description comma-separated: queued, retrying, delivered, failed, discarded */
-                status?: unknown;
+                status?: ("queued" | "retrying" | "delivered" | "failed" | "discarded")[];
             };
             header?: never;
             path: {
@@ -3603,7 +3655,19 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance?: string;
+                        errors?: {
+                            path?: string;
+                            message?: string;
+                        }[];
+                    };
+                };
             };
             /** @description The request body is larger than the limit */
             413: {
@@ -3643,7 +3707,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Well-formed input that cannot be carried out (e.g. a reference to a row the tenant does not have) */
+            /** @description `since` is in the future */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3667,7 +3731,19 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance?: string;
+                        errors?: {
+                            path?: string;
+                            message?: string;
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -3789,14 +3865,38 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance?: string;
+                        errors?: {
+                            path?: string;
+                            message?: string;
+                        }[];
+                    };
+                };
             };
             /** @description The tenant has too many unfinished jobs */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance?: string;
+                        errors?: {
+                            path?: string;
+                            message?: string;
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -4710,7 +4810,7 @@ export interface operations {
                         /** @description create, update or delete, any letter case */
                         event_type: string;
                     };
-                };
+                } | unknown | unknown | unknown;
             };
         };
         responses: {
@@ -4822,7 +4922,7 @@ export interface operations {
                         /** @description create, update or delete, any letter case */
                         event_type: string;
                     }[];
-                };
+                } | unknown | unknown | unknown;
             };
         };
         responses: {
@@ -4953,7 +5053,7 @@ export interface operations {
                     project_template_id?: string | number;
                     api_version?: string;
                     trigger_ids: (number | string)[];
-                };
+                } | unknown | unknown | unknown;
             };
         };
         responses: {

@@ -7,7 +7,8 @@ import { PROCORE_EVENT_TYPES, PROCORE_RESOURCES, parseEventType, resourceByName,
 
 /** company_id as Procore clients send it: a number or a numeric string. */
 const CompanyIdSchema = z.union([z.number().int().positive(), z.string().regex(/^\d{1,16}$/).transform(Number)]);
-const ProjectIdSchema = z.union([z.string().min(1).max(200), z.number().int().positive().transform(String)]);
+// eslint-disable-next-line no-control-regex -- NUL never reaches PostgreSQL (its text refuses it)
+const ProjectIdSchema = z.union([z.string().min(1).max(200).regex(/^[^\u0000]*$/, 'must not contain NUL'), z.number().int().positive().transform(String)]);
 const PayloadVersionSchema = z.string().transform((v, ctx) => {
   const n = normalizePayloadVersion(v);
   if (!n) ctx.addIssue({ code: 'custom', message: 'must be one of v2.0, v3.0, v4.0' });
@@ -15,7 +16,10 @@ const PayloadVersionSchema = z.string().transform((v, ctx) => {
 });
 const NamespaceSchema = z.string().regex(/^[a-z0-9-]{1,100}$/, 'lowercase a-z, digits 0-9 and dashes only');
 const DestinationHeadersSchema = z.strictObject({
-  Authorization: z.string().max(4096).regex(/^[^\r\n\0]*$/, 'must not contain CR, LF or NUL').nullable().optional(),
+  // \u0000, not \0: the OpenAPI document's pattern must be one every regex dialect reads (schemathesis dropped `\0`).
+  // At least one character: null (or leaving it out) is "no Authorization" (an empty one was a 400 the document allowed).
+  // eslint-disable-next-line no-control-regex -- NUL is what this pattern is about
+  Authorization: z.string().min(1).max(4096).regex(/^[^\r\n\u0000]*$/, 'must not contain CR, LF or NUL').nullable().optional(),
 });
 
 export const HookFieldsSchema = z.strictObject({

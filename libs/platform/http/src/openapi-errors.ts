@@ -24,7 +24,8 @@ const WRITE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
  * added to the OpenAPI document from what the operation is (what the problem filter and the body
  * parser really answer): 400 where it reads a body or a query, 413 and 415 where it reads a body,
  * 422 where well-formed input can still be refused, 404 where the path names a row, 409 on
- * writes. An answer the operation documents itself is kept.
+ * writes. An answer the operation documents itself is kept (given the problem schema when it
+ * names an error status without a body).
  */
 export function documentProblemAnswers(document: Document, o: ProblemAnswersOptions): void {
   const content = { 'application/problem+json': { schema: o.problemSchema } };
@@ -50,6 +51,10 @@ export function documentProblemAnswers(document: Document, o: ProblemAnswersOpti
       if (secured && (op.requestBody || hasQuery)) add(responses, 422, 'Well-formed input that cannot be carried out (e.g. a reference to a row the tenant does not have)');
       if (secured && path.includes('{')) add(responses, 404, "No such row in the caller's tenant");
       if (secured && WRITE_METHODS.has(method)) add(responses, 409, 'The change conflicts with other rows');
+      // An error the decorators name without a body schema is a problem too (the filter answers every one).
+      for (const [status, r] of Object.entries(responses)) {
+        if (Number(status) >= 400 && r && typeof r === 'object' && !('content' in r)) (r as Record<string, unknown>)['content'] = content;
+      }
     }
   }
 }

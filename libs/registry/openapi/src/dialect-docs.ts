@@ -84,6 +84,12 @@ function procoreHookBody(s: z.ZodType, where: 'v1' | 'v2' | 'v1-update'): Schema
     ];
   return body;
 }
+/** A v1.0 trigger body names its company or project in the body (the use case refuses one without). */
+function v1Scoped(s: z.ZodType): Schema {
+  const body = bodyOf(s) as Schema;
+  body['anyOf'] = [{ required: ['company_id'] }, { required: ['project_id'] }, { required: ['project_template_id'] }];
+  return body;
+}
 const json = (s: Schema) => ({ 'application/json': { schema: schema(s) } });
 const requestBody = (s: Schema | SchemaObject) =>
   ApiBody({ required: true, schema: s as SchemaObject });
@@ -648,7 +654,7 @@ export const ProcoreDocs = {
       applyDecorators(
         op('Create triggers (v1.0)', '207 when some fail (each with its errors).'),
         idParam('hookId', 'The hook id'),
-        requestBody(bodyOf(V1BulkCreateSchema) as Schema),
+        requestBody(v1Scoped(V1BulkCreateSchema)),
         answer(200, 'All created', {
           type: 'object',
           properties: { success: list(v1Trigger) },
@@ -665,7 +671,7 @@ export const ProcoreDocs = {
       applyDecorators(
         op('Delete triggers (v1.0)', '207 when some were not found.'),
         idParam('hookId', 'The hook id'),
-        requestBody(bodyOf(V1BulkDeleteSchema) as Schema),
+        requestBody(v1Scoped(V1BulkDeleteSchema)),
         answer(200, 'All deleted', bulkDeleted({ type: 'integer' })),
         answer(207, 'Some not found', bulkDeleted({ type: 'integer' })),
         procoreErrors(404),
@@ -674,7 +680,7 @@ export const ProcoreDocs = {
       applyDecorators(
         op('Create a trigger (v1.0)'),
         idParam('hookId', 'The hook id'),
-        requestBody(bodyOf(V1TriggerBodySchema) as Schema),
+        requestBody(v1Scoped(V1TriggerBodySchema)),
         answer(201, 'The trigger', v1Trigger),
         procoreErrors(404),
       ),

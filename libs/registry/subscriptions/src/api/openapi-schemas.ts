@@ -1,7 +1,15 @@
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { z } from 'zod';
-import { PAYLOAD_FORMATS } from '@herald/contracts';
-import { SubscriptionPatchSchema, SubscriptionSettingsInputSchema } from '../model/settings';
+import { EVENT_CATALOG, OPERATIONAL_EVENT_TYPES, PAYLOAD_FORMATS } from '@herald/contracts';
+import {
+  FILTER_KEY_NAMES,
+  NO_NUL,
+  OPERATIONAL_PAYLOAD_FORMATS,
+  SCHEMA_BOUNDS,
+  RESERVED_HEADER_NAMES,
+  SubscriptionPatchSchema,
+  SubscriptionSettingsInputSchema,
+} from '../model/settings';
 
 type Schema = Record<string, unknown>;
 
@@ -60,14 +68,70 @@ const webhook: Schema = {
   additionalProperties: true,
 };
 
+/** A pattern matching any of the words in any letter case (JSON Schema patterns have no flags). */
+const anyCase = (words: readonly string[]) =>
+  `^(${words.map((w) => [...w].map((c) => (/[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')).join('|')})$`;
+
+/** Every event type a hook can subscribe to ("*" first: the generator's first pick is a valid one). */
+export const SUBSCRIBABLE_EVENT_TYPES: readonly string[] = ['*', ...EVENT_CATALOG.map((e) => e.type), ...OPERATIONAL_EVENT_TYPES];
+
+/**
+ * What the zod schemas check with code (refinements, rules across fields) said in the document,
+ * so that every body it allows is taken and every body it refuses is refused: event types from
+ * the catalog, filter keys that are resource types, header names Herald does not set itself, an
+ * http(s) URL; operational events (hook.*) only in Herald's own formats; a template only on a
+ * project-level hook. A URL can still be refused (400) for what no schema can say: its host does
+ * not resolve, or resolves to an address Herald may not call.
+ */
+function documented(body: Schema): Schema {
+  const props = body['properties'] as Record<string, Schema>;
+  props['url'] = {
+    ...props['url'],
+    pattern: '^[hH][tT][tT][pP][sS]?://[^\\s@]+$',
+    description: 'http or https, no credentials (use basicAuth); a host that does not resolve, or resolves to an address Herald may not call, is a 400',
+  };
+  props['eventTypes'] = { ...props['eventTypes'], items: { enum: [...SUBSCRIBABLE_EVENT_TYPES] }, description: '"*" for every resource event; GET /v1/event-types' };
+  for (const k of ['fieldFilters', 'resourceFilters']) props[k] = { ...props[k], propertyNames: { enum: [...FILTER_KEY_NAMES] } };
+  const attrs = (props['resourceFilters'] as Schema)['additionalProperties'] as Schema;
+  attrs['maxProperties'] = SCHEMA_BOUNDS.filterAttributes;
+  // Any JSON PostgreSQL's jsonb stores (no NUL in a key or a text), described three levels deep
+  // (a dialect's options, e.g. Procore's triggers, are that deep; a $ref cannot recurse inside the document).
+  const leaf: Schema = { anyOf: [{ type: 'string', pattern: NO_NUL.source }, { type: 'number' }, { type: 'boolean' }, { type: 'null' }] };
+  const nested = (depth: number): Schema =>
+    depth === 0
+      ? leaf
+      : { anyOf: [leaf, { type: 'array', items: nested(depth - 1) }, { type: 'object', propertyNames: { pattern: NO_NUL.source }, additionalProperties: nested(depth - 1) }] };
+  props['formatOptions'] = {
+    type: 'object',
+    propertyNames: { pattern: NO_NUL.source },
+    additionalProperties: nested(2),
+    description: "The payload format's options; no NUL in a key or a text (nor a lone surrogate)",
+  };
+  const headerItems = (props['headers'] as Schema)['items'] as Schema;
+  const headerName = (headerItems['properties'] as Record<string, Schema>)['name'];
+  headerName['not'] = { anyOf: [{ pattern: anyCase(RESERVED_HEADER_NAMES) }, { pattern: '^[cC][eE]-' }] };
+  headerName['description'] = 'An HTTP header name; not one Herald sets itself (Content-Type, Host, Authorization, webhook-*, ce-*…)';
+  const rules: Schema[] = [
+    {
+      if: { required: ['eventTypes'], properties: { eventTypes: { contains: { enum: [...OPERATIONAL_EVENT_TYPES] } } } },
+      then: { properties: { payloadFormat: { enum: [...OPERATIONAL_PAYLOAD_FORMATS] } } },
+    },
+    {
+      if: { required: ['templateId'], properties: { templateId: { type: 'string' } } },
+      then: { required: ['scope'], properties: { scope: { required: ['kind'], properties: { kind: { const: 'project' } } } } },
+    },
+  ];
+  return { ...body, allOf: [...((body['allOf'] as Schema[] | undefined) ?? []), ...rules] };
+}
+
 /** JSON Schemas for the OpenAPI document, generated from the same zod schemas that validate. */
 const schemas = {
   createBody: (() => {
-    const s = jsonSchema(SubscriptionSettingsInputSchema);
+    const s = documented(jsonSchema(SubscriptionSettingsInputSchema));
     const properties = { ...(s['properties'] as Schema), enabled: { type: 'boolean', default: true } };
     return { ...s, properties };
   })(),
-  patchBody: jsonSchema(SubscriptionPatchSchema),
+  patchBody: documented(jsonSchema(SubscriptionPatchSchema)),
   webhook,
   createdWebhook: {
     allOf: [webhook, { type: 'object', properties: { signingSecret: { type: 'string', description: 'whsec_…, shown once' } }, required: ['signingSecret'] }],

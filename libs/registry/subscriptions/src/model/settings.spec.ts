@@ -62,6 +62,26 @@ describe('settingsForCreate', () => {
     }
   });
 
+  it('refuses NUL and lone surrogates in every text a hook stores, keys of filters and options included (fuzz:api: a NUL key in resourceFilters was a 500 from jsonb)', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ resourceFilters: { program: { 'a\u0000b': null } } }, 'resourceFilters.program.a\u0000b'],
+      [{ resourceFilters: { task: { status: 'x\u0000' } } }, 'resourceFilters.task.status'],
+      [{ resourceFilters: { task: { '\ud800': 1 } } }, 'resourceFilters.task.\ud800'],
+      [{ fieldFilters: { task: ['ok', 'n\u0000'] } }, 'fieldFilters.task.1'],
+      [{ formatOptions: { a: [{ b: 'c\u0000' }] } }, 'formatOptions.a.0.b'],
+      [{ formatOptions: { 'k\u0000': 1 } }, 'formatOptions.k\u0000'],
+      [{ formatOptions: { a: '\udc00x' } }, 'formatOptions.a'],
+      [{ scope: { kind: 'projects', projectIds: ['p\u0000'] } }, 'scope.projectIds.0'],
+      [{ scope: { kind: 'project', projectId: 'p' }, templateId: 't\u0000' }, 'templateId'],
+    ];
+    for (const [extra, path] of cases) {
+      const paths = issuesOf(() => settingsForCreate({ url: 'https://e.com', eventTypes: ['*'], ...extra })).map((i) => i.path);
+      expect({ path, paths }).toEqual({ path, paths: [path] });
+    }
+    // A well-formed pair (an astral character) and deep options are fine.
+    expect(settingsForCreate({ url: 'https://e.com', eventTypes: ['*'], formatOptions: { a: [{ b: { c: '\ud83d\ude00' } }] } }).formatOptions).toEqual({ a: [{ b: { c: '😀' } }] });
+  });
+
   it('takes both CloudEvents modes as payload formats, and refuses ce-* custom headers (Herald sets the attributes)', () => {
     for (const f of ['cloudevents-structured', 'cloudevents-binary'] as const) {
       expect(settingsForCreate({ url: 'https://e.com', eventTypes: ['*'], payloadFormat: f }).payloadFormat).toBe(f);

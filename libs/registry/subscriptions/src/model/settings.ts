@@ -30,7 +30,7 @@ export const DEFAULT_FAILURE_POLICY: FailurePolicy = {
 export const DEFAULT_TIMEOUT_MS = 5_000;
 
 /** Headers Herald sets itself (signature, framing) or takes from their own settings. */
-const RESERVED_HEADERS = new Set([
+export const RESERVED_HEADER_NAMES: readonly string[] = [
   'webhook-id',
   'webhook-timestamp',
   'webhook-signature',
@@ -40,7 +40,8 @@ const RESERVED_HEADERS = new Set([
   'host',
   'connection',
   'authorization',
-]);
+];
+const RESERVED_HEADERS: ReadonlySet<string> = new Set(RESERVED_HEADER_NAMES);
 
 const HeaderNameSchema = z
   .string()
@@ -96,7 +97,41 @@ export const SCHEMA_BOUNDS = {
   filterText: 1_000,
 } as const;
 
-const ProjectIdSchema = z.string().min(1).max(SCHEMA_BOUNDS.text);
+/** NUL never reaches PostgreSQL: its text and jsonb refuse it (a 500 before, found by fuzz:api). */
+// eslint-disable-next-line no-control-regex -- NUL is what this pattern is about
+export const NO_NUL = /^[^\u0000]*$/;
+/** UTF-16 without a lone surrogate: jsonb refuses one (`"\ud800"`), text would silently store U+FFFD. */
+const WELL_FORMED = /^(?:[^\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/;
+/** Text a hook stores (a column or inside jsonb): at most `max` characters, no NUL, well-formed. */
+const storedText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(NO_NUL, 'must not contain NUL')
+    .refine((v) => WELL_FORMED.test(v), 'must be well-formed Unicode (no lone surrogate)');
+
+/** Every string of a JSON value (keys too) that jsonb can store, or the path of the first one it cannot. */
+function unstorableIn(value: unknown, path: (string | number)[] = []): (string | number)[] | null {
+  const bad = (s: string) => !NO_NUL.test(s) || !WELL_FORMED.test(s);
+  if (typeof value === 'string') return bad(value) ? path : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = unstorableIn(value[i], [...path, i]);
+      if (p) return p;
+    }
+    return null;
+  }
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (bad(k)) return [...path, k];
+      const p = unstorableIn(v, [...path, k]);
+      if (p) return p;
+    }
+  }
+  return null;
+}
+
+const ProjectIdSchema = storedText(SCHEMA_BOUNDS.text).min(1);
 
 export const StrictScopeSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('tenant') }),
@@ -104,7 +139,9 @@ export const StrictScopeSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('project'), projectId: ProjectIdSchema }),
 ]);
 
-const FILTER_KEYS = new Set<string>(['*', ...RESOURCE_TYPES]);
+/** The keys fieldFilters and resourceFilters take: a resource type or "*". */
+export const FILTER_KEY_NAMES: readonly string[] = ['*', ...RESOURCE_TYPES];
+const FILTER_KEYS: ReadonlySet<string> = new Set(FILTER_KEY_NAMES);
 const resourceTypeKeys = (what: string) => (rec: Record<string, unknown>, ctx: z.RefinementCtx) => {
   for (const k of Object.keys(rec)) {
     if (!FILTER_KEYS.has(k)) ctx.addIssue({ code: 'custom', path: [k], message: `${what}: "${k}" is not a resource type or "*"` });
@@ -112,13 +149,13 @@ const resourceTypeKeys = (what: string) => (rec: Record<string, unknown>, ctx: z
 };
 
 export const FieldFiltersSchema = z
-  .record(z.string(), z.array(z.string().min(1).max(SCHEMA_BOUNDS.text)).min(1).max(SCHEMA_BOUNDS.filterValues))
+  .record(z.string(), z.array(storedText(SCHEMA_BOUNDS.text).min(1)).min(1).max(SCHEMA_BOUNDS.filterValues))
   .superRefine(resourceTypeKeys('fieldFilters'));
 export const ResourceFiltersSchema = z
   .record(
     z.string(),
     z
-      .record(z.string().max(SCHEMA_BOUNDS.text), z.union([z.string().max(SCHEMA_BOUNDS.filterText), z.number(), z.boolean(), z.null()]))
+      .record(storedText(SCHEMA_BOUNDS.text), z.union([storedText(SCHEMA_BOUNDS.filterText), z.number(), z.boolean(), z.null()]))
       .refine((attrs) => Object.keys(attrs).length <= SCHEMA_BOUNDS.filterAttributes, {
         message: `at most ${SCHEMA_BOUNDS.filterAttributes} attributes per resource type`,
       }),
@@ -168,8 +205,11 @@ const settingFields = {
   fieldFilters: FieldFiltersSchema,
   resourceFilters: ResourceFiltersSchema,
   payloadFormat: PayloadFormatSchema,
-  formatOptions: z.record(z.string(), z.unknown()),
-  templateId: z.string().min(1).max(200).nullable(),
+  formatOptions: z.record(z.string(), z.unknown()).superRefine((v, ctx) => {
+    const path = unstorableIn(v);
+    if (path) ctx.addIssue({ code: 'custom', path, message: 'must not contain NUL or a lone surrogate (in a key or a text)' });
+  }),
+  templateId: storedText(200).min(1).nullable(),
   headers: z.array(PlainHeaderSchema).max(SCHEMA_BOUNDS.headers),
   authorization: HeaderValueSchema.min(1).nullable(),
   basicAuth: BasicAuthSchema.nullable(),
@@ -284,7 +324,8 @@ export function applyPatch<T extends Omit<SubscriptionSettings, 'headers' | 'aut
 }
 
 /** The formats an operational event (hook.*) can be sent in: a dialect's format has no such event. */
-const OPERATIONAL_FORMATS: ReadonlySet<string> = new Set(['native', 'cloudevents-structured', 'cloudevents-binary']);
+export const OPERATIONAL_PAYLOAD_FORMATS = ['native', 'cloudevents-structured', 'cloudevents-binary'] as const;
+const OPERATIONAL_FORMATS: ReadonlySet<string> = new Set(OPERATIONAL_PAYLOAD_FORMATS);
 
 /** Rules across fields, checked after defaults and patches are applied. */
 function checkCoherent<T extends Pick<SubscriptionSettings, 'scope' | 'templateId' | 'retryPolicy'> & Partial<Pick<SubscriptionSettings, 'eventTypes' | 'payloadFormat'>>>(
