@@ -254,10 +254,10 @@ describe('DeliveryEngine', () => {
     const clock = { stalledMs: () => stalledBefore + (stallFrom === null ? 0 : Date.now() - stallFrom) };
     const t = setup([snapshot()], { ...DEFAULT_DISPATCH_SETTINGS, laneQueueFloor: 3, laneMaxWaitMs: 1_000, hangingAfterMs: 400 }, clock);
     const ds = Array.from({ length: 20 }, () => delivery());
+    stallFrom = Date.now(); // the process stalls from here on (however long this takes on a loaded host)
     ds.forEach((d) => t.offer(d));
     await settle();
     expect(t.sent).toHaveLength(4);
-    stallFrom = Date.now(); // the process stalls from here on
     await new Promise((r) => setTimeout(r, 500)); // past hangingAfterMs: the lane's burst is looked at again
     const answered = t.sent.splice(0);
     stalledBefore += Date.now() - stallFrom;
