@@ -8587,6 +8587,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description A token without the webhooks or administrative scope (deleting all: administrative) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: {
+                                target: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
             /** @description An unknown API version */
             404: {
                 headers: {
@@ -8657,7 +8675,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The webhook (header values as given) */
+            /** @description The webhook (header values redacted: at most their last 4 characters) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8699,6 +8717,24 @@ export interface operations {
             };
             /** @description A missing, wrong or revoked token, or one of another tenant */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: {
+                                target: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description A token without the webhooks or administrative scope (deleting all: administrative) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8792,7 +8828,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A token without the administrative scope */
+            /** @description A token without the webhooks or administrative scope (deleting all: administrative) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8904,6 +8940,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description A token without the webhooks or administrative scope (deleting all: administrative) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: {
+                                target: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
             /** @description No PPM Express webhook with that id (or an unknown API version) */
             404: {
                 headers: {
@@ -8967,6 +9021,24 @@ export interface operations {
             };
             /** @description A missing, wrong or revoked token, or one of another tenant */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: {
+                                target: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description A token without the webhooks or administrative scope (deleting all: administrative) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

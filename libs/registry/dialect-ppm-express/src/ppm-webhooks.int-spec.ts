@@ -13,7 +13,7 @@ describe('PpmWebhooks (PostgreSQL)', () => {
   beforeAll(async () => {
     t = await subscriptionCoreTestbed('ppm', { providers: [PpmWebhooks] });
     webhooks = t.get(PpmWebhooks);
-    acme = t.addTenant('acme', ['read']);
+    acme = t.addTenant('acme', ['webhooks']);
   });
   afterAll(() => t?.close());
 
@@ -28,13 +28,16 @@ describe('PpmWebhooks (PostgreSQL)', () => {
     url,
   });
 
-  it("authenticates a Bearer key of the path's tenant (any scope) on a v<n> API version", () => {
+  it("authenticates a Bearer key of the path's tenant with the webhooks or administrative scope on a v<n> API version", () => {
     const bearer = `Bearer ${acme.apiKey}`;
     expect(webhooks.authenticate('ACME', 'v1', bearer).tenantId).toBe(acme.tenantId);
     expect(webhooks.authenticate('acme', 'V2.1', bearer).tenantId).toBe(acme.tenantId);
     expect(() => webhooks.authenticate('acme', 'latest', bearer)).toThrow(new PpmHttpError(404, 'NotFound', 'unknown API version "latest" (e.g. v1)'));
     expect(refusal(catching(() => webhooks.authenticate('other', 'v1', bearer)))).toEqual([401, 'Unauthorized', 'the token does not belong to tenant "other"']);
     expect(() => webhooks.authenticate('acme', 'v1', 'Basic x')).toThrow(AuthenticationError);
+    // As the native API: a key without the webhooks (or administrative) scope manages no hook.
+    expect(() => webhooks.authenticate('acme', 'v1', `Bearer ${t.addKey(acme, ['read', 'write'])}`)).toThrow(new MissingScopeError(['webhooks', 'administrative']));
+    expect(webhooks.authenticate('acme', 'v1', `Bearer ${t.addKey(acme, ['administrative'])}`).tenantId).toBe(acme.tenantId);
     t.principalsCaughtUp = false;
     try {
       expect(() => webhooks.authenticate('acme', 'v1', bearer)).toThrow(PrincipalsLoadingError);
@@ -43,18 +46,19 @@ describe('PpmWebhooks (PostgreSQL)', () => {
     }
   });
 
-  it("creates a webhook with PPM's policy and shows it as given (header values too); gets and lists only PPM's hooks", async () => {
+  it("creates a webhook with PPM's policy and shows it with header values redacted, never in clear; gets and lists only PPM's hooks", async () => {
     const created = await webhooks.create(acme.principal, body('https://ppm.example.com/a'));
     expect(created).toEqual({
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       eventTypes: ['Project:Created', 'Task:Updated'],
       headers: [
-        { name: 'Authorization', value: 'Bearer token_value' },
-        { name: 'X-Team', value: 'blue' },
+        { name: 'Authorization', value: '••••••••alue' },
+        { name: 'X-Team', value: '••••••••' },
       ],
       httpVerb: 'PUT',
       url: 'https://ppm.example.com/a',
     });
+    expect(JSON.stringify(created)).not.toMatch(/token_value|blue/);
     const s = await t.get(GetSubscription).execute({ tenantId: acme.tenantId, subscription: { id: created.id } });
     expect(s).toMatchObject({ dialect: 'ppm-express', payloadFormat: 'ppm-express', successContract: '2xx', scope: { kind: 'tenant' }, ownerOnly: false });
     expect(s.fieldFilters).toHaveProperty('project');
@@ -68,7 +72,7 @@ describe('PpmWebhooks (PostgreSQL)', () => {
     expect(bad).toBeInstanceOf(PpmHttpError);
     expect(bad).toMatchObject({ status: 400, code: 'BadRequest', message: 'the webhook is not valid', details: [expect.objectContaining({ target: expect.stringMatching(/^eventTypes/) })] });
     await expect(webhooks.create(acme.principal, body('ftp://ppm.example.com'))).rejects.toBeInstanceOf(SubscriptionValidationError);
-    const other = t.addTenant('other', ['read']);
+    const other = t.addTenant('other', ['webhooks']);
     const theirs = await webhooks.create(other.principal, body('https://ppm.example.com/theirs'));
     for (const id of [theirs.id, 'nope', '00000000-0000-0000-0000-000000000000']) {
       await expect(webhooks.get(acme.principal, id).catch(refusal)).resolves.toEqual([404, 'NotFound', `webhook ${id} not found`]);
@@ -77,7 +81,7 @@ describe('PpmWebhooks (PostgreSQL)', () => {
   });
 
   it("deletes one; deleting all needs the administrative scope and leaves other APIs' hooks", async () => {
-    const tenant = t.addTenant('deletes', ['read']);
+    const tenant = t.addTenant('deletes', ['webhooks']);
     const [a, b] = [await webhooks.create(tenant.principal, body('https://ppm.example.com/1')), await webhooks.create(tenant.principal, body('https://ppm.example.com/2'))];
     await t.get(CreateSubscription).execute({ tenantId: tenant.tenantId, ownerUserId: tenant.userId, settings: { url: 'https://native.example.com', eventTypes: ['*'] } });
     await webhooks.remove(tenant.principal, a.id);

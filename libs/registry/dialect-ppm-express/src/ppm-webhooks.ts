@@ -8,10 +8,11 @@ const API_VERSION = /^v\d+(\.\d+)?$/i;
 
 /**
  * PPM Express' Webhooks API over the subscription core (docs/dialects/ppm-express.md): who may
- * call (`/@{tenant}/{apiVersion}/…` with a Bearer token of that tenant, any scope; deleting all
- * needs `administrative`), and create, list, get, delete and delete-all of the tenant's PPM
- * Express webhooks with PPM Express' default policy. Header values are shown as given, as PPM
- * Express shows them.
+ * call (`/@{tenant}/{apiVersion}/…` with a Bearer token of that tenant holding the `webhooks` or
+ * `administrative` scope, as the native API; deleting all needs `administrative`), and create,
+ * list, get, delete and delete-all of the tenant's PPM Express webhooks with PPM Express' default
+ * policy. Header values are sealed at rest and shown redacted (at most their last 4 characters),
+ * never in clear: what a hook sends is not readable back through any API.
  */
 @Injectable()
 export class PpmWebhooks {
@@ -29,6 +30,7 @@ export class PpmWebhooks {
     this.principals.assertCaughtUp();
     const p = this.authenticator.authenticateBearer(authorization);
     if (p.tenantSlug.toLowerCase() !== tenant.toLowerCase()) throw new PpmHttpError(401, 'Unauthorized', `the token does not belong to tenant "${tenant}"`);
+    this.authenticator.requireAnyScope(p, ['webhooks', 'administrative']);
     return p;
   }
 
@@ -42,11 +44,11 @@ export class PpmWebhooks {
       settings: settingsOf(parsed.data),
       dialectDefaults: PPM_DEFAULT_POLICY,
     });
-    return webhookOf(await this.getSubscription.execute({ tenantId: p.tenantId, subscription: { id: created.subscription.id }, revealHeaders: true }));
+    return webhookOf(await this.getSubscription.execute({ tenantId: p.tenantId, subscription: { id: created.subscription.id } }));
   }
 
   async list(p: AuthenticatedPrincipal): Promise<PpmWebhook[]> {
-    return (await this.hooks.all(p.tenantId, PPM_DIALECT, { revealHeaders: true })).map(webhookOf);
+    return (await this.hooks.all(p.tenantId, PPM_DIALECT)).map(webhookOf);
   }
 
   async get(p: AuthenticatedPrincipal, id: string): Promise<PpmWebhook> {
@@ -70,7 +72,7 @@ export class PpmWebhooks {
   }
 
   private async find(tenantId: string, id: string): Promise<SubscriptionView> {
-    const hook = await this.hooks.byId(tenantId, PPM_DIALECT, id, { revealHeaders: true });
+    const hook = await this.hooks.byId(tenantId, PPM_DIALECT, id);
     if (!hook) throw new PpmHttpError(404, 'NotFound', `webhook ${id} not found`);
     return hook;
   }

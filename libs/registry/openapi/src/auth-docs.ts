@@ -68,8 +68,12 @@ const PROFILES: AuthProfile[] = [
     schemes: [['bearer']],
     auth: { scopes: ['administrative'], noKey: s(401), malformedKey: s(401), revokedKey: s(401), missingScope: s(403), otherTenant: s(401) },
   },
-  // The tenant is in the path: another tenant's token is a 401 ("does not belong to tenant").
-  { path: /^\/@\{tenant\}\/\{apiVersion\}\/Webhooks/, schemes: [['bearer']], auth: { scopes: [], noKey: s(401), malformedKey: s(401), revokedKey: s(401), otherTenant: s(401) } },
+  // The tenant is in the path: another tenant's token is a 401 ("does not belong to tenant"); as natively, webhooks or administrative.
+  {
+    path: /^\/@\{tenant\}\/\{apiVersion\}\/Webhooks/,
+    schemes: [['bearer']],
+    auth: { scopes: WEBHOOKS, noKey: s(401), malformedKey: s(401), revokedKey: s(401), missingScope: s(403), otherTenant: s(401) },
+  },
 ];
 
 /** Security schemes, and every operation's scopes and x-herald-auth from the table above. */

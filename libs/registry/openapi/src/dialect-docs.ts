@@ -926,6 +926,7 @@ const ppmCommon = (row: boolean) =>
         ]
       : []),
     answer(401, 'A missing, wrong or revoked token, or one of another tenant', ppmError),
+    answer(403, 'A token without the webhooks or administrative scope (deleting all: administrative)', ppmError),
     answer(
       404,
       row
@@ -946,7 +947,7 @@ export const PpmExpressDocs = {
       ),
       ppmCommon(false),
       requestBody(ppmCreateBody()),
-      answer(200, 'The webhook (header values as given)', v2Data(ppmWebhook)),
+      answer(200, 'The webhook (header values redacted: at most their last 4 characters)', v2Data(ppmWebhook)),
       answer(
         400,
         'Unknown event type, missing or unknown field, a URL Herald may not call',
@@ -979,6 +980,5 @@ export const PpmExpressDocs = {
       ),
       ppmCommon(false),
       ApiResponse({ status: 204, description: 'Deleted' }),
-      answer(403, 'A token without the administrative scope', ppmError),
     ),
 };
