@@ -1289,7 +1289,7 @@ export interface operations {
                     };
                     /** @enum {string} */
                     payloadFormat?: "native" | "proprofs" | "worksection" | "procore-v2.0" | "procore-v3.0" | "procore-v4.0" | "ppm-express" | "cloudevents-structured" | "cloudevents-binary";
-                    /** @description The payload format's options; no NUL in a key or a text (nor a lone surrogate) */
+                    /** @description The payload format's options: arrays and objects at most 2 levels deep, no NUL in a key or a text (nor a lone surrogate) */
                     formatOptions?: {
                         [key: string]: (string | number | boolean | null) | ((string | number | boolean | null) | (string | number | boolean | null)[] | {
                             [key: string]: string | number | boolean | null;
@@ -1778,7 +1778,7 @@ export interface operations {
                     };
                     /** @enum {string} */
                     payloadFormat?: "native" | "proprofs" | "worksection" | "procore-v2.0" | "procore-v3.0" | "procore-v4.0" | "ppm-express" | "cloudevents-structured" | "cloudevents-binary";
-                    /** @description The payload format's options; no NUL in a key or a text (nor a lone surrogate) */
+                    /** @description The payload format's options: arrays and objects at most 2 levels deep, no NUL in a key or a text (nor a lone surrogate) */
                     formatOptions?: {
                         [key: string]: (string | number | boolean | null) | ((string | number | boolean | null) | (string | number | boolean | null)[] | {
                             [key: string]: string | number | boolean | null;

@@ -5,6 +5,7 @@ import {
   FILTER_KEY_NAMES,
   NO_NUL,
   OPERATIONAL_PAYLOAD_FORMATS,
+  FORMAT_OPTIONS_DEPTH,
   SCHEMA_BOUNDS,
   RESERVED_HEADER_NAMES,
   SubscriptionPatchSchema,
@@ -94,8 +95,8 @@ function documented(body: Schema): Schema {
   for (const k of ['fieldFilters', 'resourceFilters']) props[k] = { ...props[k], propertyNames: { enum: [...FILTER_KEY_NAMES] } };
   const attrs = (props['resourceFilters'] as Schema)['additionalProperties'] as Schema;
   attrs['maxProperties'] = SCHEMA_BOUNDS.filterAttributes;
-  // Any JSON PostgreSQL's jsonb stores (no NUL in a key or a text), described three levels deep
-  // (a dialect's options, e.g. Procore's triggers, are that deep; a $ref cannot recurse inside the document).
+  // JSON PostgreSQL's jsonb stores (no NUL in a key or a text), arrays and objects nested at most
+  // FORMAT_OPTIONS_DEPTH levels (what validation takes: a $ref cannot recurse inside the document).
   const leaf: Schema = { anyOf: [{ type: 'string', pattern: NO_NUL.source }, { type: 'number' }, { type: 'boolean' }, { type: 'null' }] };
   const nested = (depth: number): Schema =>
     depth === 0
@@ -104,8 +105,8 @@ function documented(body: Schema): Schema {
   props['formatOptions'] = {
     type: 'object',
     propertyNames: { pattern: NO_NUL.source },
-    additionalProperties: nested(2),
-    description: "The payload format's options; no NUL in a key or a text (nor a lone surrogate)",
+    additionalProperties: nested(FORMAT_OPTIONS_DEPTH),
+    description: `The payload format's options: arrays and objects at most ${FORMAT_OPTIONS_DEPTH} levels deep, no NUL in a key or a text (nor a lone surrogate)`,
   };
   const headerItems = (props['headers'] as Schema)['items'] as Schema;
   const headerName = (headerItems['properties'] as Record<string, Schema>)['name'];

@@ -78,8 +78,19 @@ describe('settingsForCreate', () => {
       const paths = issuesOf(() => settingsForCreate({ url: 'https://e.com', eventTypes: ['*'], ...extra })).map((i) => i.path);
       expect({ path, paths }).toEqual({ path, paths: [path] });
     }
-    // A well-formed pair (an astral character) and deep options are fine.
-    expect(settingsForCreate({ url: 'https://e.com', eventTypes: ['*'], formatOptions: { a: [{ b: { c: '\ud83d\ude00' } }] } }).formatOptions).toEqual({ a: [{ b: { c: '😀' } }] });
+    // A well-formed pair (an astral character) is fine, and options as deep as the document says (Procore's triggers).
+    const procore = { namespace: 'procore', triggers: [{ resource_type: 'Tasks', event_type: 'create' }], authorizationHint: null, emoji: '\ud83d\ude00' };
+    expect(settingsForCreate({ url: 'https://e.com', eventTypes: ['*'], formatOptions: procore }).formatOptions).toEqual({ ...procore, emoji: '😀' });
+  });
+
+  it('refuses formatOptions nested deeper than the document describes (fuzz:api: {"":{"":{"":{}}}} was taken)', () => {
+    for (const [formatOptions, path] of [
+      [{ '': { '': { '': {} } } }, 'formatOptions...'],
+      [{ a: [[[1]]] }, 'formatOptions.a.0.0'],
+    ] as const) {
+      expect(issuesOf(() => settingsForCreate({ url: 'https://e.com', eventTypes: ['*'], formatOptions })).map((i) => i.path)).toEqual([path]);
+    }
+    expect(settingsForCreate({ url: 'https://e.com', eventTypes: ['*'], formatOptions: { a: [[1]], b: { c: { d: null } } } }).formatOptions).toEqual({ a: [[1]], b: { c: { d: null } } });
   });
 
   it('takes both CloudEvents modes as payload formats, and refuses ce-* custom headers (Herald sets the attributes)', () => {

@@ -131,6 +131,29 @@ function unstorableIn(value: unknown, path: (string | number)[] = []): (string |
   return null;
 }
 
+/**
+ * How deep arrays and objects nest inside formatOptions (the document describes exactly this:
+ * a $ref cannot recurse inside it). Procore's options are the deepest a dialect keeps:
+ * `triggers[i].event_type`.
+ */
+export const FORMAT_OPTIONS_DEPTH = 2;
+function tooDeepIn(options: Record<string, unknown>): (string | number)[] | null {
+  const walk = (value: unknown, depth: number, path: (string | number)[]): (string | number)[] | null => {
+    if (value === null || typeof value !== 'object') return null;
+    if (depth > FORMAT_OPTIONS_DEPTH) return path;
+    for (const [k, v] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
+      const p = walk(v, depth + 1, [...path, k]);
+      if (p) return p;
+    }
+    return null;
+  };
+  for (const [k, v] of Object.entries(options)) {
+    const p = walk(v, 1, [k]);
+    if (p) return p;
+  }
+  return null;
+}
+
 const ProjectIdSchema = storedText(SCHEMA_BOUNDS.text).min(1);
 
 export const StrictScopeSchema = z.discriminatedUnion('kind', [
@@ -208,6 +231,8 @@ const settingFields = {
   formatOptions: z.record(z.string(), z.unknown()).superRefine((v, ctx) => {
     const path = unstorableIn(v);
     if (path) ctx.addIssue({ code: 'custom', path, message: 'must not contain NUL or a lone surrogate (in a key or a text)' });
+    const deep = tooDeepIn(v);
+    if (deep) ctx.addIssue({ code: 'custom', path: deep, message: `at most ${FORMAT_OPTIONS_DEPTH} levels of arrays and objects inside formatOptions` });
   }),
   templateId: storedText(200).min(1).nullable(),
   headers: z.array(PlainHeaderSchema).max(SCHEMA_BOUNDS.headers),
