@@ -93,6 +93,21 @@ async function createRows(domainUrl: string, registryUrl: string, apiKey: string
   return { companyId: String(companies[0].id), projectId, taskId, clientId, portfolioId, programId, ideaId, userId: me.userId };
 }
 
+/**
+ * What bench/fuzz/schemathesis.toml reads besides the rows (FUZZ_<ROW>_ID, see `schemathesisEnv`):
+ * the key, the tenant and the receiver every generated webhook URL is pinned to. The config file
+ * serves both documents, so every run needs all of them (schemathesis refuses to start when one is
+ * missing: "Missing environment variable", exit 2, no case run).
+ */
+export function fuzzEnv(stack: Pick<ApiStack, 'apiKey' | 'tenant' | 'receiverUrl'>): Record<string, string> {
+  return {
+    FUZZ_API_KEY: stack.apiKey,
+    FUZZ_TENANT_SLUG: stack.tenant.slug,
+    FUZZ_TENANT_DOMAIN: stack.tenant.domain,
+    FUZZ_RECEIVER_URL: `${stack.receiverUrl}/hook`,
+  };
+}
+
 type Node = Record<string, unknown>;
 
 /**

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import * as path from 'node:path';
-import { seedDocument, startApiStack, type ApiStack } from './api-stack';
+import { fuzzEnv, seedDocument, startApiStack, type ApiStack } from './api-stack';
 import { FuzzSetupError, SCHEMATHESIS_VERSION, ensureSchemathesis, runSchemathesis, type FuzzResult } from './schemathesis';
 import { verdict } from './verdict';
 
@@ -93,7 +93,7 @@ async function main(): Promise<number> {
         baseUrl,
         apiKey: stack.apiKey,
         rows: stack.rows,
-        env: { FUZZ_API_KEY: stack.apiKey, FUZZ_TENANT_SLUG: stack.tenant.slug, FUZZ_TENANT_DOMAIN: stack.tenant.domain, FUZZ_RECEIVER_URL: `${stack.receiverUrl}/hook` },
+        env: fuzzEnv(stack),
         prepareDocument: (d) => seedDocument(d, stack.rows, `${stack.receiverUrl}/hook`),
         maxExamples: P.maxExamples,
         maxTimeSeconds: P.maxSeconds,

@@ -147,9 +147,7 @@ export async function runSchemathesis(bin: string, o: FuzzOptions): Promise<Fuzz
         ...process.env,
         NO_COLOR: '1',
         PYTHONUNBUFFERED: '1',
-        // FUZZ_PROJECT_ID, FUZZ_TASK_ID, …: the rows schemathesis.toml's [parameters] name.
-        ...Object.fromEntries(Object.entries(o.rows).map(([k, v]) => [`FUZZ_${k.replace(/Id$/, '').toUpperCase()}_ID`, v])),
-        ...o.env,
+        ...schemathesisEnv(o),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -175,6 +173,17 @@ export async function runSchemathesis(bin: string, o: FuzzOptions): Promise<Fuzz
   });
   const output = chunks.join('');
   return { exitCode, ...readReport(o.reportPath), warnings: warningsOf(output), output, durationMs: Date.now() - started };
+}
+
+/**
+ * The variables of schemathesis.toml's placeholders: FUZZ_PROJECT_ID, FUZZ_TASK_ID, …, one per row
+ * the [parameters] name, and `env` (see `fuzzEnv` in api-stack.ts).
+ */
+export function schemathesisEnv(o: Pick<FuzzOptions, 'rows' | 'env'>): Record<string, string> {
+  return {
+    ...Object.fromEntries(Object.entries(o.rows).map(([k, v]) => [`FUZZ_${k.replace(/Id$/, '').toUpperCase()}_ID`, v])),
+    ...o.env,
+  };
 }
 
 type Json = Record<string, unknown>;
