@@ -75,6 +75,11 @@ export function startTracing(serviceName: string, opts: TracingOptions = {}): Tr
   return current;
 }
 
+/** Whether `startTracing` has started the SDK in this process (false before it is called). */
+export function tracingStarted(): boolean {
+  return current?.enabled === true;
+}
+
 /** Ends tracing started by `startTracing` (flushes the spans still buffered). */
 export function shutdownTracing(): Promise<void> {
   return current?.shutdown() ?? Promise.resolve();
