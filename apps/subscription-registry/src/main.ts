@@ -1,22 +1,9 @@
 // First: tracing patches `http` before anything below loads it.
 import './tracing';
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger } from 'nestjs-pino';
-import { HERALD_CONFIG } from '@herald/platform/config';
+import { listenHttpApi } from '@herald/platform/http';
 import { AppModule } from './app.module';
-import type { RegistryConfig } from './config';
+import { SERVICE_NAME, type RegistryConfig } from './config';
 import { configureApp } from './configure-app';
 
-async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), { bufferLogs: true, bodyParser: false });
-  app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
-  const config = app.get<RegistryConfig>(HERALD_CONFIG);
-  configureApp(app, config);
-  await app.listen(config.PORT);
-  app.get(Logger).log(`subscription-registry listening on :${config.PORT} (docs at /docs, OpenAPI at /openapi.json)`);
-}
-
-void bootstrap();
+void listenHttpApi<RegistryConfig>(SERVICE_NAME, AppModule.forRoot(), configureApp);

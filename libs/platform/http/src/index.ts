@@ -6,3 +6,4 @@ export * from './openapi-errors';
 export * from './auth-docs';
 export * from './request-bodies';
 export * from './openapi-preview';
+export * from './listen';
