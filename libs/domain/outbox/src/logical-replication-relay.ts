@@ -1,7 +1,7 @@
 import { Client, type ClientConfig } from 'pg';
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
 import { formatLsn, parseLsn } from './lsn';
-import type { OutboxRow } from './outbox-publisher';
+import { outboxRowOf, type OutboxColumns, type OutboxRow } from './outbox-publisher';
 import { Failure, OutboxRelayBase, type OutboxRelayOptions } from './relay-base';
 import {
   DEFAULT_OUTBOX_SLOT,
@@ -249,18 +249,12 @@ export class LogicalReplicationRelay extends OutboxRelayBase {
         : which;
     for (let i = 0; i < ids.length && !this.stopping; i += this.batchSize) {
       const chunk = ids.slice(i, i + this.batchSize);
-      const rows = await control.query<{ id: string; aggregate_key: string; payload: unknown; headers: Record<string, string>; created_at: Date }>(
+      const rows = await control.query<OutboxColumns>(
         `SELECT id, aggregate_key, payload, headers, created_at FROM ${OUTBOX_TABLE}
           WHERE id = ANY($1::uuid[]) ORDER BY created_at, seq`,
         [chunk],
       );
-      const batch: OutboxRow[] = rows.rows.map((r) => ({
-        id: r.id,
-        aggregateKey: r.aggregate_key,
-        payload: r.payload,
-        headers: r.headers ?? {},
-        createdAt: r.created_at,
-      }));
+      const batch = rows.rows.map((r) => outboxRowOf(r));
       await this.opts.publisher.publish(batch);
       this.observePublished(batch, Date.now());
       await control.query(`DELETE FROM ${OUTBOX_TABLE} WHERE id = ANY($1::uuid[])`, [chunk]);
@@ -321,15 +315,7 @@ export class LogicalReplicationRelay extends OutboxRelayBase {
       if (msg.tag === 'begin') {
         buffer.commitTime = new Date(Number((msg.commitTime as bigint) / 1000n));
       } else if (msg.tag === 'insert' && msg.relation.schema === OUTBOX_SCHEMA && msg.relation.name === OUTBOX_TABLE_NAME) {
-        const n = msg.new as { id: string; aggregate_key: string; payload: unknown; headers: Record<string, string> | null; created_at: Date };
-        buffer.pushRow({
-          id: n.id,
-          aggregateKey: n.aggregate_key,
-          payload: n.payload,
-          headers: n.headers ?? {},
-          createdAt: n.created_at,
-          committedAt: buffer.commitTime,
-        });
+        buffer.pushRow(outboxRowOf(msg.new as OutboxColumns, buffer.commitTime));
         if (!paused && buffer.pendingRows >= highWater) {
           socket()?.pause();
           paused = true;

@@ -22,6 +22,19 @@ export interface OutboxRow {
   committedAt?: Date;
 }
 
+/** An outbox row as PostgreSQL names its columns (a relay's SELECT, or a decoded WAL insert). */
+export interface OutboxColumns {
+  id: string;
+  aggregate_key: string;
+  payload: unknown;
+  headers: Record<string, string> | null;
+  created_at: Date;
+}
+
+export function outboxRowOf(c: OutboxColumns, committedAt?: Date): OutboxRow {
+  return { id: c.id, aggregateKey: c.aggregate_key, payload: c.payload, headers: c.headers ?? {}, createdAt: c.created_at, committedAt };
+}
+
 /** Where a relay hands rows over. Resolves only once every row is acknowledged (acks=all). */
 export interface OutboxPublisher {
   /** Called at the start of every active session (creates topics if needed). */

@@ -3,19 +3,16 @@ import { context, propagation, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Consumer } from 'kafkajs';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { Headers, Topics, resourceChangeKey, type ResourceChange } from '@herald/contracts';
-import { dataSourceOptions, runMigrations } from '@herald/platform/db';
 import { HeraldProducer, KafkaClient, TopicAdmin } from '@herald/platform/kafka';
 import { MetricsRegistry } from '@herald/platform/observability';
-import { createTestDatabase, deleteKafkaNamespace, kafkaBrokers, uniqueKafkaNamespace, waitFor } from '@herald/platform/testing';
+import { deleteKafkaNamespace, kafkaBrokers, uniqueKafkaNamespace, waitFor, type TestDatabase } from '@herald/platform/testing';
 import {
   KafkaOutboxPublisher,
   LogicalReplicationRelay,
   MAX_EVENT_BYTES,
   OutboxEventTooLargeError,
-  OUTBOX_MIGRATIONS,
-  OutboxEntity,
   OutboxWriter,
   PollingRelay,
   dropOutboxReplicationSlot,
@@ -25,6 +22,7 @@ import {
   type OutboxRow,
   type RelayKind,
 } from './index';
+import { createOutboxDatabase } from './testing';
 
 // Both relays pass the same suite, against the real Postgres (logical replication) and Kafka.
 
@@ -40,7 +38,7 @@ interface Received {
   headers: Record<string, string>;
 }
 
-let db: { url: string; drop(): Promise<void> };
+let db: TestDatabase;
 let ds: DataSource;
 const writer = new OutboxWriter();
 const contextManager = new AsyncLocalStorageContextManager();
@@ -49,11 +47,7 @@ beforeAll(async () => {
   contextManager.enable();
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  db = await createTestDatabase('outbox-relays');
-  const opts = { url: db.url, schema: 'domain', entities: [OutboxEntity], migrations: OUTBOX_MIGRATIONS };
-  await runMigrations(opts);
-  ds = new DataSource(dataSourceOptions({ ...opts, migrations: [] }));
-  await ds.initialize();
+  ({ db, ds } = await createOutboxDatabase('outbox-relays'));
 });
 
 afterAll(async () => {

@@ -1,31 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { DatabaseEnv, HeraldConfigModule, KafkaEnv } from '@herald/platform/config';
-import { dataSourceOptions, runMigrations } from '@herald/platform/db';
 import { KafkaModule } from '@herald/platform/kafka';
 import { MetricsRegistry, ObservabilityModule, ReadinessRegistry } from '@herald/platform/observability';
-import { createTestDatabase, deleteKafkaNamespace, kafkaBrokers, uniqueKafkaNamespace, waitFor } from '@herald/platform/testing';
-import { OUTBOX_MIGRATIONS, OutboxEntity, OutboxEnv, OutboxModule, OutboxRelayRunner, OutboxWriter } from './index';
+import { deleteKafkaNamespace, kafkaBrokers, uniqueKafkaNamespace, waitFor, type TestDatabase } from '@herald/platform/testing';
+import { OutboxEnv, OutboxModule, OutboxRelayRunner, OutboxWriter } from './index';
+import { createOutboxDatabase } from './testing';
 
 // The module as the domain-api uses it: config in, relay started after bootstrap, stopped (and
 // its slot released) on close, readiness and metrics registered.
 
 describe('OutboxModule', () => {
-  let db: { url: string; drop(): Promise<void> };
+  let db: TestDatabase;
   let ds: DataSource;
   let app: INestApplicationContext | undefined;
   const namespace = uniqueKafkaNamespace('outbox-module');
   const slot = `t_outbox_mod_${randomBytes(4).toString('hex')}`;
 
   beforeAll(async () => {
-    db = await createTestDatabase('outbox-module');
-    const opts = { url: db.url, schema: 'domain', entities: [OutboxEntity], migrations: OUTBOX_MIGRATIONS };
-    await runMigrations(opts);
-    ds = new DataSource(dataSourceOptions({ ...opts, migrations: [] }));
-    await ds.initialize();
+    ({ db, ds } = await createOutboxDatabase('outbox-module'));
   });
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import type { OutboxRow } from './outbox-publisher';
+import { outboxRowOf, type OutboxColumns } from './outbox-publisher';
 import { Failure, OutboxRelayBase, type OutboxRelayOptions } from './relay-base';
 import { OUTBOX_NOTIFY_CHANNEL, OUTBOX_TABLE } from './outbox.constants';
 
@@ -80,7 +80,7 @@ export class PollingRelay extends OutboxRelayBase {
   private async relayBatch(work: Client): Promise<number> {
     await work.query('BEGIN');
     try {
-      const r = await work.query<{ id: string; aggregate_key: string; payload: unknown; headers: Record<string, string> | null; created_at: Date }>(
+      const r = await work.query<OutboxColumns>(
         `SELECT id, aggregate_key, payload, headers, created_at FROM ${OUTBOX_TABLE}
           ORDER BY created_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [this.batchSize],
@@ -89,13 +89,7 @@ export class PollingRelay extends OutboxRelayBase {
         await work.query('COMMIT');
         return 0;
       }
-      const rows: OutboxRow[] = r.rows.map((x) => ({
-        id: x.id,
-        aggregateKey: x.aggregate_key,
-        payload: x.payload,
-        headers: x.headers ?? {},
-        createdAt: x.created_at,
-      }));
+      const rows = r.rows.map((x) => outboxRowOf(x));
       const started = Date.now();
       await this.opts.publisher.publish(rows);
       const ackedAt = Date.now();
