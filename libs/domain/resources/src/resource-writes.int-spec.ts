@@ -5,6 +5,7 @@ import { CreateTenant, UnprocessableError, NotFoundError, ConflictError } from '
 import { dataSourceOptions, runMigrations } from '@herald/platform/db';
 import { createTestDatabase } from '@herald/platform/testing';
 import { definitionOf } from './definitions';
+import { ppmTaskExample } from './testing';
 import { domainDataSource } from './domain-schema';
 import { ResourceWriter, type ChangeContext } from './resource-writer';
 import { CreateProjectFromTemplate } from './use-cases/create-project-from-template';
@@ -32,21 +33,15 @@ beforeAll(async () => {
   await runMigrations(domainDataSource(db.url));
   ds = new DataSource(dataSourceOptions(domainDataSource(db.url, { poolSize: 4 })));
   await ds.initialize();
-  const a = await new CreateTenant(ds).execute({
-    slug: 'acme',
-    domain: 'acme.projectbubble.com',
-    adminName: 'Anna Doe',
-    adminEmail: 'anna.doe@company.com',
-  });
-  ctx = { tenantId: a.tenant.id, initiator: { userId: a.admin.id, fullName: 'Anna Doe', logonAccount: 'anna.doe@company.com' } };
-  const b = await new CreateTenant(ds).execute({
-    slug: 'globex',
-    domain: 'globex.projectbubble.com',
-    adminName: 'Brian Adams',
-    adminEmail: 'brian@globex.test',
-  });
-  otherTenant = { tenantId: b.tenant.id, initiator: { userId: b.admin.id, fullName: 'Brian Adams', logonAccount: 'brian@globex.test' } };
+  ctx = await tenantAdmin('acme', 'Anna Doe', 'anna.doe@company.com');
+  otherTenant = await tenantAdmin('globex', 'Brian Adams', 'brian@globex.test');
 });
+
+/** A new tenant; its admin is the initiator of the changes made in its name. */
+async function tenantAdmin(slug: string, adminName: string, adminEmail: string): Promise<ChangeContext> {
+  const t = await new CreateTenant(ds).execute({ slug, domain: `${slug}.projectbubble.com`, adminName, adminEmail });
+  return { tenantId: t.tenant.id, initiator: { userId: t.admin.id, fullName: adminName, logonAccount: adminEmail } };
+}
 
 afterAll(async () => {
   await ds?.destroy();
@@ -116,13 +111,7 @@ const CASES: Case[] = [
   {
     type: 'task',
     create: (ids) => ({
-      projectId: ids['project'],
-      name: 'Create a test environment',
-      group: { id: '50a1d504-1f0a-4b39-99a7-4344e0755346', name: 'Backlog', color: '#6a6b6d' },
-      startDate: '2022-02-14T12:00:00Z',
-      dueDate: '2022-02-24T12:00:00Z',
-      duration: 9,
-      progress: 50,
+      ...ppmTaskExample(ids['project']),
       userIds: [ctx.initiator.userId],
     }),
     update: { progress: 60, dueDate: '2022-02-25T12:00:00Z' },

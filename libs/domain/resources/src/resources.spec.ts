@@ -5,19 +5,14 @@ import { decodeCursor, encodeCursor } from './resource.repository';
 import { mergeAttributes } from './resource-writer';
 import { CommentCreateSchema, TaskCreateSchema, TaskUpdateSchema, listQuerySchema } from './schemas';
 import { proprofsClient, proprofsProject, proprofsTask } from './proprofs/proprofs-views';
+import { ppmTaskExample } from './testing';
 
 const projectId = '28e92b4c-3b0c-4100-83c8-80231b62efcb';
 
 describe('resource DTOs', () => {
   it('accept a PPM Express task', () => {
     const t = parseCommand(TaskCreateSchema, {
-      projectId,
-      name: 'Create a test environment',
-      group: { id: '50a1d504-1f0a-4b39-99a7-4344e0755346', name: 'Backlog', color: '#6a6b6d' },
-      startDate: '2022-02-14T12:00:00Z',
-      dueDate: '2022-02-24T12:00:00Z',
-      duration: 9,
-      progress: 50,
+      ...ppmTaskExample(projectId),
       status: 0,
       isMilestone: false,
       priority: 0,

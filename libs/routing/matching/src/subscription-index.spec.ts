@@ -8,6 +8,12 @@ describe('SubscriptionIndex', () => {
       .match(change)
       .map((s) => s.id)
       .sort();
+  /** The ids the index offers for a change before matching (sorted). */
+  const candidateIds = (index: SubscriptionIndex, change: ReturnType<typeof resourceChange>) =>
+    index
+      .candidates(change)
+      .map((s) => s.id)
+      .sort();
 
   it('matches by tenant and event type: exact, <resource>.* and *', () => {
     const index = new SubscriptionIndex();
@@ -73,26 +79,14 @@ describe('SubscriptionIndex', () => {
       subscriptionSnapshot({ id: 'mine', scope: { kind: 'projects', projectIds: ['p1', 'p7'] } }),
     );
     index.upsert(subscriptionSnapshot({ id: 'all' }));
-    expect(
-      index
-        .candidates(resourceChange({ projectId: 'p1' }))
-        .map((s) => s.id)
-        .sort(),
-    ).toEqual(['all', 'mine']);
-    expect(
-      index
-        .candidates(resourceChange({ projectId: 'other-5' }))
-        .map((s) => s.id)
-        .sort(),
-    ).toEqual(['all', 'p-5']);
+    expect(candidateIds(index, resourceChange({ projectId: 'p1' }))).toEqual(['all', 'mine']);
+    expect(candidateIds(index, resourceChange({ projectId: 'other-5' }))).toEqual(['all', 'p-5']);
     index.upsert(
       subscriptionSnapshot({ id: 'mine', scope: { kind: 'project', projectId: 'p7' }, version: 2 }),
     );
-    expect(index.candidates(resourceChange({ projectId: 'p1' })).map((s) => s.id)).toEqual(['all']);
+    expect(candidateIds(index, resourceChange({ projectId: 'p1' }))).toEqual(['all']);
     index.remove('p-5');
-    expect(index.candidates(resourceChange({ projectId: 'other-5' })).map((s) => s.id)).toEqual([
-      'all',
-    ]);
+    expect(candidateIds(index, resourceChange({ projectId: 'other-5' }))).toEqual(['all']);
   });
 
   it('applies the scope: tenant, a list of projects, one project (a project change is its own project)', () => {

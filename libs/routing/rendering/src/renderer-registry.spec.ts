@@ -1,10 +1,9 @@
 import type { PayloadRenderer, SubscriptionSnapshot } from '@herald/contracts';
-import { renderContextFixture, resourceChangeFixture } from '@herald/platform/testing';
+import { renderContextFixture, resourceChangeFixture, subscriptionSnapshotFixture } from '@herald/platform/testing';
 import { PayloadRendererRegistry, UnknownPayloadFormatError } from './renderer-registry';
 
 const change = resourceChangeFixture;
-const sub = (payloadFormat: SubscriptionSnapshot['payloadFormat']) =>
-  ({ payloadFormat }) as SubscriptionSnapshot;
+const sub = (payloadFormat: SubscriptionSnapshot['payloadFormat']) => subscriptionSnapshotFixture({ payloadFormat });
 const ctx = renderContextFixture();
 
 describe('PayloadRendererRegistry', () => {
