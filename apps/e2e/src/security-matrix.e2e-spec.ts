@@ -327,6 +327,8 @@ describe('security matrix: every documented operation × every way of being refu
         headers['domain'] = credential.domain;
       } else headers['authorization'] = credential.kind === 'raw' ? credential.key : `Bearer ${credential.key}`;
     }
+    // Worksection's admin API: the Host names the account (tenant A's; X-Forwarded-Host, as fetch cannot set Host).
+    if (style === 'hash') headers['x-forwarded-host'] = `${a.slug}.localhost`;
     if (credential.kind === 'admin-key') q += `&hash=${createHash('md5').update(q + credential.adminKey).digest('hex')}`;
     if (credential.kind === 'bad-hash') q += '&hash=not-an-md5-hash';
     const b = await body(op);

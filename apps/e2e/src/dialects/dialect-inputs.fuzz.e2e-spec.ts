@@ -176,7 +176,7 @@ describe('dialect inputs, fuzzed (fast-check): never a 5xx, always the dialect s
                 : signing === 'garbage'
                   ? 'zz%00'
                   : undefined;
-          const got = await send('GET', `/api/admin/v2?${q}${hash ? `&hash=${hash}` : ''}`, {});
+          const got = await send('GET', `/api/admin/v2?${q}${hash ? `&hash=${hash}` : ''}`, { 'x-forwarded-host': `${tenant.slug}.localhost` });
           conforms('GET', '/api/admin/v2', got);
           const b = got.json as Json;
           expect(got.status).toBe(200);

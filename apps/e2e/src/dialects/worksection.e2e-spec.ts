@@ -74,10 +74,13 @@ describe('Worksection dialect', () => {
 
   const registry = () => stack.url('subscription-registry');
 
-  /** GET https://<account>/api/admin/v2/?<query>&hash=md5(<query> + <admin api key>) */
-  async function admin(query: string, key = adminKey, method = 'GET'): Promise<{ http: number; body: Envelope }> {
+  /**
+   * GET https://<account>/api/admin/v2/?<query>&hash=md5(<query> + <admin api key>): the account
+   * is the host's first label (fetch cannot set Host: a proxy's X-Forwarded-Host says it).
+   */
+  async function admin(query: string, key = adminKey, method = 'GET', account: string | null = `${slug}.localhost`): Promise<{ http: number; body: Envelope }> {
     const hash = createHash('md5').update(query + key).digest('hex');
-    const res = await fetch(`${registry()}/api/admin/v2/?${query}&hash=${hash}`, { method });
+    const res = await fetch(`${registry()}/api/admin/v2/?${query}&hash=${hash}`, { method, headers: account ? { 'x-forwarded-host': account } : {} });
     return { http: res.status, body: (await res.json()) as Envelope };
   }
 
@@ -106,8 +109,13 @@ describe('Worksection dialect', () => {
       http: 200,
       body: { status: 'error', status_code: 2, message: 'Invalid hash' },
     });
-    const noHash = await fetch(`${registry()}/api/admin/v2/?action=get_webhooks`);
+    const noHash = await fetch(`${registry()}/api/admin/v2/?action=get_webhooks`, { headers: { 'x-forwarded-host': `${slug}.localhost` } });
     expect(((await noHash.json()) as Envelope).status_code).toBe(2);
+    // The right hash, but the host names no account: refused without trying any key.
+    expect(await admin('action=get_webhooks', adminKey, 'GET', null)).toEqual({
+      http: 200,
+      body: { status: 'error', status_code: 2, message: 'Invalid hash', message_details: 'the Host names no account (its domain, or <slug>.<host>)' },
+    });
     expect((await admin('action=frobnicate')).body).toMatchObject({ status: 'error', status_code: 1, message_details: 'frobnicate' });
     expect((await admin(`action=add_webhook&url=${enc(url)}`)).body).toEqual({
       status: 'error',

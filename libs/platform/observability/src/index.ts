@@ -1,6 +1,7 @@
 export * from './readiness';
 export * from './metrics';
 export * from './logging';
+export * from './redact-url';
 export * from './observability.module';
 export * from './health.controller';
 export * from './tracing';

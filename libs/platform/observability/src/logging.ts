@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { redactUrl } from './redact-url';
 import { traceFields } from './tracing';
 
 /**
@@ -21,12 +22,12 @@ interface LoggedResponse {
 }
 
 /**
- * What a request log line says of the request and its response: its id, method, path and status.
- * Not the whole objects (headers, remote address, …): ~700 bytes a line, most of a request's
- * logging cost, and secrets to redact.
+ * What a request log line says of the request and its response: its id, method, path (with
+ * credentials in the query redacted) and status. Not the whole objects (headers, remote address,
+ * …): ~700 bytes a line, most of a request's logging cost, and secrets to redact.
  */
 export const requestLogSerializers = {
-  req: (req: LoggedRequest) => ({ id: req.id, method: req.method, url: req.originalUrl ?? req.url }),
+  req: (req: LoggedRequest) => ({ id: req.id, method: req.method, url: redactUrl(req.originalUrl ?? req.url ?? '') }),
   res: (res: LoggedResponse) => ({ statusCode: res.statusCode }),
 };
 

@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { trace } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { SECRET_QUERY_PARAMS } from './redact-url';
 
 // The SDK (its exporters, instrumentations and what they pull in: ~25 MB of a service's resident
 // memory) is loaded only when tracing is on; the API above is all a service needs otherwise.
@@ -59,6 +60,11 @@ export function startTracing(serviceName: string, opts: TracingOptions = {}): Tr
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.test(req.url ?? ''),
+        // url.query / url.full: the instrumentation's own list and every credential parameter of the logs.
+        redactedQueryParams: [
+          ...['sig', 'Signature', 'AWSAccessKeyId', 'X-Goog-Signature'],
+          ...SECRET_QUERY_PARAMS.flatMap((n) => [n, n.toUpperCase(), n[0].toUpperCase() + n.slice(1)]),
+        ],
       }),
     ],
     // Traces only: metrics are Prometheus (/metrics), logs are pino on stdout.

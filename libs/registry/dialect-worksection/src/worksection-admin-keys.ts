@@ -56,10 +56,4 @@ export class WorksectionAdminKeyStore {
     const rows = (await this.ds.query(`SELECT admin_key FROM ${TABLE} WHERE tenant_id = $1`, [tenantId])) as { admin_key: EncryptedValue }[];
     return rows.length ? this.box.decrypt(rows[0].admin_key, `worksection-admin-key:${tenantId}`) : null;
   }
-
-  /** Every tenant's key: when the request's host names no tenant, the hash says whose key signed it. */
-  async all(): Promise<{ tenantId: string; key: string }[]> {
-    const rows = (await this.ds.query(`SELECT tenant_id, admin_key FROM ${TABLE}`)) as { tenant_id: string; admin_key: EncryptedValue }[];
-    return rows.map((r) => ({ tenantId: r.tenant_id, key: this.box.decrypt(r.admin_key, `worksection-admin-key:${r.tenant_id}`) }));
-  }
 }

@@ -35,13 +35,20 @@ export class WorksectionApi {
     private readonly keys: WorksectionAdminKeyStore,
   ) {}
 
-  /** `/api/admin/v2/?…&hash=…`: the tenant whose admin key signed the raw query (`host` names it, when it can). */
+  /**
+   * `https://<account>/api/admin/v2/?…&hash=…`: the account the Host names (its domain, or its
+   * slug as the first label), if its admin key signed the raw query. Only that one key is opened:
+   * a wrong hash costs one decryption, and a Host that names no account none (no key is tried
+   * against the hash — which would cost one decryption per tenant and say whose key it is).
+   */
   async admin(q: WorksectionParams, rawQuery: string, host: string): Promise<WorksectionAnswer> {
     const given = q['hash'];
     if (!given) throw WorksectionFailure.of(WorksectionErrorCode.InvalidHash, 'Invalid hash', 'hash is required');
-    const tenantId = await this.tenantOfHash(rawQuery, given, host);
-    if (!tenantId) throw WorksectionFailure.of(WorksectionErrorCode.InvalidHash, 'Invalid hash');
-    return this.run({ tenantId, userId: ADMIN_KEY_OWNER }, q);
+    const named = this.accountOf(host);
+    if (!named) throw WorksectionFailure.of(WorksectionErrorCode.InvalidHash, 'Invalid hash', 'the Host names no account (its domain, or <slug>.<host>)');
+    const key = await this.keys.find(named);
+    if (!key || !hashMatches(rawQuery, key, given)) throw WorksectionFailure.of(WorksectionErrorCode.InvalidHash, 'Invalid hash');
+    return this.run({ tenantId: named, userId: ADMIN_KEY_OWNER }, q);
   }
 
   /** `Authorization: Bearer hk_…` with the `administrative` scope. */
@@ -93,15 +100,10 @@ export class WorksectionApi {
     return { status: 'ok', data: worksectionViewOf(await this.webhooks.disable(caller.tenantId, id)) };
   }
 
-  /** The tenant whose admin key signed the query: the one the host names, else whichever key matches. */
-  private async tenantOfHash(raw: string, given: string, host: string): Promise<string | null> {
+  /** The tenant id of the account a Host names: its domain, else its slug as the first label. */
+  private accountOf(host: string): string | undefined {
     const name = host.split(':')[0];
-    const named = name ? (this.directory.tenantByDomainOrSlug(name) ?? this.directory.tenantByDomainOrSlug(name.split('.')[0])) : undefined;
-    if (named) {
-      const key = await this.keys.find(named.tenantId);
-      if (key && hashMatches(raw, key, given)) return named.tenantId;
-    }
-    for (const k of await this.keys.all()) if (hashMatches(raw, k.key, given)) return k.tenantId;
-    return null;
+    if (!name) return undefined;
+    return (this.directory.tenantByDomainOrSlug(name) ?? this.directory.tenantByDomainOrSlug(name.split('.')[0]))?.tenantId;
   }
 }

@@ -44,25 +44,46 @@ describe('Worksection (PostgreSQL)', () => {
     expect(second).not.toBe(first);
     expect(await keys.find(acme.tenantId)).toBe(second);
     expect(await keys.find('nobody')).toBeNull();
-    expect((await keys.all()).find((k) => k.tenantId === acme.tenantId)?.key).toBe(second);
   });
 
-  it('admin API: the hash of the query with the admin key says the tenant (by host, else by any key); a wrong one is error 2', async () => {
+  it('admin API: the Host names the account (domain, or slug as the first label) and its key must have signed the query; else error 2', async () => {
     const key = await keys.rotate(acme.tenantId);
     const other = t.addTenant('other', ['administrative']);
-    await keys.rotate(other.tenantId);
+    const otherKey = await keys.rotate(other.tenantId);
     const raw = signed('action=add_webhook&url=https://ws.example.com/a&events=post_task,close_task&projects=P1', key);
     const added = await api.admin(params(raw), raw, 'acme.example.com:3001');
     expect(added).toEqual({ status: 'ok', id: expect.any(Number) });
     const s = await t.get(GetSubscription).execute({ tenantId: acme.tenantId, subscription: { externalId: added.id as number, dialect: 'worksection' } });
     expect(s).toMatchObject({ ownerUserId: ADMIN_KEY_OWNER, status: 'active', successContract: 'status-ok', scope: { kind: 'projects', projectIds: ['P1'] } });
     expect(t.probe.verified).toContain('https://ws.example.com/a');
-    // A host that names no tenant: whichever key matches.
+    // The slug as the first label of any host (acme.localhost:3001 for a local registry).
     const list = signed('action=get_webhooks', key);
-    expect(await api.admin(params(list), list, 'localhost')).toMatchObject({ status: 'ok', data: [{ id: String(added.id), url: 'https://ws.example.com/a', events: 'post_task,close_task', status: 'active', projects: 'P1' }] });
+    expect(await api.admin(params(list), list, 'ACME.localhost:3001')).toMatchObject({ status: 'ok', data: [{ id: String(added.id), url: 'https://ws.example.com/a', events: 'post_task,close_task', status: 'active', projects: 'P1' }] });
+    // A host that names no account is refused whatever the hash: no key is tried against it.
+    await expect(api.admin(params(list), list, 'localhost').catch(failure)).resolves.toEqual([2, 'Invalid hash', 'the Host names no account (its domain, or <slug>.<host>)']);
+    // Another account's key does not act on the account the host names (nor on its own).
+    const theirs = signed('action=get_webhooks', otherKey);
+    await expect(api.admin(params(theirs), theirs, 'acme.example.com').catch(failure)).resolves.toEqual([2, 'Invalid hash', undefined]);
     const forged = 'action=get_webhooks&hash=0123456789abcdef0123456789abcdef';
     await expect(api.admin(params(forged), forged, 'acme.example.com').catch(failure)).resolves.toEqual([2, 'Invalid hash', undefined]);
     await expect(api.admin({ action: 'get_webhooks' }, 'action=get_webhooks', '').catch(failure)).resolves.toEqual([2, 'Invalid hash', 'hash is required']);
+  });
+
+  it('admin API: a wrong hash opens at most one admin key (the named account\'s), however many accounts have one', async () => {
+    const named = t.addTenant('named', ['administrative']);
+    await keys.rotate(named.tenantId);
+    for (let i = 0; i < 5; i++) await keys.rotate(t.addTenant(`bystander${i}`, ['administrative']).tenantId);
+    const decrypt = jest.spyOn(box, 'decrypt');
+    try {
+      const forged = 'action=get_webhooks&hash=0123456789abcdef0123456789abcdef';
+      await expect(api.admin(params(forged), forged, 'named.example.com').catch(failure)).resolves.toEqual([2, 'Invalid hash', undefined]);
+      expect(decrypt).toHaveBeenCalledTimes(1);
+      decrypt.mockClear();
+      await expect(api.admin(params(forged), forged, '127.0.0.1:3001').catch(failure)).resolves.toEqual([2, 'Invalid hash', 'the Host names no account (its domain, or <slug>.<host>)']);
+      expect(decrypt).not.toHaveBeenCalled();
+    } finally {
+      decrypt.mockRestore();
+    }
   });
 
   it('actions: add checks the URL (error 11) and its parameters (3, 4); delete by id (5 when unknown); unknown action is 1', async () => {

@@ -37,8 +37,8 @@ const PROFILES: AuthProfile[] = [
   {
     path: /^\/api\/admin\/v2$/,
     schemes: [['worksectionHash']],
-    // The hash names the tenant: another tenant's admin key acts on its own account.
-    auth: { scopes: [], noKey: WS_AUTH, malformedKey: WS_AUTH, revokedKey: WS_AUTH, otherTenant: { own: true } },
+    // The Host names the account; another account's admin key does not sign for it.
+    auth: { scopes: [], noKey: WS_AUTH, malformedKey: WS_AUTH, revokedKey: WS_AUTH, otherTenant: WS_AUTH },
   },
   {
     path: /^\/api\/(oauth2$|settings\/webhooks)/,
