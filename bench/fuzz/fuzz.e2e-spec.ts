@@ -11,6 +11,11 @@ jest.setTimeout(480_000);
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SECONDS = Number(process.env['FUZZ_E2E_SECONDS'] ?? 75);
+// A fixed seed: the same cases every run, so a CI failure is the API's, reproducible with the seed,
+// not the draw's. (Random draws failed now and then with a hypothesis health check on GET /v1/me
+// and GET /v1/api-keys, whose only inputs are the pinned auth headers: "Too many generated examples
+// are filtered out", a run error, not an API answer.) `npm run fuzz:api` draws new cases each run.
+const SEED = Number(process.env['FUZZ_E2E_SEED'] ?? 20261207);
 
 describe('schemathesis against the OpenAPI documents (short run)', () => {
   let bin: string;
@@ -36,6 +41,7 @@ describe('schemathesis against the OpenAPI documents (short run)', () => {
       prepareDocument: (d) => seedDocument(d, stack.rows),
       maxExamples: 3,
       maxTimeSeconds: SECONDS,
+      seed: SEED,
       workers: 1,
       reportPath: path.join(ROOT, '.herald', 'fuzz', `e2e-domain-api-${process.pid}.ndjson`),
     });
