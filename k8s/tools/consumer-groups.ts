@@ -24,11 +24,8 @@ export const SERVICE_CONSUMER_GROUPS: Record<string, GroupConsumption[]> = {
   ],
   'event-router': [{ group: ConsumerGroups.EventRouter, topics: [Topics.ResourceChanges] }],
   'delivery-dispatcher': [
-    { group: ConsumerGroups.DeliveryDispatcher, topics: [Topics.Deliveries] },
-    ...RetryTierTopics.map((t) => ({
-      group: ConsumerGroups.DeliveryDispatcherRetryTier(t.name),
-      topics: [t],
-    })),
+    // One group, co-partitioned: partition p of the deliveries topic and of every tier is one member's.
+    { group: ConsumerGroups.DeliveryDispatcher, topics: [Topics.Deliveries, ...RetryTierTopics] },
   ],
 };
 

@@ -66,10 +66,10 @@ function setup(snapshots: SubscriptionSnapshot[], settings = DEFAULT_DISPATCH_SE
   );
   let offset = 0;
   const finished = new Set<string>();
-  const offer = (d: Delivery, topic: TopicSpec = Topics.Deliveries, headers: Record<string, string> = {}) => {
+  const offer = (d: Delivery, topic: TopicSpec = Topics.Deliveries, headers: Record<string, string> = {}, partition = 0) => {
     const m: TrackedMessage = {
       topic,
-      partition: 0,
+      partition,
       offset: String(offset++),
       message: { key: Buffer.from(d.subscriptionId), value: Buffer.from(JSON.stringify(d)), headers, timestamp: '0', attributes: 0, offset: '0' },
     };
@@ -372,6 +372,29 @@ describe('DeliveryEngine', () => {
       await settle();
       expect(t.parked().at(-1)).toMatchObject({ d: { deliveryId: d4.deliveryId }, releaseAt: moved[0].releaseAt, dueAt });
     });
+  });
+
+  it('a partition a rebalance took away: its hooks\' queued deliveries are let go unattempted and their pipes dropped; other partitions go on', async () => {
+    const t = setup([snapshot(), snapshot({ id: 'sub-B' }), snapshot({ id: 'sub-C', deliveryMode: 'ordered' })], { ...DEFAULT_DISPATCH_SETTINGS, maxInFlightPerSubscription: 1 });
+    const a = [delivery(), delivery(), delivery()];
+    const b = [delivery('sub-B'), delivery('sub-B')];
+    a.forEach((d) => t.offer(d, Topics.Deliveries, {}, 1));
+    b.forEach((d) => t.offer(d, Topics.Deliveries, {}, 0));
+    expect(t.engine.seedPipe('sub-C', { headTopic: RetryTierTopics[0], headId: 'x', headAttempt: 2, dueAt: Date.now() + 60_000, members: 1 }, 1)).toBe(true);
+    expect(t.engine.seedPipe('sub-C', { headTopic: RetryTierTopics[0], headId: 'y', headAttempt: 2, dueAt: Date.now(), members: 1 }, 1)).toBe(false);
+    await settle();
+    expect(t.sent.map((s) => s.req.signing?.id)).toEqual([a[0].eventId, b[0].eventId]);
+
+    t.engine.forgetPartitions(new Set([1]));
+    expect(t.engine.pipes().has('sub-C')).toBe(false);
+    await settle();
+    // Let go: finished here (this member commits nothing of the partition any more), never sent, no outcome.
+    expect(t.finished.has(`${a[1].deliveryId}@1`) && t.finished.has(`${a[2].deliveryId}@1`)).toBe(true);
+    t.sent[0].answer({ ok: true, httpStatus: 200 }); // the one in flight ends on its own
+    t.sent[1].answer({ ok: true, httpStatus: 200 });
+    await settle();
+    expect(t.sent.map((s) => s.req.signing?.id)).toEqual([a[0].eventId, b[0].eventId, b[1].eventId]);
+    expect(t.outcomes().map((o) => o.deliveryId).sort()).toEqual([a[0].deliveryId, b[0].deliveryId].sort());
   });
 
   describe('ordered mode', () => {

@@ -103,9 +103,40 @@ export class DeliveryEngine {
   readonly refusedByBroker = (topic: TopicSpec, message: RawMessage, reason: string): Promise<void> | undefined =>
     this.writer.refusedByBroker(topic, message, reason);
 
-  /** Seeds an ordered hook's pipe found in the tier topics at start (before any consumer runs). */
-  seedPipe(subscriptionId: string, seed: PipeSeed): void {
-    this.lanes.get(subscriptionId).pipe = OrderedPipe.from(seed);
+  /**
+   * Seeds an ordered hook's pipe found in the tier topics when its partition was assigned here
+   * (before any of its messages is handed over); false when the hook has a pipe here already.
+   */
+  seedPipe(subscriptionId: string, seed: PipeSeed, partition = -1): boolean {
+    const lane = this.lanes.get(subscriptionId);
+    if (lane.pipe) return false;
+    lane.pipe = OrderedPipe.from(seed);
+    lane.partition = partition;
+    return true;
+  }
+
+  /**
+   * The partitions went to another dispatcher (a rebalance): the lanes and pipes of their hooks
+   * are dropped here. What they queued or held is let go unattempted — its offsets are not
+   * committed by this member any more, so the new owner delivers it from the committed offset,
+   * with the pipes it rebuilds from the tiers; attempts running now end on their own (the one in
+   * flight may be sent twice).
+   */
+  forgetPartitions(partitions: ReadonlySet<number>): void {
+    for (const [, lane] of this.lanes) {
+      if (!partitions.has(lane.partition)) continue;
+      const letGo = lane.queue.splice(0);
+      const seen = new Set<OrderedPipe>();
+      for (let p = lane.pipe; p && !seen.has(p); p = p.rollTo) {
+        seen.add(p);
+        letGo.push(...p.held.splice(0));
+      }
+      lane.pipe = null;
+      clearTimeout(lane.trimTimer);
+      lane.trimTimer = undefined;
+      this.lanes.forget(lane);
+      for (const e of letGo) e.finish();
+    }
   }
 
   /** The ordered pipes held now (for tests and diagnostics). */
@@ -163,6 +194,7 @@ export class DeliveryEngine {
     const dueAt = this.dueLater(e);
     if (dueAt !== null && !this.lanes.find(e.delivery.subscriptionId)?.pipe) return this.hop(e, dueAt);
     const lane = this.lanes.get(e.delivery.subscriptionId);
+    lane.partition = e.source.partition;
     if (lane.pipe) {
       if (this.ordered.offer(lane, lane.pipe, e)) this.pump(lane);
       return;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   ConsumerGroups,
   RetryTierTopics,
+  retryTierDelayMs,
   SubscriptionSnapshotContract,
   Topics,
   type SubscriptionSnapshot,
@@ -12,7 +13,7 @@ import { SecretBox } from '@herald/platform/crypto';
 import { CompactedTopicView, ConsumerDeps, HeraldProducer, OutboundBatcher, TopicAdmin } from '@herald/platform/kafka';
 import { MetricsRegistry } from '@herald/platform/observability';
 import { WebhookSender } from '@herald/delivery/sending';
-import { RetryTierConsumer, TrackedConsumer } from '@herald/delivery/retry-tiers';
+import { TrackedConsumer, tierReleaseAt } from '@herald/delivery/retry-tiers';
 import { EndpointDirectory } from './endpoint-directory';
 import { DispatchMetrics } from './dispatch-metrics';
 import { DeliveryEngine, DEFAULT_DISPATCH_SETTINGS } from './delivery-engine';
@@ -46,10 +47,13 @@ export type DispatchConfig = z.infer<typeof DispatchEnv> & { HERALD_SECRETS_KEY:
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Wires and runs the dispatcher: the subscriptions view, the engine, the main-topic consumer and
- * one consumer per retry tier. Start order: topics exist → view caught up → ordered pipes rebuilt
- * from the tiers → tier consumers → main consumer; not ready until then. Shutdown: stop fetching,
- * let running attempts finish (bounded), write their results, commit, leave the groups.
+ * Wires and runs the dispatcher: the subscriptions view, the engine and one consumer of the
+ * deliveries topic and every retry tier, in one group whose partitions are co-partitioned
+ * (partition p of each topic is one member's: a hook's deliveries and its retries are one
+ * process's, so an ordered hook's pipe is too). Start order: topics exist → view caught up →
+ * consumer; each partition it is given waits until the ordered pipes parked in its tiers are
+ * rebuilt (`OrderedPipeRebuilder`, at start and after every rebalance). Shutdown: stop
+ * fetching, let running attempts finish (bounded), write their results, commit, leave the group.
  */
 @Injectable()
 export class DispatcherService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -60,12 +64,15 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   readonly metrics: DispatchMetrics;
   private readonly batcher: OutboundBatcher;
   private readonly consumers: TrackedConsumer[];
+  private readonly rebuilder: OrderedPipeRebuilder;
   private readonly lagMonitor: LagMonitor;
   /** This process's stalls (a loaded host): receivers' attempt times are judged net of them. */
   private readonly stalls = new LoopStalls().start();
   private started = false;
-  /** Ordered hooks found paused in the tiers at start (the pipe rebuild). */
-  rebuiltPipes = 0;
+  /** Ordered hooks found paused in the tiers of the partitions assigned here (the pipe rebuilds). */
+  get rebuiltPipes(): number {
+    return this.rebuilder.rebuilt;
+  }
   private stopping = false;
   private starting?: Promise<void>;
 
@@ -95,12 +102,23 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       laneQueueFloor: config.HERALD_DISPATCH_LANE_QUEUE_FLOOR,
       laneMaxWaitMs: config.HERALD_DISPATCH_LANE_MAX_WAIT_MS,
     }, this.stalls);
-    const maxPendingPerPartition = config.HERALD_DISPATCH_MAX_PENDING_PER_PARTITION;
+    this.rebuilder = new OrderedPipeRebuilder(deps, this.directory, this.engine);
     this.consumers = [
-      ...RetryTierTopics.map((tier) => new RetryTierConsumer(deps, tier, this.engine.accept, { maxPendingPerPartition })),
       new TrackedConsumer(
         deps,
-        { name: 'deliveries', topics: [Topics.Deliveries], groupId: ConsumerGroups.DeliveryDispatcher, maxPendingPerPartition },
+        {
+          name: 'deliveries',
+          topics: [Topics.Deliveries, ...RetryTierTopics],
+          groupId: ConsumerGroups.DeliveryDispatcher,
+          maxPendingPerPartition: config.HERALD_DISPATCH_MAX_PENDING_PER_PARTITION,
+          // A tier's partition waits until its head is released; the deliveries topic's are handed over at once.
+          releaseAt: tierReleaseAt,
+          coPartitioned: true,
+          // Consumer lag (alerts, the HPA) is the deliveries topic's; retries waiting in a tier are herald_retry_tier_depth.
+          reportsLag: (t) => retryTierDelayMs(t) === undefined,
+          onAssigned: this.rebuilder.prepare,
+          onRevoked: this.rebuilder.revoked,
+        },
         this.engine.accept,
       ),
     ];
@@ -108,7 +126,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     deps.readiness.register({
       name: 'dispatcher',
       check: async () => {
-        if (!this.started) throw new Error('starting: waiting for the subscriptions view and the ordered-pipe rebuild');
+        if (!this.started) throw new Error('starting: waiting for the subscriptions view');
       },
     });
   }
@@ -136,14 +154,11 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     );
     await this.step('load subscriptions', () => this.view.start());
     await this.view.caughtUp;
-    const rebuilt = await this.step('rebuild ordered pipes', () => new OrderedPipeRebuilder(this.deps, this.directory, this.engine).rebuild());
-    if (this.stopping || !rebuilt) return;
-    this.rebuiltPipes = rebuilt.hooks;
-    // Tiers first: a paused ordered hook's head must be known before its new deliveries arrive.
+    if (this.stopping) return;
     await Promise.all(this.consumers.map((c) => c.start()));
     this.lagMonitor.start();
     this.started = true;
-    this.logger.log(`dispatching: ${this.view.size} subscriptions, ${rebuilt.hooks} ordered hooks paused from before`);
+    this.logger.log(`dispatching: ${this.view.size} subscriptions`);
   }
 
   /** Retries a start-up step (the broker may be down or still electing leaders) until it works or we stop. */

@@ -4,9 +4,10 @@ import type { ConsumerDeps } from '@herald/platform/kafka';
 import type { DispatchMetrics } from './dispatch-metrics';
 
 /**
- * Consumer lag of the dispatcher's groups (`herald_consumer_lag`, also for paused partitions,
- * which fetch no batches) and the depth of each retry tier (`herald_retry_tier_depth{tier}`),
- * read from the broker every `intervalMs`.
+ * Consumer lag of the dispatcher's group on the deliveries topic (`herald_consumer_lag`, also
+ * for paused partitions, which fetch no batches) and the depth of each retry tier — what waits
+ * there, read by the same group (`herald_retry_tier_depth{tier}`; not lag: retries wait by
+ * design) — read from the broker every `intervalMs`.
  */
 export class LagMonitor {
   private readonly logger = new Logger('LagMonitor');
@@ -30,7 +31,8 @@ export class LagMonitor {
   async poll(): Promise<void> {
     const groups: [TopicSpec, string, string | null][] = [
       [Topics.Deliveries, ConsumerGroups.DeliveryDispatcher, null],
-      ...RetryTierTopics.map((t, i): [TopicSpec, string, string] => [t, ConsumerGroups.DeliveryDispatcherRetryTier(t.name), retryTierLabel(RETRY_TIER_DELAYS_MS[i])]),
+      // One group reads the deliveries topic and every tier (co-partitioned).
+      ...RetryTierTopics.map((t, i): [TopicSpec, string, string] => [t, ConsumerGroups.DeliveryDispatcher, retryTierLabel(RETRY_TIER_DELAYS_MS[i])]),
     ];
     const admin = await this.deps.client.admin();
     for (const [spec, group, tier] of groups) {
@@ -45,7 +47,7 @@ export class LagMonitor {
         const c = at.get(p.partition) ?? -1;
         const lag = Math.max(0, Number(p.high) - (c >= 0 ? c : Number(p.low)));
         depth += lag;
-        this.deps.lag.set({ group, topic: wire, partition: String(p.partition) }, lag);
+        if (!tier) this.deps.lag.set({ group, topic: wire, partition: String(p.partition) }, lag);
       }
       if (tier) this.metrics.tierDepth.set({ tier }, depth);
     }

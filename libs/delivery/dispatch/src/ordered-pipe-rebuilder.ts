@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { ConsumerGroups, DeliveryContract, RetryTierTopics, type TopicSpec } from '@herald/contracts';
+import { ConsumerGroups, DeliveryContract, RetryTierTopics, retryTierDelayMs, type TopicSpec } from '@herald/contracts';
 import { decodeMessage, type ConsumerDeps } from '@herald/platform/kafka';
-import { dueAtOf, tierReleaseAt } from '@herald/delivery/retry-tiers';
+import { dueAtOf, tierReleaseAt, type AssignmentChange, type TopicPartition } from '@herald/delivery/retry-tiers';
 import type { EndpointDirectory } from './endpoint-directory';
 import type { DeliveryEngine, PipeSeed } from './delivery-engine';
 
@@ -32,49 +32,90 @@ export function pipesFromParked(parked: Map<string, Parked[]>): Map<string, Pipe
       .filter((p) => p.topic === head.topic && p.partition === head.partition && p.offset >= head.offset)
       .sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0))
       .map((p) => [p.deliveryId, p.attempt] as const);
-    out.set(subscriptionId, { headTopic: head.topic, headId: head.deliveryId, headAttempt: head.attempt, dueAt: head.dueAt, releaseAt: head.releaseAt, members });
+    out.set(subscriptionId, { headTopic: head.topic, headId: head.deliveryId, headAttempt: head.attempt, dueAt: head.dueAt, releaseAt: head.releaseAt, members, headOffset: head.offset.toString() });
   }
   return out;
 }
 
 /**
- * Rebuilds the ordered-mode pipes after a restart (see `OrderedPipe`): reads every tier topic
- * from its tier group's committed offset to the end seen at start, before any dispatcher
- * consumer runs, and seeds the engine. A hook paused before the restart stays paused: its new
- * deliveries from the main topic are forwarded behind its head instead of overtaking it.
+ * Prepares the dispatcher for the partitions a rebalance gave it and forgets those it lost.
+ * The dispatcher reads the deliveries topic and every retry tier in one group, co-partitioned
+ * (`coPartitionedAssigner`): partition p of each is one member's, so an ordered hook's state —
+ * its pipe, i.e. its failing head and what waits behind it in a tier (see `OrderedPipe`) — is
+ * one process's and moves as a whole. Before any message of a partition it got is handed over,
+ * this reads the partition in every tier from the group's committed offset to its end and seeds
+ * the pipe of each ordered hook found parked there: a hook paused on the member that had the
+ * partition before (crashed, or moved by a rebalance) stays paused here, and its new deliveries
+ * are forwarded behind its head instead of overtaking it. The lanes and pipes of the partitions
+ * it lost are dropped (their unfinished deliveries are the new owner's, from the committed offset).
+ *
+ * A tier partition the group never committed is started where the tier's own group of earlier
+ * versions (one group per tier) had got to, so an upgrade neither loses nor repeats retries.
  */
 export class OrderedPipeRebuilder {
   private readonly logger = new Logger('OrderedPipeRebuilder');
+  /** Ordered hooks whose pipe was rebuilt, over every assignment (diagnostics, tests). */
+  rebuilt = 0;
 
   constructor(
     private readonly deps: ConsumerDeps,
     private readonly directory: EndpointDirectory,
     private readonly engine: DeliveryEngine,
+    private readonly timeoutMs = 120_000,
   ) {}
 
-  async rebuild(timeoutMs = 120_000): Promise<{ hooks: number; scanned: number }> {
+  /** The `onRevoked` of the dispatcher's consumer. */
+  readonly revoked = (revoked: TopicPartition[]): void => this.engine.forgetPartitions(new Set(revoked.map((tp) => tp.partition)));
+
+  /** The `onAssigned` of the dispatcher's consumer. */
+  readonly prepare = async (change: AssignmentChange): Promise<void> => {
+    const tiers = change.added.filter((tp) => retryTierDelayMs(tp.topic) !== undefined);
+    if (tiers.length === 0) return;
+    const { ranges, ends } = await this.ranges(tiers, change.seek);
+    const { hooks } = await this.scan(ranges, ends);
+    this.rebuilt += hooks;
+  };
+
+  /** Per wire topic and partition: [first offset to read, last offset to read] (the start sought for a migrated partition). */
+  private async ranges(tiers: TopicPartition[], seek: AssignmentChange['seek']): Promise<{ ranges: Map<string, [bigint, bigint]>; ends: Map<string, bigint> }> {
     const { client } = this.deps;
     const admin = await client.admin();
-    const byWire = new Map(RetryTierTopics.map((t) => [client.topic(t), t]));
-    // Per wire topic and partition: [first offset to read, last offset to read].
     const ranges = new Map<string, [bigint, bigint]>();
-    for (const tier of RetryTierTopics) {
+    // Every partition's end, so the scan skips the ones it has nothing to read in.
+    const ends = new Map<string, bigint>();
+    for (const tier of new Set(tiers.map((tp) => tp.topic))) {
       const wire = client.topic(tier);
-      const [ends, committed] = await Promise.all([
+      const partitions = new Set(tiers.filter((tp) => tp.topic === tier).map((tp) => tp.partition));
+      const [offsets, committed, legacy] = await Promise.all([
         admin.fetchTopicOffsets(wire),
+        admin.fetchOffsets({ groupId: client.group(ConsumerGroups.DeliveryDispatcher), topics: [wire] }),
         admin.fetchOffsets({ groupId: client.group(ConsumerGroups.DeliveryDispatcherRetryTier(tier.name)), topics: [wire] }),
       ]);
       const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
-      for (const p of ends) {
-        const c = done.get(p.partition) ?? -1n;
-        const from = c >= 0n ? c : BigInt(p.low);
+      const before = new Map((legacy[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+      for (const p of offsets) {
+        ends.set(`${wire}:${p.partition}`, BigInt(p.high));
+        if (!partitions.has(p.partition)) continue;
+        let from = done.get(p.partition) ?? -1n;
+        if (from < 0n && (before.get(p.partition) ?? -1n) >= 0n) {
+          from = before.get(p.partition) as bigint;
+          seek({ topic: tier, partition: p.partition }, from.toString());
+        }
+        if (from < 0n) from = BigInt(p.low);
         const high = BigInt(p.high);
         if (from < high) ranges.set(`${wire}:${p.partition}`, [from, high - 1n]);
       }
     }
-    if (ranges.size === 0) return { hooks: 0, scanned: 0 };
+    return { ranges, ends };
+  }
 
+  private async scan(ranges: Map<string, [bigint, bigint]>, ends: Map<string, bigint>): Promise<{ hooks: number; scanned: number }> {
+    const { client } = this.deps;
+    if (ranges.size === 0) return { hooks: 0, scanned: 0 };
+    const admin = await client.admin();
+    const byWire = new Map(RetryTierTopics.map((t) => [client.topic(t), t]));
     const parked = new Map<string, Parked[]>();
+    const partitionOf = new Map<string, number>();
     let scanned = 0;
     const scanGroup = `${client.group(ConsumerGroups.DeliveryDispatcherPipeRebuild)}.${randomUUID()}`;
     const consumer = client.kafka.consumer({ groupId: scanGroup, allowAutoTopicCreation: false });
@@ -106,30 +147,34 @@ export class OrderedPipeRebuilder {
                 const dueAt = dueAtOf(message) ?? Date.now();
                 const releaseAt = Math.min(dueAt, tierReleaseAt(tier, message) ?? dueAt);
                 list.push({ topic: tier, partition: batch.partition, offset, deliveryId: d.deliveryId, attempt: d.attempt, dueAt, releaseAt });
+                partitionOf.set(d.subscriptionId, batch.partition);
               }
             }
             if (offset >= range[1] && remaining.delete(key) && remaining.size === 0) finished();
           }
         },
       });
-      for (const [key, [from]] of ranges) {
+      for (const [key, end] of ends) {
         const i = key.lastIndexOf(':');
+        const from = ranges.get(key)?.[0] ?? end; // the others: at their end, nothing to read
         consumer.seek({ topic: key.slice(0, i), partition: Number(key.slice(i + 1)), offset: from.toString() });
       }
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
         allRead.then(() => false),
-        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs))),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), this.timeoutMs))),
       ]);
       clearTimeout(timer);
-      if (timedOut) this.logger.warn(`tier scan did not finish in ${timeoutMs} ms (${remaining.size} partitions left); ordered pipes may be incomplete`);
+      // Retried by the consumer (the partitions stay paused): a pipe missed would let a hook's new deliveries overtake its head.
+      if (timedOut) throw new Error(`tier scan did not finish in ${this.timeoutMs} ms (${remaining.size} partitions left)`);
     } finally {
       await consumer.disconnect().catch(() => undefined);
       await admin.deleteGroups([scanGroup]).catch(() => undefined);
     }
     const pipes = pipesFromParked(parked);
-    for (const [id, seed] of pipes) this.engine.seedPipe(id, seed);
-    if (pipes.size > 0) this.logger.log(`rebuilt ${pipes.size} ordered-mode pipes from ${scanned} parked deliveries`);
-    return { hooks: pipes.size, scanned };
+    let seeded = 0;
+    for (const [id, seed] of pipes) if (this.engine.seedPipe(id, seed, partitionOf.get(id))) seeded++;
+    if (seeded > 0) this.logger.log(`rebuilt ${seeded} ordered-mode pipes from ${scanned} parked deliveries`);
+    return { hooks: seeded, scanned };
   }
 }

@@ -3,3 +3,4 @@ export * from './partition-ledger';
 export * from './tracked-consumer';
 export * from './retry-tier-consumer';
 export * from './tier-timing';
+export * from './co-partitioned-assigner';

@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
-import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import { PartitionAssigners, type Consumer, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
 import type { TopicSpec } from '@herald/contracts';
 import type { ConsumerDeps } from '@herald/platform/kafka';
 import { PartitionLedger } from './partition-ledger';
+import { coPartitionedAssigner } from './co-partitioned-assigner';
 
 export interface TrackedMessage {
   /** The logical topic the message came from (main topic or a tier). */
@@ -36,9 +37,37 @@ export interface TrackedConsumerOptions {
    * idle cost: one fetch per consumer per wait.
    */
   maxWaitMs?: number;
+  /**
+   * Partition p of every topic to the same member (`coPartitionedAssigner`; the topics have the
+   * same partition count). The round-robin assigner stays a fallback while members that do not
+   * know it are in the group (a rolling upgrade).
+   */
+  coPartitioned?: boolean;
+  /**
+   * Called after each rebalance with the partitions this member got and lost; the ones it got
+   * stay paused until it resolves (retried while it throws), so the handler can prepare for
+   * them (the dispatcher rebuilds its ordered hooks' pipes) before any of their messages is
+   * handed over. Calls are serialised.
+   */
+  onAssigned?: (change: AssignmentChange) => Promise<void>;
+  /** Whether `herald_consumer_lag` is reported for a topic (default: every one; a retry tier's waiting retries are not lag). */
+  reportsLag?: (topic: TopicSpec) => boolean;
+  /** Called at once (before `onAssigned`) with the partitions a rebalance took from this member. */
+  onRevoked?: (revoked: TopicPartition[]) => void;
 }
 
-type PauseReason = 'full' | 'due' | 'stopping';
+export interface TopicPartition {
+  topic: TopicSpec;
+  partition: number;
+}
+
+export interface AssignmentChange {
+  added: TopicPartition[];
+  /** Seeks a partition got in this change to `offset` before it is read (its committed offset otherwise). */
+  seek(tp: TopicPartition, offset: string): void;
+}
+
+type PauseReason = 'full' | 'due' | 'stopping' | 'assigning';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -71,6 +100,8 @@ export class TrackedConsumer {
   private stopping = false;
   private lastError: string | null = null;
   private inFlight = 0;
+  /** `onAssigned` calls, one after the other. */
+  private assigning: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: ConsumerDeps,
@@ -138,6 +169,7 @@ export class TrackedConsumer {
       heartbeatInterval: 3_000,
       maxWaitTimeInMs: this.opts.maxWaitMs ?? 200,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+      ...(this.opts.coPartitioned ? { partitionAssigners: [coPartitionedAssigner(() => this.ownedPartitions()), PartitionAssigners.roundRobin] } : {}),
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (event) => this.onJoin(event.payload.memberAssignment));
@@ -162,11 +194,18 @@ export class TrackedConsumer {
     this.commitTimer.unref();
   }
 
+  /** Partition numbers this member holds now, of any topic (what it says it owns when it rejoins). */
+  private ownedPartitions(): number[] {
+    return [...new Set(this.assigned.flatMap(({ partitions }) => partitions))].sort((a, b) => a - b);
+  }
+
   private onJoin(assignment: Record<string, number[]>): void {
     this.joined = true;
     this.lastError = null;
+    const before = new Set(this.assigned.flatMap(({ topic, partitions }) => partitions.map((p) => `${topic}:${p}`)));
     this.assigned = Object.entries(assignment).map(([topic, partitions]) => ({ topic, partitions }));
     const keep = new Set(this.assigned.flatMap(({ topic, partitions }) => partitions.map((p) => `${topic}:${p}`)));
+    if (this.opts.onAssigned || this.opts.onRevoked) this.announce(before, keep);
     // Revoked partitions: their in-flight messages still finish, but commit is the new owner's business.
     for (const key of [...this.ledgers.keys()]) if (!keep.has(key)) this.ledgers.delete(key);
     // A due-pause is re-established by the next fetch of the partition's head; a "full" one stays.
@@ -176,7 +215,60 @@ export class TrackedConsumer {
       const [topic, p] = splitKey(key);
       this.resume(topic, p, 'due');
     }
-    for (const key of [...this.pauses.keys()]) if (!keep.has(key)) this.pauses.delete(key);
+    for (const key of [...this.pauses.keys()]) {
+      if (keep.has(key)) continue;
+      // kafkajs keeps a paused partition paused across assignments: were it ours again, it would never be fetched.
+      const [topic, p] = splitKey(key);
+      this.pauses.delete(key);
+      this.consumer?.resume([{ topic, partitions: [p] }]);
+    }
+  }
+
+  /**
+   * Tells `onAssigned` what this member got and lost; what it got stays paused (before the first
+   * fetch of it: GROUP_JOIN comes first) until the handler is done.
+   */
+  private announce(before: Set<string>, now: Set<string>): void {
+    const toTp = (key: string): TopicPartition | null => {
+      const [topic, partition] = splitKey(key);
+      const spec = this.byWireName.get(topic);
+      return spec ? { topic: spec, partition } : null;
+    };
+    const addedKeys = [...now].filter((k) => !before.has(k));
+    const added = addedKeys.map(toTp).filter((x): x is TopicPartition => x !== null);
+    const revoked = [...before].filter((k) => !now.has(k)).map(toTp).filter((x): x is TopicPartition => x !== null);
+    if (revoked.length > 0) this.opts.onRevoked?.(revoked);
+    if (added.length === 0) return;
+    for (const key of addedKeys) {
+      const [topic, p] = splitKey(key);
+      this.pause(topic, p, 'assigning');
+    }
+    const seek = (tp: TopicPartition, offset: string) => this.consumer?.seek({ topic: this.deps.client.topic(tp.topic), partition: tp.partition, offset });
+    const handler = this.opts.onAssigned;
+    this.assigning = this.assigning.then(async () => {
+      let delay = 300;
+      while (handler && !this.stopping) {
+        try {
+          await handler({ added, seek });
+          break;
+        } catch (e) {
+          this.lastError = `preparing for partitions assigned failed, retrying: ${(e as Error).message}`;
+          this.logger.warn(this.lastError);
+          await sleep(delay);
+          delay = Math.min(delay * 2, 10_000);
+        }
+      }
+      this.lastError = null;
+      for (const key of addedKeys) {
+        if (!now.has(key) || !this.currentKeys().has(key)) continue;
+        const [topic, p] = splitKey(key);
+        this.resume(topic, p, 'assigning');
+      }
+    });
+  }
+
+  private currentKeys(): Set<string> {
+    return new Set(this.assigned.flatMap(({ topic, partitions }) => partitions.map((p) => `${topic}:${p}`)));
   }
 
   private async eachBatch({ batch, resolveOffset, isRunning, isStale, heartbeat }: EachBatchPayload): Promise<void> {
@@ -184,7 +276,7 @@ export class TrackedConsumer {
     const spec = this.byWireName.get(topic);
     if (!spec) return;
     const key = `${topic}:${partition}`;
-    this.deps.lag.set({ group: this.opts.groupId, topic, partition: String(partition) }, Number(batch.offsetLag()));
+    if (this.opts.reportsLag?.(spec) ?? true) this.deps.lag.set({ group: this.opts.groupId, topic, partition: String(partition) }, Number(batch.offsetLag()));
     let ledger = this.ledgers.get(key);
     if (!ledger) this.ledgers.set(key, (ledger = new PartitionLedger()));
 

@@ -51,6 +51,8 @@ export class Lane {
   trimTimer?: NodeJS.Timeout;
   /** When the rate limit lets the next attempt start (epoch ms). */
   nextSlotAt = 0;
+  /** The partition its deliveries come from (the same in the main topic and every tier: co-partitioned); -1 before the first. */
+  partition = -1;
 
   constructor(
     readonly subscriptionId: string,
@@ -137,6 +139,11 @@ export class Lanes {
     if (lane.attemptMs === 0 && lane.parkedUntil <= now && lane.nextSlotAt <= now) return;
     this.paces.set(lane.subscriptionId, { attemptMs: lane.attemptMs, parkedUntil: lane.parkedUntil, nextSlotAt: lane.nextSlotAt });
     if (this.paces.size > REMEMBERED_PACES) this.paces.delete(this.paces.keys().next().value as string);
+  }
+
+  /** Forgets the lane whatever it holds (its partition went to another dispatcher); attempts running on it finish on their own. */
+  forget(lane: Lane): void {
+    if (this.lanes.get(lane.subscriptionId) === lane) this.lanes.delete(lane.subscriptionId);
   }
 
   [Symbol.iterator](): IterableIterator<[string, Lane]> {

@@ -21,6 +21,23 @@ describe('OrderedPipe', () => {
     expect(p.outstanding).toBe(4);
   });
 
+  it('a pipe rebuilt from the tiers drops copies of its members left before its head (offsets not committed) and forwards what else is there', () => {
+    const [head, d2, d3] = [deliveryFixture({ attempt: 3 }), deliveryFixture(), deliveryFixture()];
+    const p = OrderedPipe.from({ headTopic: tier, headId: head.deliveryId, headAttempt: 3, dueAt: now, members: [[head.deliveryId, 3], [d2.deliveryId, 1]], headOffset: '100' });
+    const at = (d: typeof head, offset: number) => {
+      const e = entryFixture(d, tier);
+      e.source.offset = String(offset);
+      return e;
+    };
+    expect(p.route(at({ ...head, attempt: 2 }, 96), now)).toEqual({ kind: 'stale-copy' });
+    expect(p.route(at(d2, 97), now)).toEqual({ kind: 'stale-copy' }); // d2 comes back after the head
+    expect(p.route(at(d3, 98), now)).toEqual({ kind: 'forward' }); // not rolled on before the crash: its only copy
+    expect(p.route(at(head, 100), now)).toEqual({ kind: 'head' });
+    expect(p.route(at(d2, 101), now)).toEqual({ kind: 'follower' });
+    expect(p.route(at(d3, 102), now)).toEqual({ kind: 'follower' });
+    expect(p.outstanding).toBe(0);
+  });
+
   it('the head back from the pipe is taken first; followers back from the pipe are counted down', () => {
     const { head, pipe: p } = pipe(3);
     expect(p.route(entryFixture(head, tier), now)).toEqual({ kind: 'head' });

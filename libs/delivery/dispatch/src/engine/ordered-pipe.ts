@@ -37,6 +37,12 @@ export interface PipeSeed {
   releaseAt?: number;
   /** The hook's messages in the pipe, head first, as `[deliveryId, attempt]` (or just how many, when unknown). */
   members: readonly (readonly [string, number])[] | number;
+  /**
+   * The head's offset in `headTopic` (a pipe rebuilt from the tiers): a copy of one of its
+   * members before it there is one a previous owner had not committed past — the member comes
+   * back after the head — so it is dropped.
+   */
+  headOffset?: string;
 }
 
 /**
@@ -57,7 +63,7 @@ export interface PipeSeed {
  * other hooks on the main topic and in the tiers flow on. Everything parked is in Kafka before
  * its source offset is committed.
  *
- * After a restart the pipes are rebuilt from the tier topics (see `OrderedPipeRebuilder`): for
+ * When a partition is assigned (start, rebalance) the pipes are rebuilt from the tier topics (see `OrderedPipeRebuilder`): for
  * each ordered hook, the head is its message with the highest attempt, the pipe is the topic
  * holding it, and `outstanding` counts the hook's messages from the head on. Copies left by
  * uncommitted offsets are either dropped (a stale copy of the head) or forwarded behind the head
@@ -74,9 +80,9 @@ export interface PipeSeed {
  * the lane still holds. A pipe knows its messages (delivery id, attempt), so the pipes of one
  * hook (its chain, see `OrderedMode`) may share a tier.
  *
- * Limit: pipes are per process and rebuilt at start only; with several replicas the main topic's
- * and the tiers' partition p may be owned by different replicas (separate groups), so strict
- * order across a rebalance needs a co-partitioning assignor (see the app README).
+ * At N replicas: the deliveries topic and the tiers are read in one co-partitioned group, so a
+ * hook's pipe is one process's; a partition assigned to a process waits until its pipes are
+ * rebuilt from the tiers (`OrderedPipeRebuilder`), and a partition taken away drops them.
  *
  * This class is the pipe's state and its transitions, with no I/O; `OrderedMode` applies them
  * to the hook's lane and writes what they call for.
@@ -99,6 +105,8 @@ export class OrderedPipe {
   private readonly members = new Map<string, number>();
   /** Messages known only by their number (a pipe built from a count): any from `headTopic` is one. */
   private unnamed = 0;
+  /** A rebuilt pipe's head offset in `headTopic` (see `PipeSeed.headOffset`). */
+  private headOffset: bigint | null = null;
 
   constructor(
     readonly headTopic: TopicSpec,
@@ -120,7 +128,19 @@ export class OrderedPipe {
   }
 
   static from(seed: PipeSeed): OrderedPipe {
-    return new OrderedPipe(seed.headTopic, seed.headId, seed.headAttempt, seed.dueAt, seed.members, seed.releaseAt ?? seed.dueAt);
+    const pipe = new OrderedPipe(seed.headTopic, seed.headId, seed.headAttempt, seed.dueAt, seed.members, seed.releaseAt ?? seed.dueAt);
+    if (seed.headOffset !== undefined) pipe.headOffset = BigInt(seed.headOffset);
+    return pipe;
+  }
+
+  /** A copy, left before a rebuilt pipe's head, of a member that comes back after it. */
+  private isEarlierCopy(e: Entry): boolean {
+    return (
+      this.headOffset !== null &&
+      e.source.topic.name === this.headTopic.name &&
+      this.members.get(e.delivery.deliveryId) === e.delivery.attempt &&
+      BigInt(e.source.offset) < this.headOffset
+    );
   }
 
   /** Messages of the hook written to the pipe and not yet read back. */
@@ -153,6 +173,7 @@ export class OrderedPipe {
   /** Where a delivery of the hook goes now; counts what comes back from the pipe. */
   route(e: Entry, now: number): PipeRoute {
     const d = e.delivery;
+    if (this.isEarlierCopy(e)) return { kind: 'stale-copy' };
     const mine = this.has(e);
     if (mine && !this.headTaken && d.deliveryId === this.headId && d.attempt === this.headAttempt) {
       this.headTaken = true;
