@@ -8,10 +8,10 @@ import { deleteKafkaNamespace, spawnService, subscriptionSnapshotFixture, unique
 import { generateSigningSecret } from '@herald/delivery/signing';
 
 // Issue 12.7: ordered delivery mode with three dispatcher processes, one SIGKILLed in the middle
-// of every ordered hook's failure streak. Twelve ordered hooks, two on each of the six
-// partitions, so the killed dispatcher held some; their receiver answers 500 to everything
-// until well after the rebalance that follows the kill (the group's 30 s session timeout), then
-// 200. Each hook's receiver must see its events in order — none sent before every earlier one
+// of every ordered hook's failure streak, then a new one joining while it goes on. Twelve
+// ordered hooks, two on each of the six partitions, so the killed dispatcher held some; their
+// receiver answers 500 to everything until a while after both rebalances (the kill's waits for
+// the group's 30 s session timeout), then 200. Each hook's receiver must see its events in order — none sent before every earlier one
 // was accepted — with nothing missing, and no event accepted twice.
 
 const PARTITIONS = 6;
@@ -48,7 +48,7 @@ function hookIds(): string[] {
   return [...per.values()].flat();
 }
 
-describe('ordered mode at three dispatchers, one SIGKILLed during a failure streak', () => {
+describe('ordered mode at three dispatchers, one SIGKILLed and one joining during a failure streak', () => {
   const namespace = uniqueKafkaNamespace('ordered-n');
   const secretsKey = randomBytes(32).toString('base64');
   const box = SecretBox.fromSpec(secretsKey);
@@ -172,6 +172,9 @@ describe('ordered mode at three dispatchers, one SIGKILLed during a failure stre
     // Failing until a while after the dead member's partitions were given to the others (its
     // session timed out): their new owners get the later deliveries during the streak.
     await members(2);
+    // And a dispatcher joins while the streak goes on: partitions move from live members to it.
+    dispatchers.push(await spawnService('delivery-dispatcher', env));
+    await members(3);
     await admin.disconnect();
     streakUntil = Date.now() + 15_000;
 
