@@ -27,6 +27,11 @@ export const RouterConfigSchema = withKafkaChecks(
       HERALD_ROUTER_MAX_DELIVERY_BYTES: z.coerce.number().int().min(10_000).max(100_000_000).default(DEFAULT_MAX_DELIVERY_BYTES),
       /** Partitions of herald.resource-changes.v1 routed in parallel (order is kept within each). */
       HERALD_ROUTER_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(12),
+      /**
+       * Changes of one partition routed, produced and committed together at most: a crash (or an
+       * evicted member) redoes at most one such part per partition, not a whole fetched batch.
+       */
+      HERALD_ROUTER_BATCH_MAX_CHANGES: z.coerce.number().int().min(1).max(100_000).default(250),
     }),
 );
 export type RouterConfig = z.infer<typeof RouterConfigSchema>;

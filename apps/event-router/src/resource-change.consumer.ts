@@ -61,6 +61,14 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
   /** Each change's consumer span; the deliveries and outcomes it makes carry it on. */
   protected override readonly spanName = 'route resource-change';
   protected override readonly partitionsConsumedConcurrently: number;
+  /**
+   * Each part of a partition's batch (HERALD_ROUTER_BATCH_MAX_CHANGES changes) is committed as soon
+   * as its deliveries are acknowledged: after a crash or a lost membership the next owner re-routes
+   * at most the parts in flight — each re-routed change is a duplicate delivery to every hook it
+   * matches.
+   */
+  protected override readonly maxBatchItems: number;
+  protected override readonly commitEveryBatch = true;
 
   private readonly changes: Counter<'event_type'>;
   private readonly matches: Counter;
@@ -90,6 +98,7 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
       deadLetters: { writer: deps.deadLetters, topicFor: () => Topics.DeliveriesDlq },
     });
     this.partitionsConsumedConcurrently = config.HERALD_ROUTER_PARTITIONS_CONCURRENTLY;
+    this.maxBatchItems = config.HERALD_ROUTER_BATCH_MAX_CHANGES;
     const m = deps.metrics;
     this.changes = m.counter({
       name: 'herald_router_changes_total',

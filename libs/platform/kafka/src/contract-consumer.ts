@@ -85,6 +85,16 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
   protected get deadLetterTopic(): TopicSpec | null {
     return this.contract.dlq;
   }
+  /** The group session timeout: a member silent this long is evicted (kafkajs' default, 30 s). */
+  protected readonly sessionTimeoutMs: number = 30_000;
+  /**
+   * At most this many messages of a fetched batch are handed to `handleBatch` at once; each part's
+   * offsets are resolved (and, with `commitEveryBatch`, committed) before the next part starts, so a
+   * big batch makes progress that survives a crash.
+   */
+  protected readonly maxBatchItems: number = Number.POSITIVE_INFINITY;
+  /** Commit after every handled part, instead of every second or 500 messages. */
+  protected readonly commitEveryBatch: boolean = false;
 
   protected readonly logger = new Logger(this.constructor.name);
   private consumer?: Consumer;
@@ -153,6 +163,8 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
     const consumer = client.kafka.consumer({
       groupId: client.group(this.groupId),
       allowAutoTopicCreation: false,
+      sessionTimeout: this.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3_000, Math.floor(this.sessionTimeoutMs / 3)),
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     this.consumer = consumer;
@@ -175,7 +187,7 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
     await consumer.run({
       autoCommit: true,
       autoCommitInterval: 1_000,
-      autoCommitThreshold: 500,
+      autoCommitThreshold: this.commitEveryBatch ? 1 : 500,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.eachBatch(payload),
@@ -196,11 +208,21 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
       if (pending.length === 0) return true;
       const items = pending;
       pending = [];
-      const ok = await this.handleIsolating(items, stillOwned, heartbeat, (done) => resolveOffset(done[done.length - 1].offset));
+      // kafkajs heartbeats only between batches: a handler that runs longer than the session
+      // timeout would get its member evicted, its commits refused and its work redone by the next
+      // member. Keep heartbeating while it runs (kafkajs sends one per heartbeatInterval at most).
+      const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
+      let ok: boolean;
+      try {
+        ok = await this.handleIsolating(items, stillOwned, heartbeat, (done) => resolveOffset(done[done.length - 1].offset));
+      } finally {
+        clearInterval(keepAlive);
+      }
       this.endSpans(
         items.map((p) => p.item),
         ok,
       );
+      if (ok) await commitOffsetsIfNecessary();
       return ok;
     };
 
@@ -228,6 +250,7 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
         offset: message.offset,
         raw: message,
       });
+      if (pending.length >= this.maxBatchItems && !(await flush())) return;
     }
     if (!(await flush())) return;
     await commitOffsetsIfNecessary();
