@@ -60,7 +60,7 @@ export interface paths {
         head?: never;
         /**
          * Change settings
-         * @description Fields left out keep their value; payloadFormat cannot change.
+         * @description Fields left out keep their value (no body: nothing changes); payloadFormat cannot change.
          */
         patch: operations["WebhooksController_update"];
         trace?: never;
@@ -1746,7 +1746,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     /** @description http or https, no credentials (use basicAuth); a host that does not resolve, or resolves to an address Herald may not call, is a 400 */
