@@ -13,7 +13,8 @@ import {
   type TopicSpec,
 } from '@herald/contracts';
 import { resourceChange, subscriptionSnapshot } from '@herald/routing/matching/testing';
-import { deleteKafkaNamespace, kafkaBrokers, uniqueKafkaNamespace, waitFor } from '@herald/platform/testing';
+import { kafkaBrokers, uniqueKafkaNamespace, waitFor } from '@herald/platform/testing';
+import { closeRouterSpec, createRouterTopics } from './testing';
 
 // Issue 12.4: the router caps a delivery's size (here 50,000 bytes, so a 120 KB change is over
 // it), against the real broker, with the dialects' renderers. Native: rendered thin;
@@ -39,26 +40,12 @@ describe('event-router: the delivery size cap', () => {
   const consumers: Consumer[] = [];
 
   beforeAll(async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [Topics.ResourceChanges, Topics.ResourceChangesDlq, Topics.Subscriptions, Topics.Deliveries, Topics.DeliveriesDlq, Topics.DeliveryOutcomes].map((s) => ({
-        topic: topicName(s, namespace),
-        numPartitions: 1,
-      })),
-    });
-    await admin.disconnect();
+    await createRouterTopics(kafka, namespace, { partitions: 1 });
     producer = kafka.producer({ idempotent: true });
     await producer.connect();
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await Promise.all(consumers.map((c) => c.disconnect()));
-    await producer?.disconnect();
-    await deleteKafkaNamespace(namespace);
-  });
+  afterAll(() => closeRouterSpec(namespace, { app, consumers, producer }));
 
   it('renders an oversized native delivery thin, dead-letters an oversized PPM Express one with its reason and logs it failed; small ones go as they are', async () => {
     const native = subscriptionSnapshot({ id: `native-${randomUUID()}`, eventTypes: ['task.updated'] });

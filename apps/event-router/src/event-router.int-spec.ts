@@ -15,12 +15,8 @@ import {
 } from '@herald/contracts';
 import { resourceChange, subscriptionSnapshot } from '@herald/routing/matching/testing';
 import { PAYLOAD_RENDERERS } from '@herald/routing/rendering';
-import {
-  deleteKafkaNamespace,
-  kafkaBrokers,
-  uniqueKafkaNamespace,
-  waitFor,
-} from '@herald/platform/testing';
+import { kafkaBrokers, uniqueKafkaNamespace, waitFor } from '@herald/platform/testing';
+import { closeRouterSpec, createRouterTopics } from './testing';
 
 // The router in-process against the real broker; events come from a plain kafkajs producer
 // (through the contracts' ResourceChangePublisher, and raw bytes for the invalid ones).
@@ -65,25 +61,7 @@ describe('event-router against the real broker', () => {
     });
 
   beforeAll(async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    const specs = [
-      Topics.ResourceChanges,
-      Topics.ResourceChangesDlq,
-      Topics.Subscriptions,
-      Topics.Deliveries,
-      Topics.DeliveriesDlq,
-      Topics.DeliveryOutcomes,
-    ];
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: specs.map((s) => ({
-        topic: topicName(s, namespace),
-        numPartitions: 2,
-        configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
-      })),
-    });
-    await admin.disconnect();
+    await createRouterTopics(kafka, namespace, { partitions: 2, configs: true });
     producer = kafka.producer({ idempotent: true });
     await producer.connect();
     publisher = new ResourceChangePublisher(producer, {
@@ -92,12 +70,7 @@ describe('event-router against the real broker', () => {
     });
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await Promise.all(collectors.map((c) => c.disconnect()));
-    await producer?.disconnect();
-    await deleteKafkaNamespace(namespace);
-  });
+  afterAll(() => closeRouterSpec(namespace, { app, consumers: collectors, producer }));
 
   it('loads the subscription set before routing, routes valid events per match, dead-letters the rest and keeps going', async () => {
     // Subscriptions that exist before the router starts (it must load them all before routing):
