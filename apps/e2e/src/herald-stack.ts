@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import {
+  bearerJson,
   createTestDatabase,
   deleteKafkaNamespace,
   spawnService,
@@ -115,16 +116,7 @@ export class HeraldStack {
     apiKey: string,
     body?: unknown,
   ): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${this.url(service)}${urlPath}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${apiKey}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
+    return bearerJson<T>(`${this.url(service)}${urlPath}`, method, apiKey, body);
   }
 
   /** The value of one unlabelled-or-first sample of a metric on a service's /metrics. */

@@ -19,6 +19,7 @@ import {
   type PrincipalSnapshot,
 } from '@herald/contracts';
 import {
+  bearerJson,
   createTestDatabase,
   deleteKafkaNamespace,
   kafkaBrokers,
@@ -161,16 +162,7 @@ describe('deliveries e2e: hook health, DLQ redrive, replay and Discarded on disa
     urlPath: string,
     body?: unknown,
   ): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${registry.url}${urlPath}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${API_KEY}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
+    return bearerJson<T>(`${registry.url}${urlPath}`, method, API_KEY, body);
   }
 
   const hook = async (id: string) => (await call<HookView>('GET', `/v1/webhooks/${id}`)).body;

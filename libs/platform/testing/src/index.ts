@@ -12,3 +12,4 @@ export { randomSuffix, sanitizeLabel, testDatabaseName, kafkaNamespaceName, data
 export { renderContextFixture, resourceChangeFixture, subscriptionSnapshotFixture } from './fixtures';
 export { makeTestPki, type TestPki } from './tls';
 export { startSecureKafka, type SecureKafka, type SaslMechanism } from './secure-kafka';
+export { bearerJson } from './http';
