@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { hashApiKey, type PrincipalSnapshot } from '@herald/contracts';
 import { domainDataSource } from '@herald/domain/resources';
-import { CreateTenant, PrincipalPublisher, RevokeApiKey } from '@herald/domain/tenancy';
+import { CreateTenant, NotAcknowledgedError, PrincipalPublisher, RevokeApiKey, publishAcknowledged } from '@herald/domain/tenancy';
 import { CreateResource } from '@herald/domain/resources';
 import { OutboxWriter } from '@herald/domain/outbox';
 import { dataSourceOptions } from '@herald/platform/db';
@@ -125,5 +125,51 @@ describe('a publish waiting on Kafka', () => {
     const revoked = next.flat().find((p) => p.kind === 'api-key' && p.keyId === created.key.keyId);
     expect(revoked).toMatchObject({ revokedAt: expect.any(String) });
     expect(await unpublished()).toBe(0);
+  });
+});
+
+describe('revoking a key', () => {
+  it('answers only once Kafka acknowledged the revocation: a publish that fails is a NotAcknowledgedError (503), and the same call again answers after the ack', async () => {
+    await app?.close();
+    app = undefined;
+    const created = await new CreateTenant(ds).execute({ slug: 'revoker', domain: 'revoker.projectbubble.com', adminName: 'Rita Roe', adminEmail: 'rita@revoker.test' });
+    let kafkaUp = false;
+    let reached = false;
+    let ack: () => void = () => undefined;
+    const acked = new Promise<void>((r) => (ack = r));
+    const sent: PrincipalSnapshot[] = [];
+    const publisher = new PrincipalPublisher(ds, {
+      send: async (snapshots) => {
+        if (!kafkaUp) throw new Error('broker not available');
+        reached = true;
+        await acked;
+        sent.push(...snapshots);
+      },
+    });
+    const revoke = () =>
+      new RevokeApiKey(ds, { principalsChanged: () => undefined, principalsAcknowledged: () => publishAcknowledged(publisher, 5_000) }).execute({
+        tenantId: created.tenant.id,
+        id: created.key.keyId,
+      });
+    const keyRow = async () =>
+      ((await ds.query(`SELECT revoked_at, version, published_version FROM domain.api_keys WHERE key_id = $1`, [created.key.keyId])) as { revoked_at: Date | null; version: number; published_version: number }[])[0];
+
+    // Kafka down: the revocation is committed (the key is refused by the domain API at once) but not answered as done.
+    await expect(revoke()).rejects.toBeInstanceOf(NotAcknowledgedError);
+    expect(await keyRow()).toMatchObject({ revoked_at: expect.any(Date) });
+    expect((await keyRow()).published_version).toBeLessThan((await keyRow()).version);
+
+    // Kafka back: the retry answers only after the acknowledgement, with the revocation in what was sent.
+    kafkaUp = true;
+    let answered = false;
+    const again = revoke().then((k) => ((answered = true), k));
+    while (!reached) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(answered).toBe(false);
+    ack();
+    expect((await again).revokedAt).toBeInstanceOf(Date);
+    expect(sent.find((p) => p.kind === 'api-key' && p.keyId === created.key.keyId)).toMatchObject({ revokedAt: expect.any(String) });
+    const row = await keyRow();
+    expect(row.published_version).toBe(row.version);
   });
 });

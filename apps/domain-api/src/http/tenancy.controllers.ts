@@ -248,9 +248,9 @@ export class ApiKeysController {
   @ApiOkResponse({ description: 'The revoked key', schema: ApiKeySchema })
   @ApiProblem(404, "No such key in the caller's tenant")
   @ApiProblem(409, 'The key is the one making the request (a key cannot revoke itself)')
+  @ApiProblem(503, 'Revoked, but Kafka has not acknowledged it within 10 s: services may still accept the key; retry to confirm')
   async revoke(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string) {
-    const key = await this.revokeApiKey.execute({ tenantId: p.tenantId, id, actingKeyId: p.keyId });
-    await this.publishing.publishWithin(PUBLISH_WAIT_MS);
-    return keyView(key);
+    // Answers once Kafka acknowledged the revocation (RevokeApiKey waits for it), or 503.
+    return keyView(await this.revokeApiKey.execute({ tenantId: p.tenantId, id, actingKeyId: p.keyId }));
   }
 }

@@ -1,11 +1,14 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { PrincipalPublisher, type PrincipalChangeListener } from '@herald/domain/tenancy';
+import { PrincipalPublisher, publishAcknowledged, type PrincipalChangeListener } from '@herald/domain/tenancy';
 import { InjectConfig } from '@herald/platform/config';
 import { HeraldProducer } from '@herald/platform/kafka';
 import { MetricsRegistry } from '@herald/platform/observability';
 import type { DomainApiConfig } from '../config';
 import { KafkaPrincipalSink } from './kafka-principal-sink';
+
+/** How long a revocation waits for Kafka's acknowledgement before answering 503. */
+const ACK_WAIT_MS = 10_000;
 
 /**
  * Publishes principals after each commit that changed them, and republishes whatever Kafka has
@@ -49,6 +52,16 @@ export class PrincipalPublishing implements PrincipalChangeListener, OnApplicati
     );
     this.last = run;
     return run;
+  }
+
+  /** Resolves once Kafka acknowledged what was committed before the call; a NotAcknowledgedError (503) after 10 s. */
+  async principalsAcknowledged(): Promise<void> {
+    const run = publishAcknowledged(this.publisher, ACK_WAIT_MS);
+    this.last = run.catch(() => undefined);
+    await run.catch((e: unknown) => {
+      this.failures.inc();
+      throw e;
+    });
   }
 
   /** Waits for the pending publish at most `ms` (an API call should not hang on a Kafka outage). */

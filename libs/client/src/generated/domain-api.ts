@@ -10385,6 +10385,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description Revoked, but Kafka has not acknowledged it within 10 s: services may still accept the key; retry to confirm */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance?: string;
+                        errors?: {
+                            path?: string;
+                            message?: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     ProProfsResourcesController_get: {

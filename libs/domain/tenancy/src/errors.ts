@@ -63,6 +63,15 @@ export class PermissionError extends DomainError {
   readonly title = 'Forbidden';
 }
 
+/**
+ * The change is committed, but Kafka has not acknowledged it yet (a broker outage): services that
+ * read it from Kafka may not know it. Retrying the same request answers once it is acknowledged.
+ */
+export class NotAcknowledgedError extends DomainError {
+  readonly status = 503;
+  readonly title = 'Service Unavailable';
+}
+
 /** zod issues as field errors (`path` dotted, `(body)` for the whole input). */
 export function fieldErrors(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): FieldError[] {
   return issues.map((i) => ({ path: i.path.map(String).join('.') || '(body)', message: i.message }));

@@ -3,6 +3,7 @@ import type { PrincipalSnapshot } from '@herald/contracts';
 import { ApiKeyEntity, TenantEntity, UserEntity } from '../entities';
 import { apiKeySnapshot, tenantSnapshot, userSnapshot } from './principal-snapshots';
 import { CoalescingRun } from '@herald/platform/kafka';
+import { NotAcknowledgedError } from '../errors';
 
 /** Where principal snapshots go: `herald.principals.v1`. Resolves once Kafka acknowledged (acks=all). */
 export interface PrincipalSink {
@@ -12,6 +13,12 @@ export interface PrincipalSink {
 /** Told after a commit that changed principals; the publisher then publishes soon. */
 export interface PrincipalChangeListener {
   principalsChanged(): void;
+  /**
+   * Publishes now and resolves once Kafka acknowledged every principal change committed before
+   * the call; rejects (`NotAcknowledgedError`) when it could not within the listener's bound.
+   * For a change whose answer must mean "every service knows it" (a key's revocation).
+   */
+  principalsAcknowledged?(): Promise<void>;
 }
 
 type PrincipalEntity = typeof TenantEntity | typeof UserEntity | typeof ApiKeyEntity;
@@ -84,6 +91,19 @@ export class PrincipalPublisher {
       [rows.map((r) => r.id), rows.map((r) => r.version)],
     );
     return rows.length;
+  }
+}
+
+/**
+ * Publishes now (a run that starts after the caller's commit, so its rows go out, by this run or
+ * by another replica's holding the lock) and resolves once Kafka acknowledged; a failed send, or
+ * none within `withinMs`, is a `NotAcknowledgedError` (the rows stay dirty and are retried).
+ */
+export async function publishAcknowledged(publisher: PrincipalPublisher, withinMs: number): Promise<void> {
+  try {
+    await withTimeout(publisher.publishPending(), withinMs);
+  } catch (e) {
+    throw new NotAcknowledgedError(`committed, but Kafka has not acknowledged it yet (${e instanceof Error ? e.message : String(e)}); retry the request to confirm`);
   }
 }
 

@@ -20,15 +20,23 @@ export abstract class PrincipalChange {
   /**
    * `conflict`: the message of the 409 that a unique violation becomes (two callers racing past the
    * existence check). `changed`: whether to tell the publisher (always, unless it answers no).
+   * `acknowledged`: resolve only once Kafka acknowledged the change (the listener's
+   * `principalsAcknowledged`; a `NotAcknowledgedError` when it does not in time).
    */
-  protected async write<T>(work: (repo: TenancyRepository) => Promise<T>, options: { conflict?: string; changed?: () => boolean } = {}): Promise<T> {
+  protected async write<T>(
+    work: (repo: TenancyRepository) => Promise<T>,
+    options: { conflict?: string; changed?: () => boolean; acknowledged?: boolean } = {},
+  ): Promise<T> {
     const result = await this.ds
       .transaction((m) => work(new TenancyRepository(m)))
       .catch((e: unknown) => {
         if (options.conflict !== undefined && isUniqueViolation(e)) throw new ConflictError(options.conflict);
         throw e;
       });
-    if (options.changed?.() ?? true) this.principals?.principalsChanged();
+    if (options.changed?.() ?? true) {
+      if (options.acknowledged && this.principals?.principalsAcknowledged) await this.principals.principalsAcknowledged();
+      else this.principals?.principalsChanged();
+    }
     return result;
   }
 }

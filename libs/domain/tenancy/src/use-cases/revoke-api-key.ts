@@ -10,7 +10,12 @@ export interface RevokeApiKeyCommand {
   actingKeyId?: string;
 }
 
-/** Revocation is a tombstone-free snapshot (`revokedAt` set): the registry refuses it from then on. */
+/**
+ * Revocation is a tombstone-free snapshot (`revokedAt` set): the registry refuses it from then on.
+ * With a listener that can say so, it resolves only once Kafka acknowledged that snapshot, so an
+ * answer means the key is refused everywhere (as soon as each service has read it); otherwise a
+ * `NotAcknowledgedError`, and the same call again (the key already revoked) waits for it again.
+ */
 export class RevokeApiKey extends PrincipalChange {
   async execute(c: RevokeApiKeyCommand): Promise<ApiKeyEntity> {
     return this.write(async (repo) => {
@@ -26,6 +31,6 @@ export class RevokeApiKey extends PrincipalChange {
       found.updatedAt = now;
       found.version += 1;
       return repo.saveApiKey(c.tenantId, found);
-    });
+    }, { acknowledged: true });
   }
 }
