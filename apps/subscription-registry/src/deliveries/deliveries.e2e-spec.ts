@@ -347,6 +347,15 @@ describe('deliveries e2e: hook health, DLQ redrive, replay and Discarded on disa
     const since = new Date().toISOString();
     const sent = [await route(h, 'task-r1'), await route(h, 'task-r2')];
     await receiver.waitForRequests(2, { pathPrefix: '/hooks/replay', timeoutMs: 60_000 });
+    // A replay sends what the log has: the receiver's answer comes before the registry logs it
+    // (seen under load: the replay found 1 of the 2 and produced 1).
+    await waitFor(
+      async () =>
+        (await Promise.all(sent.map((d) => logged(d.deliveryId)))).every(
+          (d) => d.status === 'delivered',
+        ),
+      { timeoutMs: 30_000, message: 'both deliveries logged as delivered' },
+    );
     const replay = await call<{ href: string }>('POST', `/v1/webhooks/${h.id}/replay`, { since });
     expect(replay.status).toBe(202);
     const job = await waitFor(async () => {
