@@ -154,3 +154,22 @@ export class HeraldStack {
     return stdout;
   }
 }
+
+/** What a service answered: status, content type, the body as text and as JSON (undefined when it is not JSON). */
+export interface Answer {
+  status: number;
+  contentType: string;
+  text: string;
+  json: unknown;
+}
+
+export async function answerOf(res: Response): Promise<Answer> {
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, contentType: res.headers.get('content-type') ?? '', text, json };
+}

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { createDomainApiClient, createRegistryClient, type DomainApiClient, type RegistryClient } from '@herald/client';
 import type { AuthDoc, AuthFailure } from '@herald/platform/http';
 import { startReceiver, waitFor, type Receiver } from '@herald/platform/testing';
-import { HeraldStack, type ServiceName, type Tenant } from './herald-stack';
+import { HeraldStack, answerOf, type Answer, type ServiceName, type Tenant } from './herald-stack';
 
 /*
  * Issue 13.4, the security matrix: EVERY operation of both served OpenAPI documents (so a new
@@ -309,13 +309,6 @@ describe('security matrix: every documented operation × every way of being refu
     }
   }
 
-  interface Answer {
-    status: number;
-    contentType: string;
-    text: string;
-    json: unknown;
-  }
-
   async function send(op: Operation, style: Style, credential: Credential): Promise<Answer> {
     let p = op.path;
     for (const m of op.path.matchAll(/\{([^}]+)\}/g)) p = p.replace(m[0], encodeURIComponent(await param(op.path, m[1])));
@@ -334,14 +327,7 @@ describe('security matrix: every documented operation × every way of being refu
     const b = await body(op);
     if (b !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(`${url(op.service)}${p}${q ? `?${q}` : ''}`, { method: op.method.toUpperCase(), headers, body: b === undefined ? undefined : JSON.stringify(b) });
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, contentType: res.headers.get('content-type') ?? '', text, json };
+    return answerOf(res);
   }
 
   function credentialFor(c: Case | 'control', style: Style, op: Operation): Credential | undefined {

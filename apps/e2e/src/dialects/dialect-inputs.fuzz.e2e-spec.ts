@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { createRegistryClient } from '@herald/client';
 import { startReceiver, waitFor, type Receiver } from '@herald/platform/testing';
-import { HeraldStack, type Tenant } from '../herald-stack';
+import { HeraldStack, answerOf, type Answer, type Tenant } from '../herald-stack';
 
 /*
  * Issue 13.3: each dialect's inputs fuzzed with fast-check against the real registry — Worksection
@@ -26,13 +26,6 @@ const SEED = process.env['FUZZ_SEED'] ? Number(process.env['FUZZ_SEED']) : undef
 const params = () => ({ numRuns: RUNS, ...(SEED !== undefined ? { seed: SEED } : {}), endOnFailure: true });
 
 type Json = Record<string, unknown>;
-interface Answer {
-  status: number;
-  contentType: string;
-  text: string;
-  json: unknown;
-}
-
 /** Text a careless or hostile client sends: control characters, NUL, escapes, huge numbers, long runs, operators. */
 const nasty = fc.oneof(
   fc.string({ maxLength: 40 }),
@@ -120,14 +113,7 @@ describe('dialect inputs, fuzzed (fast-check): never a 5xx, always the dialect s
       if (!retried && (cause === 'ECONNRESET' || cause === 'UND_ERR_SOCKET' || cause === 'EPIPE')) return send(method, pathAndQuery, headers, body, true);
       throw new Error(`${method} ${pathAndQuery.slice(0, 200)}: ${(e as Error).message} (${cause ?? 'no cause'})`);
     }
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, contentType: res.headers.get('content-type') ?? '', text, json };
+    return answerOf(res);
   }
 
   /** Not a 5xx, and the body is what the document gives for this operation and status. */
