@@ -67,7 +67,7 @@ export class DeliveryLogRepository {
     tenantId: string,
     subscriptionId: string,
     filter: DeliverySearchFilter,
-    page: { limit: number; cursor?: string | null },
+    page: { limit: number; cursor?: string | null; offset?: number },
   ): Promise<DeliveryPage> {
     const where: string[] = ['tenant_id = $1', 'subscription_id = $2'];
     const params: unknown[] = [tenantId, subscriptionId];
@@ -90,11 +90,14 @@ export class DeliveryLogRepository {
       );
     }
     params.push(page.limit + 1);
+    const limit = `LIMIT $${params.length}`;
+    // A numbered page (Procore's): skipped in the same index scan, one query whatever the page.
+    if (page.offset) params.push(page.offset);
     const rows: DeliveryRow[] = await this.ds.query(
       `SELECT ${SUMMARY_COLUMNS} FROM ${qualified(DELIVERIES_TABLE)}
         WHERE ${where.join(' AND ')}
         ORDER BY created_at DESC, delivery_id DESC
-        LIMIT $${params.length}`,
+        ${limit}${page.offset ? ` OFFSET $${params.length}` : ''}`,
       params,
     );
     const items = rows.slice(0, page.limit);
@@ -109,15 +112,24 @@ export class DeliveryLogRepository {
   }
 
   async get(tenantId: string, deliveryId: string): Promise<DeliveryRecord | null> {
+    return (await this.getMany(tenantId, [deliveryId]))[0] ?? null;
+  }
+
+  /**
+   * Deliveries with their bodies and every attempt, in the order asked (those the tenant has):
+   * two queries whatever their number (a page of them is not one query per delivery).
+   */
+  async getMany(tenantId: string, deliveryIds: readonly string[]): Promise<DeliveryRecord[]> {
+    if (!deliveryIds.length) return [];
     const rows: DeliveryRow[] = await this.ds.query(
-      `SELECT ${SUMMARY_COLUMNS}, body FROM ${qualified(DELIVERIES_TABLE)}
-        WHERE tenant_id = $1 AND delivery_id = $2::uuid
-        ORDER BY created_at LIMIT 1`,
-      [tenantId, deliveryId],
+      `SELECT DISTINCT ON (delivery_id) ${SUMMARY_COLUMNS}, body FROM ${qualified(DELIVERIES_TABLE)}
+        WHERE tenant_id = $1 AND delivery_id = ANY($2::uuid[])
+        ORDER BY delivery_id, created_at`,
+      [tenantId, deliveryIds],
     );
-    const row = rows[0];
-    if (!row) return null;
+    if (!rows.length) return [];
     const attempts: {
+      delivery_id: string;
       attempt: number;
       status: DeliveryStatus;
       at: Date;
@@ -128,24 +140,36 @@ export class DeliveryLogRepository {
       response_excerpt: string | null;
       next_attempt_at: Date | null;
     }[] = await this.ds.query(
-      `SELECT attempt, status, at, http_status, duration_ms, error_class, error_message, response_excerpt, next_attempt_at
-         FROM ${qualified(DELIVERY_ATTEMPTS_TABLE)}
-        WHERE tenant_id = $1 AND delivery_id = $2::uuid AND created_at = $3
-        ORDER BY attempt`,
-      [tenantId, row.delivery_id, row.created_at],
+      `SELECT a.delivery_id::text AS delivery_id, a.attempt, a.status, a.at, a.http_status, a.duration_ms, a.error_class, a.error_message, a.response_excerpt, a.next_attempt_at
+         FROM ${qualified(DELIVERY_ATTEMPTS_TABLE)} a
+         JOIN (SELECT DISTINCT ON (delivery_id) delivery_id, created_at FROM ${qualified(DELIVERIES_TABLE)}
+                WHERE tenant_id = $1 AND delivery_id = ANY($2::uuid[]) ORDER BY delivery_id, created_at) d
+           ON a.delivery_id = d.delivery_id AND a.created_at = d.created_at
+        WHERE a.tenant_id = $1
+        ORDER BY a.delivery_id, a.attempt`,
+      [tenantId, rows.map((r) => r.delivery_id)],
     );
-    const attemptLog: DeliveryAttemptRecord[] = attempts.map((a) => ({
-      attempt: a.attempt,
-      status: a.status,
-      at: a.at,
-      httpStatus: a.http_status,
-      durationMs: a.duration_ms,
-      errorClass: a.error_class,
-      errorMessage: a.error_message,
-      responseExcerpt: a.response_excerpt,
-      nextAttemptAt: a.next_attempt_at,
-    }));
-    return { ...toSummary(row), body: row.body ?? null, attemptLog };
+    const logs = new Map<string, DeliveryAttemptRecord[]>();
+    for (const a of attempts) {
+      const log = logs.get(a.delivery_id) ?? [];
+      log.push({
+        attempt: a.attempt,
+        status: a.status,
+        at: a.at,
+        httpStatus: a.http_status,
+        durationMs: a.duration_ms,
+        errorClass: a.error_class,
+        errorMessage: a.error_message,
+        responseExcerpt: a.response_excerpt,
+        nextAttemptAt: a.next_attempt_at,
+      });
+      logs.set(a.delivery_id, log);
+    }
+    const byId = new Map(rows.map((r) => [r.delivery_id, r]));
+    return deliveryIds.flatMap((id) => {
+      const row = byId.get(id.toLowerCase());
+      return row ? [{ ...toSummary(row), body: row.body ?? null, attemptLog: logs.get(row.delivery_id) ?? [] }] : [];
+    });
   }
 
   /**

@@ -22,17 +22,11 @@ export class ProcoreDeliveries {
   async page(p: AuthenticatedPrincipal, scope: ProcoreScope, hookId: string, q: DeliveryQuery): Promise<{ items: DeliverySource[]; hasMore: boolean }> {
     const s = await this.hooks.get(p, scope, hookId);
     const filter = filterOf(q);
-    // Pages are numbered; the log pages by cursor: walk to the page asked for.
-    let cursor: string | null = null;
-    for (let page = 1; ; page++) {
-      const r = await this.searchDeliveries.execute({ tenantId: p.tenantId, subscriptionId: s.id, filter, limit: q.perPage, cursor });
-      if (page === q.page || !r.nextCursor) {
-        if (page !== q.page) return { items: [], hasMore: false };
-        const records = await Promise.all(r.items.map((d) => this.getDelivery.execute({ tenantId: p.tenantId, deliveryId: d.deliveryId })));
-        return { items: records.filter((d): d is NonNullable<typeof d> => d !== null), hasMore: r.nextCursor !== null };
-      }
-      cursor = r.nextCursor;
-    }
+    // Pages are numbered: the page's rows in one query (an offset), then their bodies and attempts
+    // in two — never one query per page before it, nor per delivery.
+    const r = await this.searchDeliveries.execute({ tenantId: p.tenantId, subscriptionId: s.id, filter, limit: q.perPage, offset: (q.page - 1) * q.perPage });
+    const items = await this.getDelivery.many(p.tenantId, r.items.map((d) => d.deliveryId));
+    return { items, hasMore: r.nextCursor !== null };
   }
 }
 

@@ -173,6 +173,22 @@ describe('Procore (PostgreSQL)', () => {
     expect((await page({ per_page: '2', page: '9' })).items).toEqual([]);
     expect((await page({ 'filter[status]': 'failed' })).items.map((d) => d.deliveryId)).toEqual([outcomes[1].deliveryId]);
     expect((await page({ filter: { resource_name: 'Projects', event_type: 'create' } })).items.map((d) => d.deliveryId)).toEqual([outcomes[2].deliveryId]);
+    // The delivery log answers a page in three queries whatever its number and size: the page's
+    // rows, their bodies, their attempts (no walk through the pages before it, no query per delivery).
+    const query = jest.spyOn(t.ds, 'query');
+    try {
+      for (const [q, ids] of [
+        [{ per_page: '3' }, [outcomes[2], outcomes[1], outcomes[0]]],
+        [{ per_page: '1', page: '3' }, [outcomes[0]]],
+      ] as const) {
+        query.mockClear();
+        const got = await page(q);
+        expect(got.items.map((d) => [d.deliveryId, d.attemptLog.map((a) => a.status)])).toEqual(ids.map((o) => [o.deliveryId, [o.status]]));
+        expect(query).toHaveBeenCalledTimes(3);
+      }
+    } finally {
+      query.mockRestore();
+    }
   });
 
   it('refuses bad delivery filters with a 400 naming each', () => {

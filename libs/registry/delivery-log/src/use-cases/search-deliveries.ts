@@ -9,6 +9,8 @@ export interface SearchDeliveriesCommand {
   /** 1..1000. */
   limit: number;
   cursor?: string | null;
+  /** Rows to skip first (a numbered page; without a cursor). */
+  offset?: number;
 }
 
 export const MAX_DELIVERY_PAGE = 1000;
@@ -26,6 +28,7 @@ export class SearchDeliveries {
     return this.log.search(cmd.tenantId, cmd.subscriptionId, cmd.filter, {
       limit,
       cursor: cmd.cursor,
+      offset: cmd.offset,
     });
   }
 }
