@@ -17,10 +17,10 @@ class TeapotFilter extends ApiErrorFilter {
   }
 }
 
-function answered(e: unknown) {
+function answered(e: unknown, req: object = { url: '/' }) {
   const out: { status?: number; body?: unknown } = {};
   const res = { status: (s: number) => ((out.status = s), { json: (b: unknown) => void (out.body = b) }) };
-  new TeapotFilter().catch(e, { switchToHttp: () => ({ getResponse: () => res }) } as never);
+  new TeapotFilter().catch(e, { switchToHttp: () => ({ getResponse: () => res, getRequest: () => req }) } as never);
   return out;
 }
 
@@ -40,5 +40,13 @@ describe('ApiErrorFilter', () => {
     expect(log).toHaveBeenCalledWith(expect.stringContaining('TypeError: secret internals'));
     answered('a string thrown');
     expect(log).toHaveBeenLastCalledWith('a string thrown');
+  });
+
+  it("logs a bug with the request's own logger when it has one (its id, method and path on the line), as Nest's Logger would", () => {
+    const nest = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const reqLog = { error: jest.fn() };
+    expect(answered(new TypeError('secret internals'), { url: '/', log: reqLog })).toEqual({ status: 500, body: { why: 'internal' } });
+    expect(reqLog.error).toHaveBeenCalledWith({ context: 'TeapotFilter' }, expect.stringContaining('TypeError: secret internals'));
+    expect(nest).not.toHaveBeenCalled();
   });
 });

@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import { logRequestError } from './request-log';
 
 /** An error as one API answers it: its status and its body, in that API's own shape. */
 export interface ErrorAnswer {
@@ -20,7 +21,7 @@ interface JsonResponse {
 export abstract class ApiErrorFilter implements ExceptionFilter {
   protected readonly logger: Logger;
 
-  constructor(loggerContext: string) {
+  constructor(private readonly loggerContext: string) {
     this.logger = new Logger(loggerContext);
   }
 
@@ -31,18 +32,19 @@ export abstract class ApiErrorFilter implements ExceptionFilter {
   protected abstract internalError(): ErrorAnswer;
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const answer = this.answerTo(exception);
-    host.switchToHttp().getResponse<JsonResponse>().status(answer.status).json(answer.body);
+    const http = host.switchToHttp();
+    const answer = this.answerTo(exception, http.getRequest());
+    http.getResponse<JsonResponse>().status(answer.status).json(answer.body);
   }
 
   /**
    * The API's answer to any error, for a caller outside Nest's routing (e.g. the body parser's
    * refusals, which come before a route is chosen): what `catch` sends.
    */
-  answerTo(exception: unknown): ErrorAnswer {
+  answerTo(exception: unknown, req?: unknown): ErrorAnswer {
     const answer = this.answer(exception);
     if (answer) return answer;
-    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    logRequestError(req, this.logger, this.loggerContext, exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return this.internalError();
   }
 }

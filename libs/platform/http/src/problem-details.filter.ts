@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { sendProblem, type ProblemDetails, type ProblemRequest, type ProblemResponse } from './problem-details';
+import { logRequestError } from './request-log';
 
 /**
  * Every error of a native API as `application/problem+json`: a service says what its errors
@@ -9,7 +10,7 @@ import { sendProblem, type ProblemDetails, type ProblemRequest, type ProblemResp
 export abstract class ProblemDetailsExceptionFilter implements ExceptionFilter {
   protected readonly logger: Logger;
 
-  constructor(loggerContext = 'ProblemDetails') {
+  constructor(private readonly loggerContext = 'ProblemDetails') {
     this.logger = new Logger(loggerContext);
   }
 
@@ -25,7 +26,9 @@ export abstract class ProblemDetailsExceptionFilter implements ExceptionFilter {
     const req = http.getRequest<ProblemRequest>();
     const res = http.getResponse<ProblemResponse>();
     const body = this.toProblem(exception, req.originalUrl ?? req.url);
-    if (this.isWorthLogging(body)) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    if (this.isWorthLogging(body)) {
+      logRequestError(req, this.logger, this.loggerContext, exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    }
     sendProblem(res, body);
   }
 }

@@ -1,15 +1,18 @@
 import {
   DynamicModule,
   Global,
+  Inject,
   Injectable,
   Module,
   OnApplicationShutdown,
+  RequestMethod,
   type MiddlewareConsumer,
   type NestModule,
 } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
+import { pinoHttp, type HttpLogger, type Options as HttpLoggerOptions } from 'pino-http';
 import { defaultLogLevel, logDestination, requestLogSerializers } from './logging';
 import { HealthController } from './health.controller';
 import { HttpServerMetrics } from './http-metrics';
@@ -17,6 +20,9 @@ import { MetricsController, MetricsRegistry } from './metrics';
 import { ReadinessRegistry } from './readiness';
 import { shutdownTracing, traceFields, tracingStarted } from './tracing';
 import { TracingRouteInterceptor } from './tracing-route.interceptor';
+
+/** The request-log middleware (pino-http): one line per request, `req.log` for what logs inside it. */
+const REQUEST_LOGGER = Symbol('herald:request-logger');
 
 export interface ObservabilityOptions {
   service: string;
@@ -41,35 +47,41 @@ export class TracingShutdown implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class ObservabilityModule implements NestModule {
+  constructor(@Inject(REQUEST_LOGGER) private readonly requestLogger: HttpLogger) {}
+
   configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(this.requestLogger).forRoutes({ path: '*', method: RequestMethod.ALL });
     consumer.apply(HttpServerMetrics).forRoutes('*');
   }
 
   static forRoot(opts: ObservabilityOptions): DynamicModule {
+    // Request logs cost little: one short line per request (method, path, status, time; no
+    // headers, so no secrets to redact), written asynchronously in batches.
+    const requestLogOptions: HttpLoggerOptions = {
+      level: opts.logLevel ?? defaultLogLevel(),
+      base: { service: opts.service },
+      timestamp: () => `,"time":"${new Date().toISOString()}"`,
+      formatters: { level: (label: string) => ({ level: label }) },
+      // trace_id / span_id of the active span (the request's, or a consumed message's).
+      mixin: traceFields,
+      // originalUrl: Express trims the path a middleware is mounted at from `url`.
+      autoLogging: { ignore: (req) => /^\/(health|metrics)/.test((req as { originalUrl?: string }).originalUrl ?? req.url ?? '') },
+      serializers: requestLogSerializers,
+    };
     return {
       module: ObservabilityModule,
       imports: [
         TerminusModule.forRoot({ errorLogStyle: 'json', logger: false }),
-        LoggerModule.forRoot({
-          // Request logs cost little: one short line per request (method, path, status, time; no
-          // headers, so no secrets to redact), written asynchronously in batches.
-          pinoHttp: [
-            {
-              level: opts.logLevel ?? defaultLogLevel(),
-              base: { service: opts.service },
-              timestamp: () => `,"time":"${new Date().toISOString()}"`,
-              formatters: { level: (label: string) => ({ level: label }) },
-              // trace_id / span_id of the active span (the request's, or a consumed message's).
-              mixin: traceFields,
-              autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
-              serializers: requestLogSerializers,
-            },
-            logDestination(),
-          ],
-        }),
+        // Nest's Logger (app.useLogger) writes pino lines, but is not bound to the request: nestjs-pino
+        // binds it with an AsyncLocalStorage per request, which on Node 20 turns on async hooks for
+        // every promise of the process from the first request on (~5 % of the domain API's CPU per
+        // create). The request logger below is mounted instead; what logs inside a request with its
+        // context (the error filters of @herald/platform/http) logs through `req.log`.
+        LoggerModule.forRoot({ pinoHttp: [requestLogOptions, logDestination()], useExisting: true, forRoutes: [] }),
       ],
       controllers: [HealthController, MetricsController],
       providers: [
+        { provide: REQUEST_LOGGER, useValue: pinoHttp(requestLogOptions, logDestination()) },
         ReadinessRegistry,
         TracingShutdown,
         // Only where there are spans to name: every request through a global interceptor goes
