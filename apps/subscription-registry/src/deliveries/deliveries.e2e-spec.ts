@@ -16,7 +16,9 @@ import {
   topicName,
   type Delivery,
   type DeliveryOutcome,
+  type MessageContract,
   type PrincipalSnapshot,
+  type TopicSpec,
 } from '@herald/contracts';
 import {
   bearerJson,
@@ -135,14 +137,7 @@ describe('deliveries e2e: hook health, DLQ redrive, replay and Discarded on disa
         updatedAt,
       },
     ];
-    await producer.send({
-      topic: topicName(Topics.Principals, ns),
-      messages: principals.map((p) => ({
-        key: principalKey(p),
-        value: JSON.stringify(p),
-        headers: { [Headers.Schema]: schemaHeaderValue(PrincipalSnapshotContract) },
-      })),
-    });
+    await produce(Topics.Principals, PrincipalSnapshotContract, principals.map((p) => ({ key: principalKey(p), value: p })));
     await waitFor(async () => (await call('GET', '/v1/webhooks')).status === 200, {
       timeoutMs: 30_000,
       message: 'the registry knows the key',
@@ -156,6 +151,14 @@ describe('deliveries e2e: hook health, DLQ redrive, replay and Discarded on disa
     await deleteKafkaNamespace(ns).catch(() => undefined);
     await db?.drop();
   });
+
+  /** Messages as the services produce them: JSON, keyed, with the contract's schema header. */
+  async function produce(topic: TopicSpec, contract: Pick<MessageContract<unknown>, 'type' | 'version'>, messages: { key: string; value: unknown }[]): Promise<void> {
+    await producer.send({
+      topic: topicName(topic, ns),
+      messages: messages.map((m) => ({ key: m.key, value: JSON.stringify(m.value), headers: { [Headers.Schema]: schemaHeaderValue(contract) } })),
+    });
+  }
 
   async function call<T = Record<string, unknown>>(
     method: string,
@@ -215,26 +218,8 @@ describe('deliveries e2e: hook health, DLQ redrive, replay and Discarded on disa
       occurredAt: now,
       origin: 'event',
     };
-    await producer.send({
-      topic: topicName(Topics.DeliveryOutcomes, ns),
-      messages: [
-        {
-          key: h.id,
-          value: JSON.stringify(queued),
-          headers: { [Headers.Schema]: schemaHeaderValue(DeliveryOutcomeContract) },
-        },
-      ],
-    });
-    await producer.send({
-      topic: topicName(Topics.Deliveries, ns),
-      messages: [
-        {
-          key: h.id,
-          value: JSON.stringify(delivery),
-          headers: { [Headers.Schema]: schemaHeaderValue(DeliveryContract) },
-        },
-      ],
-    });
+    await produce(Topics.DeliveryOutcomes, DeliveryOutcomeContract, [{ key: h.id, value: queued }]);
+    await produce(Topics.Deliveries, DeliveryContract, [{ key: h.id, value: delivery }]);
     return delivery;
   }
 
