@@ -14,7 +14,9 @@ export function verdict(r: FuzzResult): string[] {
   if (apiErrors.length > 0) why.push(`${apiErrors.length} run errors`);
   const mismatch = r.warnings.filter((w) => /validation mismatch/i.test(w));
   if (mismatch.length) why.push(`"schema validation mismatch" warning: ${mismatch.join('; ')}`);
-  if (r.exitCode !== 0 && why.length === 0) why.push(`schemathesis exited with ${r.exitCode}`);
+  // Schemathesis exits 1 on any error; when every one was its generator's (above), that is no verdict on the API.
+  const generatorOnly = r.errors.length > 0 && apiErrors.length === 0 && r.exitCode === 1;
+  if (r.exitCode !== 0 && why.length === 0 && !generatorOnly) why.push(`schemathesis exited with ${r.exitCode}`);
   if (r.cases === 0) why.push('no test case ran');
   return why;
 }

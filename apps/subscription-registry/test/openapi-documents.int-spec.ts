@@ -101,6 +101,8 @@ describe('the registry OpenAPI document', () => {
       Object.entries(ops).flatMap(([method, op]) => (op.parameters ?? []).filter((p) => !p.schema || Object.keys(p.schema).length === 0).map((p) => `${method} ${path} ${p.name}`)),
     );
     expect(untyped).toEqual([]);
+    // payloadFormat is fixed at creation: the PATCH body does not offer it.
+    expect(Object.keys((doc.paths['/v1/webhooks/{id}'].patch.requestBody!.content['application/json'].schema as unknown as { properties: object }).properties)).not.toContain('payloadFormat');
     // A PATCH without a body changes nothing (200): its body is optional.
     expect((doc.paths['/v1/webhooks/{id}'].patch.requestBody as { required?: boolean }).required).toBe(false);
     // A status-ok hook that does not verify is a 422 on enable, as on create.

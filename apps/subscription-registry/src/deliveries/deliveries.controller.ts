@@ -33,7 +33,6 @@ import {
   NO_NUL,
   jobView,
   NotFoundProblem,
-  UnprocessableProblem,
   parseOr400,
   recordView,
   RedeliverDelivery,
@@ -221,7 +220,6 @@ export class DeliveriesController {
   @ApiBody({ schema: deliveriesOpenApi.replayBody })
   @ApiResponse({ status: 202, schema: deliveriesOpenApi.job })
   @ApiResponse({ status: 409, description: 'The webhook is disabled, or already has an unfinished job (`activeJob`)' })
-  @ApiResponse({ status: 422, description: '`since` is in the future' })
   @ApiResponse({ status: 429, description: 'The tenant has too many unfinished jobs' })
   async replayHook(
     @CurrentPrincipal() p: AuthenticatedPrincipal,
@@ -230,7 +228,6 @@ export class DeliveriesController {
     @Res({ passthrough: true }) res: { setHeader(name: string, value: string): void },
   ) {
     const { since } = parseOr400(ReplayBody, body, 'body');
-    if (since.getTime() > Date.now()) throw new UnprocessableProblem('since is in the future: nothing was logged since then yet', 'since');
     const job = await this.startJob.execute({
       tenantId: p.tenantId,
       subscriptionId: id,

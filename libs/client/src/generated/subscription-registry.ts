@@ -1776,8 +1776,6 @@ export interface operations {
                             [key: string]: string | number | boolean | null;
                         };
                     };
-                    /** @enum {string} */
-                    payloadFormat?: "native" | "proprofs" | "worksection" | "procore-v2.0" | "procore-v3.0" | "procore-v4.0" | "ppm-express" | "cloudevents-structured" | "cloudevents-binary";
                     /** @description The payload format's options: arrays and objects at most 2 levels deep, no NUL in a key or a text (nor a lone surrogate) */
                     formatOptions?: {
                         [key: string]: (string | number | boolean | null) | ((string | number | boolean | null) | (string | number | boolean | null)[] | {
@@ -3707,7 +3705,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `since` is in the future */
+            /** @description Well-formed input that cannot be carried out (e.g. a reference to a row the tenant does not have) */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -31,16 +31,6 @@ export function parseOr400<T extends z.ZodType>(
 /** Not found for the caller's tenant (another tenant's id is simply not found). */
 export class NotFoundProblem extends Error {}
 
-/** Well-formed input that cannot be carried out (e.g. a replay since a time still to come): a 422 naming the field. */
-export class UnprocessableProblem extends Error {
-  constructor(
-    message: string,
-    readonly path: string,
-  ) {
-    super(message);
-  }
-}
-
 const RESEND_STATUS: Record<ResendRefusedError['kind'], number> = {
   'delivery-not-found': 404,
   'hook-not-found': 404,
@@ -59,7 +49,6 @@ export class DeliveriesProblemFilter extends ProblemDetailsExceptionFilter {
     if (e instanceof RequestValidationError) return problem(400, e.message, instance, { errors: e.issues });
     if (e instanceof InvalidCursorError) return problem(400, e.message, instance, { errors: [{ path: 'cursor', message: e.message }] });
     if (e instanceof NotFoundProblem) return problem(404, e.message, instance);
-    if (e instanceof UnprocessableProblem) return problem(422, e.message, instance, { errors: [{ path: e.path, message: e.message }] });
     if (e instanceof ResendRefusedError) return problem(RESEND_STATUS[e.kind], e.message, instance);
     if (e instanceof ActiveJobExistsError) {
       const hook = /^\/v1\/webhooks\/([^/?]+)/.exec(instance)?.[1];

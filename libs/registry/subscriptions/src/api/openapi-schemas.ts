@@ -132,7 +132,13 @@ const schemas = {
     const properties = { ...(s['properties'] as Schema), enabled: { type: 'boolean', default: true } };
     return { ...s, properties };
   })(),
-  patchBody: documented(jsonSchema(SubscriptionPatchSchema)),
+  patchBody: (() => {
+    // payloadFormat is fixed at creation: a PATCH that changes it is a 422 (immutable-field), one
+    // that repeats it changes nothing. Left out here, so the document offers no patch it refuses.
+    const s = documented(jsonSchema(SubscriptionPatchSchema));
+    const { payloadFormat: _fixed, ...properties } = s['properties'] as Schema;
+    return { ...s, properties };
+  })(),
   webhook,
   createdWebhook: {
     allOf: [webhook, { type: 'object', properties: { signingSecret: { type: 'string', description: 'whsec_…, shown once' } }, required: ['signingSecret'] }],
