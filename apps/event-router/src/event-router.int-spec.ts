@@ -282,8 +282,7 @@ describe('event-router against the real broker', () => {
     await until('10,000 deliveries', scan);
     const seconds = (Date.now() - started) / 1000;
     expect(new Set(mine.map((m) => m.key?.toString()))).toEqual(new Set(ids));
+    // No wall-clock assertion: speed is bench:e2e's to measure (its fan-out phase), not a test's.
     process.stdout.write(`fan-out of 10,000 routed in ${seconds} s\n`);
-    // Loose on purpose: this machine is shared; bench:e2e measures it properly.
-    expect(seconds).toBeLessThan(30);
   });
 });
