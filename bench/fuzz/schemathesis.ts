@@ -60,6 +60,8 @@ export interface FuzzOptions {
   /** Time budget of the whole run. */
   maxTimeSeconds?: number;
   seed?: number;
+  /** Hypothesis health checks not to run (schemathesis' --suppress-health-check). */
+  suppressHealthChecks?: readonly ('filter_too_much' | 'too_slow' | 'data_too_large' | 'large_base_example')[];
   workers?: number;
   /** Address-space cap of the schemathesis process (default 6 GB). */
   maxMemoryMb?: number;
@@ -134,6 +136,7 @@ export async function runSchemathesis(bin: string, o: FuzzOptions): Promise<Fuzz
     '--output-sanitize',
     'true',
     ...(o.seed !== undefined ? ['--seed', String(o.seed)] : []),
+    ...(o.suppressHealthChecks?.length ? ['--suppress-health-check', o.suppressHealthChecks.join(',')] : []),
     ...(o.maxTimeSeconds ? ['--max-time', String(o.maxTimeSeconds)] : []),
   ];
   const started = Date.now();
