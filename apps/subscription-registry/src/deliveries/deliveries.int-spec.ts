@@ -610,12 +610,15 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
     const jobs = moduleRef.get(ResendJobsRepository);
     const log = moduleRef.get(DeliveryLogRepository);
     const firstPage = await log.resendablePage(TENANT, id, { since, until: new Date() }, { limit: 100 });
-    const job = await jobs.insert({ tenantId: TENANT, subscriptionId: id, kind: 'replay', since, until: new Date() });
+    // Written "running" in one statement: a job inserted "queued" and then updated could be
+    // claimed by the live worker in between and replayed from the start (seen in a full run).
+    const job = { id: randomUUID() };
     await ds.query(
-      `UPDATE registry.resend_jobs SET state = 'running', owner = 'dead-worker', runs = 1, started_at = now(),
-              heartbeat_at = now() - interval '10 minutes', scanned = 100, produced = 100,
-              cursor = $2::jsonb WHERE id = $1`,
-      [job.id, JSON.stringify({ kind: 'replay', after: firstPage[99].position })],
+      `INSERT INTO registry.resend_jobs (id, tenant_id, subscription_id, kind, state, since, until, created_at, updated_at,
+                                         owner, runs, started_at, heartbeat_at, scanned, produced, cursor)
+       VALUES ($1, $2, $3, 'replay', 'running', $4, now(), now(), now(),
+               'dead-worker', 1, now(), now() - interval '10 minutes', 100, 100, $5::jsonb)`,
+      [job.id, TENANT, id, since.toISOString(), JSON.stringify({ kind: 'replay', after: firstPage[99].position })],
     );
     const done = await waitFor(
       async () => {
