@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, runChaos, type ChaosParams, type ChaosResult } from '@herald/bench/harness';
+import { ROOT, envNumber as num, runChaos, type ChaosParams, type ChaosResult } from '@herald/bench/harness';
 import { chaosMarkdown } from './report';
 
 /*
@@ -11,14 +11,6 @@ import { chaosMarkdown } from './report';
  * (CHAOS_RESULTS=<name> writes bench/results/<name>.{json,md} instead, for before/after runs);
  * bench/chaos/findings.md, what each change bought, is appended to chaos.md.
  */
-
-const num = (name: string, fallback: number) => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n)) throw new Error(`${name}=${raw} is not a number`);
-  return n;
-};
 
 const params: ChaosParams = {
   label: 'chaos',

@@ -8,16 +8,19 @@ import {
   ROOT,
   ServiceSampler,
   Stack,
+  awaitDueDeliveries,
   chainLength,
   computeLedger,
+  envNumber as num,
   groupLags,
   median,
   percentile,
   servicesFrom,
   slope,
-  waitUntil,
+  stopStack,
   type GroupLag,
   type Ledger,
+  type RunVerdict,
   type ServiceSample,
 } from '@herald/bench/harness';
 
@@ -30,14 +33,6 @@ import {
  * under SOAK_LAG_BOUND and it does not trend up), and the ledger balances. Loopback only,
  * bounded, its own PostgreSQL and Kafka in .herald/soak. Results: bench/results/soak.{json,md}.
  */
-
-const num = (name: string, fallback: number) => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n)) throw new Error(`${name}=${raw} is not a number`);
-  return n;
-};
 
 const P = {
   minutes: num('SOAK_MINUTES', 10),
@@ -65,7 +60,7 @@ interface ServiceVerdict {
   consumerLagMax: number | null;
 }
 
-interface SoakResult {
+interface SoakResult extends RunVerdict {
   startedAt: string;
   durationSeconds: number;
   servicesFrom: 'build' | 'source';
@@ -79,9 +74,6 @@ interface SoakResult {
   ledger: Ledger;
   samples: Record<string, ServiceSample[]>;
   groupLagSamples: { t: number; lags: Record<string, number> }[];
-  passed: boolean;
-  verdict: string[];
-  leftBehind: string[];
 }
 
 // Interrupted (Ctrl-C, a CI timeout): exit through 'exit', whose hooks kill everything the run started.
@@ -156,15 +148,7 @@ async function main(): Promise<number> {
     log('load stopped; draining');
 
     const changes = [...api.changes, ...bus.changes];
-    const expectedByHook = Object.fromEntries(scenario.hooks.map((h) => [h.name, changes.filter((c) => c.committedAt !== undefined && h.matches(c)).length]));
-    await waitUntil(
-      async () => {
-        const c = await receivers.counts();
-        return scenario.hooks.every((h) => (c[h.name]?.succeeded ?? 0) >= expectedByHook[h.name]);
-      },
-      P.drainMs,
-      'every expected delivery arrived',
-    ).catch((e: Error) => log(e.message));
+    await awaitDueDeliveries(receivers, scenario.hooks, changes, P.drainMs, log);
     clearInterval(lagTimer);
     const finalLags = await groupLags(admin, namespace);
     await admin.disconnect();
@@ -232,15 +216,7 @@ async function main(): Promise<number> {
     };
   } finally {
     clearInterval(loadTimer);
-    log('stopping everything it started');
-    const left = (await stack?.stop()) ?? [];
-    if (result) {
-      result.leftBehind = left;
-      if (left.length) {
-        result.passed = false;
-        result.verdict.push(`left behind: ${left.join(', ')}`);
-      }
-    }
+    await stopStack(stack, log, result);
   }
   clearTimeout(watchdog);
   result.durationSeconds = Math.round((Date.now() - t0) / 1000);

@@ -8,29 +8,20 @@ import { computeLedger, type Ledger } from './ledger';
 import { ApiLoad, BusLoad, chainLength } from './load';
 import type { OwnInfra } from './own-infra';
 import type { Receivers } from './receivers';
-import { Stack, waitUntil } from './stack';
+import { Stack, awaitDueDeliveries, stopStack, waitUntil, type RunVerdict, type StackOptions } from './stack';
 import { auditTopics, groupLags, type GroupLag } from './topic-audit';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export interface ChaosParams {
-  label: string;
-  /** State of the run's own servers (`.herald/chaos`): data, logs, pids. */
-  stateDir: string;
-  /** PostgreSQL of its own on this port (restartable); else a fresh database on DATABASE_URL's server. */
-  ownPostgresPort?: number;
-  kafkaPort: number;
-  kafkaControllerPort: number;
-  kafkaHeap?: string;
+/** A chaos run: the stack it stands on (`StackOptions`), its load, and its faults. */
+export interface ChaosParams extends StackOptions {
   /** Total changes, half through the domain API and half on the bus. */
   changes: number;
   /** Renames per task between its creation and completion. */
   updatesPerChain: number;
-  projects: number;
   /** Changes per second (both halves together). */
   ratePerSec: number;
   apiConcurrency: number;
-  replicas: { router: number; dispatcher: number };
   /** SIGKILLs per service instance during the feed. */
   killsPerInstance: number;
   /** Broker restarts, in order: 'kill' (SIGKILL) or 'term' (SIGTERM). */
@@ -38,22 +29,16 @@ export interface ChaosParams {
   postgresRestarts: number;
   /** The refusing receiver: for how long (0: none). */
   refuseMs: number;
-  /** Share of the ordered hook's deliveries whose first attempt its receiver answers 503. */
-  failFirstAttemptRatio: number;
   /** After the feed: how long to wait for every expected delivery and lag 0. */
   drainTimeoutMs: number;
   /** Faults start this long after the feed starts and end this long before it ends. */
   faultMarginMs: number;
   /** Minimum time between two kills of the same instance. */
   minKillSpacingMs: number;
-  partitionsOverride?: number;
   seed: number;
-  log: (msg: string) => void;
-  /** Extra environment for every service (e.g. a tuning under test). */
-  serviceEnv?: Record<string, string>;
 }
 
-export interface ChaosResult {
+export interface ChaosResult extends RunVerdict {
   params: Omit<ChaosParams, 'log'>;
   servicesFrom: 'build' | 'source';
   startedAt: string;
@@ -80,10 +65,6 @@ export interface ChaosResult {
   };
   api: ApiLoad['stats'];
   bus: BusLoad['stats'] & { resent: number };
-  passed: boolean;
-  verdict: string[];
-  /** Processes the run started that were still alive after it stopped them (must be none). */
-  leftBehind: string[];
 }
 
 /** A small deterministic PRNG (mulberry32), so a run's fault schedule can be replayed by its seed. */
@@ -172,20 +153,7 @@ export async function runChaos(p: ChaosParams): Promise<ChaosResult> {
   let outcome: ChaosResult | undefined;
   let stack: Stack | undefined;
   try {
-    stack = await Stack.start({
-      label: p.label,
-      stateDir: p.stateDir,
-      ownPostgresPort: p.ownPostgresPort,
-      kafkaPort: p.kafkaPort,
-      kafkaControllerPort: p.kafkaControllerPort,
-      kafkaHeap: p.kafkaHeap,
-      replicas: p.replicas,
-      projects: p.projects,
-      failFirstAttemptRatio: p.failFirstAttemptRatio,
-      partitionsOverride: p.partitionsOverride,
-      serviceEnv: p.serviceEnv,
-      log,
-    });
+    stack = await Stack.start(p);
     const infra = stack.infra as OwnInfra;
     const theReceivers = stack.receivers as Receivers;
     const theFleet = stack.fleet as Fleet;
@@ -293,21 +261,12 @@ export async function runChaos(p: ChaosParams): Promise<ChaosResult> {
     // Drain: every expected delivery arrived, and every consumer group has caught up.
     const drainStart = Date.now();
     const changes = [...apiLoad.changes, ...busLoad.changes];
-    const expectedByHook = Object.fromEntries(scenario.hooks.map((h) => [h.name, changes.filter((c) => c.committedAt !== undefined && h.matches(c)).length]));
     const kafka = new Kafka({ clientId: 'herald-chaos-drain', brokers: infra.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
     let lags: GroupLag[] = [];
     try {
-      await waitUntil(
-        async () => {
-          const c = await theReceivers.counts();
-          return scenario.hooks.every((h) => (c[h.name]?.succeeded ?? 0) >= expectedByHook[h.name]);
-        },
-        p.drainTimeoutMs,
-        'every expected delivery arrived',
-        () => undefined,
-      ).catch((e: Error) => log(`drain: ${e.message}`));
+      await awaitDueDeliveries(theReceivers, scenario.hooks, changes, p.drainTimeoutMs, (m) => log(`drain: ${m}`));
       await waitUntil(
         async () => {
           lags = await groupLags(admin, namespace);
@@ -395,15 +354,7 @@ export async function runChaos(p: ChaosParams): Promise<ChaosResult> {
     return result;
   } finally {
     clearInterval(loadTimer);
-    log('stopping everything it started');
-    const left = (await stack?.stop()) ?? [];
-    if (outcome) {
-      outcome.leftBehind = left;
-      if (left.length) {
-        outcome.passed = false;
-        outcome.verdict.push(`left behind: ${left.join(', ')}`);
-      }
-    }
+    await stopStack(stack, log, outcome);
   }
 }
 

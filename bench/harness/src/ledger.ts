@@ -8,6 +8,12 @@ export interface LedgerHook {
   matches(c: ChangeFacts): boolean;
 }
 
+/** What each hook is due: as many deliveries as the committed changes it matches. */
+export function deliveriesDue(changes: readonly ChangeRecord[], hooks: readonly LedgerHook[]): Record<string, number> {
+  const committed = changes.filter((c) => c.committedAt !== undefined);
+  return Object.fromEntries(hooks.map((h) => [h.name, committed.filter((c) => h.matches(c)).length]));
+}
+
 export interface HookLedger {
   hook: string;
   /** Committed changes this hook's rule matches. */

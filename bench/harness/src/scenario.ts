@@ -176,37 +176,32 @@ export async function setUpScenario(opts: {
   const [orderedProject, procoreProject] = projects;
   const hooks = hookDefs(tenant, orderedProject, procoreProject, opts.failFirstAttemptRatio);
   const reg = opts.registry;
+  /** POSTs a hook to `path` of the registry (a dialect's API) and expects `status`. */
+  const postHook = async (what: string, path: string, auth: Record<string, string>, body: unknown, status = 201) =>
+    expectStatus(what, await call(`${reg}${path}`, 'POST', auth, body), status);
   const noAutoDisable = { autoDisableAfter: null };
   for (const h of hooks) {
     const url = opts.receiverUrl(h.name);
     switch (h.name) {
       case 'native-all':
-        expectStatus('native hook', await call(`${reg}/v1/webhooks`, 'POST', bearer, { url, eventTypes: ['*'], failurePolicy: noAutoDisable }), 201);
+        await postHook('native hook', '/v1/webhooks', bearer, { url, eventTypes: ['*'], failurePolicy: noAutoDisable });
         break;
       case 'native-ordered':
-        expectStatus(
-          'ordered hook',
-          await call(`${reg}/v1/webhooks`, 'POST', bearer, {
-            url,
-            eventTypes: ['task.created', 'task.updated', 'task.completed'],
-            scope: { kind: 'project', projectId: orderedProject },
-            deliveryMode: 'ordered',
-            retryPolicy: { scheduleMs: [1_000, 2_000, 5_000], maxAttempts: 50 },
-            failurePolicy: noAutoDisable,
-          }),
-          201,
-        );
+        await postHook('ordered hook', '/v1/webhooks', bearer, {
+          url,
+          eventTypes: ['task.created', 'task.updated', 'task.completed'],
+          scope: { kind: 'project', projectId: orderedProject },
+          deliveryMode: 'ordered',
+          retryPolicy: { scheduleMs: [1_000, 2_000, 5_000], maxAttempts: 50 },
+          failurePolicy: noAutoDisable,
+        });
         break;
       case 'native-refuser':
         // Default retry schedule (5 s, 30 s, 2 min, …): a 60 s refusal is retried through the tiers.
-        expectStatus('refuser hook', await call(`${reg}/v1/webhooks`, 'POST', bearer, { url, eventTypes: ['task.created'], failurePolicy: noAutoDisable }), 201);
+        await postHook('refuser hook', '/v1/webhooks', bearer, { url, eventTypes: ['task.created'], failurePolicy: noAutoDisable });
         break;
       case 'proprofs':
-        expectStatus(
-          'POST /v2/hooks',
-          await call(`${reg}/v2/hooks`, 'POST', { key: tenant.apiKey, domain: tenant.domain }, { target_url: url, event: 'new_task' }),
-          201,
-        );
+        await postHook('POST /v2/hooks', '/v2/hooks', { key: tenant.apiKey, domain: tenant.domain }, { target_url: url, event: 'new_task' });
         break;
       case 'worksection': {
         const q = `action=add_webhook&url=${encodeURIComponent(url)}&events=post_task,update_task,close_task`;
@@ -232,14 +227,16 @@ export async function setUpScenario(opts: {
         break;
       }
       case 'ppm-express':
-        expectStatus(
+        await postHook(
           'PPM Express webhook',
-          await call(`${reg}/@${tenant.slug}/v1/Webhooks`, 'POST', bearer, {
+          `/@${tenant.slug}/v1/Webhooks`,
+          bearer,
+          {
             eventTypes: ['Task:Created', 'Task:Updated'],
             headers: [{ name: 'X-Chaos', value: 'ppm' }],
             httpVerb: 'POST',
             url,
-          }),
+          },
           200,
         );
         break;

@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { createTestDatabase, type TestDatabase } from '@herald/platform/testing';
 import { Fleet, ROOT, runArgs, type App, type InstanceSpec } from './fleet';
+import { deliveriesDue, type LedgerHook } from './ledger';
+import type { ChangeRecord } from './load';
 import { OwnInfra } from './own-infra';
 import { Receivers } from './receivers';
 import { call, hookDefs, setUpScenario, type Scenario } from './scenario';
@@ -23,10 +25,35 @@ export interface StackOptions {
   kafkaHeap?: string;
   replicas: { router: number; dispatcher: number };
   projects: number;
+  /** Share of the ordered hook's deliveries whose first attempt its receiver answers 503. */
   failFirstAttemptRatio: number;
   partitionsOverride?: number;
+  /** Extra environment for every service (e.g. a tuning under test). */
   serviceEnv?: Record<string, string>;
   log: (msg: string) => void;
+}
+
+/** What a run on a stack concludes: whether it passed, why not, and what it left alive. */
+export interface RunVerdict {
+  passed: boolean;
+  verdict: string[];
+  /** Processes the run started that were still alive after it stopped them (must be none). */
+  leftBehind: string[];
+}
+
+/**
+ * The end of a run on a stack: stops everything the stack started and, when the run came to a
+ * verdict, records what was left alive in it (a failure).
+ */
+export async function stopStack(stack: Stack | undefined, log: (msg: string) => void, verdict?: RunVerdict): Promise<void> {
+  log('stopping everything it started');
+  const left = (await stack?.stop()) ?? [];
+  if (!verdict) return;
+  verdict.leftBehind = left;
+  if (left.length) {
+    verdict.passed = false;
+    verdict.verdict.push(`left behind: ${left.join(', ')}`);
+  }
 }
 
 /**
@@ -166,6 +193,29 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number
     if (Date.now() > deadline) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting until ${what}`);
     await sleep(1_000);
   }
+}
+
+/**
+ * The drain after a feed: waits, at most `timeoutMs`, until each hook's receiver counted as many
+ * successful deliveries as it is due (`deliveriesDue`). A timeout is logged, not thrown: the
+ * ledger then tells what is missing.
+ */
+export async function awaitDueDeliveries(
+  receivers: Receivers,
+  hooks: readonly LedgerHook[],
+  changes: readonly ChangeRecord[],
+  timeoutMs: number,
+  log: (msg: string) => void,
+): Promise<void> {
+  const due = deliveriesDue(changes, hooks);
+  await waitUntil(
+    async () => {
+      const c = await receivers.counts();
+      return hooks.every((h) => (c[h.name]?.succeeded ?? 0) >= due[h.name]);
+    },
+    timeoutMs,
+    'every expected delivery arrived',
+  ).catch((e: Error) => log(e.message));
 }
 
 export async function metric(baseUrl: string, name: string): Promise<number> {
