@@ -11,9 +11,7 @@ const log = u.logger('infra');
 
 async function up() {
   const started = Date.now();
-  await require('../lib/deps').ensureDeps();
-  const { ensureInfra } = require('../lib/infra');
-  const infra = await ensureInfra({ log });
+  const infra = await require('../lib/deps').ensureDepsAndInfra({ log });
   log(`ready (${infra.mode}) in ${u.formatMs(Date.now() - started)}`);
   log(`  DATABASE_URL=${infra.databaseUrl}`);
   log(`  KAFKA_BROKERS=${infra.kafkaBrokers}`);

@@ -5,8 +5,7 @@
 const u = require('../lib/util');
 
 u.runMain('migrate', async () => {
-  await require('../lib/deps').ensureDeps();
-  const infra = await require('../lib/infra').ensureInfra();
+  const infra = await require('../lib/deps').ensureDepsAndInfra();
   const buildDir = await require('../lib/build').serviceBuildDir({ log: u.logger('migrate') });
   await require('../lib/migrate').runMigrations(infra, { buildDir });
   return 0;

@@ -12,9 +12,7 @@ const log = u.logger('start');
 
 async function main() {
   const started = Date.now();
-  await require('../lib/deps').ensureDeps();
-  const { ensureInfra } = require('../lib/infra');
-  const infra = await ensureInfra();
+  const infra = await require('../lib/deps').ensureDepsAndInfra();
   const buildDir = await require('../lib/build').serviceBuildDir({ log });
   await require('../lib/migrate').runMigrations(infra, { buildDir });
   // The operator console's static files (vite build), rebuilt when a source changed; the registry serves them at /console/.

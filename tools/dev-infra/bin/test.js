@@ -44,10 +44,8 @@ async function main() {
   let summary = '0 passed, 0 failed';
   let ok = true;
   try {
-    await require('../lib/deps').ensureDeps();
-    const { ensureInfra, applyToEnv } = require('../lib/infra');
-    const infra = await ensureInfra();
-    applyToEnv(infra);
+    const infra = await require('../lib/deps').ensureDepsAndInfra();
+    require('../lib/infra').applyToEnv(infra);
     const env = { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true' };
 
     const lintStarted = Date.now();

@@ -144,4 +144,13 @@ async function ensureDeps({ log = logger('deps'), checkPostgres = !process.env.D
   }
 }
 
-module.exports = { ensureDeps, staleReason, checkPostgresBinaries, postgresBinDir, embeddedPostgresPackage, NODE_MODULES };
+/**
+ * How `npm start`, `npm test`, `npm run migrate` and `infra:up` begin: dependencies installed when
+ * missing or stale, then PostgreSQL and Kafka started or reused (lib/infra.js, which needs them).
+ */
+async function ensureDepsAndInfra(infraOptions) {
+  await ensureDeps();
+  return require('./infra').ensureInfra(infraOptions);
+}
+
+module.exports = { ensureDeps, ensureDepsAndInfra, staleReason, checkPostgresBinaries, postgresBinDir, embeddedPostgresPackage, NODE_MODULES };

@@ -471,21 +471,10 @@ async function ensureKafka({ log = u.logger('infra'), stateDir, port, controller
   );
 }
 
+/** Stops the .herald broker (or `instance({ stateDir })`'s) by its pid: SIGTERM, then SIGKILL. */
 async function stopKafka({ log = u.logger('infra'), stateDir } = {}) {
   const inst = instance({ stateDir });
-  const PID_FILE = inst.pidFile;
-  const st = await status(inst);
-  if (!st.running) {
-    log(`Kafka (${rel(inst.stateDir)}) is not running`);
-    fs.rmSync(PID_FILE, { force: true });
-    return false;
-  }
-  log(`stopping Kafka (pid ${st.pid})…`);
-  const started = Date.now();
-  const how = await u.stopPid(st.pid, { signals: ['SIGTERM'], waitMs: 30_000 });
-  fs.rmSync(PID_FILE, { force: true });
-  log(`Kafka ${how === 'killed' ? 'killed (did not stop within 30 s)' : `stopped in ${u.formatMs(Date.now() - started)}`}`);
-  return true;
+  return u.stopServer({ name: 'Kafka', stateDir: inst.stateDir, pidFile: inst.pidFile, status: await status(inst), signal: 'SIGTERM', log });
 }
 
 module.exports = { ensureKafka, stopKafka, status, instance, waitForCoordinators, coordinatorPartition, idsCoveringPartitions, serverProperties, secureListenerProperties, scramArgs, parsePorts, randomClusterId, KAFKA_VERSION, DEFAULT_PORT, DEFAULT_CONTROLLER_PORT, LOG_FILE, PID_FILE };

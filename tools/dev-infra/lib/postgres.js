@@ -389,20 +389,9 @@ async function ensurePostgres({ log = u.logger('infra'), stateDir, port: wantedP
 /** Stops the .herald server (or `instance({ stateDir })`'s) by its pid: SIGINT (PostgreSQL's "fast" shutdown), then SIGKILL. */
 async function stopPostgres({ log = u.logger('infra'), stateDir } = {}) {
   const inst = instance({ stateDir });
-  const PID_FILE = inst.pidFile;
-  const st = await status(inst);
-  if (!st.running) {
-    log(`PostgreSQL (${path.relative(u.ROOT, inst.stateDir)}) is not running`);
-    fs.rmSync(PID_FILE, { force: true });
-    return false;
-  }
   // SIGTERM would be "smart" shutdown, which waits for every client (service pools,
   // replication connections) to go away: SIGINT disconnects them and stops cleanly.
-  log(`stopping PostgreSQL (pid ${st.pid})…`);
-  const how = await u.stopPid(st.pid, { signals: ['SIGINT'], waitMs: 30_000 });
-  fs.rmSync(PID_FILE, { force: true });
-  log(`PostgreSQL ${how === 'killed' ? 'killed (did not stop within 30 s)' : 'stopped'}`);
-  return true;
+  return u.stopServer({ name: 'PostgreSQL', stateDir: inst.stateDir, pidFile: inst.pidFile, status: await status(inst), signal: 'SIGINT', log });
 }
 
 module.exports = { ensurePostgres, stopPostgres, status, instance, databaseUrl, cacheRoot, binariesVersion, DEFAULT_PORT, DATA_DIR, LOG_FILE, PID_FILE, USER, PASSWORD, DATABASE };

@@ -162,6 +162,25 @@ async function stopPid(pid, { signals = ['SIGTERM'], waitMs = 30_000 } = {}) {
   return 'killed';
 }
 
+/**
+ * Stops a server this tool started (PostgreSQL, Kafka), found by the pid its instance recorded:
+ * `signal`, then SIGKILL after 30 s; its pid file goes either way. `status` is the instance's
+ * (`{ running, pid }`). Returns false when it was not running.
+ */
+async function stopServer({ name, stateDir, pidFile, status, signal, log }) {
+  if (!status.running) {
+    log(`${name} (${path.relative(ROOT, stateDir)}) is not running`);
+    fs.rmSync(pidFile, { force: true });
+    return false;
+  }
+  log(`stopping ${name} (pid ${status.pid})…`);
+  const started = Date.now();
+  const how = await stopPid(status.pid, { signals: [signal], waitMs: 30_000 });
+  fs.rmSync(pidFile, { force: true });
+  log(`${name} ${how === 'killed' ? 'killed (did not stop within 30 s)' : `stopped in ${formatMs(Date.now() - started)}`}`);
+  return true;
+}
+
 /** Is `cmd` on PATH? (no shell: spawns it with `args` and checks it ran) */
 function commandWorks(cmd, args = ['--version']) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 30_000 });
@@ -282,6 +301,7 @@ module.exports = {
   portAnswers,
   portIsFree,
   stopPid,
+  stopServer,
   commandWorks,
   withLock,
   dirStats,
