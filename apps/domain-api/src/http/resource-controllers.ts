@@ -9,6 +9,7 @@ import {
   Post,
   Query,
   UseGuards,
+  applyDecorators,
   type Type,
 } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
@@ -110,6 +111,25 @@ export function resourceController(def: ResourceDefinition): Type<unknown> {
   return ResourceController;
 }
 
+/** The two completion actions of tasks and subtasks: the event each emits, and when it emits none. */
+const COMPLETION_ACTIONS = {
+  complete: { summary: 'Complete', emits: 'completed', unchanged: 'if it already is' },
+  reopen: { summary: 'Reopen', emits: 'reopened', unchanged: 'if it is open' },
+} as const;
+
+/** `POST /v1/<path>/{id}/<action>` and its documentation. */
+function CompletionRoute(def: ResourceDefinition, action: keyof typeof COMPLETION_ACTIONS): MethodDecorator {
+  const { summary, emits, unchanged } = COMPLETION_ACTIONS[action];
+  return applyDecorators(
+    Post(`:id/${action}`),
+    HttpCode(200),
+    ApiOperation({ summary: `${summary} a ${def.label}`, description: `Emits \`${def.type}.${emits}\` (nothing ${unchanged}).` }),
+    ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } }),
+    ApiOkResponse({ schema: ResourceStateSchema }),
+    ApiProblem(404, `No such ${def.label} in the caller's tenant`),
+  );
+}
+
 /** `POST /v1/{tasks,subtasks}/{id}/complete|reopen`. */
 export function completionController(def: ResourceDefinition): Type<unknown> {
   const type = def.type as 'task' | 'subtask';
@@ -121,22 +141,12 @@ export function completionController(def: ResourceDefinition): Type<unknown> {
   class CompletionController {
     constructor(@Inject(SetCompletion) private readonly setCompletion: SetCompletion) {}
 
-    @Post(':id/complete')
-    @HttpCode(200)
-    @ApiOperation({ summary: `Complete a ${def.label}`, description: `Emits \`${type}.completed\` (nothing if it already is).` })
-    @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
-    @ApiOkResponse({ schema: ResourceStateSchema })
-    @ApiProblem(404, `No such ${def.label} in the caller's tenant`)
+    @CompletionRoute(def, 'complete')
     complete(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string) {
       return this.setCompletion.execute({ ...changeContext(p), type, id, completed: true });
     }
 
-    @Post(':id/reopen')
-    @HttpCode(200)
-    @ApiOperation({ summary: `Reopen a ${def.label}`, description: `Emits \`${type}.reopened\` (nothing if it is open).` })
-    @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
-    @ApiOkResponse({ schema: ResourceStateSchema })
-    @ApiProblem(404, `No such ${def.label} in the caller's tenant`)
+    @CompletionRoute(def, 'reopen')
     reopen(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string) {
       return this.setCompletion.execute({ ...changeContext(p), type, id, completed: false });
     }

@@ -1,15 +1,14 @@
 /**
- * What the domain reports, independent of HTTP. The native API's problem+json filter maps each
- * to a status; the CLI prints its message on one line.
+ * What the domain reports, independent of HTTP. The native API's problem+json filter answers with
+ * its status (the problem's title is the status's own phrase); the CLI prints its message on one
+ * line.
  */
 export abstract class DomainError extends Error {
   abstract readonly status: number;
-  abstract readonly title: string;
 }
 
 export class NotFoundError extends DomainError {
   readonly status = 404;
-  readonly title = 'Not Found';
   constructor(
     readonly resourceType: string,
     readonly id: string,
@@ -20,7 +19,6 @@ export class NotFoundError extends DomainError {
 
 export class ConflictError extends DomainError {
   readonly status = 409;
-  readonly title = 'Conflict';
 }
 
 export interface FieldError {
@@ -40,7 +38,6 @@ abstract class FieldsError extends DomainError {
 
 export class ValidationError extends FieldsError {
   readonly status = 400;
-  readonly title = 'Bad Request';
 }
 
 /**
@@ -50,17 +47,14 @@ export class ValidationError extends FieldsError {
  */
 export class UnprocessableError extends FieldsError {
   readonly status = 422;
-  readonly title = 'Unprocessable Content';
 }
 
 export class AuthenticationError extends DomainError {
   readonly status = 401;
-  readonly title = 'Unauthorized';
 }
 
 export class PermissionError extends DomainError {
   readonly status = 403;
-  readonly title = 'Forbidden';
 }
 
 /**
@@ -69,7 +63,6 @@ export class PermissionError extends DomainError {
  */
 export class NotAcknowledgedError extends DomainError {
   readonly status = 503;
-  readonly title = 'Service Unavailable';
 }
 
 /** zod issues as field errors (`path` dotted, `(body)` for the whole input). */

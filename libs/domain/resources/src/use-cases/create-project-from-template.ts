@@ -1,11 +1,10 @@
-import type { DataSource } from 'typeorm';
 import { NotFoundError, UnprocessableError, parseCommand } from '@herald/domain/tenancy';
 import { definitionOf, type ResourceState } from '../definitions';
 import type { ProjectTemplateEntity } from '../entities/project.entity';
 import { ResourceRepository } from '../resource.repository';
-import { ResourceWriter, type ResourceChangeOutbox } from '../resource-writer';
 import { ProjectFromTemplateSchema } from '../schemas';
 import type { CreateProjectFromTemplateCommand } from './resource-commands';
+import { ResourceWriteUseCase } from './write-resources';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** The last instant an ISO 8601 date-time with a 4-digit year (what the API accepts) can name. */
@@ -32,15 +31,7 @@ export interface ProjectFromTemplate {
  * tells the registry to copy the template's project-level hooks; the template's tasks follow as
  * `task.created` events, all in one transaction.
  */
-export class CreateProjectFromTemplate {
-  private readonly writer: ResourceWriter;
-  constructor(
-    private readonly ds: DataSource,
-    outbox: ResourceChangeOutbox,
-  ) {
-    this.writer = new ResourceWriter(outbox);
-  }
-
+export class CreateProjectFromTemplate extends ResourceWriteUseCase {
   execute(c: CreateProjectFromTemplateCommand): Promise<ProjectFromTemplate> {
     const overrides = parseCommand(ProjectFromTemplateSchema, c.input);
     const projectDef = definitionOf('project');

@@ -9,16 +9,22 @@ import type {
   UpdateResourceCommand,
 } from './resource-commands';
 
-/** Creates a resource of any type: row and outbox row in one transaction. */
-export class CreateResource {
-  private readonly writer: ResourceWriter;
+/**
+ * A use case that writes resources through the `ResourceWriter`: rows and their outbox rows, in a
+ * transaction of its own on `ds`.
+ */
+export abstract class ResourceWriteUseCase {
+  protected readonly writer: ResourceWriter;
   constructor(
-    private readonly ds: DataSource,
+    protected readonly ds: DataSource,
     outbox: ResourceChangeOutbox,
   ) {
     this.writer = new ResourceWriter(outbox);
   }
+}
 
+/** Creates a resource of any type: row and outbox row in one transaction. */
+export class CreateResource extends ResourceWriteUseCase {
   execute(c: CreateResourceCommand): Promise<ResourceState> {
     const def = definitionOf(c.type);
     const input = parseCommand(def.createSchema, c.input);
@@ -27,15 +33,7 @@ export class CreateResource {
 }
 
 /** PATCH: only what the input names changes; an update that changes nothing emits nothing. */
-export class UpdateResource {
-  private readonly writer: ResourceWriter;
-  constructor(
-    private readonly ds: DataSource,
-    outbox: ResourceChangeOutbox,
-  ) {
-    this.writer = new ResourceWriter(outbox);
-  }
-
+export class UpdateResource extends ResourceWriteUseCase {
   execute(c: UpdateResourceCommand): Promise<ResourceState> {
     const def = definitionOf(c.type);
     const input = parseCommand(def.updateSchema, c.input);
@@ -43,15 +41,7 @@ export class UpdateResource {
   }
 }
 
-export class DeleteResource {
-  private readonly writer: ResourceWriter;
-  constructor(
-    private readonly ds: DataSource,
-    outbox: ResourceChangeOutbox,
-  ) {
-    this.writer = new ResourceWriter(outbox);
-  }
-
+export class DeleteResource extends ResourceWriteUseCase {
   execute(c: DeleteResourceCommand): Promise<void> {
     const def = definitionOf(c.type);
     return this.ds.transaction((m) => this.writer.delete(m, c, def, c.id));
@@ -59,15 +49,7 @@ export class DeleteResource {
 }
 
 /** Complete (`completed`) or reopen (`reopened`) a task or subtask. */
-export class SetCompletion {
-  private readonly writer: ResourceWriter;
-  constructor(
-    private readonly ds: DataSource,
-    outbox: ResourceChangeOutbox,
-  ) {
-    this.writer = new ResourceWriter(outbox);
-  }
-
+export class SetCompletion extends ResourceWriteUseCase {
   execute(c: SetCompletionCommand): Promise<ResourceState> {
     const def = definitionOf(c.type);
     return this.ds.transaction((m) => this.writer.setCompleted(m, c, def, c.id, c.completed));
