@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ResourceChange, SubscriptionSnapshot } from '@herald/contracts';
+import { resourceChangeFixture } from '@herald/platform/testing';
 import {
   PROCORE_DEFAULT_POLICY,
   PROCORE_RESOURCES,
@@ -16,19 +17,9 @@ import {
   v2Hook,
 } from './index';
 
-const change = (over: Partial<ResourceChange> = {}): ResourceChange => ({
-  eventId: '0b0c7a52-4d7e-4a4e-9d7e-111111111111',
-  tenantId: 'tenant-1',
-  projectId: 'p-1',
-  resourceType: 'task',
-  resourceId: 't-1',
-  action: 'created',
-  occurredAt: '2026-11-25T10:00:00.123Z',
-  initiator: { userId: 'u-1', fullName: 'Ada', logonAccount: 'ada@x.test' },
-  after: { id: 't-1', projectId: 'p-1', name: 'A' },
-  changedFields: [],
-  ...over,
-});
+/** `resourceChangeFixture`'s task, created, at a time with milliseconds (Procore's timestamps carry microseconds). */
+const change = (over: Partial<ResourceChange> = {}): ResourceChange =>
+  resourceChangeFixture({ action: 'created', occurredAt: '2026-11-25T10:00:00.123Z', before: undefined, changedFields: [], ...over });
 
 const sub = (format: string, triggers: { resource_type: string; event_type: string }[]) =>
   ({ payloadFormat: format, formatOptions: { namespace: 'procore', triggers } }) as unknown as SubscriptionSnapshot;
@@ -77,14 +68,14 @@ describe('procore dialect', () => {
       id: expect.any(Number),
       ulid: expect.stringMatching(/^[0-9A-Z]{26}$/),
       timestamp: '2026-11-25T10:00:00.123000Z',
-      metadata: { source_user_id: 'u-1', source_project_id: 'p-1', source_operation_id: null, source_company_id: companyIdOf('tenant-1'), source_application_id: null },
-      user_id: 'u-1',
-      company_id: companyIdOf('tenant-1'),
-      project_id: 'p-1',
+      metadata: { source_user_id: 'u1', source_project_id: 'p1', source_operation_id: null, source_company_id: companyIdOf('t1'), source_application_id: null },
+      user_id: 'u1',
+      company_id: companyIdOf('t1'),
+      project_id: 'p1',
       api_version: 'v2.0',
       event_type: 'create',
       resource_name: 'Tasks',
-      resource_id: 't-1',
+      resource_id: 'task-1',
     });
     expect(procorePayloadOf(c, sub('procore-v3.0', triggers))).toMatchObject({ api_version: 'v3.0', related_resources: [] });
     expect(procorePayloadOf(change({ resourceType: 'subtask', after: { taskId: 't-0' } }), sub('procore-v3.0', [{ resource_type: 'subtask', event_type: 'create' }]))).toMatchObject({
@@ -94,11 +85,11 @@ describe('procore dialect', () => {
       id: v2['ulid'],
       timestamp: '2026-11-25T10:00:00.123000Z',
       reason: 'create',
-      company_id: String(companyIdOf('tenant-1')),
-      project_id: 'p-1',
-      user_id: 'u-1',
+      company_id: String(companyIdOf('t1')),
+      project_id: 'p1',
+      user_id: 'u1',
       resource_type: 'Tasks',
-      resource_id: 't-1',
+      resource_id: 'task-1',
     });
     expect(procorePayloadOf(change({ action: 'completed' }), sub('procore-v2.0', triggers))).toBeNull();
     expect(procorePayloadOf(change({ action: 'completed' }), sub('procore-v2.0', [{ resource_type: 'task', event_type: 'update' }]))).toMatchObject({ event_type: 'update' });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ResourceChange } from '@herald/contracts';
+import { resourceChangeFixture } from '@herald/platform/testing';
 import { adminHash, coreEventTypesOf, hashMatches, queryWithoutHash, worksectionEventsOf, worksectionPayloadOf, worksectionStatusOf } from './index';
 
 describe('worksection dialect', () => {
@@ -29,25 +29,17 @@ describe('worksection dialect', () => {
   });
 
   it('renders the action record with new and old values', () => {
-    const change: ResourceChange = {
-      eventId: '0b0c7a52-4d7e-4a4e-9d7e-111111111111',
-      tenantId: 't',
-      projectId: 'p-1',
-      resourceType: 'task',
+    const change = resourceChangeFixture({
       resourceId: 'k-1',
-      action: 'updated',
-      occurredAt: '2026-11-25T10:00:00.000Z',
-      initiator: { userId: 'u-1', fullName: 'Ada', logonAccount: 'ada@x.test' },
       before: { id: 'k-1', name: 'Old', priority: 1 },
       after: { id: 'k-1', name: 'New', priority: 1 },
-      changedFields: ['name'],
-    };
+    });
     expect(worksectionPayloadOf(change, 'task.updated')).toEqual({
       action: 'update_task',
       object: { type: 'task', id: 'k-1' },
-      project: { id: 'p-1' },
-      user: { id: 'u-1', name: 'Ada', email: 'ada@x.test' },
-      date: '2026-11-25T10:00:00.000Z',
+      project: { id: 'p1' },
+      user: { id: 'u1', name: 'Ann Lee', email: 'ann@example.com' },
+      date: '2026-03-04T05:06:07.000Z',
       new: { name: 'New' },
       old: { name: 'Old' },
     });
