@@ -103,6 +103,25 @@ describe('the registry OpenAPI document', () => {
     expect(untyped).toEqual([]);
     // payloadFormat is fixed at creation: the PATCH body does not offer it.
     expect(Object.keys((doc.paths['/v1/webhooks/{id}'].patch.requestBody!.content['application/json'].schema as unknown as { properties: object }).properties)).not.toContain('payloadFormat');
+    // So is a Procore hook's payload version (the seed: delete and re-create the hook to change it):
+    // no Procore PATCH offers api_version or payload_version (fuzz:api: a validation mismatch).
+    type Props = { properties: Record<string, Props> };
+    const patchFields = (path: string, nested: boolean) => {
+      const body = doc.paths[path].patch.requestBody!.content['application/json'].schema as unknown as Props;
+      return Object.keys((nested ? body.properties['hook'] : body).properties);
+    };
+    for (const [path, nested] of [
+      ['/rest/v1.0/webhooks/hooks/{id}', true],
+      ['/rest/v2.0/companies/{companyId}/webhooks/hooks/{id}', false],
+      ['/rest/v2.0/companies/{companyId}/projects/{projectId}/webhooks/hooks/{id}', false],
+    ] as const) {
+      expect({ path, fields: patchFields(path, nested) }).toEqual({ path, fields: expect.arrayContaining(['destination_url', 'namespace', 'status']) });
+      expect({ path, versions: patchFields(path, nested).filter((f) => f.endsWith('_version')) }).toEqual({ path, versions: [] });
+    }
+    // Creating a hook still takes either.
+    expect(Object.keys((doc.paths['/rest/v2.0/companies/{companyId}/webhooks/hooks'].post.requestBody!.content['application/json'].schema as unknown as Props).properties)).toEqual(
+      expect.arrayContaining(['api_version', 'payload_version']),
+    );
     // A PATCH without a body changes nothing (200): its body is optional.
     expect((doc.paths['/v1/webhooks/{id}'].patch.requestBody as { required?: boolean }).required).toBe(false);
     // A status-ok hook that does not verify is a 422 on enable, as on create.

@@ -187,9 +187,9 @@ describe('dialect inputs, fuzzed (fast-check): never a 5xx, always the dialect s
     );
   });
 
-  it("Procore deliveries: any filter[…], filters[…], page and per_page is a 200 list or Procore's 400", async () => {
+  it("Procore deliveries: any filter[…], filters[…], page and per_page is a 200 list or Procore's 400 (a bad page / per_page / page_size one naming it)", async () => {
     const key = fc.constantFrom('filter[status]', 'filter[resource_name]', 'filter[event_type]', 'filter[start]', 'filter[end]', 'filters[status]', 'page', 'per_page', 'page_size', 'filter', 'filter[status][0]', 'filter[]');
-    const known = fc.constantFrom('succeeded', 'failed', 'retrying', 'Tasks', 'Calendar Events', 'create', '2026-11-01', '2026-02-30', '1', '1000', '1001', '0', '-5', '99999999999999999999');
+    const known = fc.constantFrom('succeeded', 'failed', 'retrying', 'Tasks', 'Calendar Events', 'create', '2026-11-01', '2026-02-30', '1', '1000', '1001', '0', '-5', '99999999999999999999', '100000', '100001', '007', '1.0', ' 2');
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(key, fc.oneof(known, nasty)), { maxLength: 5 }), fc.boolean(), async (pairs, v2) => {
         const q = pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).filter(safeEncode);
@@ -199,6 +199,18 @@ describe('dialect inputs, fuzzed (fast-check): never a 5xx, always the dialect s
         const got = await send('GET', `${p}?${[...(v2 ? [] : [`company_id=${company}`]), ...q].join('&')}`, { authorization: `Bearer ${tenant.apiKey}` });
         conforms('GET', template, got);
         expect([200, 400]).toContain(got.status);
+        // Paging is never silently replaced: a value that is not one whole number within the
+        // documented bounds (page ≤ 100,000, per_page / page_size ≤ 1000) is a 400 naming it,
+        // and a 400 names no paging parameter that was fine.
+        const badPaging = Object.entries({ page: 100_000, per_page: 1000, page_size: 1000 })
+          .filter(([k, max]) => {
+            const given = pairs.filter(([key]) => key === k).map(([, v]) => v);
+            if (given.length === 0 || (given.length === 1 && given[0] === '')) return false;
+            return given.length > 1 || !/^[0-9]{1,16}$/.test(given[0]) || Number(given[0]) < 1 || Number(given[0]) > max;
+          })
+          .map(([k]) => k);
+        const named = Object.keys(((got.json as Json | undefined)?.['errors'] ?? {}) as Json).filter((k) => ['page', 'per_page', 'page_size'].includes(k));
+        expect({ status: badPaging.length ? got.status : 'any', named: named.sort() }).toEqual({ status: badPaging.length ? 400 : 'any', named: badPaging.sort() });
       }),
       params(),
     );

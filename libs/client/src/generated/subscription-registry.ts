@@ -432,7 +432,7 @@ export interface paths {
         head?: never;
         /**
          * Update a hook (v1.0)
-         * @description Changing the payload version is a 400.
+         * @description The payload version is fixed at creation: changing it is a 400.
          */
         patch: operations["ProcoreV1Controller_update"];
         trace?: never;
@@ -592,7 +592,7 @@ export interface paths {
         head?: never;
         /**
          * Update a hook (v2.0)
-         * @description status: active | disabled turns it on and off; changing the payload version is a 400.
+         * @description status: active | disabled turns it on and off; the payload version is fixed at creation (changing it is a 400).
          */
         patch: operations["ProcoreV2Controller_update[0]"];
         trace?: never;
@@ -614,7 +614,7 @@ export interface paths {
         head?: never;
         /**
          * Update a hook (v2.0)
-         * @description status: active | disabled turns it on and off; changing the payload version is a 400.
+         * @description status: active | disabled turns it on and off; the payload version is fixed at creation (changing it is a 400).
          */
         patch: operations["ProcoreV2Controller_update[1]"];
         trace?: never;
@@ -4576,16 +4576,6 @@ export interface operations {
                     project_id?: string | number;
                     project_template_id?: string | number;
                     hook?: {
-                        /**
-                         * @example v2.0
-                         * @example v4.0
-                         */
-                        api_version?: string;
-                        /**
-                         * @example v2.0
-                         * @example v4.0
-                         */
-                        payload_version?: string;
                         namespace?: string;
                         destination_url?: string;
                         destination_headers?: {
@@ -5243,6 +5233,8 @@ export interface operations {
                 "filters[status]"?: "succeeded" | "failed" | "discarded" | "enqueued" | "retrying" | "any" | "successful" | "failing";
                 page?: number;
                 per_page?: number;
+                /** @description v1.0 spelling of per_page (per_page wins when both are given) */
+                page_size?: number;
             };
             header?: never;
             path: {
@@ -6053,16 +6045,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /**
-                     * @example v2.0
-                     * @example v4.0
-                     */
-                    api_version?: string;
-                    /**
-                     * @example v2.0
-                     * @example v4.0
-                     */
-                    payload_version?: string;
                     namespace?: string;
                     destination_url?: string;
                     destination_headers?: {
@@ -6386,16 +6368,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /**
-                     * @example v2.0
-                     * @example v4.0
-                     */
-                    api_version?: string;
-                    /**
-                     * @example v2.0
-                     * @example v4.0
-                     */
-                    payload_version?: string;
                     namespace?: string;
                     destination_url?: string;
                     destination_headers?: {

@@ -5,6 +5,10 @@ import { PROCORE_EVENT_TYPES, PROCORE_RESOURCES, parseEventType, resourceByName,
 
 /* ---------- requests ---------- */
 
+/** The largest `page` of a hook's deliveries, and the largest `per_page` (v1.0: `page_size`); beyond is a 400. */
+export const PROCORE_MAX_PAGE = 100_000;
+export const PROCORE_MAX_PER_PAGE = 1000;
+
 /** company_id as Procore clients send it: a number or a numeric string. */
 const CompanyIdSchema = z.union([z.number().int().positive(), z.string().regex(/^\d{1,16}$/).transform(Number)]);
 // eslint-disable-next-line no-control-regex -- NUL never reaches PostgreSQL (its text refuses it)

@@ -1,3 +1,6 @@
+import { PROCORE_MAX_PAGE, PROCORE_MAX_PER_PAGE } from '@herald/dialects/procore';
+import { ProcoreHttpError } from './procore-errors';
+
 /** Filters and page of a hook's deliveries, as the query string gives them. */
 export interface DeliveryQuery {
   statuses?: string;
@@ -28,10 +31,19 @@ export function str(q: Query, key: string): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-export function int(q: Query, key: string, fallback: number, max: number): number {
-  const v = str(q, key);
-  const n = v === undefined ? fallback : Number(v);
-  return Number.isInteger(n) && n >= 1 ? Math.min(n, max) : fallback;
+/**
+ * A paging parameter: absent (or empty) is the fallback; anything else must be a whole number from
+ * 1 to max, written in digits, given once. A bad or huge value is Procore's 400 naming the parameter
+ * (it was silently replaced: `page=abc` was page 1, `per_page=5000` was 1000 — a client never
+ * learned that the page it got was not the one it asked for).
+ */
+function pagingParam(q: Query, key: string, fallback: number, max: number, errors: Record<string, string[]>): number {
+  const raw = q[key];
+  if (raw === undefined || raw === '') return fallback;
+  const n = typeof raw === 'string' && /^[0-9]{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (n >= 1 && n <= max) return n;
+  errors[key] = [`must be a whole number from 1 to ${max}`];
+  return fallback;
 }
 
 export function companyParam(q: Query): number | undefined {
@@ -39,16 +51,23 @@ export function companyParam(q: Query): number | undefined {
   return v === undefined ? undefined : /^\d{1,16}$/.test(v) ? Number(v) : -1;
 }
 
-/** The deliveries filters of v2.0 (`filter[...]`, page/per_page) and v1.0 (`filters[status]`, page_size). */
+/**
+ * The deliveries filters of v2.0 (`filter[...]`, page/per_page) and v1.0 (`filters[status]`,
+ * page_size; per_page wins when both are given), or Procore's 400 naming each bad paging parameter.
+ */
 export function deliveryQuery(q: Query): DeliveryQuery {
+  const errors: Record<string, string[]> = {};
+  const page = pagingParam(q, 'page', 1, PROCORE_MAX_PAGE, errors);
+  const perPage = pagingParam(q, 'per_page', pagingParam(q, 'page_size', 100, PROCORE_MAX_PER_PAGE, errors), PROCORE_MAX_PER_PAGE, errors);
+  if (Object.keys(errors).length) throw ProcoreHttpError.validation(errors);
   return {
     statuses: bracketParam(q, 'filter', 'status') ?? bracketParam(q, 'filters', 'status'),
     resourceName: bracketParam(q, 'filter', 'resource_name'),
     eventType: bracketParam(q, 'filter', 'event_type'),
     start: bracketParam(q, 'filter', 'start'),
     end: bracketParam(q, 'filter', 'end'),
-    page: int(q, 'page', 1, 100_000),
-    perPage: int(q, 'per_page', int(q, 'page_size', 100, 1000), 1000),
+    page,
+    perPage,
   };
 }
 

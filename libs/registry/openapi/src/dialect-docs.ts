@@ -7,6 +7,8 @@ import {
   DELIVERY_STATUS_FILTERS,
   HookFieldsSchema,
   PROCORE_EVENT_TYPES,
+  PROCORE_MAX_PAGE,
+  PROCORE_MAX_PER_PAGE,
   PROCORE_RESOURCES,
   TriggerFieldsSchema,
   V1BulkCreateSchema,
@@ -58,6 +60,18 @@ function versionFields(fields: Schema): Schema {
   return fields;
 }
 /**
+ * An update's hook fields: no payload version. Procore fixes it when the hook is created ("once the
+ * hook is created, the payload version cannot be changed": delete and re-create the hook), so a
+ * PATCH naming another version is a 400 and one repeating the hook's own changes nothing; the
+ * document offers neither (fuzz:api: most schema-valid patches named another version, a
+ * "schema validation mismatch").
+ */
+function withoutVersionFields(fields: Schema): Schema {
+  const { api_version: _api, payload_version: _payload, ...props } = fields['properties'] as Record<string, Schema>;
+  fields['properties'] = props;
+  return fields;
+}
+/**
  * A Procore hook body with what the use case (not the zod schema) requires: a destination_url, one
  * payload version field (both: they must agree), and for v1.0 the company or project it belongs to.
  */
@@ -66,12 +80,15 @@ function procoreHookBody(s: z.ZodType, where: 'v1' | 'v2' | 'v1-update'): Schema
   const fields = (
     where === 'v2' ? body : ((body['properties'] as Schema)['hook'] as Schema)
   ) as Schema;
-  if (where !== 'v1-update')
-    fields['required'] = [
-      ...((fields['required'] as string[] | undefined) ?? []),
-      'destination_url',
-      ...(where === 'v2' ? ['namespace'] : []),
-    ];
+  if (where === 'v1-update') {
+    withoutVersionFields(fields);
+    return body;
+  }
+  fields['required'] = [
+    ...((fields['required'] as string[] | undefined) ?? []),
+    'destination_url',
+    ...(where === 'v2' ? ['namespace'] : []),
+  ];
   fields['not'] = { required: ['api_version', 'payload_version'] };
   versionFields(fields);
   if (where === 'v2')
@@ -555,16 +572,28 @@ const deliveryFilters = (v1: boolean) =>
             }),
           }),
         ]),
+    // Outside these bounds (or not a whole number) is a 400 naming the parameter, never a page
+    // other than the one asked for.
     ApiQuery({
       name: 'page',
       required: false,
-      schema: schema({ type: 'integer', minimum: 1, default: 1 }),
+      schema: schema({ type: 'integer', minimum: 1, maximum: PROCORE_MAX_PAGE, default: 1 }),
     }),
     ApiQuery({
       name: 'per_page',
       required: false,
-      schema: schema({ type: 'integer', minimum: 1, maximum: 1000, default: 100 }),
+      schema: schema({ type: 'integer', minimum: 1, maximum: PROCORE_MAX_PER_PAGE, default: 100 }),
     }),
+    ...(v1
+      ? [
+          ApiQuery({
+            name: 'page_size',
+            required: false,
+            schema: schema({ type: 'integer', minimum: 1, maximum: PROCORE_MAX_PER_PAGE, default: 100 }),
+            description: 'v1.0 spelling of per_page (per_page wins when both are given)',
+          }),
+        ]
+      : []),
   );
 const op = (summary: string, description?: string) =>
   ApiOperation({ summary, ...(description ? { description } : {}) });
@@ -627,7 +656,7 @@ export const ProcoreDocs = {
       ),
     update: () =>
       applyDecorators(
-        op('Update a hook (v1.0)', 'Changing the payload version is a 400.'),
+        op('Update a hook (v1.0)', 'The payload version is fixed at creation: changing it is a 400.'),
         idParam('id', 'The hook id'),
         companyQuery(),
         requestBody(procoreHookBody(V1HookBodySchema.partial({ hook: true }), 'v1-update')),
@@ -746,10 +775,10 @@ export const ProcoreDocs = {
       applyDecorators(
         op(
           'Update a hook (v2.0)',
-          'status: active | disabled turns it on and off; changing the payload version is a 400.',
+          'status: active | disabled turns it on and off; the payload version is fixed at creation (changing it is a 400).',
         ),
         idParam('id', 'The hook id'),
-        requestBody(versionFields({ ...(bodyOf(HookFieldsSchema) as Schema), not: { required: ['api_version', 'payload_version'] } })),
+        requestBody(withoutVersionFields(bodyOf(HookFieldsSchema) as Schema)),
         answer(200, 'The hook', v2Data(v2Hook)),
         procoreErrors(404),
       ),
