@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { fuzzEnv, seedDocument, startApiStack, type ApiStack } from './api-stack';
-import { FuzzSetupError, SCHEMATHESIS_VERSION, ensureSchemathesis, runSchemathesis, type FuzzResult } from './schemathesis';
+import { FuzzSetupError, SCHEMATHESIS_VERSION, ensureSchemathesis, runSchemathesis, venvPython, type FuzzResult } from './schemathesis';
 import { verdict } from './verdict';
 
 /*
@@ -11,8 +11,8 @@ import { verdict } from './verdict';
  * documents, on the services `npm start` runs or on a stack started here (fresh database and
  * Kafka namespace), with an API key made through the CLI. Bounded: FUZZ_MAX_EXAMPLES cases per
  * operation and phase, FUZZ_MAX_SECONDS per document. Pass: 0 responses 5xx, 0 failed checks
- * (every error in the documented problem+json shape and status), no "schema validation
- * mismatch" warning. Writes bench/results/fuzz.md; exits non-zero on failure.
+ * (every error in the documented shape and status), 0 run errors, no "schema validation
+ * mismatch" warning (bench/fuzz/verdict.ts). Writes bench/results/fuzz.md; exits non-zero on failure.
  */
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -52,11 +52,11 @@ function markdown(results: Array<{ target: string; result: FuzzResult; why: stri
     '# `npm run fuzz:api` — schemathesis against both OpenAPI documents',
     '',
     `Run ${new Date().toISOString()} on this machine (${cpus().length} cores, load average ${load.map((l) => l.toFixed(2)).join(' / ')} at the start), ` +
-      `schemathesis ${SCHEMATHESIS_VERSION}, services: ${stack.source === 'own' ? 'started by the script (fresh database and Kafka namespace)' : 'those `npm start` runs'}.`,
+      `schemathesis ${SCHEMATHESIS_VERSION} on Python ${venvPython()?.join('.') ?? '?'}, services: ${stack.source === 'own' ? 'started by the script (fresh database and Kafka namespace)' : 'those `npm start` runs'}.`,
     '',
     `Phases: coverage, fuzzing, stateful (the document the fuzzer reads gets examples naming real rows of the fuzzing tenant); positive and negative data; every check; ${P.maxExamples} cases per operation and phase, ` +
       `at most ${P.maxSeconds} s per document${P.seed !== undefined ? `, seed ${P.seed}` : ''}. ` +
-      'Pass: 0 responses 5xx, 0 failed checks (every answer in the documented status and problem+json shape), no "schema validation mismatch" warning. ' +
+      'Pass: 0 responses 5xx, 0 failed checks (every answer in the documented status and shape: problem+json on the native routes, each dialect\'s own on its routes), 0 run errors, no "schema validation mismatch" warning. ' +
       'A schema-valid request may be refused with 422 (well-formed but naming a row the tenant does not have), never with 400 (see bench/fuzz/schemathesis.toml).',
     '',
     '| document | operations | cases | 5xx | failed checks | run errors | warnings | time | verdict |',

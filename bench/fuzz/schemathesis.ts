@@ -1,5 +1,6 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -18,25 +19,95 @@ const run = promisify(execFile);
 
 export class FuzzSetupError extends Error {}
 
-/** Creates the venv and installs schemathesis into it when it is not there (or another version is). */
+/** A CPython version as `sys.version_info[:3]`. */
+type PyVersion = [number, number, number];
+
+/**
+ * CPython versions whose AST state is shared by every thread of the interpreter (gh-106905, fixed
+ * in 3.11.8 and 3.12.2): when two threads build an AST at once, compile() fails now and then with
+ * "SystemError: AST constructor recursion depth mismatch". Hypothesis compiles a module's source
+ * to describe a lambda while it draws, and schemathesis draws in `--workers` threads, so on such a
+ * version a draw fails once and succeeds when replayed: the FlakyFailure run error of the
+ * registry's run at 04:37 (Python 3.11.7, POST /rest/v1.0/webhooks/hooks) — not an answer of the API.
+ */
+export function astStateShared([major, minor, micro]: PyVersion): boolean {
+  return major === 3 && ((minor === 11 && micro < 8) || (minor === 12 && micro < 2));
+}
+
+const parseVersion = (text: string): PyVersion | undefined => {
+  const m = /(\d+)\.(\d+)\.(\d+)/.exec(text);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+};
+
+/** The interpreter's version when it can make a venv (venv and ensurepip importable), else undefined. */
+function probe(python: string): PyVersion | undefined {
+  const r = spawnSync(python, ['-c', 'import sys, venv, ensurepip; print("%d.%d.%d" % sys.version_info[:3])'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) return undefined;
+  return parseVersion(r.stdout ?? '');
+}
+
+/**
+ * The Python the venv is made with: $PYTHON when set; else the first of python3.14 … python3.12,
+ * pyenv's installed versions (newest first) and python3 that can make a venv and does not share
+ * its AST state between threads; else python3 as it is (runSchemathesis then runs one worker).
+ */
+export function choosePython(): { python: string; version: PyVersion } | { python: string; error: string } {
+  const fixed = process.env['PYTHON'];
+  const pyenvRoot = process.env['PYENV_ROOT'] ?? path.join(homedir(), '.pyenv');
+  const pyenvVersions = existsSync(path.join(pyenvRoot, 'versions'))
+    ? readdirSync(path.join(pyenvRoot, 'versions'))
+        .flatMap((name) => {
+          const version = /^3\.\d+\.\d+$/.test(name) ? parseVersion(name) : undefined;
+          return version ? [{ name, version }] : [];
+        })
+        .sort(({ version: x }, { version: y }) => y[0] - x[0] || y[1] - x[1] || y[2] - x[2])
+        .map(({ name }) => path.join(pyenvRoot, 'versions', name, 'bin', 'python3'))
+    : [];
+  const candidates = fixed ? [fixed] : ['python3.14', 'python3.13', 'python3.12', ...pyenvVersions, 'python3'];
+  let fallback: { python: string; version: PyVersion } | undefined;
+  for (const python of candidates) {
+    const version = probe(python);
+    if (!version || version[0] !== 3 || version[1] < 10) continue;
+    if (!astStateShared(version)) return { python, version };
+    fallback ??= { python, version };
+  }
+  if (fallback) return fallback;
+  const python = fixed ?? 'python3';
+  const r = spawnSync(python, ['-c', 'import venv, ensurepip'], { encoding: 'utf8' });
+  return { python, error: r.error ? r.error.message : ((r.stderr ?? '').trim().split('\n').pop() ?? `exit ${r.status}`) };
+}
+
+/** The venv's Python version (from its pyvenv.cfg), or undefined when there is no venv. */
+export function venvPython(venv = VENV): PyVersion | undefined {
+  const cfg = path.join(venv, 'pyvenv.cfg');
+  if (!existsSync(cfg)) return undefined;
+  const line = readFileSync(cfg, 'utf8')
+    .split('\n')
+    .find((l) => /^version(_info)?\s*=/.test(l));
+  return line ? parseVersion(line) : undefined;
+}
+
+/**
+ * Creates the venv and installs schemathesis into it when it is not there, another version is,
+ * or it was made with a Python that shares its AST state between threads while a better one is here.
+ */
 export async function ensureSchemathesis(log: (line: string) => void = () => undefined): Promise<string> {
-  const python = process.env['PYTHON'] ?? 'python3';
-  if (existsSync(BIN)) {
+  const chosen = choosePython();
+  if ('error' in chosen) {
+    throw new FuzzSetupError(`fuzz:api needs ${chosen.python} with its venv module (apt-get install -y python3 python3-venv): ${chosen.error}`);
+  }
+  const current = venvPython();
+  if (existsSync(BIN) && current && !(astStateShared(current) && !astStateShared(chosen.version))) {
     const version = spawnSync(BIN, ['--version'], { encoding: 'utf8' }).stdout ?? '';
     if (version.includes(SCHEMATHESIS_VERSION)) return BIN;
   }
-  const probe = spawnSync(python, ['-c', 'import venv, ensurepip'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) {
-    throw new FuzzSetupError(
-      `fuzz:api needs ${python} with its venv module (apt-get install -y python3 python3-venv): ${
-        probe.error ? probe.error.message : (probe.stderr ?? '').trim().split('\n').pop()
-      }`,
-    );
+  log(`installing schemathesis ${SCHEMATHESIS_VERSION} into ${path.relative(ROOT, VENV)} with ${chosen.python} (Python ${chosen.version.join('.')})…`);
+  if (astStateShared(chosen.version)) {
+    log(`Python ${chosen.version.join('.')} shares its AST state between threads (CPython gh-106905): schemathesis will run one worker`);
   }
-  log(`installing schemathesis ${SCHEMATHESIS_VERSION} into ${path.relative(ROOT, VENV)} (once)…`);
   rmSync(VENV, { recursive: true, force: true });
   mkdirSync(path.dirname(VENV), { recursive: true });
-  await run(python, ['-m', 'venv', VENV]);
+  await run(chosen.python, ['-m', 'venv', VENV]);
   await run(path.join(VENV, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`], {
     maxBuffer: 16 * 1024 * 1024,
   });
@@ -60,8 +131,6 @@ export interface FuzzOptions {
   /** Time budget of the whole run. */
   maxTimeSeconds?: number;
   seed?: number;
-  /** Hypothesis health checks not to run (schemathesis' --suppress-health-check). */
-  suppressHealthChecks?: readonly ('filter_too_much' | 'too_slow' | 'data_too_large' | 'large_base_example')[];
   workers?: number;
   /** Address-space cap of the schemathesis process (default 6 GB). */
   maxMemoryMb?: number;
@@ -126,7 +195,8 @@ export async function runSchemathesis(bin: string, o: FuzzOptions): Promise<Fuzz
     '--max-examples',
     String(o.maxExamples),
     '--workers',
-    String(o.workers ?? 2),
+    // One thread where the venv's Python shares its AST state between threads (see astStateShared).
+    String(astStateShared(venvPython(path.dirname(path.dirname(bin))) ?? [3, 13, 0]) ? 1 : (o.workers ?? 2)),
     '--report',
     'ndjson',
     '--report-ndjson-path',
@@ -136,7 +206,6 @@ export async function runSchemathesis(bin: string, o: FuzzOptions): Promise<Fuzz
     '--output-sanitize',
     'true',
     ...(o.seed !== undefined ? ['--seed', String(o.seed)] : []),
-    ...(o.suppressHealthChecks?.length ? ['--suppress-health-check', o.suppressHealthChecks.join(',')] : []),
     ...(o.maxTimeSeconds ? ['--max-time', String(o.maxTimeSeconds)] : []),
   ];
   const started = Date.now();
