@@ -39,17 +39,8 @@ const SUMMARY_COLUMNS = `delivery_id::text AS delivery_id, event_id, subscriptio
   occurred_at, created_at, updated_at,
   ${CURSOR_MICROS_SQL} AS cursor_at`;
 
-/** A delivery that can be sent again: what was sent, and what it was about. */
-export interface ResendableDelivery {
-  deliveryId: string;
-  eventId: string;
-  subscriptionId: string;
-  tenantId: string;
-  eventType: string;
-  resourceType: string;
-  resourceId: string;
-  occurredAt: Date | null;
-  createdAt: Date;
+/** A delivery that can be sent again: its summary, and what was sent. */
+export interface ResendableDelivery extends DeliverySummary {
   body: string;
   /** Position in the replay order: pass back as `after` for the next page. */
   position: string;
@@ -214,15 +205,7 @@ export class DeliveryLogRepository {
       params,
     );
     return rows.map((r) => ({
-      deliveryId: r.delivery_id,
-      eventId: r.event_id,
-      subscriptionId: r.subscription_id,
-      tenantId: r.tenant_id,
-      eventType: r.event_type,
-      resourceType: r.resource_type,
-      resourceId: r.resource_id,
-      occurredAt: r.occurred_at,
-      createdAt: r.created_at,
+      ...toSummary(r),
       body: r.body,
       position: encodeCursor({ epochMicros: r.cursor_at, deliveryId: r.delivery_id }),
     }));

@@ -51,6 +51,24 @@ export interface OutcomeWrites {
   attemptOutcomes: Map<string, DeliveryOutcome>;
 }
 
+/** The attempt row an outcome (an attempt's, not `queued`) writes. */
+export function attemptRow(o: DeliveryOutcome): AttemptRowInput {
+  return {
+    delivery_id: o.deliveryId,
+    attempt: o.attempt,
+    tenant_id: o.tenantId,
+    subscription_id: o.subscriptionId,
+    status: o.status,
+    at: o.at,
+    http_status: o.httpStatus ?? null,
+    duration_ms: o.durationMs ?? null,
+    error_class: o.errorClass ?? null,
+    error_message: o.errorMessage ?? null,
+    response_excerpt: o.responseExcerpt ?? null,
+    next_attempt_at: o.nextAttemptAt ?? null,
+  };
+}
+
 export const attemptKey = (deliveryId: string, attempt: number): string =>
   `${deliveryId.toLowerCase()}:${attempt}`;
 
@@ -132,20 +150,7 @@ export function outcomeWrites(outcomes: readonly DeliveryOutcome[]): OutcomeWrit
     }
     if (row.status_rank === FINAL_RANK) row.next_attempt_at = null;
     if (isAttempt && !attempts.has(key)) {
-      attempts.set(key, {
-        delivery_id: o.deliveryId,
-        attempt: o.attempt,
-        tenant_id: o.tenantId,
-        subscription_id: o.subscriptionId,
-        status: o.status,
-        at: o.at,
-        http_status: o.httpStatus ?? null,
-        duration_ms: o.durationMs ?? null,
-        error_class: o.errorClass ?? null,
-        error_message: o.errorMessage ?? null,
-        response_excerpt: o.responseExcerpt ?? null,
-        next_attempt_at: o.nextAttemptAt ?? null,
-      });
+      attempts.set(key, attemptRow(o));
       attemptOutcomes.set(key, o);
     }
   }

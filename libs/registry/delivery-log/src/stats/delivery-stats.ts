@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { DeliveryOutcome } from '@herald/contracts';
 import { DELIVERY_STATS_TABLE, HOOK_LAST_ATTEMPT_TABLE, qualified } from '../delivery-log.constants';
+import { attemptRow, type AttemptRowInput } from '../outcome-rows';
 import { addInto, bucketOf, LATENCY_BUCKETS, quantile } from './latency-histogram';
 
 interface MinuteRow {
@@ -27,7 +28,8 @@ const L = qualified(HOOK_LAST_ATTEMPT_TABLE);
  */
 export async function recordAttemptStats(em: EntityManager, attempts: readonly DeliveryOutcome[]): Promise<void> {
   const rows = new Map<string, MinuteRow>();
-  const last = new Map<string, { tenant_id: string; subscription_id: string; at: string; status: string; http_status: number | null; error_class: string | null }>();
+  // Each hook's latest attempt: the columns of its attempt row that the last-attempt table keeps.
+  const last = new Map<string, Pick<AttemptRowInput, 'tenant_id' | 'subscription_id' | 'at' | 'status' | 'http_status' | 'error_class'>>();
   for (const a of attempts) {
     if (a.status === 'queued' || a.attempt < 1) continue;
     const at = Date.parse(a.at);
@@ -57,14 +59,8 @@ export async function recordAttemptStats(em: EntityManager, attempts: readonly D
     }
     const prev = last.get(a.subscriptionId);
     if (!prev || Date.parse(prev.at) <= at) {
-      last.set(a.subscriptionId, {
-        tenant_id: a.tenantId,
-        subscription_id: a.subscriptionId,
-        at: a.at,
-        status: a.status,
-        http_status: a.httpStatus ?? null,
-        error_class: a.errorClass ?? null,
-      });
+      const { tenant_id, subscription_id, status, http_status, error_class } = attemptRow(a);
+      last.set(a.subscriptionId, { tenant_id, subscription_id, at: a.at, status, http_status, error_class });
     }
   }
   if (rows.size === 0) return;
