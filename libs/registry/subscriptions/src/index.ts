@@ -4,6 +4,7 @@ export * from './model/limits';
 export * from './model/ports';
 export * from './model/snapshot';
 export * from './model/view';
+export * from './model/plain-settings';
 export * from './model/signing-secret-rotation';
 export * from './model/operational-events';
 export * from './operational/operational-events.outbox';

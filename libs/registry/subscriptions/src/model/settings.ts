@@ -8,9 +8,9 @@ import {
   isKnownEventType,
   isOperationalEventType,
   type FailurePolicy,
-  type RetryPolicy,
 } from '@herald/contracts';
 import { SubscriptionValidationError, type FieldIssue } from './errors';
+import type { PlainSettings } from './plain-settings';
 
 /**
  * What a caller may set on a subscription, secrets in clear (they are sealed before they are
@@ -259,26 +259,10 @@ export const SubscriptionSettingsInputSchema = SubscriptionPatchSchema.required(
 export type SubscriptionSettingsInput = z.input<typeof SubscriptionSettingsInputSchema>;
 
 /** Every setting with its value: what a subscription is made of (secrets still in clear). */
-export interface SubscriptionSettings {
-  url: string;
-  httpVerb: 'POST' | 'PUT' | 'PATCH';
-  eventTypes: string[];
-  scope: z.output<typeof StrictScopeSchema>;
-  ownerOnly: boolean;
-  fieldFilters: Record<string, string[]>;
-  resourceFilters: Record<string, Record<string, string | number | boolean | null>>;
-  payloadFormat: z.output<typeof PayloadFormatSchema>;
-  formatOptions: Record<string, unknown>;
-  templateId: string | null;
+export interface SubscriptionSettings extends PlainSettings {
   headers: PlainHeader[];
   authorization: string | null;
   basicAuth: { user: string; password: string } | null;
-  successContract: '2xx' | 'status-ok' | '200' | '200-or-204';
-  timeoutMs: number;
-  rateLimitPerSec: number | null;
-  retryPolicy: RetryPolicy;
-  deliveryMode: 'independent' | 'ordered';
-  failurePolicy: FailurePolicy;
 }
 
 export function issuesOf(error: z.ZodError, prefix: (string | number)[] = []): FieldIssue[] {
@@ -335,7 +319,7 @@ export function parsePatch(input: unknown): ParsedPatch {
  * The settings after a patch. Secrets left out of the patch keep their stored values, which is
  * why this works on the non-secret part only and returns which secret fields the patch replaces.
  */
-export function applyPatch<T extends Omit<SubscriptionSettings, 'headers' | 'authorization' | 'basicAuth'>>(
+export function applyPatch<T extends PlainSettings>(
   current: T,
   patch: ParsedPatch,
 ): T {

@@ -1,16 +1,12 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { SubscriptionSecrets } from '@herald/registry/secrets';
-import { SubscriptionLimitError, SubscriptionValidationError } from '../model/errors';
-import { DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionLimits, limitIssues } from '../model/limits';
-import { EndpointProbe, UrlGuard } from '../model/ports';
+import { SubscriptionLimitError } from '../model/errors';
+import { plainSettingsOf } from '../model/plain-settings';
 import { settingsForCreate, type SubscriptionPatch } from '../model/settings';
 import { toView, type SubscriptionView } from '../model/view';
 import { SubscriptionEntity } from '../persistence/subscription.entity';
 import { SubscriptionRepository } from '../persistence/subscription.repository';
-import { SnapshotPublisher } from '../publishing/snapshot-publisher';
-import { assertEndpointVerified, assertUrlAllowed, targetOf } from './support';
+import { SubscriptionSettingsChange } from './subscription-change';
 
 export interface CreateSubscriptionCommand {
   tenantId: string;
@@ -33,21 +29,11 @@ export interface CreatedSubscription {
 }
 
 @Injectable()
-export class CreateSubscription {
-  constructor(
-    private readonly ds: DataSource,
-    private readonly secrets: SubscriptionSecrets,
-    private readonly publisher: SnapshotPublisher,
-    private readonly probe: EndpointProbe,
-    private readonly urlGuard: UrlGuard,
-    @Optional() private readonly limits: SubscriptionLimits = DEFAULT_SUBSCRIPTION_LIMITS,
-  ) {}
-
+export class CreateSubscription extends SubscriptionSettingsChange {
   async execute(c: CreateSubscriptionCommand): Promise<CreatedSubscription> {
     const settings = settingsForCreate(c.settings, c.dialectDefaults);
-    const over = limitIssues(settings, this.limits);
-    if (over.length) throw new SubscriptionValidationError(over);
-    await assertUrlAllowed(this.urlGuard, settings.url);
+    this.assertWithinLimits(settings);
+    await this.assertUrlAllowed(settings.url);
     const status = c.initialStatus ?? 'active';
     const owner = { tenantId: c.tenantId, id: randomUUID() };
     const signing = this.secrets.newSigningSecret(owner);
@@ -61,37 +47,20 @@ export class CreateSubscription {
       statusReason: status === 'active' ? 'created' : 'created disabled',
       statusChangedAt: now,
       consecutiveFailures: 0,
-      url: settings.url,
-      httpVerb: settings.httpVerb,
-      eventTypes: settings.eventTypes,
-      scope: settings.scope,
-      ownerOnly: settings.ownerOnly,
-      fieldFilters: settings.fieldFilters,
-      resourceFilters: settings.resourceFilters,
-      payloadFormat: settings.payloadFormat,
-      formatOptions: settings.formatOptions,
-      templateId: settings.templateId,
+      ...plainSettingsOf(settings),
       copiedFromId: null,
       headers: settings.headers.map((h) => ({ name: h.name, value: this.secrets.seal(owner, h.value) })),
       authorization: settings.authorization === null ? null : this.secrets.seal(owner, settings.authorization),
       basicAuth: settings.basicAuth
         ? { user: settings.basicAuth.user, password: this.secrets.seal(owner, settings.basicAuth.password) }
         : null,
-      successContract: settings.successContract,
-      timeoutMs: settings.timeoutMs,
-      rateLimitPerSec: settings.rateLimitPerSec,
-      retryPolicy: settings.retryPolicy,
-      deliveryMode: settings.deliveryMode,
-      failurePolicy: settings.failurePolicy,
       signingSecrets: [{ secret: signing.sealed, expiresAt: null }],
       version: 1,
       publishedVersion: 0,
       createdAt: now,
       updatedAt: now,
     } satisfies Omit<SubscriptionEntity, 'externalId'>);
-    if (status === 'active' && settings.successContract === 'status-ok') {
-      await assertEndpointVerified(this.probe, targetOf(entity, this.secrets));
-    }
+    if (status === 'active' && settings.successContract === 'status-ok') await this.assertEndpointVerified(entity);
     const saved = await this.ds.transaction(async (m) => {
       const repo = new SubscriptionRepository(m);
       await repo.lockTenantForInsert(c.tenantId);

@@ -1,15 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { SubscriptionSecrets } from '@herald/registry/secrets';
-import { SubscriptionNotFoundError, SubscriptionVersionConflictError } from '../model/errors';
+import { SubscriptionVersionConflictError } from '../model/errors';
 import { EndpointProbe } from '../model/ports';
 import { toView, type SubscriptionView } from '../model/view';
 import type { SubscriptionEntity } from '../persistence/subscription.entity';
-import { SubscriptionRepository, describeRef, type SubscriptionRef } from '../persistence/subscription.repository';
+import type { SubscriptionRef } from '../persistence/subscription.repository';
 import { retryOnVersionConflict } from './optimistic';
 import { SnapshotPublisher } from '../publishing/snapshot-publisher';
 import { recordOperationalEvent } from '../operational/operational-events.outbox';
-import { assertEndpointVerified, bumped, resealed, targetOf } from './support';
+import { SubscriptionChange } from './subscription-change';
+import { assertEndpointVerified, targetOf } from './support';
 
 export interface EnableSubscriptionCommand {
   tenantId: string;
@@ -21,13 +22,15 @@ export interface EnableSubscriptionCommand {
  * `status-ok` contract is verified first (200 + {"status":"OK"} within 5 s), else it stays off.
  */
 @Injectable()
-export class EnableSubscription {
+export class EnableSubscription extends SubscriptionChange {
   constructor(
-    private readonly ds: DataSource,
-    private readonly secrets: SubscriptionSecrets,
-    private readonly publisher: SnapshotPublisher,
+    ds: DataSource,
+    secrets: SubscriptionSecrets,
+    publisher: SnapshotPublisher,
     private readonly probe: EndpointProbe,
-  ) {}
+  ) {
+    super(ds, secrets, publisher);
+  }
 
   async execute(c: EnableSubscriptionCommand): Promise<SubscriptionView> {
     // A change while the receiver was being checked (its URL, its contract…) means the check was
@@ -38,23 +41,18 @@ export class EnableSubscription {
   }
 
   private async once(c: EnableSubscriptionCommand): Promise<SubscriptionEntity> {
-    const checked = await new SubscriptionRepository(this.ds.manager).find(c.tenantId, c.subscription);
-    if (!checked) throw new SubscriptionNotFoundError(describeRef(c.subscription));
+    const checked = await this.current(c.tenantId, c.subscription);
     const verify = checked.successContract === 'status-ok' && checked.status !== 'active';
     if (verify) await assertEndpointVerified(this.probe, targetOf(checked, this.secrets));
 
-    return this.ds.transaction(async (m) => {
-      const repo = new SubscriptionRepository(m);
-      const s = await repo.find(c.tenantId, c.subscription, true);
-      if (!s) throw new SubscriptionNotFoundError(describeRef(c.subscription));
+    return this.inLockedRow(c.tenantId, c.subscription, async (s, repo, m) => {
       if (verify && s.version !== checked.version) throw new SubscriptionVersionConflictError(s.id, checked.version);
       if (s.status === 'active') return s;
       if (s.successContract === 'status-ok' && !verify) throw new SubscriptionVersionConflictError(s.id, checked.version);
       const now = new Date();
       const before = s.status;
-      const read = s.version;
       Object.assign(s, { status: 'active', statusReason: 'enabled', statusChangedAt: now, consecutiveFailures: 0 });
-      const saved = await repo.save(c.tenantId, resealed(bumped(s, now), this.secrets), read);
+      const saved = await this.saveNext(repo, c.tenantId, s, now);
       await recordOperationalEvent(m, before, saved, now);
       return saved;
     });
