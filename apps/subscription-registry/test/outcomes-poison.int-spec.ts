@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { KafkaMessage } from 'kafkajs';
 import { Client } from 'pg';
-import type { DataSource } from 'typeorm';
 import { ConsumerGroups, DeliveryOutcomeContract, Headers, Topics, encodeMessage, topicName, type DeliveryOutcome } from '@herald/contracts';
 import { ReadinessRegistry } from '@herald/platform/observability';
-import { uniqueKafkaNamespace, type TestDatabase } from '@herald/platform/testing';
-import { KafkaFixture, closeRegistryTables, infraEnv, openRegistryTables, registryPool, startReadyRegistry, waitFor, type RunningRegistry } from './registry-harness';
+import type { TestDatabase } from '@herald/platform/testing';
+import { infraEnv, registryOnOwnTables, waitFor } from './registry-harness';
 
 // Issue 12.1: the registry's outcome consumer (a ContractConsumer) against the real broker and
 // database. One message that fails on its own goes to the DLQ and the others are logged; a
@@ -13,12 +11,9 @@ import { KafkaFixture, closeRegistryTables, infraEnv, openRegistryTables, regist
 jest.setTimeout(180_000);
 
 describe('delivery outcomes: a poison message never holds the partition', () => {
-  const namespace = uniqueKafkaNamespace('reg-poison');
-  const kafka = new KafkaFixture(namespace);
-  let db: TestDatabase;
-  let ds: DataSource;
-  let registry: RunningRegistry | undefined;
-  let dlq: KafkaMessage[];
+  // A test cuts the database off: it lets connections in again before the tables are dropped.
+  const reg = registryOnOwnTables('poison', { beforeClose: (db) => allowConnections(db, true).catch(() => undefined) });
+  const { namespace, kafka } = reg;
 
   const outcome = (p: Partial<DeliveryOutcome> = {}): DeliveryOutcome => ({
     deliveryId: randomUUID(),
@@ -50,15 +45,15 @@ describe('delivery outcomes: a poison message never holds the partition', () => 
   }
 
   const logged = async (ids: readonly string[]): Promise<number> =>
-    (await ds.query(`SELECT count(*)::int AS n FROM registry.deliveries WHERE delivery_id = ANY($1::uuid[])`, [ids]))[0].n;
+    (await reg.ds.query(`SELECT count(*)::int AS n FROM registry.deliveries WHERE delivery_id = ANY($1::uuid[])`, [ids]))[0].n;
 
   const ready = async (): Promise<{ status: number; body: string }> => {
-    const res = await fetch(`${registry!.url}/health/ready`);
+    const res = await fetch(`${reg.registry.url}/health/ready`);
     return { status: res.status, body: await res.text() };
   };
 
   const consumerCheck = (): Promise<void> => {
-    const check = registry!.app.get(ReadinessRegistry).all().find((c) => c.name === `consumer:${ConsumerGroups.SubscriptionRegistryOutcomes}`);
+    const check = reg.registry.app.get(ReadinessRegistry).all().find((c) => c.name === `consumer:${ConsumerGroups.SubscriptionRegistryOutcomes}`);
     return check ? check.check() : Promise.reject(new Error('no readiness check for the outcome consumer'));
   };
 
@@ -72,16 +67,8 @@ describe('delivery outcomes: a poison message never holds the partition', () => 
     }
   }
 
-  beforeAll(async () => {
-    ({ db, ds } = await openRegistryTables(kafka, 'poison'));
-    dlq = await kafka.collect(Topics.DeliveriesDlq);
-    registry = await startReadyRegistry(db, kafka);
-  }, 120_000);
-
-  afterAll(async () => {
-    await admin((c) => c.query(`ALTER DATABASE ${c.escapeIdentifier(db.name)} WITH ALLOW_CONNECTIONS true`)).catch(() => undefined);
-    await closeRegistryTables(kafka, { registry, ds, db });
-  }, 60_000);
+  const allowConnections = (db: TestDatabase, allow: boolean) =>
+    admin((c) => c.query(`ALTER DATABASE ${c.escapeIdentifier(db.name)} WITH ALLOW_CONNECTIONS ${allow}`));
 
   it('one poison message in a batch of 60 goes to the DLQ with its reason; the 59 others are logged, two tenants alike, and readiness stays up', async () => {
     // attempt 3,000,000,000 is a valid contract value (an integer) that PostgreSQL's integer
@@ -92,9 +79,9 @@ describe('delivery outcomes: a poison message never holds the partition', () => 
     await publish(batch);
 
     await waitFor('the 59 good outcomes logged', async () => (await logged(good.map((o) => o.deliveryId))) === 59, 60_000);
-    await waitFor('the poison message in the DLQ', () => dlq.length === 1, 30_000);
+    await waitFor('the poison message in the DLQ', () => reg.dlq.length === 1, 30_000);
     expect(await logged([poison.deliveryId])).toBe(0);
-    const [dead] = dlq;
+    const [dead] = reg.dlq;
     const headers = Object.fromEntries(Object.entries(dead.headers ?? {}).map(([k, v]) => [k, String(v)]));
     expect(JSON.parse(dead.value!.toString())).toMatchObject({ deliveryId: poison.deliveryId, attempt: 3_000_000_000 });
     expect(dead.key!.toString()).toBe('sub-shared');
@@ -110,17 +97,15 @@ describe('delivery outcomes: a poison message never holds the partition', () => 
     const next = outcome({ tenantId: 'tenant-b' });
     await publish([next]);
     await waitFor('the next outcome logged', async () => (await logged([next.deliveryId])) === 1, 30_000);
-    expect(dlq).toHaveLength(1);
+    expect(reg.dlq).toHaveLength(1);
   });
 
   it('a database outage is retried with readiness down, nothing dead-lettered, nothing lost', async () => {
-    const dlqBefore = dlq.length;
+    const dlqBefore = reg.dlq.length;
     // The registry's database stops accepting connections and its sessions are cut: an outage
     // of this database only (the shared server keeps running for everyone else).
-    await admin(async (c) => {
-      await c.query(`ALTER DATABASE ${c.escapeIdentifier(db.name)} WITH ALLOW_CONNECTIONS false`);
-      await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [db.name]);
-    });
+    await allowConnections(reg.db, false);
+    await admin((c) => c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [reg.db.name]));
     const during = Array.from({ length: 20 }, () => outcome({ tenantId: 'tenant-c' }));
     await publish(during);
 
@@ -128,14 +113,13 @@ describe('delivery outcomes: a poison message never holds the partition', () => 
     // The outcome consumer itself reports the failure (not only the database check).
     await waitFor('the outcome consumer not ready', () => consumerCheck().then(() => false, () => true), 30_000);
     await new Promise((r) => setTimeout(r, 3_000));
-    expect(dlq.length).toBe(dlqBefore);
+    expect(reg.dlq.length).toBe(dlqBefore);
 
-    await admin((c) => c.query(`ALTER DATABASE ${c.escapeIdentifier(db.name)} WITH ALLOW_CONNECTIONS true`));
-    await ds.destroy();
-    ds = await registryPool(db);
+    await allowConnections(reg.db, true);
+    await reg.reopenPool();
     await waitFor('every outcome of the outage logged', async () => (await logged(during.map((o) => o.deliveryId))) === 20, 60_000);
     await waitFor('ready again', async () => (await ready()).status === 200, 30_000);
     await expect(consumerCheck()).resolves.toBeUndefined();
-    expect(dlq.length).toBe(dlqBefore);
+    expect(reg.dlq.length).toBe(dlqBefore);
   });
 });

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { KafkaMessage } from 'kafkajs';
-import type { DataSource } from 'typeorm';
 import {
   DeliveryContract,
   DeliveryOutcomeContract,
@@ -9,8 +7,7 @@ import {
   type Delivery,
   type DeliveryOutcome,
 } from '@herald/contracts';
-import { uniqueKafkaNamespace, type TestDatabase } from '@herald/platform/testing';
-import { KafkaFixture, closeRegistryTables, openRegistryTables, startReadyRegistry, waitFor, type RunningRegistry } from './registry-harness';
+import { registryOnOwnTables, waitFor } from './registry-harness';
 
 // Issue 14.3, one message per delivery: the router produces only the delivery; the registry logs
 // it as Queued (with its body) from herald.deliveries.v1 with its own consumer group, in any
@@ -18,12 +15,8 @@ import { KafkaFixture, closeRegistryTables, openRegistryTables, startReadyRegist
 jest.setTimeout(180_000);
 
 describe('delivery log: Queued from the deliveries topic', () => {
-  const namespace = uniqueKafkaNamespace('reg-queued');
-  const kafka = new KafkaFixture(namespace);
-  let db: TestDatabase;
-  let ds: DataSource;
-  let registry: RunningRegistry | undefined;
-  let dlq: KafkaMessage[];
+  const reg = registryOnOwnTables('queued');
+  const { kafka } = reg;
 
   const delivery = (p: Partial<Delivery> = {}): Delivery => ({
     deliveryId: randomUUID(),
@@ -47,19 +40,11 @@ describe('delivery log: Queued from the deliveries topic', () => {
   });
 
   const rows = async (ids: readonly string[]) =>
-    (await ds.query(
+    (await reg.ds.query(
       `SELECT delivery_id::text AS id, status, body, queued_at IS NOT NULL AS queued, attempt_count
          FROM registry.deliveries WHERE delivery_id = ANY($1::uuid[]) ORDER BY delivery_id`,
       [ids],
     )) as { id: string; status: string; body: string | null; queued: boolean; attempt_count: number }[];
-
-  beforeAll(async () => {
-    ({ db, ds } = await openRegistryTables(kafka, 'queued'));
-    dlq = await kafka.collect(Topics.DeliveriesDlq);
-    registry = await startReadyRegistry(db, kafka);
-  }, 120_000);
-
-  afterAll(() => closeRegistryTables(kafka, { registry, ds, db }), 60_000);
 
   it('logs each delivery as Queued with its body; an attempt logged first is completed, not set back; an invalid message is skipped, not dead-lettered', async () => {
     const a = delivery();
@@ -99,15 +84,15 @@ describe('delivery log: Queued from the deliveries topic', () => {
     expect(byId.get(b.deliveryId)).toMatchObject({ status: 'queued', body: b.body });
     // Completed by its Queued entry, never set back to queued.
     expect(byId.get(early.deliveryId)).toMatchObject({ status: 'delivered', body: early.body, attempt_count: 1 });
-    const origin = await ds.query(`SELECT origin FROM registry.deliveries WHERE delivery_id = $1`, [b.deliveryId]);
+    const origin = await reg.ds.query(`SELECT origin FROM registry.deliveries WHERE delivery_id = $1`, [b.deliveryId]);
     expect(origin).toEqual([{ origin: 'redeliver' }]);
 
     // The invalid message belongs to the dispatcher's DLQ, not to a second copy from the log.
     await new Promise((r) => setTimeout(r, 2_000));
-    expect(dlq).toEqual([]);
-    const metrics = await (await fetch(`${registry!.url}/metrics`)).text();
+    expect(reg.dlq).toEqual([]);
+    const metrics = await (await fetch(`${reg.registry.url}/metrics`)).text();
     expect(metrics).toMatch(/herald_consumer_dead_letters_total\{[^}]*reason="skipped_invalid"[^}]*\} 1/);
     expect(metrics).toMatch(/herald_delivery_log_queued_total\{[^}]*\} 3/);
-    expect((await fetch(`${registry!.url}/health/ready`)).status).toBe(200);
+    expect((await fetch(`${reg.registry.url}/health/ready`)).status).toBe(200);
   });
 });

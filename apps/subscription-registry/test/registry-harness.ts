@@ -8,21 +8,22 @@ import type { AddressInfo } from 'node:net';
 import {
   PrincipalSnapshotContract,
   Topics,
-  hashApiKey,
   principalKey,
   topicName,
+  type ApiKeyScope,
   type PrincipalSnapshot,
   type TopicSpec,
 } from '@herald/contracts';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, runMigrations } from '@herald/platform/db';
-import { createTestDatabase, deleteKafkaNamespace, requireEnv, type TestDatabase } from '@herald/platform/testing';
+import { createTestDatabase, deleteKafkaNamespace, requireEnv, uniqueKafkaNamespace, type TestDatabase } from '@herald/platform/testing';
 import { AppModule } from '../src/app.module';
 import { HERALD_CONFIG } from '@herald/platform/config';
 import type { RegistryConfig } from '../src/config';
 import { configureApp } from '../src/configure-app';
 import { registryDataSource } from '../src/database';
 import { REGISTRY_TOPICS } from '@herald/registry/principals';
+import { tenantPrincipals, type TenantPrincipals } from '@herald/registry/subscriptions/testing';
 
 /**
  * What the registry's integration tests share: a database of their own, a Kafka namespace of
@@ -67,6 +68,65 @@ export async function closeRegistryTables(kafka: KafkaFixture, started: { regist
   await started.ds?.destroy();
   await kafka.close();
   await started.db?.drop();
+}
+
+/** The registry on its own tables and Kafka namespace, as `registryOnOwnTables` starts it. */
+export interface RegistryOnTables {
+  readonly namespace: string;
+  readonly kafka: KafkaFixture;
+  readonly db: TestDatabase;
+  /** A pool of two on the registry's tables. */
+  readonly ds: DataSource;
+  readonly registry: RunningRegistry;
+  /** What reached the deliveries DLQ since the start. */
+  readonly dlq: KafkaMessage[];
+  /** A new pool, for a test that cut the database's sessions. */
+  reopenPool(): Promise<void>;
+}
+
+/**
+ * For a spec of the registry's consumers against its own tables: registers the `beforeAll` that
+ * opens them (`openRegistryTables`), collects the DLQ and starts the registry once its consumers
+ * joined, and the `afterAll` that stops it all (after `beforeClose`). Its fields are there in tests.
+ */
+export function registryOnOwnTables(label: string, opts: { beforeClose?: (db: TestDatabase) => Promise<unknown> } = {}): RegistryOnTables {
+  const namespace = uniqueKafkaNamespace(`reg-${label}`);
+  const kafka = new KafkaFixture(namespace);
+  const started: { db?: TestDatabase; ds?: DataSource; registry?: RunningRegistry; dlq?: KafkaMessage[] } = {};
+  beforeAll(async () => {
+    ({ db: started.db, ds: started.ds } = await openRegistryTables(kafka, label));
+    started.dlq = await kafka.collect(Topics.DeliveriesDlq);
+    started.registry = await startReadyRegistry(started.db, kafka);
+  }, 120_000);
+  afterAll(async () => {
+    if (started.db) await opts.beforeClose?.(started.db);
+    await closeRegistryTables(kafka, started);
+  }, 60_000);
+  const get = <K extends keyof typeof started>(k: K): NonNullable<(typeof started)[K]> => {
+    const v = started[k];
+    if (v === undefined) throw new Error(`registryOnOwnTables(${label}): no ${k} yet (read it in a test or a hook after beforeAll)`);
+    return v as NonNullable<(typeof started)[K]>;
+  };
+  return {
+    namespace,
+    kafka,
+    get db() {
+      return get('db');
+    },
+    get ds() {
+      return get('ds');
+    },
+    get registry() {
+      return get('registry');
+    },
+    get dlq() {
+      return get('dlq');
+    },
+    async reopenPool() {
+      await started.ds?.destroy();
+      started.ds = await registryPool(get('db'));
+    },
+  };
 }
 
 export async function waitFor<T>(what: string, fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
@@ -149,40 +209,14 @@ export class KafkaFixture {
 
 }
 
-export interface TestTenant {
-  tenantId: string;
-  slug: string;
-  domain: string;
-  userId: string;
-  apiKey: string;
-  keyId: string;
-  principals: PrincipalSnapshot[];
-}
+export type TestTenant = TenantPrincipals;
 
 const alnum = (n: number) => randomBytes(n).toString('hex').slice(0, n);
 
 /** A tenant with one user and one API key (scopes as given), as principal snapshots. */
-export function testTenant(scopes: ('read' | 'write' | 'webhooks' | 'administrative')[] = ['webhooks']): TestTenant {
-  const tenantId = randomUUID();
+export function testTenant(scopes: ApiKeyScope[] = ['webhooks']): TestTenant {
   const slug = `t${alnum(8)}`;
-  const domain = `${slug}.projectbubble.com`;
-  const userId = randomUUID();
-  const keyId = alnum(16);
-  const apiKey = `hk_${keyId}_${randomBytes(32).toString('base64url')}`;
-  const now = new Date().toISOString();
-  return {
-    tenantId,
-    slug,
-    domain,
-    userId,
-    apiKey,
-    keyId,
-    principals: [
-      { kind: 'tenant', tenantId, slug, domain, name: slug, updatedAt: now },
-      { kind: 'user', tenantId, userId, fullName: 'Test User', email: `${slug}@example.com`, active: true, updatedAt: now },
-      { kind: 'api-key', tenantId, keyId, userId, hash: hashApiKey(apiKey), scopes, revokedAt: null, updatedAt: now },
-    ],
-  };
+  return tenantPrincipals(slug, scopes, { domain: `${slug}.projectbubble.com` });
 }
 
 export interface RunningRegistry {
@@ -292,6 +326,20 @@ export function api(base: string, apiKey: string | null) {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     return { status: res.status, headers: res.headers, body: json as any };
   };
+}
+
+/**
+ * A project-level hook of a new template (on the template's own project), made through the
+ * native API with `settings` (its url at least): what projects created from the template copy.
+ */
+export async function createTemplateHook(
+  call: ReturnType<typeof api>,
+  settings: Record<string, unknown>,
+): Promise<{ templateId: string; hook: { id: string } }> {
+  const templateId = `tpl-${randomUUID()}`;
+  const res = await call('POST', '/v1/webhooks', { eventTypes: ['task.created'], scope: { kind: 'project', projectId: 'template-project' }, templateId, ...settings });
+  if (res.status !== 201) throw new Error(`template hook not created: ${res.status} ${JSON.stringify(res.body)}`);
+  return { templateId, hook: res.body };
 }
 
 type Receiver = Awaited<ReturnType<typeof startReceiver>>;

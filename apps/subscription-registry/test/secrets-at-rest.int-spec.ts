@@ -5,7 +5,7 @@ import { subscriptionSecretAad, type EncryptedValue, type SubscriptionSnapshot }
 import { SecretBox } from '@herald/platform/crypto';
 import { uniqueKafkaNamespace } from '@herald/platform/testing';
 import { CopyTemplateHooks } from '@herald/registry/subscriptions';
-import { KafkaFixture, api, createRegistryDatabase, startReceiver, testTenant, waitFor, type RunningRegistry, startRegistryStack, type RegistryStack } from './registry-harness';
+import { KafkaFixture, api, createRegistryDatabase, createTemplateHook, startReceiver, testTenant, waitFor, type RunningRegistry, startRegistryStack, type RegistryStack } from './registry-harness';
 
 // Secrets at rest (issue 12.8): AES-256-GCM values bound to their tenant and subscription, with
 // the registry in-process against the real broker and database.
@@ -118,16 +118,7 @@ describe('subscription secrets at rest', () => {
   });
 
   it("seals a template hook's secrets again for each copy", async () => {
-    const templateId = `tpl-${randomUUID()}`;
-    const tpl = (
-      await call()('POST', '/v1/webhooks', {
-        url: `${receiver.url}/tpl`,
-        eventTypes: ['task.created'],
-        scope: { kind: 'project', projectId: 'template-project' },
-        templateId,
-        authorization: 'Bearer template-token-0000',
-      })
-    ).body;
+    const { templateId, hook: tpl } = await createTemplateHook(call(), { url: `${receiver.url}/tpl`, authorization: 'Bearer template-token-0000' });
     const projectId = randomUUID();
     expect(await registry.app.get(CopyTemplateHooks).execute({ tenantId: acme.tenantId, templateId, projectId })).toEqual({ copied: 1 });
     const list = (await call()('GET', '/v1/webhooks?limit=200')).body.data as { id: string; scope: { projectId?: string }; authorization: string }[];

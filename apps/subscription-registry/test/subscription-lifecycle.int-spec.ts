@@ -8,7 +8,7 @@ import { uniqueKafkaNamespace } from '@herald/platform/testing';
 import { Authenticator, AuthenticationError } from '@herald/registry/principals';
 import { ApplyHealthTransition } from '@herald/registry/subscriptions';
 import { randomUUID } from 'node:crypto';
-import { KafkaFixture, api, createRegistryDatabase, startReceiver, testTenant, waitFor, type RunningRegistry, startRegistryStack, type RegistryStack } from './registry-harness';
+import { KafkaFixture, api, createRegistryDatabase, createTemplateHook, startReceiver, testTenant, waitFor, type RunningRegistry, startRegistryStack, type RegistryStack } from './registry-harness';
 
 // Test sends, URL verification, template copies, health transitions and ProProfs credentials,
 // with the registry in-process against the real broker and database.
@@ -81,17 +81,11 @@ describe('subscription lifecycle', () => {
   });
 
   it("copies a template's project-level hooks to a project created from it, once", async () => {
-    const templateId = `tpl-${randomUUID()}`;
-    const tplHook = (
-      await call()('POST', '/v1/webhooks', {
-        url: `${receiver.url}/procore`,
-        eventTypes: ['task.created'],
-        scope: { kind: 'project', projectId: 'template-project' },
-        templateId,
-        payloadFormat: 'procore-v4.0',
-        authorization: 'Bearer copied-token-abcdefgh',
-      })
-    ).body;
+    const { templateId, hook: tplHook } = await createTemplateHook(call(), {
+      url: `${receiver.url}/procore`,
+      payloadFormat: 'procore-v4.0',
+      authorization: 'Bearer copied-token-abcdefgh',
+    });
     const projectId = randomUUID();
     const change: ResourceChange = {
       eventId: randomUUID(),

@@ -305,14 +305,8 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
     await waitFor(async () => (await hook(id))?.consecutiveFailures === 2, { timeoutMs: 30_000 });
     expect((await hook(id))!.status).toBe('active-with-failures');
 
-    await produceOutcomes([
-      failure(id, {
-        deliveryId: first.deliveryId,
-        eventId: first.eventId,
-        attempt: 3,
-        status: 'failed',
-      }),
-    ]);
+    const last = failure(id, { deliveryId: first.deliveryId, eventId: first.eventId, attempt: 3, status: 'failed' });
+    await produceOutcomes([last]);
     await waitFor(async () => (await hook(id))?.status === 'auto-disabled', { timeoutMs: 30_000 });
     const disabled = (await hook(id))!;
     expect(disabled.consecutiveFailures).toBe(3);
@@ -335,14 +329,8 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
           .get()
       ).values[0]?.value;
     await waitFor(async () => (await dlqCount()) === 1, { timeoutMs: 10_000 });
-    await produceOutcomes([
-      failure(id, {
-        deliveryId: first.deliveryId,
-        eventId: first.eventId,
-        attempt: 3,
-        status: 'failed',
-      }),
-    ]);
+    // The same final outcome again (at-least-once): not dead-lettered twice.
+    await produceOutcomes([last]);
     await new Promise((r) => setTimeout(r, 500));
     expect(await dlqCount()).toBe(1);
   });
@@ -545,6 +533,16 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
     },
   });
 
+  /** `n` deliveries of the hook logged as Queued, 1 ms apart from 30 s ago, event `${prefix}-${id}-${i}`. */
+  const queuedDeliveries = (id: string, n: number, prefix: string, body: (i: number) => string): DeliveryOutcome[] => {
+    const at = Date.now() - 30_000;
+    return Array.from({ length: n }, (_, i) =>
+      outcome(id, { status: 'queued', attempt: 0, eventId: `${prefix}-${id}-${i}`, at: new Date(at + i).toISOString(), body: body(i) }),
+    );
+  };
+  /** What a replay or a redrive produced for the hook so far, in topic order. */
+  const resentFor = (id: string, origin: 'replay' | 'redrive') => delivered.filter((d) => d.key === id && d.value.origin === origin);
+
   it('replay (a job) re-sends every delivery logged since a time, once per event (origin replay)', async () => {
     const id = await createHook({ unsubscribeOn: [], autoDisableAfter: null });
     await logDelivery(id, { at: new Date(Date.now() - 3_600_000).toISOString() });
@@ -552,13 +550,8 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
     const recent = [await logDelivery(id), await logDelivery(id), await logDelivery(id)];
     const job = await runJob({ subscriptionId: id, kind: 'replay', since });
     expect(job).toMatchObject({ state: 'succeeded', produced: 3, scanned: 3, progress: 1, error: null });
-    await waitFor(
-      () => delivered.filter((d) => d.key === id && d.value.origin === 'replay').length === 3,
-      { timeoutMs: 30_000 },
-    );
-    const replayed = delivered
-      .filter((d) => d.key === id && d.value.origin === 'replay')
-      .map((d) => d.value);
+    await waitFor(() => resentFor(id, 'replay').length === 3, { timeoutMs: 30_000 });
+    const replayed = resentFor(id, 'replay').map((d) => d.value);
     expect(replayed.map((d) => d.eventId)).toEqual(recent.map((o) => o.eventId));
     expect(replayed.map((d) => d.body)).toEqual(recent.map((o) => o.body));
     expect(new Set(replayed.map((d) => d.deliveryId)).size).toBe(3);
@@ -569,41 +562,19 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
     // refused by the broker (over max.message.bytes) and the replay failed.
     const id = await createHook({ unsubscribeOn: [], autoDisableAfter: null });
     const since = new Date(Date.now() - 60_000);
-    const at = Date.now() - 30_000;
-    const queued: DeliveryOutcome[] = Array.from({ length: 250 }, (_, i) =>
-      outcome(id, {
-        status: 'queued',
-        attempt: 0,
-        eventId: `big-${id}-${i}`,
-        at: new Date(at + i).toISOString(),
-        body: JSON.stringify({ i, pad: 'x'.repeat(8_000) }),
-      }),
-    );
+    const queued = queuedDeliveries(id, 250, 'big', (i) => JSON.stringify({ i, pad: 'x'.repeat(8_000) }));
     for (let i = 0; i < queued.length; i += 100)
       await moduleRef.get(RecordDeliveryOutcomes).execute({ outcomes: queued.slice(i, i + 100) });
     const job = await runJob({ subscriptionId: id, kind: 'replay', since });
     expect(job).toMatchObject({ state: 'succeeded', produced: 250, scanned: 250, progress: 1, error: null });
-    await waitFor(
-      () => delivered.filter((d) => d.key === id && d.value.origin === 'replay').length >= 250,
-      { timeoutMs: 60_000, message: '250 replayed deliveries on the topic' },
-    );
-    const replayed = delivered.filter((d) => d.key === id && d.value.origin === 'replay');
-    expect(replayed.map((d) => d.value.eventId)).toEqual(queued.map((q) => q.eventId));
+    await waitFor(() => resentFor(id, 'replay').length >= 250, { timeoutMs: 60_000, message: '250 replayed deliveries on the topic' });
+    expect(resentFor(id, 'replay').map((d) => d.value.eventId)).toEqual(queued.map((q) => q.eventId));
   });
 
   it('a replay job left running by a dead worker is resumed from its cursor by another', async () => {
     const id = await createHook({ unsubscribeOn: [], autoDisableAfter: null });
     const since = new Date(Date.now() - 60_000);
-    const at = Date.now() - 30_000;
-    const queued: DeliveryOutcome[] = Array.from({ length: 150 }, (_, i) =>
-      outcome(id, {
-        status: 'queued',
-        attempt: 0,
-        eventId: `resume-${id}-${i}`,
-        at: new Date(at + i).toISOString(),
-        body: `{"i":${i}}`,
-      }),
-    );
+    const queued = queuedDeliveries(id, 150, 'resume', (i) => `{"i":${i}}`);
     await moduleRef.get(RecordDeliveryOutcomes).execute({ outcomes: queued });
     // A job a worker claimed, produced the first page of (100) and then died: still "running",
     // its heartbeat long gone.
@@ -628,14 +599,8 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
       { timeoutMs: 60_000, message: 'the stale job is taken over and finished' },
     );
     expect(done).toMatchObject({ produced: 150, scanned: 150, runs: 2 });
-    await waitFor(
-      () => delivered.filter((d) => d.key === id && d.value.origin === 'replay').length >= 50,
-      { timeoutMs: 30_000 },
-    );
-    const replayed = delivered
-      .filter((d) => d.key === id && d.value.origin === 'replay')
-      .map((d) => d.value.eventId);
-    expect(replayed).toEqual(queued.slice(100).map((q) => q.eventId));
+    await waitFor(() => resentFor(id, 'replay').length >= 50, { timeoutMs: 30_000 });
+    expect(resentFor(id, 'replay').map((d) => d.value.eventId)).toEqual(queued.slice(100).map((q) => q.eventId));
   });
 
   it('one job per hook at a time: five racing starts make one job, the others are refused naming it', async () => {
@@ -685,13 +650,8 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
       skipped: 1,
       progress: 1,
     });
-    await waitFor(
-      () => delivered.filter((d) => d.value.origin === 'redrive' && d.key === id).length === 2,
-      { timeoutMs: 30_000 },
-    );
-    const redriven = delivered
-      .filter((d) => d.value.origin === 'redrive' && d.key === id)
-      .map((d) => d.value);
+    await waitFor(() => resentFor(id, 'redrive').length === 2, { timeoutMs: 30_000 });
+    const redriven = resentFor(id, 'redrive').map((d) => d.value);
     expect(redriven.map((d) => d.eventId).sort()).toEqual(mine.map((d) => d.eventId).sort());
     for (const d of redriven) {
       expect(d).toMatchObject({ attempt: 1, firstAttemptAt: null, subscriptionId: id });
@@ -716,11 +676,7 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
       produced: 1,
       skipped: 0,
     });
-    await waitFor(
-      () =>
-        delivered.some((d) => d.value.eventId === later.eventId && d.value.origin === 'redrive'),
-      { timeoutMs: 30_000 },
-    );
+    await waitFor(() => resentFor(id, 'redrive').some((d) => d.value.eventId === later.eventId), { timeoutMs: 30_000 });
   });
 
   it('a redrive of a DLQ larger than 1 MB (30 dead letters of 60 KB) produces in bounded batches and moves its mark', async () => {
@@ -739,13 +695,8 @@ describe('deliveries: outcomes consumer, hook health, redeliver / replay / DLQ r
     expect(job).toMatchObject({ state: 'succeeded', produced: 30, skipped: 0, progress: 1, error: null });
     expect(job.total).toBeGreaterThanOrEqual(30);
     expect(job.scanned).toBe(job.total);
-    await waitFor(
-      () => delivered.filter((d) => d.value.origin === 'redrive' && d.key === id).length === 30,
-      { timeoutMs: 60_000, message: '30 redriven deliveries on the topic' },
-    );
-    const redriven = delivered
-      .filter((d) => d.value.origin === 'redrive' && d.key === id)
-      .map((d) => d.value);
+    await waitFor(() => resentFor(id, 'redrive').length === 30, { timeoutMs: 60_000, message: '30 redriven deliveries on the topic' });
+    const redriven = resentFor(id, 'redrive').map((d) => d.value);
     expect(redriven.map((d) => d.eventId).sort()).toEqual(mine.map((d) => d.eventId).sort());
     expect(redriven.every((d) => d.body.length > 60_000)).toBe(true);
     expect(await runJob({ subscriptionId: id, kind: 'redrive' })).toMatchObject({ produced: 0 });

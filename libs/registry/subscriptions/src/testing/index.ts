@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { Provider, Type } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { hashApiKey, type ApiKeyScope, type SubscriptionSnapshot } from '@herald/contracts';
+import { hashApiKey, type ApiKeyScope, type PrincipalSnapshot, type SubscriptionSnapshot } from '@herald/contracts';
 import { Schemas, dataSourceOptions, runMigrations } from '@herald/platform/db';
 import { createTestDatabase, type TestDatabase } from '@herald/platform/testing';
 import { Authenticator, PrincipalDirectory, PrincipalsView, type AuthenticatedPrincipal } from '@herald/registry/principals';
@@ -61,13 +61,61 @@ class RecordingSink extends SubscriptionSnapshotSink {
   }
 }
 
-export interface TestTenant {
+/** A tenant with one user and one API key of that user, and the herald.principals.v1 snapshots that bring them. */
+export interface TenantPrincipals {
   tenantId: string;
   slug: string;
   domain: string;
   userId: string;
+  keyId: string;
   /** An API key in clear (`hk_…`) of the tenant's user, with the scopes asked for. */
   apiKey: string;
+  /** The tenant, the user and the key (hashed), in that order. */
+  principals: PrincipalSnapshot[];
+}
+
+/** A new API key of a user: in clear, and as its principal snapshot (hashed). */
+export function apiKeyPrincipal(tenantId: string, userId: string, scopes: ApiKeyScope[], at = new Date().toISOString()): { keyId: string; apiKey: string; snapshot: PrincipalSnapshot } {
+  const keyId = randomBytes(8).toString('hex');
+  const apiKey = `hk_${keyId}_${randomBytes(32).toString('base64url')}`;
+  return { keyId, apiKey, snapshot: { kind: 'api-key', tenantId, keyId, userId, hash: hashApiKey(apiKey), scopes, revokedAt: null, updatedAt: at } };
+}
+
+/** A user of the tenant as its principal snapshot. */
+const userPrincipal = (tenantId: string, userId: string, email: string, at: string): PrincipalSnapshot => ({
+  kind: 'user',
+  tenantId,
+  userId,
+  fullName: 'Test User',
+  email,
+  active: true,
+  updatedAt: at,
+});
+
+/** A new tenant (ids random), its one user and an API key of that user with `scopes`. */
+export function tenantPrincipals(slug: string, scopes: ApiKeyScope[], opts: { domain?: string; name?: string } = {}): TenantPrincipals {
+  const tenantId = randomUUID();
+  const userId = randomUUID();
+  const domain = opts.domain ?? `${slug}.example.com`;
+  const at = new Date().toISOString();
+  const key = apiKeyPrincipal(tenantId, userId, scopes, at);
+  return {
+    tenantId,
+    slug,
+    domain,
+    userId,
+    keyId: key.keyId,
+    apiKey: key.apiKey,
+    principals: [
+      { kind: 'tenant', tenantId, slug, domain, name: opts.name ?? slug, updatedAt: at },
+      userPrincipal(tenantId, userId, `${slug}@example.com`, at),
+      key.snapshot,
+    ],
+  };
+}
+
+/** A testbed tenant: its ids and key, and the principal the key authenticates as. */
+export interface TestTenant extends Omit<TenantPrincipals, 'keyId' | 'principals'> {
   principal: AuthenticatedPrincipal;
 }
 
@@ -123,13 +171,10 @@ export async function subscriptionCoreTestbed(label: string, opts: SubscriptionC
   const now = () => new Date().toISOString();
 
   const addKey = (tenant: Pick<TestTenant, 'tenantId'>, scopes: ApiKeyScope[], userId: string = randomUUID()): string => {
-    if (!directory.user(tenant.tenantId, userId)) {
-      directory.update({ kind: 'user', tenantId: tenant.tenantId, userId, fullName: 'Test User', email: `${userId}@example.com`, active: true, updatedAt: now() }, undefined);
-    }
-    const keyId = randomBytes(8).toString('hex');
-    const apiKey = `hk_${keyId}_${randomBytes(24).toString('base64url')}`;
-    directory.update({ kind: 'api-key', tenantId: tenant.tenantId, keyId, userId, hash: hashApiKey(apiKey), scopes, revokedAt: null, updatedAt: now() }, undefined);
-    return apiKey;
+    if (!directory.user(tenant.tenantId, userId)) directory.update(userPrincipal(tenant.tenantId, userId, `${userId}@example.com`, now()), undefined);
+    const key = apiKeyPrincipal(tenant.tenantId, userId, scopes, now());
+    directory.update(key.snapshot, undefined);
+    return key.apiKey;
   };
 
   return {
@@ -145,12 +190,9 @@ export async function subscriptionCoreTestbed(label: string, opts: SubscriptionC
       state.principalsCaughtUp = v;
     },
     addTenant(slug, scopes = ['read', 'write', 'webhooks']) {
-      const tenantId = randomUUID();
-      const domain = `${slug}.example.com`;
-      directory.update({ kind: 'tenant', tenantId, slug, domain, name: slug.toUpperCase(), updatedAt: now() }, undefined);
-      const userId = randomUUID();
-      const apiKey = addKey({ tenantId }, scopes, userId);
-      return { tenantId, slug, domain, userId, apiKey, principal: authenticator.authenticateApiKey(apiKey) };
+      const { keyId: _keyId, principals, ...tenant } = tenantPrincipals(slug, scopes, { name: slug.toUpperCase() });
+      for (const snapshot of principals) directory.update(snapshot, undefined);
+      return { ...tenant, principal: authenticator.authenticateApiKey(tenant.apiKey) };
     },
     addKey: (tenant, scopes, userId) => addKey(tenant, scopes, userId),
     async close() {
