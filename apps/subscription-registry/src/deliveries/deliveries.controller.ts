@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   Body,
   Controller,
   Get,
@@ -40,6 +41,7 @@ import {
   ResendJobsRepository,
   SearchDeliveries,
   StartResendJob,
+  type StartResendJobCommand,
   StatsQuery,
   summaryView,
 } from '@herald/registry/delivery-log';
@@ -49,6 +51,18 @@ import {
   RequireAnyScope,
   type AuthenticatedPrincipal,
 } from '@herald/registry/principals';
+
+/** A response whose `Location` a route sets. */
+type Located = { setHeader(name: string, value: string): void };
+
+/** What starting a replay or a redrive job answers: 202 with the job at once, or why it cannot start. */
+const StartsJob = () =>
+  applyDecorators(
+    HttpCode(202),
+    ApiResponse({ status: 202, schema: deliveriesOpenApi.job }),
+    ApiResponse({ status: 409, description: 'The webhook is disabled, or already has an unfinished job (`activeJob`)' }),
+    ApiResponse({ status: 429, description: 'The tenant has too many unfinished jobs' }),
+  );
 
 /**
  * A hook's delivery history and re-sending, on the native API (`Authorization: Bearer hk_…`,
@@ -210,7 +224,6 @@ export class DeliveriesController {
   }
 
   @Post('webhooks/:id/replay')
-  @HttpCode(202)
   @ApiOperation({
     summary: 'Re-send every event this webhook was sent since a time, once each (a job)',
     description:
@@ -218,47 +231,38 @@ export class DeliveriesController {
       'One replay or redrive job per webhook at a time (409 names the running one); 429 when the tenant has too many.',
   })
   @ApiBody({ schema: deliveriesOpenApi.replayBody })
-  @ApiResponse({ status: 202, schema: deliveriesOpenApi.job })
-  @ApiResponse({ status: 409, description: 'The webhook is disabled, or already has an unfinished job (`activeJob`)' })
-  @ApiResponse({ status: 429, description: 'The tenant has too many unfinished jobs' })
+  @StartsJob()
   async replayHook(
     @CurrentPrincipal() p: AuthenticatedPrincipal,
     @Param('id') id: string,
     @Body() body: unknown,
-    @Res({ passthrough: true }) res: { setHeader(name: string, value: string): void },
+    @Res({ passthrough: true }) res: Located,
   ) {
     const { since } = parseOr400(ReplayBody, body, 'body');
-    const job = await this.startJob.execute({
-      tenantId: p.tenantId,
-      subscriptionId: id,
-      kind: 'replay',
-      since,
-    });
-    const view = jobView(job);
-    res.setHeader('Location', view.href);
-    return view;
+    return this.started(res, { tenantId: p.tenantId, subscriptionId: id, kind: 'replay', since });
   }
 
   @Post('webhooks/:id/dlq/redrive')
-  @HttpCode(202)
   @ApiOperation({
     summary: "Send this webhook's dead-lettered deliveries again (each once), attempts reset (a job)",
     description:
       'Answers 202 with the job at once (Location: its URL); the job reads the DLQ a fetch batch at a time and ' +
       'produces in bounded, rate-limited batches. One job per webhook at a time.',
   })
-  @ApiResponse({ status: 202, schema: deliveriesOpenApi.job })
-  @ApiResponse({ status: 409, description: 'The webhook is disabled, or already has an unfinished job (`activeJob`)' })
-  @ApiResponse({ status: 429, description: 'The tenant has too many unfinished jobs' })
+  @StartsJob()
   async redriveHook(
     @CurrentPrincipal() p: AuthenticatedPrincipal,
     @Param('id') id: string,
     @Body() body: unknown,
-    @Res({ passthrough: true }) res: { setHeader(name: string, value: string): void },
+    @Res({ passthrough: true }) res: Located,
   ) {
     parseOr400(EmptyBody, body, 'body');
-    const job = await this.startJob.execute({ tenantId: p.tenantId, subscriptionId: id, kind: 'redrive' });
-    const view = jobView(job);
+    return this.started(res, { tenantId: p.tenantId, subscriptionId: id, kind: 'redrive' });
+  }
+
+  /** Starts the job and answers it, its URL as `Location`. */
+  private async started(res: Located, command: StartResendJobCommand) {
+    const view = jobView(await this.startJob.execute(command));
     res.setHeader('Location', view.href);
     return view;
   }

@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { z } from 'zod';
 import { SUBSCRIPTION_STATUSES } from '@herald/contracts';
 import { BearerApiKeyGuard, CurrentPrincipal, RequireAnyScope, type AuthenticatedPrincipal } from '@herald/registry/principals';
@@ -40,6 +41,15 @@ const noBody = (body: unknown) => {
     parseOrThrow(z.strictObject({}), body);
   }
 };
+
+/** An action on one webhook: `POST /v1/webhooks/{id}/<action>`, no body, 200 with `answer`. */
+const HookAction = (action: string, answer: SchemaObject, operation?: { summary: string; description: string }) =>
+  applyDecorators(
+    Post(`:id/${action}`),
+    HttpCode(200),
+    ...(operation ? [ApiOperation(operation)] : []),
+    ApiResponse({ status: 200, schema: answer }),
+  );
 
 /**
  * The native webhook API (`/v1/webhooks`): every route is one use case of the subscription
@@ -126,28 +136,20 @@ export class WebhooksController {
     await this.deleteSubscription.execute({ tenantId: p.tenantId, subscription: { id } });
   }
 
-  @Post(':id/enable')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Enable', description: 'A status-ok hook must answer 200 + {"status":"OK"} within 5 s first.' })
-  @ApiResponse({ status: 200, schema: openApiSchemas.webhook })
+  @HookAction('enable', openApiSchemas.webhook, { summary: 'Enable', description: 'A status-ok hook must answer 200 + {"status":"OK"} within 5 s first.' })
   @ApiResponse({ status: 422, description: 'A status-ok hook did not answer 200 + {"status":"OK"} (endpoint-verification-failed)' })
   enable(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Body() body: unknown): Promise<SubscriptionView> {
     noBody(body);
     return this.enableSubscription.execute({ tenantId: p.tenantId, subscription: { id } });
   }
 
-  @Post(':id/disable')
-  @HttpCode(200)
-  @ApiResponse({ status: 200, schema: openApiSchemas.webhook })
+  @HookAction('disable', openApiSchemas.webhook)
   disable(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Body() body: unknown): Promise<SubscriptionView> {
     noBody(body);
     return this.disableSubscription.execute({ tenantId: p.tenantId, subscription: { id } });
   }
 
-  @Post(':id/test')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Send a signed webhook.test event now', description: "Returns the receiver's answer." })
-  @ApiResponse({ status: 200, schema: openApiSchemas.testResult })
+  @HookAction('test', openApiSchemas.testResult, { summary: 'Send a signed webhook.test event now', description: "Returns the receiver's answer." })
   async test(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Body() body: unknown) {
     noBody(body);
     const r = await this.testSubscription.execute({ tenantId: p.tenantId, subscription: { id } });
@@ -163,10 +165,10 @@ export class WebhooksController {
     };
   }
 
-  @Post(':id/rotate-secret')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Rotate the signing secret', description: 'The new secret is shown once; the previous one keeps signing for 24 h.' })
-  @ApiResponse({ status: 200, schema: openApiSchemas.createdWebhook })
+  @HookAction('rotate-secret', openApiSchemas.createdWebhook, {
+    summary: 'Rotate the signing secret',
+    description: 'The new secret is shown once; the previous one keeps signing for 24 h.',
+  })
   async rotate(@CurrentPrincipal() p: AuthenticatedPrincipal, @Param('id') id: string, @Body() body: unknown) {
     noBody(body);
     const r = await this.rotateSigningSecret.execute({ tenantId: p.tenantId, subscription: { id } });
