@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api, hookPath, type DeliveryRecord, type Hook } from '../api';
+import { EmptyRow } from '../components/fields';
 import { ProblemAlert } from '../components/problem';
 import { DeliveryStatusBadge } from '../components/status';
 import { fmtMs, fmtTime } from '../format';
@@ -137,11 +138,7 @@ export function EventDetailPage({ hookId, deliveryId }: { hookId: string; delive
                   </td>
                 </tr>
               ))}
-              {d.attempts.length === 0 ? (
-                <tr>
-                  <td colSpan={6}>No attempt yet.</td>
-                </tr>
-              ) : null}
+              {d.attempts.length === 0 ? <EmptyRow columns={6}>No attempt yet.</EmptyRow> : null}
             </tbody>
           </table>
         </div>

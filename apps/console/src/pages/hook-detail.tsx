@@ -2,10 +2,11 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, hookPath, isOperationsHook, type DeliverySummary, type Hook, type HookStatsResponse, type Job } from '../api';
 import { DeliveriesChart, LatencyChart } from '../components/charts';
 import { ConfirmButton } from '../components/confirm';
+import { EmptyRow, FilterSelect, PageForm } from '../components/fields';
 import { ProblemAlert } from '../components/problem';
 import { DeliveryStatusBadge, HookStatus } from '../components/status';
 import { TestPanel } from '../components/test-panel';
-import { fmtMs, fmtPct, fmtTime, toLocalInput } from '../format';
+import { fmtMs, fmtPct, fmtTime, STATUS_LABEL, toLocalInput } from '../format';
 import { Link, useRouter } from '../router';
 import { useEventTypes } from './hooks-list';
 
@@ -247,15 +248,7 @@ function EventHistory({ hook }: { hook: Hook }) {
   return (
     <section aria-labelledby="events-heading" className="card">
       <h2 id="events-heading">Events (28 days)</h2>
-      <form
-        className="filters"
-        role="search"
-        aria-label="Filter events"
-        onSubmit={(e) => {
-          e.preventDefault();
-          apply({ ...filters, resourceId: draft.resourceId.trim() });
-        }}
-      >
+      <PageForm className="filters" role="search" aria-label="Filter events" onSubmit={() => apply({ ...filters, resourceId: draft.resourceId.trim() })}>
         <div className="field">
           <label htmlFor="ev-resource-id">Resource ID</label>
           <div className="inline-input">
@@ -265,28 +258,22 @@ function EventHistory({ hook }: { hook: Hook }) {
             </button>
           </div>
         </div>
-        <div className="field">
-          <label htmlFor="ev-resource-name">Resource Name</label>
-          <select id="ev-resource-name" value={filters.resourceName} onChange={(e) => apply({ ...filters, resourceName: e.target.value })}>
-            <option value="">All resources</option>
-            {resourceNames.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="ev-status">Event Status</label>
-          <select id="ev-status" value={filters.status} onChange={(e) => apply({ ...filters, status: e.target.value })}>
-            <option value="">All statuses</option>
-            <option value="queued">Queued</option>
-            <option value="retrying">Retrying</option>
-            <option value="delivered">Delivered</option>
-            <option value="failed">Failed</option>
-            <option value="discarded">Discarded</option>
-          </select>
-        </div>
+        <FilterSelect
+          id="ev-resource-name"
+          label="Resource Name"
+          value={filters.resourceName}
+          onChange={(resourceName) => apply({ ...filters, resourceName })}
+          all="All resources"
+          choices={resourceNames}
+        />
+        <FilterSelect
+          id="ev-status"
+          label="Event Status"
+          value={filters.status}
+          onChange={(status) => apply({ ...filters, status })}
+          all="All statuses"
+          choices={Object.entries(STATUS_LABEL).map(([value, label]) => ({ value, label }))}
+        />
         <div className="field">
           <span className="label-like" aria-hidden="true">
             &nbsp;
@@ -295,29 +282,25 @@ function EventHistory({ hook }: { hook: Hook }) {
             Filter{custom ? ` (${custom})` : ''}
           </button>
         </div>
-      </form>
+      </PageForm>
       {showFilter ? (
-        <form
+        <PageForm
           id="custom-filter"
           className="custom-filter"
           aria-label="Custom filter"
-          onSubmit={(e) => {
-            e.preventDefault();
+          onSubmit={() => {
             apply({ ...filters, eventType: draft.eventType, from: draft.from, to: draft.to });
             setShowFilter(false);
           }}
         >
-          <div className="field">
-            <label htmlFor="cf-event-type">Event type</label>
-            <select id="cf-event-type" value={draft.eventType} onChange={(e) => setDraft({ ...draft, eventType: e.target.value })}>
-              <option value="">Any</option>
-              {eventTypes.map((t) => (
-                <option key={t.type} value={t.type}>
-                  {t.type}
-                </option>
-              ))}
-            </select>
-          </div>
+          <FilterSelect
+            id="cf-event-type"
+            label="Event type"
+            value={draft.eventType}
+            onChange={(eventType) => setDraft({ ...draft, eventType })}
+            all="Any"
+            choices={eventTypes.map((t) => t.type)}
+          />
           <div className="field">
             <label htmlFor="cf-from">From</label>
             <input id="cf-from" type="datetime-local" value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.target.value })} />
@@ -342,7 +325,7 @@ function EventHistory({ hook }: { hook: Hook }) {
               Clear all
             </button>
           </div>
-        </form>
+        </PageForm>
       ) : null}
       <ProblemAlert error={error} />
       {page ? (
@@ -383,11 +366,7 @@ function EventHistory({ hook }: { hook: Hook }) {
                     </td>
                   </tr>
                 ))}
-                {page.data.length === 0 ? (
-                  <tr>
-                    <td colSpan={6}>No event matches.</td>
-                  </tr>
-                ) : null}
+                {page.data.length === 0 ? <EmptyRow columns={6}>No event matches.</EmptyRow> : null}
               </tbody>
             </table>
           </div>
@@ -469,13 +448,7 @@ function ResendSection({ hook }: { hook: Hook }) {
     <section aria-labelledby="resend-heading" className="card">
       <h2 id="resend-heading">Send again</h2>
       <div className="row">
-        <form
-          className="replay-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void start(`${hookPath(hook.id)}/replay`, { since: new Date(since).toISOString() });
-          }}
-        >
+        <PageForm className="replay-form" onSubmit={() => start(`${hookPath(hook.id)}/replay`, { since: new Date(since).toISOString() })}>
           <div className="field">
             <label htmlFor="replay-since">Replay every event since</label>
             <input id="replay-since" type="datetime-local" value={since} onChange={(e) => setSince(e.target.value)} required />
@@ -483,7 +456,7 @@ function ResendSection({ hook }: { hook: Hook }) {
           <button type="submit" className="btn" disabled={busy}>
             Replay
           </button>
-        </form>
+        </PageForm>
         <div>
           <p className="hint" id="redrive-hint">
             Sends this hook's dead-lettered deliveries again, each once, with fresh attempts.

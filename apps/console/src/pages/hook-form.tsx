@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api, ApiError, hookPath, type EventType, type Hook } from '../api';
+import { PageForm } from '../components/fields';
 import { ProblemAlert } from '../components/problem';
 import { TestPanel } from '../components/test-panel';
 import { Link, useRouter } from '../router';
@@ -272,14 +273,7 @@ export function HookFormPage({ id }: { id?: string }) {
         <h1>{hook ? 'Edit hook' : 'Create hook'}</h1>
         {hook ? <Link to={`/hooks/${hook.id}`}>Back to the hook</Link> : <Link to="/">Back to the webhooks</Link>}
       </div>
-      <form
-        className="hook-form"
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
+      <PageForm className="hook-form" noValidate onSubmit={submit}>
         <h2>Endpoint</h2>
         <Field id="url" label="Endpoint URL" error={errors.url}>
           <input id="url" type="url" value={f.url} onChange={(e) => set('url', e.target.value)} aria-invalid={!!errors.url} aria-describedby={describedBy('url', errors, 'url')} />
@@ -446,7 +440,7 @@ export function HookFormPage({ id }: { id?: string }) {
             {hook ? 'Save' : 'Create'}
           </button>
         </div>
-      </form>
+      </PageForm>
       {hook ? (
         <section aria-labelledby="test-heading">
           <h2 id="test-heading">Test the endpoint</h2>

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { api, ApiError, isOperationsHook, type EventType, type Hook } from '../api';
-import { HookStatus } from '../components/status';
+import { EmptyRow, FilterSelect, PageForm } from '../components/fields';
+import { HOOK_STATUS, HookStatus } from '../components/status';
 import { ProblemAlert } from '../components/problem';
 import { fmtMs, fmtPct, fmtTime, STATUS_LABEL } from '../format';
 import { Link } from '../router';
@@ -66,33 +67,21 @@ export function HooksListPage({ onUnauthorized }: { onUnauthorized: () => void }
           {troubled.filter((h) => h.status === 'active-with-failures').length} failing webhook(s) need attention.
         </div>
       ) : null}
-      <form className="filters" role="search" aria-label="Filter webhooks" onSubmit={(e) => e.preventDefault()}>
+      <PageForm className="filters" role="search" aria-label="Filter webhooks" onSubmit={() => undefined}>
         <div className="field">
           <label htmlFor="hook-search">Search</label>
           <input id="hook-search" type="search" placeholder="URL, id or event type" value={search} onChange={(e) => setSearch(e.target.value)} />
         </div>
-        <div className="field">
-          <label htmlFor="hook-status">Status</label>
-          <select id="hook-status" value={status} onChange={(e) => setStatus(e.target.value)}>
-            <option value="">All statuses</option>
-            <option value="active">Working</option>
-            <option value="active-with-failures">Working, but has failed attempts</option>
-            <option value="disabled">Disabled</option>
-            <option value="auto-disabled">Auto-disabled</option>
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="hook-event-type">Event type</label>
-          <select id="hook-event-type" value={eventType} onChange={(e) => setEventType(e.target.value)}>
-            <option value="">All event types</option>
-            {eventTypes.map((t) => (
-              <option key={t.type} value={t.type}>
-                {t.type}
-              </option>
-            ))}
-          </select>
-        </div>
-      </form>
+        <FilterSelect
+          id="hook-status"
+          label="Status"
+          value={status}
+          onChange={setStatus}
+          all="All statuses"
+          choices={(['active', 'active-with-failures', 'disabled', 'auto-disabled'] as const).map((value) => ({ value, label: HOOK_STATUS[value].label }))}
+        />
+        <FilterSelect id="hook-event-type" label="Event type" value={eventType} onChange={setEventType} all="All event types" choices={eventTypes.map((t) => t.type)} />
+      </PageForm>
       <ProblemAlert error={error} />
       {hooks === null && !error ? <p className="loading">Loading…</p> : null}
       {hooks !== null ? (
@@ -142,11 +131,7 @@ export function HooksListPage({ onUnauthorized }: { onUnauthorized: () => void }
                   </td>
                 </tr>
               ))}
-              {shown.length === 0 ? (
-                <tr>
-                  <td colSpan={7}>No webhook matches.</td>
-                </tr>
-              ) : null}
+              {shown.length === 0 ? <EmptyRow columns={7}>No webhook matches.</EmptyRow> : null}
             </tbody>
           </table>
         </div>
