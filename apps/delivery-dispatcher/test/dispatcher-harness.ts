@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import {
   DeliverySchema,
   Headers,
@@ -15,7 +15,7 @@ import {
   type TopicSpec,
 } from '@herald/contracts';
 import { SecretBox } from '@herald/platform/crypto';
-import { subscriptionSnapshotFixture } from '@herald/platform/testing';
+import { collectTopic, subscriptionSnapshotFixture } from '@herald/platform/testing';
 import { generateSigningSecret } from '@herald/delivery/signing';
 import { DispatcherService } from '@herald/delivery/dispatch';
 import { AppModule } from '../src/app.module';
@@ -78,7 +78,7 @@ export async function startReceiver(answer: Answer = (_r, res) => res.writeHead(
   };
 }
 
-/** The dispatcher in-process against the real broker, in a namespace of its own, plus a producer and collectors. */
+/** The dispatcher in-process against the real broker, in a namespace of its own, plus a producer, collectors and receivers. */
 export async function startDispatcherHarness(label: string, opts: { allowLoopback: boolean; env?: Record<string, string> }) {
   const namespace = `it-${label}-${randomUUID().slice(0, 8)}`;
   const secretsKey = randomBytes(32).toString('base64');
@@ -106,15 +106,8 @@ export async function startDispatcherHarness(label: string, opts: { allowLoopbac
   const consumers: Consumer[] = [];
 
   /** Every message of a topic from the beginning, as it arrives. */
-  const collect = async (spec: TopicSpec) => {
-    const messages: KafkaMessage[] = [];
-    const consumer = kafka.consumer({ groupId: `${namespace}.collect.${randomUUID()}` });
-    consumers.push(consumer);
-    await consumer.connect();
-    await consumer.subscribe({ topic: topicName(spec, namespace), fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
-    return messages;
-  };
+  const collect = (spec: TopicSpec) => collectTopic(kafka, namespace, spec, consumers);
+  const receivers: { close: () => Promise<void> }[] = [];
   const outcomeMessages = await collect(Topics.DeliveryOutcomes);
   const outcomes = () => outcomeMessages.map((m) => JSON.parse(m.value?.toString() ?? 'null') as DeliveryOutcome);
 
@@ -126,6 +119,12 @@ export async function startDispatcherHarness(label: string, opts: { allowLoopbac
       return dispatcher;
     },
     collect,
+    /** A loopback receiver (`startReceiver`) that `stop` closes. */
+    async receiver(answer?: Answer) {
+      const r = await startReceiver(answer);
+      receivers.push(r);
+      return r;
+    },
     outcomes,
     outcomesOf: (deliveryId: string) => outcomes().filter((o) => o.deliveryId === deliveryId),
 
@@ -218,6 +217,7 @@ export async function startDispatcherHarness(label: string, opts: { allowLoopbac
       const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${namespace}.`));
       await admin.deleteGroups(groups).catch(() => undefined);
       await admin.disconnect();
+      await Promise.all(receivers.map((r) => r.close()));
     },
   };
   return harness;

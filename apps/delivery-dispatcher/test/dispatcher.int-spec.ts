@@ -1,18 +1,12 @@
 import { Webhook } from 'standardwebhooks';
 import { Headers, Topics, type DeliveryOutcome } from '@herald/contracts';
 import { generateSigningSecret } from '@herald/delivery/signing';
-import { startDispatcherHarness, startReceiver, waitFor, type DispatcherHarness } from './dispatcher-harness';
+import { startDispatcherHarness, waitFor, type DispatcherHarness } from './dispatcher-harness';
 
 // The dispatcher in-process against the real broker; receivers are local HTTP servers, so this
 // file sets HERALD_SSRF_ALLOW_CIDRS=127.0.0.0/8 (the SSRF refusals are in dispatcher-ssrf.int-spec.ts).
 describe('delivery-dispatcher against the real broker', () => {
   let h: DispatcherHarness;
-  const closers: (() => Promise<void>)[] = [];
-  const receiver = async (...args: Parameters<typeof startReceiver>) => {
-    const r = await startReceiver(...args);
-    closers.push(r.close);
-    return r;
-  };
   const statuses = (id: string) => h.outcomesOf(id).map((o) => `${o.attempt}:${o.status}`);
 
   beforeAll(async () => {
@@ -21,11 +15,10 @@ describe('delivery-dispatcher against the real broker', () => {
 
   afterAll(async () => {
     await h?.stop();
-    await Promise.all(closers.map((c) => c()));
   }, 60_000);
 
   it('sends a signed delivery with the verb, custom headers and auth; standardwebhooks verifies both active secrets', async () => {
-    const r = await receiver();
+    const r = await h.receiver();
     const current = generateSigningSecret();
     const rotated = generateSigningSecret();
     const expired = generateSigningSecret();
@@ -61,7 +54,7 @@ describe('delivery-dispatcher against the real broker', () => {
   });
 
   it('does not follow a 302 to a private address: the attempt fails as a redirect', async () => {
-    const r = await receiver((_req, res) => res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end());
+    const r = await h.receiver((_req, res) => res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end());
     const { snapshot } = h.snapshot({ url: r.url, retryPolicy: { scheduleMs: [1_000], maxAttempts: 1, maxAgeMs: 60_000, onExhausted: 'discard' } });
     await h.publishSnapshots(snapshot);
     const d = h.delivery(snapshot.id, 1);
@@ -72,7 +65,7 @@ describe('delivery-dispatcher against the real broker', () => {
   });
 
   it('retries on the schedule: fails twice, the third attempt arrives through the tiers with the same webhook-id', async () => {
-    const r = await receiver((_req, res) => (r.received.length <= 2 ? res.writeHead(503).end('busy') : res.writeHead(204).end()));
+    const r = await h.receiver((_req, res) => (r.received.length <= 2 ? res.writeHead(503).end('busy') : res.writeHead(204).end()));
     const { snapshot, secrets } = h.snapshot({ url: r.url, retryPolicy: { scheduleMs: [1_000, 1_000], maxAttempts: 3, maxAgeMs: 60_000, onExhausted: 'dlq' } });
     await h.publishSnapshots(snapshot);
     const d = h.delivery(snapshot.id, 1);
@@ -91,7 +84,7 @@ describe('delivery-dispatcher against the real broker', () => {
   });
 
   it('status-ok contract (Worksection): a 200 without {"status":"OK"} is a failure, the retry with it is delivered', async () => {
-    const r = await receiver((_req, res) =>
+    const r = await h.receiver((_req, res) =>
       r.received.length === 1 ? res.writeHead(200).end('OK') : res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"OK"}'),
     );
     const { snapshot } = h.snapshot({ url: r.url, successContract: 'status-ok', retryPolicy: { scheduleMs: [1_000], maxAttempts: 3, maxAgeMs: 60_000, onExhausted: 'dlq' } });
@@ -103,7 +96,7 @@ describe('delivery-dispatcher against the real broker', () => {
   });
 
   it('a receiver status in unsubscribeOn (ProProfs 401) ends the delivery at once, without retries', async () => {
-    const r = await receiver((_req, res) => res.writeHead(401).end('who are you'));
+    const r = await h.receiver((_req, res) => res.writeHead(401).end('who are you'));
     const { snapshot } = h.snapshot({
       url: r.url,
       retryPolicy: { scheduleMs: [1_000], maxAttempts: 3, maxAgeMs: 60_000, onExhausted: 'discard' },
@@ -120,7 +113,7 @@ describe('delivery-dispatcher against the real broker', () => {
 
   it('dead-letters an exhausted delivery and marks it failed', async () => {
     const dlq = await h.collect(Topics.DeliveriesDlq);
-    const r = await receiver((_req, res) => res.writeHead(500).end('down'));
+    const r = await h.receiver((_req, res) => res.writeHead(500).end('down'));
     const { snapshot } = h.snapshot({ url: r.url, retryPolicy: { scheduleMs: [1_000], maxAttempts: 2, maxAgeMs: 60_000, onExhausted: 'dlq' } });
     await h.publishSnapshots(snapshot);
     const d = h.delivery(snapshot.id, 1);
@@ -135,7 +128,7 @@ describe('delivery-dispatcher against the real broker', () => {
   });
 
   it('discards (and never sends) deliveries of a disabled hook', async () => {
-    const r = await receiver();
+    const r = await h.receiver();
     const { snapshot } = h.snapshot({ url: r.url, status: 'disabled' });
     await h.publishSnapshots(snapshot);
     const d = h.delivery(snapshot.id, 1);
@@ -147,7 +140,7 @@ describe('delivery-dispatcher against the real broker', () => {
 
   it('dead-letters an invalid message with the reason and keeps going', async () => {
     const dlq = await h.collect(Topics.DeliveriesDlq);
-    const r = await receiver();
+    const r = await h.receiver();
     const { snapshot } = h.snapshot({ url: r.url });
     await h.publishSnapshots(snapshot);
     await h.publishRaw('{"not":"a delivery"}', snapshot.id);
@@ -159,8 +152,8 @@ describe('delivery-dispatcher against the real broker', () => {
   });
 
   it('a hanging receiver does not hold back another subscription on the same partition', async () => {
-    const hanging = await receiver(() => undefined);
-    const healthy = await receiver();
+    const hanging = await h.receiver(() => undefined);
+    const healthy = await h.receiver();
     const slow = h.snapshot({ url: hanging.url, timeoutMs: 10_000, retryPolicy: { scheduleMs: [60_000], maxAttempts: 2, maxAgeMs: 600_000, onExhausted: 'discard' } });
     const fast = h.snapshot({ url: healthy.url });
     await h.publishSnapshots(slow.snapshot, fast.snapshot);
@@ -184,13 +177,13 @@ describe('delivery-dispatcher against the real broker', () => {
 
   it('ordered mode: a failing delivery pauses the hook\'s later ones, another hook on the same partition keeps receiving', async () => {
     let failuresLeft = 2;
-    const orderedRx = await receiver((_req, res) => {
+    const orderedRx = await h.receiver((_req, res) => {
       if (failuresLeft > 0) {
         failuresLeft--;
         res.writeHead(500).end('not yet');
       } else res.writeHead(200).end();
     });
-    const otherRx = await receiver();
+    const otherRx = await h.receiver();
     const ordered = h.snapshot({
       url: orderedRx.url,
       deliveryMode: 'ordered',
@@ -218,7 +211,7 @@ describe('delivery-dispatcher against the real broker', () => {
   });
 
   it('graceful shutdown finishes the attempt in flight, writes its outcome and commits it (no re-delivery after a restart)', async () => {
-    const rx = await receiver((_req, res) => void setTimeout(() => res.writeHead(200).end('late but fine'), 1_500));
+    const rx = await h.receiver((_req, res) => void setTimeout(() => res.writeHead(200).end('late but fine'), 1_500));
     const { snapshot } = h.snapshot({ url: rx.url, timeoutMs: 5_000 });
     await h.publishSnapshots(snapshot);
     const d = h.delivery(snapshot.id, 1);
@@ -235,7 +228,7 @@ describe('delivery-dispatcher against the real broker', () => {
 
   it('ordered mode survives a restart: the pipe is rebuilt from the tiers and later deliveries still wait', async () => {
     let failing = true;
-    const rx = await receiver((_req, res) => (failing ? res.writeHead(500).end() : res.writeHead(200).end()));
+    const rx = await h.receiver((_req, res) => (failing ? res.writeHead(500).end() : res.writeHead(200).end()));
     const ordered = h.snapshot({
       url: rx.url,
       deliveryMode: 'ordered',

@@ -1,4 +1,4 @@
-import { startDispatcherHarness, startReceiver, waitFor, type DispatcherHarness } from './dispatcher-harness';
+import { startDispatcherHarness, waitFor, type DispatcherHarness } from './dispatcher-harness';
 
 // Issue 12.3: a slow, rate-limited, hanging or ordered-and-failing hook costs the other hooks on
 // its partition nothing. The dispatcher in-process against the real broker; a partition may
@@ -7,12 +7,6 @@ import { startDispatcherHarness, startReceiver, waitFor, type DispatcherHarness 
 // same partition gets 30. The lane bounds are the defaults.
 describe('noisy neighbours: one hook\'s receiver cannot hold its partition', () => {
   let h: DispatcherHarness;
-  const closers: (() => Promise<void>)[] = [];
-  const receiver = async (...args: Parameters<typeof startReceiver>) => {
-    const r = await startReceiver(...args);
-    closers.push(r.close);
-    return r;
-  };
   const BURST = 150;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const later = (ms: number, fn: () => void) => void setTimeout(fn, ms).unref();
@@ -23,12 +17,11 @@ describe('noisy neighbours: one hook\'s receiver cannot hold its partition', () 
 
   afterAll(async () => {
     await h?.stop();
-    await Promise.all(closers.map((c) => c()));
   }, 60_000);
 
   /** A healthy hook's 30 deliveries on partition 0, behind the bad neighbour's: ms until all arrived. */
   async function healthyTakes(): Promise<number> {
-    const rx = await receiver();
+    const rx = await h.receiver();
     const { snapshot } = h.snapshot({ url: rx.url });
     await h.publishSnapshots(snapshot);
     const t0 = Date.now();
@@ -38,7 +31,7 @@ describe('noisy neighbours: one hook\'s receiver cannot hold its partition', () 
   }
 
   it('rate-limited at 1/s: the lane keeps what it sends in ~30 s, parks the rest a second apart; the healthy hook is not held', async () => {
-    const rx = await receiver();
+    const rx = await h.receiver();
     const bad = h.snapshot({ url: rx.url, rateLimitPerSec: 1 });
     await h.publishSnapshots(bad.snapshot);
     await h.publishDeliveries(Array.from({ length: BURST }, (_, i) => h.delivery(bad.snapshot.id, i)), 0);
@@ -52,7 +45,7 @@ describe('noisy neighbours: one hook\'s receiver cannot hold its partition', () 
   }, 120_000);
 
   it('slow, answering just under its timeout: the burst it took in before it showed is trimmed; the healthy hook is not held', async () => {
-    const rx = await receiver((_req, res) => later(1_600, () => res.writeHead(200).end('ok, eventually')));
+    const rx = await h.receiver((_req, res) => later(1_600, () => res.writeHead(200).end('ok, eventually')));
     const bad = h.snapshot({ url: rx.url, timeoutMs: 2_000 });
     await h.publishSnapshots(bad.snapshot);
     await h.publishDeliveries(Array.from({ length: BURST }, (_, i) => h.delivery(bad.snapshot.id, i)), 0);
@@ -64,7 +57,7 @@ describe('noisy neighbours: one hook\'s receiver cannot hold its partition', () 
   }, 120_000);
 
   it('hanging: the burst is trimmed once the first attempts hang; the healthy hook is not held', async () => {
-    const rx = await receiver(() => undefined);
+    const rx = await h.receiver(() => undefined);
     const bad = h.snapshot({ url: rx.url, timeoutMs: 2_000, retryPolicy: { scheduleMs: [60_000], maxAttempts: 1, maxAgeMs: 600_000, onExhausted: 'discard' } });
     await h.publishSnapshots(bad.snapshot);
     await h.publishDeliveries(Array.from({ length: BURST }, (_, i) => h.delivery(bad.snapshot.id, i)), 0);
@@ -74,7 +67,7 @@ describe('noisy neighbours: one hook\'s receiver cannot hold its partition', () 
 
   it('ordered and failing just under its timeout: what arrives behind the failing head is parked as a pipe; the healthy hook is not held, and the ordered hook gets everything once, in order', async () => {
     let failuresLeft = 2;
-    const rx = await receiver((_req, res) => {
+    const rx = await h.receiver((_req, res) => {
       if (failuresLeft-- > 0) later(14_500, () => res.writeHead(500).end('not yet'));
       else res.writeHead(200).end();
     });

@@ -1,18 +1,12 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { DeliveryContract, Headers, RetryTierTopics, encodeMessage, topicName, type Delivery } from '@herald/contracts';
-import { brokers, startDispatcherHarness, startReceiver, waitFor, type DispatcherHarness } from './dispatcher-harness';
+import { brokers, startDispatcherHarness, waitFor, type DispatcherHarness } from './dispatcher-harness';
 
 // Issue 12.2: no message holds a retry tier longer than the tier's own delay. The dispatcher
 // in-process against the real broker; receivers on loopback.
 describe('retry tiers: a long wait never holds back other tenants\' retries', () => {
   let h: DispatcherHarness;
   let producer: Producer;
-  const closers: (() => Promise<void>)[] = [];
-  const receiver = async (...args: Parameters<typeof startReceiver>) => {
-    const r = await startReceiver(...args);
-    closers.push(r.close);
-    return r;
-  };
   const tier = (label: string) => RetryTierTopics.find((t) => t.name.endsWith(`.${label}`))!;
   const header = (m: { headers?: Record<string, unknown> }, name: string) => Number(String(m.headers?.[name]));
 
@@ -25,14 +19,13 @@ describe('retry tiers: a long wait never holds back other tenants\' retries', ()
   afterAll(async () => {
     await producer?.disconnect();
     await h?.stop();
-    await Promise.all(closers.map((c) => c()));
   }, 60_000);
 
   it('tenant A\'s receiver answers Retry-After: 3599 — A waits its hour hopping, and tenant B\'s retries on the same tier partitions arrive on time (±10%)', async () => {
-    const aRx = await receiver((_req, res) => res.writeHead(503, { 'retry-after': '3599' }).end('come back in an hour'));
+    const aRx = await h.receiver((_req, res) => res.writeHead(503, { 'retry-after': '3599' }).end('come back in an hour'));
     const a = h.snapshot({ url: aRx.url, tenantId: 'tenant-a', retryPolicy: { scheduleMs: [5_000], maxAttempts: 5, maxAgeMs: 86_400_000, onExhausted: 'dlq' } });
     let bFailures = 2;
-    const bRx = await receiver((_req, res) => (bFailures-- > 0 ? res.writeHead(500).end('not yet') : res.writeHead(200).end()));
+    const bRx = await h.receiver((_req, res) => (bFailures-- > 0 ? res.writeHead(500).end('not yet') : res.writeHead(200).end()));
     const b30 = h.snapshot({ url: `${bRx.url}/30`, tenantId: 'tenant-b', retryPolicy: { scheduleMs: [30_000], maxAttempts: 3, maxAgeMs: 600_000, onExhausted: 'dlq' } });
     const b40 = h.snapshot({ url: `${bRx.url}/40`, tenantId: 'tenant-b', retryPolicy: { scheduleMs: [40_000], maxAttempts: 3, maxAgeMs: 600_000, onExhausted: 'dlq' } });
     await h.publishSnapshots(a.snapshot, b30.snapshot, b40.snapshot);

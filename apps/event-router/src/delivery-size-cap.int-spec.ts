@@ -10,10 +10,9 @@ import {
   topicName,
   type Delivery,
   type DeliveryOutcome,
-  type TopicSpec,
 } from '@herald/contracts';
 import { resourceChange, subscriptionSnapshot } from '@herald/routing/matching/testing';
-import { kafkaBrokers, uniqueKafkaNamespace, waitFor } from '@herald/platform/testing';
+import { collectTopic, kafkaBrokers, uniqueKafkaNamespace, waitFor } from '@herald/platform/testing';
 import { closeRouterSpec, createRouterTopics } from './testing';
 
 // Issue 12.4: the router caps a delivery's size (here 50,000 bytes, so a 120 KB change is over
@@ -23,15 +22,6 @@ jest.setTimeout(90_000);
 const namespace = uniqueKafkaNamespace('router-cap');
 const kafka = new Kafka({ clientId: 'router-cap-int', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
 
-async function collect(spec: TopicSpec, consumers: Consumer[]): Promise<KafkaMessage[]> {
-  const messages: KafkaMessage[] = [];
-  const consumer = kafka.consumer({ groupId: `${namespace}.collect.${randomUUID()}` });
-  consumers.push(consumer);
-  await consumer.connect();
-  await consumer.subscribe({ topic: topicName(spec, namespace), fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
-  return messages;
-}
 const json = <T>(m: KafkaMessage) => JSON.parse(m.value!.toString()) as T;
 
 describe('event-router: the delivery size cap', () => {
@@ -62,9 +52,9 @@ describe('event-router: the delivery size cap', () => {
     const small = resourceChange({ resourceId: 'task-small' });
     await new ResourceChangePublisher(producer, { producerName: 'router-cap-int', namespace }).publish([big, small]);
 
-    const deliveries = await collect(Topics.Deliveries, consumers);
-    const outcomes = await collect(Topics.DeliveryOutcomes, consumers);
-    const dlq = await collect(Topics.DeliveriesDlq, consumers);
+    const deliveries = await collectTopic(kafka, namespace, Topics.Deliveries, consumers);
+    const outcomes = await collectTopic(kafka, namespace, Topics.DeliveryOutcomes, consumers);
+    const dlq = await collectTopic(kafka, namespace, Topics.DeliveriesDlq, consumers);
     Object.assign(process.env, {
       KAFKA_BROKERS: kafkaBrokers().join(','),
       HERALD_KAFKA_NAMESPACE: namespace,

@@ -11,11 +11,10 @@ import {
   type Delivery,
   type ResourceChange,
   type SubscriptionSnapshot,
-  type TopicSpec,
 } from '@herald/contracts';
 import { resourceChange, subscriptionSnapshot } from '@herald/routing/matching/testing';
 import { PAYLOAD_RENDERERS } from '@herald/routing/rendering';
-import { kafkaBrokers, uniqueKafkaNamespace, waitFor } from '@herald/platform/testing';
+import { collectTopic, kafkaBrokers, uniqueKafkaNamespace, waitFor } from '@herald/platform/testing';
 import { closeRouterSpec, createRouterTopics } from './testing';
 
 // The router in-process against the real broker; events come from a plain kafkajs producer
@@ -29,16 +28,6 @@ const kafka = new Kafka({
 });
 const until = (message: string, fn: () => unknown, timeoutMs = 30_000) =>
   waitFor(fn, { message, timeoutMs });
-
-/** Every message of a topic from the beginning, as it arrives. */
-async function collect(spec: TopicSpec): Promise<{ messages: KafkaMessage[]; consumer: Consumer }> {
-  const messages: KafkaMessage[] = [];
-  const consumer = kafka.consumer({ groupId: `${namespace}.collect.${randomUUID()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic: topicName(spec, namespace), fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
-  return { messages, consumer };
-}
 
 const header = (m: KafkaMessage, name: string) => m.headers?.[name]?.toString();
 const json = <T>(m: KafkaMessage) => JSON.parse(m.value!.toString()) as T;
@@ -134,16 +123,10 @@ describe('event-router against the real broker', () => {
     const afterInvalid = resourceChange({ resourceId: 'task-9', changedFields: ['name'] });
     await publisher.publish(afterInvalid);
 
-    const deliveries = await collect(Topics.Deliveries);
-    const outcomes = await collect(Topics.DeliveryOutcomes);
-    const changesDlq = await collect(Topics.ResourceChangesDlq);
-    const deliveriesDlq = await collect(Topics.DeliveriesDlq);
-    collectors.push(
-      deliveries.consumer,
-      outcomes.consumer,
-      changesDlq.consumer,
-      deliveriesDlq.consumer,
-    );
+    const deliveries = await collectTopic(kafka, namespace, Topics.Deliveries, collectors);
+    const outcomes = await collectTopic(kafka, namespace, Topics.DeliveryOutcomes, collectors);
+    const changesDlq = await collectTopic(kafka, namespace, Topics.ResourceChangesDlq, collectors);
+    const deliveriesDlq = await collectTopic(kafka, namespace, Topics.DeliveriesDlq, collectors);
 
     Object.assign(process.env, {
       KAFKA_BROKERS: kafkaBrokers().join(','),
@@ -160,12 +143,12 @@ describe('event-router against the real broker', () => {
     app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
     await app.listen(0);
 
-    await until('3 deliveries', () => deliveries.messages.length >= 3 && deliveries.messages);
-    await until('2 dead-lettered events', () => changesDlq.messages.length >= 2);
-    await until('1 unrenderable delivery', () => deliveriesDlq.messages.length >= 1);
+    await until('3 deliveries', () => deliveries.length >= 3 && deliveries);
+    await until('2 dead-lettered events', () => changesDlq.length >= 2);
+    await until('1 unrenderable delivery', () => deliveriesDlq.length >= 1);
 
     // Only subscription A (v2, task.*) receives; in the order of the changes (one resource, one key).
-    const routed = deliveries.messages.map((m) => DeliverySchema.parse(json<Delivery>(m)));
+    const routed = deliveries.map((m) => DeliverySchema.parse(json<Delivery>(m)));
     expect(
       routed.map((d) => [
         d.subscriptionId,
@@ -179,9 +162,9 @@ describe('event-router against the real broker', () => {
       [subA.id, completed.eventId, 'task.completed', 1, 2],
       [subA.id, afterInvalid.eventId, 'task.updated', 1, 2],
     ]);
-    expect(deliveries.messages.map((m) => m.key?.toString())).toEqual([subA.id, subA.id, subA.id]);
-    expect(header(deliveries.messages[0], Headers.Schema)).toBe('delivery/1');
-    expect(header(deliveries.messages[0], Headers.TraceParent)).toBe(tp);
+    expect(deliveries.map((m) => m.key?.toString())).toEqual([subA.id, subA.id, subA.id]);
+    expect(header(deliveries[0], Headers.Schema)).toBe('delivery/1');
+    expect(header(deliveries[0], Headers.TraceParent)).toBe(tp);
     const body = JSON.parse(routed[1].body);
     expect(body).toMatchObject({
       type: 'task.completed',
@@ -191,17 +174,17 @@ describe('event-router against the real broker', () => {
 
     // One message per delivery: no `queued` outcome beside it (the registry logs Queued from the
     // deliveries topic). Both would have been in the same produce request, so by now it would be here.
-    expect(outcomes.messages).toEqual([]);
+    expect(outcomes).toEqual([]);
 
-    const reasons = changesDlq.messages.map((m) => header(m, Headers.DlqReason) ?? '');
+    const reasons = changesDlq.map((m) => header(m, Headers.DlqReason) ?? '');
     expect(reasons[0]).toMatch(/^not JSON/);
     expect(reasons[1]).toMatch(/action/);
-    expect(header(deliveriesDlq.messages[0], Headers.DlqReason)).toMatch(
+    expect(header(deliveriesDlq[0], Headers.DlqReason)).toMatch(
       new RegExp(
         `subscription ${unrenderable.id} \\(format proprofs\\): no payload renderer for format "proprofs"`,
       ),
     );
-    expect(deliveriesDlq.messages[0].key?.toString()).toBe(unrenderable.id);
+    expect(deliveriesDlq[0].key?.toString()).toBe(unrenderable.id);
 
     // The set follows the topic: a new subscription receives the next change, a tombstone stops it.
     const subB = subscriptionSnapshot({ id: `b-${randomUUID()}`, eventTypes: ['comment.created'] });
@@ -219,7 +202,7 @@ describe('event-router against the real broker', () => {
     });
     await publisher.publish(comment);
     await until('delivery to B', () =>
-      deliveries.messages.some((m) => m.key?.toString() === subB.id),
+      deliveries.some((m) => m.key?.toString() === subB.id),
     );
     await tombstone(subB.id);
     await until('subscription B gone', async () =>
@@ -236,9 +219,9 @@ describe('event-router against the real broker', () => {
     );
     await publisher.publish(resourceChange({ resourceId: 'task-10', changedFields: ['name'] }));
     await until('delivery of task-10 to A', () =>
-      deliveries.messages.some((m) => json<Delivery>(m).resourceId === 'task-10'),
+      deliveries.some((m) => json<Delivery>(m).resourceId === 'task-10'),
     );
-    expect(deliveries.messages.filter((m) => m.key?.toString() === subB.id)).toHaveLength(1);
+    expect(deliveries.filter((m) => m.key?.toString() === subB.id)).toHaveLength(1);
     expect(await metrics()).toMatch(/herald_router_matches_total\{[^}]*\} 5/);
   });
 
@@ -256,8 +239,7 @@ describe('event-router against the real broker', () => {
         messages: snapshots.slice(i, i + 1000),
       });
     }
-    const deliveries = await collect(Topics.Deliveries);
-    collectors.push(deliveries.consumer);
+    const deliveries = await collectTopic(kafka, namespace, Topics.Deliveries, collectors);
     const metrics = async () => (await fetch(`${await app!.getUrl()}/metrics`)).text();
     await until('10,000 subscriptions loaded', async () =>
       /herald_router_subscriptions\{[^}]*\} 15002/.test(await metrics()),
@@ -273,8 +255,8 @@ describe('event-router against the real broker', () => {
     const mine: KafkaMessage[] = [];
     let scanned = 0;
     const scan = () => {
-      for (; scanned < deliveries.messages.length; scanned++) {
-        const m = deliveries.messages[scanned];
+      for (; scanned < deliveries.length; scanned++) {
+        const m = deliveries[scanned];
         if (json<Delivery>(m).eventId === change.eventId) mine.push(m);
       }
       return mine.length >= 10_000;

@@ -2,7 +2,7 @@
 // (so files run in parallel without seeing each other's data), polling, a scriptable webhook
 // receiver, and the services as real processes.
 export { createTestDatabase, dropTestDatabase, type TestDatabase, type CreateTestDatabaseOptions } from './database';
-export { uniqueKafkaNamespace, deleteKafkaNamespace, type DeleteKafkaNamespaceOptions } from './kafka';
+export { uniqueKafkaNamespace, collectTopic, deleteKafkaNamespace, type DeleteKafkaNamespaceOptions } from './kafka';
 export { waitFor, type WaitForOptions } from './wait-for';
 export { startReceiver, type Receiver, type ReceivedRequest, type ScriptedResponse, type Responder, type StartReceiverOptions } from './receiver';
 export { freePort } from './ports';

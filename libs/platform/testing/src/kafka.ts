@@ -1,4 +1,6 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { topicName, type TopicSpec } from '@herald/contracts';
 import { kafkaBrokers } from './env';
 import { kafkaNamespaceName } from './names';
 
@@ -9,6 +11,20 @@ import { kafkaNamespaceName } from './names';
  */
 export function uniqueKafkaNamespace(label = 'test'): string {
   return kafkaNamespaceName(label);
+}
+
+/**
+ * Every message of a topic in `namespace`, from the beginning, as it arrives (the array grows):
+ * a consumer in a group of its own, added to `consumers` for the caller to disconnect.
+ */
+export async function collectTopic(kafka: Kafka, namespace: string, spec: TopicSpec, consumers: Consumer[]): Promise<KafkaMessage[]> {
+  const messages: KafkaMessage[] = [];
+  const consumer = kafka.consumer({ groupId: `${namespace}.collect.${randomUUID()}` });
+  consumers.push(consumer);
+  await consumer.connect();
+  await consumer.subscribe({ topic: topicName(spec, namespace), fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
+  return messages;
 }
 
 export interface DeleteKafkaNamespaceOptions {
