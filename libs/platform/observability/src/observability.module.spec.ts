@@ -1,6 +1,6 @@
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { context, propagation, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { isolateTracingGlobals } from './testing';
 
 type Modules = { tracing: typeof import('./tracing'); observability: typeof import('./observability.module') };
 
@@ -19,12 +19,7 @@ const interceptors = (m: Modules) =>
   );
 
 describe('ObservabilityModule and tracing', () => {
-  const endpoint = process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
-  beforeAll(() => delete process.env['OTEL_EXPORTER_OTLP_ENDPOINT']);
-  afterAll(() => {
-    if (endpoint !== undefined) process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] = endpoint;
-  });
-  afterEach(() => [trace, context, propagation].forEach((api) => api.disable()));
+  isolateTracingGlobals();
 
   it('names request spans after their route (a global interceptor) when tracing was started first', () => {
     const m = fresh();

@@ -1,6 +1,7 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import { SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { isolateTracingGlobals } from './testing';
 
 type TracingModule = typeof import('./tracing');
 
@@ -14,12 +15,7 @@ function freshTracing(): TracingModule {
 }
 
 describe('startTracing', () => {
-  const endpoint = process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
-  beforeAll(() => delete process.env['OTEL_EXPORTER_OTLP_ENDPOINT']);
-  afterAll(() => {
-    if (endpoint !== undefined) process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] = endpoint;
-  });
-  afterEach(() => [trace, context, propagation].forEach((api) => api.disable()));
+  isolateTracingGlobals();
 
   it('without OTEL_EXPORTER_OTLP_ENDPOINT registers nothing: spans are no-ops and carry no context', async () => {
     const tracing = freshTracing();
