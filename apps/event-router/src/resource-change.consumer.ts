@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { Counter, Histogram } from 'prom-client';
 import {
   ConsumerGroups,
   DeliveryContract,
@@ -12,6 +11,7 @@ import {
   type TopicSpec,
 } from '@herald/contracts';
 import { InjectConfig } from '@herald/platform/config';
+import { metric, type MetricsOf } from '@herald/platform/observability';
 import {
   ConsumerDeps,
   ContractConsumer,
@@ -33,6 +33,17 @@ export const ROUTER_TOPICS: readonly TopicSpec[] = [
   Topics.DeliveriesDlq,
   Topics.DeliveryOutcomes,
 ];
+
+/** The router's metrics (consumer lag and dead letters are the platform's). */
+const ROUTER_METRICS = {
+  changes: metric.counter('herald_router_changes_total', 'Resource changes routed, by event type', ['event_type']),
+  matches: metric.counter('herald_router_matches_total', 'Deliveries produced by the router: one per (change x matching subscription)'),
+  notInFormat: metric.counter('herald_router_not_in_format_total', 'Matches whose payload format does not carry the change (renderer returned null)', ['format']),
+  oversized: metric.counter('herald_router_oversized_deliveries_total', 'Deliveries over HERALD_ROUTER_MAX_DELIVERY_BYTES, by format and what became of them: thin (rendered without the resource) or dead_lettered', ['format', 'result']),
+  renderFailures: metric.counter('herald_router_render_failures_total', 'Matches that could not be rendered (dead-lettered to herald.deliveries.dlq)', ['format']),
+  routingSeconds: metric.histogram('herald_router_routing_seconds', 'From a batch being handed to the router to its deliveries acknowledged by Kafka, per change', [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
+  eventAgeSeconds: metric.histogram('herald_router_event_age_seconds', "From a change's occurredAt (commit) to its deliveries acknowledged by Kafka", [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]),
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -70,13 +81,7 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
   protected override readonly maxBatchItems: number;
   protected override readonly commitEveryBatch = true;
 
-  private readonly changes: Counter<'event_type'>;
-  private readonly matches: Counter;
-  private readonly notInFormat: Counter<'format'>;
-  private readonly renderFailures: Counter<'format'>;
-  private readonly oversized: Counter<'format' | 'result'>;
-  private readonly routingSeconds: Histogram<string>;
-  private readonly eventAgeSeconds: Histogram<string>;
+  private readonly metrics: MetricsOf<typeof ROUTER_METRICS>;
   private shuttingDown = false;
   private readonly out: OutboundBatcher;
 
@@ -99,41 +104,7 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
     });
     this.partitionsConsumedConcurrently = config.HERALD_ROUTER_PARTITIONS_CONCURRENTLY;
     this.maxBatchItems = config.HERALD_ROUTER_BATCH_MAX_CHANGES;
-    const m = deps.metrics;
-    this.changes = m.counter({
-      name: 'herald_router_changes_total',
-      help: 'Resource changes routed, by event type',
-      labelNames: ['event_type'],
-    });
-    this.matches = m.counter({
-      name: 'herald_router_matches_total',
-      help: 'Deliveries produced by the router: one per (change x matching subscription)',
-    });
-    this.notInFormat = m.counter({
-      name: 'herald_router_not_in_format_total',
-      help: 'Matches whose payload format does not carry the change (renderer returned null)',
-      labelNames: ['format'],
-    });
-    this.oversized = m.counter({
-      name: 'herald_router_oversized_deliveries_total',
-      help: 'Deliveries over HERALD_ROUTER_MAX_DELIVERY_BYTES, by format and what became of them: thin (rendered without the resource) or dead_lettered',
-      labelNames: ['format', 'result'],
-    });
-    this.renderFailures = m.counter({
-      name: 'herald_router_render_failures_total',
-      help: 'Matches that could not be rendered (dead-lettered to herald.deliveries.dlq)',
-      labelNames: ['format'],
-    });
-    this.routingSeconds = m.histogram({
-      name: 'herald_router_routing_seconds',
-      help: 'From a batch being handed to the router to its deliveries acknowledged by Kafka, per change',
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    });
-    this.eventAgeSeconds = m.histogram({
-      name: 'herald_router_event_age_seconds',
-      help: "From a change's occurredAt (commit) to its deliveries acknowledged by Kafka",
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    });
+    this.metrics = deps.metrics.define(ROUTER_METRICS);
   }
 
   override async onApplicationBootstrap(): Promise<void> {
@@ -175,17 +146,17 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
     for (const { value: change, ctx } of items) {
       if (!change) continue; // not a compacted topic: the base class dead-letters empty values
       const routed = this.route.execute({ change, routedAt });
-      this.changes.inc({ event_type: routed.eventType });
+      this.metrics.changes.inc({ event_type: routed.eventType });
       // The change's consumer span (`ctx.trace`), else the trace context inside the event.
       const trace = { [Headers.TraceParent]: change.traceparent, ...ctx.trace };
       for (const { delivery, subscription, thin } of routed.deliveries) {
-        if (thin) this.oversized.inc({ format: subscription.payloadFormat, result: 'thin' });
+        if (thin) this.metrics.oversized.inc({ format: subscription.payloadFormat, result: 'thin' });
         messages.push({ topic: Topics.Deliveries, message: encodeOwn(DeliveryContract, delivery, { trace }) });
         deliveries++;
       }
-      for (const sub of routed.notInFormat) this.notInFormat.inc({ format: sub.payloadFormat });
+      for (const sub of routed.notInFormat) this.metrics.notInFormat.inc({ format: sub.payloadFormat });
       for (const { subscription, reason } of routed.failures) {
-        this.renderFailures.inc({ format: subscription.payloadFormat });
+        this.metrics.renderFailures.inc({ format: subscription.payloadFormat });
         await this.deps.deadLetters.deadLetter(
           Topics.DeliveriesDlq,
           ctx,
@@ -200,7 +171,7 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
         );
       }
       for (const { subscription, reason, outcome } of routed.tooLarge) {
-        this.oversized.inc({ format: subscription.payloadFormat, result: 'dead_lettered' });
+        this.metrics.oversized.inc({ format: subscription.payloadFormat, result: 'dead_lettered' });
         // The change goes to the DLQ for this hook (replayable once the cap allows), and the
         // hook's log says why it got nothing.
         await this.deps.deadLetters.deadLetter(
@@ -214,13 +185,13 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
       }
     }
     await this.out.addAll(messages);
-    this.matches.inc(deliveries);
+    this.metrics.matches.inc(deliveries);
     const done = Date.now();
     const seconds = (performance.now() - started) / 1000;
     for (const { value } of items) {
       if (!value) continue;
-      this.routingSeconds.observe(seconds);
-      this.eventAgeSeconds.observe(Math.max(0, done - Date.parse(value.occurredAt)) / 1000);
+      this.metrics.routingSeconds.observe(seconds);
+      this.metrics.eventAgeSeconds.observe(Math.max(0, done - Date.parse(value.occurredAt)) / 1000);
     }
   }
 }

@@ -2,6 +2,51 @@ import { Controller, Get, Header, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CounterConfiguration, GaugeConfiguration, HistogramConfiguration } from 'prom-client';
 
+/** One metric of a catalog: its kind, name, help and label names (a histogram's buckets too). */
+export interface MetricSpec<K extends 'counter' | 'gauge' | 'histogram' = 'counter' | 'gauge' | 'histogram', L extends string = string> {
+  kind: K;
+  name: string;
+  help: string;
+  labelNames: readonly L[];
+  buckets?: readonly number[];
+}
+
+/**
+ * A service's metrics declared as a table, one row each — `{ changes: metric.counter(name, help,
+ * ['event_type']), … }` — made by `MetricsRegistry.define`, typed by their labels.
+ */
+export const metric = {
+  counter: <L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): MetricSpec<'counter', L> => ({
+    kind: 'counter',
+    name,
+    help,
+    labelNames,
+  }),
+  gauge: <L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): MetricSpec<'gauge', L> => ({
+    kind: 'gauge',
+    name,
+    help,
+    labelNames,
+  }),
+  histogram: <L extends string = string>(
+    name: string,
+    help: string,
+    buckets: readonly number[],
+    labelNames: readonly L[] = [],
+  ): MetricSpec<'histogram', L> => ({ kind: 'histogram', name, help, labelNames, buckets }),
+};
+
+/** The metrics `MetricsRegistry.define` makes of a catalog. */
+export type MetricsOf<C extends Record<string, MetricSpec>> = {
+  readonly [K in keyof C]: C[K] extends MetricSpec<'counter', infer L>
+    ? Counter<L>
+    : C[K] extends MetricSpec<'gauge', infer L>
+      ? Gauge<L>
+      : C[K] extends MetricSpec<'histogram', infer L>
+        ? Histogram<L>
+        : never;
+};
+
 /**
  * The service's Prometheus registry: default process metrics plus the service's own, all
  * named `herald_*` and labelled with `service`.
@@ -25,6 +70,17 @@ export class MetricsRegistry {
 
   histogram<L extends string>(cfg: Omit<HistogramConfiguration<L>, 'registers'>): Histogram<L> {
     return this.existing(cfg.name) ?? new Histogram({ ...cfg, registers: [this.registry] });
+  }
+
+  /** Every metric of a catalog (see `metric`), under the catalog's keys. */
+  define<C extends Record<string, MetricSpec>>(catalog: C): MetricsOf<C> {
+    const made = Object.entries(catalog).map(([key, spec]) => {
+      const cfg = { name: spec.name, help: spec.help, labelNames: spec.labelNames };
+      if (spec.kind === 'counter') return [key, this.counter(cfg)];
+      if (spec.kind === 'gauge') return [key, this.gauge(cfg)];
+      return [key, this.histogram({ ...cfg, ...(spec.buckets ? { buckets: [...spec.buckets] } : {}) })];
+    });
+    return Object.fromEntries(made) as MetricsOf<C>;
   }
 
   private existing<M>(name: string): M | undefined {
