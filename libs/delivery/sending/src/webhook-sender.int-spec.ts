@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { generateSigningSecret } from '@herald/delivery/signing';
 import { SsrfGuard } from '@herald/delivery/ssrf-guard';
-import { excerpt, parseRetryAfter, WebhookSender } from './webhook-sender';
+import { excerpt, parseRetryAfter, WebhookSender, type SuccessContract } from './webhook-sender';
 
 interface Seen {
   method: string;
@@ -93,66 +93,49 @@ describe('WebhookSender (loopback receivers)', () => {
     expect(result.durationMs).toBeGreaterThanOrEqual(290);
   });
 
-  it('applies the status-ok contract', async () => {
-    const answers: [number, string][] = [
-      [200, '{"status":"OK"}'],
-      [200, '{"status":"ok"}'],
-      [200, 'OK'],
-      [204, ''],
-    ];
+  /** A receiver answering `answers` in turn, each as JSON. */
+  async function answering(answers: readonly (readonly [status: number, body: string])[]) {
     const r = track(await receiver((_req, res) => {
       const [status, body] = answers[(r.seen.length - 1) % answers.length];
       res.writeHead(status, { 'content-type': 'application/json' }).end(body);
     }));
+    return r;
+  }
+
+  it.each<[SuccessContract, string, [status: number, body: string, ok: boolean][]]>([
+    ['status-ok', 'HTTP 200 with a JSON body whose status is "OK"', [
+      [200, '{"status":"OK"}', true],
+      [200, '{"status":"ok"}', false],
+      [200, 'OK', false],
+      [204, '', false],
+    ]],
+    ['200', 'exactly HTTP 200, whatever the body; any other 2xx fails', [
+      [200, '', true],
+      [204, '', false],
+      [201, '{"status":"OK"}', false],
+    ]],
+    ['200-or-204', 'HTTP 200 or 204, whatever the body; any other 2xx fails', [
+      [200, '', true],
+      [204, '', true],
+      [201, '', false],
+      [202, '{"status":"OK"}', false],
+    ]],
+  ])('applies the %s contract: %s', async (successContract, _what, answers) => {
+    const r = await answering(answers.map(([status, body]) => [status, body] as const));
     const results = [];
-    for (let i = 0; i < answers.length; i++) results.push(await loopback.send({ url: r.url, body: '{}', timeoutMs: 2000, successContract: 'status-ok' }));
-    expect(results.map((x) => [x.ok, x.errorClass ?? null])).toEqual([
-      [true, null],
-      [false, 'contract'],
-      [false, 'contract'],
-      [false, 'contract'],
+    for (let i = 0; i < answers.length; i++) results.push(await loopback.send({ url: r.url, body: '{}', timeoutMs: 2000, successContract }));
+    expect(results.map((x) => [x.httpStatus, x.ok, x.errorClass ?? null])).toEqual(
+      answers.map(([status, , ok]) => [status, ok, ok ? null : 'contract']),
+    );
+  });
+
+  it('verifies an endpoint against the status-ok contract', async () => {
+    const r = await answering([
+      [200, '{"status":"OK"}'],
+      [200, 'OK'],
     ]);
     await expect(loopback.verifyEndpoint(r.url)).resolves.toMatchObject({ ok: true, httpStatus: 200 });
-  });
-
-  it('applies the 200 contract: exactly HTTP 200, whatever the body; any other 2xx fails', async () => {
-    const answers: [number, string][] = [
-      [200, ''],
-      [204, ''],
-      [201, '{"status":"OK"}'],
-    ];
-    const r = track(await receiver((_req, res) => {
-      const [status, body] = answers[(r.seen.length - 1) % answers.length];
-      res.writeHead(status).end(body);
-    }));
-    const results = [];
-    for (let i = 0; i < answers.length; i++) results.push(await loopback.send({ url: r.url, body: '{}', timeoutMs: 2000, successContract: '200' }));
-    expect(results.map((x) => [x.ok, x.httpStatus, x.errorClass ?? null])).toEqual([
-      [true, 200, null],
-      [false, 204, 'contract'],
-      [false, 201, 'contract'],
-    ]);
-  });
-
-  it('applies the 200-or-204 contract: HTTP 200 or 204, whatever the body; any other 2xx fails', async () => {
-    const answers: [number, string][] = [
-      [200, ''],
-      [204, ''],
-      [201, ''],
-      [202, '{"status":"OK"}'],
-    ];
-    const r = track(await receiver((_req, res) => {
-      const [status, body] = answers[(r.seen.length - 1) % answers.length];
-      res.writeHead(status).end(body);
-    }));
-    const results = [];
-    for (let i = 0; i < answers.length; i++) results.push(await loopback.send({ url: r.url, body: '{}', timeoutMs: 2000, successContract: '200-or-204' }));
-    expect(results.map((x) => [x.ok, x.httpStatus, x.errorClass ?? null])).toEqual([
-      [true, 200, null],
-      [true, 204, null],
-      [false, 201, 'contract'],
-      [false, 202, 'contract'],
-    ]);
+    await expect(loopback.verifyEndpoint(r.url)).resolves.toMatchObject({ ok: false, httpStatus: 200, errorClass: 'contract' });
   });
 
   it('reports status, Retry-After and at most 4 KB of the answer', async () => {

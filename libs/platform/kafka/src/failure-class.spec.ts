@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, KafkaJSRequestTimeoutError } from 'kafkajs';
-import { classifyFailure, errorChain, PoisonMessageError, TransientFailureError } from './failure-class';
+import { classifyFailure, errorChain, PoisonMessageError, TransientFailureError, type FailureKind } from './failure-class';
 
 /** What node-postgres throws for a server error: a SQLSTATE, a severity, a routine. */
 function pgError(code: string, message = `pg says ${code}`): Error {
@@ -20,8 +20,9 @@ function kafkaRefusal(type: string, code: number, retriable: boolean): Error {
     : new (KafkaJSNonRetriableError as unknown as new (e: Error, o: object) => Error)(protocol, { cause: protocol });
 }
 
-describe('classifyFailure', () => {
-  it.each([
+/** What each error is taken for: its kind, then the failure's label (what, error, label). */
+const CASES: Record<FailureKind, [what: string, error: unknown, label: string][]> = {
+  transient: [
     ['connection refused (pool)', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }), 'ECONNREFUSED'],
     ['connection reset', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), 'ECONNRESET'],
     ['connection terminated (node-postgres)', new Error('Connection terminated unexpectedly'), 'connection lost'],
@@ -36,11 +37,8 @@ describe('classifyFailure', () => {
     ['kafka: retries exhausted on a retriable error', kafkaRefusal('NOT_ENOUGH_REPLICAS', 19, true), 'kafka NOT_ENOUGH_REPLICAS'],
     ['kafka: out of order sequence (the idempotent producer\'s state, fixed by a new producer)', kafkaRefusal('OUT_OF_ORDER_SEQUENCE_NUMBER', 45, false), 'kafka OUT_OF_ORDER_SEQUENCE_NUMBER'],
     ['explicit', new TransientFailureError('the ledger service is down'), 'transient'],
-  ])('%s → transient', (_what, error, label) => {
-    expect(classifyFailure(error)).toEqual({ kind: 'transient', label });
-  });
-
-  it.each([
+  ],
+  message: [
     ['unsupported Unicode escape (22P05) inside a QueryFailedError', queryFailed(pgError('22P05', 'unsupported Unicode escape sequence')), 'pg 22P05'],
     ['invalid json (22P02)', pgError('22P02'), 'pg 22P02'],
     ['NUL in text (22021)', pgError('22021', 'invalid byte sequence for encoding "UTF8": 0x00'), 'pg 22021'],
@@ -63,26 +61,26 @@ describe('classifyFailure', () => {
     ['kafka: RECORD_LIST_TOO_LARGE', kafkaRefusal('RECORD_LIST_TOO_LARGE', 18, false), 'kafka RECORD_LIST_TOO_LARGE'],
     ['kafka: INVALID_RECORD', kafkaRefusal('INVALID_RECORD', 87, false), 'kafka INVALID_RECORD'],
     ['explicit', new PoisonMessageError('no such tenant'), 'poison'],
-  ])('%s → message', (_what, error, label) => {
-    expect(classifyFailure(error)).toEqual({ kind: 'message', label });
-  });
-
-  it.each([
+  ],
+  systemic: [
     ['undefined table (42P01): a missing migration, not a message', pgError('42P01'), 'pg 42P01'],
     ['undefined column (42703)', queryFailed(pgError('42703')), 'pg 42703'],
     ['insufficient privilege (42501)', pgError('42501'), 'pg 42501'],
-  ])('%s → systemic', (_what, error, label) => {
-    expect(classifyFailure(error)).toEqual({ kind: 'systemic', label });
-  });
-
-  it.each([
+  ],
+  unknown: [
     ['a plain Error', new Error('something odd'), 'error'],
     ['a named error', Object.assign(new Error('nope'), { name: 'LedgerError' }), 'LedgerError'],
     ['an unclassified SQLSTATE (XX000)', pgError('XX000'), 'pg XX000'],
     ['a non-retriable Kafka error of another kind', kafkaRefusal('TOPIC_AUTHORIZATION_FAILED', 29, false), 'KafkaJSNonRetriableError'],
     ['a string', 'thrown string', 'error'],
-  ])('%s → unknown', (_what, error, label) => {
-    expect(classifyFailure(error)).toEqual({ kind: 'unknown', label });
+  ],
+};
+
+describe('classifyFailure', () => {
+  it.each(
+    Object.entries(CASES).flatMap(([kind, cases]) => cases.map(([what, error, label]) => [what, kind, error, label] as const)),
+  )('%s → %s', (_what, kind, error, label) => {
+    expect(classifyFailure(error)).toEqual({ kind, label });
   });
 
   it('a SQLSTATE-looking code without a server severity is not taken for PostgreSQL', () => {

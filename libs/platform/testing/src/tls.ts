@@ -19,67 +19,24 @@ function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
 }
 
-function makeCa(dir: string, name: string): void {
-  openssl(
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-sha256',
-      '-days',
-      '2',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.crt`,
-      '-subj',
-      `/CN=Herald test ${name}`,
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
-    ],
-    dir,
-  );
-}
+/** A CA's extensions: it signs certificates, nothing else. */
+const CA_EXTENSIONS = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'];
+/** The extensions every leaf certificate has, before its own. */
+const LEAF_EXTENSIONS = ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment'];
 
-function makeLeaf(dir: string, name: string, cn: string, extensions: string): void {
-  writeFileSync(join(dir, `${name}.ext`), extensions);
+/**
+ * `<name>.crt` for `/CN=<cn>` with a new unencrypted RSA key in `<name>.key`, SHA-256, valid for
+ * two days, with `extensions` (these override the ones openssl's configuration adds): self-signed,
+ * or signed by `issuer` (`<issuer>.crt`, `<issuer>.key`) in the same step (`req -x509 -CA`, OpenSSL 3).
+ */
+function makeCert(dir: string, name: string, cn: string, extensions: string[], issuer?: string): void {
   openssl(
     [
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-      '-subj',
-      `/CN=${cn}`,
-    ],
-    dir,
-  );
-  openssl(
-    [
-      'x509',
-      '-req',
-      '-sha256',
-      '-days',
-      '2',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${name}.crt`,
-      '-extfile',
-      `${name}.ext`,
+      'req', '-x509', '-sha256', '-days', '2',
+      '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`,
+      '-out', `${name}.crt`, '-subj', `/CN=${cn}`,
+      ...(issuer ? ['-CA', `${issuer}.crt`, '-CAkey', `${issuer}.key`] : []),
+      ...extensions.flatMap((e) => ['-addext', e]),
     ],
     dir,
   );
@@ -93,20 +50,10 @@ function makeLeaf(dir: string, name: string, cn: string, extensions: string): vo
  * Keys are unencrypted; certificates are valid for two days.
  */
 export function makeTestPki(dir: string): TestPki {
-  makeCa(dir, 'ca');
-  makeCa(dir, 'other-ca');
-  makeLeaf(
-    dir,
-    'server',
-    'localhost',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n',
-  );
-  makeLeaf(
-    dir,
-    'client',
-    'herald-client',
-    'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n',
-  );
+  makeCert(dir, 'ca', 'Herald test ca', CA_EXTENSIONS);
+  makeCert(dir, 'other-ca', 'Herald test other-ca', CA_EXTENSIONS);
+  makeCert(dir, 'server', 'localhost', [...LEAF_EXTENSIONS, 'subjectAltName=IP:127.0.0.1,DNS:localhost', 'extendedKeyUsage=serverAuth'], 'ca');
+  makeCert(dir, 'client', 'herald-client', [...LEAF_EXTENSIONS, 'extendedKeyUsage=clientAuth'], 'ca');
   const serverKeyStoreFile = join(dir, 'server-keystore.pem');
   writeFileSync(
     serverKeyStoreFile,
