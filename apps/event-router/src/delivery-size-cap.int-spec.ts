@@ -1,6 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   DeliveryOutcomeSchema,
@@ -12,35 +10,27 @@ import {
   type DeliveryOutcome,
 } from '@herald/contracts';
 import { resourceChange, subscriptionSnapshot } from '@herald/routing/matching/testing';
-import { collectTopic, kafkaBrokers, uniqueKafkaNamespace, waitFor } from '@herald/platform/testing';
-import { closeRouterSpec, createRouterTopics } from './testing';
+import { waitFor } from '@herald/platform/testing';
+import { RouterSpec } from './testing';
 
 // Issue 12.4: the router caps a delivery's size (here 50,000 bytes, so a 120 KB change is over
 // it), against the real broker, with the dialects' renderers. Native: rendered thin;
 // PPM Express (no thin rendering): dead-lettered with the reason and logged as failed.
 jest.setTimeout(90_000);
-const namespace = uniqueKafkaNamespace('router-cap');
-const kafka = new Kafka({ clientId: 'router-cap-int', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
-
 const json = <T>(m: KafkaMessage) => JSON.parse(m.value!.toString()) as T;
 
 describe('event-router: the delivery size cap', () => {
-  let producer: Producer;
-  let app: INestApplication | undefined;
-  const consumers: Consumer[] = [];
+  const spec = new RouterSpec('router-cap');
+  const { namespace } = spec;
 
-  beforeAll(async () => {
-    await createRouterTopics(kafka, namespace, { partitions: 1 });
-    producer = kafka.producer({ idempotent: true });
-    await producer.connect();
-  });
+  beforeAll(() => spec.open({ partitions: 1 }));
 
-  afterAll(() => closeRouterSpec(namespace, { app, consumers, producer }));
+  afterAll(() => spec.close());
 
   it('renders an oversized native delivery thin, dead-letters an oversized PPM Express one with its reason and logs it failed; small ones go as they are', async () => {
     const native = subscriptionSnapshot({ id: `native-${randomUUID()}`, eventTypes: ['task.updated'] });
     const ppm = subscriptionSnapshot({ id: `ppm-${randomUUID()}`, eventTypes: ['task.updated'], payloadFormat: 'ppm-express' });
-    await producer.send({
+    await spec.producer.send({
       topic: topicName(Topics.Subscriptions, namespace),
       messages: [native, ppm].map((s) => ({ key: s.id, value: JSON.stringify(s) })),
     });
@@ -50,22 +40,12 @@ describe('event-router: the delivery size cap', () => {
       changedFields: ['name'],
     });
     const small = resourceChange({ resourceId: 'task-small' });
-    await new ResourceChangePublisher(producer, { producerName: 'router-cap-int', namespace }).publish([big, small]);
+    await new ResourceChangePublisher(spec.producer, { producerName: 'router-cap-int', namespace }).publish([big, small]);
 
-    const deliveries = await collectTopic(kafka, namespace, Topics.Deliveries, consumers);
-    const outcomes = await collectTopic(kafka, namespace, Topics.DeliveryOutcomes, consumers);
-    const dlq = await collectTopic(kafka, namespace, Topics.DeliveriesDlq, consumers);
-    Object.assign(process.env, {
-      KAFKA_BROKERS: kafkaBrokers().join(','),
-      HERALD_KAFKA_NAMESPACE: namespace,
-      HERALD_KAFKA_PARTITIONS_OVERRIDE: '1',
-      HERALD_ROUTER_MAX_DELIVERY_BYTES: '50000',
-      LOG_LEVEL: 'warn',
-    });
-    const { AppModule } = await import('./app.module');
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestApplication({ logger: ['error'] });
-    await app.listen(0);
+    const deliveries = await spec.collect(Topics.Deliveries);
+    const outcomes = await spec.collect(Topics.DeliveryOutcomes);
+    const dlq = await spec.collect(Topics.DeliveriesDlq);
+    await spec.startRouter({ partitions: 1, env: { HERALD_ROUTER_MAX_DELIVERY_BYTES: '50000' } });
 
     // big → native (thin), big → ppm (DLQ + failed), small → both.
     await waitFor(() => deliveries.length >= 3 && dlq.length >= 1 && outcomes.length >= 1, { timeoutMs: 60_000, message: '3 deliveries, 1 dead letter, 1 outcome' });
@@ -95,7 +75,7 @@ describe('event-router: the delivery size cap', () => {
     // The only outcome the router writes: the one that cannot be delivered (Queued is logged by the registry from the deliveries topic).
     expect(logged).toHaveLength(1);
 
-    const metrics = await (await fetch(`${await app.getUrl()}/metrics`)).text();
+    const metrics = await spec.metrics();
     expect(metrics).toMatch(/herald_router_oversized_deliveries_total\{[^}]*format="native"[^}]*result="thin"[^}]*\} 1/);
     expect(metrics).toMatch(/herald_router_oversized_deliveries_total\{[^}]*format="ppm-express"[^}]*result="dead_lettered"[^}]*\} 1/);
   });

@@ -1,6 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import {
   DeliverySchema,
@@ -14,18 +12,12 @@ import {
 } from '@herald/contracts';
 import { resourceChange, subscriptionSnapshot } from '@herald/routing/matching/testing';
 import { PAYLOAD_RENDERERS } from '@herald/routing/rendering';
-import { collectTopic, kafkaBrokers, uniqueKafkaNamespace, waitFor } from '@herald/platform/testing';
-import { closeRouterSpec, createRouterTopics } from './testing';
+import { waitFor } from '@herald/platform/testing';
+import { RouterSpec } from './testing';
 
 // The router in-process against the real broker; events come from a plain kafkajs producer
 // (through the contracts' ResourceChangePublisher, and raw bytes for the invalid ones).
 jest.setTimeout(90_000);
-const namespace = uniqueKafkaNamespace('router');
-const kafka = new Kafka({
-  clientId: 'router-int-test',
-  brokers: kafkaBrokers(),
-  logLevel: logLevel.NOTHING,
-});
 const until = (message: string, fn: () => unknown, timeoutMs = 30_000) =>
   waitFor(fn, { message, timeoutMs });
 
@@ -33,33 +25,30 @@ const header = (m: KafkaMessage, name: string) => m.headers?.[name]?.toString();
 const json = <T>(m: KafkaMessage) => JSON.parse(m.value!.toString()) as T;
 
 describe('event-router against the real broker', () => {
-  let producer: Producer;
+  const spec = new RouterSpec('router');
+  const { namespace } = spec;
   let publisher: ResourceChangePublisher;
-  let app: INestApplication | undefined;
-  const collectors: Consumer[] = [];
 
   const publishSnapshot = (s: SubscriptionSnapshot) =>
-    producer.send({
+    spec.producer.send({
       topic: topicName(Topics.Subscriptions, namespace),
       messages: [{ key: s.id, value: JSON.stringify(s) }],
     });
   const tombstone = (id: string) =>
-    producer.send({
+    spec.producer.send({
       topic: topicName(Topics.Subscriptions, namespace),
       messages: [{ key: id, value: null }],
     });
 
   beforeAll(async () => {
-    await createRouterTopics(kafka, namespace, { partitions: 2, configs: true });
-    producer = kafka.producer({ idempotent: true });
-    await producer.connect();
-    publisher = new ResourceChangePublisher(producer, {
+    await spec.open({ partitions: 2, configs: true });
+    publisher = new ResourceChangePublisher(spec.producer, {
       producerName: 'router-int-test',
       namespace,
     });
   });
 
-  afterAll(() => closeRouterSpec(namespace, { app, consumers: collectors, producer }));
+  afterAll(() => spec.close());
 
   it('loads the subscription set before routing, routes valid events per match, dead-letters the rest and keeps going', async () => {
     // Subscriptions that exist before the router starts (it must load them all before routing):
@@ -69,7 +58,7 @@ describe('event-router against the real broker', () => {
       return { key: s.id, value: JSON.stringify(s) };
     });
     for (let i = 0; i < filler.length; i += 1_000) {
-      await producer.send({
+      await spec.producer.send({
         topic: topicName(Topics.Subscriptions, namespace),
         messages: filler.slice(i, i + 1_000),
       });
@@ -111,37 +100,29 @@ describe('event-router against the real broker', () => {
     });
     await publisher.publish([created, completed]);
     const rawTopic = topicName(Topics.ResourceChanges, namespace);
-    await producer.send({
+    await spec.producer.send({
       topic: rawTopic,
       messages: [{ key: 't1:task:task-bad', value: '{not json' }],
     });
     const invalid = { ...resourceChange({ resourceId: 'task-bad' }), action: 'archived' };
-    await producer.send({
+    await spec.producer.send({
       topic: rawTopic,
       messages: [{ key: 't1:task:task-bad', value: JSON.stringify(invalid) }],
     });
     const afterInvalid = resourceChange({ resourceId: 'task-9', changedFields: ['name'] });
     await publisher.publish(afterInvalid);
 
-    const deliveries = await collectTopic(kafka, namespace, Topics.Deliveries, collectors);
-    const outcomes = await collectTopic(kafka, namespace, Topics.DeliveryOutcomes, collectors);
-    const changesDlq = await collectTopic(kafka, namespace, Topics.ResourceChangesDlq, collectors);
-    const deliveriesDlq = await collectTopic(kafka, namespace, Topics.DeliveriesDlq, collectors);
+    const deliveries = await spec.collect(Topics.Deliveries);
+    const outcomes = await spec.collect(Topics.DeliveryOutcomes);
+    const changesDlq = await spec.collect(Topics.ResourceChangesDlq);
+    const deliveriesDlq = await spec.collect(Topics.DeliveriesDlq);
 
-    Object.assign(process.env, {
-      KAFKA_BROKERS: kafkaBrokers().join(','),
-      HERALD_KAFKA_NAMESPACE: namespace,
-      HERALD_KAFKA_PARTITIONS_OVERRIDE: '2',
-      LOG_LEVEL: 'warn',
-    });
-    const { AppModule } = await import('./app.module');
     // Without the dialects' renderers: a `proprofs` subscription is then one nobody can render.
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-      .overrideProvider(PAYLOAD_RENDERERS)
-      .useValue([])
-      .compile();
-    app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
-    await app.listen(0);
+    await spec.startRouter({
+      partitions: 2,
+      logger: ['error', 'warn'],
+      override: (builder) => builder.overrideProvider(PAYLOAD_RENDERERS).useValue([]),
+    });
 
     await until('3 deliveries', () => deliveries.length >= 3 && deliveries);
     await until('2 dead-lettered events', () => changesDlq.length >= 2);
@@ -189,9 +170,8 @@ describe('event-router against the real broker', () => {
     // The set follows the topic: a new subscription receives the next change, a tombstone stops it.
     const subB = subscriptionSnapshot({ id: `b-${randomUUID()}`, eventTypes: ['comment.created'] });
     await publishSnapshot(subB);
-    const metrics = async () => (await fetch(`${await app!.getUrl()}/metrics`)).text();
     await until('subscription B loaded', async () =>
-      /herald_router_subscriptions\{[^}]*\} 5003/.test(await metrics()),
+      /herald_router_subscriptions\{[^}]*\} 5003/.test(await spec.metrics()),
     );
     const comment = resourceChange({
       resourceType: 'comment',
@@ -206,7 +186,7 @@ describe('event-router against the real broker', () => {
     );
     await tombstone(subB.id);
     await until('subscription B gone', async () =>
-      /herald_router_subscriptions\{[^}]*\} 5002/.test(await metrics()),
+      /herald_router_subscriptions\{[^}]*\} 5002/.test(await spec.metrics()),
     );
     await publisher.publish(
       resourceChange({
@@ -222,7 +202,7 @@ describe('event-router against the real broker', () => {
       deliveries.some((m) => json<Delivery>(m).resourceId === 'task-10'),
     );
     expect(deliveries.filter((m) => m.key?.toString() === subB.id)).toHaveLength(1);
-    expect(await metrics()).toMatch(/herald_router_matches_total\{[^}]*\} 5/);
+    expect(await spec.metrics()).toMatch(/herald_router_matches_total\{[^}]*\} 5/);
   });
 
   it('fans one change out to 10,000 subscriptions', async () => {
@@ -234,15 +214,14 @@ describe('event-router against the real broker', () => {
       return { key: s.id, value: JSON.stringify(s) };
     });
     for (let i = 0; i < snapshots.length; i += 1000) {
-      await producer.send({
+      await spec.producer.send({
         topic: topicName(Topics.Subscriptions, namespace),
         messages: snapshots.slice(i, i + 1000),
       });
     }
-    const deliveries = await collectTopic(kafka, namespace, Topics.Deliveries, collectors);
-    const metrics = async () => (await fetch(`${await app!.getUrl()}/metrics`)).text();
+    const deliveries = await spec.collect(Topics.Deliveries);
     await until('10,000 subscriptions loaded', async () =>
-      /herald_router_subscriptions\{[^}]*\} 15002/.test(await metrics()),
+      /herald_router_subscriptions\{[^}]*\} 15002/.test(await spec.metrics()),
     );
     const change: ResourceChange = resourceChange({
       tenantId,
