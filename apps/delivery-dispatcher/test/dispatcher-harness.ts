@@ -115,6 +115,8 @@ export async function startDispatcherHarness(label: string, opts: { allowLoopbac
     namespace,
     box,
     kafka,
+    /** The harness's producer, for what a spec sends as it is (stopped by `stop`). */
+    producer,
     get dispatcher() {
       return dispatcher;
     },
@@ -224,3 +226,23 @@ export async function startDispatcherHarness(label: string, opts: { allowLoopbac
 }
 
 export type DispatcherHarness = Awaited<ReturnType<typeof startDispatcherHarness>>;
+
+/**
+ * A spec's harness: registers the `beforeAll` that starts it and the `afterAll` that stops it
+ * (receivers and all). What it returns stands for the started harness in tests and later hooks.
+ */
+export function dispatcherHarnessFor(label: string, opts: { allowLoopback: boolean; env?: Record<string, string> }): DispatcherHarness {
+  let started: DispatcherHarness | undefined;
+  beforeAll(async () => {
+    started = await startDispatcherHarness(label, opts);
+  }, 60_000);
+  afterAll(async () => {
+    await started?.stop();
+  }, 60_000);
+  return new Proxy({} as DispatcherHarness, {
+    get(_target, key) {
+      if (!started) throw new Error(`the ${label} dispatcher harness is not started (use it in a test or a later hook)`);
+      return Reflect.get(started, key, started);
+    },
+  });
+}

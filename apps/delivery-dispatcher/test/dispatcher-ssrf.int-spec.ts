@@ -1,19 +1,13 @@
-import { startDispatcherHarness, startReceiver, waitFor, type DispatcherHarness } from './dispatcher-harness';
+import { dispatcherHarnessFor, waitFor, type DispatcherHarness } from './dispatcher-harness';
 
 // No HERALD_SSRF_ALLOW_CIDRS here: loopback receivers must be refused, whatever the URL spelling.
 describe('delivery-dispatcher SSRF guard (no allow-list)', () => {
-  let h: DispatcherHarness;
-  let rx: Awaited<ReturnType<typeof startReceiver>>;
+  const h = dispatcherHarnessFor('dispatcher-ssrf', { allowLoopback: false });
+  let rx: Awaited<ReturnType<DispatcherHarness['receiver']>>;
 
   beforeAll(async () => {
-    h = await startDispatcherHarness('dispatcher-ssrf', { allowLoopback: false });
-    rx = await startReceiver();
-  }, 60_000);
-
-  afterAll(async () => {
-    await h?.stop();
-    await rx?.close();
-  }, 60_000);
+    rx = await h.receiver();
+  });
 
   it.each([
     ['a host name resolving to 127.0.0.1', (port: number) => `http://localhost:${port}/hook`],

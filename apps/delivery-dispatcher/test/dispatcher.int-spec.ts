@@ -1,21 +1,13 @@
 import { Webhook } from 'standardwebhooks';
 import { Headers, Topics, type DeliveryOutcome } from '@herald/contracts';
 import { generateSigningSecret } from '@herald/delivery/signing';
-import { startDispatcherHarness, waitFor, type DispatcherHarness } from './dispatcher-harness';
+import { dispatcherHarnessFor, waitFor } from './dispatcher-harness';
 
 // The dispatcher in-process against the real broker; receivers are local HTTP servers, so this
 // file sets HERALD_SSRF_ALLOW_CIDRS=127.0.0.0/8 (the SSRF refusals are in dispatcher-ssrf.int-spec.ts).
 describe('delivery-dispatcher against the real broker', () => {
-  let h: DispatcherHarness;
+  const h = dispatcherHarnessFor('dispatcher', { allowLoopback: true });
   const statuses = (id: string) => h.outcomesOf(id).map((o) => `${o.attempt}:${o.status}`);
-
-  beforeAll(async () => {
-    h = await startDispatcherHarness('dispatcher', { allowLoopback: true });
-  }, 60_000);
-
-  afterAll(async () => {
-    await h?.stop();
-  }, 60_000);
 
   it('sends a signed delivery with the verb, custom headers and auth; standardwebhooks verifies both active secrets', async () => {
     const r = await h.receiver();

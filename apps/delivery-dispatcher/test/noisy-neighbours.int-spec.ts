@@ -1,4 +1,4 @@
-import { startDispatcherHarness, waitFor, type DispatcherHarness } from './dispatcher-harness';
+import { dispatcherHarnessFor, waitFor } from './dispatcher-harness';
 
 // Issue 12.3: a slow, rate-limited, hanging or ordered-and-failing hook costs the other hooks on
 // its partition nothing. The dispatcher in-process against the real broker; a partition may
@@ -6,18 +6,10 @@ import { startDispatcherHarness, waitFor, type DispatcherHarness } from './dispa
 // burst would pause the whole partition; each bad neighbour gets 150, then a healthy hook on the
 // same partition gets 30. The lane bounds are the defaults.
 describe('noisy neighbours: one hook\'s receiver cannot hold its partition', () => {
-  let h: DispatcherHarness;
+  const h = dispatcherHarnessFor('noisy', { allowLoopback: true, env: { HERALD_DISPATCH_MAX_PENDING_PER_PARTITION: '100' } });
   const BURST = 150;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const later = (ms: number, fn: () => void) => void setTimeout(fn, ms).unref();
-
-  beforeAll(async () => {
-    h = await startDispatcherHarness('noisy', { allowLoopback: true, env: { HERALD_DISPATCH_MAX_PENDING_PER_PARTITION: '100' } });
-  }, 60_000);
-
-  afterAll(async () => {
-    await h?.stop();
-  }, 60_000);
 
   /** A healthy hook's 30 deliveries on partition 0, behind the bad neighbour's: ms until all arrived. */
   async function healthyTakes(): Promise<number> {

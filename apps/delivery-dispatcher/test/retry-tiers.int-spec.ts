@@ -1,25 +1,12 @@
-import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { DeliveryContract, Headers, RetryTierTopics, encodeMessage, topicName, type Delivery } from '@herald/contracts';
-import { brokers, startDispatcherHarness, waitFor, type DispatcherHarness } from './dispatcher-harness';
+import { dispatcherHarnessFor, waitFor } from './dispatcher-harness';
 
 // Issue 12.2: no message holds a retry tier longer than the tier's own delay. The dispatcher
 // in-process against the real broker; receivers on loopback.
 describe('retry tiers: a long wait never holds back other tenants\' retries', () => {
-  let h: DispatcherHarness;
-  let producer: Producer;
+  const h = dispatcherHarnessFor('tiers', { allowLoopback: true });
   const tier = (label: string) => RetryTierTopics.find((t) => t.name.endsWith(`.${label}`))!;
   const header = (m: { headers?: Record<string, unknown> }, name: string) => Number(String(m.headers?.[name]));
-
-  beforeAll(async () => {
-    h = await startDispatcherHarness('tiers', { allowLoopback: true });
-    producer = new Kafka({ clientId: 'tiers-test', brokers, logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: false });
-    await producer.connect();
-  }, 60_000);
-
-  afterAll(async () => {
-    await producer?.disconnect();
-    await h?.stop();
-  }, 60_000);
 
   it('tenant A\'s receiver answers Retry-After: 3599 — A waits its hour hopping, and tenant B\'s retries on the same tier partitions arrive on time (±10%)', async () => {
     const aRx = await h.receiver((_req, res) => res.writeHead(503, { 'retry-after': '3599' }).end('come back in an hour'));
@@ -47,7 +34,7 @@ describe('retry tiers: a long wait never holds back other tenants\' retries', ()
     const stuck: Delivery = { ...h.delivery(a.snapshot.id, 2, { tenantId: 'tenant-a' }), attempt: 2, firstAttemptAt: new Date().toISOString() };
     const due = Date.now() + 3_599_000;
     const encoded = encodeMessage(DeliveryContract, stuck, { headers: { [Headers.DueAt]: String(due) } });
-    await producer.send({
+    await h.producer.send({
       topic: topicName(tier('30s'), h.namespace),
       messages: [0, 1].map((partition) => ({ ...encoded, partition })),
     });
