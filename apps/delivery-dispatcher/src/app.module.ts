@@ -1,7 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { HeraldConfigModule } from '@herald/platform/config';
-import { KafkaModule } from '@herald/platform/kafka';
-import { ObservabilityModule } from '@herald/platform/observability';
+import { serviceRootModule } from '@herald/platform/kafka';
 import { WebhookSendingModule } from '@herald/delivery/sending';
 import { DispatchModule } from '@herald/delivery/dispatch';
 import { DispatcherConfigSchema, SERVICE_NAME, type DispatcherConfig } from './config';
@@ -14,15 +12,11 @@ import { DispatcherConfigSchema, SERVICE_NAME, type DispatcherConfig } from './c
 @Module({})
 export class AppModule {
   static forRoot(env: NodeJS.ProcessEnv = process.env): DynamicModule {
-    return {
-      module: AppModule,
+    return serviceRootModule(AppModule, SERVICE_NAME, DispatcherConfigSchema, env, {
       imports: [
-        HeraldConfigModule.forRoot(SERVICE_NAME, DispatcherConfigSchema, env),
-        ObservabilityModule.forRoot({ service: SERVICE_NAME }),
-        KafkaModule.forRoot({ clientId: SERVICE_NAME }),
         WebhookSendingModule.forRoot((config) => ({ connectionsPerOrigin: (config as DispatcherConfig).HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN })),
         DispatchModule,
       ],
-    };
+    });
   }
 }

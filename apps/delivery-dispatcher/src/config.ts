@@ -1,24 +1,13 @@
 import { z } from 'zod';
-import {
-  HttpEnv,
-  KafkaEnv,
-  LogEnv,
-  OtelEnv,
-  SecretsEnv,
-  SsrfEnv,
-  withKafkaChecks,
-} from '@herald/platform/config';
+import { OtelEnv, SecretsEnv, SsrfEnv, serviceEnv } from '@herald/platform/config';
 import { DispatchEnv } from '@herald/delivery/dispatch';
 
 export const SERVICE_NAME = 'delivery-dispatcher';
 
-export const DispatcherConfigSchema = withKafkaChecks(
-  HttpEnv(3003)
-    .extend(LogEnv.shape)
-    .extend(KafkaEnv.shape)
-    .extend(SecretsEnv.shape)
-    .extend(SsrfEnv.shape)
-    .extend(OtelEnv.shape)
-    .extend(DispatchEnv.shape),
-);
+export const DispatcherConfigSchema = serviceEnv(3003, {
+  ...SecretsEnv.shape,
+  ...SsrfEnv.shape,
+  ...OtelEnv.shape,
+  ...DispatchEnv.shape,
+});
 export type DispatcherConfig = z.infer<typeof DispatcherConfigSchema>;

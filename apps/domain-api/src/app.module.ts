@@ -1,9 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { HeraldConfigModule } from '@herald/platform/config';
 import { DatabaseModule } from '@herald/platform/db';
-import { KafkaModule } from '@herald/platform/kafka';
-import { ObservabilityModule } from '@herald/platform/observability';
+import { serviceRootModule } from '@herald/platform/kafka';
 import { OutboxModule, OutboxWriter } from '@herald/domain/outbox';
 import {
   AuthenticateApiKey,
@@ -62,15 +60,9 @@ export class AppModule {
       ApiKeysController,
       ProProfsResourcesController,
     ];
-    return {
-      module: AppModule,
-      imports: [
-        HeraldConfigModule.forRoot(SERVICE_NAME, DomainApiConfigSchema, env),
-        ObservabilityModule.forRoot({ service: SERVICE_NAME, logLevel: env['LOG_LEVEL'] }),
-        DatabaseModule.forRoot((c: DomainApiConfig) => domainDataSource(c.DATABASE_URL, { poolSize: c.DATABASE_POOL_SIZE })),
-        KafkaModule.forRoot({ clientId: SERVICE_NAME }),
-        OutboxModule.forRoot(),
-      ],
+    return serviceRootModule(AppModule, SERVICE_NAME, DomainApiConfigSchema, env, {
+      database: DatabaseModule.forRoot((c: DomainApiConfig) => domainDataSource(c.DATABASE_URL, { poolSize: c.DATABASE_POOL_SIZE })),
+      imports: [OutboxModule.forRoot()],
       controllers,
       providers: [
         TopicsBootstrap,
@@ -90,6 +82,6 @@ export class AppModule {
         withDataSource(ListResources),
         withDataSource(GetProProfsResource),
       ],
-    };
+    });
   }
 }

@@ -1,28 +1,16 @@
 import { z } from 'zod';
-import {
-  DatabaseEnv,
-  HttpEnv,
-  KafkaEnv,
-  LogEnv,
-  OtelEnv,
-  withKafkaChecks,
-} from '@herald/platform/config';
+import { DatabaseEnv, OtelEnv, serviceEnv } from '@herald/platform/config';
 import { OutboxEnv } from '@herald/domain/outbox';
 
 export const SERVICE_NAME = 'domain-api';
 
-export const DomainApiConfigSchema = withKafkaChecks(
-  z.object({
-    ...HttpEnv(3000).shape,
-    ...LogEnv.shape,
-    ...KafkaEnv.shape,
-    ...DatabaseEnv.shape,
-    ...OutboxEnv.shape,
-    ...OtelEnv.shape,
-    /** Where clients reach this API (OpenAPI servers, resource URLs). */
-    HERALD_PUBLIC_BASE_URL: z.url().default('http://localhost:3000'),
-    /** How often principals not yet acknowledged by Kafka are republished. */
-    HERALD_PRINCIPALS_REPUBLISH_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
-  }),
-);
+export const DomainApiConfigSchema = serviceEnv(3000, {
+  ...DatabaseEnv.shape,
+  ...OutboxEnv.shape,
+  ...OtelEnv.shape,
+  /** Where clients reach this API (OpenAPI servers, resource URLs). */
+  HERALD_PUBLIC_BASE_URL: z.url().default('http://localhost:3000'),
+  /** How often principals not yet acknowledged by Kafka are republished. */
+  HERALD_PRINCIPALS_REPUBLISH_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+});
 export type DomainApiConfig = z.infer<typeof DomainApiConfigSchema>;

@@ -1,8 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { HERALD_CONFIG, HeraldConfigModule } from '@herald/platform/config';
+import { HERALD_CONFIG } from '@herald/platform/config';
 import { DatabaseModule } from '@herald/platform/db';
-import { KafkaModule } from '@herald/platform/kafka';
-import { ObservabilityModule } from '@herald/platform/observability';
+import { serviceRootModule } from '@herald/platform/kafka';
 import { WebhookSendingModule } from '@herald/delivery/sending';
 import { PrincipalsModule, RegistryTopicsBootstrap } from '@herald/registry/principals';
 import { SubscriptionSecrets } from '@herald/registry/secrets';
@@ -23,13 +22,9 @@ import { WebhooksController } from './http/webhooks.controller';
 @Module({})
 export class AppModule {
   static forRoot(env: NodeJS.ProcessEnv = process.env): DynamicModule {
-    return {
-      module: AppModule,
+    return serviceRootModule(AppModule, SERVICE_NAME, RegistryConfigSchema, env, {
+      database: DatabaseModule.forRoot((c: RegistryConfig) => registryDataSource(c.DATABASE_URL, { poolSize: c.DATABASE_POOL_SIZE })),
       imports: [
-        HeraldConfigModule.forRoot(SERVICE_NAME, RegistryConfigSchema, env),
-        ObservabilityModule.forRoot({ service: SERVICE_NAME, logLevel: env['LOG_LEVEL'] }),
-        DatabaseModule.forRoot((c: RegistryConfig) => registryDataSource(c.DATABASE_URL, { poolSize: c.DATABASE_POOL_SIZE })),
-        KafkaModule.forRoot({ clientId: SERVICE_NAME }),
         WebhookSendingModule.forRoot({ connectionsPerOrigin: 4 }),
         PrincipalsModule,
         SubscriptionsModule.forRoot({
@@ -51,6 +46,6 @@ export class AppModule {
       // MeController first: /v1/webhooks/me must not be taken for a hook id by GET /v1/webhooks/:id.
       controllers: [MeController, WebhooksController, CatalogController],
       providers: [RegistryTopicsBootstrap, TemplateHooksConsumer],
-    };
+    });
   }
 }

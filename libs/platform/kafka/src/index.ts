@@ -11,3 +11,4 @@ export * from './contract-consumer';
 export * from './compacted-topic-view';
 export * from './kafka.module';
 export * from './coalescing-run';
+export * from './service-module';
