@@ -9,7 +9,8 @@ function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const full = join(dir, e.name);
     if (e.isDirectory()) return e.name === 'node_modules' || e.name === 'test' || e.name === 'testing' ? [] : sources(full);
-    return /\.ts$/.test(e.name) && !/\.(spec|int-spec|e2e-spec)\.ts$/.test(e.name) ? [full] : [];
+    // Test support is not production code: specs, `test` and `testing` folders, `testing.ts` files (as in the lint rules).
+    return /\.ts$/.test(e.name) && !/\.(spec|int-spec|e2e-spec)\.ts$/.test(e.name) && e.name !== 'testing.ts' ? [full] : [];
   });
 }
 
