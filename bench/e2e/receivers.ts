@@ -17,7 +17,10 @@ export interface KindStats {
   duplicates: number;
   firstAt: number;
   lastAt: number;
+  /** Commit → arrival latencies (ms), all of them or (`kind(k, from)`) those from the `from`th on. */
   latenciesMs: number[];
+  /** How many latencies the kind holds. */
+  latencyCount: number;
 }
 export type SinkStats = Record<string, KindStats>;
 
@@ -26,7 +29,11 @@ export interface Receiver {
   readonly url: string;
   readonly pid: number;
   stats(): Promise<SinkStats>;
-  kind(kind: string): Promise<KindStats>;
+  /**
+   * One kind's statistics, with its latencies from the `from`th on (-1: none — a poll that only
+   * counts; the sink then copies no latency, however many it holds).
+   */
+  kind(kind: string, from?: number): Promise<KindStats>;
   stop(): void;
 }
 
@@ -37,6 +44,7 @@ const EMPTY: KindStats = {
   firstAt: 0,
   lastAt: 0,
   latenciesMs: [],
+  latencyCount: 0,
 };
 
 abstract class BaseReceiver implements Receiver {
@@ -51,10 +59,7 @@ abstract class BaseReceiver implements Receiver {
   }
 
   abstract stats(): Promise<SinkStats>;
-
-  async kind(kind: string): Promise<KindStats> {
-    return (await this.stats())[kind] ?? { ...EMPTY, latenciesMs: [] };
-  }
+  abstract kind(kind: string, from?: number): Promise<KindStats>;
 
   stop(): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
@@ -81,6 +86,14 @@ export class NodeSink extends BaseReceiver {
   }
 
   stats(): Promise<SinkStats> {
+    return this.ask({ cmd: 'stats' });
+  }
+
+  async kind(kind: string, from = 0): Promise<KindStats> {
+    return (await this.ask({ cmd: 'stats', kind, from }))[kind] ?? { ...EMPTY, latenciesMs: [] };
+  }
+
+  private ask(msg: { cmd: 'stats'; kind?: string; from?: number }): Promise<SinkStats> {
     return new Promise((resolve) => {
       const onMessage = (m: { cmd: string; stats?: SinkStats }) => {
         if (m.cmd !== 'stats') return;
@@ -88,7 +101,7 @@ export class NodeSink extends BaseReceiver {
         resolve(m.stats ?? {});
       };
       this.child.on('message', onMessage);
-      this.child.send({ cmd: 'stats' });
+      this.child.send(msg);
     });
   }
 
@@ -135,5 +148,10 @@ export class GoSink extends BaseReceiver {
 
   async stats(): Promise<SinkStats> {
     return (await (await fetch(`${this.url}/_sink/stats`)).json()) as SinkStats;
+  }
+
+  async kind(kind: string, from = 0): Promise<KindStats> {
+    const q = new URLSearchParams({ kind, from: String(from) });
+    return (await (await fetch(`${this.url}/_sink/stats?${q}`)).json()) as KindStats;
   }
 }

@@ -75,19 +75,25 @@ server.keepAliveTimeout = 60_000;
 server.headersTimeout = 0;
 server.requestTimeout = 0;
 
-process.on('message', (msg: { cmd: string }) => {
-  if (msg.cmd === 'stats') {
+const view = (s: KindStats, from = 0) => ({
+  arrivals: s.arrivals,
+  unique: s.ids.size,
+  duplicates: s.duplicates,
+  firstAt: s.firstAt,
+  lastAt: s.lastAt,
+  latenciesMs:
+    from === 0 ? s.latenciesMs : s.latenciesMs.slice(from < 0 ? s.latenciesMs.length : from),
+  latencyCount: s.latenciesMs.length,
+});
+
+process.on('message', (msg: { cmd: string; kind?: string; from?: number }) => {
+  if (msg.cmd === 'stats' && msg.kind !== undefined) {
+    // One kind, its latencies from the `from`th on (-1: none): what a poll that only counts asks.
+    const s = stats.get(msg.kind);
+    process.send?.({ cmd: 'stats', stats: s ? { [msg.kind]: view(s, msg.from) } : {} });
+  } else if (msg.cmd === 'stats') {
     const out: Record<string, unknown> = {};
-    for (const [kind, s] of stats) {
-      out[kind] = {
-        arrivals: s.arrivals,
-        unique: s.ids.size,
-        duplicates: s.duplicates,
-        firstAt: s.firstAt,
-        lastAt: s.lastAt,
-        latenciesMs: s.latenciesMs,
-      };
-    }
+    for (const [kind, s] of stats) out[kind] = view(s);
     process.send?.({ cmd: 'stats', stats: out });
   } else if (msg.cmd === 'reset') {
     stats = new Map();

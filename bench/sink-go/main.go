@@ -8,7 +8,8 @@
 //   - per "<answer>/<phase>" it counts arrivals, unique and duplicate (path, webhook-id) pairs,
 //     the first and last arrival (epoch ms) and, for Herald's deliveries, commit → arrival
 //     latency from the payload's "timestamp" (the change's occurredAt);
-//   - GET /_sink/stats gives them as JSON, POST /_sink/reset clears them.
+//   - GET /_sink/stats gives them as JSON (?kind=K: one kind; &from=N: only its latencies from
+//     the Nth on), POST /_sink/reset clears them.
 //
 // It listens on 127.0.0.1 (port from -port, 0 = any) and prints {"port":N} on stdout.
 package main
@@ -35,7 +36,9 @@ type kindStats struct {
 	FirstAt    int64     `json:"firstAt"`
 	LastAt     int64     `json:"lastAt"`
 	Latencies  []float64 `json:"latenciesMs"`
-	ids        map[string]struct{}
+	// LatencyCount: how many latencies the kind holds (latenciesMs may be only the newest).
+	LatencyCount int `json:"latencyCount"`
+	ids          map[string]struct{}
 }
 
 type sink struct {
@@ -114,8 +117,30 @@ func (s *sink) record(r *http.Request, body []byte, kind string, hang bool) {
 func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/_sink/stats":
+		// ?kind=K: that kind only; &from=N: its latencies from the Nth on (a poll that only
+		// counts asks for none), so polling does not copy every latency under the lock.
+		q := r.URL.Query()
 		s.mu.Lock()
-		out, err := json.Marshal(s.stats)
+		var out []byte
+		var err error
+		if kind := q.Get("kind"); kind != "" {
+			view := kindStats{Latencies: []float64{}}
+			if k := s.stats[kind]; k != nil {
+				view = *k
+				from, _ := strconv.Atoi(q.Get("from"))
+				if from < 0 || from > len(k.Latencies) {
+					from = len(k.Latencies)
+				}
+				view.LatencyCount = len(k.Latencies)
+				view.Latencies = append([]float64{}, k.Latencies[from:]...)
+			}
+			out, err = json.Marshal(view)
+		} else {
+			for _, k := range s.stats {
+				k.LatencyCount = len(k.Latencies)
+			}
+			out, err = json.Marshal(s.stats)
+		}
 		s.mu.Unlock()
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
