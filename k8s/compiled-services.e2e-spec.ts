@@ -26,13 +26,8 @@ import {
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'tmp', `compiled-e2e-${process.pid}`);
-const SERVICES = [
-  'domain-api',
-  'subscription-registry',
-  'event-router',
-  'delivery-dispatcher',
-] as const;
-const DB_SERVICES = ['domain-api', 'subscription-registry'];
+// The services the image runs, and those with a database: deploy's list (another Nx project: by path).
+const { SERVICES, DB_SERVICES } = require(join(ROOT, 'deploy', 'services')) as { SERVICES: string[]; DB_SERVICES: string[] };
 /** A route of each API that answers 401 without a key (path requested, template expected). */
 const API_ROUTES: Record<string, { path: string; route: string }> = {
   'domain-api': { path: '/v1/projects', route: '/v1/projects' },

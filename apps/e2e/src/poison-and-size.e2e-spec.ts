@@ -70,6 +70,11 @@ describe('one tenant cannot poison or stall another (issue 12.1 and 12.4)', () =
     return res.status === 200 ? res.body.data : [];
   }
 
+  /** Waits until one of the hook's deliveries in the registry's log matches (its status, its attempts). */
+  async function logged(t: Tenant, hookId: string, matches: (d: DeliverySummary) => boolean, message: string, timeoutMs = 60_000): Promise<void> {
+    await waitFor(async () => (await deliveries(t, hookId)).some(matches), { timeoutMs, message });
+  }
+
   async function registryReady(): Promise<number> {
     return (await fetch(`${stack.url('subscription-registry')}/health/ready`)).status;
   }
@@ -93,15 +98,9 @@ describe('one tenant cannot poison or stall another (issue 12.1 and 12.4)', () =
     await goodReceiver.waitForRequests(1, { timeoutMs: 60_000 });
 
     // Tenant B's delivery reaches "delivered" in its log: the outcomes partition was not held.
-    await waitFor(async () => (await deliveries(b, hookB)).some((d) => d.status === 'delivered'), {
-      timeoutMs: 60_000,
-      message: "tenant B's delivery logged as delivered",
-    });
+    await logged(b, hookB, (d) => d.status === 'delivered', "tenant B's delivery logged as delivered");
     // Tenant A's attempts are logged too, the NUL shown as U+FFFD.
-    await waitFor(async () => (await deliveries(a, hookA)).some((d) => d.status === 'failed'), {
-      timeoutMs: 30_000,
-      message: "tenant A's delivery logged as failed",
-    });
+    await logged(a, hookA, (d) => d.status === 'failed', "tenant A's delivery logged as failed", 30_000);
     const [summary] = await deliveries(a, hookA);
     const record = await stack.call<DeliveryRecord>('subscription-registry', 'GET', `/v1/deliveries/${summary.id}`, a.apiKey);
     expect(record.body.attempts.map((x) => [x.attempt, x.httpStatus, x.responseExcerpt])).toEqual([
@@ -162,10 +161,7 @@ describe('one tenant cannot poison or stall another (issue 12.1 and 12.4)', () =
     await bigReceiver.waitForRequests(1, { timeoutMs: 60_000 });
     await task(b, 'flows meanwhile');
     await otherReceiver.waitForRequests(1, { timeoutMs: 60_000 });
-    await waitFor(async () => (await deliveries(b, otherHook)).some((d) => d.status === 'delivered'), {
-      timeoutMs: 60_000,
-      message: "the other tenant's delivery logged as delivered",
-    });
+    await logged(b, otherHook, (d) => d.status === 'delivered', "the other tenant's delivery logged as delivered");
 
     // The big one: two failures, then delivered on the third attempt, the same body each time.
     const attempts = await bigReceiver.waitForRequests(3, { timeoutMs: 90_000 });
@@ -173,10 +169,7 @@ describe('one tenant cannot poison or stall another (issue 12.1 and 12.4)', () =
     expect(new Set(attempts.map((r) => r.headers['webhook-id'])).size).toBe(1);
     expect(attempts[2].json<{ data: { description: string } }>().data.description).toBe(description);
     expect(attempts[0].text).toBe(attempts[2].text);
-    await waitFor(async () => (await deliveries(a, bigHook)).some((d) => d.status === 'delivered' && d.attemptCount === 3), {
-      timeoutMs: 60_000,
-      message: 'the big delivery logged as delivered on attempt 3',
-    });
+    await logged(a, bigHook, (d) => d.status === 'delivered' && d.attemptCount === 3, 'the big delivery logged as delivered on attempt 3');
 
     // Nothing stuck: a later change still goes through at once.
     await task(b, 'and after');
