@@ -6,7 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { Topics, ResourceChangeContract, resourceChangeKey, type ResourceChange, type SubscriptionSnapshot } from '@herald/contracts';
 import { uniqueKafkaNamespace } from '@herald/platform/testing';
 import { Authenticator, AuthenticationError } from '@herald/registry/principals';
-import { ApplyHealthTransition } from '@herald/registry/subscriptions';
+import { ApplyHealthTransition, SnapshotPublisher } from '@herald/registry/subscriptions';
 import { randomUUID } from 'node:crypto';
 import { KafkaFixture, api, createRegistryDatabase, createTemplateHook, startReceiver, testTenant, waitFor, type RunningRegistry, startRegistryStack, type RegistryStack } from './registry-harness';
 
@@ -152,6 +152,27 @@ describe('subscription lifecycle', () => {
     expect(await t({ kind: 'delete', reason: 'receiver answered 410' })).toBe('deleted');
     expect((await call()('GET', `/v1/webhooks/${hook.id}`)).status).toBe(404);
     await waitFor('tombstone', () => snapshotsOf(hook.id).at(-1) === null);
+  });
+
+  it('a failing hook\'s failure count alone makes no snapshot and runs no publish (issue 12.3: a failing neighbour\'s outcomes cost the shared database one transaction each, not three)', async () => {
+    const health = registry.app.get(ApplyHealthTransition);
+    const publish = jest.spyOn(registry.app.get(SnapshotPublisher), 'publishAfterCommit');
+    try {
+      const hook = (await call()('POST', '/v1/webhooks', { url: `${receiver.url}/count`, eventTypes: ['*'] })).body;
+      const t = (transition: Parameters<ApplyHealthTransition['execute']>[0]['transition']) =>
+        health.execute({ tenantId: acme.tenantId, subscriptionId: hook.id, transition });
+      publish.mockClear();
+      expect(await t({ kind: 'update', consecutiveFailures: 1, status: 'active-with-failures', reason: 'HTTP 500' })).toBe('updated');
+      expect(publish).toHaveBeenCalledTimes(1);
+      for (let n = 2; n <= 5; n++) expect(await t({ kind: 'update', consecutiveFailures: n })).toBe('updated');
+      expect(publish).toHaveBeenCalledTimes(1);
+      expect((await call()('GET', `/v1/webhooks/${hook.id}`)).body).toMatchObject({ status: 'active-with-failures', consecutiveFailures: 5, version: 2 });
+      expect(await t({ kind: 'update', consecutiveFailures: 0, status: 'active', reason: 'delivered' })).toBe('updated');
+      expect(publish).toHaveBeenCalledTimes(2);
+      await waitFor('the active snapshot', () => snapshotsOf(hook.id).some((s) => s?.status === 'active' && s.version === 3));
+    } finally {
+      publish.mockRestore();
+    }
   });
 
   it("does not apply a health transition decided from a state the hook no longer has: a user's enable meanwhile stands", async () => {

@@ -45,6 +45,10 @@ export class ApplyHealthTransition {
   ) {}
 
   async execute(c: ApplyHealthTransitionCommand): Promise<HealthTransitionResult> {
+    // A new version or a tombstone is due to the topic; a failure count alone is not: then there
+    // is nothing to publish, and no publish scan runs (a failing hook updates its count on every
+    // batch of outcomes — one write each, not three transactions).
+    let snapshotDue = false;
     const result = await this.ds.transaction(async (m): Promise<HealthTransitionResult> => {
       const repo = new SubscriptionRepository(m);
       const s = await repo.find(c.tenantId, { id: c.subscriptionId }, true);
@@ -53,6 +57,7 @@ export class ApplyHealthTransition {
       const t = c.transition;
       if (t.kind === 'delete') {
         await repo.delete(c.tenantId, s.id, now);
+        snapshotDue = true;
         return 'deleted';
       }
       const from = c.decidedFrom;
@@ -69,9 +74,10 @@ export class ApplyHealthTransition {
       }
       await repo.save(c.tenantId, s, read);
       if (statusChange) await recordOperationalEvent(m, before, s, now);
+      snapshotDue = statusChange;
       return 'updated';
     });
-    if (result === 'updated' || result === 'deleted') await this.publisher.publishAfterCommit();
+    if (snapshotDue) await this.publisher.publishAfterCommit();
     return result;
   }
 }
