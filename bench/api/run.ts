@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { Client, Pool as PgPool } from 'pg';
 import { Pool } from 'undici';
 import { createTestDatabase, deleteKafkaNamespace, spawnService, uniqueKafkaNamespace, type SpawnedService, type TestDatabase } from '@herald/platform/testing';
+import { BENCH_RESULTS_DIR as RESULTS, ROOT, envNumber as num } from '@herald/bench/harness';
 import { summariseCpuProfile, type ProfileSummary } from './cpu-profile-summary';
 
 /*
@@ -24,12 +25,8 @@ import { summariseCpuProfile, type ProfileSummary } from './cpu-profile-summary'
  * valid only when the 1-minute load average was below 1.5 when it started (it says so).
  */
 
-const ROOT = path.resolve(__dirname, '..', '..');
-/** BENCH_RESULTS_DIR: somewhere else than bench/results (short trial runs). */
-const RESULTS = process.env['BENCH_RESULTS_DIR'] ?? path.join(ROOT, 'bench', 'results');
 /** What each change bought, measured by hand: appended to api.md so that a new run keeps it. */
 const FINDINGS = path.join(__dirname, 'findings.md');
-const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const P = {
   budgetMs: num('BENCH_BUDGET_MS', 480_000),
   requests: num('BENCH_REQUESTS', 3_000),

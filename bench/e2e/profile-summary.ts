@@ -60,23 +60,21 @@ function summarise(file: string, top: number): string {
     byFn.set(key, (byFn.get(key) ?? 0) + us);
   }
   const pct = (us: number) => `${((us / total) * 100).toFixed(1)}%`;
+  /** The `top` largest of `selfTime` as a markdown table of shares of the CPU time. */
+  const table = (what: string, selfTime: Map<string, number>, cell: (key: string) => string) => [
+    `| ${what} | self |`,
+    '| --- | ---: |',
+    ...[...selfTime.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, us]) => `| ${cell(k)} | ${pct(us)} |`),
+    '',
+  ];
   const lines = [
     `## ${path.basename(file, '.cpuprofile')}: ${(total / 1e6).toFixed(2)} s on CPU, ${(idle / 1e6).toFixed(1)} s idle`,
     '',
-    '| package | self |',
-    '| --- | ---: |',
-    ...[...byPkg.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
-      .map(([k, us]) => `| ${k} | ${pct(us)} |`),
-    '',
-    '| function | self |',
-    '| --- | ---: |',
-    ...[...byFn.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
-      .map(([k, us]) => `| \`${k.trim()}\` | ${pct(us)} |`),
-    '',
+    ...table('package', byPkg, (k) => k),
+    ...table('function', byFn, (k) => `\`${k.trim()}\``),
   ];
   return lines.join('\n');
 }

@@ -4,10 +4,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { Pool } from 'undici';
 import { Topics, topicName, type SubscriptionSnapshot } from '@herald/contracts';
+import { APPS as SERVICES, BENCH_RESULTS_DIR as RESULTS, ROOT, envNumber as num, type App as Service } from '@herald/bench/harness';
 import { SecretBox } from '@herald/platform/crypto';
 import {
   createTestDatabase,
@@ -43,11 +44,7 @@ import { GoSink, NodeSink, type KindStats, type Receiver } from './receivers';
  * average was below 1.5 at its start (2 shared cores: other work would be measured too).
  */
 
-const ROOT = path.resolve(__dirname, '..', '..');
-/** BENCH_RESULTS_DIR: somewhere else than bench/results (short trial runs). */
-const RESULTS = process.env['BENCH_RESULTS_DIR'] ?? path.join(ROOT, 'bench', 'results');
 const FINDINGS = path.join(__dirname, 'findings.md');
-const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const P = {
   budgetMs: num('BENCH_BUDGET_MS', 285_000),
   healthyHooks: num('BENCH_HEALTHY_HOOKS', 16),
@@ -85,13 +82,14 @@ const P = {
 };
 /** A run is valid only below this 1-minute load average at its start. */
 const MAX_VALID_LOAD = 1.5;
-const SERVICES = [
-  'domain-api',
-  'subscription-registry',
-  'event-router',
-  'delivery-dispatcher',
-] as const;
-type Service = (typeof SERVICES)[number];
+
+/** An idempotent producer on the broker the services use (KAFKA_BROKERS), connected. */
+async function connectedProducer(clientId: string): Promise<Producer> {
+  const kafka = new Kafka({ clientId, brokers: (process.env['KAFKA_BROKERS'] ?? '').split(','), logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  return producer;
+}
 
 /**
  * The noisy-neighbour phase's four kinds of bad neighbour, each next to the same healthy load in
@@ -735,14 +733,7 @@ async function main(): Promise<number> {
     if (INGEST === 'api') {
       ingest = new ApiIngest(url('domain-api'), tenant, P.apiSenders);
     } else if (INGEST === 'bus') {
-      const kafka = new Kafka({
-        clientId: 'bench-e2e-ingest',
-        brokers: (process.env['KAFKA_BROKERS'] ?? '').split(','),
-        logLevel: logLevel.NOTHING,
-      });
-      const producer = kafka.producer({ idempotent: true });
-      await producer.connect();
-      ingest = new BusIngest(producer, tenant, st.namespace);
+      ingest = new BusIngest(await connectedProducer('bench-e2e-ingest'), tenant, st.namespace);
     } else {
       db = new Client({ connectionString: st.database.url, application_name: 'bench-e2e' });
       await db.connect();
@@ -970,13 +961,7 @@ async function main(): Promise<number> {
         signingSecrets: [{ secret, expiresAt: null }],
         updatedAt: now,
       });
-    const kafka = new Kafka({
-      clientId: 'bench-e2e',
-      brokers: (process.env['KAFKA_BROKERS'] ?? '').split(','),
-      logLevel: logLevel.NOTHING,
-    });
-    const producer = kafka.producer({ idempotent: true });
-    await producer.connect();
+    const producer = await connectedProducer('bench-e2e');
     for (let i = 0; i < P.fanout; i += 1_000) {
       const messages = Array.from({ length: Math.min(1_000, P.fanout - i) }, (_, k) => {
         const s = snapshot(i + k);
