@@ -1,7 +1,18 @@
+import { randomUUID } from 'node:crypto';
+import { Partitioners } from 'kafkajs';
 import { Webhook } from 'standardwebhooks';
 import { Headers, Topics, type DeliveryOutcome } from '@herald/contracts';
 import { generateSigningSecret } from '@herald/delivery/signing';
 import { dispatcherHarnessFor, waitFor } from './dispatcher-harness';
+
+/** The partition (of the harness's two) Herald's producers give a key: kafkajs's default partitioner. */
+function partitionOf(key: string): number {
+  return Partitioners.DefaultPartitioner()({
+    topic: 't',
+    partitionMetadata: [0, 1].map((partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] })),
+    message: { key, value: null },
+  });
+}
 
 // The dispatcher in-process against the real broker; receivers are local HTTP servers, so this
 // file sets HERALD_SSRF_ALLOW_CIDRS=127.0.0.0/8 (the SSRF refusals are in dispatcher-ssrf.int-spec.ts).
@@ -245,5 +256,45 @@ describe('delivery-dispatcher against the real broker', () => {
     expect(ids.at(-1)).toBe(d2.eventId);
     expect(new Set(ids.slice(0, -1))).toEqual(new Set([d1.eventId]));
     expect(ids.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a restart re-sends nothing a tier had finished behind a hanging delivery, and rebuilds no pipe from it', async () => {
+    // Two hooks whose retries share a tier partition: an independent one whose receiver fails,
+    // then hangs, and an ordered one whose failed head comes back behind it in the same tier and
+    // is delivered. The tier's committed offset stays at the hanging retry; the head finished
+    // above it is in the commit's metadata. After a restart neither the consumer nor the pipe
+    // rebuild may take that head for one still to come: it would be sent again, or the rebuilt
+    // pipe would wait for it for ever and hold back the hook's later deliveries.
+    const sId = `sub_${randomUUID()}`;
+    let oId = `sub_${randomUUID()}`;
+    while (partitionOf(oId) !== partitionOf(sId)) oId = `sub_${randomUUID()}`;
+    let hangingFailures = 1;
+    const hangingRx = await h.receiver((_req, res) => void (hangingFailures-- > 0 ? res.writeHead(500).end() : undefined));
+    let orderedFailures = 1;
+    const orderedRx = await h.receiver((_req, res) => {
+      if (orderedFailures-- > 0) res.writeHead(500).end('not yet');
+      else res.writeHead(200).end();
+    });
+    const oneRetry = { scheduleMs: [1_000], maxAttempts: 3, maxAgeMs: 600_000, onExhausted: 'discard' as const };
+    const slow = h.snapshot({ id: sId, url: hangingRx.url, timeoutMs: 20_000, retryPolicy: oneRetry });
+    const ordered = h.snapshot({ id: oId, url: orderedRx.url, deliveryMode: 'ordered', retryPolicy: oneRetry });
+    await h.publishSnapshots(slow.snapshot, ordered.snapshot);
+
+    const dS = h.delivery(sId, 1);
+    await h.publishDeliveries([dS]);
+    await waitFor('the first attempt of the hanging hook', () => statuses(dS.deliveryId).includes('1:retrying'));
+    const [o1, o2] = [1, 2].map((n) => h.delivery(oId, n));
+    await h.publishDeliveries([o1]);
+    await waitFor('the ordered head parked behind it', () => statuses(o1.deliveryId).includes('1:retrying'));
+    await waitFor('the ordered head delivered from the tier', () => statuses(o1.deliveryId).includes('2:delivered'), 15_000);
+    await waitFor('the retry of the hanging hook in flight', () => hangingRx.received.length === 2, 15_000);
+    await new Promise((r) => setTimeout(r, 1_000)); // a few periodic commits
+
+    await h.restart(); // the hanging attempt outlasts the grace period: handed back, the tier's commit stays below it
+    await h.publishDeliveries([o2]);
+    await waitFor('the ordered hook\'s next delivery', () => statuses(o2.deliveryId).includes('1:delivered'), 20_000);
+    expect(h.dispatcher.engine.pipes().has(oId)).toBe(false);
+    expect(orderedRx.received.map((x) => x.headers['webhook-id'])).toEqual([o1.eventId, o1.eventId, o2.eventId]);
+    expect(statuses(o1.deliveryId)).toEqual(['1:retrying', '2:delivered']);
   });
 });

@@ -46,7 +46,10 @@ export function pipesFromParked(parked: Map<string, Parked[]>): Map<string, Pipe
  * this reads the partition in every tier from the group's committed offset to its end and seeds
  * the pipe of each ordered hook found parked there: a hook paused on the member that had the
  * partition before (crashed, or moved by a rebalance) stays paused here, and its new deliveries
- * are forwarded behind its head instead of overtaking it. The lanes and pipes of the partitions
+ * are forwarded behind its head instead of overtaking it. The tier messages that member had
+ * finished above the committed offset (recorded in its commit's metadata,
+ * `AssignmentChange.finishedBefore`) are left out: the consumer does not hand them over again,
+ * so a pipe counting them would wait for them for ever. The lanes and pipes of the partitions
  * it lost are dropped (their unfinished deliveries are the new owner's, from the committed offset).
  *
  * A tier partition the group never committed is started where the tier's own group of earlier
@@ -72,7 +75,9 @@ export class OrderedPipeRebuilder {
     const tiers = change.added.filter((tp) => retryTierDelayMs(tp.topic) !== undefined);
     if (tiers.length === 0) return;
     const { ranges, ends } = await this.ranges(tiers, change.seek);
-    const { hooks } = await this.scan(ranges, ends);
+    const finished = new Map<string, ReadonlySet<bigint>>();
+    for (const tp of tiers) finished.set(`${this.deps.client.topic(tp.topic)}:${tp.partition}`, await change.finishedBefore(tp));
+    const { hooks } = await this.scan(ranges, ends, finished);
     this.rebuilt += hooks;
   };
 
@@ -109,7 +114,11 @@ export class OrderedPipeRebuilder {
     return { ranges, ends };
   }
 
-  private async scan(ranges: Map<string, [bigint, bigint]>, ends: Map<string, bigint>): Promise<{ hooks: number; scanned: number }> {
+  private async scan(
+    ranges: Map<string, [bigint, bigint]>,
+    ends: Map<string, bigint>,
+    finishedBefore: ReadonlyMap<string, ReadonlySet<bigint>> = new Map(),
+  ): Promise<{ hooks: number; scanned: number }> {
     const { client } = this.deps;
     if (ranges.size === 0) return { hooks: 0, scanned: 0 };
     const admin = await client.admin();
@@ -133,12 +142,13 @@ export class OrderedPipeRebuilder {
           const range = ranges.get(key);
           const tier = byWire.get(batch.topic);
           if (!range || !tier) return;
+          const done = finishedBefore.get(key);
           for (const message of batch.messages) {
             const offset = BigInt(message.offset);
             if (offset < range[0] || offset > range[1]) continue;
             scanned++;
-            const decoded = decodeMessage(DeliveryContract, message);
-            if (decoded.kind === 'value') {
+            const decoded = done?.has(offset) ? null : decodeMessage(DeliveryContract, message);
+            if (decoded?.kind === 'value') {
               const d = decoded.value;
               const ep = this.directory.lookup(d.subscriptionId);
               if (ep.kind === 'found' && ep.endpoint.deliveryMode === 'ordered') {

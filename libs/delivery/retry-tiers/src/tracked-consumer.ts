@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { PartitionAssigners, type Consumer, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
+import type { Counter } from 'prom-client';
 import type { TopicSpec } from '@herald/contracts';
 import type { ConsumerDeps } from '@herald/platform/kafka';
-import { PartitionLedger } from './partition-ledger';
+import { PartitionLedger, decodeFinished } from './partition-ledger';
 import { coPartitionedAssigner } from './co-partitioned-assigner';
 
 export interface TrackedMessage {
@@ -54,6 +55,8 @@ export interface TrackedConsumerOptions {
   reportsLag?: (topic: TopicSpec) => boolean;
   /** Called at once (before `onAssigned`) with the partitions a rebalance took from this member. */
   onRevoked?: (revoked: TopicPartition[]) => void;
+  /** The group session timeout: how long a crashed member holds its partitions (default 30 s). */
+  sessionTimeoutMs?: number;
 }
 
 export interface TopicPartition {
@@ -65,6 +68,11 @@ export interface AssignmentChange {
   added: TopicPartition[];
   /** Seeks a partition got in this change to `offset` before it is read (its committed offset otherwise). */
   seek(tp: TopicPartition, offset: string): void;
+  /**
+   * The offsets of a partition got in this change that its previous owner finished above the
+   * committed offset (read from its commit's metadata): this member will not hand them over.
+   */
+  finishedBefore(tp: TopicPartition): Promise<ReadonlySet<bigint>>;
 }
 
 type PauseReason = 'full' | 'due' | 'stopping' | 'assigning';
@@ -79,7 +87,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  *   (`eachBatchAutoResolve: false`, `autoCommit: false`), so the partition keeps flowing while
  *   earlier messages are still in flight;
  * - a `PartitionLedger` per partition commits only up to the lowest message not yet finished,
- *   so a crash re-delivers whatever was in flight (at least once, never lost);
+ *   so a crash re-delivers whatever was in flight (at least once, never lost); the messages
+ *   already finished above that offset are written in the commit's metadata, and a member that
+ *   is assigned the partition (after a crash or a rebalance) reads them back and finishes them
+ *   without handing them out again — a crash re-delivers what was unfinished, not everything
+ *   behind the slowest message;
  * - backpressure: a partition holding `maxPendingPerPartition` unfinished messages is paused
  *   and resumed when half of them are done;
  * - retry tiers (`releaseAt`): at the first message not yet released the partition is paused and
@@ -102,6 +114,9 @@ export class TrackedConsumer {
   private inFlight = 0;
   /** `onAssigned` calls, one after the other. */
   private assigning: Promise<void> = Promise.resolve();
+  /** Per newly assigned partition: the offsets its previous owner finished above the committed one. */
+  private readonly seeds = new Map<string, Promise<Set<bigint>>>();
+  private readonly skipped: Counter<'group'>;
 
   constructor(
     private readonly deps: ConsumerDeps,
@@ -110,6 +125,11 @@ export class TrackedConsumer {
   ) {
     this.logger = new Logger(`Consumer:${opts.name}`);
     this.byWireName = new Map(opts.topics.map((t) => [deps.client.topic(t), t]));
+    this.skipped = deps.metrics.counter({
+      name: 'herald_consumer_redelivery_skipped_total',
+      help: 'Messages a previous owner of the partition had finished (recorded in its offset commit metadata): finished again without handling them',
+      labelNames: ['group'],
+    });
     deps.readiness.register({
       name: `consumer:${opts.name}`,
       check: async () => {
@@ -165,7 +185,7 @@ export class TrackedConsumer {
     const consumer = client.kafka.consumer({
       groupId: client.group(this.opts.groupId),
       allowAutoTopicCreation: false,
-      sessionTimeout: 30_000,
+      sessionTimeout: this.opts.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3_000,
       maxWaitTimeInMs: this.opts.maxWaitMs ?? 200,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
@@ -205,9 +225,17 @@ export class TrackedConsumer {
     const before = new Set(this.assigned.flatMap(({ topic, partitions }) => partitions.map((p) => `${topic}:${p}`)));
     this.assigned = Object.entries(assignment).map(([topic, partitions]) => ({ topic, partitions }));
     const keep = new Set(this.assigned.flatMap(({ topic, partitions }) => partitions.map((p) => `${topic}:${p}`)));
-    if (this.opts.onAssigned || this.opts.onRevoked) this.announce(before, keep);
     // Revoked partitions: their in-flight messages still finish, but commit is the new owner's business.
     for (const key of [...this.ledgers.keys()]) if (!keep.has(key)) this.ledgers.delete(key);
+    for (const key of [...this.seeds.keys()]) if (!keep.has(key) || this.ledgers.has(key)) this.seeds.delete(key);
+    // Partitions new to this member: what their previous owner finished above its commit.
+    for (const { topic, partitions } of this.assigned) {
+      const fresh = partitions.filter((p) => !this.ledgers.has(`${topic}:${p}`));
+      if (fresh.length === 0) continue;
+      const loaded = this.finishedByPreviousOwner(topic);
+      for (const p of fresh) this.seeds.set(`${topic}:${p}`, loaded.then((byPartition) => byPartition.get(p) ?? new Set()));
+    }
+    if (this.opts.onAssigned || this.opts.onRevoked) this.announce(before, keep);
     // A due-pause is re-established by the next fetch of the partition's head; a "full" one stays.
     for (const [key, timer] of this.dueTimers) {
       clearTimeout(timer);
@@ -244,12 +272,16 @@ export class TrackedConsumer {
       this.pause(topic, p, 'assigning');
     }
     const seek = (tp: TopicPartition, offset: string) => this.consumer?.seek({ topic: this.deps.client.topic(tp.topic), partition: tp.partition, offset });
+    // The very set the ledger will skip (one read of the commit for both): whoever prepares for the partition must agree with it.
+    const seeds = new Map(addedKeys.map((key) => [key, this.seeds.get(key)]));
+    const finishedBefore = async (tp: TopicPartition): Promise<ReadonlySet<bigint>> =>
+      (await seeds.get(`${this.deps.client.topic(tp.topic)}:${tp.partition}`)) ?? new Set<bigint>();
     const handler = this.opts.onAssigned;
     this.assigning = this.assigning.then(async () => {
       let delay = 300;
       while (handler && !this.stopping) {
         try {
-          await handler({ added, seek });
+          await handler({ added, seek, finishedBefore });
           break;
         } catch (e) {
           this.lastError = `preparing for partitions assigned failed, retrying: ${(e as Error).message}`;
@@ -278,10 +310,23 @@ export class TrackedConsumer {
     const key = `${topic}:${partition}`;
     if (this.opts.reportsLag?.(spec) ?? true) this.deps.lag.set({ group: this.opts.groupId, topic, partition: String(partition) }, Number(batch.offsetLag()));
     let ledger = this.ledgers.get(key);
-    if (!ledger) this.ledgers.set(key, (ledger = new PartitionLedger()));
+    if (!ledger) {
+      const done = (await this.seeds.get(key)) ?? new Set<bigint>();
+      // A rebalance while the commit was read: the partition may not be this member's any more.
+      if (!this.currentKeys().has(key)) return;
+      this.seeds.delete(key);
+      ledger = this.ledgers.get(key) ?? new PartitionLedger(done);
+      this.ledgers.set(key, ledger);
+    }
 
     for (const message of batch.messages) {
       if (!isRunning() || isStale() || this.stopping || this.isPaused(key)) break;
+      if (ledger.skipIfDone(message.offset)) {
+        // Finished by the partition's previous owner (a crash or rebalance came before its commit moved past it).
+        this.skipped.inc({ group: this.opts.groupId });
+        resolveOffset(message.offset);
+        continue;
+      }
       const due = this.opts.releaseAt?.(spec, message) ?? null;
       if (due !== null && due > Date.now()) {
         this.pauseUntil(topic, partition, due);
@@ -348,14 +393,14 @@ export class TrackedConsumer {
 
   private async commit(): Promise<void> {
     if (this.committing) return this.committing;
-    const offsets: { topic: string; partition: number; offset: string }[] = [];
+    const offsets: { topic: string; partition: number; offset: string; metadata: string }[] = [];
     const marks: (() => void)[] = [];
     for (const [key, ledger] of this.ledgers) {
-      const offset = ledger.commitCandidate();
-      if (offset === null) continue;
+      const next = ledger.nextCommit();
+      if (next === null) continue;
       const [topic, partition] = splitKey(key);
-      offsets.push({ topic, partition, offset });
-      marks.push(() => ledger.markCommitted(offset));
+      offsets.push({ topic, partition, ...next });
+      marks.push(() => ledger.markCommitted(next.offset, next.metadata));
     }
     if (offsets.length === 0 || !this.consumer) return;
     this.committing = this.consumer
@@ -363,6 +408,24 @@ export class TrackedConsumer {
       .then(() => marks.forEach((m) => m()))
       .finally(() => (this.committing = undefined));
     return this.committing;
+  }
+
+  /** partition → offsets finished above the group's committed offset (from the commit metadata); empty on any error. */
+  private async finishedByPreviousOwner(topic: string): Promise<Map<number, Set<bigint>>> {
+    const out = new Map<number, Set<bigint>>();
+    try {
+      const admin = await this.deps.client.admin();
+      const [t] = await admin.fetchOffsets({ groupId: this.deps.client.group(this.opts.groupId), topics: [topic] });
+      for (const p of t?.partitions ?? []) {
+        if (Number(p.offset) < 0) continue;
+        const done = decodeFinished(BigInt(p.offset), p.metadata);
+        if (done.size > 0) out.set(p.partition, done);
+      }
+    } catch (e) {
+      // Without it the partition is simply re-delivered from its committed offset (at least once).
+      this.logger.warn(`cannot read the committed offsets of ${topic}: ${(e as Error).message}`);
+    }
+    return out;
   }
 }
 
