@@ -25,8 +25,11 @@ export const RouterConfigSchema = serviceEnv(3002, {
   HERALD_ROUTER_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(12),
   /**
    * Changes of one partition routed, produced and committed together at most: a crash (or an
-   * evicted member) redoes at most one such part per partition, not a whole fetched batch.
+   * evicted member) redoes at most one such part per partition, not a whole fetched batch — each
+   * re-routed change is a duplicate delivery to every hook it matches. 50: a router killed while
+   * it works off a backlog re-routes at most 12 × 50 changes (was 250: 589 duplicate deliveries
+   * after one router's kill in a chaos run); a part costs one produce and one commit round trip.
    */
-  HERALD_ROUTER_BATCH_MAX_CHANGES: z.coerce.number().int().min(1).max(100_000).default(250),
+  HERALD_ROUTER_BATCH_MAX_CHANGES: z.coerce.number().int().min(1).max(100_000).default(50),
 });
 export type RouterConfig = z.infer<typeof RouterConfigSchema>;
