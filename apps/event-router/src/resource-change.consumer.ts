@@ -18,6 +18,7 @@ import {
   HeraldProducer,
   OutboundBatcher,
   TopicAdmin,
+  retryWithBackoff,
   type ConsumedItem,
   type OutboundMessage,
 } from '@herald/platform/kafka';
@@ -44,8 +45,6 @@ const ROUTER_METRICS = {
   routingSeconds: metric.histogram('herald_router_routing_seconds', 'From a batch being handed to the router to its deliveries acknowledged by Kafka, per change', [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
   eventAgeSeconds: metric.histogram('herald_router_event_age_seconds', "From a change's occurredAt (commit) to its deliveries acknowledged by Kafka", [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]),
 };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Consumes `herald.resource-changes.v1` (order kept per partition, so per resource) and produces,
@@ -118,18 +117,16 @@ export class ResourceChangeConsumer extends ContractConsumer<ResourceChange> {
   }
 
   private async startOnceSubscriptionsLoaded(): Promise<void> {
-    let delay = 500;
-    while (!this.shuttingDown) {
-      try {
+    await retryWithBackoff(
+      async () => {
         await this.topicAdmin.ensureTopics(ROUTER_TOPICS);
         await this.subscriptions.start();
-        break;
-      } catch (e) {
-        this.logger.warn(`cannot load subscriptions yet, retrying: ${(e as Error).message}`);
-        await sleep(delay);
-        delay = Math.min(delay * 2, 10_000);
-      }
-    }
+      },
+      {
+        stopped: () => this.shuttingDown,
+        onError: (e) => this.logger.warn(`cannot load subscriptions yet, retrying: ${e.message}`),
+      },
+    );
     await this.subscriptions.caughtUp;
     if (this.shuttingDown) return;
     this.logger.log(

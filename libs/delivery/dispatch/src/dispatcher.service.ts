@@ -10,7 +10,7 @@ import {
 } from '@herald/contracts';
 import { InjectConfig } from '@herald/platform/config';
 import { SecretBox } from '@herald/platform/crypto';
-import { CompactedTopicView, ConsumerDeps, HeraldProducer, OutboundBatcher, TopicAdmin } from '@herald/platform/kafka';
+import { CompactedTopicView, ConsumerDeps, HeraldProducer, OutboundBatcher, TopicAdmin, retryWithBackoff } from '@herald/platform/kafka';
 import { MetricsRegistry } from '@herald/platform/observability';
 import { WebhookSender } from '@herald/delivery/sending';
 import { TrackedConsumer, tierReleaseAt } from '@herald/delivery/retry-tiers';
@@ -162,18 +162,12 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /** Retries a start-up step (the broker may be down or still electing leaders) until it works or we stop. */
-  private async step<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
-    let delay = 300;
-    while (!this.stopping) {
-      try {
-        return await fn();
-      } catch (e) {
-        this.logger.warn(`${what} failed, retrying: ${(e as Error).message}`);
-        await sleep(delay);
-        delay = Math.min(delay * 2, 10_000);
-      }
-    }
-    return undefined;
+  private step<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+    return retryWithBackoff(fn, {
+      stopped: () => this.stopping,
+      onError: (e) => this.logger.warn(`${what} failed, retrying: ${e.message}`),
+      firstDelayMs: 300,
+    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -5,6 +5,7 @@ import { Headers, type MessageContract, type TopicSpec } from '@herald/contracts
 import { ConsumerDeps } from './consumer-deps';
 import { decodeMessage, headersOf } from './decode';
 import { withTimeout } from '@herald/platform/observability';
+import { retryWithBackoff } from './retry-with-backoff';
 import { DEFAULT_ISOLATION_POLICY, IsolationState, isolateFailures, type GivenUp, type IsolationPolicy } from './failure-isolation';
 
 export interface ConsumedMessage {
@@ -141,21 +142,16 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
   }
 
   private async start(): Promise<void> {
-    let delay = 500;
-    while (!this.stopping) {
-      try {
-        await this.run();
-        return;
-      } catch (e) {
-        this.fail(`start failed: ${(e as Error).message}`);
+    await retryWithBackoff(() => this.run(), {
+      stopped: () => this.stopping,
+      onError: async (e) => {
+        this.fail(`start failed: ${e.message}`);
         // A consumer that failed to connect or subscribe still holds sockets and timers:
         // let it go before the next attempt creates a new one.
         await this.consumer?.disconnect().catch(() => undefined);
         this.consumer = undefined;
-        await sleep(delay);
-        delay = Math.min(delay * 2, 10_000);
-      }
-    }
+      },
+    });
   }
 
   private async run(): Promise<void> {

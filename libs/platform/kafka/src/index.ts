@@ -12,3 +12,4 @@ export * from './compacted-topic-view';
 export * from './kafka.module';
 export * from './coalescing-run';
 export * from './service-module';
+export * from './retry-with-backoff';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { DeliveryContract, Topics, traceHeaders, type Delivery } from '@herald/contracts';
-import { decodeMessage, headersOf, type DeadLetterWriter } from '@herald/platform/kafka';
+import { decodeMessage, headersOf, retryWithBackoff, type DeadLetterWriter } from '@herald/platform/kafka';
 import type { TrackedMessage } from '@herald/delivery/retry-tiers';
 import type { DispatchMetrics } from '../dispatch-metrics';
 import type { Entry } from './lanes';
@@ -15,8 +15,6 @@ export function decodeDelivery(m: TrackedMessage): DecodedDelivery {
   if (decoded.kind === 'value') return { kind: 'delivery', delivery: decoded.value, trace: traceHeaders(headersOf(m.message)) };
   return { kind: 'invalid', reason: decoded.kind === 'invalid' ? decoded.reason : 'tombstone on a delivery topic' };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * What the dispatcher writes to `herald.deliveries.dlq`: messages that are not deliveries, and
@@ -53,16 +51,11 @@ export class DeliveryDeadLetters {
   }
 
   private async durably(write: () => Promise<void>): Promise<void> {
-    let delay = 200;
-    for (;;) {
-      try {
-        return await write();
-      } catch (err) {
-        this.logger.warn(`write failed, retrying: ${(err as Error).message}`);
-        await sleep(delay);
-        delay = Math.min(delay * 2, 5_000);
-      }
-    }
+    await retryWithBackoff(write, {
+      onError: (err) => this.logger.warn(`write failed, retrying: ${err.message}`),
+      firstDelayMs: 200,
+      maxDelayMs: 5_000,
+    });
   }
 }
 
