@@ -34,7 +34,11 @@ import {
   NO_NUL,
   jobView,
   NotFoundProblem,
-  parseOr400,
+  ParseOr400Pipe,
+  type ParsedDeliverySearchQuery,
+  type ParsedJobListQuery,
+  type ParsedReplayBody,
+  type ParsedStatsQuery,
   recordView,
   RedeliverDelivery,
   ReplayBody,
@@ -98,9 +102,8 @@ export class DeliveriesController {
   async hookStats(
     @CurrentPrincipal() p: AuthenticatedPrincipal,
     @Param('id') id: string,
-    @Query() rawQuery: unknown,
+    @Query(new ParseOr400Pipe(StatsQuery, 'query')) q: ParsedStatsQuery,
   ) {
-    const q = parseOr400(StatsQuery, rawQuery, 'query');
     if (!(await this.hooks.find(p.tenantId, id))) throw new NotFoundProblem(`webhook ${id} not found`);
     // Whole buckets: the window ends at the end of the current bucket.
     const step = q.bucketMinutes * 60_000;
@@ -168,9 +171,8 @@ export class DeliveriesController {
   async list(
     @CurrentPrincipal() p: AuthenticatedPrincipal,
     @Param('id') id: string,
-    @Query() rawQuery: unknown,
+    @Query(new ParseOr400Pipe(DeliverySearchQuery, 'query')) q: ParsedDeliverySearchQuery,
   ) {
-    const q = parseOr400(DeliverySearchQuery, rawQuery, 'query');
     const page = await this.search.execute({
       tenantId: p.tenantId,
       subscriptionId: id,
@@ -210,9 +212,8 @@ export class DeliveriesController {
   async redeliverOne(
     @CurrentPrincipal() p: AuthenticatedPrincipal,
     @Param('id') id: string,
-    @Body() body: unknown,
+    @Body(new ParseOr400Pipe(EmptyBody, 'body')) _body: unknown,
   ) {
-    parseOr400(EmptyBody, body, 'body');
     const r = await this.redeliver.execute({ tenantId: p.tenantId, deliveryId: id });
     return {
       id: r.deliveryId,
@@ -235,10 +236,9 @@ export class DeliveriesController {
   async replayHook(
     @CurrentPrincipal() p: AuthenticatedPrincipal,
     @Param('id') id: string,
-    @Body() body: unknown,
+    @Body(new ParseOr400Pipe(ReplayBody, 'body')) { since }: ParsedReplayBody,
     @Res({ passthrough: true }) res: Located,
   ) {
-    const { since } = parseOr400(ReplayBody, body, 'body');
     return this.started(res, { tenantId: p.tenantId, subscriptionId: id, kind: 'replay', since });
   }
 
@@ -253,10 +253,9 @@ export class DeliveriesController {
   async redriveHook(
     @CurrentPrincipal() p: AuthenticatedPrincipal,
     @Param('id') id: string,
-    @Body() body: unknown,
+    @Body(new ParseOr400Pipe(EmptyBody, 'body')) _body: unknown,
     @Res({ passthrough: true }) res: Located,
   ) {
-    parseOr400(EmptyBody, body, 'body');
     return this.started(res, { tenantId: p.tenantId, subscriptionId: id, kind: 'redrive' });
   }
 
@@ -274,9 +273,8 @@ export class DeliveriesController {
   async listJobs(
     @CurrentPrincipal() p: AuthenticatedPrincipal,
     @Param('id') id: string,
-    @Query() rawQuery: unknown,
+    @Query(new ParseOr400Pipe(JobListQuery, 'query')) q: ParsedJobListQuery,
   ) {
-    const q = parseOr400(JobListQuery, rawQuery, 'query');
     const jobs = await this.jobs.list(p.tenantId, id, q.limit);
     if (jobs.length === 0 && !(await this.hooks.find(p.tenantId, id))) {
       throw new NotFoundProblem(`webhook ${id} not found`);

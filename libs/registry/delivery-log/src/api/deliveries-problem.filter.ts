@@ -1,4 +1,4 @@
-import { Catch, HttpException } from '@nestjs/common';
+import { Catch, HttpException, type PipeTransform } from '@nestjs/common';
 import type { z } from 'zod';
 import { ProblemDetailsExceptionFilter, fieldProblemsOf, httpExceptionProblem, problem, type FieldProblem, type ProblemDetails } from '@herald/platform/http';
 import { ActiveJobExistsError } from '../jobs/resend-jobs.repository';
@@ -26,6 +26,18 @@ export function parseOr400<T extends z.ZodType>(
   const r = schema.safeParse(value ?? {});
   if (r.success) return r.data;
   throw new RequestValidationError(where, fieldProblemsOf(r.error));
+}
+
+/** `parseOr400` as a route parameter's pipe: `@Query(new ParseOr400Pipe(Schema, 'query')) q: Schema`. */
+export class ParseOr400Pipe<T extends z.ZodType> implements PipeTransform<unknown, z.infer<T>> {
+  constructor(
+    private readonly schema: T,
+    private readonly where: 'query' | 'body',
+  ) {}
+
+  transform(value: unknown): z.infer<T> {
+    return parseOr400(this.schema, value, this.where);
+  }
 }
 
 /** Not found for the caller's tenant (another tenant's id is simply not found). */

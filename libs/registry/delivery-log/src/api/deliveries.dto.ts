@@ -47,10 +47,16 @@ export const DeliverySearchQuery = z
     path: ['resourceType'],
   });
 export type DeliverySearchQuery = z.infer<typeof DeliverySearchQuery>;
+/**
+ * What a route gets once its query or body is parsed (`ParseOr400Pipe`): named apart from the
+ * schema, so that a parameter's design type is not taken for the schema value of the same name.
+ */
+export type ParsedDeliverySearchQuery = z.infer<typeof DeliverySearchQuery>;
 
 export const ReplayBody = z.strictObject({
   since: isoTime,
 });
+export type ParsedReplayBody = z.infer<typeof ReplayBody>;
 
 export const StatsQuery = z.strictObject({
   hours: z.coerce.number().int().min(1).max(48).default(24),
@@ -60,10 +66,12 @@ export const StatsQuery = z.strictObject({
     .refine((n) => [1, 5, 10, 15, 30, 60].includes(n), 'one of 1, 5, 10, 15, 30, 60')
     .default(10),
 });
+export type ParsedStatsQuery = z.infer<typeof StatsQuery>;
 
 export const JobListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
+export type ParsedJobListQuery = z.infer<typeof JobListQuery>;
 
 /** A replay or redrive job as the API shows it. */
 export function jobView(j: ResendJob) {
