@@ -10,7 +10,7 @@ import { subscriptionSnapshotFixture } from '@herald/platform/testing';
 import type { AttemptResult, WebhookRequest } from '@herald/delivery/sending';
 import type { TrackedMessage } from '@herald/delivery/retry-tiers';
 import { EndpointDirectory } from './endpoint-directory';
-import { DispatchMetrics } from './dispatch-metrics';
+import { dispatchMetrics } from './dispatch-metrics';
 import { DeliveryEngine, DEFAULT_DISPATCH_SETTINGS } from './delivery-engine';
 import { deliveryFixture } from './engine/testing';
 import { NO_STALLS, type StallClock } from './engine/loop-stalls';
@@ -60,7 +60,7 @@ function setup(snapshots: SubscriptionSnapshot[], settings = DEFAULT_DISPATCH_SE
     sender,
     out,
     { deadLetter: async (_dlq, _src, msg, reason) => void dead.push(`${msg.key?.toString()}: ${reason}`) },
-    new DispatchMetrics(new MetricsRegistry('test')),
+    dispatchMetrics(new MetricsRegistry('test')),
     settings,
     stalls,
   );
@@ -73,7 +73,7 @@ function setup(snapshots: SubscriptionSnapshot[], settings = DEFAULT_DISPATCH_SE
       offset: String(offset++),
       message: { key: Buffer.from(d.subscriptionId), value: Buffer.from(JSON.stringify(d)), headers, timestamp: '0', attributes: 0, offset: '0' },
     };
-    void engine.accept(m).then(() => finished.add(`${d.deliveryId}@${d.attempt}`));
+    void engine.accept(m).then(() => finished.add(attemptOf(d)));
   };
   const outcomes = () =>
     produced.filter((p) => p.topic === Topics.DeliveryOutcomes).map((p) => JSON.parse(String(p.message.value)) as { deliveryId: string; status: string; attempt: number; errorClass?: string });
@@ -87,10 +87,22 @@ function setup(snapshots: SubscriptionSnapshot[], settings = DEFAULT_DISPATCH_SE
         topic: p.topic,
       }));
   const traceparentOf = (topic: TopicSpec) => produced.filter((p) => p.topic === topic).map((p) => p.message.headers?.[Headers.TraceParent]);
-  return { engine, sent, produced, dead, offer, outcomes, parked, finished, held, traceparentOf };
+  /** What the retry tiers hold (all, or `topic`'s), as `attemptOf`. */
+  const parkedAttempts = (topic?: TopicSpec) => parked(topic).map((p) => attemptOf(p.d));
+  /** `n` new deliveries to sub-A offered at once, then settled; `before`: just before the first was offered. */
+  const burst = async (n: number) => {
+    const ds = Array.from({ length: n }, () => delivery());
+    const before = Date.now();
+    ds.forEach((d) => offer(d));
+    await settle();
+    return { ds, before };
+  };
+  return { engine, sent, produced, dead, offer, burst, outcomes, parked, parkedAttempts, finished, held, traceparentOf };
 }
 
 const delivery = (subscriptionId = 'sub-A', over: Partial<Delivery> = {}): Delivery => deliveryFixture({ subscriptionId, ...over });
+/** One attempt of a delivery, `<deliveryId>@<attempt>`: what `finished` holds. */
+const attemptOf = (d: Delivery, attempt = d.attempt) => `${d.deliveryId}@${attempt}`;
 
 describe('DeliveryEngine', () => {
   it('sends with the snapshot settings, decrypted, and finishes only after the outcome is written', async () => {
@@ -107,7 +119,7 @@ describe('DeliveryEngine', () => {
     t.sent[0].answer({ ok: true, httpStatus: 200 });
     await settle();
     expect(t.outcomes()).toMatchObject([{ deliveryId: d.deliveryId, status: 'delivered', attempt: 1 }]);
-    expect(t.finished.has(`${d.deliveryId}@1`)).toBe(true);
+    expect(t.finished.has(attemptOf(d, 1))).toBe(true);
   });
 
   it('independent mode: starts one hook\'s deliveries in order, at most N at a time; other hooks are not held back', async () => {
@@ -152,7 +164,7 @@ describe('DeliveryEngine', () => {
     expect(p.d.firstAttemptAt).toBeTruthy();
     expect(p.dueAt).toBeGreaterThanOrEqual(before + 45_000);
     expect(t.outcomes()).toMatchObject([{ status: 'retrying', attempt: 1, errorClass: 'http_status' }]);
-    expect(t.finished.has(`${d.deliveryId}@1`)).toBe(true);
+    expect(t.finished.has(attemptOf(d, 1))).toBe(true);
   });
 
   it('a status in unsubscribeOn ends the delivery at once (no retry)', async () => {
@@ -205,7 +217,7 @@ describe('DeliveryEngine', () => {
     }
     expect(parked.every((p) => p.releaseAt <= p.dueAt)).toBe(true);
     expect(t.outcomes().map((o) => o.status)).toEqual(['retrying']);
-    expect(ds.slice(5).every((d) => t.finished.has(`${d.deliveryId}@1`))).toBe(true);
+    expect(ds.slice(5).every((d) => t.finished.has(attemptOf(d, 1)))).toBe(true);
     // An answer clears it: two in flight again.
     t.sent[1].answer({ ok: true, httpStatus: 200 });
     await settle();
@@ -214,25 +226,20 @@ describe('DeliveryEngine', () => {
 
   it('a rate-limited hook\'s lane holds what it can send within laneMaxWaitMs; the rest is parked a slot apart, so the partition moves on', async () => {
     const t = setup([snapshot({ rateLimitPerSec: 20 })], { ...DEFAULT_DISPATCH_SETTINGS, laneQueueFloor: 3, laneMaxWaitMs: 100 });
-    const ds = Array.from({ length: 12 }, () => delivery());
-    const before = Date.now();
-    ds.forEach((d) => t.offer(d));
-    await settle();
+    const { ds, before } = await t.burst(12);
     // Four waiting for their slot (50 ms apart), three queued (a fourth would wait past 100 ms); five parked.
     const parked = t.parked();
     expect(parked.map((p) => p.d.deliveryId)).toEqual(ds.slice(7).map((d) => d.deliveryId));
     expect(parked.map((p) => p.d.attempt)).toEqual([1, 1, 1, 1, 1]);
     expect(parked[0].dueAt - before).toBeGreaterThanOrEqual(8 * 50);
     for (const [i, p] of parked.slice(1).entries()) expect(p.dueAt - parked[i].dueAt).toBeGreaterThanOrEqual(50);
-    expect(ds.slice(7).every((d) => t.finished.has(`${d.deliveryId}@1`))).toBe(true);
+    expect(ds.slice(7).every((d) => t.finished.has(attemptOf(d, 1)))).toBe(true);
     expect(t.outcomes()).toHaveLength(0);
   });
 
   it('a burst queued before the receiver showed it hangs is trimmed once it does: the surplus is parked, the lane keeps its room', async () => {
     const t = setup([snapshot()], { ...DEFAULT_DISPATCH_SETTINGS, laneQueueFloor: 3, laneMaxWaitMs: 100, hangingAfterMs: 400 });
-    const ds = Array.from({ length: 20 }, () => delivery());
-    ds.forEach((d) => t.offer(d));
-    await settle();
+    const { ds } = await t.burst(20);
     // Nothing known of the receiver yet: four attempts start, sixteen queue.
     expect(t.sent).toHaveLength(4);
     expect(t.parked()).toHaveLength(0);
@@ -242,7 +249,7 @@ describe('DeliveryEngine', () => {
     expect(parked.length).toBeGreaterThanOrEqual(10);
     expect(parked.map((p) => p.d.deliveryId)).toEqual(ds.slice(20 - parked.length).map((d) => d.deliveryId));
     expect(parked.every((p) => p.dueAt <= Date.now() + 100)).toBe(true); // at most laneMaxWaitMs on
-    expect(ds.slice(20 - parked.length).every((d) => t.finished.has(`${d.deliveryId}@1`))).toBe(true);
+    expect(ds.slice(20 - parked.length).every((d) => t.finished.has(attemptOf(d, 1)))).toBe(true);
   });
 
   it('a healthy hook\'s burst is not parked because this process stalled: its attempts count net of the stall', async () => {
@@ -253,10 +260,8 @@ describe('DeliveryEngine', () => {
     let stallFrom: number | null = null;
     const clock = { stalledMs: () => stalledBefore + (stallFrom === null ? 0 : Date.now() - stallFrom) };
     const t = setup([snapshot()], { ...DEFAULT_DISPATCH_SETTINGS, laneQueueFloor: 3, laneMaxWaitMs: 1_000, hangingAfterMs: 400 }, clock);
-    const ds = Array.from({ length: 20 }, () => delivery());
     stallFrom = Date.now(); // the process stalls from here on (however long this takes on a loaded host)
-    ds.forEach((d) => t.offer(d));
-    await settle();
+    await t.burst(20);
     expect(t.sent).toHaveLength(4);
     await new Promise((r) => setTimeout(r, 500)); // past hangingAfterMs: the lane's burst is looked at again
     const answered = t.sent.splice(0);
@@ -273,10 +278,7 @@ describe('DeliveryEngine', () => {
 
   it('a rate limit under the minimum (a snapshot from before it existed) is sent at one a second', async () => {
     const t = setup([snapshot({ rateLimitPerSec: 0.001 })], { ...DEFAULT_DISPATCH_SETTINGS, laneQueueFloor: 1, laneMaxWaitMs: 1_500 });
-    const ds = Array.from({ length: 7 }, () => delivery());
-    const before = Date.now();
-    ds.forEach((d) => t.offer(d));
-    await settle();
+    const { before } = await t.burst(7);
     // Four waiting for their slot a second apart, one queued; the next two parked a second apart, not 1,000 s.
     const parked = t.parked();
     expect(parked).toHaveLength(2);
@@ -326,7 +328,7 @@ describe('DeliveryEngine', () => {
       expect(hop.releaseAt - Date.now()).toBeLessThanOrEqual(600_000);
       expect(hop.releaseAt - Date.now()).toBeGreaterThan(590_000);
       expect(t.outcomes()).toHaveLength(0);
-      expect(t.finished.has(`${d.deliveryId}@2`)).toBe(true);
+      expect(t.finished.has(attemptOf(d, 2))).toBe(true);
     });
 
     it('hops what is left to a shorter tier, and sends what is due', async () => {
@@ -389,7 +391,7 @@ describe('DeliveryEngine', () => {
     expect(t.engine.pipes().has('sub-C')).toBe(false);
     await settle();
     // Let go: finished here (this member commits nothing of the partition any more), never sent, no outcome.
-    expect(t.finished.has(`${a[1].deliveryId}@1`) && t.finished.has(`${a[2].deliveryId}@1`)).toBe(true);
+    expect(t.finished.has(attemptOf(a[1], 1)) && t.finished.has(attemptOf(a[2], 1))).toBe(true);
     t.sent[0].answer({ ok: true, httpStatus: 200 }); // the one in flight ends on its own
     t.sent[1].answer({ ok: true, httpStatus: 200 });
     await settle();
@@ -409,11 +411,7 @@ describe('DeliveryEngine', () => {
       t.sent[0].answer({ httpStatus: 500, errorClass: 'http_status' });
       await settle();
       const tier1 = RetryTierTopics[0];
-      expect(t.parked(tier1).map((p) => [p.d.deliveryId, p.d.attempt])).toEqual([
-        [d1.deliveryId, 2],
-        [d2.deliveryId, 1],
-        [d3.deliveryId, 1],
-      ]);
+      expect(t.parkedAttempts(tier1)).toEqual([attemptOf(d1, 2), attemptOf(d2, 1), attemptOf(d3, 1)]);
       expect(t.engine.pipes().get('sub-A')).toMatchObject({ headId: d1.deliveryId, headAttempt: 2, outstanding: 3, headTaken: false });
       // A later delivery from the main topic joins the end of the pipe.
       t.offer(d4);
@@ -446,17 +444,13 @@ describe('DeliveryEngine', () => {
       t.sent[0].answer({ httpStatus: 500, errorClass: 'http_status' });
       await settle();
       // d2 is still in the pipe: the head moves alone for now.
-      expect(t.parked().map((p) => [p.d.deliveryId, p.d.attempt])).toEqual([[d1.deliveryId, 3]]);
+      expect(t.parkedAttempts()).toEqual([attemptOf(d1, 3)]);
       const d5 = delivery();
       t.offer(d5); // arrives from the main topic meanwhile: held behind d2
       t.offer(d2, RetryTierTopics[0]);
       await settle();
       const tier5s = RetryTierTopics[1];
-      expect(t.parked(tier5s).map((p) => [p.d.deliveryId, p.d.attempt])).toEqual([
-        [d1.deliveryId, 3],
-        [d2.deliveryId, 1],
-        [d5.deliveryId, 1],
-      ]);
+      expect(t.parkedAttempts(tier5s)).toEqual([attemptOf(d1, 3), attemptOf(d2, 1), attemptOf(d5, 1)]);
       expect(t.engine.pipes().get('sub-A')).toMatchObject({ headTopic: tier5s, headAttempt: 3, outstanding: 3 });
     });
 

@@ -15,7 +15,7 @@ import { MetricsRegistry } from '@herald/platform/observability';
 import { WebhookSender } from '@herald/delivery/sending';
 import { TrackedConsumer, tierReleaseAt } from '@herald/delivery/retry-tiers';
 import { EndpointDirectory } from './endpoint-directory';
-import { DispatchMetrics } from './dispatch-metrics';
+import { dispatchMetrics, type DispatchMetrics } from './dispatch-metrics';
 import { DeliveryEngine, DEFAULT_DISPATCH_SETTINGS } from './delivery-engine';
 import { OrderedPipeRebuilder } from './ordered-pipe-rebuilder';
 import { LagMonitor } from './lag-monitor';
@@ -84,7 +84,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     registry: MetricsRegistry,
     @InjectConfig() private readonly config: DispatchConfig,
   ) {
-    this.metrics = new DispatchMetrics(registry);
+    this.metrics = dispatchMetrics(registry);
     this.view = new CompactedTopicView(deps, SubscriptionSnapshotContract, Topics.Subscriptions, 'dispatcher-subscriptions', (a, b) => a.version >= b.version);
     this.directory = new EndpointDirectory(this.view, SecretBox.fromSpec(config.HERALD_SECRETS_KEY));
     this.batcher = new OutboundBatcher(producer, {

@@ -1,5 +1,13 @@
 import { PartitionLedger, decodeFinished, encodeFinished } from './partition-ledger';
 
+/** A ledger that took `added` in that order, then finished `finished`. */
+function ledgerWith(added: string[], finished: string[] = []): PartitionLedger {
+  const l = new PartitionLedger();
+  for (const o of added) l.add(o);
+  for (const o of finished) l.finish(o);
+  return l;
+}
+
 describe('PartitionLedger', () => {
   it('commits only up to the lowest unfinished offset', () => {
     const l = new PartitionLedger();
@@ -19,10 +27,7 @@ describe('PartitionLedger', () => {
   });
 
   it('refuses offsets it has seen (refetch after a resume or rebalance)', () => {
-    const l = new PartitionLedger();
-    l.add('5');
-    l.add('6');
-    l.finish('5');
+    const l = ledgerWith(['5', '6'], ['5']);
     expect(l.add('5')).toBe(false);
     expect(l.add('6')).toBe(false);
     expect(l.add('7')).toBe(true);
@@ -30,10 +35,7 @@ describe('PartitionLedger', () => {
   });
 
   it('allows gaps in offsets (compaction, transaction markers)', () => {
-    const l = new PartitionLedger();
-    l.add('1');
-    l.add('4');
-    l.finish('4');
+    const l = ledgerWith(['1', '4'], ['4']);
     expect(l.commitCandidate()).toBe('1');
     l.finish('1');
     expect(l.commitCandidate()).toBe('5');

@@ -4,7 +4,7 @@ import { SecretBox } from '@herald/platform/crypto';
 import { MetricsRegistry } from '@herald/platform/observability';
 import { subscriptionSnapshotFixture } from '@herald/platform/testing';
 import type { AttemptResult, WebhookRequest } from '@herald/delivery/sending';
-import { DispatchMetrics } from '../dispatch-metrics';
+import { dispatchMetrics } from '../dispatch-metrics';
 import { EndpointDirectory, type Endpoint } from '../endpoint-directory';
 import { AttemptRunner } from './attempt-runner';
 import { AttemptSlots, Lane } from './lanes';
@@ -27,7 +27,7 @@ function setup(snapshots: SubscriptionSnapshot[], slots = 8, stalls: StallClock 
   const directory = new EndpointDirectory({ get: (id: string) => held.get(id), onChange: () => undefined }, box);
   const sent: { req: WebhookRequest; answer: (r: Partial<AttemptResult>) => void }[] = [];
   const sender = { send: (req: WebhookRequest) => new Promise<AttemptResult>((resolve) => sent.push({ req, answer: (r) => resolve({ ok: false, durationMs: 3, ...r }) })) };
-  const metrics = new DispatchMetrics(new MetricsRegistry('test'));
+  const metrics = dispatchMetrics(new MetricsRegistry('test'));
   const runner = new AttemptRunner(directory, sender, new AttemptSlots(slots), metrics, 10, stalls);
   return { runner, sent, metrics, directory };
 }

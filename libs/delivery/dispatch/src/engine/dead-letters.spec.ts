@@ -2,7 +2,7 @@ import { Headers, Topics, type TopicSpec } from '@herald/contracts';
 import type { MessageSource } from '@herald/platform/kafka';
 import type { KafkaMessage } from 'kafkajs';
 import { MetricsRegistry } from '@herald/platform/observability';
-import { DispatchMetrics } from '../dispatch-metrics';
+import { dispatchMetrics } from '../dispatch-metrics';
 import { DeliveryDeadLetters, decodeDelivery } from './dead-letters';
 import { deliveryFixture, entryFixture } from './testing';
 
@@ -17,7 +17,7 @@ const tracked = (value: Buffer | null, headers: Record<string, string> = {}) => 
 function recorder(failures = 0) {
   const written: { dlq: TopicSpec; source: MessageSource; key?: string; reason: string; errorClass?: string; headers: unknown }[] = [];
   let left = failures;
-  const metrics = new DispatchMetrics(new MetricsRegistry('test'));
+  const metrics = dispatchMetrics(new MetricsRegistry('test'));
   const writer = {
     deadLetter: async (dlq: TopicSpec, source: MessageSource, m: Pick<KafkaMessage, 'key' | 'value' | 'headers'>, reason: string, errorClass?: string) => {
       if (left-- > 0) throw new Error('broker away');

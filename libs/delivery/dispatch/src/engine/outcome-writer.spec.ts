@@ -1,7 +1,7 @@
 import { DeliveryOutcomeSchema, DeliverySchema, Headers, RetryTierTopics, Topics, type TopicSpec } from '@herald/contracts';
 import type { RawMessage } from '@herald/platform/kafka';
 import { MetricsRegistry } from '@herald/platform/observability';
-import { DispatchMetrics } from '../dispatch-metrics';
+import { dispatchMetrics } from '../dispatch-metrics';
 import type { DeliveryDeadLetters } from './dead-letters';
 import { OutcomeWriter } from './outcome-writer';
 import { deliveryFixture, entryFixture } from './testing';
@@ -11,7 +11,7 @@ const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 function setup() {
   const produced: { topic: TopicSpec; message: RawMessage }[] = [];
   const dead: string[] = [];
-  const metrics = new DispatchMetrics(new MetricsRegistry('test'));
+  const metrics = dispatchMetrics(new MetricsRegistry('test'));
   const deadLetters = { delivery: async (_e: unknown, reason: string, errorClass: string, label: string) => void dead.push(`${label}/${errorClass}: ${reason}`) } as unknown as DeliveryDeadLetters;
   const writer = new OutcomeWriter({ add: async (topic, message) => void produced.push({ topic, message }) }, deadLetters, metrics);
   return { writer, produced, dead, metrics };
