@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { PartitionAssigners, type Consumer, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
 import type { Counter } from 'prom-client';
 import type { TopicSpec } from '@herald/contracts';
-import type { ConsumerDeps } from '@herald/platform/kafka';
+import { retryWithBackoff, type ConsumerDeps } from '@herald/platform/kafka';
 import { PartitionLedger, decodeFinished } from './partition-ledger';
 import { coPartitionedAssigner } from './co-partitioned-assigner';
 
@@ -77,8 +77,6 @@ export interface AssignmentChange {
 
 type PauseReason = 'full' | 'due' | 'stopping' | 'assigning';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * A kafkajs consumer-group member with per-message offset control (the platform's
  * `ContractConsumer` handles a partition sequentially, which would let one slow receiver hold
@@ -145,19 +143,14 @@ export class TrackedConsumer {
   }
 
   async start(): Promise<void> {
-    let delay = 500;
-    while (!this.stopping) {
-      try {
-        await this.run();
-        return;
-      } catch (e) {
-        this.lastError = `start failed: ${(e as Error).message}`;
+    await retryWithBackoff(() => this.run(), {
+      stopped: () => this.stopping,
+      onError: async (e) => {
+        this.lastError = `start failed: ${e.message}`;
         this.logger.warn(this.lastError);
         await this.consumer?.disconnect().catch(() => undefined);
-        await sleep(delay);
-        delay = Math.min(delay * 2, 10_000);
-      }
-    }
+      },
+    });
   }
 
   /** Stops taking new messages (graceful shutdown, step 1); in-flight ones still finish and commit. */
@@ -278,17 +271,15 @@ export class TrackedConsumer {
       (await seeds.get(`${this.deps.client.topic(tp.topic)}:${tp.partition}`)) ?? new Set<bigint>();
     const handler = this.opts.onAssigned;
     this.assigning = this.assigning.then(async () => {
-      let delay = 300;
-      while (handler && !this.stopping) {
-        try {
-          await handler({ added, seek, finishedBefore });
-          break;
-        } catch (e) {
-          this.lastError = `preparing for partitions assigned failed, retrying: ${(e as Error).message}`;
-          this.logger.warn(this.lastError);
-          await sleep(delay);
-          delay = Math.min(delay * 2, 10_000);
-        }
+      if (handler) {
+        await retryWithBackoff(() => handler({ added, seek, finishedBefore }), {
+          stopped: () => this.stopping,
+          onError: (e) => {
+            this.lastError = `preparing for partitions assigned failed, retrying: ${e.message}`;
+            this.logger.warn(this.lastError);
+          },
+          firstDelayMs: 300,
+        });
       }
       this.lastError = null;
       for (const key of addedKeys) {
