@@ -218,14 +218,21 @@ export class DeliveryEngine {
 
   /** The lane has no room for one more delivery (`LaneBounds`): when to park it for; null while there is room. */
   private overflowDue(lane: Lane): number | null {
-    const ep = this.endpointOf(lane.subscriptionId);
-    const ordered = this.isOrdered(lane);
-    const rate = ep?.rateLimitPerSec ?? null;
-    const now = this.active();
-    const cap = this.hanging.cap(lane, ordered, now);
-    const period = this.bounds.periodMs(lane, rate, cap, now);
+    const { ordered, rate, now, cap, period } = this.measure(lane);
     if (!this.bounds.isFull(lane, period)) return null;
     return this.bounds.parkUntil(lane, period, ordered ? 'ordered' : this.bounds.paceOf(lane, rate, cap, now));
+  }
+
+  /**
+   * What bounds a lane now (`LaneBounds`): whether its hook keeps order, its rate limit, and on
+   * the stall-free clock (`now`) its attempts cap and the period its room is counted in.
+   */
+  private measure(lane: Lane): { ordered: boolean; rate: number | null; now: number; cap: number; period: number } {
+    const ordered = this.isOrdered(lane);
+    const rate = this.endpointOf(lane.subscriptionId)?.rateLimitPerSec ?? null;
+    const now = this.active();
+    const cap = this.hanging.cap(lane, ordered, now);
+    return { ordered, rate, now, cap, period: this.bounds.periodMs(lane, rate, cap, now) };
   }
 
   /** An independent hook's delivery its lane has no room for: to the tier for `dueAt`, unattempted (same attempt). */
@@ -286,12 +293,7 @@ export class DeliveryEngine {
    */
   private trim(lane: Lane): void {
     if (this.stopping || lane.pipe || lane.queue.length <= this.settings.laneQueueFloor) return;
-    const ep = this.endpointOf(lane.subscriptionId);
-    const ordered = this.isOrdered(lane);
-    const rate = ep?.rateLimitPerSec ?? null;
-    const now = this.active();
-    const cap = this.hanging.cap(lane, ordered, now);
-    const period = this.bounds.periodMs(lane, rate, cap, now);
+    const { ordered, rate, now, cap, period } = this.measure(lane);
     const room = this.bounds.room(period);
     if (lane.queue.length <= room) return;
     const surplus = lane.queue.splice(room);
