@@ -13,3 +13,4 @@ export { renderContextFixture, resourceChangeFixture, subscriptionSnapshotFixtur
 export { makeTestPki, type TestPki } from './tls';
 export { startSecureKafka, type SecureKafka, type SaslMechanism } from './secure-kafka';
 export { bearerJson } from './http';
+export { thrownBy } from './thrown';

@@ -1,4 +1,5 @@
 import { PROCORE_MAX_PAGE, PROCORE_MAX_PER_PAGE } from '@herald/dialects/procore';
+import { thrownBy } from '@herald/platform/testing';
 import { filterAnswer } from '@herald/registry/subscriptions/testing';
 import { ProcoreErrorFilter, ProcoreHttpError } from './procore-errors';
 import { deliveryQuery } from './procore-query';
@@ -61,12 +62,7 @@ describe("Procore deliveries' paging parameters", () => {
   });
 
   it("are answered by the dialect's error filter in Procore's validation shape", () => {
-    let thrown: unknown;
-    try {
-      deliveryQuery({ per_page: '100000' });
-    } catch (e) {
-      thrown = e;
-    }
+    const thrown = thrownBy(() => deliveryQuery({ per_page: '100000' }), ProcoreHttpError);
     expect(filterAnswer(new ProcoreErrorFilter(), thrown)).toEqual({ status: 400, body: { errors: { per_page: ['must be a whole number from 1 to 1000'] } } });
   });
 });

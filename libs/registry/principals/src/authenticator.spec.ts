@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hashApiKey, type PrincipalSnapshot } from '@herald/contracts';
+import { thrownBy } from '@herald/platform/testing';
 import { AuthenticationError, Authenticator, MissingScopeError } from './authenticator';
 import { PrincipalDirectory } from './principal-directory';
 
@@ -25,15 +26,7 @@ function setup() {
   return { directory, auth: new Authenticator(directory), apiKey, tenant, user, key };
 }
 
-const reason = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof AuthenticationError) return e.message;
-    throw e;
-  }
-  throw new Error('expected an AuthenticationError');
-};
+const reason = (fn: () => unknown) => thrownBy(fn, AuthenticationError).message;
 
 describe('Authenticator', () => {
   it('resolves a bearer key to its tenant, user and scopes', () => {

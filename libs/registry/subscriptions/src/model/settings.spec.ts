@@ -1,16 +1,9 @@
 import { DEFAULT_RETRY_POLICY, SubscriptionSnapshotSchema } from '@herald/contracts';
+import { thrownBy } from '@herald/platform/testing';
 import { SubscriptionValidationError } from './errors';
 import { DEFAULT_FAILURE_POLICY, applyPatch, parsePatch, settingsForCreate } from './settings';
 
-const issuesOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SubscriptionValidationError) return e.issues;
-    throw e;
-  }
-  throw new Error('expected a validation error');
-};
+const issuesOf = (fn: () => unknown) => thrownBy(fn, SubscriptionValidationError).issues;
 
 describe('settingsForCreate', () => {
   it('needs only url and event types; everything else has a default', () => {
