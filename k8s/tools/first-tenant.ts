@@ -15,6 +15,14 @@ export interface DocumentedCommand {
   namespace?: string;
   /** What runs in the container: `node dist/apps/<app>/src/cli.js <command> …`. */
   inContainer: string[];
+  /** The app whose CLI runs (`dist/apps/<app>/src/cli.js` under node); undefined for anything else. */
+  app?: string;
+}
+
+/** The app whose built CLI `node dist/apps/<app>/src/cli.js …` runs. */
+function cliAppOf(inContainer: string[]): string | undefined {
+  const [node, cli] = inContainer;
+  return node === 'node' ? /^dist\/apps\/([a-z-]+)\/src\/cli\.js$/.exec(cli ?? '')?.[1] : undefined;
 }
 
 const OPERATIONS_MD = join(__dirname, '..', '..', 'docs', 'operations.md');
@@ -61,17 +69,20 @@ export function firstTenantCommands(
       const rest = argv.slice(3);
       const target = rest.find((a) => !a.startsWith('-'));
       if (!target) throw new Error(`no service in: ${text}`);
-      compose.push({ text, argv, target, inContainer: rest.slice(rest.indexOf(target) + 1) });
+      const inContainer = rest.slice(rest.indexOf(target) + 1);
+      compose.push({ text, argv, target, inContainer, app: cliAppOf(inContainer) });
     } else if (argv[0] === 'kubectl') {
       const n = argv.indexOf('-n');
       const exec = argv.indexOf('exec');
       const dash = argv.indexOf('--');
+      const inContainer = argv.slice(dash + 1);
       kubernetes.push({
         text,
         argv,
         namespace: n >= 0 ? argv[n + 1] : undefined,
         target: argv[exec + 1].replace(/^deploy(ment)?\//, ''),
-        inContainer: argv.slice(dash + 1),
+        inContainer,
+        app: cliAppOf(inContainer),
       });
     } else {
       throw new Error(`"First tenant" has a command the tests do not know: ${text}`);
