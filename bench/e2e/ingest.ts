@@ -60,15 +60,10 @@ function change(tenant: BenchTenant, spec: ChangeSpec): ResourceChange {
 
 const CHUNK = 500;
 
-/** `--ingest sql`: one INSERT (one transaction) of up to 500 outbox rows — what the domain API's writer commits, without the resource rows. */
-export class SqlIngest implements Ingest {
-  readonly mode = 'sql' as const;
-  readonly eventType = 'task.updated' as const;
+/** `sql` and `bus`: the changes go in up to 500 at a time, for projects that are only ids (nothing to create them in). */
+abstract class ChunkedIngest {
   committed = 0;
-  constructor(
-    private readonly db: Client,
-    private readonly tenant: BenchTenant,
-  ) {}
+  constructor(protected readonly tenant: BenchTenant) {}
 
   async projects(n: number): Promise<string[]> {
     return Array.from({ length: n }, () => randomUUID());
@@ -77,17 +72,36 @@ export class SqlIngest implements Ingest {
   async send(specs: readonly ChangeSpec[]): Promise<void> {
     for (let i = 0; i < specs.length; i += CHUNK) {
       const chunk = specs.slice(i, i + CHUNK).map((s) => change(this.tenant, s));
-      const values: unknown[] = [];
-      const rows = chunk.map((c, j) => {
-        values.push(c.eventId, resourceChangeKey(c), JSON.stringify(c));
-        return `($${j * 3 + 1}, $${j * 3 + 2}, $${j * 3 + 3}::jsonb, '{}'::jsonb)`;
-      });
-      await this.db.query(
-        `INSERT INTO domain.outbox (id, aggregate_key, payload, headers) VALUES ${rows.join(', ')}`,
-        values,
-      );
+      await this.commit(chunk);
       this.committed += chunk.length;
     }
+  }
+
+  /** Up to 500 changes, in one transaction or one produce request. */
+  protected abstract commit(chunk: ResourceChange[]): Promise<void>;
+}
+
+/** `--ingest sql`: one INSERT (one transaction) of up to 500 outbox rows — what the domain API's writer commits, without the resource rows. */
+export class SqlIngest extends ChunkedIngest implements Ingest {
+  readonly mode = 'sql' as const;
+  readonly eventType = 'task.updated' as const;
+  constructor(
+    private readonly db: Client,
+    tenant: BenchTenant,
+  ) {
+    super(tenant);
+  }
+
+  protected async commit(chunk: ResourceChange[]): Promise<void> {
+    const values: unknown[] = [];
+    const rows = chunk.map((c, j) => {
+      values.push(c.eventId, resourceChangeKey(c), JSON.stringify(c));
+      return `($${j * 3 + 1}, $${j * 3 + 2}, $${j * 3 + 3}::jsonb, '{}'::jsonb)`;
+    });
+    await this.db.query(
+      `INSERT INTO domain.outbox (id, aggregate_key, payload, headers) VALUES ${rows.join(', ')}`,
+      values,
+    );
   }
 
   async close(): Promise<void> {
@@ -96,32 +110,24 @@ export class SqlIngest implements Ingest {
 }
 
 /** `--ingest bus`: ResourceChangePublisher, up to 500 changes a produce request. */
-export class BusIngest implements Ingest {
+export class BusIngest extends ChunkedIngest implements Ingest {
   readonly mode = 'bus' as const;
   readonly eventType = 'task.updated' as const;
-  committed = 0;
   private readonly publisher: ResourceChangePublisher;
   constructor(
     private readonly producer: Producer,
-    private readonly tenant: BenchTenant,
+    tenant: BenchTenant,
     namespace: string,
   ) {
+    super(tenant);
     this.publisher = new ResourceChangePublisher(producer, {
       producerName: 'bench-e2e',
       namespace,
     });
   }
 
-  async projects(n: number): Promise<string[]> {
-    return Array.from({ length: n }, () => randomUUID());
-  }
-
-  async send(specs: readonly ChangeSpec[]): Promise<void> {
-    for (let i = 0; i < specs.length; i += CHUNK) {
-      const chunk = specs.slice(i, i + CHUNK).map((s) => change(this.tenant, s));
-      await this.publisher.publish(chunk);
-      this.committed += chunk.length;
-    }
+  protected async commit(chunk: ResourceChange[]): Promise<void> {
+    await this.publisher.publish(chunk);
   }
 
   async close(): Promise<void> {
