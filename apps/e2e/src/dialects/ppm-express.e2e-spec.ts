@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRegistryClient, type RegistryClient, type RegistryPaths } from '@herald/client';
-import { startReceiver, waitFor, type ReceivedRequest, type Receiver } from '@herald/platform/testing';
+import { ppmSeedCreateBody, startReceiver, waitFor, type ReceivedRequest, type Receiver } from '@herald/platform/testing';
 import { HeraldStack, type Tenant } from '../herald-stack';
 
 // Issue 6, PPM Express: the seed's Webhooks API calls with its own bodies, the Details-field,
@@ -12,20 +12,6 @@ jest.setTimeout(300_000);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type PpmCreate = RegistryPaths['/@{tenant}/{apiVersion}/Webhooks']['post']['requestBody']['content']['application/json'];
-
-/** The seed's create body, with the receiver in place of https://example.com. */
-const seedBody = (url: string): PpmCreate => ({
-  eventTypes: [
-    'Project:Created', 'Project:Updated', 'Project:Deleted', 'Idea:Created', 'Idea:Updated', 'Idea:Deleted',
-    'Task:Created', 'Task:Updated', 'Task:Deleted', 'KeyDate:Created', 'KeyDate:Updated', 'KeyDate:Deleted',
-  ],
-  headers: [
-    { name: 'Authorization', value: 'Bearer token_value' },
-    { name: 'custom_header', value: 'header_value' },
-  ],
-  httpVerb: 'POST',
-  url,
-});
 
 interface Delivered {
   WebhookId: string;
@@ -85,7 +71,7 @@ describe('PPM Express dialect (seed: ppm-express-webhooks.txt)', () => {
     let created: Awaited<ReturnType<typeof create>>;
     const until = Date.now() + 30_000;
     do {
-      created = await create(seedBody(url));
+      created = await create(ppmSeedCreateBody(url));
       if (created.response.status !== 401 && created.response.status !== 503) break;
       await new Promise((r) => setTimeout(r, 250));
     } while (Date.now() < until);
@@ -95,7 +81,7 @@ describe('PPM Express dialect (seed: ppm-express-webhooks.txt)', () => {
       { name: 'Authorization', value: '••••••••alue' },
       { name: 'custom_header', value: '••••••••' },
     ];
-    expect(created.data).toEqual({ data: { id: expect.stringMatching(UUID), ...seedBody(url), headers: redacted } });
+    expect(created.data).toEqual({ data: { id: expect.stringMatching(UUID), ...ppmSeedCreateBody(url), headers: redacted } });
     const webhook = created.data!.data;
     const second = await create({ eventTypes: ['Project:Created'], headers: [], httpVerb: 'POST', url: `${receiver.url}/ppm/second` });
     expect(second.response.status).toBe(200);
@@ -216,13 +202,13 @@ describe('PPM Express dialect (seed: ppm-express-webhooks.txt)', () => {
   });
 
   it('refuses what PPM Express refuses, in its error shape', async () => {
-    const bad = await ppm<{ error: { code: string; details: { target: string }[] } }>('POST', '', { ...seedBody(`${receiver.url}/x`), eventTypes: ['Project:Renamed'] });
+    const bad = await ppm<{ error: { code: string; details: { target: string }[] } }>('POST', '', { ...ppmSeedCreateBody(`${receiver.url}/x`), eventTypes: ['Project:Renamed'] });
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('BadRequest');
     expect(bad.body.error.details.map((d) => d.target)).toEqual(['eventTypes.0']);
     expect((await ppm('POST', '', { eventTypes: ['Project:Created'] })).status).toBe(400);
-    expect((await ppm('POST', '', { ...seedBody('ftp://example.com/x') })).status).toBe(400);
-    expect((await ppm('POST', '', { ...seedBody(`${receiver.url}/x`), headers: [{ name: 'Content-Length', value: '1' }] })).status).toBe(400);
+    expect((await ppm('POST', '', { ...ppmSeedCreateBody('ftp://example.com/x') })).status).toBe(400);
+    expect((await ppm('POST', '', { ...ppmSeedCreateBody(`${receiver.url}/x`), headers: [{ name: 'Content-Length', value: '1' }] })).status).toBe(400);
     expect((await ppm('GET', '', undefined, `${admin.apiKey}x`)).status).toBe(401);
     expect((await stack.call('subscription-registry', 'GET', '/@another-tenant/v1/Webhooks', admin.apiKey)).status).toBe(401);
     expect((await stack.call('subscription-registry', 'GET', `/@${slug}/latest/Webhooks`, admin.apiKey)).status).toBe(404);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ResourceChangeSchema, isKnownEventType, type ResourceChange, type SubscriptionSnapshot } from '@herald/contracts';
+import { ppmSeedCreateBody } from '@herald/platform/testing';
 import {
   PPM_DEFAULT_POLICY,
   PPM_DETAILS_FIELDS,
@@ -14,18 +15,7 @@ import {
   webhookOf,
 } from './index';
 
-const SEED_BODY = {
-  eventTypes: [
-    'Project:Created', 'Project:Updated', 'Project:Deleted', 'Idea:Created', 'Idea:Updated', 'Idea:Deleted',
-    'Task:Created', 'Task:Updated', 'Task:Deleted', 'KeyDate:Created', 'KeyDate:Updated', 'KeyDate:Deleted',
-  ],
-  headers: [
-    { name: 'Authorization', value: 'Bearer token_value' },
-    { name: 'custom_header', value: 'header_value' },
-  ],
-  httpVerb: 'POST',
-  url: 'https://example.com',
-};
+const SEED_BODY = ppmSeedCreateBody();
 
 const initiator = { userId: 'u-anna', fullName: 'Anna Doe', logonAccount: 'anna.doe@company.com' };
 

@@ -14,3 +14,4 @@ export { makeTestPki, type TestPki } from './tls';
 export { startSecureKafka, type SecureKafka, type SaslMechanism } from './secure-kafka';
 export { bearerJson } from './http';
 export { thrownBy } from './thrown';
+export { ppmSeedCreateBody } from './seeds';
