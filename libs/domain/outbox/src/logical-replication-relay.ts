@@ -19,7 +19,7 @@ export interface LogicalReplicationRelayOptions extends OutboxRelayOptions {
   statusIntervalMs?: number;
 }
 
-type Entry = { row: OutboxRow; receivedAt: number } | { mark: bigint };
+type Entry = { row: OutboxRow; receivedAt: number; whilePublishing: boolean } | { mark: bigint };
 
 /**
  * What the replication stream delivered and the processor has not handed to Kafka yet, in WAL
@@ -31,13 +31,15 @@ export class StreamBuffer {
   private lastMark: bigint;
   pendingRows = 0;
   commitTime?: Date;
+  /** True while the relay publishes a batch (set by the relay): rows pushed meanwhile arrived under load. */
+  publishing = false;
 
   constructor(public confirmed: bigint) {
     this.lastMark = confirmed;
   }
 
   pushRow(row: OutboxRow): void {
-    this.entries.push({ row, receivedAt: Date.now() });
+    this.entries.push({ row, receivedAt: Date.now(), whilePublishing: this.publishing });
     this.pendingRows += 1;
   }
 
@@ -54,6 +56,21 @@ export class StreamBuffer {
   /** When the oldest row waiting arrived. */
   oldestReceivedAt(): number | undefined {
     for (const e of this.entries) if ('row' in e) return e.receivedAt;
+    return undefined;
+  }
+
+  /**
+   * Until when the rows waiting may linger for company before they are published (a partial
+   * batch), or undefined: publish now. A linger only pays under load, so it is adaptive: rows
+   * whose oldest arrived while the relay was idle leave at once (a lone change pays no wait);
+   * rows whose oldest arrived while a batch was being published (a stream of changes) wait up
+   * to `maxWaitMs` from its arrival, so that the next batch fills up. A full batch never waits.
+   */
+  lingerUntil(batchSize: number, maxWaitMs: number): number | undefined {
+    if (this.pendingRows >= batchSize || maxWaitMs <= 0) return undefined;
+    for (const e of this.entries) {
+      if ('row' in e) return e.whilePublishing ? e.receivedAt + maxWaitMs : undefined;
+    }
     return undefined;
   }
 
@@ -92,7 +109,8 @@ interface PausableStream {
  * Change data capture over the outbox, as Debezium's outbox pattern does it: a logical
  * replication slot (pgoutput, publication `herald_outbox`, inserts only) streams committed
  * outbox rows in commit order; a rolled-back transaction never reaches the stream. Rows are
- * published in batches (up to `batchSize` rows or `maxBatchWaitMs`), deleted, and only then is the
+ * published in batches (up to `batchSize` rows; a partial batch at once when the relay was idle,
+ * else after up to `maxBatchWaitMs`, see `StreamBuffer.lingerUntil`), deleted, and only then is the
  * slot confirmed up to the last commit of the batch. A crash anywhere before that confirmation
  * replays the rows from the slot: re-published with the same eventId, never skipped.
  *
@@ -367,12 +385,17 @@ export class LogicalReplicationRelay extends OutboxRelayBase {
       const { rows, mark } = buffer.take(max);
       if (rows.length) {
         const started = Date.now();
-        await this.opts.publisher.publish(rows);
-        const ackedAt = Date.now();
-        // Deleted before the slot is confirmed: a crash in between replays rows, never strands them.
-        await this.deleteRows(control, rows.map((r) => r.id));
-        this.observePublished(rows, ackedAt);
-        this.logger.debug?.(`[outbox logical] published ${rows.length} rows in ${ackedAt - started} ms`);
+        buffer.publishing = true;
+        try {
+          await this.opts.publisher.publish(rows);
+          const ackedAt = Date.now();
+          // Deleted before the slot is confirmed: a crash in between replays rows, never strands them.
+          await this.deleteRows(control, rows.map((r) => r.id));
+          this.observePublished(rows, ackedAt);
+          this.logger.debug?.(`[outbox logical] published ${rows.length} rows in ${ackedAt - started} ms`);
+        } finally {
+          buffer.publishing = false;
+        }
       }
       if (this.isKilled || sessionOver) return false;
       if (mark !== undefined && mark > buffer.confirmed) {
@@ -404,14 +427,16 @@ export class LogicalReplicationRelay extends OutboxRelayBase {
           await this.wakeup.wait(1_000);
           continue;
         }
-        const oldest = buffer.oldestReceivedAt();
-        if (oldest !== undefined && buffer.pendingRows < this.batchSize) {
-          const deadline = oldest + this.maxBatchWaitMs;
+        const deadline = buffer.lingerUntil(this.batchSize, this.maxBatchWaitMs);
+        if (deadline === undefined) {
+          // At once, but after this turn: the rest of what the socket delivered joins the batch.
+          await new Promise((r) => setImmediate(r));
+        } else {
           while (!this.stopping && buffer.pendingRows < this.batchSize && Date.now() < deadline) {
             await this.wakeup.wait(deadline - Date.now());
           }
-          if (this.stopping) continue;
         }
+        if (this.stopping) continue;
         if (!(await relayBatch(this.batchSize))) break;
       }
       return 'ended';

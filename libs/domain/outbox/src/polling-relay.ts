@@ -70,9 +70,11 @@ export class PollingRelay extends OutboxRelayBase {
       const n = await this.relayBatch(work);
       if (n >= this.batchSize) continue;
       if (this.stopping || session.over) break;
+      // A NOTIFY that came while the batch was in flight: changes are streaming in, and the next
+      // batch may wait a moment to fill up. One that finds the relay idle is relayed at once.
+      const underLoad = this.wakeup.isPending;
       await this.wakeup.wait(safetyPollMs);
-      // A NOTIFY arrives at the first commit of a burst; give the burst a moment to fill a batch.
-      if (this.maxBatchWaitMs > 0 && !this.stopping) await new Promise((r) => setTimeout(r, this.maxBatchWaitMs));
+      if (underLoad && this.maxBatchWaitMs > 0 && !this.stopping) await new Promise((r) => setTimeout(r, this.maxBatchWaitMs));
     }
     return 'ended';
   }

@@ -19,4 +19,17 @@ describe('Wakeup', () => {
     const second = await Promise.race([w.wait(50).then(() => 'timer'), new Promise((r) => setTimeout(() => r('late'), 1_000))]);
     expect(second).toBe('timer');
   });
+
+  it('tells whether a wake is pending (the polling relay lingers only after a NOTIFY that came during a batch)', async () => {
+    const w = new Wakeup();
+    expect(w.isPending).toBe(false);
+    const waiting = w.wait(5_000);
+    w.wake(); // someone waited: the wake is used up, nothing pending
+    await waiting;
+    expect(w.isPending).toBe(false);
+    w.wake(); // nobody waited
+    expect(w.isPending).toBe(true);
+    await w.wait(5_000);
+    expect(w.isPending).toBe(false);
+  });
 });

@@ -16,7 +16,10 @@ export interface OutboxRelayOptions {
   logger?: LoggerService;
   /** Rows per Kafka send (default 500). */
   batchSize?: number;
-  /** How long a partial batch waits for more rows before it is sent (default 10 ms). */
+  /**
+   * How long a partial batch may wait for more rows before it is sent (default 10 ms) — only under
+   * load: a change that finds the relay idle is published at once.
+   */
   maxBatchWaitMs?: number;
   /** How often a standby instance tries to become the active one (default 2 s). */
   standbyRetryMs?: number;
@@ -64,6 +67,11 @@ export function outboxRelayMetrics(metrics: MetricsRegistry): OutboxRelayMetrics
 export class Wakeup {
   private readonly waiters = new Set<() => void>();
   private pending = false;
+
+  /** A wake arrived while nobody waited (the next wait returns at once). */
+  get isPending(): boolean {
+    return this.pending;
+  }
 
   wait(ms: number): Promise<void> {
     if (this.pending) {

@@ -41,3 +41,49 @@ describe('StreamBuffer (what the logical relay may confirm)', () => {
     expect(b.take(2)).toEqual({ rows: [row('c'), row('d')], mark: 100n });
   });
 });
+
+describe('StreamBuffer.lingerUntil (the relay lingers only under load)', () => {
+  it('a row that finds the relay idle is published at once', () => {
+    const b = new StreamBuffer(0n);
+    b.pushRow(row('a'));
+    b.pushMark(10n);
+    expect(b.lingerUntil(500, 10)).toBeUndefined();
+  });
+
+  it('rows that arrived while a batch was being published wait for company, from the oldest one\'s arrival', () => {
+    const b = new StreamBuffer(0n);
+    b.publishing = true;
+    b.pushRow(row('a'));
+    b.publishing = false;
+    b.pushRow(row('b'));
+    const oldest = b.oldestReceivedAt();
+    expect(oldest).toBeDefined();
+    expect(b.lingerUntil(500, 10)).toBe((oldest ?? 0) + 10);
+  });
+
+  it('what counts is the oldest row waiting: an idle arrival ahead of busy ones goes at once', () => {
+    const b = new StreamBuffer(0n);
+    b.pushRow(row('a'));
+    b.publishing = true;
+    b.pushRow(row('b'));
+    expect(b.lingerUntil(500, 10)).toBeUndefined();
+    b.take(1); // a leaves; b, which came during a publish, is now the oldest
+    expect(b.lingerUntil(500, 10)).toBeDefined();
+  });
+
+  it('a full batch, or a wait of 0, never lingers', () => {
+    const b = new StreamBuffer(0n);
+    b.publishing = true;
+    for (const id of ['a', 'b', 'c']) b.pushRow(row(id));
+    expect(b.lingerUntil(3, 10)).toBeUndefined();
+    expect(b.lingerUntil(4, 0)).toBeUndefined();
+    expect(b.lingerUntil(4, 10)).toBeDefined();
+  });
+
+  it('nothing waiting: nothing to linger for', () => {
+    const b = new StreamBuffer(0n);
+    b.publishing = true;
+    b.pushMark(5n);
+    expect(b.lingerUntil(500, 10)).toBeUndefined();
+  });
+});
