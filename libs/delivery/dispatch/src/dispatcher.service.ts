@@ -41,6 +41,15 @@ export const DispatchEnv = z.object({
   HERALD_DISPATCH_SHUTDOWN_GRACE_MS: int(31_000, 0),
   /** How long outcomes and tier messages wait to leave in one produce. */
   HERALD_DISPATCH_PRODUCE_LINGER_MS: int(5, 0, 1_000),
+  /**
+   * How long the consumer's fetch waits on the broker when there is nothing to read. A fetch
+   * returns as soon as one byte arrives (kafkajs' minBytes 1), so no new delivery waits for it;
+   * it sets the idle cost — one fetch of all 96 deliveries and tier partitions per wait — and
+   * bounds how late a partition resumed meanwhile (a tier's due retry, a backpressure pause) is
+   * fetched again: kafkajs adds a resumed partition to the next fetch, not to the one waiting.
+   * 1 s, the shortest tier's delay (was 200 ms: 5 idle fetches a second per dispatcher).
+   */
+  HERALD_DISPATCH_FETCH_MAX_WAIT_MS: int(1_000, 10, 10_000),
 });
 export type DispatchConfig = z.infer<typeof DispatchEnv> & { HERALD_SECRETS_KEY: string };
 
@@ -114,6 +123,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
           // A tier's partition waits until its head is released; the deliveries topic's are handed over at once.
           releaseAt: tierReleaseAt,
           coPartitioned: true,
+          maxWaitMs: config.HERALD_DISPATCH_FETCH_MAX_WAIT_MS,
           // Consumer lag (alerts, the HPA) is the deliveries topic's; retries waiting in a tier are herald_retry_tier_depth.
           reportsLag: (t) => retryTierDelayMs(t) === undefined,
           onAssigned: this.rebuilder.prepare,
