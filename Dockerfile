@@ -63,5 +63,8 @@ ENV HERALD_APP=${APP} \
 EXPOSE ${APP_PORT}
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# exec: node replaces the shell, so tini's SIGTERM reaches it directly.
-CMD ["sh", "-c", "exec node --enable-source-maps dist/apps/${HERALD_APP}/src/main.js"]
+# exec: node replaces the shell, so tini's SIGTERM reaches it directly. The node flags are the
+# services' in every launcher (tools/dev-infra/lib/services.js SERVICE_NODE_FLAGS, pinned by
+# deploy/docker/dockerfile.spec.ts); HERALD_SOURCE_MAPS=1 adds --enable-source-maps (stack traces
+# in TypeScript, ~25-35 MB more RSS).
+CMD ["sh", "-c", "exec node --max-semi-space-size=4 $([ \"$HERALD_SOURCE_MAPS\" = 1 ] && echo --enable-source-maps) dist/apps/${HERALD_APP}/src/main.js"]

@@ -1,7 +1,7 @@
 /**
  * The services as the images run them, without Docker: compiled by deploy/docker/compile.js
  * (the Dockerfile's build step) and started with the image's command line
- * (`node --enable-source-maps dist/apps/<app>/src/main.js`, working directory = the dist's
+ * (`node --max-semi-space-size=4 dist/apps/<app>/src/main.js`, working directory = the dist's
  * parent, as WORKDIR /app), against the real broker and database. The migrate image's two
  * commands run first; then each service must turn ready, serve /metrics with its `service`
  * label and every metric the metrics contract assigns it (the APIs' request histogram with a
@@ -37,6 +37,9 @@ const API_ROUTES: Record<string, { path: string; route: string }> = {
   },
 };
 const TERMINATION_GRACE_MS = 45_000;
+const { SERVICE_NODE_FLAGS } = require(join(ROOT, 'tools', 'dev-infra', 'lib', 'services.js')) as {
+  SERVICE_NODE_FLAGS: readonly string[];
+};
 const { compile } = require(join(ROOT, 'deploy', 'docker', 'compile.js')) as {
   compile: (out: string) => Promise<{ sources: number }>;
 };
@@ -63,7 +66,8 @@ let exportedCount = 0;
 function start(service: string, port: number): Running {
   const child = spawn(
     process.execPath,
-    ['--enable-source-maps', `dist/apps/${service}/src/main.js`],
+    // The image's CMD: the services' node flags (tools/dev-infra/lib/services.js, pinned against the Dockerfile).
+    [...SERVICE_NODE_FLAGS, `dist/apps/${service}/src/main.js`],
     {
       cwd: OUT,
       env: { ...env, PORT: String(port) },

@@ -152,6 +152,9 @@ describe.each(OVERLAYS)('k8s overlay %s', (overlay) => {
       expect(pod.containers).toHaveLength(1);
       const [c] = pod.containers;
       expect(c.image).toMatch(new RegExp(`herald/${service}:[\\w.-]+$`));
+      // The image's CMD runs it, with the services' node flags (deploy/docker/dockerfile.spec.ts).
+      expect(c.command).toBeUndefined();
+      expect(c.args).toBeUndefined();
       expect(c.ports).toEqual([{ name: 'http', containerPort: PORTS[service], protocol: 'TCP' }]);
       expect(c.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
       expect(c.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });

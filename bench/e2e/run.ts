@@ -169,6 +169,12 @@ const SERVICE_ENV: Record<string, string> = Object.fromEntries(
     .filter(Boolean)
     .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
 );
+/**
+ * Extra node flags for the four services, separated by spaces, after the launcher's own
+ * (tools/dev-infra/lib/services.js runArgs), so that one given again wins: to compare V8 settings
+ * (e.g. `BENCH_NODE_ARGS='--max-semi-space-size=16 --enable-source-maps'`).
+ */
+const NODE_ARGS = (process.env['BENCH_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean);
 /** BENCH_CPU_PROF=1: each service writes a V8 CPU profile (`--cpu-prof`) there when it stops. */
 const PROFILE_DIR = process.env['BENCH_CPU_PROF']
   ? path.join(ROOT, '.herald', 'bench', 'profiles', new Date().toISOString().replace(/[:.]/g, '-'))
@@ -239,15 +245,12 @@ async function startStack(stack: Partial<Stack>): Promise<Stack> {
     SERVICES.map((app) =>
       spawnService(app, env, {
         readyTimeoutMs: Math.max(10_000, left() - 60_000),
-        ...(PROFILE_DIR
-          ? {
-              execArgv: [
-                '--cpu-prof',
-                `--cpu-prof-dir=${PROFILE_DIR}`,
-                `--cpu-prof-name=${app}.cpuprofile`,
-              ],
-            }
-          : {}),
+        execArgv: [
+          ...NODE_ARGS,
+          ...(PROFILE_DIR
+            ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${app}.cpuprofile`]
+            : []),
+        ],
       }),
     ),
   );
@@ -399,6 +402,8 @@ interface Result {
   /** Why the Go sink is not there, when it is not. */
   goSinkMissing?: string;
   parameters: typeof P;
+  /** Node flags given to the services beyond the launcher's (BENCH_NODE_ARGS). */
+  nodeArgs?: string[];
   /** Settings given to the services beyond the bench's own (BENCH_SERVICE_ENV). */
   serviceEnv: Record<string, string>;
   /** How the services ran: `build` (compiled, as npm start and the image run them) or `source` (HERALD_SERVICES_FROM=source). */
@@ -611,6 +616,7 @@ async function main(): Promise<number> {
     receiver: 'node',
     parameters: P,
     serviceEnv: SERVICE_ENV,
+    nodeArgs: NODE_ARGS,
     servicesFrom: process.env['HERALD_SERVICES_FROM'] === 'source' ? 'source' : 'build',
   };
   const stack: Partial<Stack> = {};

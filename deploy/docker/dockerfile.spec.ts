@@ -6,12 +6,16 @@
  * holds what the build stage copies; `npm run docker:build` builds the images that compose and
  * k8s use.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { SERVICES, SERVICE_PORTS as PORTS } from '../services';
 
 const ROOT = join(__dirname, '..', '..');
+// The services' launcher (plain Node.js outside every Nx project, as @herald/platform/testing loads it).
+const services = require(join(ROOT, 'tools', 'dev-infra', 'lib', 'services.js')) as typeof import('../../tools/dev-infra/lib/services');
 
 interface Instruction {
   op: string;
@@ -98,11 +102,36 @@ describe('Dockerfile', () => {
     const [healthcheck] = ops(stage('app'), 'HEALTHCHECK');
     expect(healthcheck).toMatch(/CMD \["node", "-e", ".*\/health\/live/);
     // exec: node replaces the shell, so the signal tini forwards reaches node.
-    expect(JSON.parse(ops(stage('app'), 'CMD')[0])).toEqual([
-      'sh',
-      '-c',
-      'exec node --enable-source-maps dist/apps/${HERALD_APP}/src/main.js',
-    ]);
+    const [sh, c, script] = JSON.parse(ops(stage('app'), 'CMD')[0]) as string[];
+    expect([sh, c]).toEqual(['sh', '-c']);
+    expect(script).toMatch(/^exec node /);
+  });
+
+  it('runs each service with the node flags npm start gives it; HERALD_SOURCE_MAPS=1 adds source maps', () => {
+    const [, , script] = JSON.parse(ops(stage('app'), 'CMD')[0]) as string[];
+    // The CMD's own shell, with a `node` that prints the arguments it was given.
+    const bin = mkdtempSync(join(tmpdir(), 'herald-cmd-'));
+    writeFileSync(join(bin, 'node'), '#!/bin/sh\nprintf \'%s\\n\' "$@"\n', { mode: 0o755 });
+    const argv = (app: string, sourceMaps?: string): string[] => {
+      const env: Record<string, string> = { PATH: `${bin}:/usr/bin:/bin`, HERALD_APP: app };
+      if (sourceMaps !== undefined) env['HERALD_SOURCE_MAPS'] = sourceMaps;
+      const r = spawnSync('sh', ['-c', script], { env, encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      return r.stdout.split('\n').filter(Boolean);
+    };
+    try {
+      for (const app of SERVICES) {
+        const expected = (env: Record<string, string>) => services.runArgs(services.entryOf(app), 'dist', env);
+        expect(argv(app)).toEqual(expected({}));
+        expect(argv(app, '0')).toEqual(expected({ HERALD_SOURCE_MAPS: '0' }));
+        expect(argv(app, '1')).toEqual(expected({ HERALD_SOURCE_MAPS: '1' }));
+      }
+      expect(argv('event-router')).toEqual([...services.SERVICE_NODE_FLAGS, 'dist/apps/event-router/src/main.js']);
+      expect(argv('event-router', '1')).toContain('--enable-source-maps');
+      expect(argv('event-router')).not.toContain('--enable-source-maps');
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it('builds one image per app: APP must be one of the four services, and only that app is copied', () => {

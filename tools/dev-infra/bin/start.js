@@ -64,7 +64,8 @@ async function main() {
   for (const s of services) {
     log(`starting ${s.app} on :${s.port} (${describeRun(s.entry, buildDir)})`);
     // Own process group: a terminal's Ctrl-C reaches only us, and we forward it once.
-    const child = spawnNode(s.app, runArgs(s.entry, buildDir), { env: buildServiceEnv({ app: s.app, port: s.port, infra }), width, detached: true });
+    const env = buildServiceEnv({ app: s.app, port: s.port, infra });
+    const child = spawnNode(s.app, runArgs(s.entry, buildDir, env), { env, width, detached: true });
     children.set(s.app, child);
     child.exited.then(({ code, signal, error }) => {
       if (stopping) return;

@@ -33,10 +33,14 @@ export function entryOf(app: string): string;
 export function resolvePorts(env?: Env): Record<string, number>;
 export function listServices(options?: { env?: Env; all?: boolean }): ServiceInfo[];
 export function listMigrations(): { app: string; entry: string }[];
+/** The node flags of a long-running service (the image's CMD has the same). */
+export const SERVICE_NODE_FLAGS: readonly string[];
+/** The node flags of an entry: a service's `main` SERVICE_NODE_FLAGS (+ --enable-source-maps with env HERALD_SOURCE_MAPS=1), others --enable-source-maps. */
+export function nodeFlags(entry: string, env?: Env): string[];
 /** `node <nodeArgs(entry)>` runs a TypeScript entry point through @swc-node/register. */
-export function nodeArgs(entry: string): string[];
-/** `node <runArgs(entry, buildDir)>` runs the entry's compiled file in buildDir (lib/build.js), or the TypeScript without one. */
-export function runArgs(entry: string, buildDir: string | undefined): string[];
+export function nodeArgs(entry: string, env?: Env): string[];
+/** `node <runArgs(entry, buildDir)>` runs the entry's compiled file in buildDir (lib/build.js), or the TypeScript without one; the entry is last. */
+export function runArgs(entry: string, buildDir: string | undefined, env?: Env): string[];
 export function describeRun(entry: string, buildDir: string | undefined): string;
 export function secretsKey(env?: Env): string;
 export function buildServiceEnv(options?: {

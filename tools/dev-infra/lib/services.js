@@ -101,19 +101,42 @@ function listMigrations() {
   return apps.sort((a, b) => order(a) - order(b) || a.localeCompare(b)).map((app) => ({ app, entry: migrationOf(app) }));
 }
 
+/**
+ * The node flags of a long-running service (an app's `main`), the same in every launcher: here
+ * (npm start, the tests, the benches) and the image's CMD (Dockerfile; docker compose and the
+ * Kubernetes Deployments run it as it is). dev-infra.spec.ts and deploy/docker/dockerfile.spec.ts
+ * pin both. Figures: bench/e2e/findings.md, "Memory".
+ * - `--max-semi-space-size=4`: V8's young generation is two semi-spaces of up to 16 MB each by
+ *   default on this machine, which an idle service keeps; 4 MB each takes ~24 MB off every
+ *   service's RSS, idle and at its peak.
+ */
+const SERVICE_NODE_FLAGS = Object.freeze(['--max-semi-space-size=4']);
+
+/**
+ * `--enable-source-maps` (stack traces that name the TypeScript files and lines) costs a service
+ * 25-35 MB of RSS — Node keeps the source map of every module it loaded, dependencies' included —
+ * so a service runs without it unless HERALD_SOURCE_MAPS=1; its stack traces then name the
+ * compiled `dist/.../*.js` files and lines. One-shot entries (migrate, the CLI) always have it.
+ */
+function nodeFlags(entry, env = process.env) {
+  if (!/(^|[\\/])main\.ts$/.test(entry)) return ['--enable-source-maps'];
+  return [...SERVICE_NODE_FLAGS, ...(env.HERALD_SOURCE_MAPS === '1' ? ['--enable-source-maps'] : [])];
+}
+
 /** `node <these> <entry.ts>` runs TypeScript through @swc-node/register (tsconfig paths, decorator metadata). */
-function nodeArgs(entry) {
-  return ['--enable-source-maps', '-r', '@swc-node/register', entry];
+function nodeArgs(entry, env = process.env) {
+  return [...nodeFlags(entry, env), '-r', '@swc-node/register', entry];
 }
 
 /**
  * The node arguments that run `entry` (`apps/<app>/src/<x>.ts`, relative to the repo root):
  * its compiled file in `buildDir` (lib/build.js), as the image runs it; or, without a
- * buildDir (HERALD_SERVICES_FROM=source), the TypeScript through @swc-node/register.
+ * buildDir (HERALD_SERVICES_FROM=source), the TypeScript through @swc-node/register. The entry
+ * is always the last argument; `env` is the service's (HERALD_SOURCE_MAPS).
  */
-function runArgs(entry, buildDir) {
-  if (!buildDir) return nodeArgs(entry);
-  return ['--enable-source-maps', path.join(buildDir, entry.replace(/\.ts$/, '.js'))];
+function runArgs(entry, buildDir, env = process.env) {
+  if (!buildDir) return nodeArgs(entry, env);
+  return [...nodeFlags(entry, env), path.join(buildDir, entry.replace(/\.ts$/, '.js'))];
 }
 
 /** How runArgs() runs an entry, for a log line. */
@@ -234,6 +257,8 @@ module.exports = {
   resolvePorts,
   listServices,
   listMigrations,
+  SERVICE_NODE_FLAGS,
+  nodeFlags,
   nodeArgs,
   runArgs,
   describeRun,

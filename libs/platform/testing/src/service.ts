@@ -30,7 +30,10 @@ export interface SpawnServiceOptions {
   echo?: boolean;
   /** NODE_ENV (default `test`). */
   nodeEnv?: string;
-  /** Further node options before the entry point (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  /**
+   * Further node options (e.g. `--cpu-prof`, which NODE_OPTIONS refuses), after the launcher's
+   * own (tools/dev-infra/lib/services.js runArgs: a flag given again here wins) and before the entry point.
+   */
   execArgv?: string[];
 }
 
@@ -113,7 +116,9 @@ export async function spawnService(app: string, env: Record<string, string | und
     console.error(`--- output of ${app} (pid ${child.pid}) ---\n${tail(output())}\n--- end of ${app} output ---`);
   };
 
-  const args = [...(options.execArgv ?? []), ...(options.entry ? nodeArgs(entry) : runArgs(entry, await serviceBuildDir()))];
+  // execArgv after the launcher's own flags (so that one of them given again there wins), before the entry.
+  const launch = options.entry ? nodeArgs(entry, childEnv) : runArgs(entry, await serviceBuildDir(), childEnv);
+  const args = [...launch.slice(0, -1), ...(options.execArgv ?? []), ...launch.slice(-1)];
   const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   installExitHook();
   running.add(child);
