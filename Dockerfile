@@ -28,7 +28,11 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends tini \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-ENV NODE_ENV=production
+# glibc malloc: large Buffers back to the system when freed, two arenas (~100 MB less RSS after
+# load; tools/dev-infra/lib/services.js SERVICE_MALLOC_ENV, pinned by deploy/docker/dockerfile.spec.ts).
+ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=131072
 COPY package.json package-lock.json ./
 # --omit=dev: no swc, @swc-node, embedded-postgres, standardwebhooks, jest, Nx or TypeScript
 # (all devDependencies): the compiled services load none of them (deploy/docker/compile.spec.ts

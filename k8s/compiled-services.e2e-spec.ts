@@ -37,9 +37,9 @@ const API_ROUTES: Record<string, { path: string; route: string }> = {
   },
 };
 const TERMINATION_GRACE_MS = 45_000;
-const { SERVICE_NODE_FLAGS } = require(join(ROOT, 'tools', 'dev-infra', 'lib', 'services.js')) as {
-  SERVICE_NODE_FLAGS: readonly string[];
-};
+const { SERVICE_NODE_FLAGS, SERVICE_MALLOC_ENV } = require(
+  join(ROOT, 'tools', 'dev-infra', 'lib', 'services.js'),
+) as { SERVICE_NODE_FLAGS: readonly string[]; SERVICE_MALLOC_ENV: Record<string, string> };
 const { compile } = require(join(ROOT, 'deploy', 'docker', 'compile.js')) as {
   compile: (out: string) => Promise<{ sources: number }>;
 };
@@ -70,7 +70,7 @@ function start(service: string, port: number): Running {
     [...SERVICE_NODE_FLAGS, `dist/apps/${service}/src/main.js`],
     {
       cwd: OUT,
-      env: { ...env, PORT: String(port) },
+      env: { ...env, ...SERVICE_MALLOC_ENV, PORT: String(port) }, // and the image's ENV
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -107,6 +107,15 @@ describe('Dockerfile', () => {
     expect(script).toMatch(/^exec node /);
   });
 
+  it('gives the services the glibc malloc settings npm start gives them', () => {
+    const env = Object.fromEntries(
+      effective(stage('app'))
+        .filter((i) => i.op === 'ENV')
+        .flatMap((i) => [...i.args.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1], m[2]])),
+    );
+    expect(env).toMatchObject(services.SERVICE_MALLOC_ENV);
+  });
+
   it('runs each service with the node flags npm start gives it; HERALD_SOURCE_MAPS=1 adds source maps', () => {
     const [, , script] = JSON.parse(ops(stage('app'), 'CMD')[0]) as string[];
     // The CMD's own shell, with a `node` that prints the arguments it was given.

@@ -1,5 +1,5 @@
 // Unit tests of the dev-infra helpers that need no process, port or file of their own.
-import { SERVICE_NODE_FLAGS, buildServiceEnv, describeRun, listServices, nodeArgs, nodeFlags, resolvePorts, runArgs, urlTable } from './services';
+import { SERVICE_MALLOC_ENV, SERVICE_NODE_FLAGS, buildServiceEnv, describeRun, listServices, nodeArgs, nodeFlags, resolvePorts, runArgs, urlTable } from './services';
 import * as path from 'node:path';
 import { coordinatorPartition, idsCoveringPartitions, instance, parsePorts, randomClusterId, scramArgs, serverProperties } from './kafka';
 
@@ -40,6 +40,13 @@ describe('services', () => {
     expect(buildServiceEnv({ app: 'domain-api', base: { ...base, HERALD_PUBLIC_BASE_URL: 'https://api.example' } }).HERALD_PUBLIC_BASE_URL).toBe('https://api.example');
   });
 
+  it('gives every service the glibc malloc settings, unless the operator set them', () => {
+    expect(SERVICE_MALLOC_ENV).toEqual({ MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' });
+    const base = { HERALD_SECRETS_KEY: 'k' };
+    expect(buildServiceEnv({ app: 'event-router', base })).toMatchObject(SERVICE_MALLOC_ENV);
+    expect(buildServiceEnv({ app: 'event-router', base: { ...base, MALLOC_ARENA_MAX: '8' } })).toMatchObject({ MALLOC_ARENA_MAX: '8', MALLOC_MMAP_THRESHOLD_: '131072' });
+    expect(buildServiceEnv({ app: 'event-router', base, extra: { MALLOC_MMAP_THRESHOLD_: undefined } }).MALLOC_MMAP_THRESHOLD_).toBeUndefined();
+  });
 
   it('lists known services (HERALD_APPS narrows them) and runs TypeScript through @swc-node/register', () => {
     expect(listServices({ env: {}, all: true }).map((s) => [s.app, s.port, s.entry])).toEqual([

@@ -35,6 +35,8 @@ export function listServices(options?: { env?: Env; all?: boolean }): ServiceInf
 export function listMigrations(): { app: string; entry: string }[];
 /** The node flags of a long-running service (the image's CMD has the same). */
 export const SERVICE_NODE_FLAGS: readonly string[];
+/** glibc malloc settings in every service's environment (the image's ENV has the same). */
+export const SERVICE_MALLOC_ENV: Readonly<Record<string, string>>;
 /** The node flags of an entry: a service's `main` SERVICE_NODE_FLAGS (+ --enable-source-maps with env HERALD_SOURCE_MAPS=1), others --enable-source-maps. */
 export function nodeFlags(entry: string, env?: Env): string[];
 /** `node <nodeArgs(entry)>` runs a TypeScript entry point through @swc-node/register. */

@@ -113,6 +113,17 @@ function listMigrations() {
 const SERVICE_NODE_FLAGS = Object.freeze(['--max-semi-space-size=4']);
 
 /**
+ * glibc malloc settings in the environment of every service (an operator's own value wins), the
+ * same in the image (Dockerfile ENV, pinned by deploy/docker/dockerfile.spec.ts). Node allocates
+ * Buffers (Kafka fetch responses, socket reads, zlib) with malloc; glibc raises its mmap threshold
+ * to the largest block freed (up to 32 MB), after which such Buffers come from the main heap and
+ * stay resident once freed: a service kept ~100 MB outside V8's heap after load. A fixed 128 KiB
+ * threshold returns them to the system when freed, and two arenas bound what the threads
+ * (libuv's pool: zlib, DNS) keep.
+ */
+const SERVICE_MALLOC_ENV = Object.freeze({ MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' });
+
+/**
  * `--enable-source-maps` (stack traces that name the TypeScript files and lines) costs a service
  * 25-35 MB of RSS — Node keeps the source map of every module it loaded, dependencies' included —
  * so a service runs without it unless HERALD_SOURCE_MAPS=1; its stack traces then name the
@@ -169,8 +180,8 @@ function secretsKey(env = process.env) {
 
 /**
  * The environment of one service process: `base` (default process.env), plus DATABASE_URL,
- * KAFKA_BROKERS, NODE_ENV, PORT, the four *_PORT variables, HERALD_SECRETS_KEY and
- * HERALD_PUBLIC_BASE_URL, then `extra` (which wins; an undefined value removes a variable).
+ * KAFKA_BROKERS, NODE_ENV, PORT, the four *_PORT variables, HERALD_SECRETS_KEY,
+ * HERALD_PUBLIC_BASE_URL and SERVICE_MALLOC_ENV (unless set), then `extra` (which wins; an undefined value removes a variable).
  *
  * HERALD_PUBLIC_BASE_URL is where clients reach the service's resources: the domain API's URL
  * (env HERALD_PUBLIC_BASE_URL, default http://localhost:<domain-api port>) for every service
@@ -193,6 +204,7 @@ function buildServiceEnv({ app, port, infra = {}, base = process.env, extra = {}
   env.HERALD_PUBLIC_BASE_URL =
     app === 'subscription-registry' ? base.HERALD_REGISTRY_PUBLIC_BASE_URL || `http://localhost:${ports['subscription-registry']}` : domainUrl;
   if (env.KAFKAJS_NO_PARTITIONER_WARNING === undefined) env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  for (const [k, v] of Object.entries(SERVICE_MALLOC_ENV)) if (env[k] === undefined) env[k] = v;
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined || v === null) delete env[k];
     else env[k] = String(v);
@@ -258,6 +270,7 @@ module.exports = {
   listServices,
   listMigrations,
   SERVICE_NODE_FLAGS,
+  SERVICE_MALLOC_ENV,
   nodeFlags,
   nodeArgs,
   runArgs,
