@@ -94,3 +94,46 @@ describe('noisy neighbours: one hook\'s receiver cannot hold its partition', () 
     expect(ids.slice(3)).toEqual(ds.slice(1).map((d) => d.eventId));
   }, 200_000);
 });
+
+// Issue 12.3: every hook on one receiver host shares the sender's pool for that origin. One
+// tenant's many hanging hooks there hold at most its share of the pool
+// (HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN_PER_TENANT), so another tenant's hook on the same host
+// still gets sockets. Judged by sequence: the other tenant's 20 deliveries all arrive while the
+// hanging hooks' receiver gets only a few more requests. With the share at the whole pool (4 of
+// 4, as before the share existed) the other tenant's requests queued behind the hanging ones
+// (20 requests of the hanging tenant's meanwhile, 51 s for the other tenant's 20).
+describe('noisy neighbours: one tenant\'s hanging hooks cannot hold a receiver host\'s whole pool', () => {
+  const h = dispatcherHarnessFor('noisy-host', {
+    allowLoopback: true,
+    env: { HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN: '4', HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN_PER_TENANT: '2' },
+  });
+
+  it('another tenant\'s hook on the same host is delivered while the hanging tenant waits within its share', async () => {
+    // One host: the hanging tenant's paths never answer, the other tenant's answer at once.
+    const rx = await h.receiver((req, res) => (req.path.startsWith('/hang/') ? undefined : res.writeHead(200).end('ok')));
+    const base = rx.url.replace(/\/hook$/, '');
+    const hanging = Array.from({ length: 8 }, (_, i) =>
+      h.snapshot({
+        url: `${base}/hang/${i}`,
+        tenantId: 'tenant-hanging',
+        timeoutMs: 10_000,
+        retryPolicy: { scheduleMs: [60_000], maxAttempts: 1, maxAgeMs: 600_000, onExhausted: 'discard' },
+      }).snapshot,
+    );
+    const other = h.snapshot({ url: `${base}/other`, tenantId: 'tenant-other', timeoutMs: 10_000 }).snapshot;
+    await h.publishSnapshots(...hanging, other);
+    await h.publishDeliveries(
+      hanging.flatMap((s) => Array.from({ length: 6 }, (_, i) => h.delivery(s.id, i, { tenantId: 'tenant-hanging' }))),
+      1,
+    );
+    const hangingRequests = () => rx.received.filter((r) => r.path.startsWith('/hang/')).length;
+    await waitFor('the hanging hooks hold sockets', () => hangingRequests() >= 2);
+    const before = hangingRequests();
+    await h.publishDeliveries(Array.from({ length: 20 }, (_, i) => h.delivery(other.id, i, { tenantId: 'tenant-other' })), 0);
+    await waitFor('the other tenant\'s deliveries', () => rx.received.filter((r) => r.path === '/other').length >= 20, 90_000);
+    // At most two sockets of the hanging tenant's at a time, each held 10 s: a few requests of theirs meanwhile
+    // (fewer than 6: 20 s or more at their pace, so a loaded host does not decide it).
+    expect(hangingRequests() - before).toBeLessThan(6);
+    expect(h.outcomes().filter((o) => o.subscriptionId === other.id && o.status !== 'delivered')).toEqual([]);
+  }, 120_000);
+});

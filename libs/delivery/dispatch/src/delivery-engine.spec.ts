@@ -44,10 +44,13 @@ function snapshot(over: Partial<SubscriptionSnapshot> = {}): SubscriptionSnapsho
 function setup(snapshots: SubscriptionSnapshot[], settings = DEFAULT_DISPATCH_SETTINGS, stalls: StallClock = NO_STALLS) {
   const held = new Map(snapshots.map((s) => [s.id, s]));
   const directory = new EndpointDirectory({ get: (id: string) => held.get(id), onChange: () => undefined }, box);
-  const sent: { req: WebhookRequest; at: number; answer: (r: Partial<AttemptResult>) => void }[] = [];
+  const sent: { req: WebhookRequest; at: number; answered: boolean; answer: (r: Partial<AttemptResult>) => void }[] = [];
   const sender = {
     send: (req: WebhookRequest) =>
-      new Promise<AttemptResult>((resolve) => sent.push({ req, at: Date.now(), answer: (r) => resolve({ ok: false, durationMs: 3, ...r }) })),
+      new Promise<AttemptResult>((resolve) => {
+        const s = { req, at: Date.now(), answered: false, answer: (r: Partial<AttemptResult>) => ((s.answered = true), resolve({ ok: false, durationMs: 3, ...r })) };
+        sent.push(s);
+      }),
   };
   const produced: { topic: TopicSpec; message: RawMessage }[] = [];
   const out = new OutboundBatcher(
@@ -133,6 +136,111 @@ describe('DeliveryEngine', () => {
     t.sent[1].answer({ ok: true, httpStatus: 204 });
     await settle();
     expect(t.sent.map((s) => s.req.signing?.id)).toEqual([a[0].eventId, a[1].eventId, b.eventId, a[2].eventId]);
+  });
+
+  it('one tenant\'s hanging hooks hold at most its share of the attempt slots: another tenant\'s delivery gets one at once', async () => {
+    const hooksOfA = Array.from({ length: 6 }, (_, i) => snapshot({ id: `a-${i}`, tenantId: 'tenant-A', url: `https://a${i}.example/in` }));
+    const t = setup([...hooksOfA, snapshot({ id: 'b', tenantId: 'tenant-B', url: 'https://b.example/in' })], {
+      ...DEFAULT_DISPATCH_SETTINGS,
+      maxInFlight: 8,
+      maxInFlightPerTenant: 4,
+    });
+    const toA = () => t.sent.filter((s) => !s.req.url.startsWith('https://b.'));
+    for (const h of hooksOfA) for (let i = 0; i < 4; i++) t.offer(delivery(h.id, { tenantId: 'tenant-A' }));
+    await settle();
+    expect(toA()).toHaveLength(4); // its share; the rest waits in its own lanes (never answered: hanging)
+    t.offer(delivery('b', { tenantId: 'tenant-B' }));
+    await settle();
+    expect(t.sent.filter((s) => s.req.url === 'https://b.example/in')).toHaveLength(1);
+    // One of A's attempts ends: the next of A's takes its place, never more than its share at once.
+    toA()[0].answer({ ok: true, httpStatus: 200 });
+    await settle();
+    expect(toA()).toHaveLength(5);
+  });
+
+  it('one tenant holds at most its share of one receiver origin\'s connections; its other origins and another tenant on the same origin are not held', async () => {
+    const onHost = Array.from({ length: 6 }, (_, i) => snapshot({ id: `a-${i}`, tenantId: 'tenant-A', url: `https://hooks.example/a/${i}` }));
+    const t = setup(
+      [...onHost, snapshot({ id: 'a-else', tenantId: 'tenant-A', url: 'https://elsewhere.example/a' }), snapshot({ id: 'b', tenantId: 'tenant-B', url: 'https://hooks.example/b' })],
+      { ...DEFAULT_DISPATCH_SETTINGS, connectionsPerOriginPerTenant: 3 },
+    );
+    for (const h of onHost) for (let i = 0; i < 4; i++) t.offer(delivery(h.id, { tenantId: 'tenant-A' }));
+    await settle();
+    expect(t.sent.filter((s) => s.req.url.startsWith('https://hooks.example/a/'))).toHaveLength(3);
+    t.offer(delivery('a-else', { tenantId: 'tenant-A' }));
+    t.offer(delivery('b', { tenantId: 'tenant-B' }));
+    await settle();
+    expect(t.sent.slice(3).map((s) => s.req.url).sort()).toEqual(['https://elsewhere.example/a', 'https://hooks.example/b']);
+  });
+
+  it('a hook waiting for its tenant\'s share holds no more than its lane\'s room: the rest is parked, so its partition moves on', async () => {
+    // Issue 12.3: tenant A's hanging hooks hold its whole share; its healthy hook on the same
+    // partition waits. Counted as a slow lane (the wait is its pace), it keeps the lane's room
+    // and parks the rest, finished here — without that, all 20 stayed queued, holding the
+    // partition's commit (and its in-flight cap, at which every hook on it pauses).
+    const t = setup(
+      [snapshot({ id: 'a-hang', tenantId: 'tenant-A', url: 'https://hang.example/in' }), snapshot({ id: 'a-ok', tenantId: 'tenant-A', url: 'https://ok.example/in' })],
+      { ...DEFAULT_DISPATCH_SETTINGS, maxInFlightPerTenant: 4, laneQueueFloor: 3, laneMaxWaitMs: 100, hangingAfterMs: 400 },
+    );
+    for (let i = 0; i < 4; i++) t.offer(delivery('a-hang', { tenantId: 'tenant-A' }));
+    await settle();
+    expect(t.sent).toHaveLength(4);
+    const ds = Array.from({ length: 20 }, () => delivery('a-ok', { tenantId: 'tenant-A' }));
+    ds.forEach((d) => t.offer(d));
+    await settle();
+    expect(t.sent).toHaveLength(4);
+    await waitUntil(() => t.parked().length > 0);
+    const parked = t.parked();
+    // Four waiting for the share (the lane's in-flight cap), three queued: thirteen parked, in order, unattempted.
+    expect(parked.map((p) => p.d.deliveryId)).toEqual(ds.slice(7).map((d) => d.deliveryId));
+    expect(ds.slice(7).every((d) => t.finished.has(attemptOf(d)))).toBe(true);
+    // The share frees: the waiting ones are sent.
+    t.sent.slice(0, 4).forEach((s) => s.answer({ ok: true, httpStatus: 200 }));
+    await settle();
+    expect(t.sent.slice(4).map((s) => s.req.signing?.id)).toEqual(ds.slice(0, 4).map((d) => d.eventId));
+  });
+
+  it('an attempt waiting for its tenant\'s share is not sent once its partition was revoked (let go) or shutdown began (handed back), and gives its share back', async () => {
+    const t = setup(
+      ['a-0', 'a-1', 'a-2'].map((id) => snapshot({ id, tenantId: 'tenant-A', url: `https://${id}.example/in` })),
+      { ...DEFAULT_DISPATCH_SETTINGS, maxInFlightPerTenant: 1 },
+    );
+    const [d0, d1, d2] = [delivery('a-0', { tenantId: 'tenant-A' }), delivery('a-1', { tenantId: 'tenant-A' }), delivery('a-2', { tenantId: 'tenant-A' })];
+    t.offer(d0, Topics.Deliveries, {}, 0);
+    t.offer(d1, Topics.Deliveries, {}, 2);
+    t.offer(d2, Topics.Deliveries, {}, 0);
+    await settle();
+    expect(t.sent.map((s) => s.req.signing?.id)).toEqual([d0.eventId]);
+    t.engine.forgetPartitions(new Set([2]));
+    const drained = t.engine.drain(5_000);
+    t.sent[0].answer({ ok: true, httpStatus: 200 });
+    expect(await drained).toBe(true);
+    await settle();
+    expect(t.sent).toHaveLength(1);
+    expect(t.finished.has(attemptOf(d1))).toBe(true); // let go, as the revoked partition's queued ones
+    expect(t.finished.has(attemptOf(d2))).toBe(false); // handed back: never committed here
+    expect(t.outcomes().map((o) => o.deliveryId)).toEqual([d0.deliveryId]);
+    expect(t.engine.attemptsInFlight).toBe(0);
+  });
+
+  it('a tenant with 1,000 hooks on one receiver origin holds its share of that origin\'s sockets; another tenant there is sent at once', async () => {
+    const many = Array.from({ length: 1_000 }, (_, i) => snapshot({ id: `a-${i}`, tenantId: 'tenant-A', url: `https://hooks.example/a/${i}` }));
+    const t = setup([...many, snapshot({ id: 'b', tenantId: 'tenant-B', url: 'https://hooks.example/b' })]);
+    for (const h of many) t.offer(delivery(h.id, { tenantId: 'tenant-A' }));
+    await settle();
+    expect(t.sent).toHaveLength(DEFAULT_DISPATCH_SETTINGS.connectionsPerOriginPerTenant);
+    t.offer(delivery('b', { tenantId: 'tenant-B' }));
+    await settle();
+    expect(t.sent.at(-1)?.req.url).toBe('https://hooks.example/b');
+    // Each answer lets exactly one more of A's in; all of them are sent in the end.
+    t.sent.slice(0, 10).forEach((s) => s.answer({ ok: true, httpStatus: 200 }));
+    await settle();
+    expect(t.sent).toHaveLength(DEFAULT_DISPATCH_SETTINGS.connectionsPerOriginPerTenant + 11);
+    for (let i = 0; t.sent.some((s) => !s.answered) && i < 100; i++) {
+      t.sent.filter((s) => !s.answered).forEach((s) => s.answer({ ok: true, httpStatus: 200 }));
+      await settle(5);
+    }
+    expect(new Set(t.sent.map((s) => s.req.url)).size).toBe(1_001);
   });
 
   it('spaces a hook\'s attempts by its rate limit', async () => {

@@ -14,11 +14,12 @@ import { NO_STALLS, activeNow, type StallClock } from './engine/loop-stalls';
 import { OrderedMode } from './engine/ordered-mode';
 import { OrderedPipe, type PipeSeed } from './engine/ordered-pipe';
 import { OutcomeWriter } from './engine/outcome-writer';
+import { TenantShares, type TenantShareSettings } from './engine/tenant-shares';
 import { decideAfterFailure } from './engine/retry-decision';
 
 export { OrderedPipe, type PipeSeed } from './engine/ordered-pipe';
 
-export interface DispatchSettings extends LaneBoundSettings {
+export interface DispatchSettings extends LaneBoundSettings, TenantShareSettings {
   /** HTTP attempts in flight across all subscriptions. */
   maxInFlight: number;
   /** HTTP attempts in flight for one subscription in independent mode (ordered mode: 1). */
@@ -35,6 +36,9 @@ export const HOP_TOLERANCE_MS = 10;
 export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
   maxInFlight: 512,
   maxInFlightPerSubscription: 4,
+  // A quarter of the slots, and three quarters of an origin's 128 connections (the sender's default pool).
+  maxInFlightPerTenant: 128,
+  connectionsPerOriginPerTenant: 96,
   snapshotWaitMs: 5_000,
   hangingAfterMs: 1_000,
   laneQueueFloor: 8,
@@ -51,7 +55,8 @@ export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
  *
  * The engine routes; its parts do the jobs: `decodeDelivery` / `DeliveryDeadLetters` (what is
  * not a delivery, and what ends in the DLQ), `Lanes` and `AttemptSlots` (per-hook queues, rate
- * limits, the overall cap), `HangingReceivers` (one attempt at a time for hooks that hang),
+ * limits, the overall cap), `TenantShares` (one tenant's share of the slots and of a receiver
+ * origin's connections), `HangingReceivers` (one attempt at a time for hooks that hang),
  * `LaneBounds` (what a lane may hold; the rest is parked in a tier, in order as a pipe for an
  * ordered hook), `OrderedMode` / `OrderedPipe` (ordered hooks), `AttemptRunner` (the attempt and
  * its span), `decideAfterFailure` (retry or end) and `OutcomeWriter` (outcomes and tier writes).
@@ -89,7 +94,8 @@ export class DeliveryEngine {
     this.hanging = new HangingReceivers(settings);
     this.bounds = new LaneBounds(settings);
     this.ordered = new OrderedMode(this.writer, (lane) => this.overflowDue(lane));
-    this.attempts = new AttemptRunner(directory, sender, new AttemptSlots(settings.maxInFlight), metrics, settings.snapshotWaitMs, stalls);
+    const shares = new TenantShares(settings);
+    this.attempts = new AttemptRunner(directory, sender, new AttemptSlots(settings.maxInFlight), metrics, settings.snapshotWaitMs, stalls, shares);
   }
 
   /** The `TrackedHandler` for the main topic and every tier. */
@@ -157,6 +163,7 @@ export class DeliveryEngine {
    */
   async drain(timeoutMs: number): Promise<boolean> {
     this.stopping = true;
+    this.attempts.stop();
     const idle = async () => {
       await this.attempts.whenIdle();
       await Promise.all([...this.writes]);

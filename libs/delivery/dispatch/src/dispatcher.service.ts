@@ -35,8 +35,18 @@ export const DispatchEnv = z.object({
   HERALD_DISPATCH_LANE_QUEUE_FLOOR: int(DEFAULT_DISPATCH_SETTINGS.laneQueueFloor, 1, 10_000),
   /** Beyond the floor, a lane queues a delivery only if it would wait at most this long; the rest is parked in a tier. */
   HERALD_DISPATCH_LANE_MAX_WAIT_MS: int(DEFAULT_DISPATCH_SETTINGS.laneMaxWaitMs, 100, 3_600_000),
+  /**
+   * HTTP attempts one tenant may have in flight across all its hooks; unset: a quarter of
+   * HERALD_DISPATCH_MAX_IN_FLIGHT (at most all of it).
+   */
+  HERALD_DISPATCH_MAX_IN_FLIGHT_PER_TENANT: z.coerce.number().int().min(1).max(1_000_000).optional(),
   /** Sockets per receiver origin. */
   HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN: int(128, 1, 1_000),
+  /**
+   * HTTP attempts one tenant may have in flight to one receiver origin; unset: three quarters of
+   * HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN (at most all of it).
+   */
+  HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN_PER_TENANT: z.coerce.number().int().min(1).max(1_000).optional(),
   /** How long shutdown waits for attempts in flight (the longest subscription timeout is 30 s). */
   HERALD_DISPATCH_SHUTDOWN_GRACE_MS: int(31_000, 0),
   /** How long outcomes and tier messages wait to leave in one produce. */
@@ -54,6 +64,16 @@ export const DispatchEnv = z.object({
 export type DispatchConfig = z.infer<typeof DispatchEnv> & { HERALD_SECRETS_KEY: string };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Each tenant's share of the attempt slots and of an origin's connections: as set, or the default fraction; never more than the whole. */
+export function tenantShares(config: Pick<DispatchConfig, 'HERALD_DISPATCH_MAX_IN_FLIGHT' | 'HERALD_DISPATCH_MAX_IN_FLIGHT_PER_TENANT' | 'HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN' | 'HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN_PER_TENANT'>) {
+  const slots = config.HERALD_DISPATCH_MAX_IN_FLIGHT;
+  const sockets = config.HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN;
+  return {
+    maxInFlightPerTenant: Math.min(slots, config.HERALD_DISPATCH_MAX_IN_FLIGHT_PER_TENANT ?? Math.ceil(slots / 4)),
+    connectionsPerOriginPerTenant: Math.min(sockets, config.HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN_PER_TENANT ?? Math.ceil((sockets * 3) / 4)),
+  };
+}
 
 /**
  * Wires and runs the dispatcher: the subscriptions view, the engine and one consumer of the
@@ -108,6 +128,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       ...DEFAULT_DISPATCH_SETTINGS,
       maxInFlight: config.HERALD_DISPATCH_MAX_IN_FLIGHT,
       maxInFlightPerSubscription: config.HERALD_DISPATCH_MAX_IN_FLIGHT_PER_SUBSCRIPTION,
+      ...tenantShares(config),
       laneQueueFloor: config.HERALD_DISPATCH_LANE_QUEUE_FLOOR,
       laneMaxWaitMs: config.HERALD_DISPATCH_LANE_MAX_WAIT_MS,
     }, this.stalls);

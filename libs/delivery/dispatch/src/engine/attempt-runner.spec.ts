@@ -9,6 +9,7 @@ import { EndpointDirectory, type Endpoint } from '../endpoint-directory';
 import { AttemptRunner } from './attempt-runner';
 import { AttemptSlots, Lane } from './lanes';
 import { NO_STALLS, type StallClock } from './loop-stalls';
+import { TenantShares } from './tenant-shares';
 import { deliveryFixture, entryFixture } from './testing';
 
 const box = SecretBox.fromSpec(randomBytes(32).toString('base64'));
@@ -116,5 +117,38 @@ describe('AttemptRunner', () => {
     t.sent[1].answer({ ok: true, httpStatus: 200 });
     await Promise.all([first, second]);
     expect(t.sent.map((s) => s.req.url)).toEqual(['https://hooks.example/in', 'https://hooks.example/in']);
+  });
+
+  it('gives its tenant\'s share and its slot back once when the request throws, and waits for the share without counting as running', async () => {
+    const held = new Map([snapshot()].map((x) => [x.id, x]));
+    const directory = new EndpointDirectory({ get: (id: string) => held.get(id), onChange: () => undefined }, box);
+    const calls: WebhookRequest[] = [];
+    let fail = true;
+    const sender = {
+      send: async (req: WebhookRequest): Promise<AttemptResult> => {
+        calls.push(req);
+        if (fail) throw new Error('the socket blew up');
+        return { ok: true, httpStatus: 200, durationMs: 1 };
+      },
+    };
+    const shares = new TenantShares({ maxInFlightPerTenant: 1, connectionsPerOriginPerTenant: 1 });
+    const runner = new AttemptRunner(directory, sender, new AttemptSlots(1), dispatchMetrics(new MetricsRegistry('test')), 10, NO_STALLS, shares);
+    const ep = ((await runner.endpointFor(deliveryFixture())) as { endpoint: Endpoint }).endpoint;
+    const lane = new Lane('sub-A');
+    const hold = await shares.acquire('t', 'https://hooks.example'); // the tenant's share is taken
+    const first = runner.attempt(lane, entryFixture(), ep, async () => undefined);
+    await until(() => lane.shareWaits.size === 1);
+    expect(runner.inFlight).toBe(0);
+    expect(lane.startedAt.size).toBe(0);
+    hold();
+    await expect(first).rejects.toThrow('the socket blew up');
+    expect(lane.shareWaits.size).toBe(0);
+    expect(lane.startedAt.size).toBe(0);
+    expect(shares.tenantsKnown).toBe(0);
+    // The share and the one slot were given back, each once: the next attempt runs, alone.
+    fail = false;
+    let handled = 0;
+    await runner.attempt(lane, entryFixture(), ep, async () => void handled++);
+    expect([calls.length, handled, shares.tenantsKnown, runner.inFlight]).toEqual([2, 1, 0, 0]);
   });
 });

@@ -4,7 +4,8 @@ import type { AttemptResult, WebhookSender } from '@herald/delivery/sending';
 import type { DispatchMetrics } from '../dispatch-metrics';
 import { activeSecrets, isDeliverable, type Endpoint, type EndpointDirectory, type EndpointLookup } from '../endpoint-directory';
 import type { AttemptSlots, Entry, Lane } from './lanes';
-import { NO_STALLS, type StallClock } from './loop-stalls';
+import { NO_STALLS, activeNow, type StallClock } from './loop-stalls';
+import { originOf, type TenantShares } from './tenant-shares';
 
 export type EndpointFor =
   | { kind: 'found'; endpoint: Endpoint }
@@ -18,13 +19,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 /**
  * One HTTP attempt of a delivery: the hook's current endpoint (waiting a little for a snapshot
- * the router saw before us), its rate-limit slot, one of the overall attempt slots, and the
- * request itself inside a `deliver` span — a child of the change's trace (the router's span, or
- * the previous attempt's), with the sender's HTTP client span inside. What the attempt writes
+ * the router saw before us), its rate-limit slot, its tenant's share (`TenantShares`), one of
+ * the overall attempt slots — always in that order, each given back once — and the request
+ * itself inside a `deliver` span — a child of the change's trace (the router's span, or the
+ * previous attempt's), with the sender's HTTP client span inside. What the attempt writes
  * afterwards continues that span (the entry's trace is replaced by it).
  */
 export class AttemptRunner {
   private running = 0;
+  private stopped = false;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly tracer = otelTrace.getTracer('delivery-dispatcher');
 
@@ -36,6 +39,8 @@ export class AttemptRunner {
     private readonly snapshotWaitMs: number,
     /** This process's stalls: an attempt's time counts net of them (`LoopStalls`). */
     private readonly stalls: StallClock = NO_STALLS,
+    /** Each tenant's share of the slots and of a receiver origin's connections (none: unbounded). */
+    private readonly shares: TenantShares | null = null,
   ) {}
 
   /** Attempts started and not yet handled. */
@@ -69,21 +74,79 @@ export class AttemptRunner {
    * `then` is done (shutdown waits for both).
    */
   async attempt(lane: Lane, e: Entry, ep: Endpoint, then: (result: AttemptResult, startedAt: Date) => Promise<void>): Promise<void> {
-    const d = e.delivery;
     if (ep.rateLimitPerSec) {
       const wait = lane.reserveRateSlot(Math.max(ep.rateLimitPerSec, MIN_RATE_LIMIT_PER_SEC), Date.now());
       if (wait > 0) await sleep(wait);
     }
-    await this.slots.acquire();
+    const releaseShare = await this.shareFor(lane, ep);
+    let slotHeld = false;
+    let activeStart: number | null = null;
+    // Everything taken for the attempt, given back once (after the request, or on any way out).
+    const release = () => {
+      if (slotHeld) this.slots.release();
+      slotHeld = false;
+      releaseShare();
+      if (activeStart !== null) {
+        lane.startedAt.delete(activeStart);
+        this.metrics.inFlight.dec();
+      }
+      activeStart = null;
+    };
+    // Shutting down, or the partition went to another dispatcher while this attempt waited: not sent.
+    const notWanted = () => this.stopped || lane.letGo;
+    try {
+      if (!notWanted()) {
+        await this.slots.acquire();
+        slotHeld = true;
+      }
+      if (notWanted()) {
+        if (lane.letGo) e.finish(); // as `DeliveryEngine.forgetPartitions` lets go of what its lane queued
+        return;
+      }
+      await this.send(lane, e, ep, then, release, (at) => {
+        activeStart = at;
+        this.metrics.inFlight.inc();
+      });
+    } finally {
+      release();
+    }
+  }
+
+  /** Starts no attempt from now on (`DeliveryEngine.drain`): one waiting for its share or a slot is not sent. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** The tenant's share of the receiver's origin and of the slots (`TenantShares`); while it waits, the lane's pace counts the wait. */
+  private async shareFor(lane: Lane, ep: Endpoint): Promise<() => void> {
+    if (!this.shares) return () => undefined;
+    const waiting = { since: activeNow(this.stalls) };
+    lane.shareWaits.add(waiting);
+    try {
+      return await this.shares.acquire(ep.tenantId, originOf(ep.url));
+    } finally {
+      lane.shareWaits.delete(waiting);
+    }
+  }
+
+  private async send(
+    lane: Lane,
+    e: Entry,
+    ep: Endpoint,
+    then: (result: AttemptResult, startedAt: Date) => Promise<void>,
+    release: () => void,
+    onStart: (activeStart: number) => void,
+  ): Promise<void> {
+    const d = e.delivery;
     const startedAt = new Date();
     const started = startedAt.getTime();
     const stalledBefore = this.stalls.stalledMs();
     // On the clock that stands still while this process stalls (the lane's hanging check).
     const activeStart = started - stalledBefore;
     lane.startedAt.add(activeStart);
+    onStart(activeStart);
     this.running++;
     try {
-      this.metrics.inFlight.inc();
       const parent = propagation.extract(ROOT_CONTEXT, e.trace);
       const span = this.tracer.startSpan(
         'deliver',
@@ -115,9 +178,7 @@ export class AttemptRunner {
           }),
         );
       } finally {
-        this.slots.release();
-        lane.startedAt.delete(activeStart);
-        this.metrics.inFlight.dec();
+        release();
       }
       if (result.httpStatus !== undefined) span.setAttribute('http.response.status_code', result.httpStatus);
       if (!result.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: result.errorClass });

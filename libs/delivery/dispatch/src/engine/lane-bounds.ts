@@ -30,7 +30,8 @@ export type ParkReason = 'hanging' | 'slow' | 'rate_limited';
  * The lane's pace is what is known of it: the time between two attempt starts is the larger of
  * the rate limit's spacing (never under `MIN_RATE_LIMIT_PER_SEC`) and — for a slow receiver
  * (`slowAttemptMs`) — the attempts' duration (moving average, or the oldest running attempt's
- * age when larger) over the attempts it may run at once. A delivery that would wait longer than `laneMaxWaitMs` behind the `laneQueueFloor`
+ * age, or the longest wait of one for its tenant's share, when larger) over the attempts it may
+ * run at once. A delivery that would wait longer than `laneMaxWaitMs` behind the `laneQueueFloor`
  * or more already queued is not queued: it is parked — in the retry tier for a wait until the
  * lane should have served what it holds (`parkUntil`), unattempted.
  * A lane that took in a burst before its pace was known (a receiver's first attempts) is
@@ -47,7 +48,8 @@ export class LaneBounds {
   /** Milliseconds between two attempt starts of the lane, as far as known now. */
   periodMs(lane: Lane, rateLimitPerSec: number | null, cap: number, now = Date.now()): number {
     const spacing = rateLimitPerSec ? 1000 / Math.max(rateLimitPerSec, MIN_RATE_LIMIT_PER_SEC) : 0;
-    const attempt = Math.max(lane.attemptMs, lane.startedAt.size > 0 ? lane.oldestRunningMs(now) : 0);
+    // An attempt waiting for its tenant's share (the tenant's other hooks hold it) is as slow as one running that long.
+    const attempt = Math.max(lane.attemptMs, lane.startedAt.size > 0 ? lane.oldestRunningMs(now) : 0, lane.longestShareWaitMs(now));
     const slow = attempt >= Math.max(this.settings.slowAttemptMs, Math.min(5 * lane.typical.attemptMs, SLOW_WHATEVER_MS));
     return Math.max(spacing, slow ? attempt / Math.max(1, cap) : 0);
   }

@@ -40,6 +40,10 @@ export class Lane {
   running = 0;
   /** Start times of running attempts (hanging-receiver detection). */
   readonly startedAt = new Set<number>();
+  /** Attempts waiting for their tenant's share (`TenantShares`), since when (the active clock): the lane's pace counts the wait. */
+  readonly shareWaits = new Set<{ since: number }>();
+  /** Its partition went to another dispatcher (`Lanes.forget`): an attempt still waiting for a slot is not sent. */
+  letGo = false;
   pipe: OrderedPipe | null = null;
   /** The last attempt timed out; cleared by the next answer. */
   timingOut = false;
@@ -78,6 +82,13 @@ export class Lane {
     let oldest = now;
     for (const t of this.startedAt) if (t < oldest) oldest = t;
     return now - oldest;
+  }
+
+  /** How long the lane's longest waiting attempt has waited for its tenant's share (0: none waits). */
+  longestShareWaitMs(now: number): number {
+    let oldest = now;
+    for (const w of this.shareWaits) if (w.since < oldest) oldest = w.since;
+    return Math.max(0, now - oldest);
   }
 
   /**
@@ -143,6 +154,7 @@ export class Lanes {
 
   /** Forgets the lane whatever it holds (its partition went to another dispatcher); attempts running on it finish on their own. */
   forget(lane: Lane): void {
+    lane.letGo = true;
     if (this.lanes.get(lane.subscriptionId) === lane) this.lanes.delete(lane.subscriptionId);
   }
 

@@ -1,0 +1,104 @@
+import { DispatchEnv, tenantShares } from '../dispatcher.service';
+import { TenantShares, originOf } from './tenant-shares';
+
+const flush = async () => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+};
+
+describe('TenantShares', () => {
+  it('a tenant at its share waits, in order; another tenant gets its share at once; a release lets the tenant\'s next waiter in', async () => {
+    const shares = new TenantShares({ maxInFlightPerTenant: 2, connectionsPerOriginPerTenant: 10 });
+    const got: string[] = [];
+    const take = (tenant: string, origin: string, label: string) => shares.acquire(tenant, origin).then((release) => (got.push(label), release));
+    const a1 = take('A', 'https://x', 'a1');
+    const a2 = take('A', 'https://y', 'a2');
+    void take('A', 'https://z', 'a3');
+    void take('A', 'https://x', 'a4');
+    const b1 = take('B', 'https://x', 'b1');
+    await flush();
+    expect(got).toEqual(['a1', 'a2', 'b1']);
+    expect(shares.heldBy('A')).toBe(2);
+    (await a2)();
+    await flush();
+    expect(got).toEqual(['a1', 'a2', 'b1', 'a3']);
+    expect(shares.heldBy('A')).toBe(2);
+    (await a1)();
+    await flush();
+    expect(got).toEqual(['a1', 'a2', 'b1', 'a3', 'a4']);
+    (await b1)();
+    expect(shares.heldBy('B')).toBe(0);
+  });
+
+  it('a tenant at its share of one origin waits for that origin only, without holding any of its share of the slots meanwhile', async () => {
+    const shares = new TenantShares({ maxInFlightPerTenant: 3, connectionsPerOriginPerTenant: 1 });
+    const got: string[] = [];
+    const take = (tenant: string, origin: string, label: string) => shares.acquire(tenant, origin).then((release) => (got.push(label), release));
+    const first = take('A', 'https://hanging.example', 'hang-1');
+    for (let i = 2; i <= 5; i++) void take('A', 'https://hanging.example', `hang-${i}`);
+    void take('A', 'https://fine.example', 'fine');
+    void take('B', 'https://hanging.example', 'b');
+    await flush();
+    expect(got).toEqual(['hang-1', 'fine', 'b']);
+    expect(shares.heldBy('A')).toBe(2);
+    expect(shares.heldTo('A', 'https://hanging.example')).toBe(1);
+    (await first)();
+    await flush();
+    expect(got).toEqual(['hang-1', 'fine', 'b', 'hang-2']);
+  });
+
+  it('a release counts once; a tenant holding nothing is forgotten', async () => {
+    const shares = new TenantShares({ maxInFlightPerTenant: 1, connectionsPerOriginPerTenant: 1 });
+    const release = await shares.acquire('A', 'https://x');
+    release();
+    release();
+    expect(shares.heldBy('A')).toBe(0);
+    expect(shares.tenantsKnown).toBe(0);
+    const again = await shares.acquire('A', 'https://x');
+    const waiting = shares.acquire('A', 'https://x');
+    let second = false;
+    void waiting.then(() => (second = true));
+    await flush();
+    expect(second).toBe(false);
+    again();
+    (await waiting)();
+    expect(shares.tenantsKnown).toBe(0);
+  });
+
+  it('keys origins as the connection pool does: scheme, host and port; what does not parse is its own key', () => {
+    expect(originOf('https://Hooks.Example:443/a?b=1')).toBe('https://hooks.example');
+    expect(originOf('http://hooks.example:8080/a')).toBe('http://hooks.example:8080');
+    expect(originOf('https://user:pw@hooks.example/a')).toBe('https://hooks.example');
+    expect(originOf('not a url')).toBe('not a url');
+    expect(originOf('https://hooks\u0000.example/a')).toBe('https://hooks\u0000.example/a');
+    expect(originOf('')).toBe('');
+  });
+
+  it('a tenant with 1,000 hooks on one origin gets its share of it, in order; a huge tenant id is a tenant like another and is forgotten', async () => {
+    const shares = new TenantShares({ maxInFlightPerTenant: 128, connectionsPerOriginPerTenant: 96 });
+    const huge = 'T'.repeat(1_000_000);
+    const got: number[] = [];
+    const waits = Array.from({ length: 1_000 }, (_, i) => shares.acquire(huge, 'https://hooks.example').then((release) => (got.push(i), release)));
+    const other = shares.acquire('B', 'https://hooks.example');
+    await flush();
+    expect(got).toEqual(Array.from({ length: 96 }, (_, i) => i));
+    expect(shares.heldTo(huge, 'https://hooks.example')).toBe(96);
+    (await other)();
+    for (let i = 0; i < 1_000; i++) (await waits[i])();
+    expect(got).toEqual(Array.from({ length: 1_000 }, (_, i) => i));
+    expect(shares.tenantsKnown).toBe(0);
+  });
+
+  it('the settings: a quarter of the slots and three quarters of an origin\'s sockets unless set, never more than the whole, validated', () => {
+    expect(tenantShares(DispatchEnv.parse({}))).toEqual({ maxInFlightPerTenant: 128, connectionsPerOriginPerTenant: 96 });
+    expect(tenantShares(DispatchEnv.parse({ HERALD_DISPATCH_MAX_IN_FLIGHT: '10', HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN: '4' }))).toEqual({
+      maxInFlightPerTenant: 3,
+      connectionsPerOriginPerTenant: 3,
+    });
+    expect(
+      tenantShares(DispatchEnv.parse({ HERALD_DISPATCH_MAX_IN_FLIGHT_PER_TENANT: '100000', HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN_PER_TENANT: '7' })),
+    ).toEqual({ maxInFlightPerTenant: 512, connectionsPerOriginPerTenant: 7 });
+    for (const bad of [{ HERALD_DISPATCH_MAX_IN_FLIGHT_PER_TENANT: '0' }, { HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN_PER_TENANT: '1.5' }, { HERALD_DISPATCH_MAX_IN_FLIGHT_PER_TENANT: 'x' }]) {
+      expect(DispatchEnv.safeParse(bad).success).toBe(false);
+    }
+  });
+});
