@@ -77,6 +77,13 @@ const P = {
   idleSeconds: num('BENCH_IDLE_SECONDS', 10),
   /** `--ingest api`: concurrent senders of POST /v1/tasks. */
   apiSenders: num('BENCH_API_SENDERS', 16),
+  /**
+   * Before the steady phase and each noisy phase, wait (at most this long, ms; 0: not at all)
+   * until the registry has logged every delivery routed and every attempt's outcome so far, so
+   * that no burst starts while the one before it is still being logged (that work is the
+   * earlier phase's, and took CPU from whichever phase came next).
+   */
+  settleMs: num('BENCH_SETTLE_MS', 60_000),
   /** Multiplies how long each phase may take to deliver everything (a loaded host). */
   waitScale: num('BENCH_WAIT_SCALE', 1),
 };
@@ -128,7 +135,31 @@ const BAD_KINDS = [
 ] as const;
 type BadKind = (typeof BAD_KINDS)[number]['kind'];
 type NoisyPhase = 'none' | BadKind;
-const NOISY_PHASES: readonly NoisyPhase[] = ['none', ...BAD_KINDS.map((b) => b.kind)];
+const ALL_NOISY_PHASES: readonly NoisyPhase[] = ['none', ...BAD_KINDS.map((b) => b.kind)];
+/**
+ * The noisy phases this run makes (BENCH_NOISY_PHASES, comma-separated, default all of them):
+ * to measure one kind against `none` in a shorter run. A run without all five is not the bench's
+ * figure (the report says which ran).
+ */
+const NOISY_PHASES: readonly NoisyPhase[] = (() => {
+  const wanted = (process.env['BENCH_NOISY_PHASES'] ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  const unknown = wanted.filter((w) => !ALL_NOISY_PHASES.includes(w as NoisyPhase));
+  if (unknown.length > 0) {
+    process.stderr.write(`bench:e2e: BENCH_NOISY_PHASES: unknown ${unknown.join(', ')} (known: ${ALL_NOISY_PHASES.join(', ')})\n`);
+    process.exit(64);
+  }
+  return wanted.length === 0 ? ALL_NOISY_PHASES : (wanted as NoisyPhase[]);
+})();
+/** The bad kinds whose phase this run makes. */
+const RUN_BAD_KINDS = () => BAD_KINDS.filter((b) => NOISY_PHASES.includes(b.kind));
+/** How many times a kind's phase runs (a phase may be named more than once: an A/B/A/B run). */
+const runsOf = (k: NoisyPhase) => NOISY_PHASES.filter((x) => x === k).length;
+/**
+ * BENCH_METRICS_DIR: every service's /metrics text is written there at the end of each phase
+ * (`<n>-<phase>.<service>.prom`), to count what a phase caused (attempts, outcomes, parks,
+ * registry writes) by the difference of two.
+ */
+const METRICS_DIR = process.env['BENCH_METRICS_DIR'];
 interface NoisyResult {
   healthyDeliveriesPerSec: number;
   healthyShareOfSteady: number;
@@ -142,6 +173,11 @@ interface NoisyResult {
   badAttempted: number;
   /** Deliveries the dispatcher parked during the phase (herald_delivery_spilled_total). */
   parked: number;
+  /**
+   * What the registry had not logged yet when the phase was ready to start (outcomes, routed
+   * deliveries), and how long the bench waited for it (BENCH_SETTLE_MS), before the clock started.
+   */
+  settled: { outcomesBehind: number; routedBehind: number; waitedMs: number } | null;
 }
 const badSinkKind = (b: (typeof BAD_KINDS)[number]) => `${b.answer}/noisy-${b.kind}`;
 
@@ -531,7 +567,7 @@ function markdown(r: Result): string {
     `| steady: bare undici POST loop to the Node sink, concurrency ${s.concurrency} | ${round(s.ceilingPerSec)} | |`,
     `| steady: ratio to the Node-sink ceiling | ${round(s.ratio, 3)} | |`,
     `| fan-out: one change → ${fanout.subscriptions} subscriptions, seconds to deliver all | ${round(fanout.seconds, 2)} | ≤ 2 (${target(fanout.seconds <= 2)}) |`,
-    ...BAD_KINDS.map(
+    ...RUN_BAD_KINDS().map(
       (b) =>
         `| noisy neighbour, ${b.kind}: healthy share of steady (see below) | ${round(noisy[b.kind].healthyShareOfSteady, 3)} | ≥ 0.90 (${target(noisy[b.kind].healthyShareOfSteady >= 0.9)}) |`,
     ),
@@ -553,11 +589,11 @@ function markdown(r: Result): string {
     '',
     '## Noisy neighbours: the healthy tenant beside each kind of bad neighbour',
     '',
-    `Each phase: ${P.noisyChanges} changes at once to ${P.healthyHooks} healthy hooks (one tenant) and, spread through them, ${P.badHooks * P.noisyBadChangesPerHook} to ${P.badHooks} bad hooks of one kind on the same partitions; the next phase starts once every bad delivery reached the sink (or ${30 * P.waitScale} s). Latency is commit → receiver of the healthy deliveries — a burst, so mostly the time each waited behind the others.`,
+    `Each phase: ${P.noisyChanges} changes at once to ${P.healthyHooks} healthy hooks (one tenant) and, spread through them, ${P.badHooks * P.noisyBadChangesPerHook} to ${P.badHooks} bad hooks of one kind on the same partitions; the next phase starts once every bad delivery reached the sink (or ${30 * P.waitScale} s)${P.settleMs > 0 ? ` and the registry has logged everything before it (at most ${P.settleMs / 1000} s; the steady phase waits the same), so that no burst starts while the one before it is still being logged` : ''}. Phases run: ${NOISY_PHASES.join(', ')} (the table gives each kind's first). The CPU table splits a phase into its window (to the last healthy delivery) and the bad neighbours' tail after it. Latency is commit → receiver of the healthy deliveries — a burst, so mostly the time each waited behind the others.`,
     '',
     '| bad neighbour | healthy deliveries/s | share of steady (target ≥ 0.90) | share of none | healthy p50 | healthy p99 | bad deliveries (reached the sink) | parked by the dispatcher |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...NOISY_PHASES.map((k) => {
+    ...[...new Set(NOISY_PHASES)].map((k) => {
       const n = noisy[k];
       const what = k === 'none' ? 'none' : `${k}: ${BAD_KINDS.find((b) => b.kind === k)?.what ?? ''}`;
       return `| ${what} | ${round(n.healthyDeliveriesPerSec)} | ${round(n.healthyShareOfSteady, 3)} | ${round(n.healthyShareOfNone, 3)} | ${round(n.healthyP50Ms)} ms | ${round(n.healthyP99Ms)} ms | ${k === 'none' ? '—' : `${n.badDeliveries} (${n.badAttempted})`} | ${n.parked} |`;
@@ -699,7 +735,18 @@ async function main(): Promise<number> {
       );
     let stageMark = await readStages();
     const theSampler = sampler;
+    let phaseNo = 0;
     const phase = async (name: string) => {
+      if (METRICS_DIR) {
+        mkdirSync(METRICS_DIR, { recursive: true });
+        const n = String(phaseNo++).padStart(2, '0');
+        await Promise.all(
+          SERVICES.map(async (s) => {
+            const text = await (await fetch(`${url(s)}/metrics`)).text().catch(() => '');
+            writeFileSync(path.join(METRICS_DIR, `${n}-${name.replace(/[^a-z0-9-]+/gi, '_')}.${s}.prom`), text);
+          }),
+        );
+      }
       const now = theSampler.cpu();
       cpu[name] = cpuDelta(mark, now);
       seconds[name] = round((Date.now() - markAt) / 1000, 2);
@@ -716,6 +763,33 @@ async function main(): Promise<number> {
         }),
       );
       stageMark = stageNow;
+    };
+
+    /** What the registry has not logged yet: outcomes of attempts made, deliveries routed. */
+    const backlog = async () => {
+      const [attempts, outcomes, matches, queued] = await Promise.all([
+        metric(url('delivery-dispatcher'), 'herald_delivery_attempt_duration_seconds_count'),
+        metric(url('subscription-registry'), 'herald_delivery_log_outcomes_total'),
+        metric(url('event-router'), 'herald_router_matches_total'),
+        metric(url('subscription-registry'), 'herald_delivery_log_queued_total'),
+      ]);
+      return { outcomes: Math.max(0, attempts - outcomes), queued: Math.max(0, matches - queued) };
+    };
+    /** Waits until the registry logged what came before (`P.settleMs`), then starts the next phase's clock. */
+    const settle = async (name: string): Promise<NoisyResult['settled']> => {
+      if (P.settleMs <= 0) return null;
+      const from = Date.now();
+      let behind = await backlog();
+      const first = behind;
+      while ((behind.outcomes > 0 || behind.queued > 0) && Date.now() - from < P.settleMs) {
+        await sleep(100);
+        behind = await backlog();
+      }
+      log(
+        `${name}: waited ${Date.now() - from} ms for the registry to log what came before (${first.outcomes} outcomes, ${first.queued} routed deliveries; left: ${behind.outcomes}, ${behind.queued})`,
+      );
+      await phase(`${name}: settle`);
+      return { outcomesBehind: first.outcomes, routedBehind: first.queued, waitedMs: Date.now() - from };
     };
 
     const tenant = JSON.parse(
@@ -827,6 +901,7 @@ async function main(): Promise<number> {
     await phase('warm-up');
 
     // Steady.
+    await settle('steady');
     log(`steady: ${P.steadyChanges} changes over ${P.healthyHooks} hooks`);
     const steadyStart = Date.now();
     await theIngest.send(specs(P.steadyChanges, steadyProjects, 'steady'));
@@ -855,8 +930,11 @@ async function main(): Promise<number> {
     const noisyResults: Partial<Record<NoisyPhase, NoisyResult>> = {};
     const spilled = () =>
       metric(url('delivery-dispatcher'), 'herald_delivery_spilled_total').catch(() => NaN);
-    for (const k of NOISY_PHASES) {
+    for (const [phaseIndex, k] of NOISY_PHASES.entries()) {
+      const rep = NOISY_PHASES.slice(0, phaseIndex).filter((x) => x === k).length;
       const b = BAD_KINDS.find((x) => x.kind === k);
+      const name = `noisy: ${k}${rep > 0 ? ` #${rep + 1}` : ''}`;
+      const settled = await settle(name);
       const nBad = b ? badChanges : 0;
       log(
         `noisy, ${k}: ${P.noisyChanges} healthy changes${b ? ` + ${nBad} to ${P.badHooks} hooks that ${b.what}` : ''}`,
@@ -868,12 +946,12 @@ async function main(): Promise<number> {
       for (let j = 0; j < P.noisyChanges; j++) {
         changes.push({
           projectId: noisyProjects[j % P.healthyHooks],
-          resourceId: `noisy-${k}-${j}`,
+          resourceId: `noisy-${k}-${rep}-${j}`,
         });
         if (j % every === 0 && bad < nBad) {
           changes.push({
             projectId: projectsOfBad[bad % P.badHooks],
-            resourceId: `${k}-${bad}`,
+            resourceId: `${k}-${rep}-${bad}`,
           });
           bad++;
         }
@@ -881,12 +959,13 @@ async function main(): Promise<number> {
       while (bad < nBad)
         changes.push({
           projectId: projectsOfBad[bad % P.badHooks],
-          resourceId: `${k}-${bad++}`,
+          resourceId: `${k}-${rep}-${bad++}`,
         });
       const before = await theSink.kind('ok/noisy', -1);
       const parkedBefore = await spilled();
       const start = Date.now();
       await theIngest.send(changes);
+      const sentAt = Date.now();
       const healthy = await waitUnique(
         theSink,
         'ok/noisy',
@@ -901,9 +980,15 @@ async function main(): Promise<number> {
       const rate = P.noisyChanges / ((healthy.lastAt - start) / 1000);
       const lat = [...healthy.latenciesMs].sort((x, y) => x - y);
       log(
-        `noisy, ${k}: ${round(rate)} healthy deliveries/s (${round(rate / steadyRate, 3)} of steady), p50 ${round(percentile(lat, 50))} ms`,
+        `noisy, ${k}: ${round(rate)} healthy deliveries/s (${round(rate / steadyRate, 3)} of steady), p50 ${round(percentile(lat, 50))} ms, p90 ${round(percentile(lat, 90))} ms, p99 ${round(percentile(lat, 99))} ms, max ${round(lat[lat.length - 1])} ms; sent in ${sentAt - start} ms, last at ${healthy.lastAt - start} ms`,
       );
-      if (b) await waitUnique(theSink, badSinkKind(b), nBad, 30_000);
+      // CPU until the last healthy delivery (the window the share is measured over), apart from
+      // the bad neighbours' tail after it (a hanging hook works off its deliveries one timeout
+      // at a time, long after the healthy burst).
+      await phase(name);
+      if (b) await waitUnique(theSink, badSinkKind(b), nBad * (rep + 1), 30_000);
+      if (b) await phase(`${name}: bad neighbours' tail`);
+      if (rep > 0) continue;
       noisyResults[k] = {
         healthyDeliveriesPerSec: rate,
         healthyShareOfSteady: rate / steadyRate,
@@ -914,8 +999,8 @@ async function main(): Promise<number> {
         badDeliveries: nBad,
         badAttempted: 0,
         parked: (await spilled()) - parkedBefore,
+        settled,
       };
-      await phase(`noisy: ${k}`);
     }
 
     // Latency at a fixed rate.
@@ -1001,8 +1086,8 @@ async function main(): Promise<number> {
 
     // The bad neighbours' deliveries go on meanwhile (timeouts, 1/s, retries); wait until each
     // reached the sink at least once.
-    for (const b of BAD_KINDS) {
-      const seen = await waitUnique(theSink, badSinkKind(b), badChanges, 30_000);
+    for (const b of RUN_BAD_KINDS()) {
+      const seen = await waitUnique(theSink, badSinkKind(b), badChanges * runsOf(b.kind), 30_000);
       const r = noisyResults[b.kind];
       if (r) r.badAttempted = seen.unique;
     }
@@ -1023,7 +1108,7 @@ async function main(): Promise<number> {
       P.warmupChanges +
       P.steadyChanges +
       NOISY_PHASES.length * P.noisyChanges +
-      BAD_KINDS.length * badChanges +
+      RUN_BAD_KINDS().reduce((n, b) => n + runsOf(b.kind) * badChanges, 0) +
       latencyChanges +
       P.fanout;
     const delivered = ['ok/warmup', 'ok/steady', 'ok/noisy', 'ok/latency', 'fan/fanout'].reduce(
