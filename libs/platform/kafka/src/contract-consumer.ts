@@ -6,6 +6,7 @@ import { ConsumerDeps } from './consumer-deps';
 import { decodeMessage, headersOf } from './decode';
 import { withTimeout } from '@herald/platform/observability';
 import { retryWithBackoff } from './retry-with-backoff';
+import { CoalescingRun } from './coalescing-run';
 import { DEFAULT_ISOLATION_POLICY, IsolationState, isolateFailures, type GivenUp, type IsolationPolicy } from './failure-isolation';
 
 export interface ConsumedMessage {
@@ -105,6 +106,14 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
   private readonly tracer = trace.getTracer('@herald/platform/kafka');
   private readonly traces = new WeakMap<ConsumedMessage, MessageTrace>();
   private readonly isolationState = new IsolationState();
+  /** The running consumer's commit (kafkajs' `commitOffsetsIfNecessary`: every resolved offset of the member). */
+  private commitResolved?: () => Promise<void>;
+  /**
+   * Offset commits of the partitions handled concurrently, coalesced: one request at a time, and
+   * the parts done while it is in flight share the next one (which starts after they resolved
+   * their offsets, so it carries them) — not one OffsetCommit per part of every partition.
+   */
+  private readonly commits = new CoalescingRun<void>(() => this.commitResolved?.() ?? Promise.resolve());
 
   constructor(protected readonly deps: ConsumerDeps) {}
 
@@ -192,6 +201,7 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary } = payload;
+    this.commitResolved = commitOffsetsIfNecessary;
     this.deps.lag.set(
       { group: this.groupId, topic: batch.topic, partition: String(batch.partition) },
       Number(batch.offsetLag()),
@@ -199,6 +209,8 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
     const dlq = this.deadLetterTopic;
     const stillOwned = () => !this.stopping && isRunning() && !isStale();
     let pending: PendingItem<T>[] = [];
+    /** Offsets resolved (invalid messages) since this batch's last commit. */
+    let resolvedSinceCommit = false;
 
     const flush = async (): Promise<boolean> => {
       if (pending.length === 0) return true;
@@ -218,7 +230,10 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
         items.map((p) => p.item),
         ok,
       );
-      if (ok) await commitOffsetsIfNecessary();
+      if (ok) {
+        resolvedSinceCommit = false;
+        await this.commits.run();
+      }
       return ok;
     };
 
@@ -239,6 +254,7 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
         }
         this.deps.deadLettered.inc({ group: this.groupId, reason: dlq ? 'invalid' : 'skipped_invalid' });
         resolveOffset(message.offset);
+        resolvedSinceCommit = true;
         continue;
       }
       pending.push({
@@ -249,7 +265,8 @@ export abstract class ContractConsumer<T> implements OnApplicationBootstrap, OnA
       if (pending.length >= this.maxBatchItems && !(await flush())) return;
     }
     if (!(await flush())) return;
-    await commitOffsetsIfNecessary();
+    // What the last part's commit did not carry (invalid messages after it).
+    if (resolvedSinceCommit) await this.commits.run();
     await heartbeat();
   }
 
