@@ -5,7 +5,7 @@ import { diffStates, type NewResourceChange } from '@herald/domain/outbox';
 import { ConflictError, NotFoundError, TenancyRepository, UnprocessableError, type FieldError } from '@herald/domain/tenancy';
 import type { TenantOwnedEntity, UserRef } from './entities/base';
 import { definitionOf, type ResourceDefinition, type ResourceState } from './definitions';
-import { ResourceRepository } from './resource.repository';
+import { ResourceRepository, type ResourceReference } from './resource.repository';
 import { dateColumns, toState } from './state';
 
 /** Who changes what, where: every write carries it into its event. */
@@ -18,6 +18,15 @@ export interface ChangeContext {
 export interface ResourceChangeOutbox {
   append(manager: EntityManager, change: NewResourceChange): Promise<unknown>;
 }
+
+/**
+ * Types whose create derives columns by looking up what they reference (a subtask's or comment's
+ * project from its task, a key date's parent): their references are checked before the INSERT.
+ */
+const DERIVED_BY_LOOKUP: ReadonlySet<string> = new Set(['subtask', 'comment', 'key_date']);
+
+/** A reference of the input: its field, and the row it names. */
+type FieldReference = ResourceReference & { field: string };
 
 /** Fields that change on every write and say nothing about what the user changed. */
 const VOLATILE = ['updatedAt'];
@@ -37,7 +46,8 @@ export class ResourceWriter {
     input: Record<string, unknown>,
     fixed: Record<string, unknown> = {},
   ): Promise<ResourceState> {
-    const values = await this.columnValues(m, ctx, def, input, null);
+    // A reference the create needs no lookup of is checked by the INSERT itself (one round trip fewer).
+    const { values, references } = await this.columnValues(m, ctx, def, input, null, !DERIVED_BY_LOOKUP.has(def.type));
     const now = new Date();
     const row = Object.assign(new def.entity(), values, fixed, {
       id: randomUUID(),
@@ -47,7 +57,13 @@ export class ResourceWriter {
       updatedAt: now,
     });
     if (def.type === 'comment') (row as unknown as { author: UserRef }).author = authorOf(ctx.initiator);
-    const saved = await new ResourceRepository(m, def).insert(ctx.tenantId, row);
+    const saved = await new ResourceRepository(m, def).insert(ctx.tenantId, row, references);
+    if (!saved) {
+      // A reference named no row of the tenant: the same 422 as when it is checked first.
+      const errors = await this.referenceErrors(m, ctx, references);
+      if (!errors.length) throw new Error(`${def.label} not inserted, yet every reference exists (one was created meanwhile)`);
+      throw unprocessable(errors);
+    }
     const after = toState(m.connection.getMetadata(def.entity), saved);
     await this.emit(m, ctx, def, 'created', null, after, diffStates({}, after));
     return after;
@@ -65,7 +81,7 @@ export class ResourceWriter {
     if (!row) throw new NotFoundError(def.label, id);
     const metadata = m.connection.getMetadata(def.entity);
     const before = toState(metadata, row);
-    const values = await this.columnValues(m, ctx, def, input, row);
+    const { values } = await this.columnValues(m, ctx, def, input, row);
     const candidate = Object.assign(Object.create(Object.getPrototypeOf(row) as object) as TenantOwnedEntity, row, values);
     if (diffStates(before, toState(metadata, candidate), { ignore: VOLATILE }).length === 0) return before;
     candidate.updatedAt = new Date();
@@ -147,7 +163,8 @@ export class ResourceWriter {
   /**
    * Validated input → column values: user ids expanded to users, references checked within the
    * tenant, derived columns filled (a subtask's project, a comment's project, a key date's
-   * project), dates parsed, attributes merged.
+   * project), dates parsed, attributes merged. `deferReferences`: when nothing else is wrong, the
+   * references are not checked here but returned, for the INSERT to check (ResourceRepository.insert).
    */
   private async columnValues(
     m: EntityManager,
@@ -155,7 +172,8 @@ export class ResourceWriter {
     def: ResourceDefinition,
     input: Record<string, unknown>,
     existing: TenantOwnedEntity | null,
-  ): Promise<Record<string, unknown>> {
+    deferReferences = false,
+  ): Promise<{ values: Record<string, unknown>; references: FieldReference[] }> {
     const values: Record<string, unknown> = { ...input };
     const errors: FieldError[] = [];
 
@@ -175,15 +193,13 @@ export class ResourceWriter {
       values[ref.column] = ref.many ? refs : (refs[0] ?? null);
     }
 
-    for (const ref of def.refs) {
+    const references = def.refs.flatMap((ref) => {
       const v = values[ref.field];
-      if (typeof v !== 'string') continue;
-      if (!(await new ResourceRepository(m, definitionOf(ref.type)).exists(ctx.tenantId, v))) {
-        errors.push({ path: ref.field, message: `${definitionOf(ref.type).label} ${v} was not found` });
-      }
-    }
-    // Well-formed, but naming what the tenant does not have: 422 (400 is for input the schema refuses).
-    if (errors.length) throw new UnprocessableError(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
+      return typeof v === 'string' ? [{ field: ref.field, def: definitionOf(ref.type), id: v }] : [];
+    });
+    const deferred = deferReferences && errors.length === 0;
+    if (!deferred) errors.push(...(await this.referenceErrors(m, ctx, references)));
+    if (errors.length) throw unprocessable(errors);
 
     await this.derive(m, ctx, def, values, existing);
 
@@ -195,7 +211,22 @@ export class ResourceWriter {
       values['attributes'] = mergeAttributes(existing?.attributes ?? {}, values['attributes'] as Record<string, unknown>);
     }
     for (const [k, v] of Object.entries(values)) if (v === undefined) delete values[k];
-    return values;
+    return { values, references: deferred ? references : [] };
+  }
+
+  /** The references that name no row of the tenant. */
+  private async referenceErrors(
+    m: EntityManager,
+    ctx: ChangeContext,
+    references: readonly FieldReference[],
+  ): Promise<FieldError[]> {
+    const errors: FieldError[] = [];
+    for (const ref of references) {
+      if (!(await new ResourceRepository(m, ref.def).exists(ctx.tenantId, ref.id))) {
+        errors.push({ path: ref.field, message: `${ref.def.label} ${ref.id} was not found` });
+      }
+    }
+    return errors;
   }
 
   private async derive(
@@ -239,6 +270,11 @@ export class ResourceWriter {
       values['projectId'] = parentType === 'project' ? parentId : null;
     }
   }
+}
+
+/** Well-formed, but naming what the tenant does not have: 422 (400 is for input the schema refuses). */
+function unprocessable(errors: FieldError[]): UnprocessableError {
+  return new UnprocessableError(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
 }
 
 function authorOf(initiator: Initiator): UserRef {

@@ -275,6 +275,32 @@ describe('what must not produce an event', () => {
     expect(await takeEvents()).toHaveLength(0);
   });
 
+  it('a create naming rows the tenant does not have is refused with each of them (422) and writes nothing (its INSERT checks the references)', async () => {
+    const theirs = await new CreateResource(ds, outbox).execute({ ...otherTenant, type: 'portfolio', input: { name: 'Theirs' } });
+    const client = await new CreateResource(ds, outbox).execute({ ...ctx, type: 'client', input: { name: 'Ours' } });
+    await takeEvents();
+    const nowhere = '0d11d333-3245-4f01-b604-70708ddb380f';
+    const refused = new CreateResource(ds, outbox).execute({
+      ...ctx,
+      type: 'project',
+      input: { name: 'Half-made', clientId: client['id'], portfolioId: theirs['id'], programId: nowhere },
+    });
+    await expect(refused).rejects.toBeInstanceOf(UnprocessableError);
+    await expect(refused).rejects.toMatchObject({
+      message: `portfolioId: portfolio ${String(theirs['id'])} was not found; programId: program ${nowhere} was not found`,
+      errors: [
+        { path: 'portfolioId', message: `portfolio ${String(theirs['id'])} was not found` },
+        { path: 'programId', message: `program ${nowhere} was not found` },
+      ],
+    });
+    expect(await ds.query(`SELECT 1 FROM domain.projects WHERE name = 'Half-made'`)).toHaveLength(0);
+    expect(await takeEvents()).toHaveLength(0);
+    // Made to the tenant's own rows, the same create goes through.
+    const project = await new CreateResource(ds, outbox).execute({ ...ctx, type: 'project', input: { name: 'Whole', clientId: client['id'] } });
+    expect(project).toMatchObject({ name: 'Whole', clientId: client['id'], portfolioId: null });
+    expect((await takeEvents()).map((e) => e.event.action)).toEqual(['created']);
+  });
+
   it('an unknown user in userIds is refused and writes nothing', async () => {
     const project = await new CreateResource(ds, outbox).execute({ ...ctx, type: 'project', input: { name: 'P' } });
     await takeEvents();

@@ -9,6 +9,12 @@ export function isUuid(v: string): boolean {
   return UUID.test(v);
 }
 
+/** A row of another resource type that must exist (in the same tenant) for a write to happen. */
+export interface ResourceReference {
+  def: ResourceDefinition;
+  id: string;
+}
+
 export interface PageQuery {
   limit: number;
   offset?: number;
@@ -102,10 +108,18 @@ export class ResourceRepository<T extends TenantOwnedEntity = TenantOwnedEntity>
     return this.m.count(this.entity, { where: { ...where, tenantId } as FindOptionsWhere<T> });
   }
 
-  /** INSERT … RETURNING *: the row as stored (defaults included), in one round trip. */
-  async insert(tenantId: string, row: T): Promise<T> {
+  /**
+   * INSERT … RETURNING *: the row as stored (defaults included), in one round trip. With
+   * `references`, the row is inserted only if each names a row of the same tenant, checked in the
+   * same statement; null when one does not (nothing inserted).
+   */
+  async insert(tenantId: string, row: T): Promise<T>;
+  async insert(tenantId: string, row: T, references: readonly ResourceReference[]): Promise<T | null>;
+  async insert(tenantId: string, row: T, references: readonly ResourceReference[] = []): Promise<T | null> {
     if (row.tenantId !== tenantId) throw new Error('row belongs to another tenant');
-    return insertReturning<T>(this.m, this.metadata, row as unknown as Record<string, unknown>);
+    if (references.some((r) => !UUID.test(r.id))) return null;
+    const conditions = references.map((r) => ({ metadata: this.m.connection.getMetadata(r.def.entity), key: { tenantId, id: r.id } }));
+    return insertReturning<T>(this.m, this.metadata, row as unknown as Record<string, unknown>, conditions);
   }
 
   /** UPDATE … RETURNING *: the row as stored, in one round trip. */

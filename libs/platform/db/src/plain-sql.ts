@@ -53,16 +53,49 @@ function columnsOf(metadata: EntityMetadata, values: Record<string, unknown>): A
     .map((c) => ({ property: c.propertyName, column: c.databaseName }));
 }
 
-/** INSERT the defined properties of `values` (the others take their defaults) and return the stored row. */
-export async function insertReturning<T>(m: EntityManager, metadata: EntityMetadata, values: Record<string, unknown>): Promise<T> {
+/** A row that must exist for an INSERT to happen: the table's metadata and the key its properties must match. */
+export interface InsertCondition {
+  metadata: EntityMetadata;
+  key: Record<string, unknown>;
+}
+
+/**
+ * INSERT the defined properties of `values` (the others take their defaults) and return the stored
+ * row. With `conditions`, the row is inserted only if a row matching each condition's key exists,
+ * in the same statement (`INSERT … SELECT … WHERE EXISTS (…)`: no round trip of its own for a
+ * reference check); null when one does not.
+ */
+export async function insertReturning<T>(m: EntityManager, metadata: EntityMetadata, values: Record<string, unknown>): Promise<T>;
+export async function insertReturning<T>(
+  m: EntityManager,
+  metadata: EntityMetadata,
+  values: Record<string, unknown>,
+  conditions: readonly InsertCondition[],
+): Promise<T | null>;
+export async function insertReturning<T>(
+  m: EntityManager,
+  metadata: EntityMetadata,
+  values: Record<string, unknown>,
+  conditions: readonly InsertCondition[] = [],
+): Promise<T | null> {
   const cols = columnsOf(metadata, values);
-  const sql = cached(metadata, `insert:${cols.map((c) => c.column).join(',')}`, () => {
+  const conditionCols = conditions.map((c) => columnsOf(c.metadata, c.key));
+  const conditionsKey = conditions.map((c, i) => `${tableOf(c.metadata)}(${conditionCols[i].map((k) => k.column).join(',')})`).join(';');
+  const sql = cached(metadata, `insert:${cols.map((c) => c.column).join(',')}:${conditionsKey}`, () => {
     const names = cols.map((c) => quote(c.column)).join(', ');
     const params = cols.map((_, i) => `$${i + 1}`).join(', ');
-    return `INSERT INTO ${tableOf(metadata)} (${names}) VALUES (${params}) RETURNING *`;
+    if (!conditions.length) return `INSERT INTO ${tableOf(metadata)} (${names}) VALUES (${params}) RETURNING *`;
+    let n = cols.length;
+    const exists = conditions.map(
+      (c, i) => `EXISTS (SELECT 1 FROM ${tableOf(c.metadata)} WHERE ${conditionCols[i].map((k) => `${quote(k.column)} = $${++n}`).join(' AND ')})`,
+    );
+    return `INSERT INTO ${tableOf(metadata)} (${names}) SELECT ${params} WHERE ${exists.join(' AND ')} RETURNING *`;
   });
-  const rows = (await m.query(sql, cols.map((c) => parameter(metadata, c.property, values[c.property])))) as Array<Record<string, unknown>>;
-  return entityFromRow<T>(metadata, rows[0]);
+  const rows = (await m.query(sql, [
+    ...cols.map((c) => parameter(metadata, c.property, values[c.property])),
+    ...conditions.flatMap((c, i) => conditionCols[i].map((k) => parameter(c.metadata, k.property, c.key[k.property]))),
+  ])) as Array<Record<string, unknown>>;
+  return rows.length ? entityFromRow<T>(metadata, rows[0]) : null;
 }
 
 /** UPDATE the defined properties of `values` where every `key` property matches; the stored row, or null if none matched. */
