@@ -12,8 +12,9 @@ import {
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
-import { pinoHttp, type HttpLogger, type Options as HttpLoggerOptions } from 'pino-http';
-import { defaultLogLevel, logDestination, requestLogSerializers } from './logging';
+import type { DestinationStream } from 'pino';
+import { pinoHttp, type Options as HttpLoggerOptions } from 'pino-http';
+import { SLOW_REQUEST_MS, defaultLogLevel, logDestination, requestLogLevel, requestLogSerializers } from './logging';
 import { HealthController } from './health.controller';
 import { HttpServerMetrics } from './http-metrics';
 import { MetricsController, MetricsRegistry } from './metrics';
@@ -21,12 +22,20 @@ import { ReadinessRegistry } from './readiness';
 import { shutdownTracing, traceFields, tracingStarted } from './tracing';
 import { TracingRouteInterceptor } from './tracing-route.interceptor';
 
-/** The request-log middleware (pino-http): one line per request, `req.log` for what logs inside it. */
+/** The request-log middleware (pino-http): a line per request at its level (requestLogLevel), `req.log` for what logs inside it. */
 const REQUEST_LOGGER = Symbol('herald:request-logger');
+/** When the request reached the request logger (ms since the epoch): how slow it was. */
+const STARTED = Symbol('herald:request-started');
+
+type Middleware = (req: object, res: object, next: () => void) => void;
 
 export interface ObservabilityOptions {
   service: string;
   logLevel?: string;
+  /** A request slower than this (ms) is logged at `warn`; default SLOW_REQUEST_MS. */
+  slowRequestMs?: number;
+  /** Where log lines go; default stdout, asynchronously (logDestination). */
+  destination?: DestinationStream;
 }
 
 /**
@@ -47,7 +56,7 @@ export class TracingShutdown implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class ObservabilityModule implements NestModule {
-  constructor(@Inject(REQUEST_LOGGER) private readonly requestLogger: HttpLogger) {}
+  constructor(@Inject(REQUEST_LOGGER) private readonly requestLogger: Middleware) {}
 
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(this.requestLogger).forRoutes({ path: '*', method: RequestMethod.ALL });
@@ -56,7 +65,9 @@ export class ObservabilityModule implements NestModule {
 
   static forRoot(opts: ObservabilityOptions): DynamicModule {
     // Request logs cost little: one short line per request (method, path, status, time; no
-    // headers, so no secrets to redact), written asynchronously in batches.
+    // headers, so no secrets to redact), written asynchronously in batches, at a level by outcome:
+    // at the default level, only the requests that failed, were refused or were slow.
+    const slowMs = opts.slowRequestMs ?? SLOW_REQUEST_MS;
     const requestLogOptions: HttpLoggerOptions = {
       level: opts.logLevel ?? defaultLogLevel(),
       base: { service: opts.service },
@@ -67,7 +78,11 @@ export class ObservabilityModule implements NestModule {
       // originalUrl: Express trims the path a middleware is mounted at from `url`.
       autoLogging: { ignore: (req) => /^\/(health|metrics)/.test((req as { originalUrl?: string }).originalUrl ?? req.url ?? '') },
       serializers: requestLogSerializers,
+      customLogLevel: (req, res, err) =>
+        requestLogLevel(res, Date.now() - ((req as { [STARTED]?: number })[STARTED] ?? Date.now()), Boolean(err ?? (res as { err?: unknown }).err), slowMs),
     };
+    const destination = opts.destination ?? logDestination();
+    const requestLogger = pinoHttp(requestLogOptions, destination);
     return {
       module: ObservabilityModule,
       imports: [
@@ -77,11 +92,17 @@ export class ObservabilityModule implements NestModule {
         // every promise of the process from the first request on (~5 % of the domain API's CPU per
         // create). The request logger below is mounted instead; what logs inside a request with its
         // context (the error filters of @herald/platform/http) logs through `req.log`.
-        LoggerModule.forRoot({ pinoHttp: [requestLogOptions, logDestination()], useExisting: true, forRoutes: [] }),
+        LoggerModule.forRoot({ pinoHttp: [requestLogOptions, destination], useExisting: true, forRoutes: [] }),
       ],
       controllers: [HealthController, MetricsController],
       providers: [
-        { provide: REQUEST_LOGGER, useValue: pinoHttp(requestLogOptions, logDestination()) },
+        {
+          provide: REQUEST_LOGGER,
+          useValue: ((req, res, next) => {
+            (req as { [STARTED]?: number })[STARTED] = Date.now();
+            requestLogger(req as never, res as never, next);
+          }) satisfies Middleware,
+        },
         ReadinessRegistry,
         TracingShutdown,
         // Only where there are spans to name: every request through a global interceptor goes

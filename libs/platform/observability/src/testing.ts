@@ -3,19 +3,19 @@ import type { INestApplication, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { context, propagation, trace } from '@opentelemetry/api';
 import type { AddressInfo } from 'node:net';
-import { ObservabilityModule } from './observability.module';
+import { ObservabilityModule, type ObservabilityOptions } from './observability.module';
 
 /**
  * A real Nest HTTP server (express) on loopback with `ObservabilityModule`, as the services run
  * it, serving `controllers`: registers the `beforeAll` that starts it and the `afterAll` that
- * closes it; `base` is its URL once started.
+ * closes it; `base` is its URL once started. Logs nothing unless `options` say so.
  */
-export function observedApp(service: string, controllers: Type[]): { readonly base: string } {
+export function observedApp(service: string, controllers: Type[], options: Partial<ObservabilityOptions> = {}): { readonly base: string } {
   let app: INestApplication | undefined;
   let base: string | undefined;
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [ObservabilityModule.forRoot({ service, logLevel: 'silent' })],
+      imports: [ObservabilityModule.forRoot({ service, logLevel: 'silent', ...options })],
       controllers,
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
