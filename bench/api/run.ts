@@ -231,8 +231,8 @@ async function captureStatements(
         (s) => requestPids.has(s.pid) && !/^(SELECT 1;?$|SHOW |SET )/i.test(s.sql.trim()) && !/outbox_relay|^DELETE FROM domain\.outbox/i.test(s.sql),
       );
       // What each replay must make anew: the task's id and the event's id (the relay has already
-      // deleted the outbox row: read it from the INSERT's first parameter).
-      const eventId = statements.find((s) => /^INSERT INTO domain\.outbox/i.test(s.sql))?.params[0];
+      // deleted the outbox row: read it from the event, a parameter of whichever statement wrote it).
+      const eventId = statements.flatMap((s) => s.params).map((p) => (p ? /"eventId":\s*"([0-9a-f-]{36})"/.exec(p)?.[1] : undefined)).find(Boolean);
       return { statements, ids: [taskId, ...(eventId ? [eventId] : [])] };
     } finally {
       await api.stop();

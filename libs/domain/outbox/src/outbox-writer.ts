@@ -25,6 +25,16 @@ export class OutboxEventTooLargeError extends Error {
 export type NewResourceChange = Omit<ResourceChange, 'eventId' | 'occurredAt' | 'traceparent'> &
   Partial<Pick<ResourceChange, 'eventId' | 'occurredAt'>>;
 
+/** An event's outbox row, for a statement that writes it (OutboxWriter.row). */
+export interface OutboxInsert {
+  event: ResourceChange;
+  table: string;
+  columns: readonly ['id', 'aggregate_key', 'payload', 'headers'];
+  values: readonly [string, string, string, string];
+}
+
+const OUTBOX_COLUMNS = ['id', 'aggregate_key', 'payload', 'headers'] as const;
+
 /**
  * Appends a "resource changed" event to the outbox inside the caller's transaction: the event
  * exists if and only if the change commits. Call it with the transaction's EntityManager.
@@ -36,6 +46,16 @@ export class OutboxWriter {
       // Outside a transaction the event could be written without the change, or the reverse.
       throw new Error('OutboxWriter.append needs the EntityManager of an open transaction');
     }
+    const row = this.row(change);
+    await manager.query(`INSERT INTO ${OUTBOX_TABLE} (${OUTBOX_COLUMNS.join(', ')}) VALUES ($1, $2, $3, $4)`, [...row.values]);
+    return row.event;
+  }
+
+  /**
+   * The event of a change and its outbox row, validated and within the size limit, for a statement
+   * that writes it with the change itself (in one transaction: the same rule as append's).
+   */
+  row(change: NewResourceChange): OutboxInsert {
     const trace = activeTraceHeaders();
     const event = ResourceChangeSchema.parse({
       ...change,
@@ -46,13 +66,7 @@ export class OutboxWriter {
     const payload = JSON.stringify(event);
     const bytes = Buffer.byteLength(payload);
     if (bytes > MAX_EVENT_BYTES) throw new OutboxEventTooLargeError(bytes);
-    await manager.query(`INSERT INTO ${OUTBOX_TABLE} (id, aggregate_key, payload, headers) VALUES ($1, $2, $3, $4)`, [
-      event.eventId,
-      resourceChangeKey(event),
-      payload,
-      JSON.stringify(trace),
-    ]);
-    return event;
+    return { event, table: OUTBOX_TABLE, columns: OUTBOX_COLUMNS, values: [event.eventId, resourceChangeKey(event), payload, JSON.stringify(trace)] };
   }
 }
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Action, Initiator } from '@herald/contracts';
-import { diffStates, type NewResourceChange } from '@herald/domain/outbox';
+import { diffStates, type NewResourceChange, type OutboxInsert } from '@herald/domain/outbox';
 import { ConflictError, NotFoundError, TenancyRepository, UnprocessableError, type FieldError } from '@herald/domain/tenancy';
 import type { TenantOwnedEntity, UserRef } from './entities/base';
 import { definitionOf, type ResourceDefinition, type ResourceState } from './definitions';
 import { ResourceRepository, type ResourceReference } from './resource.repository';
-import { dateColumns, toState } from './state';
+import { dateColumns, expectedState, toState } from './state';
 
 /** Who changes what, where: every write carries it into its event. */
 export interface ChangeContext {
@@ -17,6 +17,29 @@ export interface ChangeContext {
 /** The outbox port (OutboxWriter from @herald/domain/outbox). */
 export interface ResourceChangeOutbox {
   append(manager: EntityManager, change: NewResourceChange): Promise<unknown>;
+  /** The change's outbox row, for a statement that writes it with the change. */
+  row(change: NewResourceChange): OutboxInsert;
+}
+
+/**
+ * A create in one statement found the row stored differently from the state its event was built
+ * from (the database normalised a value): the caller's transaction must roll back, and the create
+ * run again without `oneStatement`.
+ */
+export class StoredStateDiffers extends Error {
+  constructor(readonly type: string) {
+    super(`the ${type} was stored differently from the state its event was built from`);
+    this.name = 'StoredStateDiffers';
+  }
+}
+
+export interface CreateOptions {
+  /**
+   * The row and its outbox row in one statement, the event built from the state the row will have
+   * (expectedState) and checked against the row as stored: StoredStateDiffers when they differ.
+   * For a caller whose transaction holds only this create (it must then roll back and retry).
+   */
+  oneStatement?: boolean;
 }
 
 /**
@@ -45,6 +68,7 @@ export class ResourceWriter {
     def: ResourceDefinition,
     input: Record<string, unknown>,
     fixed: Record<string, unknown> = {},
+    opts: CreateOptions = {},
   ): Promise<ResourceState> {
     // A reference the create needs no lookup of is checked by the INSERT itself (one round trip fewer).
     const { values, references } = await this.columnValues(m, ctx, def, input, null, !DERIVED_BY_LOOKUP.has(def.type));
@@ -57,16 +81,29 @@ export class ResourceWriter {
       updatedAt: now,
     });
     if (def.type === 'comment') (row as unknown as { author: UserRef }).author = authorOf(ctx.initiator);
-    const saved = await new ResourceRepository(m, def).insert(ctx.tenantId, row, references);
-    if (!saved) {
-      // A reference named no row of the tenant: the same 422 as when it is checked first.
-      const errors = await this.referenceErrors(m, ctx, references);
-      if (!errors.length) throw new Error(`${def.label} not inserted, yet every reference exists (one was created meanwhile)`);
-      throw unprocessable(errors);
+    const metadata = m.connection.getMetadata(def.entity);
+    const repo = new ResourceRepository(m, def);
+    const expected = opts.oneStatement ? expectedState(metadata, row) : null;
+    if (expected) {
+      // One round trip for the row, its reference checks and its outbox row.
+      const outboxRow = this.outbox.row(this.change(ctx, def, 'created', null, expected, diffStates({}, expected)));
+      const saved = await repo.insert(ctx.tenantId, row, references, outboxRow);
+      if (!saved) throw await this.missingReferences(m, ctx, def, references);
+      if (JSON.stringify(toState(metadata, saved)) !== JSON.stringify(expected)) throw new StoredStateDiffers(def.type);
+      return expected;
     }
-    const after = toState(m.connection.getMetadata(def.entity), saved);
+    const saved = await repo.insert(ctx.tenantId, row, references);
+    if (!saved) throw await this.missingReferences(m, ctx, def, references);
+    const after = toState(metadata, saved);
     await this.emit(m, ctx, def, 'created', null, after, diffStates({}, after));
     return after;
+  }
+
+  /** A reference named no row of the tenant (the INSERT inserted nothing): the same 422 as when they are checked first. */
+  private async missingReferences(m: EntityManager, ctx: ChangeContext, def: ResourceDefinition, references: readonly FieldReference[]): Promise<Error> {
+    const errors = await this.referenceErrors(m, ctx, references);
+    if (!errors.length) return new Error(`${def.label} not inserted, yet every reference exists (one was created meanwhile)`);
+    return unprocessable(errors);
   }
 
   async update(
@@ -146,8 +183,19 @@ export class ResourceWriter {
     after: ResourceState | null,
     changedFields: string[],
   ): Promise<void> {
+    await this.outbox.append(m, this.change(ctx, def, action, before, after, changedFields));
+  }
+
+  private change(
+    ctx: ChangeContext,
+    def: ResourceDefinition,
+    action: Action,
+    before: ResourceState | null,
+    after: ResourceState | null,
+    changedFields: string[],
+  ): NewResourceChange {
     const state = (after ?? before) as ResourceState;
-    await this.outbox.append(m, {
+    return {
       tenantId: ctx.tenantId,
       projectId: def.projectIdOf(state),
       resourceType: def.type,
@@ -157,7 +205,7 @@ export class ResourceWriter {
       before,
       after,
       changedFields,
-    });
+    };
   }
 
   /**

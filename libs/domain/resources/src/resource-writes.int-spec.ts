@@ -8,6 +8,8 @@ import { definitionOf } from './definitions';
 import { ppmTaskExample } from './testing';
 import { domainDataSource } from './domain-schema';
 import { ResourceWriter, type ChangeContext } from './resource-writer';
+import { ResourceRepository } from './resource.repository';
+import { toState } from './state';
 import { CreateProjectFromTemplate } from './use-cases/create-project-from-template';
 import { CreateResource, DeleteResource, SetCompletion, UpdateResource } from './use-cases/write-resources';
 
@@ -312,6 +314,57 @@ describe('what must not produce an event', () => {
       }),
     ).rejects.toBeInstanceOf(UnprocessableError);
     expect(await takeEvents()).toHaveLength(0);
+  });
+});
+
+describe('a create in one statement (row, reference checks and outbox row)', () => {
+  /** Counts the outbox rows written by a statement of their own (append), not with their row. */
+  class CountingOutbox extends OutboxWriter {
+    appends = 0;
+    override append(...args: Parameters<OutboxWriter['append']>): ReturnType<OutboxWriter['append']> {
+      this.appends++;
+      return super.append(...args);
+    }
+  }
+  const stored = async (type: ResourceType, id: string) => {
+    const def = definitionOf(type);
+    return toState(ds.getMetadata(def.entity), (await new ResourceRepository(ds.manager, def).get(ctx.tenantId, id))!);
+  };
+
+  it('answers and emits the row as stored: defaults, users, attributes in the order PostgreSQL keeps them', async () => {
+    const project = await new CreateResource(ds, outbox).execute({ ...ctx, type: 'project', input: { name: 'One statement' } });
+    await takeEvents();
+    const attributes = { zeta: 1, a: { long: [{ yy: 1, x: 2 }], b: null }, '10': 'ten', 'é': true };
+    const counting = new CountingOutbox();
+    const task = await new CreateResource(ds, counting).execute({
+      ...ctx,
+      type: 'task',
+      input: { projectId: project['id'], name: 'T', userIds: [ctx.initiator.userId], attributes },
+    });
+    const events = await takeEvents();
+    expect(events.map((e) => e.event.action)).toEqual(['created']);
+    const row = await stored('task', task['id'] as string);
+    expect(JSON.stringify(task)).toBe(JSON.stringify(row));
+    expect(events[0].event.after).toEqual(row);
+    expect(counting.appends).toBe(0);
+    expect(row).toMatchObject({ completed: false, progress: 0, group: null, attributes, users: [{ id: ctx.initiator.userId, fullName: 'Anna Doe' }] });
+  });
+
+  it('where the database stores a value differently (an upper-case uuid), the create is made again, a statement each: answer and event are the row as stored', async () => {
+    const project = await new CreateResource(ds, outbox).execute({ ...ctx, type: 'project', input: { name: 'Normalised' } });
+    await takeEvents();
+    const counting = new CountingOutbox();
+    const task = await new CreateResource(ds, counting).execute({
+      ...ctx,
+      type: 'task',
+      input: { projectId: (project['id'] as string).toUpperCase(), name: 'Upper' },
+    });
+    expect(task['projectId']).toBe(project['id']);
+    expect(counting.appends).toBe(1);
+    const events = await takeEvents();
+    expect(events.map((e) => [e.event.action, e.event.resourceId])).toEqual([['created', task['id']]]);
+    expect(events[0].event.after).toEqual(await stored('task', task['id'] as string));
+    expect(await ds.query(`SELECT 1 FROM domain.tasks WHERE name = 'Upper'`)).toHaveLength(1);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { EntityManager, EntityMetadata, FindOptionsWhere, ObjectLiteral } from 'typeorm';
-import { insertReturning, rowExists, selectOne, updateReturning } from '@herald/platform/db';
+import { insertReturning, rowExists, selectOne, updateReturning, type CompanionRow } from '@herald/platform/db';
 import type { TenantOwnedEntity } from './entities/base';
 import type { ResourceDefinition } from './definitions';
 
@@ -111,15 +111,16 @@ export class ResourceRepository<T extends TenantOwnedEntity = TenantOwnedEntity>
   /**
    * INSERT … RETURNING *: the row as stored (defaults included), in one round trip. With
    * `references`, the row is inserted only if each names a row of the same tenant, checked in the
-   * same statement; null when one does not (nothing inserted).
+   * same statement; null when one does not (nothing inserted). With `companion`, that row (its
+   * outbox row) is inserted by the same statement, only if this one is.
    */
   async insert(tenantId: string, row: T): Promise<T>;
-  async insert(tenantId: string, row: T, references: readonly ResourceReference[]): Promise<T | null>;
-  async insert(tenantId: string, row: T, references: readonly ResourceReference[] = []): Promise<T | null> {
+  async insert(tenantId: string, row: T, references: readonly ResourceReference[], companion?: CompanionRow): Promise<T | null>;
+  async insert(tenantId: string, row: T, references: readonly ResourceReference[] = [], companion?: CompanionRow): Promise<T | null> {
     if (row.tenantId !== tenantId) throw new Error('row belongs to another tenant');
     if (references.some((r) => !UUID.test(r.id))) return null;
     const conditions = references.map((r) => ({ metadata: this.m.connection.getMetadata(r.def.entity), key: { tenantId, id: r.id } }));
-    return insertReturning<T>(this.m, this.metadata, row as unknown as Record<string, unknown>, conditions);
+    return insertReturning<T>(this.m, this.metadata, row as unknown as Record<string, unknown>, { conditions, companion });
   }
 
   /** UPDATE … RETURNING *: the row as stored, in one round trip. */

@@ -16,6 +16,45 @@ export function toState(metadata: EntityMetadata, row: object): ResourceState {
   return out;
 }
 
+/**
+ * The state a row will have once stored, told without the database: its properties, and for those
+ * it leaves out, the columns' defaults (null for a nullable column without one); jsonb values with
+ * their keys in the order PostgreSQL gives them back. Null when it cannot be told (a default that
+ * is SQL, a required column left out). The database may still normalise a value (an upper-case
+ * uuid, a lone surrogate): compare with toState of the stored row before trusting it.
+ */
+export function expectedState(metadata: EntityMetadata, row: object): ResourceState | null {
+  const out: ResourceState = {};
+  for (const column of metadata.columns) {
+    const key = column.propertyName;
+    if (key === 'tenantId') continue;
+    let v = (row as Record<string, unknown>)[key];
+    if (v === undefined) {
+      const d: unknown = column.default;
+      if (typeof d === 'function') return null;
+      if (d === undefined || d === null) {
+        if (!column.isNullable) return null;
+        v = null;
+      } else {
+        v = typeof d === 'object' ? structuredClone(d) : d;
+      }
+    }
+    out[key] = column.type === 'jsonb' ? jsonbOrder(jsonValue(v)) : jsonValue(v);
+  }
+  return out;
+}
+
+/** A JSON value with its objects' keys in jsonb's order (shorter first, then by their bytes). */
+function jsonbOrder(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(jsonbOrder);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(
+    Object.entries(v as Record<string, unknown>)
+      .map(([k, x]): [string, unknown] => [k, jsonbOrder(x)])
+      .sort(([a], [b]) => Buffer.byteLength(a) - Buffer.byteLength(b) || Buffer.compare(Buffer.from(a), Buffer.from(b))),
+  );
+}
+
 function jsonValue(v: unknown): unknown {
   if (v === undefined) return null;
   if (v instanceof Date) return v.toISOString();

@@ -59,41 +59,62 @@ export interface InsertCondition {
   key: Record<string, unknown>;
 }
 
+/** A row of another table written by the same statement, if and only if the entity's row is (e.g. its outbox row). */
+export interface CompanionRow {
+  /** The table, as SQL (`schema.table`). */
+  table: string;
+  columns: readonly string[];
+  values: readonly unknown[];
+}
+
+export interface InsertOptions {
+  /** Rows that must exist, checked in the same statement (`INSERT … SELECT … WHERE EXISTS (…)`). */
+  conditions?: readonly InsertCondition[];
+  /** Another row inserted by the same statement (a data-modifying `WITH`), only if this one is. */
+  companion?: CompanionRow;
+}
+
 /**
  * INSERT the defined properties of `values` (the others take their defaults) and return the stored
  * row. With `conditions`, the row is inserted only if a row matching each condition's key exists,
- * in the same statement (`INSERT … SELECT … WHERE EXISTS (…)`: no round trip of its own for a
- * reference check); null when one does not.
+ * in the same statement (no round trip of its own for a reference check); null when one does not.
+ * With `companion`, that row is inserted by the same statement too, only if this one is.
  */
 export async function insertReturning<T>(m: EntityManager, metadata: EntityMetadata, values: Record<string, unknown>): Promise<T>;
+export async function insertReturning<T>(m: EntityManager, metadata: EntityMetadata, values: Record<string, unknown>, opts: InsertOptions): Promise<T | null>;
 export async function insertReturning<T>(
   m: EntityManager,
   metadata: EntityMetadata,
   values: Record<string, unknown>,
-  conditions: readonly InsertCondition[],
-): Promise<T | null>;
-export async function insertReturning<T>(
-  m: EntityManager,
-  metadata: EntityMetadata,
-  values: Record<string, unknown>,
-  conditions: readonly InsertCondition[] = [],
+  opts: InsertOptions = {},
 ): Promise<T | null> {
+  const conditions = opts.conditions ?? [];
+  const companion = opts.companion;
   const cols = columnsOf(metadata, values);
   const conditionCols = conditions.map((c) => columnsOf(c.metadata, c.key));
   const conditionsKey = conditions.map((c, i) => `${tableOf(c.metadata)}(${conditionCols[i].map((k) => k.column).join(',')})`).join(';');
-  const sql = cached(metadata, `insert:${cols.map((c) => c.column).join(',')}:${conditionsKey}`, () => {
+  const companionKey = companion ? `${companion.table}(${companion.columns.join(',')})` : '';
+  const sql = cached(metadata, `insert:${cols.map((c) => c.column).join(',')}:${conditionsKey}:${companionKey}`, () => {
     const names = cols.map((c) => quote(c.column)).join(', ');
     const params = cols.map((_, i) => `$${i + 1}`).join(', ');
-    if (!conditions.length) return `INSERT INTO ${tableOf(metadata)} (${names}) VALUES (${params}) RETURNING *`;
     let n = cols.length;
     const exists = conditions.map(
       (c, i) => `EXISTS (SELECT 1 FROM ${tableOf(c.metadata)} WHERE ${conditionCols[i].map((k) => `${quote(k.column)} = $${++n}`).join(' AND ')})`,
     );
-    return `INSERT INTO ${tableOf(metadata)} (${names}) SELECT ${params} WHERE ${exists.join(' AND ')} RETURNING *`;
+    const insert = exists.length
+      ? `INSERT INTO ${tableOf(metadata)} (${names}) SELECT ${params} WHERE ${exists.join(' AND ')} RETURNING *`
+      : `INSERT INTO ${tableOf(metadata)} (${names}) VALUES (${params}) RETURNING *`;
+    if (!companion) return insert;
+    const companionParams = companion.columns.map(() => `$${++n}`).join(', ');
+    return (
+      `WITH "inserted" AS (${insert}), "companion" AS (INSERT INTO ${companion.table} (${companion.columns.map(quote).join(', ')}) ` +
+      `SELECT ${companionParams} FROM "inserted") SELECT * FROM "inserted"`
+    );
   });
   const rows = (await m.query(sql, [
     ...cols.map((c) => parameter(metadata, c.property, values[c.property])),
     ...conditions.flatMap((c, i) => conditionCols[i].map((k) => parameter(c.metadata, k.property, c.key[k.property]))),
+    ...(companion?.values ?? []),
   ])) as Array<Record<string, unknown>>;
   return rows.length ? entityFromRow<T>(metadata, rows[0]) : null;
 }

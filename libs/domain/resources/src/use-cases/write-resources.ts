@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { parseCommand } from '@herald/domain/tenancy';
 import { definitionOf, type ResourceState } from '../definitions';
-import { ResourceWriter, type ResourceChangeOutbox } from '../resource-writer';
+import { ResourceWriter, StoredStateDiffers, type ResourceChangeOutbox } from '../resource-writer';
 import type {
   CreateResourceCommand,
   DeleteResourceCommand,
@@ -23,12 +23,21 @@ export abstract class ResourceWriteUseCase {
   }
 }
 
-/** Creates a resource of any type: row and outbox row in one transaction. */
+/**
+ * Creates a resource of any type: row and outbox row in one transaction — in one statement where
+ * the stored row can be told beforehand (ResourceWriter's oneStatement), else (or when the database
+ * stored it differently) in one statement each.
+ */
 export class CreateResource extends ResourceWriteUseCase {
-  execute(c: CreateResourceCommand): Promise<ResourceState> {
+  async execute(c: CreateResourceCommand): Promise<ResourceState> {
     const def = definitionOf(c.type);
     const input = parseCommand(def.createSchema, c.input);
-    return this.ds.transaction((m) => this.writer.create(m, c, def, input));
+    try {
+      return await this.ds.transaction((m) => this.writer.create(m, c, def, input, {}, { oneStatement: true }));
+    } catch (e) {
+      if (!(e instanceof StoredStateDiffers)) throw e;
+      return this.ds.transaction((m) => this.writer.create(m, c, def, input));
+    }
   }
 }
 
