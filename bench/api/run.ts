@@ -290,7 +290,10 @@ async function main(): Promise<number> {
   };
   Object.assign(env, P.apiEnv);
   if (Object.keys(P.apiEnv).length) log(`API environment: ${Object.entries(P.apiEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-  const startApi = (extra: Record<string, string> = {}) => spawnService('domain-api', { ...env, ...extra }, { nodeEnv: 'production' });
+  // Node flags beyond the launcher's (BENCH_NODE_ARGS, as in bench:e2e): a flag given again there wins.
+  const execArgv = (process.env['BENCH_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean);
+  if (execArgv.length) log(`API node flags beyond the launcher's: ${execArgv.join(' ')}`);
+  const startApi = (extra: Record<string, string> = {}) => spawnService('domain-api', { ...env, ...extra }, { nodeEnv: 'production', execArgv });
   const admin = new Client({ connectionString: database.url });
   await admin.connect();
   const selfCpu = () => {
