@@ -57,16 +57,16 @@ describe('services', () => {
     ]);
     expect(listServices({ env: { HERALD_APPS: 'event-router' }, all: true }).map((s) => s.app)).toEqual(['event-router']);
     expect(() => listServices({ env: { HERALD_APPS: 'nope' } })).toThrow(/unknown app nope/);
-    expect(nodeArgs('apps/x/src/main.ts', {})).toEqual(['--max-semi-space-size=4', '--max-old-space-size=512', '-r', '@swc-node/register', 'apps/x/src/main.ts']);
+    expect(nodeArgs('apps/x/src/main.ts', {})).toEqual(['--max-semi-space-size=4', '-r', '@swc-node/register', 'apps/x/src/main.ts']);
   });
 
   it('runs a service with a 4 MB semi-space, a 512 MB old space and without source maps unless HERALD_SOURCE_MAPS=1; migrate and the CLI always with them', () => {
-    expect(SERVICE_NODE_FLAGS).toEqual(['--max-semi-space-size=4', '--max-old-space-size=512']);
+    expect(SERVICE_NODE_FLAGS).toEqual(['--max-semi-space-size=4']);
     const build = '/repo/.herald/build/0123456789abcdef';
-    expect(runArgs('apps/x/src/main.ts', build, {})).toEqual(['--max-semi-space-size=4', '--max-old-space-size=512', `${build}/apps/x/src/main.js`]);
-    expect(runArgs('apps/x/src/main.ts', build, { HERALD_SOURCE_MAPS: '0' })).toEqual(['--max-semi-space-size=4', '--max-old-space-size=512', `${build}/apps/x/src/main.js`]);
-    expect(runArgs('apps/x/src/main.ts', build, { HERALD_SOURCE_MAPS: '1' })).toEqual(['--max-semi-space-size=4', '--max-old-space-size=512', '--enable-source-maps', `${build}/apps/x/src/main.js`]);
-    expect(nodeArgs('apps/x/src/main.ts', { HERALD_SOURCE_MAPS: '1' })).toEqual(['--max-semi-space-size=4', '--max-old-space-size=512', '--enable-source-maps', '-r', '@swc-node/register', 'apps/x/src/main.ts']);
+    expect(runArgs('apps/x/src/main.ts', build, {})).toEqual(['--max-semi-space-size=4', `${build}/apps/x/src/main.js`]);
+    expect(runArgs('apps/x/src/main.ts', build, { HERALD_SOURCE_MAPS: '0' })).toEqual(['--max-semi-space-size=4', `${build}/apps/x/src/main.js`]);
+    expect(runArgs('apps/x/src/main.ts', build, { HERALD_SOURCE_MAPS: '1' })).toEqual(['--max-semi-space-size=4', '--enable-source-maps', `${build}/apps/x/src/main.js`]);
+    expect(nodeArgs('apps/x/src/main.ts', { HERALD_SOURCE_MAPS: '1' })).toEqual(['--max-semi-space-size=4', '--enable-source-maps', '-r', '@swc-node/register', 'apps/x/src/main.ts']);
     for (const entry of ['apps/x/src/migrate.ts', 'apps/x/src/cli.ts']) {
       expect(runArgs(entry, build, {})).toEqual(['--enable-source-maps', `${build}/${entry.replace(/\.ts$/, '.js')}`]);
       expect(nodeFlags(entry, { HERALD_SOURCE_MAPS: '0' })).toEqual(['--enable-source-maps']);
@@ -76,7 +76,7 @@ describe('services', () => {
   });
 
   it('runs an entry compiled from a build folder, or from TypeScript without one (HERALD_SERVICES_FROM=source)', () => {
-    expect(runArgs('apps/x/src/main.ts', '/repo/.herald/build/0123456789abcdef', {})).toEqual(['--max-semi-space-size=4', '--max-old-space-size=512', '/repo/.herald/build/0123456789abcdef/apps/x/src/main.js']);
+    expect(runArgs('apps/x/src/main.ts', '/repo/.herald/build/0123456789abcdef', {})).toEqual(['--max-semi-space-size=4', '/repo/.herald/build/0123456789abcdef/apps/x/src/main.js']);
     expect(runArgs('apps/x/src/migrate.ts', undefined)).toEqual(nodeArgs('apps/x/src/migrate.ts'));
     expect(describeRun('apps/x/src/main.ts', undefined)).toBe('node -r @swc-node/register apps/x/src/main.ts');
     expect(describeRun('apps/x/src/main.ts', `${__dirname}/../../../.herald/build/0123456789abcdef`)).toBe('node .herald/build/0123456789abcdef/apps/x/src/main.js');

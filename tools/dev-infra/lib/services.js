@@ -109,12 +109,16 @@ function listMigrations() {
  * - `--max-semi-space-size=4`: V8's young generation is two semi-spaces of up to 16 MB each by
  *   default on this machine, which an idle service keeps; 4 MB each takes ~24 MB off every
  *   service's RSS, idle and at its peak.
- * - `--max-old-space-size=512`: with its default limit (4 GB here) V8 lets the old generation
- *   grow to up to 4x the live set before it marks, and a service's peak was mostly garbage
- *   (heapUsed 130-200 MB, 40-85 MB after the next major GC); under a 512 MB limit it grows by
- *   at most ~1.4x. It is also about where a Kubernetes pod's 512 Mi limit would kill the process.
+ * - No `--max-old-space-size`: a 512 MB limit brought every peak under 250 MB in bench:e2e (V8
+ *   lets the old generation grow to ~1.4x the live set under it, up to 4x under its 4 GB
+ *   default), but a legitimate fan-out can hold more than that live — the router renders a
+ *   batch's deliveries as heap strings before it produces them (10,000 hooks x a 50 KB change is
+ *   ~500 MB) and the dispatcher keeps up to 1,000 pending bodies per partition — and a heap
+ *   out-of-memory there is a crash loop on the same uncommitted batch, every tenant on its
+ *   partitions stopped. An operator who bounds memory sets NODE_OPTIONS=--max-old-space-size=…
+ *   with the pod's limit (README, "Configuration").
  */
-const SERVICE_NODE_FLAGS = Object.freeze(['--max-semi-space-size=4', '--max-old-space-size=512']);
+const SERVICE_NODE_FLAGS = Object.freeze(['--max-semi-space-size=4']);
 
 /**
  * glibc malloc settings in the environment of every service (an operator's own value wins), the
