@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { ResourceChangeContract, Topics, type ResourceChange } from '@herald/contracts';
 import { MetricsRegistry, ReadinessRegistry } from '@herald/platform/observability';
+import { resourceChangeFixture } from '@herald/platform/testing';
 import { ConsumerDeps, ContractConsumer, DeadLetterWriter, HeraldProducer, KafkaClient, type ConsumedItem } from './index';
 
 /*
@@ -12,19 +12,7 @@ import { ConsumerDeps, ContractConsumer, DeadLetterWriter, HeraldProducer, Kafka
  * eachBatch payload shape; the real broker's side is contract-consumer-progress.int-spec.ts.
  */
 
-const change = (i: number): ResourceChange => ({
-  eventId: randomUUID(),
-  tenantId: 't1',
-  projectId: 'p1',
-  resourceType: 'task',
-  resourceId: `r${i}`,
-  action: 'created',
-  occurredAt: new Date().toISOString(),
-  initiator: { userId: 'u1', fullName: 'Anna Doe', logonAccount: 'anna@example.com' },
-  before: null,
-  after: { name: `task ${i}` },
-  changedFields: [],
-});
+const change = (i: number): ResourceChange => resourceChangeFixture({ resourceId: `r${i}` });
 
 class PerPartConsumer extends ContractConsumer<ResourceChange> {
   protected readonly contract = ResourceChangeContract;

@@ -1,25 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { ResourceChangeContract, Topics, topicName, type ResourceChange } from '@herald/contracts';
 import { MetricsRegistry, ReadinessRegistry } from '@herald/platform/observability';
-import { deleteKafkaNamespace, kafkaBrokers, uniqueKafkaNamespace, waitFor } from '@herald/platform/testing';
+import { deleteKafkaNamespace, kafkaBrokers, resourceChangeFixture, uniqueKafkaNamespace, waitFor } from '@herald/platform/testing';
 import { ConsumerDeps, ContractConsumer, DeadLetterWriter, HeraldProducer, KafkaClient, type ConsumedItem } from './index';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const change = (i: number): ResourceChange => ({
-  eventId: randomUUID(),
-  tenantId: 't1',
-  projectId: 'p1',
-  resourceType: 'task',
-  resourceId: `r${i}`,
-  action: 'created',
-  occurredAt: new Date().toISOString(),
-  initiator: { userId: 'u1', fullName: 'Anna Doe', logonAccount: 'anna@example.com' },
-  before: null,
-  after: { name: `task ${i}` },
-  changedFields: [],
-});
+const change = (i: number): ResourceChange => resourceChangeFixture({ resourceId: `r${i}` });
 
 /** Records each handleBatch call; `slow` makes the first call outlast the group's session timeout. */
 class SlowConsumer extends ContractConsumer<ResourceChange> {
