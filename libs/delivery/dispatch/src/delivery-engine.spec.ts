@@ -243,6 +243,34 @@ describe('DeliveryEngine', () => {
     expect(new Set(t.sent.map((s) => s.req.url)).size).toBe(1_001);
   });
 
+  it('a rate-limited hook that waited for its tenant\'s share books its rate slot once it holds it: the share freed at once sends one of its attempts, not all four', async () => {
+    // Review of issue 12.3: slots booked a second apart before the wait for the share all fell
+    // due during it; when the tenant's hanging attempts timed out together, R's receiver got
+    // four requests within milliseconds despite its limit of one a second.
+    const t = setup(
+      [snapshot({ id: 'h', tenantId: 'tenant-A', url: 'https://hang.example/in' }), snapshot({ id: 'r', tenantId: 'tenant-A', url: 'https://limited.example/in', rateLimitPerSec: 1 })],
+      { ...DEFAULT_DISPATCH_SETTINGS, maxInFlightPerTenant: 4 },
+    );
+    const toR = () => t.sent.filter((s) => s.req.url === 'https://limited.example/in');
+    for (let i = 0; i < 4; i++) t.offer(delivery('h', { tenantId: 'tenant-A' }));
+    await settle();
+    expect(t.sent).toHaveLength(4); // H holds the tenant's whole share (hanging: not answered yet)
+    const ds = Array.from({ length: 4 }, () => delivery('r', { tenantId: 'tenant-A' }));
+    ds.forEach((d) => t.offer(d));
+    await settle();
+    // Longer than R's four slots a second apart span: booked before the wait, every one is due by now.
+    await new Promise((r) => setTimeout(r, 3_100));
+    expect(toR()).toHaveLength(0);
+    t.sent.forEach((s) => s.answer({ ok: false, errorClass: 'timeout', durationMs: 5_000 }));
+    await settle();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(toR().map((s) => s.req.signing?.id)).toEqual([ds[0].eventId]);
+    // The next one a slot later, in order.
+    for (let i = 0; i < 60 && toR().length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(toR().map((s) => s.req.signing?.id)).toEqual([ds[0].eventId, ds[1].eventId]);
+    expect(toR()[1].at - toR()[0].at).toBeGreaterThanOrEqual(800);
+  });
+
   it('spaces a hook\'s attempts by its rate limit', async () => {
     const t = setup([snapshot({ rateLimitPerSec: 10 })]);
     const starts: number[] = [];

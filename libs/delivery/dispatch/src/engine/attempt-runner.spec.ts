@@ -151,4 +151,40 @@ describe('AttemptRunner', () => {
     await runner.attempt(lane, entryFixture(), ep, async () => void handled++);
     expect([calls.length, handled, shares.tenantsKnown, runner.inFlight]).toEqual([2, 1, 0, 0]);
   });
+
+  it('books its rate-limit slot once it holds its tenant\'s share; let go or shut down during the sleep, it is not sent and gives the share back', async () => {
+    const held = new Map([snapshot({ rateLimitPerSec: 1 })].map((x) => [x.id, x]));
+    const directory = new EndpointDirectory({ get: (id: string) => held.get(id), onChange: () => undefined }, box);
+    const sent: WebhookRequest[] = [];
+    const sender = {
+      send: async (req: WebhookRequest): Promise<AttemptResult> => {
+        sent.push(req);
+        return { ok: true, httpStatus: 200, durationMs: 1 };
+      },
+    };
+    const shares = new TenantShares({ maxInFlightPerTenant: 4, connectionsPerOriginPerTenant: 4 });
+    const runner = new AttemptRunner(directory, sender, new AttemptSlots(8), dispatchMetrics(new MetricsRegistry('test')), 10, NO_STALLS, shares);
+    const ep = ((await runner.endpointFor(deliveryFixture())) as { endpoint: Endpoint }).endpoint;
+    // Let go while sleeping for its slot: not sent, finished (as what its lane queued).
+    const lane = new Lane('sub-A');
+    const slotAt = Date.now() + 400;
+    lane.nextSlotAt = slotAt;
+    const e = entryFixture();
+    const first = runner.attempt(lane, e, ep, async () => undefined);
+    await until(() => shares.heldBy('t') === 1);
+    expect(shares.heldBy('t')).toBe(1); // the share is held during the sleep: the slot was booked after it was taken
+    expect(lane.nextSlotAt).toBe(slotAt + 1_000);
+    lane.letGo = true;
+    await first;
+    expect([sent.length, e.finished(), shares.tenantsKnown]).toEqual([0, 1, 0]);
+    // Shut down while sleeping for its slot: not sent, not finished (handed back).
+    const other = new Lane('sub-A');
+    other.nextSlotAt = Date.now() + 100;
+    const e2 = entryFixture();
+    const second = runner.attempt(other, e2, ep, async () => undefined);
+    await until(() => shares.heldBy('t') === 1);
+    runner.stop();
+    await second;
+    expect([sent.length, e2.finished(), shares.tenantsKnown, runner.inFlight]).toEqual([0, 0, 0, 0]);
+  });
 });

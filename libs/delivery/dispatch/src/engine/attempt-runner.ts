@@ -19,11 +19,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 /**
  * One HTTP attempt of a delivery: the hook's current endpoint (waiting a little for a snapshot
- * the router saw before us), its rate-limit slot, its tenant's share (`TenantShares`), one of
- * the overall attempt slots — always in that order, each given back once — and the request
- * itself inside a `deliver` span — a child of the change's trace (the router's span, or the
- * previous attempt's), with the sender's HTTP client span inside. What the attempt writes
- * afterwards continues that span (the entry's trace is replaced by it).
+ * the router saw before us), its tenant's share (`TenantShares`), its rate-limit slot (booked
+ * once the share is held), one of the overall attempt slots — always in that order, each given
+ * back once — and the request itself inside a `deliver` span — a child of the change's trace
+ * (the router's span, or the previous attempt's), with the sender's HTTP client span inside.
+ * What the attempt writes afterwards continues that span (the entry's trace is replaced by it).
  */
 export class AttemptRunner {
   private running = 0;
@@ -74,10 +74,6 @@ export class AttemptRunner {
    * `then` is done (shutdown waits for both).
    */
   async attempt(lane: Lane, e: Entry, ep: Endpoint, then: (result: AttemptResult, startedAt: Date) => Promise<void>): Promise<void> {
-    if (ep.rateLimitPerSec) {
-      const wait = lane.reserveRateSlot(Math.max(ep.rateLimitPerSec, MIN_RATE_LIMIT_PER_SEC), Date.now());
-      if (wait > 0) await sleep(wait);
-    }
     const releaseShare = await this.shareFor(lane, ep);
     let slotHeld = false;
     let activeStart: number | null = null;
@@ -95,6 +91,18 @@ export class AttemptRunner {
     // Shutting down, or the partition went to another dispatcher while this attempt waited: not sent.
     const notWanted = () => this.stopped || lane.letGo;
     try {
+      // The rate-limit slot is booked once the tenant's share is held, not before: attempts booked
+      // a slot apart and then queued for the share (the tenant's other hooks hold it) would all
+      // be handed it at once when those end — a burst over the hook's rate limit. Sleeping for the
+      // slot holds the share's tokens meanwhile (of the tenant's slots and of its origin): a hook
+      // holds at most its in-flight cap of each (its lane runs no more attempts at once), so its
+      // tenant's other hooks keep the rest — acceptable.
+      // Not a lock: the sleep ends by itself, so the order of what is waited for (origin share →
+      // tenant share → overall slot) is unchanged and nothing can wait in a cycle.
+      if (ep.rateLimitPerSec && !notWanted()) {
+        const wait = lane.reserveRateSlot(Math.max(ep.rateLimitPerSec, MIN_RATE_LIMIT_PER_SEC), Date.now());
+        if (wait > 0) await sleep(wait);
+      }
       if (!notWanted()) {
         await this.slots.acquire();
         slotHeld = true;
@@ -112,7 +120,7 @@ export class AttemptRunner {
     }
   }
 
-  /** Starts no attempt from now on (`DeliveryEngine.drain`): one waiting for its share or a slot is not sent. */
+  /** Starts no attempt from now on (`DeliveryEngine.drain`): one waiting for its share, its rate-limit slot or a slot is not sent. */
   stop(): void {
     this.stopped = true;
   }
