@@ -95,7 +95,7 @@ export class ResourceWriter {
     const saved = await repo.insert(ctx.tenantId, row, references);
     if (!saved) throw await this.missingReferences(m, ctx, def, references);
     const after = toState(metadata, saved);
-    await this.emit(m, ctx, def, 'created', null, after, diffStates({}, after));
+    await this.outbox.append(m, this.change(ctx, def, 'created', null, after, diffStates({}, after)));
     return after;
   }
 
@@ -125,7 +125,7 @@ export class ResourceWriter {
     const saved = await repo.update(ctx.tenantId, candidate);
     const after = toState(metadata, saved);
     const changed = diffStates(before, after, { ignore: VOLATILE });
-    await this.emit(m, ctx, def, 'updated', before, after, changed);
+    await this.outbox.append(m, this.change(ctx, def, 'updated', before, after, changed));
     return after;
   }
 
@@ -153,7 +153,7 @@ export class ResourceWriter {
     row.updatedAt = now;
     const saved = await repo.update(ctx.tenantId, row);
     const after = toState(metadata, saved);
-    await this.emit(m, ctx, def, completed ? 'completed' : 'reopened', before, after, diffStates(before, after, { ignore: VOLATILE }));
+    await this.outbox.append(m, this.change(ctx, def, completed ? 'completed' : 'reopened', before, after, diffStates(before, after, { ignore: VOLATILE })));
     return after;
   }
 
@@ -171,19 +171,7 @@ export class ResourceWriter {
     }
     const before = toState(m.connection.getMetadata(def.entity), row);
     await repo.delete(ctx.tenantId, id);
-    await this.emit(m, ctx, def, 'deleted', before, null, diffStates(before, {}));
-  }
-
-  private async emit(
-    m: EntityManager,
-    ctx: ChangeContext,
-    def: ResourceDefinition,
-    action: Action,
-    before: ResourceState | null,
-    after: ResourceState | null,
-    changedFields: string[],
-  ): Promise<void> {
-    await this.outbox.append(m, this.change(ctx, def, action, before, after, changedFields));
+    await this.outbox.append(m, this.change(ctx, def, 'deleted', before, null, diffStates(before, {})));
   }
 
   private change(
