@@ -24,7 +24,7 @@ import { DataSource } from 'typeorm';
 import type { Admin, Consumer } from 'kafkajs';
 import { Topics, resourceChangeKey, type ResourceChange } from '@herald/contracts';
 import { dataSourceOptions, runMigrations } from '@herald/platform/db';
-import { HeraldProducer, KafkaClient, TopicAdmin } from '@herald/platform/kafka';
+import { HeraldProducer, KafkaClient, TopicAdmin, createTopicsWithLeaders } from '@herald/platform/kafka';
 import { MetricsRegistry } from '@herald/platform/observability';
 import {
   KafkaOutboxPublisher,
@@ -164,20 +164,17 @@ class Bench {
     const client = new KafkaClient({ clientId: `bench-relay-${label}`, brokers: this.infra.brokers, namespace: ns });
     this.clients.push(client);
     const topic = client.topic(Topics.ResourceChanges);
-    await this.kadmin().createTopics({
-      waitForLeaders: true,
-      topics: [
-        {
-          topic,
-          numPartitions: Topics.ResourceChanges.partitions,
-          configEntries: [
-            ...Object.entries(Topics.ResourceChanges.configs).map(([name, value]) => ({ name, value })),
-            { name: 'message.timestamp.type', value: 'LogAppendTime' },
-          ],
-        },
-        { topic: client.topic(Topics.ResourceChangesDlq), numPartitions: 1 },
-      ],
-    });
+    await createTopicsWithLeaders(this.kadmin(), [
+      {
+        topic,
+        numPartitions: Topics.ResourceChanges.partitions,
+        configEntries: [
+          ...Object.entries(Topics.ResourceChanges.configs).map(([name, value]) => ({ name, value })),
+          { name: 'message.timestamp.type', value: 'LogAppendTime' },
+        ],
+      },
+      { topic: client.topic(Topics.ResourceChangesDlq), numPartitions: 1 },
+    ]);
     const producer = new HeraldProducer(client);
     this.producers.push(producer);
     return { client, producer, topic };

@@ -2,6 +2,7 @@ import type { INestApplication, LogLevel } from '@nestjs/common';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 import { topicName, type TopicSpec } from '@herald/contracts';
+import { createTopicsWithLeaders } from '@herald/platform/kafka';
 import { collectTopic, deleteKafkaNamespace, kafkaBrokers, uniqueKafkaNamespace } from '@herald/platform/testing';
 import { ROUTER_TOPICS } from './resource-change.consumer';
 
@@ -28,14 +29,14 @@ export class RouterSpec {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: ROUTER_TOPICS.map((s) => ({
+      await createTopicsWithLeaders(
+        admin,
+        ROUTER_TOPICS.map((s) => ({
           topic: topicName(s, this.namespace),
           numPartitions: opts.partitions,
           ...(opts.configs ? { configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })) } : {}),
         })),
-      });
+      );
     } finally {
       await admin.disconnect();
     }

@@ -16,6 +16,7 @@ import {
 } from '@herald/contracts';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, runMigrations } from '@herald/platform/db';
+import { createTopicsWithLeaders } from '@herald/platform/kafka';
 import { createTestDatabase, deleteKafkaNamespace, requireEnv, uniqueKafkaNamespace, type TestDatabase } from '@herald/platform/testing';
 import { AppModule } from '../src/app.module';
 import { HERALD_CONFIG } from '@herald/platform/config';
@@ -160,14 +161,14 @@ export class KafkaFixture {
       const existing = new Set(await admin.listTopics());
       const missing = specs.filter((s) => !existing.has(topicName(s, this.namespace)));
       if (missing.length) {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((s) => ({
+        await createTopicsWithLeaders(
+          admin,
+          missing.map((s) => ({
             topic: topicName(s, this.namespace),
             numPartitions: 2,
             configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
           })),
-        });
+        );
       }
     } finally {
       await admin.disconnect();

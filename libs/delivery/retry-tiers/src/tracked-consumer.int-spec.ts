@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Topics, topicName } from '@herald/contracts';
-import { ConsumerDeps, DeadLetterWriter, HeraldProducer, KafkaClient } from '@herald/platform/kafka';
+import { ConsumerDeps, DeadLetterWriter, HeraldProducer, KafkaClient, createTopicsWithLeaders } from '@herald/platform/kafka';
 import { MetricsRegistry, ReadinessRegistry } from '@herald/platform/observability';
 import { deleteKafkaNamespace, kafkaBrokers, uniqueKafkaNamespace, waitFor } from '@herald/platform/testing';
 import { TrackedConsumer } from './tracked-consumer';
@@ -24,7 +24,7 @@ describe('TrackedConsumer after a crash (real broker)', () => {
   beforeAll(async () => {
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: topicName(Topics.Deliveries, namespace), numPartitions: 1 }], waitForLeaders: true });
+    await createTopicsWithLeaders(admin, [{ topic: topicName(Topics.Deliveries, namespace), numPartitions: 1 }]);
     await admin.disconnect();
     const producer = kafka.producer();
     await producer.connect();

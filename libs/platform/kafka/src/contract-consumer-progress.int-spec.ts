@@ -2,7 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { ResourceChangeContract, Topics, topicName, type ResourceChange } from '@herald/contracts';
 import { MetricsRegistry, ReadinessRegistry } from '@herald/platform/observability';
 import { deleteKafkaNamespace, kafkaBrokers, resourceChangeFixture, uniqueKafkaNamespace, waitFor } from '@herald/platform/testing';
-import { ConsumerDeps, ContractConsumer, DeadLetterWriter, HeraldProducer, KafkaClient, type ConsumedItem } from './index';
+import { ConsumerDeps, ContractConsumer, DeadLetterWriter, HeraldProducer, KafkaClient, createTopicsWithLeaders, type ConsumedItem } from './index';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -75,7 +75,7 @@ describe('ContractConsumer progress under slow handling (real broker)', () => {
   beforeAll(async () => {
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await createTopicsWithLeaders(admin, [{ topic, numPartitions: 1 }]);
     await admin.disconnect();
   });
 
