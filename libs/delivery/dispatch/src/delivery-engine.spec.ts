@@ -211,7 +211,7 @@ describe('DeliveryEngine', () => {
     t.offer(d2, Topics.Deliveries, {}, 0);
     await settle();
     expect(t.sent.map((s) => s.req.signing?.id)).toEqual([d0.eventId]);
-    t.engine.forgetPartitions(new Set([2]));
+    t.engine.forgetPartitions([{ topic: Topics.Deliveries, partition: 2 }]);
     const drained = t.engine.drain(5_000);
     t.sent[0].answer({ ok: true, httpStatus: 200 });
     expect(await drained).toBe(true);
@@ -523,7 +523,7 @@ describe('DeliveryEngine', () => {
     await settle();
     expect(t.sent.map((s) => s.req.signing?.id)).toEqual([a[0].eventId, b[0].eventId]);
 
-    t.engine.forgetPartitions(new Set([1]));
+    t.engine.forgetPartitions([Topics.Deliveries, ...RetryTierTopics].map((topic) => ({ topic, partition: 1 }))); // co-partitioned: p of every topic
     expect(t.engine.pipes().has('sub-C')).toBe(false);
     await settle();
     // Let go: finished here (this member commits nothing of the partition any more), never sent, no outcome.
@@ -533,6 +533,113 @@ describe('DeliveryEngine', () => {
     await settle();
     expect(t.sent.map((s) => s.req.signing?.id)).toEqual([a[0].eventId, b[0].eventId, b[1].eventId]);
     expect(t.outcomes().map((o) => o.deliveryId).sort()).toEqual([a[0].deliveryId, b[0].deliveryId].sort());
+  });
+
+  describe('a rebalance that takes one topic\'s partition and leaves another topic\'s same partition here (the round-robin fallback)', () => {
+    // Review of issue 12.7: the lane's entries were let go by partition number alone, so a
+    // delivery read from a tier partition this member kept was finished unsent — committed, lost.
+    const revoke = (t: ReturnType<typeof setup>, tps: { topic: TopicSpec; partition: number }[]) => t.engine.forgetPartitions(tps);
+    const tier = RetryTierTopics[0];
+
+    it('an independent hook: what came from the revoked partition is let go unattempted, what came from the kept one is still sent', async () => {
+      const t = setup([snapshot()], { ...DEFAULT_DISPATCH_SETTINGS, maxInFlightPerSubscription: 1 });
+      const [d0, d1, r1, d2] = [delivery(), delivery(), delivery('sub-A', { attempt: 2 }), delivery()];
+      t.offer(d0, Topics.Deliveries, {}, 3);
+      t.offer(d1, Topics.Deliveries, {}, 3);
+      t.offer(r1, tier, {}, 3);
+      t.offer(d2, Topics.Deliveries, {}, 3);
+      await settle();
+      expect(t.sent.map((s) => s.req.signing?.id)).toEqual([d0.eventId]);
+
+      revoke(t, [{ topic: Topics.Deliveries, partition: 3 }]);
+      await settle();
+      // Let go: finished here (the partition's ledger is gone, so nothing of it is committed), never sent, no outcome.
+      expect([t.finished.has(attemptOf(d1)), t.finished.has(attemptOf(d2))]).toEqual([true, true]);
+      // Kept: not finished until it was sent and its outcome written.
+      expect(t.finished.has(attemptOf(r1))).toBe(false);
+      t.sent[0].answer({ ok: true, httpStatus: 200 }); // the one in flight ends on its own
+      await settle();
+      expect(t.sent.map((s) => s.req.signing?.id)).toEqual([d0.eventId, r1.eventId]);
+      t.sent[1].answer({ ok: true, httpStatus: 200 });
+      await settle();
+      expect(t.outcomes().map((o) => [o.deliveryId, o.status, o.attempt])).toEqual([
+        [d0.deliveryId, 'delivered', 1],
+        [r1.deliveryId, 'delivered', 2],
+      ]);
+      expect(t.finished.has(attemptOf(r1))).toBe(true);
+      expect(t.parked()).toEqual([]);
+    });
+
+    it('attempts waiting for their tenant\'s share: the revoked partition\'s one is not sent, the kept one is', async () => {
+      const t = setup(
+        ['a-0', 'a-1'].map((id) => snapshot({ id, tenantId: 'tenant-A', url: `https://${id}.example/in` })),
+        { ...DEFAULT_DISPATCH_SETTINGS, maxInFlightPerTenant: 1 },
+      );
+      const [d0, d1, r1] = [delivery('a-0', { tenantId: 'tenant-A' }), delivery('a-1', { tenantId: 'tenant-A' }), delivery('a-1', { tenantId: 'tenant-A', attempt: 2 })];
+      t.offer(d0, Topics.Deliveries, {}, 0);
+      t.offer(d1, Topics.Deliveries, {}, 2);
+      t.offer(r1, tier, {}, 2);
+      await settle();
+      expect(t.sent.map((s) => s.req.signing?.id)).toEqual([d0.eventId]); // d1 and r1 wait for the share
+
+      revoke(t, [{ topic: Topics.Deliveries, partition: 2 }]);
+      t.sent[0].answer({ ok: true, httpStatus: 200 });
+      await settle();
+      expect(t.finished.has(attemptOf(d1))).toBe(true); // let go
+      expect(t.sent.map((s) => s.req.signing?.id)).toEqual([d0.eventId, r1.eventId]);
+      t.sent[1].answer({ ok: true, httpStatus: 200 });
+      await settle();
+      expect(t.outcomes().map((o) => o.deliveryId)).toEqual([d0.deliveryId, r1.deliveryId]);
+      expect(t.finished.has(attemptOf(r1))).toBe(true);
+    });
+
+    const orderedHook = () => snapshot({ id: 'sub-C', deliveryMode: 'ordered', retryPolicy: { scheduleMs: [1_000, 5_000], maxAttempts: 10, maxAgeMs: 3_600_000, onExhausted: 'discard' } });
+
+    /** sub-C's pipe in `tier`, partition 3: its head back and running, one follower still out, `n` (from the deliveries topic) held behind it. */
+    const pipeWithHeld = async () => {
+      const t = setup([orderedHook()]);
+      const [h, f, n] = [delivery('sub-C', { attempt: 2 }), delivery('sub-C'), delivery('sub-C')];
+      t.engine.seedPipe('sub-C', { headTopic: tier, headId: h.deliveryId, headAttempt: 2, dueAt: Date.now(), members: [[h.deliveryId, 2], [f.deliveryId, 1]] }, 3);
+      t.offer(h, tier, {}, 3);
+      await settle();
+      t.offer(n, Topics.Deliveries, {}, 3);
+      await settle();
+      expect(t.sent.map((s) => s.req.signing?.id)).toEqual([h.eventId]);
+      expect(t.engine.pipes().get('sub-C')).toMatchObject({ headTaken: true, outstanding: 1, held: [expect.objectContaining({ delivery: n })] });
+      return { t, h, f, n };
+    };
+
+    it('an ordered hook whose pipe\'s tier partition was revoked: the pipe is dropped (the new owner rebuilds it), and what it held from the kept deliveries partition is sent here, not finished unsent', async () => {
+      const { t, h, n } = await pipeWithHeld();
+      revoke(t, [{ topic: tier, partition: 3 }]);
+      await settle();
+      expect(t.engine.pipes().has('sub-C')).toBe(false);
+      expect(t.finished.has(attemptOf(n))).toBe(false);
+      t.sent[0].answer({ ok: true, httpStatus: 200 }); // the head in flight ends on its own
+      await settle();
+      expect(t.sent.map((s) => s.req.signing?.id)).toEqual([h.eventId, n.eventId]);
+      t.sent[1].answer({ ok: true, httpStatus: 200 });
+      await settle();
+      expect(t.outcomes().map((o) => o.deliveryId)).toEqual([h.deliveryId, n.deliveryId]);
+      expect(t.finished.has(attemptOf(n))).toBe(true);
+    });
+
+    it('an ordered hook whose deliveries partition was revoked but not its pipe\'s tier partition: what it held from the revoked one is let go, the pipe goes on here', async () => {
+      const { t, h, f, n } = await pipeWithHeld();
+      revoke(t, [{ topic: Topics.Deliveries, partition: 3 }]);
+      await settle();
+      expect(t.finished.has(attemptOf(n))).toBe(true); // let go: the new owner of the deliveries partition sends it
+      expect(t.engine.pipes().get('sub-C')).toMatchObject({ headTaken: true, outstanding: 1, held: [] });
+      t.sent[0].answer({ ok: true, httpStatus: 200 });
+      t.offer(f, tier, {}, 3); // the follower comes back from the kept tier partition
+      await settle();
+      expect(t.sent.map((s) => s.req.signing?.id)).toEqual([h.eventId, f.eventId]);
+      t.sent[1].answer({ ok: true, httpStatus: 200 });
+      await settle();
+      expect(t.outcomes().map((o) => o.deliveryId)).toEqual([h.deliveryId, f.deliveryId]);
+      expect(t.finished.has(attemptOf(f))).toBe(true);
+      expect(t.engine.pipes().has('sub-C')).toBe(false); // back and done
+    });
   });
 
   describe('ordered mode', () => {

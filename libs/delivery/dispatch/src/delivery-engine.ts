@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DeadLetterWriter, OutboundBatcher, RawMessage } from '@herald/platform/kafka';
 import type { AttemptResult, WebhookSender } from '@herald/delivery/sending';
-import { dueAtOf, type TrackedMessage } from '@herald/delivery/retry-tiers';
+import { dueAtOf, type TopicPartition, type TrackedMessage } from '@herald/delivery/retry-tiers';
 import { retryTierFor, retryTierLabel, type TopicSpec } from '@herald/contracts';
 import type { Endpoint, EndpointDirectory } from './endpoint-directory';
 import type { DispatchMetrics } from './dispatch-metrics';
@@ -122,26 +122,55 @@ export class DeliveryEngine {
   }
 
   /**
-   * The partitions went to another dispatcher (a rebalance): the lanes and pipes of their hooks
-   * are dropped here. What they queued or held is let go unattempted — its offsets are not
-   * committed by this member any more, so the new owner delivers it from the committed offset,
-   * with the pipes it rebuilds from the tiers; attempts running now end on their own (the one in
-   * flight may be sent twice).
+   * Partitions went to another dispatcher (a rebalance), each a topic's partition: under the
+   * co-partitioned assigner partition p of the deliveries topic and of every tier goes as a
+   * whole, but under the round-robin fallback (a rolling upgrade) a member may lose one topic's p
+   * and keep another's, so what a lane holds is judged by where each delivery came from:
+   * - from a revoked partition: let go unattempted — finished here, which commits nothing (the
+   *   consumer dropped that partition's ledger before this is called), so the new owner delivers
+   *   it from the committed offset; an attempt of it still waiting for its slot is not sent, one
+   *   running ends on its own (it may be sent twice);
+   * - from a partition this member kept: it stays, and is sent (or parked) here before it is
+   *   finished — finishing it unsent would commit it, and it would be lost.
+   * An ordered hook's pipes are dropped when the tier partition one of them is in was revoked
+   * (their messages come back to the new owner, which rebuilds the pipe); what they held from kept
+   * partitions is offered again, behind what the lane queued. A lane is dropped once nothing of a
+   * kept partition is left in it.
    */
-  forgetPartitions(partitions: ReadonlySet<number>): void {
-    for (const [, lane] of this.lanes) {
-      if (!partitions.has(lane.partition)) continue;
-      const letGo = lane.queue.splice(0);
-      const seen = new Set<OrderedPipe>();
-      for (let p = lane.pipe; p && !seen.has(p); p = p.rollTo) {
-        seen.add(p);
-        letGo.push(...p.held.splice(0));
+  forgetPartitions(revoked: readonly TopicPartition[]): void {
+    const keys = new Set(revoked.map((tp) => `${tp.topic.name}:${tp.partition}`));
+    if (keys.size === 0) return;
+    const gone = (topic: TopicSpec, partition: number) => keys.has(`${topic.name}:${partition}`);
+    const isRevoked = (e: Entry) => gone(e.source.topic, e.source.partition);
+    for (const [, lane] of [...this.lanes]) {
+      const letGo: Entry[] = [];
+      // What `list` holds from kept partitions stays in it, in order; the rest is let go.
+      const sift = (list: Entry[]) => {
+        const all = list.splice(0);
+        for (const e of all) (isRevoked(e) ? letGo : list).push(e);
+      };
+      sift(lane.queue);
+      const chain: OrderedPipe[] = [];
+      for (let p = lane.pipe; p && !chain.includes(p); p = p.rollTo) chain.push(p);
+      for (const p of chain) sift(p.held);
+      const again: Entry[] = [];
+      if (chain.some((p) => gone(p.headTopic, lane.partition))) {
+        for (const p of chain) again.push(...p.held.splice(0));
+        lane.pipe = null;
       }
-      lane.pipe = null;
-      clearTimeout(lane.trimTimer);
-      lane.trimTimer = undefined;
-      this.lanes.forget(lane);
+      for (const e of lane.attempting) if (isRevoked(e)) e.letGo = true;
+      const keeps = lane.queue.length > 0 || lane.pipe !== null || again.length > 0 || [...lane.attempting].some((e) => !e.letGo);
+      if (!keeps) {
+        clearTimeout(lane.trimTimer);
+        lane.trimTimer = undefined;
+        this.lanes.forget(lane);
+      }
       for (const e of letGo) e.finish();
+      for (const e of again) this.offer(e);
+      if (keeps && (letGo.length > 0 || again.length > 0)) {
+        this.pump(lane);
+        this.lanes.dropIfIdle(lane);
+      }
     }
   }
 
@@ -272,12 +301,15 @@ export class DeliveryEngine {
     const cap = this.hanging.cap(lane, this.isOrdered(lane), this.active());
     const next = () => (lane.running < cap ? lane.queue.shift() : undefined);
     for (let entry = next(); entry; entry = next()) {
+      const started = entry;
       lane.running++;
+      lane.attempting.add(started);
       const id = entry.delivery.deliveryId;
       void this.run(lane, entry)
         .catch((err: Error) => this.logger.error(`delivery ${id} failed unexpectedly: ${err.stack ?? err.message}`))
         .finally(() => {
           lane.running--;
+          lane.attempting.delete(started);
           this.trim(lane);
           this.pump(lane);
           this.lanes.dropIfIdle(lane);

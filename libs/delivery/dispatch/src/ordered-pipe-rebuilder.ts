@@ -49,8 +49,11 @@ export function pipesFromParked(parked: Map<string, Parked[]>): Map<string, Pipe
  * are forwarded behind its head instead of overtaking it. The tier messages that member had
  * finished above the committed offset (recorded in its commit's metadata,
  * `AssignmentChange.finishedBefore`) are left out: the consumer does not hand them over again,
- * so a pipe counting them would wait for them for ever. The lanes and pipes of the partitions
- * it lost are dropped (their unfinished deliveries are the new owner's, from the committed offset).
+ * so a pipe counting them would wait for them for ever. What it queued or held from the
+ * partitions it lost is let go, and the pipes in their tier partitions are dropped (their
+ * unfinished deliveries are the new owner's, from the committed offset): per topic and partition,
+ * as the round-robin fallback may take one topic's partition p and leave another's
+ * (`DeliveryEngine.forgetPartitions`).
  *
  * A tier partition the group never committed is started where the tier's own group of earlier
  * versions (one group per tier) had got to, so an upgrade neither loses nor repeats retries.
@@ -68,7 +71,7 @@ export class OrderedPipeRebuilder {
   ) {}
 
   /** The `onRevoked` of the dispatcher's consumer. */
-  readonly revoked = (revoked: TopicPartition[]): void => this.engine.forgetPartitions(new Set(revoked.map((tp) => tp.partition)));
+  readonly revoked = (revoked: TopicPartition[]): void => this.engine.forgetPartitions(revoked);
 
   /** The `onAssigned` of the dispatcher's consumer. */
   readonly prepare = async (change: AssignmentChange): Promise<void> => {

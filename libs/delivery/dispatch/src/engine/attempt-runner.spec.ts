@@ -174,7 +174,7 @@ describe('AttemptRunner', () => {
     await until(() => shares.heldBy('t') === 1);
     expect(shares.heldBy('t')).toBe(1); // the share is held during the sleep: the slot was booked after it was taken
     expect(lane.nextSlotAt).toBe(slotAt + 1_000);
-    lane.letGo = true;
+    e.letGo = true;
     await first;
     expect([sent.length, e.finished(), shares.tenantsKnown]).toEqual([0, 1, 0]);
     // Shut down while sleeping for its slot: not sent, not finished (handed back).

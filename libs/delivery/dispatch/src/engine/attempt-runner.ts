@@ -88,8 +88,8 @@ export class AttemptRunner {
       }
       activeStart = null;
     };
-    // Shutting down, or the partition went to another dispatcher while this attempt waited: not sent.
-    const notWanted = () => this.stopped || lane.letGo;
+    // Shutting down, or its source partition went to another dispatcher while this attempt waited: not sent.
+    const notWanted = () => this.stopped || e.letGo === true;
     try {
       // The rate-limit slot is booked once the tenant's share is held, not before: attempts booked
       // a slot apart and then queued for the share (the tenant's other hooks hold it) would all
@@ -108,7 +108,7 @@ export class AttemptRunner {
         slotHeld = true;
       }
       if (notWanted()) {
-        if (lane.letGo) e.finish(); // as `DeliveryEngine.forgetPartitions` lets go of what its lane queued
+        if (e.letGo) e.finish(); // as `DeliveryEngine.forgetPartitions` lets go of what its lane queued
         return;
       }
       await this.send(lane, e, ep, then, release, (at) => {

@@ -10,6 +10,11 @@ export interface Entry {
   trace: Record<string, string>;
   /** Called once the delivery is finished for good here: its offset may then be committed. */
   finish: () => void;
+  /**
+   * Its source partition went to another dispatcher (`DeliveryEngine.forgetPartitions`): an
+   * attempt of it still waiting for its slot is not sent, and it is finished unattempted.
+   */
+  letGo?: boolean;
 }
 
 /** HTTP attempts in flight across every lane: a counting semaphore, waiters served in order. */
@@ -42,8 +47,8 @@ export class Lane {
   readonly startedAt = new Set<number>();
   /** Attempts waiting for their tenant's share (`TenantShares`), since when (the active clock): the lane's pace counts the wait. */
   readonly shareWaits = new Set<{ since: number }>();
-  /** Its partition went to another dispatcher (`Lanes.forget`): an attempt still waiting for a slot is not sent. */
-  letGo = false;
+  /** The deliveries taken from the queue for an attempt and not yet ended (`running` of them). */
+  readonly attempting = new Set<Entry>();
   pipe: OrderedPipe | null = null;
   /** The last attempt timed out; cleared by the next answer. */
   timingOut = false;
@@ -55,7 +60,10 @@ export class Lane {
   trimTimer?: NodeJS.Timeout;
   /** When the rate limit lets the next attempt start (epoch ms). */
   nextSlotAt = 0;
-  /** The partition its deliveries come from (the same in the main topic and every tier: co-partitioned); -1 before the first. */
+  /**
+   * The hook's partition number: the same in the deliveries topic and every tier (one key, one
+   * partition count), whichever member owns each of them; -1 before the first delivery.
+   */
   partition = -1;
 
   constructor(
@@ -152,9 +160,8 @@ export class Lanes {
     if (this.paces.size > REMEMBERED_PACES) this.paces.delete(this.paces.keys().next().value as string);
   }
 
-  /** Forgets the lane whatever it holds (its partition went to another dispatcher); attempts running on it finish on their own. */
+  /** Forgets the lane whatever it holds (what it held was let go: its partitions went to another dispatcher); attempts running on it end on their own. */
   forget(lane: Lane): void {
-    lane.letGo = true;
     if (this.lanes.get(lane.subscriptionId) === lane) this.lanes.delete(lane.subscriptionId);
   }
 
