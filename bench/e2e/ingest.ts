@@ -27,6 +27,11 @@ export interface BenchTenant {
 export interface ChangeSpec {
   projectId: string;
   resourceId: string;
+  /**
+   * Whose change it is (its `tenantId`, and the API key it is made with): the router fans it out
+   * to that tenant's hooks only. Default: the ingest's tenant.
+   */
+  tenant?: BenchTenant;
 }
 
 export interface Ingest {
@@ -35,14 +40,18 @@ export interface Ingest {
   readonly eventType: 'task.updated' | 'task.created';
   /** Changes made so far (each one a committed change Herald must deliver). */
   readonly committed: number;
-  /** `n` projects to scope hooks to (created through the API where the API makes the changes). */
-  projects(n: number): Promise<string[]>;
+  /**
+   * `n` projects to scope hooks to (created through the API where the API makes the changes), of
+   * `tenant` (default: the ingest's).
+   */
+  projects(n: number, tenant?: BenchTenant): Promise<string[]>;
   send(changes: readonly ChangeSpec[]): Promise<void>;
   close(): Promise<void>;
 }
 
-function change(tenant: BenchTenant, spec: ChangeSpec): ResourceChange {
+function change(ingestTenant: BenchTenant, spec: ChangeSpec): ResourceChange {
   const { projectId, resourceId } = spec;
+  const tenant = spec.tenant ?? ingestTenant;
   return {
     eventId: randomUUID(),
     tenantId: tenant.tenantId,
@@ -149,12 +158,12 @@ export class ApiIngest implements Ingest {
     this.pool = new Pool(domainApiUrl, { connections: senders, pipelining: 1 });
   }
 
-  private async post(path: string, body: unknown): Promise<{ id: string }> {
+  private async post(path: string, body: unknown, tenant = this.tenant): Promise<{ id: string }> {
     const res = await this.pool.request({
       path,
       method: 'POST',
       headers: {
-        authorization: `Bearer ${this.tenant.apiKey}`,
+        authorization: `Bearer ${tenant.apiKey}`,
         'content-type': 'application/json',
       },
       body: JSON.stringify(body),
@@ -164,10 +173,10 @@ export class ApiIngest implements Ingest {
     return JSON.parse(text) as { id: string };
   }
 
-  async projects(n: number): Promise<string[]> {
+  async projects(n: number, tenant = this.tenant): Promise<string[]> {
     const ids: string[] = [];
     for (let i = 0; i < n; i++)
-      ids.push((await this.post('/v1/projects', { name: `bench project ${i}` })).id);
+      ids.push((await this.post('/v1/projects', { name: `bench project ${i}` }, tenant)).id);
     return ids;
   }
 
@@ -176,8 +185,8 @@ export class ApiIngest implements Ingest {
     await Promise.all(
       Array.from({ length: Math.min(this.senders, specs.length) }, async () => {
         while (next < specs.length) {
-          const { projectId, resourceId } = specs[next++];
-          await this.post('/v1/tasks', { projectId, name: resourceId });
+          const { projectId, resourceId, tenant } = specs[next++];
+          await this.post('/v1/tasks', { projectId, name: resourceId }, tenant);
           this.committed++;
         }
       }),

@@ -176,12 +176,37 @@ interface NoisyResult {
   /** Deliveries the dispatcher parked during the phase (herald_delivery_spilled_total). */
   parked: number;
   /**
+   * What the bad tenant got, as it sees it (GET /v1/webhooks/:id/stats with its own API key,
+   * summed over the kind's hooks, at the end of the run — every phase of the kind): its attempts
+   * by outcome, and its deliveries dead-lettered (`failed`: exhausted, and each bad kind's hooks
+   * say `onExhausted: 'dlq'`). Null for `none`, or when the stats could not be read.
+   */
+  badTenant: BadTenantFigures | null;
+  /**
    * What the registry had not logged yet when the phase was ready to start (outcomes, routed
    * deliveries), and how long the bench waited for it (BENCH_SETTLE_MS), before the clock started.
    */
   settled: { outcomesBehind: number; routedBehind: number; waitedMs: number } | null;
 }
 const badSinkKind = (b: (typeof BAD_KINDS)[number]) => `${b.answer}/noisy-${b.kind}`;
+interface BadTenantFigures {
+  attempts: { delivered: number; retrying: number; failed: number; discarded: number; total: number };
+  deadLettered: number;
+}
+
+/** Sums the registry's 24 h stats of `hookIds` as `owner` sees them (its API key). */
+async function tenantHookStats(registry: string, owner: BenchTenant, hookIds: readonly string[]): Promise<BadTenantFigures> {
+  const attempts = { delivered: 0, retrying: 0, failed: 0, discarded: 0, total: 0 };
+  for (const id of hookIds) {
+    const res = await fetch(`${registry}/v1/webhooks/${id}/stats?hours=1`, {
+      headers: { authorization: `Bearer ${owner.apiKey}` },
+    });
+    if (res.status !== 200) throw new Error(`GET /v1/webhooks/${id}/stats: ${res.status} ${await res.text()}`);
+    const { summary } = (await res.json()) as { summary?: { attempts: BadTenantFigures['attempts'] } };
+    for (const k of Object.keys(attempts) as (keyof typeof attempts)[]) attempts[k] += summary?.attempts[k] ?? 0;
+  }
+  return { attempts, deadLettered: attempts.failed };
+}
 
 function ingestMode(): IngestMode {
   const argv = process.argv.slice(2);
@@ -588,16 +613,18 @@ function markdown(r: Result): string {
     '',
     'The broker and PostgreSQL are the shared ones of the machine (`KAFKA_BROKERS`, `DATABASE_URL`): their CPU includes any other client of theirs during the run (PostgreSQL: the postmaster and all its backends).',
     '',
-    '## Noisy neighbours: the healthy tenant beside each kind of bad neighbour',
+    '## Noisy neighbours: the healthy tenant beside another tenant with each kind of bad receiver',
     '',
-    `Each phase: ${P.noisyChanges} changes at once to ${P.healthyHooks} healthy hooks (one tenant) and, spread through them, ${P.badHooks * P.noisyBadChangesPerHook} to ${P.badHooks} bad hooks of one kind on the same partitions; the next phase starts once every bad delivery reached the sink (or ${30 * P.waitScale} s)${P.settleMs > 0 ? ` and the registry has logged everything before it (at most ${P.settleMs / 1000} s; the steady phase waits the same), so that no burst starts while the one before it is still being logged` : ''}. Phases run: ${NOISY_PHASES.join(', ')} (the table gives each kind's first). The CPU table splits a phase into its window (to the last healthy delivery) and the bad neighbours' tail after it. Latency is commit → receiver of the healthy deliveries — a burst, so mostly the time each waited behind the others.`,
+    `Each phase: ${P.noisyChanges} changes at once to ${P.healthyHooks} healthy hooks (the healthy tenant, the same load in the steady phase and in every noisy one) and, spread through them on the same topic, ${P.badHooks * P.noisyBadChangesPerHook} changes of a second tenant (its own API key; the router fans them out to its hooks only) to its ${P.badHooks} bad hooks of one kind, on the same receiver origin; the next phase starts once every bad delivery reached the sink (or ${30 * P.waitScale} s)${P.settleMs > 0 ? ` and the registry has logged everything before it (at most ${P.settleMs / 1000} s; the steady phase waits the same), so that no burst starts while the one before it is still being logged` : ''}. Phases run: ${NOISY_PHASES.join(', ')} (the table gives each kind's first). The CPU table splits a phase into its window (to the last healthy delivery) and the bad neighbours' tail after it. Latency is commit → receiver of the healthy deliveries — a burst, so mostly the time each waited behind the others.`,
     '',
-    '| bad neighbour | healthy deliveries/s | share of steady (target ≥ 0.90) | share of none | healthy p50 | healthy p99 | bad deliveries (reached the sink) | parked by the dispatcher |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    "| bad neighbour | healthy deliveries/s | share of steady (target ≥ 0.90) | share of none | healthy p50 | healthy p99 | bad deliveries (reached the sink) | bad tenant's attempts: delivered / retrying / failed (its own stats) | bad tenant's dead-lettered | parked by the dispatcher |",
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...[...new Set(NOISY_PHASES)].map((k) => {
       const n = noisy[k];
       const what = k === 'none' ? 'none' : `${k}: ${BAD_KINDS.find((b) => b.kind === k)?.what ?? ''}`;
-      return `| ${what} | ${round(n.healthyDeliveriesPerSec)} | ${round(n.healthyShareOfSteady, 3)} | ${round(n.healthyShareOfNone, 3)} | ${round(n.healthyP50Ms)} ms | ${round(n.healthyP99Ms)} ms | ${k === 'none' ? '—' : `${n.badDeliveries} (${n.badAttempted})`} | ${n.parked} |`;
+      const bt = n.badTenant;
+      const own = k === 'none' ? ['—', '—'] : bt ? [`${bt.attempts.total}: ${bt.attempts.delivered} / ${bt.attempts.retrying} / ${bt.attempts.failed}`, String(bt.deadLettered)] : ['?', '?'];
+      return `| ${what} | ${round(n.healthyDeliveriesPerSec)} | ${round(n.healthyShareOfSteady, 3)} | ${round(n.healthyShareOfNone, 3)} | ${round(n.healthyP50Ms)} ms | ${round(n.healthyP99Ms)} ms | ${k === 'none' ? '—' : `${n.badDeliveries} (${n.badAttempted})`} | ${own[0]} | ${own[1]} | ${n.parked} |`;
     }),
     '',
     '## CPU per delivery, steady phase (µs of CPU per delivered webhook)',
@@ -793,24 +820,30 @@ async function main(): Promise<number> {
       return { outcomesBehind: first.outcomes, routedBehind: first.queued, waitedMs: Date.now() - from };
     };
 
-    const tenant = JSON.parse(
-      (
-        await node('domain-api', 'cli', st.env, [
-          'tenant:create',
-          '--slug',
-          `bench-${randomUUID().slice(0, 8)}`,
-          '--domain',
-          'bench.example.test',
-          '--admin-name',
-          'Bench Admin',
-          '--admin-email',
-          'admin@bench.example.test',
-        ])
-      )
-        .trim()
-        .split('\n')
-        .pop() ?? '',
-    ) as BenchTenant;
+    const createTenant = async (slug: string, domain: string): Promise<BenchTenant> =>
+      JSON.parse(
+        (
+          await node('domain-api', 'cli', st.env, [
+            'tenant:create',
+            '--slug',
+            `${slug}-${randomUUID().slice(0, 8)}`,
+            '--domain',
+            domain,
+            '--admin-name',
+            'Bench Admin',
+            '--admin-email',
+            `admin@${domain}`,
+          ])
+        )
+          .trim()
+          .split('\n')
+          .pop() ?? '',
+      ) as BenchTenant;
+    // The healthy tenant (every phase's load but the bad neighbours'), and the bad neighbours'
+    // own: its hooks, its changes, its API key, so that the dispatcher's per-tenant shares are
+    // what stands between the two (issue 12: one tenant's bad receiver never holds back another's).
+    const tenant = await createTenant('bench', 'bench.example.test');
+    const badTenant = await createTenant('bench-bad', 'bad.bench.example.test');
     if (INGEST === 'api') {
       ingest = new ApiIngest(url('domain-api'), tenant, P.apiSenders);
     } else if (INGEST === 'bus') {
@@ -832,9 +865,17 @@ async function main(): Promise<number> {
     const steadyProjects = await theIngest.projects(P.healthyHooks);
     const noisyProjects = await theIngest.projects(P.healthyHooks);
     const badProjects = new Map<BadKind, string[]>();
-    for (const b of BAD_KINDS) badProjects.set(b.kind, await theIngest.projects(P.badHooks));
+    for (const b of BAD_KINDS) badProjects.set(b.kind, await theIngest.projects(P.badHooks, badTenant));
     const latencyProjects = await theIngest.projects(P.healthyHooks);
-    const hooks = [
+    /** A hook to create: the healthy tenant's unless `tenant` says otherwise, with `settings` beyond url, event types and scope. */
+    interface HookSpec {
+      url: string;
+      projectId: string;
+      tenant?: BenchTenant;
+      kind?: BadKind;
+      settings?: Record<string, unknown>;
+    }
+    const hooks: HookSpec[] = [
       ...warmupProjects.map((p, i) => ({ url: `${theSink.url}/ok/warmup/${i}`, projectId: p })),
       ...steadyProjects.map((p, i) => ({ url: `${theSink.url}/ok/steady/${i}`, projectId: p })),
       ...noisyProjects.map((p, i) => ({ url: `${theSink.url}/ok/noisy/${i}`, projectId: p })),
@@ -843,20 +884,27 @@ async function main(): Promise<number> {
         (badProjects.get(b.kind) ?? []).map((p, i) => ({
           url: `${theSink.url}/${b.answer}/noisy-${b.kind}/${i}${'query' in b ? b.query : ''}`,
           projectId: p,
-          ...b.hook,
-          // Never auto-disabled (it would turn their deliveries into Discarded, never sent).
-          failurePolicy: { autoDisableAfter: null, unsubscribeOn: [] },
+          tenant: badTenant,
+          kind: b.kind,
+          settings: {
+            ...b.hook,
+            // Never auto-disabled (it would turn their deliveries into Discarded, never sent).
+            failurePolicy: { autoDisableAfter: null, unsubscribeOn: [] },
+          },
         })),
       ),
     ];
-    log(`creating ${hooks.length} hooks through POST /v1/webhooks`);
-    await inParallel(hooks, 4, async ({ url: hookUrl, projectId, ...rest }) => {
-      await createHook(url('subscription-registry'), tenant, {
+    log(`creating ${hooks.length} hooks through POST /v1/webhooks (the bad neighbours' as a second tenant)`);
+    /** The bad tenant's hook ids, by kind (their attempts are read back through its own API key). */
+    const badHookIds = new Map<BadKind, string[]>();
+    await inParallel(hooks, 4, async ({ url: hookUrl, projectId, tenant: owner = tenant, kind, settings }) => {
+      const id = await createHook(url('subscription-registry'), owner, {
         url: hookUrl,
         eventTypes: [theIngest.eventType],
         scope: { kind: 'project', projectId },
-        ...rest,
+        ...settings,
       });
+      if (kind) badHookIds.set(kind, [...(badHookIds.get(kind) ?? []), id]);
     });
     await waitFor(
       async () =>
@@ -953,6 +1001,7 @@ async function main(): Promise<number> {
           changes.push({
             projectId: projectsOfBad[bad % P.badHooks],
             resourceId: `${k}-${rep}-${bad}`,
+            tenant: badTenant,
           });
           bad++;
         }
@@ -961,6 +1010,7 @@ async function main(): Promise<number> {
         changes.push({
           projectId: projectsOfBad[bad % P.badHooks],
           resourceId: `${k}-${rep}-${bad++}`,
+          tenant: badTenant,
         });
       const before = await theSink.kind('ok/noisy', -1);
       const parkedBefore = await spilled();
@@ -1001,6 +1051,7 @@ async function main(): Promise<number> {
         badAttempted: 0,
         parked: (await spilled()) - parkedBefore,
         settled,
+        badTenant: null,
       };
     }
 
@@ -1091,6 +1142,23 @@ async function main(): Promise<number> {
       const seen = await waitUnique(theSink, badSinkKind(b), badChanges * runsOf(b.kind), 30_000);
       const r = noisyResults[b.kind];
       if (r) r.badAttempted = seen.unique;
+    }
+    // What the bad tenant got, read back through its own API key once each of its deliveries
+    // ended (delivered, or dead-lettered after its last attempt) and the registry logged it.
+    const badDeadline = Date.now() + Math.min(30_000 * P.waitScale, Math.max(0, left() - 60_000));
+    for (const b of RUN_BAD_KINDS()) {
+      const r = noisyResults[b.kind];
+      if (!r) continue;
+      try {
+        for (;;) {
+          r.badTenant = await tenantHookStats(url('subscription-registry'), badTenant, badHookIds.get(b.kind) ?? []);
+          const { delivered, failed, discarded } = r.badTenant.attempts;
+          if (delivered + failed + discarded >= badChanges * runsOf(b.kind) || Date.now() > badDeadline) break;
+          await sleep(250);
+        }
+      } catch (e) {
+        log(`the bad tenant's ${b.kind} stats: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
     await sleep(1_000);
 
