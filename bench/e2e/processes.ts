@@ -47,6 +47,9 @@ export function processTreeCpuSeconds(pid: number): number | null {
 
 export class Sampler {
   readonly peakRssMb: Record<string, number> = {};
+  /** Peak RSS per process in each phase ended by `endPhase` (which phase holds the memory). */
+  readonly peakRssMbByPhase: Record<string, Record<string, number>> = {};
+  private phasePeak: Record<string, number> = {};
   private timer?: NodeJS.Timeout;
   constructor(
     private readonly pids: () => Record<string, number>,
@@ -66,8 +69,16 @@ export class Sampler {
     return out;
   }
   sample(): void {
-    for (const [name, mb] of Object.entries(this.rss()))
+    for (const [name, mb] of Object.entries(this.rss())) {
       this.peakRssMb[name] = Math.max(this.peakRssMb[name] ?? 0, mb);
+      this.phasePeak[name] = Math.max(this.phasePeak[name] ?? 0, mb);
+    }
+  }
+  /** Closes a phase: its peak RSS per process (sampled once more now) is kept under `name`. */
+  endPhase(name: string): void {
+    this.sample();
+    this.peakRssMbByPhase[name] = this.phasePeak;
+    this.phasePeak = {};
   }
   cpu(): Record<string, number> {
     return {

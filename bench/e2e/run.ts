@@ -514,6 +514,8 @@ interface Result {
   /** Peak resident memory per process over the run (VmRSS), and right after start-up (idle). */
   rssMb?: Record<string, number>;
   rssMbAtStart?: Record<string, number>;
+  /** Peak resident memory per process in each phase (MB): where the run's peak happened. */
+  rssMbByPhase?: Record<string, Record<string, number>>;
   /** The machine's 1-minute load average at start and end (it is shared; 2 cores). */
   loadAverage?: { start: number; end: number; cores: number };
   cpuSecondsByPhase?: Record<string, Record<string, number>>;
@@ -656,6 +658,15 @@ function markdown(r: Result): string {
         `| ${phase} | ${r.secondsByPhase?.[phase] ?? ''} | ${procs.map((n) => cpu[n] ?? '').join(' | ')} |`,
     ),
     '',
+    "## Peak RSS per phase (MB; the run's peak in bold)",
+    '',
+    `| phase | ${services.join(' | ')} |`,
+    `| --- | ${services.map(() => '---:').join(' | ')} |`,
+    ...Object.entries(r.rssMbByPhase ?? {}).map(
+      ([phase, rss]) =>
+        `| ${phase} | ${services.map((n) => (rss[n] === undefined ? '' : rss[n] === r.rssMb?.[n] ? `**${rss[n]}**` : String(rss[n]))).join(' | ')} |`,
+    ),
+    '',
     "## Mean ms from commit to each stage, per phase (the services' own histograms)",
     '',
     `| phase | ${STAGES.map((st) => st.stage).join(' | ')} |`,
@@ -775,6 +786,7 @@ async function main(): Promise<number> {
           }),
         );
       }
+      theSampler.endPhase(name);
       const now = theSampler.cpu();
       cpu[name] = cpuDelta(mark, now);
       seconds[name] = round((Date.now() - markAt) / 1000, 2);
@@ -1214,8 +1226,9 @@ async function main(): Promise<number> {
       balanced,
       parked,
     };
-    sampler.sample();
+    sampler.endPhase('wind-down (bad neighbours, ledger)');
     result.rssMb = sampler.peakRssMb;
+    result.rssMbByPhase = sampler.peakRssMbByPhase;
     result.cpuSecondsByPhase = cpu;
     result.secondsByPhase = seconds;
     result.stageMeansMsByPhase = stages;
