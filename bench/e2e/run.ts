@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { Pool } from 'undici';
-import { Topics, topicName, type SubscriptionSnapshot } from '@herald/contracts';
+import { ALL_TOPICS, RetryTierTopics, Topics, topicName, type SubscriptionSnapshot } from '@herald/contracts';
 import { APPS as SERVICES, BENCH_RESULTS_DIR as RESULTS, ROOT, envNumber as num, type App as Service } from '@herald/bench/harness';
 import { SecretBox } from '@herald/platform/crypto';
 import {
@@ -103,13 +103,15 @@ async function connectedProducer(clientId: string): Promise<Producer> {
 /**
  * The noisy-neighbour phase's four kinds of bad neighbour, each next to the same healthy load in
  * a phase of its own: `answer` is the sink path's first segment (how the sink answers), `hook`
- * the settings it is created with. Each delivery of theirs is ledgered once it reached the sink.
+ * the settings it is created with, `attempts` how many requests each of its deliveries makes.
+ * They are a second tenant's hooks. Each delivery of theirs is ledgered once it reached the sink.
  */
 const BAD_KINDS = [
   {
     kind: 'hanging',
     answer: 'hang',
     what: `hang past their ${P.hangTimeoutMs} ms timeout`,
+    attempts: 1,
     hook: { timeoutMs: P.hangTimeoutMs, retryPolicy: { maxAttempts: 1, onExhausted: 'dlq' } },
   },
   {
@@ -117,18 +119,21 @@ const BAD_KINDS = [
     answer: 'slow',
     query: `?ms=${P.slowAnswerMs}`,
     what: `answer after ${P.slowAnswerMs} ms, just under their ${P.hangTimeoutMs} ms timeout`,
+    attempts: 1,
     hook: { timeoutMs: P.hangTimeoutMs, retryPolicy: { maxAttempts: 1, onExhausted: 'dlq' } },
   },
   {
     kind: 'rate-limited',
     answer: 'rated',
     what: 'are rate-limited at 1/s',
+    attempts: 1,
     hook: { rateLimitPerSec: 1 },
   },
   {
     kind: 'ordered-failing',
     answer: 'fail',
     what: 'are ordered and answer 500 (one retry after 1 s, then the DLQ)',
+    attempts: 2,
     hook: {
       deliveryMode: 'ordered',
       retryPolicy: { scheduleMs: [1_000], maxAttempts: 2, maxAgeMs: 600_000, onExhausted: 'dlq' },
@@ -183,12 +188,27 @@ interface NoisyResult {
    */
   badTenant: BadTenantFigures | null;
   /**
+   * Messages the phase (window and tail) wrote to the retry tiers — an ordered hook's failed head
+   * moves to a tier with every delivery queued behind it, each time it fails — and to the DLQ.
+   */
+  retryTierMessages: number;
+  dlqMessages: number;
+  /**
    * What the registry had not logged yet when the phase was ready to start (outcomes, routed
    * deliveries), and how long the bench waited for it (BENCH_SETTLE_MS), before the clock started.
    */
   settled: { outcomesBehind: number; routedBehind: number; waitedMs: number } | null;
 }
 const badSinkKind = (b: (typeof BAD_KINDS)[number]) => `${b.answer}/noisy-${b.kind}`;
+/** Retry-tier and DLQ messages in a phase's (and its tail's) `messagesByPhase`. */
+function topicWrites(...phases: (Record<string, number> | undefined)[]): { retryTierMessages: number; dlqMessages: number } {
+  const sum = (pick: (topic: string) => boolean) =>
+    phases.reduce((n, m) => n + Object.entries(m ?? {}).filter(([t]) => pick(t)).reduce((k, [, v]) => k + v, 0), 0);
+  return {
+    retryTierMessages: sum((t) => RetryTierTopics.some((r) => r.name === t)),
+    dlqMessages: sum((t) => t === Topics.DeliveriesDlq.name),
+  };
+}
 interface BadTenantFigures {
   attempts: { delivered: number; retrying: number; failed: number; discarded: number; total: number };
   deadLettered: number;
@@ -418,6 +438,16 @@ async function waitUnique(
   }
 }
 
+/** Waits (at most `capMs`) until `kind` had `count` requests, retries included. */
+async function waitArrivals(sink: Receiver, kind: string, count: number, capMs: number): Promise<number> {
+  const deadline = Date.now() + Math.min(capMs * P.waitScale, Math.max(0, left() - 15_000));
+  for (;;) {
+    const s = await sink.kind(kind, -1);
+    if (s.arrivals >= count || Date.now() > deadline) return s.arrivals;
+    await sleep(100);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The ceiling: a bare undici POST loop to a sink, at Herald's concurrency.
 
@@ -519,6 +549,8 @@ interface Result {
   /** The machine's 1-minute load average at start and end (it is shared; 2 cores). */
   loadAverage?: { start: number; end: number; cores: number };
   cpuSecondsByPhase?: Record<string, Record<string, number>>;
+  /** Messages each phase wrote to each of Herald's topics (end offsets' difference), by topic. */
+  messagesByPhase?: Record<string, Record<string, number>>;
   secondsByPhase?: Record<string, number>;
   /** CPU per delivery in the steady phase, per process (µs; the broker's too). */
   cpuMicrosPerDelivery?: Record<string, number>;
@@ -617,16 +649,16 @@ function markdown(r: Result): string {
     '',
     '## Noisy neighbours: the healthy tenant beside another tenant with each kind of bad receiver',
     '',
-    `Each phase: ${P.noisyChanges} changes at once to ${P.healthyHooks} healthy hooks (the healthy tenant, the same load in the steady phase and in every noisy one) and, spread through them on the same topic, ${P.badHooks * P.noisyBadChangesPerHook} changes of a second tenant (its own API key; the router fans them out to its hooks only) to its ${P.badHooks} bad hooks of one kind, on the same receiver origin; the next phase starts once every bad delivery reached the sink (or ${30 * P.waitScale} s)${P.settleMs > 0 ? ` and the registry has logged everything before it (at most ${P.settleMs / 1000} s; the steady phase waits the same), so that no burst starts while the one before it is still being logged` : ''}. Phases run: ${NOISY_PHASES.join(', ')} (the table gives each kind's first). The CPU table splits a phase into its window (to the last healthy delivery) and the bad neighbours' tail after it. Latency is commit → receiver of the healthy deliveries — a burst, so mostly the time each waited behind the others.`,
+    `Each phase: ${P.noisyChanges} changes at once to ${P.healthyHooks} healthy hooks (the healthy tenant, the same load in the steady phase and in every noisy one) and, spread through them on the same topic, ${P.badHooks * P.noisyBadChangesPerHook} changes of a second tenant (its own API key; the router fans them out to its hooks only) to its ${P.badHooks} bad hooks of one kind, on the same receiver origin; the next phase starts once every bad delivery made its every request and nothing is in flight (or ${30 * P.waitScale} s)${P.settleMs > 0 ? ` and the registry has logged everything before it (at most ${P.settleMs / 1000} s; the steady phase waits the same), so that no burst starts while the one before it is still being logged` : ''}. Phases run: ${NOISY_PHASES.join(', ')} (the table gives each kind's first). The CPU table splits a phase into its window (to the last healthy delivery) and the bad neighbours' tail after it. Latency is commit → receiver of the healthy deliveries — a burst, so mostly the time each waited behind the others.`,
     '',
-    "| bad neighbour | healthy deliveries/s | share of steady (target ≥ 0.90) | share of none | healthy p50 | healthy p99 | bad deliveries (reached the sink) | bad tenant's attempts: delivered / retrying / failed (its own stats) | bad tenant's dead-lettered | parked by the dispatcher |",
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    "| bad neighbour | healthy deliveries/s | share of steady (target ≥ 0.90) | share of none | healthy p50 | healthy p99 | bad deliveries (reached the sink) | bad tenant's attempts: delivered / retrying / failed (its own stats) | bad tenant's dead-lettered | retry-tier / DLQ messages (phase and tail) | parked by the dispatcher |",
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...[...new Set(NOISY_PHASES)].map((k) => {
       const n = noisy[k];
       const what = k === 'none' ? 'none' : `${k}: ${BAD_KINDS.find((b) => b.kind === k)?.what ?? ''}`;
       const bt = n.badTenant;
       const own = k === 'none' ? ['—', '—'] : bt ? [`${bt.attempts.total}: ${bt.attempts.delivered} / ${bt.attempts.retrying} / ${bt.attempts.failed}`, String(bt.deadLettered)] : ['?', '?'];
-      return `| ${what} | ${round(n.healthyDeliveriesPerSec)} | ${round(n.healthyShareOfSteady, 3)} | ${round(n.healthyShareOfNone, 3)} | ${round(n.healthyP50Ms)} ms | ${round(n.healthyP99Ms)} ms | ${k === 'none' ? '—' : `${n.badDeliveries} (${n.badAttempted})`} | ${own[0]} | ${own[1]} | ${n.parked} |`;
+      return `| ${what} | ${round(n.healthyDeliveriesPerSec)} | ${round(n.healthyShareOfSteady, 3)} | ${round(n.healthyShareOfNone, 3)} | ${round(n.healthyP50Ms)} ms | ${round(n.healthyP99Ms)} ms | ${k === 'none' ? '—' : `${n.badDeliveries} (${n.badAttempted})`} | ${own[0]} | ${own[1]} | ${n.retryTierMessages ?? '?'} / ${n.dlqMessages ?? '?'} | ${n.parked} |`;
     }),
     '',
     '## CPU per delivery, steady phase (µs of CPU per delivered webhook)',
@@ -700,10 +732,12 @@ async function main(): Promise<number> {
   let db: Client | undefined;
   let ingest: Ingest | undefined;
   let cleaningUp = false;
+  let closeAdmin: () => Promise<void> = async () => undefined;
   const cleanup = async () => {
     if (cleaningUp) return;
     cleaningUp = true;
     sampler?.stop();
+    await closeAdmin().catch(() => undefined);
     for (const r of receivers) r.stop();
     await ingest?.close().catch(() => undefined);
     await db?.end().catch(() => undefined);
@@ -763,6 +797,7 @@ async function main(): Promise<number> {
     result.rssMbAtStart = sampler.rss();
     const cpu: Record<string, Record<string, number>> = {};
     const seconds: Record<string, number> = {};
+    const messages: Record<string, Record<string, number>> = {};
     const stages: Record<string, Record<string, number>> = {};
     let mark = sampler.cpu();
     let markAt = Date.now();
@@ -775,7 +810,29 @@ async function main(): Promise<number> {
     let stageMark = await readStages();
     const theSampler = sampler;
     let phaseNo = 0;
+    // Messages each phase wrote to each of Herald's topics (the difference of their end offsets;
+    // no producer of Herald's is transactional, so no markers among them): what a phase caused
+    // beyond its deliveries (retry tiers, the DLQ, snapshots).
+    const topicAdmin = new Kafka({ clientId: 'bench-e2e-offsets', brokers: (process.env['KAFKA_BROKERS'] ?? '').split(','), logLevel: logLevel.NOTHING }).admin();
+    closeAdmin = () => topicAdmin.disconnect();
+    await topicAdmin.connect();
+    const endOffsets = async () => {
+      const out: Record<string, number> = {};
+      for (const t of ALL_TOPICS) {
+        const offsets = await topicAdmin.fetchTopicOffsets(topicName(t, st.namespace)).catch(() => []);
+        out[t.name] = offsets.reduce((n, o) => n + Number(o.high), 0);
+      }
+      return out;
+    };
+    let offsetsMark = await endOffsets();
     const phase = async (name: string) => {
+      const offsetsNow = await endOffsets();
+      messages[name] = Object.fromEntries(
+        Object.entries(offsetsNow)
+          .map(([t, n]) => [t, n - (offsetsMark[t] ?? 0)])
+          .filter(([, n]) => n !== 0),
+      );
+      offsetsMark = offsetsNow;
       if (METRICS_DIR) {
         mkdirSync(METRICS_DIR, { recursive: true });
         const n = String(phaseNo++).padStart(2, '0');
@@ -985,8 +1042,9 @@ async function main(): Promise<number> {
     }
 
     // Noisy neighbours: the same healthy burst on the same 16 hooks, first alone, then beside
-    // each kind of bad neighbour in turn (their changes spread through it); each phase ends once
-    // the bad neighbours' deliveries all reached the sink, so the next one measures its own kind.
+    // each kind of the second tenant's bad hooks in turn (its changes spread through it); each
+    // phase ends once the bad deliveries made all their requests and none is in flight, so the
+    // next one measures its own kind.
     const badChanges = P.badHooks * P.noisyBadChangesPerHook;
     const noisyResults: Partial<Record<NoisyPhase, NoisyResult>> = {};
     const spilled = () =>
@@ -1049,8 +1107,19 @@ async function main(): Promise<number> {
       // the bad neighbours' tail after it (a hanging hook works off its deliveries one timeout
       // at a time, long after the healthy burst).
       await phase(name);
-      if (b) await waitUnique(theSink, badSinkKind(b), nBad * (rep + 1), 30_000);
-      if (b) await phase(`${name}: bad neighbours' tail`);
+      if (b) {
+        // The tail ends once each bad delivery made its every request (an ordered-failing one's
+        // retry 1 s after its first) and nothing is in flight (a hanging one's last timeout), so
+        // that none of it runs into the next phase.
+        const tailFrom = Date.now();
+        await waitArrivals(theSink, badSinkKind(b), b.attempts * nBad * (rep + 1), 30_000);
+        while (
+          (await metric(url('delivery-dispatcher'), 'herald_deliveries_in_flight').catch(() => 0)) > 0 &&
+          Date.now() - tailFrom < 30_000 * P.waitScale
+        )
+          await sleep(100);
+        await phase(`${name}: bad neighbours' tail`);
+      }
       if (rep > 0) continue;
       noisyResults[k] = {
         healthyDeliveriesPerSec: rate,
@@ -1064,6 +1133,7 @@ async function main(): Promise<number> {
         parked: (await spilled()) - parkedBefore,
         settled,
         badTenant: null,
+        ...topicWrites(messages[name], b ? messages[`${name}: bad neighbours' tail`] : undefined),
       };
     }
 
@@ -1230,6 +1300,7 @@ async function main(): Promise<number> {
     result.rssMb = sampler.peakRssMb;
     result.rssMbByPhase = sampler.peakRssMbByPhase;
     result.cpuSecondsByPhase = cpu;
+    result.messagesByPhase = messages;
     result.secondsByPhase = seconds;
     result.stageMeansMsByPhase = stages;
     if (!balanced) {
