@@ -31,6 +31,14 @@ export const DispatchEnv = z.object({
   HERALD_DISPATCH_MAX_IN_FLIGHT_PER_SUBSCRIPTION: int(DEFAULT_DISPATCH_SETTINGS.maxInFlightPerSubscription, 1, 1_000),
   /** Unfinished deliveries one partition may hold before it is paused (backpressure). */
   HERALD_DISPATCH_MAX_PENDING_PER_PARTITION: int(1_000),
+  /**
+   * Bytes (keys and values) of unfinished deliveries one partition may hold before it is paused,
+   * beside the count: 1,000 pending deliveries of 1 MB each would be 1 GB per partition. 4 MiB ×
+   * the 12 partitions bounds the bodies a dispatcher holds at ~48 MiB (and their decoded and
+   * rendered copies on the heap) and still lets ~1,000 deliveries of 50 KB wait for the 512 attempt
+   * slots. A delivery larger than it is taken alone.
+   */
+  HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION: int(4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
   /** Deliveries one hook's lane may always queue, however slow its receiver (see `LaneBounds`). */
   HERALD_DISPATCH_LANE_QUEUE_FLOOR: int(DEFAULT_DISPATCH_SETTINGS.laneQueueFloor, 1, 10_000),
   /** Beyond the floor, a lane queues a delivery only if it would wait at most this long; the rest is parked in a tier. */
@@ -141,6 +149,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
           topics: [Topics.Deliveries, ...RetryTierTopics],
           groupId: ConsumerGroups.DeliveryDispatcher,
           maxPendingPerPartition: config.HERALD_DISPATCH_MAX_PENDING_PER_PARTITION,
+          maxPendingBytesPerPartition: config.HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION,
           // A tier's partition waits until its head is released; the deliveries topic's are handed over at once.
           releaseAt: tierReleaseAt,
           coPartitioned: true,

@@ -23,6 +23,8 @@ export class PartitionLedger {
   private highestSeen: bigint | null = null;
   private committed: { offset: bigint; metadata: string } | null = null;
   private readonly done: Set<bigint>;
+  /** Bytes of the unfinished messages handed out (`hold`, `release`): the consumer's byte bound. */
+  private held = 0;
 
   /** `done`: offsets a previous owner finished above the committed offset (from its commit's metadata). */
   constructor(done: Iterable<bigint> = []) {
@@ -62,6 +64,20 @@ export class PartitionLedger {
 
   get pending(): number {
     return this.queue.length - this.finished.size;
+  }
+
+  /** Counts a message's bytes as held until `release` (when it is finished). */
+  hold(bytes: number): void {
+    this.held += bytes;
+  }
+
+  release(bytes: number): void {
+    this.held = Math.max(0, this.held - bytes);
+  }
+
+  /** Bytes of the unfinished messages of this partition (keys and values). */
+  get pendingBytes(): number {
+    return this.held;
   }
 
   /**

@@ -29,6 +29,12 @@ export interface TrackedConsumerOptions {
   groupId: string;
   /** Unfinished messages a partition may hold before it is paused (backpressure). */
   maxPendingPerPartition: number;
+  /**
+   * Bytes (keys and values) of unfinished messages a partition may hold before it is paused, as
+   * well as the count (default: no byte bound). A partition always takes at least one message,
+   * however large.
+   */
+  maxPendingBytesPerPartition?: number;
   /** Retry tiers: a message is handed over at this epoch-ms time (null: now). */
   releaseAt?: (topic: TopicSpec, message: KafkaMessage) => number | null;
   commitIntervalMs?: number;
@@ -77,6 +83,27 @@ export interface AssignmentChange {
 
 type PauseReason = 'full' | 'due' | 'stopping' | 'assigning';
 
+/** What one partition may hold unfinished. */
+export interface PendingBounds {
+  maxPending: number;
+  maxPendingBytes: number;
+}
+
+/** What a fetched message holds while it is unfinished: its key and value. */
+export function messageBytes(message: Pick<KafkaMessage, 'key' | 'value'>): number {
+  return (message.key?.length ?? 0) + (message.value?.length ?? 0);
+}
+
+/** A partition holding this much is paused: either bound reached. */
+export function isFull(held: Pick<PartitionLedger, 'pending' | 'pendingBytes'>, bounds: PendingBounds): boolean {
+  return held.pending >= bounds.maxPending || held.pendingBytes >= bounds.maxPendingBytes;
+}
+
+/** A partition paused as full is resumed once it holds at most half of both bounds. */
+export function hasRoom(held: Pick<PartitionLedger, 'pending' | 'pendingBytes'>, bounds: PendingBounds): boolean {
+  return held.pending <= bounds.maxPending / 2 && held.pendingBytes <= bounds.maxPendingBytes / 2;
+}
+
 /**
  * A kafkajs consumer-group member with per-message offset control (the platform's
  * `ContractConsumer` handles a partition sequentially, which would let one slow receiver hold
@@ -90,8 +117,10 @@ type PauseReason = 'full' | 'due' | 'stopping' | 'assigning';
  *   is assigned the partition (after a crash or a rebalance) reads them back and finishes them
  *   without handing them out again — a crash re-delivers what was unfinished, not everything
  *   behind the slowest message;
- * - backpressure: a partition holding `maxPendingPerPartition` unfinished messages is paused
- *   and resumed when half of them are done;
+ * - backpressure: a partition holding `maxPendingPerPartition` unfinished messages, or
+ *   `maxPendingBytesPerPartition` bytes of them, is paused and resumed when it holds at most
+ *   half of both (what a partition holds is its messages' keys and values, decoded deliveries and
+ *   bodies: the count alone let 1,000 large messages per partition in);
  * - retry tiers (`releaseAt`): at the first message not yet released the partition is paused and
  *   a timer resumes it at the release time; that message is left unresolved so it is fetched
  *   again. Other partitions and topics keep flowing — nothing sleeps inside the fetch loop.
@@ -115,6 +144,7 @@ export class TrackedConsumer {
   /** Per newly assigned partition: the offsets its previous owner finished above the committed one. */
   private readonly seeds = new Map<string, Promise<Set<bigint>>>();
   private readonly skipped: Counter<'group'>;
+  private readonly bounds: PendingBounds;
 
   constructor(
     private readonly deps: ConsumerDeps,
@@ -122,6 +152,7 @@ export class TrackedConsumer {
     private readonly handler: TrackedHandler,
   ) {
     this.logger = new Logger(`Consumer:${opts.name}`);
+    this.bounds = { maxPending: opts.maxPendingPerPartition, maxPendingBytes: opts.maxPendingBytesPerPartition ?? Number.POSITIVE_INFINITY };
     this.byWireName = new Map(opts.topics.map((t) => [deps.client.topic(t), t]));
     this.skipped = deps.metrics.counter({
       name: 'herald_consumer_redelivery_skipped_total',
@@ -325,17 +356,20 @@ export class TrackedConsumer {
       }
       if (ledger.add(message.offset)) this.hand(spec, partition, message, ledger, key);
       resolveOffset(message.offset);
-      if (ledger.pending >= this.opts.maxPendingPerPartition) this.pause(topic, partition, 'full');
+      if (isFull(ledger, this.bounds)) this.pause(topic, partition, 'full');
     }
     await heartbeat().catch(() => undefined);
   }
 
   private hand(spec: TopicSpec, partition: number, message: KafkaMessage, ledger: PartitionLedger, key: string): void {
     this.inFlight++;
+    const bytes = messageBytes(message);
+    ledger.hold(bytes);
     const finish = () => {
       this.inFlight--;
+      ledger.release(bytes);
       ledger.finish(message.offset);
-      if (ledger.pending <= this.opts.maxPendingPerPartition / 2) {
+      if (hasRoom(ledger, this.bounds)) {
         const [topic, p] = splitKey(key);
         this.resume(topic, p, 'full');
       }
@@ -344,6 +378,7 @@ export class TrackedConsumer {
       // The handler retries its own Kafka writes; reaching here is a bug or shutdown. The message
       // stays unfinished, so the commit stops below it and a restart re-delivers it.
       this.inFlight--;
+      ledger.release(bytes);
       this.lastError = `handler failed on ${spec.name}[${partition}]@${message.offset}: ${e.message}`;
       this.logger.error(this.lastError);
     });
