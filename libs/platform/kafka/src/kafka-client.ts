@@ -205,7 +205,7 @@ export function describeSetupError(
 @Injectable()
 export class KafkaClient implements OnApplicationShutdown {
   readonly kafka: Kafka;
-  private adminClient?: Admin;
+  private adminClient?: Promise<Admin>;
   private readonly logger = new Logger('Kafka');
 
   constructor(readonly settings: KafkaSettings) {
@@ -226,10 +226,15 @@ export class KafkaClient implements OnApplicationShutdown {
 
   /** A long-lived admin client for health checks and lag metrics. */
   async admin(): Promise<Admin> {
+    // One admin for every caller, those that ask while it connects too (each connecting its own
+    // left all but the last connected after shutdown). A failed connect is not kept.
     if (!this.adminClient) {
       const admin = this.kafka.admin();
-      await admin.connect();
-      this.adminClient = admin;
+      const connecting = admin.connect().then(() => admin);
+      this.adminClient = connecting;
+      connecting.catch(() => {
+        if (this.adminClient === connecting) this.adminClient = undefined;
+      });
     }
     return this.adminClient;
   }
@@ -263,7 +268,8 @@ export class KafkaClient implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.adminClient?.disconnect().catch(() => undefined);
+    const admin = await this.adminClient?.catch(() => undefined);
+    await admin?.disconnect().catch(() => undefined);
   }
 
   private log({ level, log, namespace }: LogEntry): void {

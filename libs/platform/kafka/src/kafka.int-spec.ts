@@ -12,7 +12,7 @@ import {
 } from '@herald/contracts';
 import { HeraldConfigModule, KafkaEnv } from '@herald/platform/config';
 import { ObservabilityModule, ReadinessRegistry } from '@herald/platform/observability';
-import { deleteKafkaNamespace, uniqueKafkaNamespace, waitFor } from '@herald/platform/testing';
+import { deleteKafkaNamespace, kafkaBrokers, uniqueKafkaNamespace, waitFor } from '@herald/platform/testing';
 import {
   CompactedTopicView,
   ConsumerDeps,
@@ -177,5 +177,21 @@ describe('Kafka platform lib against the real broker', () => {
     await waitFor(() => view.get('t1:user:u3') !== undefined, { timeoutMs: 20_000, message: 'follows new snapshots' });
     expect(changes).toContain('t1:user:u3=set');
     await view.stop();
+  });
+});
+
+describe('KafkaClient.admin (real broker)', () => {
+  it('callers that ask while it connects share one admin: the shutdown disconnects every connection it opened', async () => {
+    // Two were connected, the first one never disconnected: the TrackedConsumer reads two topics'
+    // commits at once on its first assignment, and its process kept a socket to the broker open.
+    const client = new KafkaClient({ clientId: 'admin-share-test', brokers: kafkaBrokers() });
+    const [a, b] = await Promise.all([client.admin(), client.admin()]);
+    try {
+      expect(a).toBe(b);
+      expect(await client.admin()).toBe(a);
+    } finally {
+      await client.onApplicationShutdown();
+      if (a !== b) await a.disconnect();
+    }
   });
 });
