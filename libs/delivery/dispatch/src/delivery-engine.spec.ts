@@ -243,6 +243,70 @@ describe('DeliveryEngine', () => {
     expect(new Set(t.sent.map((s) => s.req.url)).size).toBe(1_001);
   });
 
+  it('one tenant\'s 1,000 hanging hooks cannot fill a partition\'s pending: another tenant\'s deliveries behind them are handed over and sent', async () => {
+    // Issue 12.3 (two tenants on one partition). The partition is driven as TrackedConsumer drives
+    // it: messages handed over in offset order, paused once maxPendingPerPartition (1,000) are
+    // unfinished, resumed at half. Tenant A: 1,000 hooks (one delivery each: every lane within its
+    // bound) whose receivers never answer; tenant B: one hook answered at once, its 20 deliveries
+    // behind A's. Each lane is within its bound and A within its share of the slots, yet A's
+    // 1,000 unfinished deliveries paused the partition and B's were never handed over.
+    const maxPendingPerPartition = 1_000;
+    const aHooks = Array.from({ length: 1_000 }, (_, i) => snapshot({ id: `a-${i}`, tenantId: 'tenant-A', url: `https://slow.example/a/${i}` }));
+    const t = setup([...aHooks, snapshot({ id: 'b', tenantId: 'tenant-B', url: 'https://b.example/in' })], { ...DEFAULT_DISPATCH_SETTINGS, hangingAfterMs: 400 });
+    const fromA = aHooks.map((h) => delivery(h.id, { tenantId: 'tenant-A' }));
+    const fromB = Array.from({ length: 20 }, () => delivery('b', { tenantId: 'tenant-B' }));
+    // Behind A's first 1,000: B's 20, each after one more of A's.
+    const again = aHooks.slice(0, 20).map((h) => delivery(h.id, { tenantId: 'tenant-A' }));
+    const log = [...fromA, ...fromB.flatMap((b, i) => [again[i], b])];
+    let handed = 0;
+    let paused = false;
+    const unfinished = () => handed - t.finished.size;
+    const feed = () => {
+      if (paused && unfinished() <= maxPendingPerPartition / 2) paused = false;
+      while (!paused && handed < log.length) {
+        t.offer(log[handed++]);
+        if (unfinished() >= maxPendingPerPartition) paused = true;
+      }
+    };
+    const toB = () => t.sent.filter((s) => s.req.url === 'https://b.example/in');
+    for (let i = 0; i < 1_000 && toB().length < fromB.length; i++) {
+      feed();
+      toB().forEach((s) => s.answered || s.answer({ ok: true, httpStatus: 200 }));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(toB().map((s) => s.req.signing?.id)).toEqual(fromB.map((d) => d.eventId));
+    toB().forEach((s) => s.answered || s.answer({ ok: true, httpStatus: 200 }));
+    await waitUntil(() => fromB.every((d) => t.finished.has(attemptOf(d))));
+    expect(fromB.every((d) => t.finished.has(attemptOf(d)))).toBe(true);
+    // Meanwhile none of A's receivers answered: A holds its share of the slots, and at most its
+    // cap of the partition's pending; the rest is parked in a retry tier, unattempted, due later.
+    expect(t.sent.filter((s) => s.req.url !== 'https://b.example/in').length).toBeLessThanOrEqual(DEFAULT_DISPATCH_SETTINGS.maxInFlightPerTenant);
+    const heldByA = [...fromA, ...again].filter((d) => !t.finished.has(attemptOf(d))).length;
+    expect(heldByA).toBeLessThanOrEqual(DEFAULT_DISPATCH_SETTINGS.pendingPerPartitionPerTenant);
+    const parked = t.parked();
+    expect(parked.length).toBeGreaterThanOrEqual(fromA.length + again.length - DEFAULT_DISPATCH_SETTINGS.pendingPerPartitionPerTenant);
+    expect(parked.every((p) => p.d.tenantId === 'tenant-A' && p.d.attempt === 1 && p.dueAt > Date.now())).toBe(true);
+    expect(t.outcomes()).toHaveLength(fromB.length); // B's, delivered; none for A's parked ones (unattempted)
+  });
+
+  it('a busy tenant whose attempts keep ending keeps its whole burst on a partition, beyond its floor: nothing is parked', async () => {
+    // The other side of the tenant's hold (issue 12.3): 600 hooks of one tenant on one partition,
+    // 20 answered every few ms while its other attempts wait for its share — checked again every
+    // 100 ms, its attempts end far more often than its held ones need to be served in time. (The
+    // wait bound is large so that a loaded host's late timers do not make a healthy tenant slow.)
+    const hooks = Array.from({ length: 600 }, (_, i) => snapshot({ id: `a-${i}`, tenantId: 'tenant-A', url: `https://ok.example/a/${i}` }));
+    const t = setup(hooks, { ...DEFAULT_DISPATCH_SETTINGS, hangingAfterMs: 100, laneMaxWaitMs: 3_600_000 });
+    const ds = hooks.map((h) => delivery(h.id, { tenantId: 'tenant-A' }));
+    ds.forEach((d) => t.offer(d));
+    for (let i = 0; i < 1_000 && t.finished.size < ds.length; i++) {
+      t.sent.filter((s) => !s.answered).slice(0, 20).forEach((s) => s.answer({ ok: true, httpStatus: 200 }));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(t.finished.size).toBe(ds.length);
+    expect(t.parked()).toEqual([]);
+    expect(new Set(t.sent.map((s) => s.req.url)).size).toBe(ds.length);
+  });
+
   it('a rate-limited hook that waited for its tenant\'s share books its rate slot once it holds it: the share freed at once sends one of its attempts, not all four', async () => {
     // Review of issue 12.3: slots booked a second apart before the wait for the share all fell
     // due during it; when the tenant's hanging attempts timed out together, R's receiver got

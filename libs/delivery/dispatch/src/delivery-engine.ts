@@ -8,18 +8,19 @@ import type { DispatchMetrics } from './dispatch-metrics';
 import { AttemptRunner } from './engine/attempt-runner';
 import { DeliveryDeadLetters, decodeDelivery } from './engine/dead-letters';
 import { HangingReceivers } from './engine/hanging-receivers';
-import { LaneBounds, type LaneBoundSettings } from './engine/lane-bounds';
-import { AttemptSlots, Lanes, type Entry, type Lane } from './engine/lanes';
+import { LaneBounds, type LaneBoundSettings, type ParkReason } from './engine/lane-bounds';
+import { AttemptSlots, Lanes, type Entry, type Lane, type ShareWaiting } from './engine/lanes';
 import { NO_STALLS, activeNow, type StallClock } from './engine/loop-stalls';
 import { OrderedMode } from './engine/ordered-mode';
 import { OrderedPipe, type PipeSeed } from './engine/ordered-pipe';
 import { OutcomeWriter } from './engine/outcome-writer';
 import { TenantShares, type TenantShareSettings } from './engine/tenant-shares';
+import { TenantHolds, partitionKeyOf, type TenantHoldSettings } from './engine/tenant-holds';
 import { decideAfterFailure } from './engine/retry-decision';
 
 export { OrderedPipe, type PipeSeed } from './engine/ordered-pipe';
 
-export interface DispatchSettings extends LaneBoundSettings, TenantShareSettings {
+export interface DispatchSettings extends LaneBoundSettings, TenantShareSettings, TenantHoldSettings {
   /** HTTP attempts in flight across all subscriptions. */
   maxInFlight: number;
   /** HTTP attempts in flight for one subscription in independent mode (ordered mode: 1). */
@@ -39,6 +40,8 @@ export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
   // A quarter of the slots, and three quarters of an origin's 128 connections (the sender's default pool).
   maxInFlightPerTenant: 128,
   connectionsPerOriginPerTenant: 96,
+  // A quarter of a partition's 1,000 (the dispatcher's HERALD_DISPATCH_MAX_PENDING_PER_PARTITION).
+  pendingPerPartitionPerTenant: 250,
   snapshotWaitMs: 5_000,
   hangingAfterMs: 1_000,
   laneQueueFloor: 8,
@@ -56,7 +59,8 @@ export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
  * The engine routes; its parts do the jobs: `decodeDelivery` / `DeliveryDeadLetters` (what is
  * not a delivery, and what ends in the DLQ), `Lanes` and `AttemptSlots` (per-hook queues, rate
  * limits, the overall cap), `TenantShares` (one tenant's share of the slots and of a receiver
- * origin's connections), `HangingReceivers` (one attempt at a time for hooks that hang),
+ * origin's connections), `TenantHolds` (one tenant's hold on a partition's in-flight cap),
+ * `HangingReceivers` (one attempt at a time for hooks that hang),
  * `LaneBounds` (what a lane may hold; the rest is parked in a tier, in order as a pipe for an
  * ordered hook), `OrderedMode` / `OrderedPipe` (ordered hooks), `AttemptRunner` (the attempt and
  * its span), `decideAfterFailure` (retry or end) and `OutcomeWriter` (outcomes and tier writes).
@@ -75,6 +79,10 @@ export class DeliveryEngine {
   private readonly bounds: LaneBounds;
   private readonly ordered: OrderedMode;
   private readonly attempts: AttemptRunner;
+  private readonly shares: TenantShares;
+  private readonly holds: TenantHolds;
+  /** Tenants holding more than their floor of a partition: looked at again (`trimTenant`) when the timer fires. */
+  private readonly tenantChecks = new Map<string, NodeJS.Timeout>();
   private stopping = false;
   /** Writes (outcomes, tier messages) that finish a delivery after its lane moved on. */
   private readonly writes = new Set<Promise<unknown>>();
@@ -94,15 +102,29 @@ export class DeliveryEngine {
     this.hanging = new HangingReceivers(settings);
     this.bounds = new LaneBounds(settings);
     this.ordered = new OrderedMode(this.writer, (lane) => this.overflowDue(lane));
-    const shares = new TenantShares(settings);
-    this.attempts = new AttemptRunner(directory, sender, new AttemptSlots(settings.maxInFlight), metrics, settings.snapshotWaitMs, stalls, shares);
+    this.shares = new TenantShares(settings, () => this.active());
+    this.holds = new TenantHolds(settings);
+    this.attempts = new AttemptRunner(directory, sender, new AttemptSlots(settings.maxInFlight), metrics, settings.snapshotWaitMs, stalls, this.shares);
   }
 
   /** The `TrackedHandler` for the main topic and every tier. */
   readonly accept = async (m: TrackedMessage): Promise<void> => {
     const decoded = decodeDelivery(m);
     if (decoded.kind === 'invalid') return this.deadLetters.invalid(m, decoded.reason);
-    await new Promise<void>((finish) => this.offer({ delivery: decoded.delivery, source: m, trace: decoded.trace, finish }));
+    // Held by its tenant on its partition until finished (`TenantHolds`).
+    const { tenantId } = decoded.delivery;
+    const key = partitionKeyOf(m);
+    this.holds.add(tenantId, key);
+    await new Promise<void>((resolve) => {
+      let finished = false;
+      const finish = () => {
+        if (finished) return;
+        finished = true;
+        this.holds.remove(tenantId, key);
+        resolve();
+      };
+      this.offer({ delivery: decoded.delivery, source: m, trace: decoded.trace, finish });
+    });
   };
 
   /** The outbound batcher's `onDeadLettered`: a delivery the broker refused is logged as failed. */
@@ -193,6 +215,8 @@ export class DeliveryEngine {
   async drain(timeoutMs: number): Promise<boolean> {
     this.stopping = true;
     this.attempts.stop();
+    for (const t of this.tenantChecks.values()) clearTimeout(t);
+    this.tenantChecks.clear();
     const idle = async () => {
       await this.attempts.whenIdle();
       await Promise.all([...this.writes]);
@@ -231,11 +255,15 @@ export class DeliveryEngine {
     if (dueAt !== null && !this.lanes.find(e.delivery.subscriptionId)?.pipe) return this.hop(e, dueAt);
     const lane = this.lanes.get(e.delivery.subscriptionId);
     lane.partition = e.source.partition;
+    lane.tenantId = e.delivery.tenantId;
     if (lane.pipe) {
       if (this.ordered.offer(lane, lane.pipe, e)) this.pump(lane);
       return;
     }
-    const due = this.overflowDue(lane);
+    // The hook's lane has room: its tenant may still hold too much of the partition.
+    let due = this.overflowDue(lane);
+    let reason: ParkReason | undefined;
+    if (due === null && (due = this.tenantOverflowDue(e)) !== null) reason = 'tenant';
     if (due === null) {
       lane.queue.push(e);
       this.pump(lane);
@@ -244,7 +272,77 @@ export class DeliveryEngine {
       this.ordered.open(lane, e, due);
       this.lanes.dropIfIdle(lane);
     } else {
-      this.park(lane, e, due);
+      this.park(lane, e, due, reason);
+    }
+  }
+
+  /**
+   * The entry's tenant holds more of its partition than it may (`TenantHolds`; the entry is
+   * counted): when to park it for; null while it may hold it. A tenant over its floor is looked
+   * at again (`trimTenant`) while it stays over it.
+   */
+  private tenantOverflowDue(e: Entry): number | null {
+    const { tenantId } = e.delivery;
+    const key = partitionKeyOf(e.source);
+    const held = this.holds.count(tenantId, key);
+    if (held <= this.settings.pendingPerPartitionPerTenant) return null;
+    this.watchTenant(tenantId);
+    const gap = this.shares.endGapMs(tenantId);
+    if (held <= this.holds.room(gap)) return null;
+    return this.holds.parkUntil(held - 1, gap);
+  }
+
+  /** Looks at the tenant's holds again (`trimTenant`) in `hangingAfterMs`, and so on while it holds more than its floor of a partition. */
+  private watchTenant(tenantId: string): void {
+    if (this.stopping || this.tenantChecks.has(tenantId)) return;
+    const timer = setTimeout(() => {
+      this.tenantChecks.delete(tenantId);
+      this.trimTenant(tenantId);
+      if (this.holds.overFloor(tenantId).length > 0) this.watchTenant(tenantId);
+    }, this.settings.hangingAfterMs);
+    timer.unref();
+    this.tenantChecks.set(tenantId, timer);
+  }
+
+  /**
+   * Parks what the tenant holds beyond its room on a partition at the pace now known
+   * (`TenantHolds.room`) — newest first, from its independent hooks' lanes: queued, or waiting for
+   * the tenant's share (the wait is given up, the attempt not sent). A burst taken in before its
+   * attempts showed they do not end (one delivery to each of 1,000 hooks: every lane within its
+   * bound) does not hold the partition. What runs is left to end; an ordered hook's head and
+   * pipe keep their order (not trimmed here).
+   */
+  private trimTenant(tenantId: string): void {
+    if (this.stopping) return;
+    const gap = this.shares.endGapMs(tenantId);
+    const room = this.holds.room(gap);
+    const excess = new Map<string, number>();
+    for (const key of this.holds.overFloor(tenantId)) {
+      const n = this.holds.count(tenantId, key) - room;
+      if (n > 0) excess.set(key, n);
+    }
+    if (excess.size === 0) return;
+    const surplus: { lane: Lane; e: Entry; wait?: ShareWaiting }[] = [];
+    for (const [, lane] of this.lanes) {
+      if (lane.tenantId !== tenantId || this.isOrdered(lane)) continue;
+      for (const e of lane.queue) if (excess.has(partitionKeyOf(e.source))) surplus.push({ lane, e });
+      // (One let go — its partition was revoked — is the new owner's: not parked from here.)
+      for (const wait of lane.shareWaits) if (wait.entry && !wait.entry.letGo && excess.has(partitionKeyOf(wait.entry.source))) surplus.push({ lane, e: wait.entry, wait });
+    }
+    surplus.sort((a, b) => compareOffsets(b.e.source.offset, a.e.source.offset));
+    for (const { lane, e, wait } of surplus) {
+      const key = partitionKeyOf(e.source);
+      const left = excess.get(key) ?? 0;
+      if (left <= 0) continue;
+      if (wait) {
+        if (!wait.cancel?.()) continue; // handed its share meanwhile: it goes on
+      } else {
+        const i = lane.queue.indexOf(e);
+        if (i < 0) continue;
+        lane.queue.splice(i, 1);
+      }
+      excess.set(key, left - 1);
+      this.park(lane, e, this.holds.parkUntil(room, gap), 'tenant');
     }
   }
 
@@ -271,12 +369,15 @@ export class DeliveryEngine {
     return { ordered, rate, now, cap, period: this.bounds.periodMs(lane, rate, cap, now) };
   }
 
-  /** An independent hook's delivery its lane has no room for: to the tier for `dueAt`, unattempted (same attempt). */
-  private park(lane: Lane, e: Entry, dueAt: number): void {
+  /**
+   * An independent hook's delivery its lane (or its tenant's hold on the partition: `reason`
+   * 'tenant') has no room for: to the tier for `dueAt`, unattempted (same attempt).
+   */
+  private park(lane: Lane, e: Entry, dueAt: number, reason?: ParkReason): void {
     const ep = this.endpointOf(lane.subscriptionId);
     const now = this.active();
     const cap = this.hanging.cap(lane, false, now);
-    this.metrics.spilled.inc({ reason: this.bounds.reason(lane, ep?.rateLimitPerSec ?? null, cap, this.hanging.isHanging(lane, now), now) });
+    this.metrics.spilled.inc({ reason: reason ?? this.bounds.reason(lane, ep?.rateLimitPerSec ?? null, cap, this.hanging.isHanging(lane, now), now) });
     const tier = retryTierFor(Math.max(0, dueAt - Date.now())).spec;
     this.inBackground(this.writer.forward(tier, e.delivery, dueAt, e.trace).then(e.finish));
   }
@@ -391,4 +492,10 @@ export class DeliveryEngine {
     if (decision.expired && ordered()) await this.ordered.expire(lane, status, toDlq);
     this.ordered.headEnded(lane, e);
   }
+}
+
+function compareOffsets(a: string, b: string): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
 }

@@ -39,6 +39,12 @@ export const DispatchEnv = z.object({
    * slots. A delivery larger than it is taken alone.
    */
   HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION: int(4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+  /**
+   * Unfinished deliveries one tenant may hold on one partition, and more only while its attempts
+   * keep ending (see `TenantHolds`); unset: a quarter of HERALD_DISPATCH_MAX_PENDING_PER_PARTITION
+   * (at most all of it).
+   */
+  HERALD_DISPATCH_MAX_PENDING_PER_PARTITION_PER_TENANT: z.coerce.number().int().min(1).max(1_000_000).optional(),
   /** Deliveries one hook's lane may always queue, however slow its receiver (see `LaneBounds`). */
   HERALD_DISPATCH_LANE_QUEUE_FLOOR: int(DEFAULT_DISPATCH_SETTINGS.laneQueueFloor, 1, 10_000),
   /** Beyond the floor, a lane queues a delivery only if it would wait at most this long; the rest is parked in a tier. */
@@ -73,13 +79,28 @@ export type DispatchConfig = z.infer<typeof DispatchEnv> & { HERALD_SECRETS_KEY:
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Each tenant's share of the attempt slots and of an origin's connections: as set, or the default fraction; never more than the whole. */
-export function tenantShares(config: Pick<DispatchConfig, 'HERALD_DISPATCH_MAX_IN_FLIGHT' | 'HERALD_DISPATCH_MAX_IN_FLIGHT_PER_TENANT' | 'HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN' | 'HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN_PER_TENANT'>) {
+/**
+ * Each tenant's share of the attempt slots, of an origin's connections and of a partition's
+ * unfinished deliveries: as set, or the default fraction; never more than the whole.
+ */
+export function tenantShares(
+  config: Pick<
+    DispatchConfig,
+    | 'HERALD_DISPATCH_MAX_IN_FLIGHT'
+    | 'HERALD_DISPATCH_MAX_IN_FLIGHT_PER_TENANT'
+    | 'HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN'
+    | 'HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN_PER_TENANT'
+    | 'HERALD_DISPATCH_MAX_PENDING_PER_PARTITION'
+    | 'HERALD_DISPATCH_MAX_PENDING_PER_PARTITION_PER_TENANT'
+  >,
+) {
   const slots = config.HERALD_DISPATCH_MAX_IN_FLIGHT;
   const sockets = config.HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN;
+  const pending = config.HERALD_DISPATCH_MAX_PENDING_PER_PARTITION;
   return {
     maxInFlightPerTenant: Math.min(slots, config.HERALD_DISPATCH_MAX_IN_FLIGHT_PER_TENANT ?? Math.ceil(slots / 4)),
     connectionsPerOriginPerTenant: Math.min(sockets, config.HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN_PER_TENANT ?? Math.ceil((sockets * 3) / 4)),
+    pendingPerPartitionPerTenant: Math.min(pending, config.HERALD_DISPATCH_MAX_PENDING_PER_PARTITION_PER_TENANT ?? Math.ceil(pending / 4)),
   };
 }
 

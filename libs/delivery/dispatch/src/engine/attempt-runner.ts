@@ -3,7 +3,7 @@ import { Headers, MIN_RATE_LIMIT_PER_SEC, type Delivery, type SubscriptionStatus
 import type { AttemptResult, WebhookSender } from '@herald/delivery/sending';
 import type { DispatchMetrics } from '../dispatch-metrics';
 import { activeSecrets, isDeliverable, type Endpoint, type EndpointDirectory, type EndpointLookup } from '../endpoint-directory';
-import type { AttemptSlots, Entry, Lane } from './lanes';
+import type { AttemptSlots, Entry, Lane, ShareWaiting } from './lanes';
 import { NO_STALLS, activeNow, type StallClock } from './loop-stalls';
 import { originOf, type TenantShares } from './tenant-shares';
 
@@ -74,7 +74,9 @@ export class AttemptRunner {
    * `then` is done (shutdown waits for both).
    */
   async attempt(lane: Lane, e: Entry, ep: Endpoint, then: (result: AttemptResult, startedAt: Date) => Promise<void>): Promise<void> {
-    const releaseShare = await this.shareFor(lane, ep);
+    const releaseShare = await this.shareFor(lane, e, ep);
+    // The wait was given up (`ShareWaiting.cancel`): whoever gave it up took the delivery over.
+    if (!releaseShare) return;
     let slotHeld = false;
     let activeStart: number | null = null;
     // Everything taken for the attempt, given back once (after the request, or on any way out).
@@ -125,13 +127,16 @@ export class AttemptRunner {
     this.stopped = true;
   }
 
-  /** The tenant's share of the receiver's origin and of the slots (`TenantShares`); while it waits, the lane's pace counts the wait. */
-  private async shareFor(lane: Lane, ep: Endpoint): Promise<() => void> {
+  /**
+   * The tenant's share of the receiver's origin and of the slots (`TenantShares`); while it waits,
+   * the lane's pace counts the wait, and the wait may be given up (null).
+   */
+  private async shareFor(lane: Lane, e: Entry, ep: Endpoint): Promise<(() => void) | null> {
     if (!this.shares) return () => undefined;
-    const waiting = { since: activeNow(this.stalls) };
+    const waiting: ShareWaiting = { since: activeNow(this.stalls), entry: e };
     lane.shareWaits.add(waiting);
     try {
-      return await this.shares.acquire(ep.tenantId, originOf(ep.url));
+      return await this.shares.acquire(ep.tenantId, originOf(ep.url), waiting);
     } finally {
       lane.shareWaits.delete(waiting);
     }

@@ -1,6 +1,7 @@
 import type { Delivery } from '@herald/contracts';
 import type { TrackedMessage } from '@herald/delivery/retry-tiers';
 import type { OrderedPipe } from './ordered-pipe';
+import type { ShareWait } from './tenant-shares';
 
 /** A delivery the engine holds: where it came from, its trace context, and how to say it is finished. */
 export interface Entry {
@@ -15,6 +16,12 @@ export interface Entry {
    * attempt of it still waiting for its slot is not sent, and it is finished unattempted.
    */
   letGo?: boolean;
+}
+
+/** An attempt waiting for its tenant's share: since when, which delivery, and how to give the wait up. */
+export interface ShareWaiting extends ShareWait {
+  since: number;
+  entry?: Entry;
 }
 
 /** HTTP attempts in flight across every lane: a counting semaphore, waiters served in order. */
@@ -45,8 +52,14 @@ export class Lane {
   running = 0;
   /** Start times of running attempts (hanging-receiver detection). */
   readonly startedAt = new Set<number>();
-  /** Attempts waiting for their tenant's share (`TenantShares`), since when (the active clock): the lane's pace counts the wait. */
-  readonly shareWaits = new Set<{ since: number }>();
+  /**
+   * Attempts waiting for their tenant's share (`TenantShares`), since when (the active clock): the
+   * lane's pace counts the wait. `cancel` gives the wait up (its delivery is then not sent: the
+   * engine parks it, `TenantHolds`).
+   */
+  readonly shareWaits = new Set<ShareWaiting>();
+  /** The tenant of the hook (of the last delivery offered to the lane; null before the first). */
+  tenantId: string | null = null;
   /** The deliveries taken from the queue for an attempt and not yet ended (`running` of them). */
   readonly attempting = new Set<Entry>();
   pipe: OrderedPipe | null = null;

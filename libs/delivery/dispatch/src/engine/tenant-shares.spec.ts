@@ -1,5 +1,5 @@
 import { DispatchEnv, tenantShares } from '../dispatcher.service';
-import { TenantShares, originOf } from './tenant-shares';
+import { TenantShares, originOf, type ShareWait } from './tenant-shares';
 
 const flush = async () => {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
@@ -64,6 +64,64 @@ describe('TenantShares', () => {
     expect(shares.tenantsKnown).toBe(0);
   });
 
+  it('a wait given up is not handed a share, gives back what it held and is forgotten; one handed its share cannot be given up', async () => {
+    const shares = new TenantShares({ maxInFlightPerTenant: 1, connectionsPerOriginPerTenant: 2 });
+    const first = await shares.acquire('A', 'https://x');
+    // Waits for the tenant's share of the slots, holding one of its two tokens of https://x.
+    const givenUp: ShareWait = {};
+    const gaveUp = shares.acquire('A', 'https://x', givenUp);
+    // Waits for the origin's share (both tokens taken): a later waiter behind it.
+    const next: ShareWait = {};
+    const behind = shares.acquire('A', 'https://x', next);
+    await flush();
+    expect(shares.heldTo('A', 'https://x')).toBe(2);
+    expect(givenUp.cancel?.()).toBe(true);
+    expect(await gaveUp).toBeNull();
+    await flush();
+    expect(givenUp.cancel).toBeUndefined();
+    // Its token of the origin went to the waiter behind it, which now waits for the slot.
+    expect(shares.heldTo('A', 'https://x')).toBe(2);
+    first();
+    const release = await behind;
+    expect(release).not.toBeNull();
+    expect(next.cancel).toBeUndefined(); // handed its share: too late to give it up
+    release?.();
+    expect(shares.tenantsKnown).toBe(0);
+    // Given up while waiting for the origin: the origin and the tenant are forgotten too.
+    const w: ShareWait = {};
+    const p = new TenantShares({ maxInFlightPerTenant: 5, connectionsPerOriginPerTenant: 1 });
+    const held = await p.acquire('D', 'https://y');
+    const waiting = p.acquire('D', 'https://y', w);
+    await flush();
+    expect(w.cancel?.()).toBe(true);
+    expect(await waiting).toBeNull();
+    held();
+    expect(p.tenantsKnown).toBe(0);
+  });
+
+  it('measures how far apart a tenant\'s attempts end while others of its attempts wait: 0 while none waits', async () => {
+    let now = 1_000;
+    const shares = new TenantShares({ maxInFlightPerTenant: 2, connectionsPerOriginPerTenant: 10 }, () => now);
+    const running = [await shares.acquire('A', 'https://x'), await shares.acquire('A', 'https://x')];
+    expect(shares.endGapMs('A')).toBe(0); // at its share, nothing waiting
+    const waiting = [shares.acquire('A', 'https://x'), shares.acquire('A', 'https://x'), shares.acquire('A', 'https://x')];
+    await flush();
+    now += 700;
+    expect(shares.endGapMs('A')).toBe(700); // nothing ended since the first waited
+    running[0]();
+    expect(shares.endGapMs('A')).toBe(700);
+    now += 100;
+    running[1]();
+    expect(shares.endGapMs('A')).toBeCloseTo(0.8 * 700 + 0.2 * 100);
+    now += 5_000;
+    expect(shares.endGapMs('A')).toBe(5_000); // the current gap, once longer than the average
+    expect(shares.endGapMs('B')).toBe(0);
+    for (const w of waiting) (await w)();
+    await flush();
+    expect(shares.endGapMs('A')).toBe(0);
+    expect(shares.tenantsKnown).toBe(0);
+  });
+
   it('keys origins as the connection pool does: scheme, host and port; what does not parse is its own key', () => {
     expect(originOf('https://Hooks.Example:443/a?b=1')).toBe('https://hooks.example');
     expect(originOf('http://hooks.example:8080/a')).toBe('http://hooks.example:8080');
@@ -88,16 +146,33 @@ describe('TenantShares', () => {
     expect(shares.tenantsKnown).toBe(0);
   });
 
-  it('the settings: a quarter of the slots and three quarters of an origin\'s sockets unless set, never more than the whole, validated', () => {
-    expect(tenantShares(DispatchEnv.parse({}))).toEqual({ maxInFlightPerTenant: 128, connectionsPerOriginPerTenant: 96 });
-    expect(tenantShares(DispatchEnv.parse({ HERALD_DISPATCH_MAX_IN_FLIGHT: '10', HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN: '4' }))).toEqual({
+  it('the settings: a quarter of the slots, three quarters of an origin\'s sockets and a quarter of a partition\'s pending unless set, never more than the whole, validated', () => {
+    expect(tenantShares(DispatchEnv.parse({}))).toEqual({ maxInFlightPerTenant: 128, connectionsPerOriginPerTenant: 96, pendingPerPartitionPerTenant: 250 });
+    expect(
+      tenantShares(DispatchEnv.parse({ HERALD_DISPATCH_MAX_IN_FLIGHT: '10', HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN: '4', HERALD_DISPATCH_MAX_PENDING_PER_PARTITION: '10' })),
+    ).toEqual({
       maxInFlightPerTenant: 3,
       connectionsPerOriginPerTenant: 3,
+      pendingPerPartitionPerTenant: 3,
     });
     expect(
-      tenantShares(DispatchEnv.parse({ HERALD_DISPATCH_MAX_IN_FLIGHT_PER_TENANT: '100000', HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN_PER_TENANT: '7' })),
-    ).toEqual({ maxInFlightPerTenant: 512, connectionsPerOriginPerTenant: 7 });
-    for (const bad of [{ HERALD_DISPATCH_MAX_IN_FLIGHT_PER_TENANT: '0' }, { HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN_PER_TENANT: '1.5' }, { HERALD_DISPATCH_MAX_IN_FLIGHT_PER_TENANT: 'x' }]) {
+      tenantShares(
+        DispatchEnv.parse({
+          HERALD_DISPATCH_MAX_IN_FLIGHT_PER_TENANT: '100000',
+          HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN_PER_TENANT: '7',
+          HERALD_DISPATCH_MAX_PENDING_PER_PARTITION_PER_TENANT: '100000',
+        }),
+      ),
+    ).toEqual({ maxInFlightPerTenant: 512, connectionsPerOriginPerTenant: 7, pendingPerPartitionPerTenant: 1_000 });
+    expect(tenantShares(DispatchEnv.parse({ HERALD_DISPATCH_MAX_PENDING_PER_PARTITION_PER_TENANT: '40' })).pendingPerPartitionPerTenant).toBe(40);
+    for (const bad of [
+      { HERALD_DISPATCH_MAX_IN_FLIGHT_PER_TENANT: '0' },
+      { HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN_PER_TENANT: '1.5' },
+      { HERALD_DISPATCH_MAX_IN_FLIGHT_PER_TENANT: 'x' },
+      { HERALD_DISPATCH_MAX_PENDING_PER_PARTITION_PER_TENANT: '0' },
+      { HERALD_DISPATCH_MAX_PENDING_PER_PARTITION_PER_TENANT: '-5' },
+      { HERALD_DISPATCH_MAX_PENDING_PER_PARTITION_PER_TENANT: '1e9' },
+    ]) {
       expect(DispatchEnv.safeParse(bad).success).toBe(false);
     }
   });

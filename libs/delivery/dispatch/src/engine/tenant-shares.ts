@@ -22,6 +22,14 @@ class Share {
     return false;
   }
 
+  /** Withdraws a waiter not handed the token yet: false when it was (or never waited). */
+  drop(wake: () => void): boolean {
+    const i = this.waiters.indexOf(wake);
+    if (i < 0) return false;
+    this.waiters.splice(i, 1);
+    return true;
+  }
+
   /** Hands the token to the next waiter, or gives it back; true when nothing holds or waits for it any more. */
   give(): boolean {
     const next = this.waiters.shift();
@@ -35,6 +43,21 @@ class Share {
 interface TenantState {
   slots: Share;
   origins: Map<string, Share>;
+  /** Its attempts waiting for one of its shares now. */
+  waiting: number;
+  /** Since when (the clock's ms) some of them wait, or when one of its attempts last ended since (whichever is later). */
+  quietSince: number;
+  /** The time between two of its attempts ending while some wait (moving average, ms; 0 before it is known). */
+  endGapMs: number;
+}
+
+/**
+ * A wait for a share that may be given up: while it waits, `cancel` withdraws it (the attempt
+ * is then not sent, and whatever share it held is given back) and answers true; false once it
+ * was handed its share (too late: the attempt goes on).
+ */
+export interface ShareWait {
+  cancel?: () => boolean;
 }
 
 /**
@@ -61,31 +84,88 @@ export class TenantShares {
   private readonly perTenant: number;
   private readonly perOrigin: number;
 
-  constructor(settings: TenantShareSettings) {
+  constructor(
+    settings: TenantShareSettings,
+    /** The clock `endGapMs` is measured on (the engine's stall-free one). */
+    private readonly clock: () => number = Date.now,
+  ) {
     this.perTenant = Math.max(1, settings.maxInFlightPerTenant);
     this.perOrigin = Math.max(1, settings.connectionsPerOriginPerTenant);
   }
 
-  /** Waits for the tenant's share of the origin, then of the attempt slots; resolves to the release (idempotent). */
-  async acquire(tenantId: string, origin: string): Promise<() => void> {
+  /**
+   * Waits for the tenant's share of the origin, then of the attempt slots; resolves to the
+   * release (idempotent) — or to null if `wait` was cancelled first.
+   */
+  acquire(tenantId: string, origin: string): Promise<() => void>;
+  acquire(tenantId: string, origin: string, wait: ShareWait): Promise<(() => void) | null>;
+  async acquire(tenantId: string, origin: string, wait: ShareWait = {}): Promise<(() => void) | null> {
     let t = this.tenants.get(tenantId);
-    if (!t) this.tenants.set(tenantId, (t = { slots: new Share(this.perTenant), origins: new Map() }));
+    if (!t) this.tenants.set(tenantId, (t = { slots: new Share(this.perTenant), origins: new Map(), waiting: 0, quietSince: this.clock(), endGapMs: 0 }));
     let o = t.origins.get(origin);
     if (!o) t.origins.set(origin, (o = new Share(this.perOrigin)));
     const tenant = t;
     const toOrigin = o;
     // Nothing is dropped while this attempt waits: its origin's share has a waiter (or its token)
     // and the tenant has that origin, so both stay in the maps until released below.
-    await new Promise<void>((r) => (toOrigin.take(r) ? r() : undefined));
-    await new Promise<void>((r) => (tenant.slots.take(r) ? r() : undefined));
+    const forget = () => {
+      if (tenant.origins.size === 0 && this.tenants.get(tenantId) === tenant) this.tenants.delete(tenantId);
+    };
+    if (!(await this.take(tenant, toOrigin, wait))) {
+      if (toOrigin.used === 0 && toOrigin.waiters.length === 0) tenant.origins.delete(origin);
+      forget();
+      return null;
+    }
+    if (!(await this.take(tenant, tenant.slots, wait))) {
+      if (toOrigin.give()) tenant.origins.delete(origin);
+      forget();
+      return null;
+    }
     let released = false;
     return () => {
       if (released) return;
       released = true;
+      if (tenant.waiting > 0) {
+        const now = this.clock();
+        const gap = Math.max(0, now - tenant.quietSince);
+        tenant.endGapMs = tenant.endGapMs === 0 ? gap : 0.8 * tenant.endGapMs + 0.2 * gap;
+        tenant.quietSince = now;
+      }
       tenant.slots.give();
       if (toOrigin.give()) tenant.origins.delete(origin);
-      if (tenant.origins.size === 0 && this.tenants.get(tenantId) === tenant) this.tenants.delete(tenantId);
+      forget();
     };
+  }
+
+  /** The share's token at once or once handed over (true), or none: `wait` was cancelled first (false). */
+  private take(tenant: TenantState, share: Share, wait: ShareWait): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const wake = () => {
+        if (--tenant.waiting === 0) tenant.endGapMs = 0;
+        wait.cancel = undefined;
+        resolve(true);
+      };
+      if (share.take(wake)) return resolve(true);
+      if (tenant.waiting++ === 0) tenant.quietSince = this.clock();
+      wait.cancel = () => {
+        if (!share.drop(wake)) return false;
+        if (--tenant.waiting === 0) tenant.endGapMs = 0;
+        wait.cancel = undefined;
+        resolve(false);
+        return true;
+      };
+    });
+  }
+
+  /**
+   * How long apart the tenant's attempts end while some of its attempts wait for its share: the
+   * moving average of those gaps, or the current one if it is longer (0 while none waits). What
+   * it holds beyond its share is served one per gap.
+   */
+  endGapMs(tenantId: string): number {
+    const t = this.tenants.get(tenantId);
+    if (!t || t.waiting === 0) return 0;
+    return Math.max(t.endGapMs, this.clock() - t.quietSince);
   }
 
   /** Attempts the tenant holds (or has handed on to the overall slots) now. */
