@@ -225,7 +225,9 @@ describe('DeliveryEngine', () => {
 
   it('a tenant with 1,000 hooks on one receiver origin holds its share of that origin\'s sockets; another tenant there is sent at once', async () => {
     const many = Array.from({ length: 1_000 }, (_, i) => snapshot({ id: `a-${i}`, tenantId: 'tenant-A', url: `https://hooks.example/a/${i}` }));
-    const t = setup([...many, snapshot({ id: 'b', tenantId: 'tenant-B', url: 'https://hooks.example/b' })]);
+    // The origin's share only: A may hold the whole partition here (its hold, `TenantHolds`, is
+    // the next spec's; on a loaded host this one's answers may come too far apart to keep 1,000).
+    const t = setup([...many, snapshot({ id: 'b', tenantId: 'tenant-B', url: 'https://hooks.example/b' })], { ...DEFAULT_DISPATCH_SETTINGS, pendingPerPartitionPerTenant: 1_000 });
     for (const h of many) t.offer(delivery(h.id, { tenantId: 'tenant-A' }));
     await settle();
     expect(t.sent).toHaveLength(DEFAULT_DISPATCH_SETTINGS.connectionsPerOriginPerTenant);
