@@ -71,4 +71,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
 # services' in every launcher (tools/dev-infra/lib/services.js SERVICE_NODE_FLAGS, pinned by
 # deploy/docker/dockerfile.spec.ts); HERALD_SOURCE_MAPS=1 adds --enable-source-maps (stack traces
 # in TypeScript, ~25-35 MB more RSS).
-CMD ["sh", "-c", "exec node --max-semi-space-size=4 $([ \"$HERALD_SOURCE_MAPS\" = 1 ] && echo --enable-source-maps) dist/apps/${HERALD_APP}/src/main.js"]
+CMD ["sh", "-c", "exec node --max-semi-space-size=4 --heap-growing-percent=100 $([ \"$HERALD_SOURCE_MAPS\" = 1 ] && echo --enable-source-maps) dist/apps/${HERALD_APP}/src/main.js"]

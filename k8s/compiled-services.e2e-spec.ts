@@ -1,7 +1,7 @@
 /**
  * The services as the images run them, without Docker: compiled by deploy/docker/compile.js
  * (the Dockerfile's build step) and started with the image's command line
- * (`node --max-semi-space-size=4 dist/apps/<app>/src/main.js`, working directory = the dist's
+ * (`node --max-semi-space-size=4 --heap-growing-percent=100 dist/apps/<app>/src/main.js`, working directory = the dist's
  * parent, as WORKDIR /app), against the real broker and database. The migrate image's two
  * commands run first; then each service must turn ready, serve /metrics with its `service`
  * label and every metric the metrics contract assigns it (the APIs' request histogram with a

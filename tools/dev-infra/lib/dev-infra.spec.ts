@@ -1,5 +1,6 @@
 // Unit tests of the dev-infra helpers that need no process, port or file of their own.
 import { SERVICE_MALLOC_ENV, SERVICE_NODE_FLAGS, buildServiceEnv, describeRun, listServices, nodeArgs, nodeFlags, resolvePorts, runArgs, urlTable } from './services';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { coordinatorPartition, idsCoveringPartitions, instance, parsePorts, randomClusterId, scramArgs, serverProperties } from './kafka';
 
@@ -57,16 +58,16 @@ describe('services', () => {
     ]);
     expect(listServices({ env: { HERALD_APPS: 'event-router' }, all: true }).map((s) => s.app)).toEqual(['event-router']);
     expect(() => listServices({ env: { HERALD_APPS: 'nope' } })).toThrow(/unknown app nope/);
-    expect(nodeArgs('apps/x/src/main.ts', {})).toEqual(['--max-semi-space-size=4', '-r', '@swc-node/register', 'apps/x/src/main.ts']);
+    expect(nodeArgs('apps/x/src/main.ts', {})).toEqual(['--max-semi-space-size=4', '--heap-growing-percent=100', '-r', '@swc-node/register', 'apps/x/src/main.ts']);
   });
 
-  it('runs a service with a 4 MB semi-space, a 512 MB old space and without source maps unless HERALD_SOURCE_MAPS=1; migrate and the CLI always with them', () => {
-    expect(SERVICE_NODE_FLAGS).toEqual(['--max-semi-space-size=4']);
+  it('runs a service with a 4 MB semi-space, an old generation that grows to 2x its live set between major GCs (no heap cap) and without source maps unless HERALD_SOURCE_MAPS=1; migrate and the CLI always with them', () => {
+    expect(SERVICE_NODE_FLAGS).toEqual(['--max-semi-space-size=4', '--heap-growing-percent=100']);
     const build = '/repo/.herald/build/0123456789abcdef';
-    expect(runArgs('apps/x/src/main.ts', build, {})).toEqual(['--max-semi-space-size=4', `${build}/apps/x/src/main.js`]);
-    expect(runArgs('apps/x/src/main.ts', build, { HERALD_SOURCE_MAPS: '0' })).toEqual(['--max-semi-space-size=4', `${build}/apps/x/src/main.js`]);
-    expect(runArgs('apps/x/src/main.ts', build, { HERALD_SOURCE_MAPS: '1' })).toEqual(['--max-semi-space-size=4', '--enable-source-maps', `${build}/apps/x/src/main.js`]);
-    expect(nodeArgs('apps/x/src/main.ts', { HERALD_SOURCE_MAPS: '1' })).toEqual(['--max-semi-space-size=4', '--enable-source-maps', '-r', '@swc-node/register', 'apps/x/src/main.ts']);
+    expect(runArgs('apps/x/src/main.ts', build, {})).toEqual(['--max-semi-space-size=4', '--heap-growing-percent=100', `${build}/apps/x/src/main.js`]);
+    expect(runArgs('apps/x/src/main.ts', build, { HERALD_SOURCE_MAPS: '0' })).toEqual(['--max-semi-space-size=4', '--heap-growing-percent=100', `${build}/apps/x/src/main.js`]);
+    expect(runArgs('apps/x/src/main.ts', build, { HERALD_SOURCE_MAPS: '1' })).toEqual(['--max-semi-space-size=4', '--heap-growing-percent=100', '--enable-source-maps', `${build}/apps/x/src/main.js`]);
+    expect(nodeArgs('apps/x/src/main.ts', { HERALD_SOURCE_MAPS: '1' })).toEqual(['--max-semi-space-size=4', '--heap-growing-percent=100', '--enable-source-maps', '-r', '@swc-node/register', 'apps/x/src/main.ts']);
     for (const entry of ['apps/x/src/migrate.ts', 'apps/x/src/cli.ts']) {
       expect(runArgs(entry, build, {})).toEqual(['--enable-source-maps', `${build}/${entry.replace(/\.ts$/, '.js')}`]);
       expect(nodeFlags(entry, { HERALD_SOURCE_MAPS: '0' })).toEqual(['--enable-source-maps']);
@@ -75,8 +76,15 @@ describe('services', () => {
     expect(nodeFlags('apps/x/src/domain.ts', {})).toEqual(['--enable-source-maps']);
   });
 
+  it('this node accepts every service flag (a flag it does not know stops it at start: "bad option", exit 9)', () => {
+    const r = spawnSync(process.execPath, [...SERVICE_NODE_FLAGS, '-e', 'process.exit(0)'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(spawnSync(process.execPath, ['--heap-growing-percentage=100', '-e', 'process.exit(0)'], { encoding: 'utf8' }).status).toBe(9);
+  });
+
   it('runs an entry compiled from a build folder, or from TypeScript without one (HERALD_SERVICES_FROM=source)', () => {
-    expect(runArgs('apps/x/src/main.ts', '/repo/.herald/build/0123456789abcdef', {})).toEqual(['--max-semi-space-size=4', '/repo/.herald/build/0123456789abcdef/apps/x/src/main.js']);
+    expect(runArgs('apps/x/src/main.ts', '/repo/.herald/build/0123456789abcdef', {})).toEqual(['--max-semi-space-size=4', '--heap-growing-percent=100', '/repo/.herald/build/0123456789abcdef/apps/x/src/main.js']);
     expect(runArgs('apps/x/src/migrate.ts', undefined)).toEqual(nodeArgs('apps/x/src/migrate.ts'));
     expect(describeRun('apps/x/src/main.ts', undefined)).toBe('node -r @swc-node/register apps/x/src/main.ts');
     expect(describeRun('apps/x/src/main.ts', `${__dirname}/../../../.herald/build/0123456789abcdef`)).toBe('node .herald/build/0123456789abcdef/apps/x/src/main.js');

@@ -109,6 +109,14 @@ function listMigrations() {
  * - `--max-semi-space-size=4`: V8's young generation is two semi-spaces of up to 16 MB each by
  *   default on this machine, which an idle service keeps; 4 MB each takes ~24 MB off every
  *   service's RSS, idle and at its peak.
+ * - `--heap-growing-percent=100`: after each major GC V8 lets the old generation grow to the
+ *   live set x a factor before it marks again; it picks the factor itself (from GC and mutator
+ *   speed), up to 4 under the default 4 GB heap limit, so at a burst or a fan-out a service held
+ *   2-3x its live set in garbage (heapUsed 60 -> 200 MB between two major GCs; the Kafka fetch
+ *   Buffers those dead objects keep, 50-60 MB in the registry, go with them). 100 fixes the
+ *   factor at 2: peaks -15 to -110 MB in bench:e2e (the registry 296 -> 189) at no CPU per delivery this host could tell apart
+ *   (50, a factor of 1.5, cost +15-20 %). It is not a limit: a live set of 500 MB still gets
+ *   1 GB before the next major GC, up to V8's default heap limit (bench/e2e/findings.md, "Memory").
  * - No `--max-old-space-size`: a 512 MB limit brought every peak under 250 MB in bench:e2e (V8
  *   lets the old generation grow to ~1.4x the live set under it, up to 4x under its 4 GB
  *   default), but a legitimate fan-out can hold more than that live — the router renders a
@@ -118,7 +126,7 @@ function listMigrations() {
  *   partitions stopped. An operator who bounds memory sets NODE_OPTIONS=--max-old-space-size=…
  *   with the pod's limit (README, "Configuration").
  */
-const SERVICE_NODE_FLAGS = Object.freeze(['--max-semi-space-size=4']);
+const SERVICE_NODE_FLAGS = Object.freeze(['--max-semi-space-size=4', '--heap-growing-percent=100']);
 
 /**
  * glibc malloc settings in the environment of every service (an operator's own value wins), the
