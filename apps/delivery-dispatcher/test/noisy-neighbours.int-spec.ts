@@ -137,3 +137,48 @@ describe('noisy neighbours: one tenant\'s hanging hooks cannot hold a receiver h
     expect(h.outcomes().filter((o) => o.subscriptionId === other.id && o.status !== 'delivered')).toEqual([]);
   }, 120_000);
 });
+
+// Issue 12.3: a partition is paused once it holds HERALD_DISPATCH_MAX_PENDING_PER_PARTITION
+// unfinished deliveries, for every tenant on it. One tenant's 100 hooks behind a receiver that
+// never answers (one delivery each: every lane within its bound), 8 attempts at a time (its share),
+// would hold all 100 of this partition's — the other 92 waiting for the share — and its next
+// tenant's deliveries would wait until 50 of them timed out (10 s for each 8). The tenant's hold
+// (HERALD_DISPATCH_MAX_PENDING_PER_PARTITION_PER_TENANT, here a quarter: 25) parks what waits for
+// its share once its attempts show they do not end, so the partition resumes. Judged by sequence:
+// the other tenant's 20 deliveries all arrive while the hanging receiver gets fewer than 16 more
+// requests (two rounds of its share: 20 s at its pace, so a loaded host does not decide it). With the hold at the whole partition
+// (HERALD_DISPATCH_MAX_PENDING_PER_PARTITION_PER_TENANT=100, as before it existed) they arrived
+// only after the hanging tenant's timeouts: 56 of its requests meanwhile, 72 s (3 s with the hold).
+describe('noisy neighbours: one tenant\'s hooks cannot fill a partition\'s pending', () => {
+  async function otherTenantWhileHanging(h: ReturnType<typeof dispatcherHarnessFor>) {
+    const rx = await h.receiver((req, res) => (req.path.startsWith('/hang/') ? undefined : res.writeHead(200).end('ok')));
+    const base = rx.url.replace(/\/hook$/, '');
+    const hanging = Array.from({ length: 100 }, (_, i) =>
+      h.snapshot({
+        url: `${base}/hang/${i}`,
+        tenantId: 'tenant-hanging',
+        timeoutMs: 10_000,
+        retryPolicy: { scheduleMs: [60_000], maxAttempts: 1, maxAgeMs: 600_000, onExhausted: 'discard' },
+      }).snapshot,
+    );
+    const other = h.snapshot({ url: `${base}/other`, tenantId: 'tenant-other', timeoutMs: 10_000 }).snapshot;
+    await h.publishSnapshots(...hanging, other);
+    await h.publishDeliveries(hanging.map((s) => h.delivery(s.id, 0, { tenantId: 'tenant-hanging' })), 0);
+    const hangingRequests = () => rx.received.filter((r) => r.path.startsWith('/hang/')).length;
+    await waitFor('the hanging hooks hold the tenant\'s share', () => hangingRequests() >= 8);
+    const before = hangingRequests();
+    await h.publishDeliveries(Array.from({ length: 20 }, (_, i) => h.delivery(other.id, i, { tenantId: 'tenant-other' })), 0);
+    await waitFor('the other tenant\'s deliveries', () => rx.received.filter((r) => r.path === '/other').length >= 20, 120_000);
+    expect(h.outcomes().filter((o) => o.subscriptionId === other.id && o.status !== 'delivered')).toEqual([]);
+    return hangingRequests() - before;
+  }
+
+  const h = dispatcherHarnessFor('tenant-hold', {
+    allowLoopback: true,
+    env: { HERALD_DISPATCH_MAX_PENDING_PER_PARTITION: '100', HERALD_DISPATCH_MAX_IN_FLIGHT_PER_TENANT: '8' },
+  });
+
+  it('another tenant\'s deliveries behind 100 hanging hooks of one tenant arrive within two rounds of its share', async () => {
+    expect(await otherTenantWhileHanging(h)).toBeLessThan(16);
+  }, 180_000);
+});
