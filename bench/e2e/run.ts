@@ -143,6 +143,8 @@ const BAD_KINDS = [
 type BadKind = (typeof BAD_KINDS)[number]['kind'];
 type NoisyPhase = 'none' | BadKind;
 const ALL_NOISY_PHASES: readonly NoisyPhase[] = ['none', ...BAD_KINDS.map((b) => b.kind)];
+/** By default every kind runs between two no-neighbour bursts, its paired control. */
+const DEFAULT_NOISY_PHASES: readonly NoisyPhase[] = ['none', ...BAD_KINDS.flatMap((b) => [b.kind, 'none' as const])];
 /**
  * The noisy phases this run makes (BENCH_NOISY_PHASES, comma-separated, default all of them):
  * to measure one kind against `none` in a shorter run. A run without all five is not the bench's
@@ -155,7 +157,7 @@ const NOISY_PHASES: readonly NoisyPhase[] = (() => {
     process.stderr.write(`bench:e2e: BENCH_NOISY_PHASES: unknown ${unknown.join(', ')} (known: ${ALL_NOISY_PHASES.join(', ')})\n`);
     process.exit(64);
   }
-  return wanted.length === 0 ? ALL_NOISY_PHASES : (wanted as NoisyPhase[]);
+  return wanted.length === 0 ? DEFAULT_NOISY_PHASES : (wanted as NoisyPhase[]);
 })();
 /** The bad kinds whose phase this run makes. */
 const RUN_BAD_KINDS = () => BAD_KINDS.filter((b) => NOISY_PHASES.includes(b.kind));
@@ -172,6 +174,13 @@ interface NoisyResult {
   healthyShareOfSteady: number;
   /** Of the same burst without a bad neighbour (1 for `none`). */
   healthyShareOfNone: number;
+  /**
+   * Of the no-neighbour bursts run just before and just after this phase (their mean; the one
+   * there is when only one is): a paired control. The system drifts over a run (tables grow,
+   * PostgreSQL vacuums; the no-neighbour burst itself ranged 0.81–1.02 of steady on quiet hosts),
+   * and a control measured next to the phase takes that drift out. Null without an adjacent one.
+   */
+  healthyShareOfAdjacentNone: number | null;
   healthyP50Ms: number;
   healthyP99Ms: number;
   badHooks: number;
@@ -631,6 +640,10 @@ function markdown(r: Result): string {
       (b) =>
         `| noisy neighbour, ${b.kind}: healthy share of steady (see below) | ${round(noisy[b.kind].healthyShareOfSteady, 3)} | ≥ 0.90 (${target(noisy[b.kind].healthyShareOfSteady >= 0.9)}) |`,
     ),
+    ...RUN_BAD_KINDS().flatMap((b) => {
+      const adjacent = noisy[b.kind].healthyShareOfAdjacentNone;
+      return adjacent == null ? [] : [`| noisy neighbour, ${b.kind}: healthy share of the no-neighbour bursts just before and after it | ${round(adjacent, 3)} | ≥ 0.90 (${target(adjacent >= 0.9)}) |`];
+    }),
     `| latency at ${latency.ratePerSec} changes/s (achieved ${round(latency.achievedRatePerSec)}): commit → receiver p50 | ${round(latency.p50Ms)} ms | ≤ 20 ms (${target(latency.p50Ms <= 20)}) |`,
     `| latency: p99 | ${round(latency.p99Ms)} ms | ≤ 150 ms (${target(latency.p99Ms <= 150)}) |`,
     ...services.map((n) => {
@@ -651,14 +664,14 @@ function markdown(r: Result): string {
     '',
     `Each phase: ${P.noisyChanges} changes at once to ${P.healthyHooks} healthy hooks (the healthy tenant, the same load in the steady phase and in every noisy one) and, spread through them on the same topic, ${P.badHooks * P.noisyBadChangesPerHook} changes of a second tenant (its own API key; the router fans them out to its hooks only) to its ${P.badHooks} bad hooks of one kind, on the same receiver origin; the next phase starts once every bad delivery made its every request and nothing is in flight (or ${30 * P.waitScale} s)${P.settleMs > 0 ? ` and the registry has logged everything before it (at most ${P.settleMs / 1000} s; the steady phase waits the same), so that no burst starts while the one before it is still being logged` : ''}. Phases run: ${NOISY_PHASES.join(', ')} (the table gives each kind's first). The CPU table splits a phase into its window (to the last healthy delivery) and the bad neighbours' tail after it. Latency is commit → receiver of the healthy deliveries — a burst, so mostly the time each waited behind the others.`,
     '',
-    "| bad neighbour | healthy deliveries/s | share of steady (target ≥ 0.90) | share of none | healthy p50 | healthy p99 | bad deliveries (reached the sink) | bad tenant's attempts: delivered / retrying / failed (its own stats) | bad tenant's dead-lettered | retry-tier / DLQ messages (phase and tail) | parked by the dispatcher |",
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    "| bad neighbour | healthy deliveries/s | share of steady (target ≥ 0.90) | share of the first none | share of the adjacent none bursts (paired control) | healthy p50 | healthy p99 | bad deliveries (reached the sink) | bad tenant's attempts: delivered / retrying / failed (its own stats) | bad tenant's dead-lettered | retry-tier / DLQ messages (phase and tail) | parked by the dispatcher |",
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...[...new Set(NOISY_PHASES)].map((k) => {
       const n = noisy[k];
       const what = k === 'none' ? 'none' : `${k}: ${BAD_KINDS.find((b) => b.kind === k)?.what ?? ''}`;
       const bt = n.badTenant;
       const own = k === 'none' ? ['—', '—'] : bt ? [`${bt.attempts.total}: ${bt.attempts.delivered} / ${bt.attempts.retrying} / ${bt.attempts.failed}`, String(bt.deadLettered)] : ['?', '?'];
-      return `| ${what} | ${round(n.healthyDeliveriesPerSec)} | ${round(n.healthyShareOfSteady, 3)} | ${round(n.healthyShareOfNone, 3)} | ${round(n.healthyP50Ms)} ms | ${round(n.healthyP99Ms)} ms | ${k === 'none' ? '—' : `${n.badDeliveries} (${n.badAttempted})`} | ${own[0]} | ${own[1]} | ${n.retryTierMessages ?? '?'} / ${n.dlqMessages ?? '?'} | ${n.parked} |`;
+      return `| ${what} | ${round(n.healthyDeliveriesPerSec)} | ${round(n.healthyShareOfSteady, 3)} | ${round(n.healthyShareOfNone, 3)} | ${n.healthyShareOfAdjacentNone == null ? '—' : round(n.healthyShareOfAdjacentNone, 3)} | ${round(n.healthyP50Ms)} ms | ${round(n.healthyP99Ms)} ms | ${k === 'none' ? '—' : `${n.badDeliveries} (${n.badAttempted})`} | ${own[0]} | ${own[1]} | ${n.retryTierMessages ?? '?'} / ${n.dlqMessages ?? '?'} | ${n.parked} |`;
     }),
     '',
     '## CPU per delivery, steady phase (µs of CPU per delivered webhook)',
@@ -1047,6 +1060,8 @@ async function main(): Promise<number> {
     // next one measures its own kind.
     const badChanges = P.badHooks * P.noisyBadChangesPerHook;
     const noisyResults: Partial<Record<NoisyPhase, NoisyResult>> = {};
+    /** Each phase's healthy rate, in the order they ran (for the adjacent no-neighbour control). */
+    const phaseRates: number[] = [];
     const spilled = () =>
       metric(url('delivery-dispatcher'), 'herald_delivery_spilled_total').catch(() => NaN);
     for (const [phaseIndex, k] of NOISY_PHASES.entries()) {
@@ -1106,6 +1121,7 @@ async function main(): Promise<number> {
       // CPU until the last healthy delivery (the window the share is measured over), apart from
       // the bad neighbours' tail after it (a hanging hook works off its deliveries one timeout
       // at a time, long after the healthy burst).
+      phaseRates[phaseIndex] = rate;
       await phase(name);
       if (b) {
         // The tail ends once each bad delivery made its every request (an ordered-failing one's
@@ -1125,6 +1141,7 @@ async function main(): Promise<number> {
         healthyDeliveriesPerSec: rate,
         healthyShareOfSteady: rate / steadyRate,
         healthyShareOfNone: noisyResults.none ? rate / noisyResults.none.healthyDeliveriesPerSec : 1,
+        healthyShareOfAdjacentNone: null,
         healthyP50Ms: percentile(lat, 50),
         healthyP99Ms: percentile(lat, 99),
         badHooks: b ? P.badHooks : 0,
@@ -1135,6 +1152,16 @@ async function main(): Promise<number> {
         badTenant: null,
         ...topicWrites(messages[name], b ? messages[`${name}: bad neighbours' tail`] : undefined),
       };
+    }
+
+    // Each kind against the no-neighbour bursts next to it.
+    for (const b of RUN_BAD_KINDS()) {
+      const i = NOISY_PHASES.indexOf(b.kind);
+      const controls = [NOISY_PHASES[i - 1] === 'none' ? phaseRates[i - 1] : undefined, NOISY_PHASES[i + 1] === 'none' ? phaseRates[i + 1] : undefined].filter(
+        (x): x is number => x !== undefined,
+      );
+      const r = noisyResults[b.kind];
+      if (r && controls.length > 0) r.healthyShareOfAdjacentNone = phaseRates[i] / (controls.reduce((a, x) => a + x, 0) / controls.length);
     }
 
     // Latency at a fixed rate.
