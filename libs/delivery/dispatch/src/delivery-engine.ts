@@ -89,7 +89,8 @@ export class DeliveryEngine {
 
   constructor(
     private readonly directory: EndpointDirectory,
-    sender: Pick<WebhookSender, 'send'>,
+    /** Its `connectionsPerOrigin` (when it has one) bounds the attempts to one origin across tenants (`TenantShares`). */
+    sender: Pick<WebhookSender, 'send'> & Partial<Pick<WebhookSender, 'connectionsPerOrigin'>>,
     out: Pick<OutboundBatcher, 'add'>,
     deadLetters: Pick<DeadLetterWriter, 'deadLetter'>,
     private readonly metrics: DispatchMetrics,
@@ -102,7 +103,7 @@ export class DeliveryEngine {
     this.hanging = new HangingReceivers(settings);
     this.bounds = new LaneBounds(settings);
     this.ordered = new OrderedMode(this.writer, (lane) => this.overflowDue(lane));
-    this.shares = new TenantShares(settings, () => this.active());
+    this.shares = new TenantShares(settings, () => this.active(), sender.connectionsPerOrigin);
     this.holds = new TenantHolds(settings);
     this.attempts = new AttemptRunner(directory, sender, new AttemptSlots(settings.maxInFlight), metrics, settings.snapshotWaitMs, stalls, this.shares);
   }

@@ -88,9 +88,16 @@ const DROPPED_HEADERS = new Set([
  *   literals are judged before the request;
  * - redirects are not followed: a 3xx is a failure (`redirect`), so a receiver cannot bounce
  *   the request to a private address;
- * - one deadline covers connect, headers and the body read (`timeout`).
+ * - one deadline covers connect, headers and the body read (`timeout`) — and any wait for a free
+ *   socket of the origin's pool: a caller that must not time out unsent keeps to
+ *   `connectionsPerOrigin` requests per origin (the dispatcher's `TenantShares` does).
  */
 export class WebhookSender {
+  /**
+   * The sockets of one origin's pool: a request beyond them would wait inside undici for a free
+   * one with its deadline running, so the dispatcher holds its attempts to this many per origin.
+   */
+  readonly connectionsPerOrigin: number;
   private readonly agent: Agent;
   private readonly maxResponseBytes: number;
   private readonly userAgent: string;
@@ -101,8 +108,9 @@ export class WebhookSender {
   ) {
     this.maxResponseBytes = Math.max(opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, RESPONSE_EXCERPT_BYTES);
     this.userAgent = opts.userAgent ?? 'Herald-Webhooks/1.0';
+    this.connectionsPerOrigin = Math.max(1, opts.connectionsPerOrigin ?? 128);
     this.agent = new Agent({
-      connections: opts.connectionsPerOrigin ?? 128,
+      connections: this.connectionsPerOrigin,
       pipelining: 1,
       keepAliveTimeout: opts.keepAliveTimeoutMs ?? 10_000,
       keepAliveMaxTimeout: 60_000,

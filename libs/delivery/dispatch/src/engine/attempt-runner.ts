@@ -19,7 +19,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 /**
  * One HTTP attempt of a delivery: the hook's current endpoint (waiting a little for a snapshot
- * the router saw before us), its tenant's share (`TenantShares`), its rate-limit slot (booked
+ * the router saw before us), its tenant's share and a token of the receiver origin's pool
+ * (`TenantShares`: the request then never waits for a socket inside the sender, where its
+ * deadline would run), its rate-limit slot (booked
  * once the share is held), one of the overall attempt slots — always in that order, each given
  * back once — and the request itself inside a `deliver` span — a child of the change's trace
  * (the router's span, or the previous attempt's), with the sender's HTTP client span inside.
@@ -96,11 +98,12 @@ export class AttemptRunner {
       // The rate-limit slot is booked once the tenant's share is held, not before: attempts booked
       // a slot apart and then queued for the share (the tenant's other hooks hold it) would all
       // be handed it at once when those end — a burst over the hook's rate limit. Sleeping for the
-      // slot holds the share's tokens meanwhile (of the tenant's slots and of its origin): a hook
-      // holds at most its in-flight cap of each (its lane runs no more attempts at once), so its
-      // tenant's other hooks keep the rest — acceptable.
+      // slot holds the share's tokens meanwhile (of the tenant's slots and of its origin, and a token
+      // of the origin's pool): a hook holds at most its in-flight cap of each (its lane runs no more
+      // attempts at once), and a tenant at most its share of the pool, so its tenant's other hooks
+      // and the other tenants keep the rest — acceptable.
       // Not a lock: the sleep ends by itself, so the order of what is waited for (origin share →
-      // tenant share → overall slot) is unchanged and nothing can wait in a cycle.
+      // tenant share → pool token → overall slot) is unchanged and nothing can wait in a cycle.
       if (ep.rateLimitPerSec && !notWanted()) {
         const wait = lane.reserveRateSlot(Math.max(ep.rateLimitPerSec, MIN_RATE_LIMIT_PER_SEC), Date.now());
         if (wait > 0) await sleep(wait);

@@ -46,6 +46,34 @@ describe('TenantShares', () => {
     expect(got).toEqual(['hang-1', 'fine', 'b', 'hang-2']);
   });
 
+  it('the tenants together hold at most the origin\'s pool; a waiter for a pool token holds its tenant\'s tokens, and given up it gives them back', async () => {
+    // Shares of 3 of an origin's pool of 4: two tenants' shares add up to 6.
+    const shares = new TenantShares({ maxInFlightPerTenant: 10, connectionsPerOriginPerTenant: 3 }, Date.now, 4);
+    const got: string[] = [];
+    const take = (tenant: string, origin: string, label: string, wait: ShareWait = {}) =>
+      shares.acquire(tenant, origin, wait).then((release) => (release && got.push(label), release));
+    const a = [1, 2, 3].map((i) => take('A', 'https://x', `a${i}`));
+    const b1 = take('B', 'https://x', 'b1');
+    const givenUp: ShareWait = {};
+    const b2 = take('B', 'https://x', 'b2', givenUp);
+    const b3 = take('B', 'https://x', 'b3');
+    const other = take('B', 'https://y', 'other'); // another origin's pool: not behind https://x's
+    await flush();
+    expect(got).toEqual(['a1', 'a2', 'a3', 'b1', 'other']);
+    expect([shares.heldOfPool('https://x'), shares.heldTo('B', 'https://x'), shares.heldBy('B')]).toEqual([4, 3, 4]);
+    // Given up while it waits for a pool token: its tenant's tokens (of the origin and of the slots) come back.
+    expect(givenUp.cancel?.()).toBe(true);
+    expect(await b2).toBeNull();
+    expect([shares.heldOfPool('https://x'), shares.heldTo('B', 'https://x'), shares.heldBy('B')]).toEqual([4, 2, 3]);
+    // A token given back goes to the next waiter for the pool, whichever tenant's.
+    (await a[0])?.();
+    await flush();
+    expect(got).toEqual(['a1', 'a2', 'a3', 'b1', 'other', 'b3']);
+    expect(shares.heldOfPool('https://x')).toBe(4);
+    for (const r of [a[1], a[2], b1, b3, other]) (await r)?.();
+    expect([shares.heldOfPool('https://x'), shares.originsKnown, shares.tenantsKnown]).toEqual([0, 0, 0]);
+  });
+
   it('a release counts once; a tenant holding nothing is forgotten', async () => {
     const shares = new TenantShares({ maxInFlightPerTenant: 1, connectionsPerOriginPerTenant: 1 });
     const release = await shares.acquire('A', 'https://x');

@@ -43,7 +43,7 @@ class Share {
 interface TenantState {
   slots: Share;
   origins: Map<string, Share>;
-  /** Its attempts waiting for one of its shares now. */
+  /** Its attempts waiting for one of its shares (or a token of an origin's pool) now. */
   waiting: number;
   /** Since when (the clock's ms) some of them wait, or when one of its attempts last ended since (whichever is later). */
   quietSince: number;
@@ -63,39 +63,55 @@ export interface ShareWait {
 /**
  * One tenant's bounded share of what every tenant shares: the engine's attempt slots
  * (`maxInFlightPerTenant` of `maxInFlight`) and a receiver origin's connections
- * (`connectionsPerOriginPerTenant` of the sender's pool for that origin). A hanging hook is held to
+ * (`connectionsPerOriginPerTenant` of the sender's pool for that origin) — and, across tenants,
+ * that pool itself (`originPool`, the sender's `connectionsPerOrigin`). A hanging hook is held to
  * one attempt once detected, but a tenant may have 1,000 hooks: without a share, its hanging hooks
  * on one receiver host could hold that host's whole pool — every other tenant's requests to it
  * queued behind theirs — and enough of them every attempt slot.
  *
- * An attempt takes its tenant's share of the origin first, then the tenant's share, then (in
- * `AttemptRunner`) one of the overall slots; it gives them back when it ends. Always in that
- * order, so no cycle: a waiter for the tenant's share holds a token of one origin (its own), never
- * one another origin of the tenant needs; a waiter for an overall slot is within its tenant's
- * share, so one tenant never has more than its share of the attempts waiting for (or holding)
- * those slots. A tenant over its share waits in its own lanes (an attempt waiting here counts as
- * running for its hook's in-flight cap, so each lane holds at most that many): another tenant's
- * delivery is never queued behind it.
+ * The tenants' shares of an origin add up to more than its pool (two tenants at ¾ each): beyond
+ * the pool, a request would wait inside undici for a free socket with its deadline running, and
+ * time out unsent behind hanging ones. So an attempt also takes one of the origin's pool tokens,
+ * and waits for it here, where the wait costs no deadline.
+ *
+ * An attempt takes its tenant's share of the origin first, then the tenant's share, then a token
+ * of the origin's pool, then (in `AttemptRunner`) one of the overall slots; it gives them back when
+ * it ends. Always in that order, so no cycle: a waiter for the tenant's share holds a token of one
+ * origin (its own), never one another origin of the tenant needs; a waiter for a pool token holds
+ * only its tenant's tokens (of that origin and of the slots), which no holder of a pool token
+ * waits for; a waiter for an overall slot is within its tenant's share, so one tenant never has
+ * more than its share of the attempts waiting for (or holding) those slots — nor more than its
+ * share of the origin's pool, so another tenant's attempts there wait at most for the rest of it.
+ * A tenant over its share waits in its own lanes (an attempt waiting here counts as running for
+ * its hook's in-flight cap, so each lane holds at most that many): another tenant's delivery is
+ * never queued behind it.
  */
 export class TenantShares {
   // Keyed by the tenant id and then the origin as they are (no key built from both: a tenant id
   // may be long, and a concatenated key would be a copy of it per attempt).
   private readonly tenants = new Map<string, TenantState>();
+  /** Each origin's pool tokens, held or waited for now (forgotten once none is). */
+  private readonly pools = new Map<string, Share>();
   private readonly perTenant: number;
   private readonly perOrigin: number;
+  private readonly poolSize: number;
 
   constructor(
     settings: TenantShareSettings,
     /** The clock `endGapMs` is measured on (the engine's stall-free one). */
     private readonly clock: () => number = Date.now,
+    /** The sockets of the sender's pool for one origin (`WebhookSender.connectionsPerOrigin`); none: unbounded. */
+    originPool: number = Number.POSITIVE_INFINITY,
   ) {
     this.perTenant = Math.max(1, settings.maxInFlightPerTenant);
-    this.perOrigin = Math.max(1, settings.connectionsPerOriginPerTenant);
+    this.poolSize = Math.max(1, originPool);
+    this.perOrigin = Math.min(this.poolSize, Math.max(1, settings.connectionsPerOriginPerTenant));
   }
 
   /**
-   * Waits for the tenant's share of the origin, then of the attempt slots; resolves to the
-   * release (idempotent) — or to null if `wait` was cancelled first.
+   * Waits for the tenant's share of the origin, then of the attempt slots, then for a token of the
+   * origin's pool; resolves to the release (idempotent) — or to null if `wait` was cancelled first
+   * (what was taken is given back).
    */
   acquire(tenantId: string, origin: string): Promise<() => void>;
   acquire(tenantId: string, origin: string, wait: ShareWait): Promise<(() => void) | null>;
@@ -121,6 +137,19 @@ export class TenantShares {
       forget();
       return null;
     }
+    let p = this.pools.get(origin);
+    if (!p) this.pools.set(origin, (p = new Share(this.poolSize)));
+    const pool = p;
+    const givePool = () => {
+      if (pool.give() && this.pools.get(origin) === pool) this.pools.delete(origin);
+    };
+    if (!(await this.take(tenant, pool, wait))) {
+      if (pool.used === 0 && pool.waiters.length === 0 && this.pools.get(origin) === pool) this.pools.delete(origin);
+      tenant.slots.give();
+      if (toOrigin.give()) tenant.origins.delete(origin);
+      forget();
+      return null;
+    }
     let released = false;
     return () => {
       if (released) return;
@@ -131,6 +160,7 @@ export class TenantShares {
         tenant.endGapMs = tenant.endGapMs === 0 ? gap : 0.8 * tenant.endGapMs + 0.2 * gap;
         tenant.quietSince = now;
       }
+      givePool();
       tenant.slots.give();
       if (toOrigin.give()) tenant.origins.delete(origin);
       forget();
@@ -173,14 +203,24 @@ export class TenantShares {
     return this.tenants.get(tenantId)?.slots.used ?? 0;
   }
 
-  /** Attempts the tenant holds to the origin now (and those waiting for its share of the slots). */
+  /** Attempts the tenant holds to the origin now (and those waiting for its share of the slots or a pool token). */
   heldTo(tenantId: string, origin: string): number {
     return this.tenants.get(tenantId)?.origins.get(origin)?.used ?? 0;
+  }
+
+  /** Attempts (of every tenant) holding a token of the origin's pool now. */
+  heldOfPool(origin: string): number {
+    return this.pools.get(origin)?.used ?? 0;
   }
 
   /** Tenants holding or waiting for a share now (each is forgotten once it holds nothing). */
   get tenantsKnown(): number {
     return this.tenants.size;
+  }
+
+  /** Origins whose pool tokens are held or waited for now (each is forgotten once none is). */
+  get originsKnown(): number {
+    return this.pools.size;
   }
 }
 
