@@ -1,5 +1,26 @@
 import { dispatcherHarnessFor, waitFor } from './dispatcher-harness';
 
+/**
+ * One receiver host: the hanging tenant's `n` hooks on its /hang/ paths, which never answer (one
+ * attempt each, then discarded), and another tenant's hook on /other, which answers at once.
+ */
+async function hangingTenantBesideAnother(h: ReturnType<typeof dispatcherHarnessFor>, n: number) {
+  const rx = await h.receiver((req, res) => (req.path.startsWith('/hang/') ? undefined : res.writeHead(200).end('ok')));
+  const base = rx.url.replace(/\/hook$/, '');
+  const hanging = Array.from({ length: n }, (_, i) =>
+    h.snapshot({
+      url: `${base}/hang/${i}`,
+      tenantId: 'tenant-hanging',
+      timeoutMs: 10_000,
+      retryPolicy: { scheduleMs: [60_000], maxAttempts: 1, maxAgeMs: 600_000, onExhausted: 'discard' },
+    }).snapshot,
+  );
+  const other = h.snapshot({ url: `${base}/other`, tenantId: 'tenant-other', timeoutMs: 10_000 }).snapshot;
+  await h.publishSnapshots(...hanging, other);
+  const hangingRequests = () => rx.received.filter((r) => r.path.startsWith('/hang/')).length;
+  return { rx, hanging, other, hangingRequests };
+}
+
 // Issue 12.3: a slow, rate-limited, hanging or ordered-and-failing hook costs the other hooks on
 // its partition nothing. The dispatcher in-process against the real broker; a partition may
 // hold 100 unfinished deliveries (production: 1,000), so a lane that took in a 150-delivery
@@ -109,24 +130,11 @@ describe('noisy neighbours: one tenant\'s hanging hooks cannot hold a receiver h
   });
 
   it('another tenant\'s hook on the same host is delivered while the hanging tenant waits within its share', async () => {
-    // One host: the hanging tenant's paths never answer, the other tenant's answer at once.
-    const rx = await h.receiver((req, res) => (req.path.startsWith('/hang/') ? undefined : res.writeHead(200).end('ok')));
-    const base = rx.url.replace(/\/hook$/, '');
-    const hanging = Array.from({ length: 8 }, (_, i) =>
-      h.snapshot({
-        url: `${base}/hang/${i}`,
-        tenantId: 'tenant-hanging',
-        timeoutMs: 10_000,
-        retryPolicy: { scheduleMs: [60_000], maxAttempts: 1, maxAgeMs: 600_000, onExhausted: 'discard' },
-      }).snapshot,
-    );
-    const other = h.snapshot({ url: `${base}/other`, tenantId: 'tenant-other', timeoutMs: 10_000 }).snapshot;
-    await h.publishSnapshots(...hanging, other);
+    const { rx, hanging, other, hangingRequests } = await hangingTenantBesideAnother(h, 8);
     await h.publishDeliveries(
       hanging.flatMap((s) => Array.from({ length: 6 }, (_, i) => h.delivery(s.id, i, { tenantId: 'tenant-hanging' }))),
       1,
     );
-    const hangingRequests = () => rx.received.filter((r) => r.path.startsWith('/hang/')).length;
     await waitFor('the hanging hooks hold sockets', () => hangingRequests() >= 2);
     const before = hangingRequests();
     await h.publishDeliveries(Array.from({ length: 20 }, (_, i) => h.delivery(other.id, i, { tenantId: 'tenant-other' })), 0);
@@ -151,20 +159,8 @@ describe('noisy neighbours: one tenant\'s hanging hooks cannot hold a receiver h
 // only after the hanging tenant's timeouts: 56 of its requests meanwhile, 72 s (3 s with the hold).
 describe('noisy neighbours: one tenant\'s hooks cannot fill a partition\'s pending', () => {
   async function otherTenantWhileHanging(h: ReturnType<typeof dispatcherHarnessFor>) {
-    const rx = await h.receiver((req, res) => (req.path.startsWith('/hang/') ? undefined : res.writeHead(200).end('ok')));
-    const base = rx.url.replace(/\/hook$/, '');
-    const hanging = Array.from({ length: 100 }, (_, i) =>
-      h.snapshot({
-        url: `${base}/hang/${i}`,
-        tenantId: 'tenant-hanging',
-        timeoutMs: 10_000,
-        retryPolicy: { scheduleMs: [60_000], maxAttempts: 1, maxAgeMs: 600_000, onExhausted: 'discard' },
-      }).snapshot,
-    );
-    const other = h.snapshot({ url: `${base}/other`, tenantId: 'tenant-other', timeoutMs: 10_000 }).snapshot;
-    await h.publishSnapshots(...hanging, other);
+    const { rx, hanging, other, hangingRequests } = await hangingTenantBesideAnother(h, 100);
     await h.publishDeliveries(hanging.map((s) => h.delivery(s.id, 0, { tenantId: 'tenant-hanging' })), 0);
-    const hangingRequests = () => rx.received.filter((r) => r.path.startsWith('/hang/')).length;
     await waitFor('the hanging hooks hold the tenant\'s share', () => hangingRequests() >= 8);
     const before = hangingRequests();
     await h.publishDeliveries(Array.from({ length: 20 }, (_, i) => h.delivery(other.id, i, { tenantId: 'tenant-other' })), 0);

@@ -4,14 +4,11 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { DeliverySchema, Headers, RetryTierTopics, Topics, type Delivery, type SubscriptionSnapshot, type TopicSpec } from '@herald/contracts';
 import { SecretBox } from '@herald/platform/crypto';
-import { OutboundBatcher, type RawMessage } from '@herald/platform/kafka';
-import { MetricsRegistry } from '@herald/platform/observability';
 import { subscriptionSnapshotFixture } from '@herald/platform/testing';
 import type { AttemptResult, WebhookRequest } from '@herald/delivery/sending';
 import type { TrackedMessage } from '@herald/delivery/retry-tiers';
-import { EndpointDirectory } from './endpoint-directory';
-import { dispatchMetrics } from './dispatch-metrics';
-import { DeliveryEngine, DEFAULT_DISPATCH_SETTINGS } from './delivery-engine';
+import { DEFAULT_DISPATCH_SETTINGS } from './delivery-engine';
+import { engineWith } from './testing';
 import { deliveryFixture } from './engine/testing';
 import { NO_STALLS, type StallClock } from './engine/loop-stalls';
 
@@ -42,8 +39,6 @@ function snapshot(over: Partial<SubscriptionSnapshot> = {}): SubscriptionSnapsho
 }
 
 function setup(snapshots: SubscriptionSnapshot[], settings = DEFAULT_DISPATCH_SETTINGS, stalls: StallClock = NO_STALLS) {
-  const held = new Map(snapshots.map((s) => [s.id, s]));
-  const directory = new EndpointDirectory({ get: (id: string) => held.get(id), onChange: () => undefined }, box);
   const sent: { req: WebhookRequest; at: number; answered: boolean; answer: (r: Partial<AttemptResult>) => void }[] = [];
   const sender = {
     send: (req: WebhookRequest) =>
@@ -52,21 +47,7 @@ function setup(snapshots: SubscriptionSnapshot[], settings = DEFAULT_DISPATCH_SE
         sent.push(s);
       }),
   };
-  const produced: { topic: TopicSpec; message: RawMessage }[] = [];
-  const out = new OutboundBatcher(
-    { sendRawBatch: async (batches) => void batches.forEach((b) => produced.push(...b.messages.map((message) => ({ topic: b.topic, message })))) },
-    { lingerMs: 0, maxBatch: 100, onFailure: 'retry' },
-  );
-  const dead: string[] = [];
-  const engine = new DeliveryEngine(
-    directory,
-    sender,
-    out,
-    { deadLetter: async (_dlq, _src, msg, reason) => void dead.push(`${msg.key?.toString()}: ${reason}`) },
-    dispatchMetrics(new MetricsRegistry('test')),
-    settings,
-    stalls,
-  );
+  const { engine, held, produced, dead } = engineWith(snapshots, sender, box, settings, stalls);
   let offset = 0;
   const finished = new Set<string>();
   const offer = (d: Delivery, topic: TopicSpec = Topics.Deliveries, headers: Record<string, string> = {}, partition = 0) => {

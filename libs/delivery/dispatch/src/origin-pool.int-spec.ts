@@ -3,15 +3,12 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Topics, type Delivery, type SubscriptionSnapshot } from '@herald/contracts';
 import { SecretBox } from '@herald/platform/crypto';
-import { OutboundBatcher, type RawMessage } from '@herald/platform/kafka';
-import { MetricsRegistry } from '@herald/platform/observability';
 import { subscriptionSnapshotFixture } from '@herald/platform/testing';
 import { WebhookSender } from '@herald/delivery/sending';
 import { SsrfGuard } from '@herald/delivery/ssrf-guard';
 import type { TrackedMessage } from '@herald/delivery/retry-tiers';
-import { EndpointDirectory } from './endpoint-directory';
-import { dispatchMetrics } from './dispatch-metrics';
-import { DeliveryEngine, DEFAULT_DISPATCH_SETTINGS } from './delivery-engine';
+import { DEFAULT_DISPATCH_SETTINGS } from './delivery-engine';
+import { engineWith } from './testing';
 import { deliveryFixture } from './engine/testing';
 
 // The engine with the real sender and its undici pool against a loopback receiver (no Kafka:
@@ -72,22 +69,7 @@ describe('DeliveryEngine with the real sender: a request never times out waiting
     const a = [1, 2, 3].map((i) => snap({ id: `sub-a${i}`, tenantId: 'tenant-a', url: `${base}/hang/a${i}`, timeoutMs: 4_000 }));
     const bHanging = snap({ id: 'sub-b0', tenantId: 'tenant-b', url: `${base}/hang/b0`, timeoutMs: 4_000 });
     const b = [1, 2].map((i) => snap({ id: `sub-b${i}`, tenantId: 'tenant-b', url: `${base}/b/${i}`, timeoutMs: 1_500 }));
-    const held = new Map([...a, bHanging, ...b].map((s) => [s.id, s]));
-    const directory = new EndpointDirectory({ get: (id: string) => held.get(id), onChange: () => undefined }, box);
-    const produced: { topic: string; message: RawMessage }[] = [];
-    const out = new OutboundBatcher(
-      { sendRawBatch: async (batches) => void batches.forEach((x) => produced.push(...x.messages.map((message) => ({ topic: x.topic.name, message })))) },
-      { lingerMs: 0, maxBatch: 100, onFailure: 'retry' },
-    );
-    const dead: string[] = [];
-    const engine = new DeliveryEngine(
-      directory,
-      sender,
-      out,
-      { deadLetter: async (_dlq, _src, msg, reason) => void dead.push(`${msg.key?.toString()}: ${reason}`) },
-      dispatchMetrics(new MetricsRegistry('test')),
-      { ...DEFAULT_DISPATCH_SETTINGS, connectionsPerOriginPerTenant: 3 },
-    );
+    const { engine, produced, dead } = engineWith([...a, bHanging, ...b], sender, box, { ...DEFAULT_DISPATCH_SETTINGS, connectionsPerOriginPerTenant: 3 });
     let offset = 0;
     const offer = (d: Delivery) => {
       const m: TrackedMessage = {
@@ -99,7 +81,7 @@ describe('DeliveryEngine with the real sender: a request never times out waiting
       void engine.accept(m);
     };
     const outcomes = () =>
-      produced.filter((p) => p.topic === Topics.DeliveryOutcomes.name).map((p) => JSON.parse(String(p.message.value)) as { subscriptionId: string; status: string; errorClass: string | null });
+      produced.filter((p) => p.topic === Topics.DeliveryOutcomes).map((p) => JSON.parse(String(p.message.value)) as { subscriptionId: string; status: string; errorClass: string | null });
     const seenUnder = (prefix: string) => seen.filter((u) => u.startsWith(prefix)).length;
 
     a.forEach((s) => offer(deliveryFixture({ subscriptionId: s.id, tenantId: 'tenant-a' })));

@@ -1,8 +1,9 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { Topics, topicName } from '@herald/contracts';
-import { ConsumerDeps, DeadLetterWriter, HeraldProducer, KafkaClient, createTopicsWithLeaders } from '@herald/platform/kafka';
+import { Topics } from '@herald/contracts';
+import { ConsumerDeps, DeadLetterWriter, HeraldProducer, KafkaClient } from '@herald/platform/kafka';
 import { MetricsRegistry, ReadinessRegistry } from '@herald/platform/observability';
 import { deleteKafkaNamespace, kafkaBrokers, uniqueKafkaNamespace, waitFor } from '@herald/platform/testing';
+import { seedTopics } from './testing';
 import { TrackedConsumer } from './tracked-consumer';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -16,19 +17,9 @@ describe('TrackedConsumer byte bound per partition (real broker)', () => {
   let consumer: TrackedConsumer | undefined;
   let client: KafkaClient | undefined;
 
-  beforeAll(async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    await createTopicsWithLeaders(admin, [{ topic: topicName(Topics.Deliveries, namespace), numPartitions: 1 }]);
-    await admin.disconnect();
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({
-      topic: topicName(Topics.Deliveries, namespace),
-      messages: Array.from({ length: 10 }, (_, i) => ({ key: 'sub', value: Buffer.alloc(100_000, 97 + i) })),
-    });
-    await producer.disconnect();
-  });
+  beforeAll(() =>
+    seedTopics(kafka, namespace, [{ spec: Topics.Deliveries, messages: Array.from({ length: 10 }, (_, i) => ({ key: 'sub', value: Buffer.alloc(100_000, 97 + i) })) }]),
+  );
 
   afterAll(async () => {
     await consumer?.stop();

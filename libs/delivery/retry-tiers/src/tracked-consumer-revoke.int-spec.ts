@@ -1,8 +1,9 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { RetryTierTopics, Topics, topicName, type TopicSpec } from '@herald/contracts';
-import { ConsumerDeps, DeadLetterWriter, HeraldProducer, KafkaClient, createTopicsWithLeaders } from '@herald/platform/kafka';
+import { ConsumerDeps, DeadLetterWriter, HeraldProducer, KafkaClient } from '@herald/platform/kafka';
 import { MetricsRegistry, ReadinessRegistry } from '@herald/platform/observability';
 import { deleteKafkaNamespace, kafkaBrokers, uniqueKafkaNamespace, waitFor } from '@herald/platform/testing';
+import { seedTopics } from './testing';
 import { TrackedConsumer, type TopicPartition } from './tracked-consumer';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -46,19 +47,7 @@ describe('TrackedConsumer, a round-robin rebalance that splits partition 0 of tw
     }
   };
 
-  beforeAll(async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    await createTopicsWithLeaders(
-      admin,
-      topics.map((t) => ({ topic: topicName(t, namespace), numPartitions: 1 })),
-    );
-    await admin.disconnect();
-    const producer = kafka.producer();
-    await producer.connect();
-    for (const t of topics) await producer.send({ topic: topicName(t, namespace), messages: [{ key: 'sub', value: t.name }] });
-    await producer.disconnect();
-  });
+  beforeAll(() => seedTopics(kafka, namespace, topics.map((spec) => ({ spec, messages: [{ key: 'sub', value: spec.name }] }))));
 
   afterAll(async () => {
     // Together: one leaving alone would make the other rejoin while it stops.

@@ -2,9 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Topics, topicName } from '@herald/contracts';
-import { ConsumerDeps, DeadLetterWriter, HeraldProducer, KafkaClient, createTopicsWithLeaders } from '@herald/platform/kafka';
+import { ConsumerDeps, DeadLetterWriter, HeraldProducer, KafkaClient } from '@herald/platform/kafka';
 import { MetricsRegistry, ReadinessRegistry } from '@herald/platform/observability';
 import { deleteKafkaNamespace, kafkaBrokers, uniqueKafkaNamespace, waitFor } from '@herald/platform/testing';
+import { seedTopics } from './testing';
 import { TrackedConsumer } from './tracked-consumer';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
@@ -21,19 +22,7 @@ describe('TrackedConsumer after a crash (real broker)', () => {
   let survivor: TrackedConsumer | undefined;
   let survivorClient: KafkaClient | undefined;
 
-  beforeAll(async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    await createTopicsWithLeaders(admin, [{ topic: topicName(Topics.Deliveries, namespace), numPartitions: 1 }]);
-    await admin.disconnect();
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({
-      topic: topicName(Topics.Deliveries, namespace),
-      messages: Array.from({ length: 20 }, (_, i) => ({ key: 'sub', value: `m${i}` })),
-    });
-    await producer.disconnect();
-  });
+  beforeAll(() => seedTopics(kafka, namespace, [{ spec: Topics.Deliveries, messages: Array.from({ length: 20 }, (_, i) => ({ key: 'sub', value: `m${i}` })) }]));
 
   afterAll(async () => {
     child?.kill('SIGKILL');

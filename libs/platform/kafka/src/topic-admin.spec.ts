@@ -6,13 +6,10 @@ import {
 } from 'kafkajs';
 import { createTopicsWithLeaders } from './topic-admin';
 
-const unknownTopic = () =>
-  new KafkaJSProtocolError({
-    name: 'KafkaJSProtocolError',
-    message: 'This server does not host this topic-partition',
-    type: 'UNKNOWN_TOPIC_OR_PARTITION',
-    code: 3,
-  } as unknown as Error);
+/** The error kafkajs makes of a broker's error code. */
+const protocolError = (type: string, code: number, message: string) =>
+  new KafkaJSProtocolError({ name: 'KafkaJSProtocolError', message, type, code } as unknown as Error);
+const unknownTopic = () => protocolError('UNKNOWN_TOPIC_OR_PARTITION', 3, 'This server does not host this topic-partition');
 const partition = (partitionId: number, leader: number): PartitionMetadata => ({
   partitionId,
   leader,
@@ -59,11 +56,7 @@ describe('createTopicsWithLeaders', () => {
   });
 
   it('is fine with topics another process created first', async () => {
-    const exists = new KafkaJSProtocolError({
-      message: 'Topic with this name already exists',
-      type: 'TOPIC_ALREADY_EXISTS',
-      code: 36,
-    } as unknown as Error);
+    const exists = protocolError('TOPIC_ALREADY_EXISTS', 36, 'Topic with this name already exists');
     const { admin, calls } = scriptedAdmin(
       [[1, 1]],
       Object.assign(new Error('aggregate'), { errors: [exists, exists] }),
@@ -73,11 +66,7 @@ describe('createTopicsWithLeaders', () => {
   });
 
   it('passes on any other error at once, from the creation or from the metadata', async () => {
-    const denied = new KafkaJSProtocolError({
-      message: 'denied',
-      type: 'TOPIC_AUTHORIZATION_FAILED',
-      code: 29,
-    } as unknown as Error);
+    const denied = protocolError('TOPIC_AUTHORIZATION_FAILED', 29, 'denied');
     await expect(
       createTopicsWithLeaders(scriptedAdmin([[1, 1]], denied).admin, TOPICS),
     ).rejects.toBe(denied);
