@@ -13,6 +13,8 @@ const dirs: string[] = [];
 
 /** A tiny workspace with the repo's compile settings: one app importing one lib by alias. */
 function workspace(): string {
+  // tmp/ is git-ignored: a clean clone has none until something makes it.
+  mkdirSync(join(ROOT, 'tmp'), { recursive: true });
   const root = mkdtempSync(join(ROOT, 'tmp', 'build-'));
   dirs.push(root);
   cpSync(join(ROOT, '.swcrc'), join(root, '.swcrc'));
