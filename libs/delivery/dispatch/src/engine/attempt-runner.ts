@@ -76,7 +76,22 @@ export class AttemptRunner {
    * `then` is done (shutdown waits for both).
    */
   async attempt(lane: Lane, e: Entry, ep: Endpoint, then: (result: AttemptResult, startedAt: Date) => Promise<void>): Promise<void> {
-    const releaseShare = await this.shareFor(lane, e, ep);
+    // Shutting down, or its source partition went to another dispatcher while this attempt waited: not sent.
+    const notWanted = () => this.stopped || e.letGo === true;
+    // The rate-limit slot is booked once the tenant's share is held, not before: attempts booked
+    // a slot apart and then queued for the share (the tenant's other hooks hold it) would all
+    // be handed it at once when those end — a burst over the hook's rate limit. The sleep holds
+    // the tenant's own tokens (of its slots and of the origin; a hook at most its in-flight cap
+    // of them), but not yet a token of the origin's pool, which every tenant shares: a tenant's
+    // sleeping rate-limited hooks would otherwise keep idle sockets from everyone on that host.
+    // Not a lock: the sleep ends by itself, so the order of what is waited for (origin share →
+    // tenant share → pool token → overall slot) is unchanged and nothing can wait in a cycle.
+    const rateSlot = async () => {
+      if (!ep.rateLimitPerSec || notWanted()) return;
+      const wait = lane.reserveRateSlot(Math.max(ep.rateLimitPerSec, MIN_RATE_LIMIT_PER_SEC), Date.now());
+      if (wait > 0) await sleep(wait);
+    };
+    const releaseShare = await this.shareFor(lane, e, ep, rateSlot);
     // The wait was given up (`ShareWaiting.cancel`): whoever gave it up took the delivery over.
     if (!releaseShare) return;
     let slotHeld = false;
@@ -92,22 +107,7 @@ export class AttemptRunner {
       }
       activeStart = null;
     };
-    // Shutting down, or its source partition went to another dispatcher while this attempt waited: not sent.
-    const notWanted = () => this.stopped || e.letGo === true;
     try {
-      // The rate-limit slot is booked once the tenant's share is held, not before: attempts booked
-      // a slot apart and then queued for the share (the tenant's other hooks hold it) would all
-      // be handed it at once when those end — a burst over the hook's rate limit. Sleeping for the
-      // slot holds the share's tokens meanwhile (of the tenant's slots and of its origin, and a token
-      // of the origin's pool): a hook holds at most its in-flight cap of each (its lane runs no more
-      // attempts at once), and a tenant at most its share of the pool, so its tenant's other hooks
-      // and the other tenants keep the rest — acceptable.
-      // Not a lock: the sleep ends by itself, so the order of what is waited for (origin share →
-      // tenant share → pool token → overall slot) is unchanged and nothing can wait in a cycle.
-      if (ep.rateLimitPerSec && !notWanted()) {
-        const wait = lane.reserveRateSlot(Math.max(ep.rateLimitPerSec, MIN_RATE_LIMIT_PER_SEC), Date.now());
-        if (wait > 0) await sleep(wait);
-      }
       if (!notWanted()) {
         await this.slots.acquire();
         slotHeld = true;
@@ -134,12 +134,21 @@ export class AttemptRunner {
    * The tenant's share of the receiver's origin and of the slots (`TenantShares`); while it waits,
    * the lane's pace counts the wait, and the wait may be given up (null).
    */
-  private async shareFor(lane: Lane, e: Entry, ep: Endpoint): Promise<(() => void) | null> {
-    if (!this.shares) return () => undefined;
+  private async shareFor(lane: Lane, e: Entry, ep: Endpoint, rateSlot: () => Promise<void>): Promise<(() => void) | null> {
+    if (!this.shares) {
+      await rateSlot();
+      return () => undefined;
+    }
     const waiting: ShareWaiting = { since: activeNow(this.stalls), entry: e };
     lane.shareWaits.add(waiting);
     try {
-      return await this.shares.acquire(ep.tenantId, originOf(ep.url), waiting);
+      // The rate-limit sleep is not a wait for the share (the lane's pace, the tenant hold's trim).
+      return await this.shares.acquire(ep.tenantId, originOf(ep.url), waiting, async () => {
+        lane.shareWaits.delete(waiting);
+        await rateSlot();
+        waiting.since = activeNow(this.stalls);
+        lane.shareWaits.add(waiting);
+      });
     } finally {
       lane.shareWaits.delete(waiting);
     }

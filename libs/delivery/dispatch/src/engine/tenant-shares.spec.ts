@@ -74,6 +74,31 @@ describe('TenantShares', () => {
     expect([shares.heldOfPool('https://x'), shares.originsKnown, shares.tenantsKnown]).toEqual([0, 0, 0]);
   });
 
+  it('what runs before the pool token (a rate-limit sleep) holds the tenant\'s tokens but none of the pool every tenant shares', async () => {
+    // A pool of 1: while A's attempt sleeps for its hook's rate-limit slot, B's attempt to the same host gets the socket.
+    const shares = new TenantShares({ maxInFlightPerTenant: 10, connectionsPerOriginPerTenant: 1 }, Date.now, 1);
+    let wake!: () => void;
+    let sleeping = false;
+    const a = shares.acquire('A', 'https://x', {}, () => ((sleeping = true), new Promise<void>((r) => (wake = r))));
+    await flush();
+    expect(sleeping).toBe(true);
+    expect([shares.heldBy('A'), shares.heldTo('A', 'https://x'), shares.heldOfPool('https://x')]).toEqual([1, 1, 0]);
+    const b = await shares.acquire('B', 'https://x');
+    expect(shares.heldOfPool('https://x')).toBe(1);
+    // Awake, A waits for the pool token like any other attempt, and gets it once B's ends.
+    wake();
+    await flush();
+    let aGot = false;
+    void a.then(() => (aGot = true));
+    await flush();
+    expect(aGot).toBe(false);
+    b();
+    await flush();
+    expect(aGot).toBe(true);
+    (await a)?.();
+    expect([shares.heldOfPool('https://x'), shares.tenantsKnown]).toEqual([0, 0]);
+  });
+
   it('a release counts once; a tenant holding nothing is forgotten', async () => {
     const shares = new TenantShares({ maxInFlightPerTenant: 1, connectionsPerOriginPerTenant: 1 });
     const release = await shares.acquire('A', 'https://x');

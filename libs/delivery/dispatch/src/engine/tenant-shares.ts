@@ -109,13 +109,14 @@ export class TenantShares {
   }
 
   /**
-   * Waits for the tenant's share of the origin, then of the attempt slots, then for a token of the
-   * origin's pool; resolves to the release (idempotent) — or to null if `wait` was cancelled first
-   * (what was taken is given back).
+   * Waits for the tenant's share of the origin, then of the attempt slots, then (after
+   * `beforePool`, e.g. the hook's rate-limit sleep, which must not hold a token every tenant
+   * shares) for a token of the origin's pool; resolves to the release (idempotent) — or to null
+   * if `wait` was cancelled first (what was taken is given back).
    */
   acquire(tenantId: string, origin: string): Promise<() => void>;
-  acquire(tenantId: string, origin: string, wait: ShareWait): Promise<(() => void) | null>;
-  async acquire(tenantId: string, origin: string, wait: ShareWait = {}): Promise<(() => void) | null> {
+  acquire(tenantId: string, origin: string, wait: ShareWait, beforePool?: () => Promise<void>): Promise<(() => void) | null>;
+  async acquire(tenantId: string, origin: string, wait: ShareWait = {}, beforePool?: () => Promise<void>): Promise<(() => void) | null> {
     let t = this.tenants.get(tenantId);
     if (!t) this.tenants.set(tenantId, (t = { slots: new Share(this.perTenant), origins: new Map(), waiting: 0, quietSince: this.clock(), endGapMs: 0 }));
     let o = t.origins.get(origin);
@@ -136,6 +137,16 @@ export class TenantShares {
       if (toOrigin.give()) tenant.origins.delete(origin);
       forget();
       return null;
+    }
+    if (beforePool) {
+      try {
+        await beforePool();
+      } catch (err) {
+        tenant.slots.give();
+        if (toOrigin.give()) tenant.origins.delete(origin);
+        forget();
+        throw err;
+      }
     }
     let p = this.pools.get(origin);
     if (!p) this.pools.set(origin, (p = new Share(this.poolSize)));
