@@ -10,16 +10,16 @@ import { createTopicsWithLeaders } from './topic-admin';
 const protocolError = (type: string, code: number, message: string) =>
   new KafkaJSProtocolError({ name: 'KafkaJSProtocolError', message, type, code } as unknown as Error);
 const unknownTopic = () => protocolError('UNKNOWN_TOPIC_OR_PARTITION', 3, 'This server does not host this topic-partition');
-const partition = (partitionId: number, leader: number): PartitionMetadata => ({
+const partition = (partitionId: number, leader: number, partitionErrorCode = 0): PartitionMetadata => ({
   partitionId,
   leader,
-  partitionErrorCode: 0,
+  partitionErrorCode,
   replicas: [1],
   isr: [1],
 });
 
 /** An admin whose metadata answers follow `script` (an error to throw, or each topic's partition leaders), then the last answer for ever. */
-function scriptedAdmin(script: (Error | number[])[], createError?: Error) {
+function scriptedAdmin(script: (Error | number[])[], createError?: Error, partitionErrorCode = 0) {
   const calls = { create: [] as ITopicConfig[][], metadata: 0 };
   const admin = {
     createTopics: async ({ topics }: { topics: ITopicConfig[] }) => {
@@ -33,7 +33,7 @@ function scriptedAdmin(script: (Error | number[])[], createError?: Error) {
       return {
         topics: topics.map((name) => ({
           name,
-          partitions: answer.map((leader, i) => partition(i, leader)),
+          partitions: answer.map((leader, i) => partition(i, leader, partitionErrorCode)),
         })),
       };
     },
@@ -72,6 +72,12 @@ describe('createTopicsWithLeaders', () => {
     ).rejects.toBe(denied);
     const { admin, calls } = scriptedAdmin([denied]);
     await expect(createTopicsWithLeaders(admin, TOPICS, { pollMs: 1 })).rejects.toBe(denied);
+    expect(calls.metadata).toBe(1);
+  });
+
+  it('takes a partition with a leader but a replica not available (code 9, a broker of a cluster down) as served', async () => {
+    const { admin, calls } = scriptedAdmin([[1, 2]], undefined, 9);
+    await expect(createTopicsWithLeaders(admin, TOPICS, { timeoutMs: 50, pollMs: 5 })).resolves.toBeUndefined();
     expect(calls.metadata).toBe(1);
   });
 

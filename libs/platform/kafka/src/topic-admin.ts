@@ -10,6 +10,8 @@ import { KafkaClient } from './kafka-client';
  * (CI on 7 Dec: the two-registries e2e failed in `beforeAll` on a loaded host).
  */
 const NOT_SERVED_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+/** A partition's error code when it has a leader but a replica is down: it is served all the same. */
+const REPLICA_NOT_AVAILABLE = 9;
 
 const errorType = (e: unknown): string | undefined => {
   const err = e as { type?: string; cause?: { type?: string } };
@@ -54,7 +56,7 @@ export async function createTopicsWithLeaders(
       const leaderless = found.filter(
         (t) =>
           t.partitions.length === 0 ||
-          t.partitions.some((p) => p.leader < 0 || p.partitionErrorCode !== 0),
+          t.partitions.some((p) => p.leader < 0 || (p.partitionErrorCode !== 0 && p.partitionErrorCode !== REPLICA_NOT_AVAILABLE)),
       );
       if (found.length === names.length && leaderless.length === 0) return;
       last = `no leader yet for ${leaderless.map((t) => t.name).join(', ') || 'some topics'}`;
