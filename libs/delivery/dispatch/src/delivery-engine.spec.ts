@@ -264,8 +264,12 @@ describe('DeliveryEngine', () => {
     // Meanwhile none of A's receivers answered: A holds its share of the slots, and at most its
     // cap of the partition's pending; the rest is parked in a retry tier, unattempted, due later.
     expect(t.sent.filter((s) => s.req.url !== 'https://b.example/in').length).toBeLessThanOrEqual(DEFAULT_DISPATCH_SETTINGS.maxInFlightPerTenant);
-    const heldByA = [...fromA, ...again].filter((d) => !t.finished.has(attemptOf(d))).length;
-    expect(heldByA).toBeLessThanOrEqual(DEFAULT_DISPATCH_SETTINGS.pendingPerPartitionPerTenant);
+    // A's pace is judged on the engine's stall-free clock: on a loaded host its first trims may
+    // leave it more than its floor (its attempts have not yet been seen not to end for long);
+    // the next ones, each hangingAfterMs on, take it down to the floor.
+    const heldByA = () => [...fromA, ...again].filter((d) => !t.finished.has(attemptOf(d))).length;
+    for (let i = 0; i < 200 && heldByA() > DEFAULT_DISPATCH_SETTINGS.pendingPerPartitionPerTenant; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(heldByA()).toBeLessThanOrEqual(DEFAULT_DISPATCH_SETTINGS.pendingPerPartitionPerTenant);
     const parked = t.parked();
     expect(parked.length).toBeGreaterThanOrEqual(fromA.length + again.length - DEFAULT_DISPATCH_SETTINGS.pendingPerPartitionPerTenant);
     expect(parked.every((p) => p.d.tenantId === 'tenant-A' && p.d.attempt === 1 && p.dueAt > Date.now())).toBe(true);

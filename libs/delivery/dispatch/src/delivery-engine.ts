@@ -161,9 +161,9 @@ export class DeliveryEngine {
    * kept partition is left in it.
    */
   forgetPartitions(revoked: readonly TopicPartition[]): void {
-    const keys = new Set(revoked.map((tp) => `${tp.topic.name}:${tp.partition}`));
+    const keys = new Set(revoked.map(partitionKeyOf));
     if (keys.size === 0) return;
-    const gone = (topic: TopicSpec, partition: number) => keys.has(`${topic.name}:${partition}`);
+    const gone = (topic: TopicSpec, partition: number) => keys.has(partitionKeyOf({ topic, partition }));
     const isRevoked = (e: Entry) => gone(e.source.topic, e.source.partition);
     for (const [, lane] of [...this.lanes]) {
       const letGo: Entry[] = [];

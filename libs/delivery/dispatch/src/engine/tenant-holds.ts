@@ -8,7 +8,7 @@ export interface TenantHoldSettings {
 }
 
 /** The topic-partition a message came from: what the consumer pauses once it holds too many unfinished. */
-export function partitionKeyOf(m: TrackedMessage): string {
+export function partitionKeyOf(m: Pick<TrackedMessage, 'topic' | 'partition'>): string {
   return `${m.topic.name}:${m.partition}`;
 }
 
