@@ -14,7 +14,7 @@ export function chaosMarkdown(r: ChaosResult): string {
   const lines = [
     `# Herald chaos run (${r.startedAt}, ${Math.round(r.durationSeconds)} s, loopback)`,
     '',
-    `**${r.passed ? 'PASS' : 'FAIL'}**${r.passed ? '' : `: ${r.verdict.join('; ')}`}. Pass: 0 missing, duplicates ≤ 1%, 0 order violations, every retry tier drained (consumer-group lag 0).`,
+    `**${r.passed ? 'PASS' : 'FAIL'}**${r.passed ? '' : `: ${r.verdict.join('; ')}`}. Pass: every planned change committed, 0 missing, 0 unexpected arrivals, duplicates ≤ 1%, 0 order violations, every retry tier drained (consumer-group lag 0), every planned fault done.`,
     '',
     `Machine: ${cpus().length} cores, 1-minute load average ${r.loadAverage.start} at start, ${r.loadAverage.max} at most, ${r.loadAverage.end} at end (shared with other work). ` +
       `Its own PostgreSQL and Kafka (restarted during the run); services ${r.servicesFrom === 'build' ? 'compiled (as npm start runs them)' : 'from TypeScript (HERALD_SERVICES_FROM=source)'}; ` +
@@ -26,7 +26,8 @@ export function chaosMarkdown(r: ChaosResult): string {
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
     `| ${l.changesCommitted} (${l.changesBySource['api'] ?? 0} / ${l.changesBySource['bus'] ?? 0}) | ${l.deliveriesExpected} | ${l.delivered} | ${l.duplicates} (${pct(l.duplicateRate)}) | ${l.inDlq} | ${l.missing} | ${l.orderViolations} | ${r.tiersDrained ? 'yes' : 'no'} |`,
     '',
-    `API requests with an unknown outcome (connection reset, timeout, 5xx), resolved by reading the task back: ${r.api.ambiguous}; ` +
+    `API requests with an unknown outcome (connection reset, timeout, 5xx), resolved by reading the task back: ${r.api.ambiguous} ` +
+      `(creates read back as not committed and sent again: ${r.api.createsResent ?? 0}; of those, committed after all — tasks created twice by the harness, their deliveries expected too: ${l.sentTwiceByHarness ?? 0}); ` +
       `connections refused (retried): ${r.api.refused}. Bus sends that failed and were sent again by the harness: ${r.bus.ambiguous} (${r.bus.resent} events). ` +
       `Event ids no receiver revealed: ${l.unmappedChanges}; inconsistent: ${l.inconsistentIds}. Unexpected arrivals: ${l.unexpected}.`,
     '',

@@ -5,7 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { attributeDuplicates, type Attribution, type FaultEvent } from './attribution';
 import { Fleet, servicesFrom } from './fleet';
 import { computeLedger, type Ledger } from './ledger';
-import { ApiLoad, BusLoad, chainLength } from './load';
+import { ApiLoad, BusLoad, chainLength, type ChangeRecord } from './load';
 import type { OwnInfra } from './own-infra';
 import type { Receivers } from './receivers';
 import { Stack, awaitDueDeliveries, stopStack, waitUntil, type RunVerdict, type StackOptions } from './stack';
@@ -256,11 +256,15 @@ export async function runChaos(p: ChaosParams): Promise<ChaosResult> {
     await Promise.all(running);
     await feeding;
     const feedSeconds = (Date.now() - feedStart) / 1000;
-    log(`feed done in ${feedSeconds.toFixed(0)} s (api: ${apiLoad.stats.committed} committed, ${apiLoad.stats.ambiguous} unknown outcomes resolved; bus: ${busLoad.stats.committed})`);
+    log(
+      `feed done in ${feedSeconds.toFixed(0)} s (api: ${apiLoad.stats.committed} committed, ${apiLoad.stats.ambiguous} unknown outcomes resolved, ` +
+        `${apiLoad.stats.createsResent ?? 0} creates sent again, ${apiLoad.stats.createdTwice ?? 0} tasks created twice; api errors ${JSON.stringify(apiLoad.stats.errors)}; bus: ${busLoad.stats.committed})`,
+    );
+    logSentTwice(apiLoad.changes, apiLoad.changes.filter((c) => c.sentTwice), log);
 
     // Drain: every expected delivery arrived, and every consumer group has caught up.
     const drainStart = Date.now();
-    const changes = [...apiLoad.changes, ...busLoad.changes];
+    let changes = [...apiLoad.changes, ...busLoad.changes];
     const kafka = new Kafka({ clientId: 'herald-chaos-drain', brokers: infra.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
@@ -278,6 +282,15 @@ export async function runChaos(p: ChaosParams): Promise<ChaosResult> {
       lags = await groupLags(admin, namespace);
     } finally {
       await admin.disconnect();
+    }
+    // A task created twice that committed only after the feed's reconcile (past its settle
+    // bound): recorded too, its deliveries given a last chance to arrive.
+    const late = await apiLoad.reconcile();
+    if (late.length) {
+      log(`drain: ${late.length} tasks created twice found only after the drain (committed past the settle bound)`);
+      logSentTwice(apiLoad.changes, late, log);
+      changes = [...apiLoad.changes, ...busLoad.changes];
+      await awaitDueDeliveries(theReceivers, scenario.hooks, changes, 60_000, (m) => log(`drain: ${m}`));
     }
     const drainSeconds = (Date.now() - drainStart) / 1000;
     clearInterval(progress);
@@ -306,17 +319,8 @@ export async function runChaos(p: ChaosParams): Promise<ChaosResult> {
     const dlqReasons: Record<string, number> = {};
     for (const d of audit.dlq) dlqReasons[d.reason.slice(0, 80)] = (dlqReasons[d.reason.slice(0, 80)] ?? 0) + 1;
     const tiersDrained = lags.every((l) => l.lag === 0);
-    const kills = faults.filter((f) => f.kind === 'kill');
-    const verdict: string[] = [];
-    if (ledger.missing !== 0) verdict.push(`${ledger.missing} deliveries missing`);
-    if (ledger.duplicateRate > 0.01) verdict.push(`duplicates ${(ledger.duplicateRate * 100).toFixed(2)}% > 1%`);
-    if (ledger.orderViolations !== 0) verdict.push(`${ledger.orderViolations} order violations`);
-    if (!tiersDrained) verdict.push(`not drained: ${lags.filter((l) => l.lag > 0).map((l) => `${l.label} lag ${l.lag}`).join(', ')}`);
-    if (ledger.inconsistentIds !== 0) verdict.push(`${ledger.inconsistentIds} inconsistent event ids`);
-    for (const name of fleet.names) {
-      const n = kills.filter((k) => k.target === name).length;
-      if (n < p.killsPerInstance) verdict.push(`${name} killed ${n} times, not ${p.killsPerInstance}`);
-    }
+    logLedger(ledger, log);
+    const verdict = chaosVerdict({ ledger, planned: { api: apiTotal, bus: busTotal }, lags, faults, plan, instances: fleet.names, killsPerInstance: p.killsPerInstance });
     const result: ChaosResult = {
       params: { ...p, log: undefined } as unknown as ChaosResult['params'],
       servicesFrom: servicesFrom(),
@@ -359,4 +363,75 @@ export async function runChaos(p: ChaosParams): Promise<ChaosResult> {
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * Why a chaos run failed (empty: it passed): everything the short run's e2e spec asserts of the
+ * ledger, the drain and the faults, and the duplicate budget (at most 1%), so that `passed` is
+ * false — and the run's log printed — whenever one of the spec's assertions fails.
+ */
+export function chaosVerdict(r: {
+  ledger: Ledger;
+  /** The planned changes of each half. */
+  planned: { api: number; bus: number };
+  lags: readonly GroupLag[];
+  faults: readonly FaultEvent[];
+  plan: readonly PlannedFault[];
+  instances: readonly string[];
+  killsPerInstance: number;
+}): string[] {
+  const { ledger } = r;
+  const verdict: string[] = [];
+  const planned = r.planned.api + r.planned.bus;
+  const bySource = ledger.changesBySource;
+  if (ledger.changesCommitted !== planned || (bySource['api'] ?? 0) !== r.planned.api || (bySource['bus'] ?? 0) !== r.planned.bus) {
+    verdict.push(`${ledger.changesCommitted} of ${planned} changes committed (api ${bySource['api'] ?? 0}/${r.planned.api}, bus ${bySource['bus'] ?? 0}/${r.planned.bus})`);
+  }
+  if (ledger.missing !== 0) verdict.push(`${ledger.missing} deliveries missing`);
+  if (ledger.delivered + ledger.inDlq !== ledger.deliveriesExpected) verdict.push(`${ledger.delivered} delivered + ${ledger.inDlq} in the DLQ of ${ledger.deliveriesExpected} expected`);
+  if (ledger.unexpected !== 0) {
+    const at = ledger.hooks.filter((h) => h.unexpected > 0).map((h) => `${h.hook} ${h.unexpected}`);
+    verdict.push(`${ledger.unexpected} unexpected arrivals (${at.join(', ')})`);
+  }
+  if (ledger.duplicateRate > 0.01) verdict.push(`duplicates ${(ledger.duplicateRate * 100).toFixed(2)}% > 1%`);
+  if (ledger.orderViolations !== 0) verdict.push(`${ledger.orderViolations} order violations`);
+  const lagging = r.lags.filter((l) => l.lag !== 0);
+  if (lagging.length) verdict.push(`not drained: ${lagging.map((l) => `${l.label} lag ${l.lag}`).join(', ')}`);
+  if (ledger.inconsistentIds !== 0) verdict.push(`${ledger.inconsistentIds} inconsistent event ids`);
+  const kills = r.faults.filter((f) => f.kind === 'kill');
+  for (const name of r.instances) {
+    const n = kills.filter((k) => k.target === name).length;
+    if (n !== r.killsPerInstance) verdict.push(`${name} killed ${n} times, not ${r.killsPerInstance}`);
+  }
+  for (const kind of new Set(r.plan.filter((f) => f.kind !== 'kill').map((f) => f.kind))) {
+    const due = r.plan.filter((f) => f.kind === kind).length;
+    const done = r.faults.filter((f) => f.kind === kind).length;
+    if (done !== due) verdict.push(`${kind}: ${done} of ${due} planned`);
+  }
+  return verdict;
+}
+
+/** The ledger's totals, and what is unexpected where (ids and tags): the run's log says what failed. */
+function logLedger(l: Ledger, log: (msg: string) => void): void {
+  log(
+    `ledger: ${l.changesCommitted} changes committed ${JSON.stringify(l.changesBySource)}, ${l.sentTwiceByHarness} tasks created twice by the harness; ` +
+      `deliveries expected ${l.deliveriesExpected}, delivered ${l.delivered}, in the DLQ ${l.inDlq}, missing ${l.missing}, duplicates ${l.duplicates}, ` +
+      `unexpected ${l.unexpected}, ids unmapped ${l.unmappedChanges}, inconsistent ${l.inconsistentIds}`,
+  );
+  for (const h of l.hooks) {
+    if (h.unexpected > 0) log(`unexpected at ${h.hook}: ${h.unexpected} (${h.unexpectedSample.join('; ')})`);
+    if (h.missing > 0) log(`missing at ${h.hook}: ${h.missing} (${h.missingSample.join(', ')})`);
+  }
+}
+
+/** Each task the harness created twice: its change key, the two tasks, and what the create it sent again had met. */
+function logSentTwice(changes: readonly ChangeRecord[], twice: readonly ChangeRecord[], log: (msg: string) => void): void {
+  const creates = new Map(changes.filter((c) => c.seq === 0 && !c.sentTwice).map((c) => [c.chain, c]));
+  for (const c of twice) {
+    const first = creates.get(c.chain.split('~')[0]);
+    log(
+      `created twice by the harness: ${first?.key ?? c.chain} as task ${c.resourceId} and ${first?.resourceId ?? '?'} ` +
+        `(unknown outcomes of its create: ${(first?.unknownOutcomes ?? []).join(', ') || 'none'})`,
+    );
+  }
+}
 

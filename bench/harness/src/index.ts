@@ -10,7 +10,7 @@ export { ApiLoad, BusLoad, Pace, chainLength, taskName, type ChangeRecord, type 
 export { computeLedger, deliveriesDue, keyOfTag, type Ledger, type HookLedger, type LedgerHook } from './ledger';
 export { attributeDuplicates, type Attribution, type FaultEvent, type Layer } from './attribution';
 export { auditTopics, groupLags, committedGroups, type TopicAudit, type GroupLag } from './topic-audit';
-export { runChaos, planFaults, prng, type ChaosParams, type ChaosResult, type PlannedFault } from './chaos-run';
+export { runChaos, chaosVerdict, planFaults, prng, type ChaosParams, type ChaosResult, type PlannedFault } from './chaos-run';
 export { Stack, awaitDueDeliveries, stopStack, waitUntil, metric, type RunVerdict, type StackOptions } from './stack';
 export { BENCH_RESULTS_DIR, envNumber } from './env';
 export { ServiceSampler, rssMbOf, metricSum, median, percentile, slope, type ServiceSample } from './sampler';

@@ -29,6 +29,8 @@ export interface HookLedger {
   orderViolations: number;
   /** Successful arrivals of ids that are not an expected change of this hook. */
   unexpected: number;
+  /** Some of them: `id` and the tag a receiver recorded for it (`type|resourceId|name`), if any (for the report). */
+  unexpectedSample: string[];
   /** Arrivals answered as a failure (injected), i.e. retried attempts seen by the receiver. */
   failedArrivals: number;
   /** Some expected change keys that are missing (for the report). */
@@ -36,8 +38,14 @@ export interface HookLedger {
 }
 
 export interface Ledger {
+  /** The run's planned changes that committed (not the tasks the harness created twice). */
   changesCommitted: number;
   changesBySource: Record<string, number>;
+  /**
+   * Tasks the harness created twice (ApiLoad.reconcile; `sentTwice`): the harness's doing, not
+   * Herald's. Each is a committed `created` change, so it is in the hooks' expected deliveries.
+   */
+  sentTwiceByHarness: number;
   /** API requests whose outcome was unknown and was resolved by reading the task back. */
   ambiguousResolved: number;
   deliveriesExpected: number;
@@ -104,6 +112,8 @@ export function computeLedger(input: {
       else if (known !== key) inconsistentIds += 1;
     }
   }
+  const tagOfId = new Map<string, string>();
+  for (const list of Object.values(input.arrivals)) for (const a of list) if (a.tag && !tagOfId.has(a.id)) tagOfId.set(a.id, a.tag);
   const idOfKey = new Map<string, string>();
   for (const [id, key] of keyOfId) idOfKey.set(key, id);
   const unmappedChanges = committed.filter((c) => !idOfKey.has(c.key)).length;
@@ -130,10 +140,10 @@ export function computeLedger(input: {
       else missingKeys.push(c.key);
     }
     let duplicates = 0;
-    let unexpected = 0;
+    const unexpectedIds: string[] = [];
     for (const [id, n] of okCount) {
       duplicates += n - 1;
-      if (!expectedIds.has(id)) unexpected += 1;
+      if (!expectedIds.has(id)) unexpectedIds.push(id);
     }
     let orderViolations = 0;
     if (h.ordered) {
@@ -159,20 +169,23 @@ export function computeLedger(input: {
       inDlq,
       missing: missingKeys.length,
       orderViolations,
-      unexpected,
+      unexpected: unexpectedIds.length,
+      unexpectedSample: unexpectedIds.slice(0, 10).map((id) => (tagOfId.has(id) ? `${id} ${tagOfId.get(id)}` : id)),
       failedArrivals,
       missingSample: missingKeys.slice(0, 20),
     };
   });
 
   const sum = (f: (h: HookLedger) => number) => hooks.reduce((n, h) => n + f(h), 0);
+  const planned = committed.filter((c) => !c.sentTwice);
   const bySource: Record<string, number> = {};
-  for (const c of committed) bySource[c.source] = (bySource[c.source] ?? 0) + 1;
+  for (const c of planned) bySource[c.source] = (bySource[c.source] ?? 0) + 1;
   const delivered = sum((h) => h.delivered);
   const duplicates = sum((h) => h.duplicates);
   return {
-    changesCommitted: committed.length,
+    changesCommitted: planned.length,
     changesBySource: bySource,
+    sentTwiceByHarness: committed.length - planned.length,
     ambiguousResolved: committed.reduce((n, c) => n + (c.source === 'api' ? c.ambiguous : 0), 0),
     deliveriesExpected: sum((h) => h.expected),
     delivered,

@@ -22,6 +22,14 @@ export interface ChangeRecord extends ChangeFacts {
   /** Requests or sends made for it, and how many of them had an unknown outcome. */
   attempts: number;
   ambiguous: number;
+  /** API changes: what each unknown outcome was (`TimeoutError`, `HTTP 500`, `UND_ERR_SOCKET`…). */
+  unknownOutcomes?: string[];
+  /**
+   * A task the harness created twice (ApiLoad.reconcile): a create of this chain read back as not
+   * committed, sent again, and committed after all. Its own chain (`<chain>~<n>`), one change (its
+   * `created`), not one of the run's planned changes — but committed, so due to every hook it matches.
+   */
+  sentTwice?: boolean;
 }
 
 export interface ChainPlan {
@@ -66,6 +74,10 @@ export interface LoadStats {
   ambiguous: number;
   refused: number;
   errors: Record<string, number>;
+  /** Domain API: creates whose unknown outcome was read back as not committed, and so were sent again. */
+  createsResent?: number;
+  /** Domain API: tasks found created twice (ApiLoad.reconcile), each a create sent again that had committed after all. */
+  createdTwice?: number;
 }
 
 function count(map: Record<string, number>, key: string): void {
@@ -75,7 +87,7 @@ function count(map: Record<string, number>, key: string): void {
 type Outcome = { kind: 'ok'; status: number; body: unknown } | { kind: 'refused' | 'ambiguous' | 'rejected'; detail: string };
 
 /** One domain-API request, classified: committed, surely not (connection refused, 4xx), or unknown (reset, timeout, 5xx). */
-async function request(url: string, method: string, apiKey: string, body?: unknown, timeoutMs = 20_000): Promise<Outcome> {
+async function request(url: string, method: string, apiKey: string, body: unknown, timeoutMs: number): Promise<Outcome> {
   try {
     const res = await fetch(url, {
       method,
@@ -99,22 +111,47 @@ async function request(url: string, method: string, apiKey: string, body?: unkno
  * `POST /v1/tasks/{id}/complete`), `concurrency` chains at a time, at `ratePerSec` requests.
  * A request whose outcome is unknown (connection reset, timeout, 5xx — e.g. the domain API or
  * PostgreSQL killed under it) is resolved by reading the task back once the API answers again;
- * a change found not committed is sent again. So every change of every chain ends committed
- * exactly once, and `committedAt` is known for each.
+ * a change found not committed is sent again, and `committedAt` is known for each change.
+ *
+ * Reading back cannot tell "not committed" from "not committed yet": a request the client gave up
+ * on (its timeout) may still be running in the domain API and commit later. A create sent again
+ * then makes a second task of the same name, whose `created` the receivers get too. So the run
+ * ends with `reconcile()`: once no such create can commit any more (`settleMs` after it was
+ * sent), every task of the plan's projects is listed, and each task named after one of this
+ * load's creates that is not the task its chain went on with is recorded as a change of its own,
+ * `sentTwice` — the harness's doing, not Herald's, but committed, so due to every hook it matches.
  */
 export class ApiLoad {
   readonly changes: ChangeRecord[] = [];
-  readonly stats: LoadStats = { started: 0, committed: 0, requests: 0, ambiguous: 0, refused: 0, errors: {} };
+  readonly stats: LoadStats = { started: 0, committed: 0, requests: 0, ambiguous: 0, refused: 0, errors: {}, createsResent: 0, createdTwice: 0 };
   private stopped = false;
   private readonly pace: Pace;
+  /** When the last create whose unknown outcome was read back as "not committed" had been sent. */
+  private lastUnsettledCreateAt?: number;
 
   constructor(
     private readonly domainApi: () => string,
     private readonly tenant: Tenant,
     private readonly plan: ChainPlan,
-    private readonly opts: { ratePerSec: number; concurrency: number; prefix?: string },
+    private readonly opts: {
+      ratePerSec: number;
+      concurrency: number;
+      prefix?: string;
+      /** The client's timeout per request (default 20 s). */
+      requestTimeoutMs?: number;
+      /**
+       * How long after it was sent a request the client gave up on may still commit in the domain
+       * API (default 45 s: the client's 20 s, a pool connection's 5 s, then the statement timeout
+       * (30 s) bounds the INSERT, and no create waits on a lock for longer).
+       */
+      settleMs?: number;
+    },
   ) {
     this.pace = new Pace(opts.ratePerSec);
+  }
+
+  private get timeoutMs(): number {
+    return this.opts.requestTimeoutMs ?? 20_000;
   }
 
   setRate(r: number): void {
@@ -125,6 +162,7 @@ export class ApiLoad {
     this.stopped = true;
   }
 
+  /** Every chain (until `stop()`), then `reconcile()`. */
   async run(): Promise<void> {
     let next = 0;
     await Promise.all(
@@ -132,6 +170,7 @@ export class ApiLoad {
         while (!this.stopped && next < this.plan.chains) await this.chain(next++);
       }),
     );
+    await this.reconcile();
   }
 
   private async chain(i: number): Promise<void> {
@@ -160,12 +199,13 @@ export class ApiLoad {
         r.attempts += 1;
         this.stats.requests += 1;
         const base = this.domainApi();
+        const sentAt = Date.now();
         const out =
           r.seq === 0
-            ? await request(`${base}/v1/tasks`, 'POST', this.tenant.apiKey, { projectId, name: r.key, external: false })
+            ? await request(`${base}/v1/tasks`, 'POST', this.tenant.apiKey, { projectId, name: r.key, external: false }, this.timeoutMs)
             : r.action === 'updated'
-              ? await request(`${base}/v1/tasks/${taskId}`, 'PATCH', this.tenant.apiKey, { name: r.key })
-              : await request(`${base}/v1/tasks/${taskId}/complete`, 'POST', this.tenant.apiKey);
+              ? await request(`${base}/v1/tasks/${taskId}`, 'PATCH', this.tenant.apiKey, { name: r.key }, this.timeoutMs)
+              : await request(`${base}/v1/tasks/${taskId}/complete`, 'POST', this.tenant.apiKey, undefined, this.timeoutMs);
         if (out.kind === 'ok') {
           if (r.seq === 0) taskId = (out.body as { id: string }).id;
           this.commit(r, taskId);
@@ -183,11 +223,16 @@ export class ApiLoad {
           continue;
         }
         r.ambiguous += 1;
+        (r.unknownOutcomes ??= []).push(out.detail);
         this.stats.ambiguous += 1;
         const found = await this.resolve(r, projectId, taskId);
         if (found !== undefined) {
           if (r.seq === 0) taskId = found;
           this.commit(r, taskId);
+        } else if (r.seq === 0) {
+          // Not committed — or not yet: reconcile() looks for it once it can no longer commit.
+          this.stats.createsResent = (this.stats.createsResent ?? 0) + 1;
+          this.lastUnsettledCreateAt = Math.max(this.lastUnsettledCreateAt ?? 0, sentAt);
         }
       }
       if (this.stopped) return;
@@ -200,6 +245,62 @@ export class ApiLoad {
     this.stats.committed += 1;
   }
 
+  /**
+   * The tasks this load created twice: waits until every create sent again after an unknown
+   * outcome is `settleMs` old, lists the tasks of the plan's projects, and records each task named
+   * `<chain>#0` of a chain of this load that is not the task the chain went on with as a change of
+   * its own (`sentTwice`, chain `<chain>~<n>`), added to `changes` and returned (a create whose
+   * chain was stopped before it learnt the create had committed is marked committed instead). Run
+   * at the end of `run()`; may be run again later (e.g. after the drain): a task is recorded once.
+   */
+  async reconcile(deadlineMs = 120_000): Promise<ChangeRecord[]> {
+    const settledAt = (this.lastUnsettledCreateAt ?? 0) + (this.opts.settleMs ?? 45_000);
+    if (Date.now() < settledAt) await sleep(settledAt - Date.now());
+    const creates = new Map(this.changes.filter((c) => c.seq === 0 && !c.sentTwice).map((c) => [c.key, c]));
+    const known = new Set(this.changes.flatMap((c) => (c.resourceId ? [c.resourceId] : [])));
+    const twice = new Map<string, number>();
+    for (const c of this.changes) if (c.sentTwice) twice.set(c.chain.split('~')[0], (twice.get(c.chain.split('~')[0]) ?? 0) + 1);
+    const deadline = Date.now() + deadlineMs;
+    const found: ChangeRecord[] = [];
+    for (const projectId of new Set([...creates.values()].map((c) => c.projectId))) {
+      for (const t of await this.listTasks(projectId, deadline)) {
+        const create = creates.get(t.name);
+        if (!create || known.has(t.id)) continue;
+        known.add(t.id);
+        if (create.committedAt === undefined) {
+          // Its chain stopped (stop()) before it learnt that the create had committed.
+          this.commit(create, t.id);
+          continue;
+        }
+        const n = (twice.get(create.chain) ?? 0) + 1;
+        twice.set(create.chain, n);
+        found.push({ ...create, key: taskName(`${create.chain}~${n}`, 0), chain: `${create.chain}~${n}`, resourceId: t.id, committedAt: Date.now(), sentTwice: true });
+      }
+    }
+    this.changes.push(...found);
+    this.stats.createdTwice = (this.stats.createdTwice ?? 0) + found.length;
+    return found;
+  }
+
+  /** Every task of a project (id, name), read until the API answers or `deadline`. */
+  private async listTasks(projectId: string, deadline: number): Promise<{ id: string; name: string }[]> {
+    const tasks: { id: string; name: string }[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const q = `projectId=${projectId}&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const page = await request(`${this.domainApi()}/v1/tasks?${q}`, 'GET', this.tenant.apiKey, undefined, this.timeoutMs);
+      if (page.kind !== 'ok') {
+        if (Date.now() > deadline) throw new Error(`listing the tasks of project ${projectId}: ${page.detail}`);
+        await sleep(500);
+        continue;
+      }
+      const body = page.body as { data: { id: string; name: string }[]; page?: { nextCursor?: string | null } };
+      tasks.push(...body.data);
+      cursor = body.page?.nextCursor ?? undefined;
+      if (!cursor) return tasks;
+    }
+  }
+
   /** After an unknown outcome: was the change committed? Reads until the API answers. Returns the task id when it was. */
   private async resolve(r: ChangeRecord, projectId: string, taskId: string | undefined): Promise<string | undefined> {
     for (;;) {
@@ -210,7 +311,7 @@ export class ApiLoad {
         let failed = false;
         for (;;) {
           const q = `projectId=${projectId}&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-          const page = await request(`${base}/v1/tasks?${q}`, 'GET', this.tenant.apiKey);
+          const page = await request(`${base}/v1/tasks?${q}`, 'GET', this.tenant.apiKey, undefined, this.timeoutMs);
           if (page.kind !== 'ok') {
             failed = true;
             break;
@@ -226,7 +327,7 @@ export class ApiLoad {
           continue;
         }
       } else {
-        const got = await request(`${base}/v1/tasks/${taskId}`, 'GET', this.tenant.apiKey);
+        const got = await request(`${base}/v1/tasks/${taskId}`, 'GET', this.tenant.apiKey, undefined, this.timeoutMs);
         if (got.kind !== 'ok') {
           await sleep(500);
           continue;
