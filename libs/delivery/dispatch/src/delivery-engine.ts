@@ -3,7 +3,7 @@ import type { DeadLetterWriter, OutboundBatcher, RawMessage } from '@herald/plat
 import type { AttemptResult, WebhookSender } from '@herald/delivery/sending';
 import { dueAtOf, type TopicPartition, type TrackedMessage } from '@herald/delivery/retry-tiers';
 import { retryTierFor, retryTierLabel, type TopicSpec } from '@herald/contracts';
-import type { Endpoint, EndpointDirectory } from './endpoint-directory';
+import { isDeliverable, type Endpoint, type EndpointDirectory } from './endpoint-directory';
 import type { DispatchMetrics } from './dispatch-metrics';
 import { AttemptRunner } from './engine/attempt-runner';
 import { DeliveryDeadLetters, decodeDelivery } from './engine/dead-letters';
@@ -108,24 +108,31 @@ export class DeliveryEngine {
     this.attempts = new AttemptRunner(directory, sender, new AttemptSlots(settings.maxInFlight), metrics, settings.snapshotWaitMs, stalls, this.shares);
   }
 
-  /** The `TrackedHandler` for the main topic and every tier. */
-  readonly accept = async (m: TrackedMessage): Promise<void> => {
-    const decoded = decodeDelivery(m);
-    if (decoded.kind === 'invalid') return this.deadLetters.invalid(m, decoded.reason);
-    // Held by its tenant on its partition until finished (`TenantHolds`).
-    const { tenantId } = decoded.delivery;
-    const key = partitionKeyOf(m);
-    this.holds.add(tenantId, key);
-    await new Promise<void>((resolve) => {
-      let finished = false;
-      const finish = () => {
-        if (finished) return;
-        finished = true;
-        this.holds.remove(tenantId, key);
-        resolve();
-      };
-      this.offer({ delivery: decoded.delivery, source: m, trace: decoded.trace, finish });
-    });
+  /**
+   * The `TrackedHandler` for the main topic and every tier. Not an async function: what a
+   * pending delivery keeps while it waits is its entry and this one promise (issue 14's memory).
+   */
+  readonly accept = (m: TrackedMessage): Promise<void> => {
+    try {
+      const decoded = decodeDelivery(m);
+      if (decoded.kind === 'invalid') return this.deadLetters.invalid(m, decoded.reason);
+      const { delivery, trace } = decoded;
+      return new Promise<void>((resolve) => {
+        // Held by its tenant on its partition until finished (`TenantHolds`).
+        const key = partitionKeyOf(m);
+        this.holds.add(delivery.tenantId, key);
+        let finished = false;
+        const finish = () => {
+          if (finished) return;
+          finished = true;
+          this.holds.remove(delivery.tenantId, key);
+          resolve();
+        };
+        this.offer({ delivery, source: m, trace, finish });
+      });
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
   };
 
   /** The outbound batcher's `onDeadLettered`: a delivery the broker refused is logged as failed. */
@@ -403,19 +410,9 @@ export class DeliveryEngine {
     const cap = this.hanging.cap(lane, this.isOrdered(lane), this.active());
     const next = () => (lane.running < cap ? lane.queue.shift() : undefined);
     for (let entry = next(); entry; entry = next()) {
-      const started = entry;
       lane.running++;
-      lane.attempting.add(started);
-      const id = entry.delivery.deliveryId;
-      void this.run(lane, entry)
-        .catch((err: Error) => this.logger.error(`delivery ${id} failed unexpectedly: ${err.stack ?? err.message}`))
-        .finally(() => {
-          lane.running--;
-          lane.attempting.delete(started);
-          this.trim(lane);
-          this.pump(lane);
-          this.lanes.dropIfIdle(lane);
-        });
+      lane.attempting.add(entry);
+      this.start(lane, entry);
     }
     // A burst queued before the lane's pace was known: looked at again once an attempt has run a while.
     if (lane.queue.length > this.settings.laneQueueFloor && !lane.trimTimer) {
@@ -448,19 +445,68 @@ export class DeliveryEngine {
     for (const e of surplus.slice(1)) this.ordered.offer(lane, pipe, e);
   }
 
-  private async run(lane: Lane, e: Entry): Promise<void> {
-    // An ordered hook's delivery that came back early (a pipe's head, or a delivery behind it
-    // whose pipe moved on): it hops on with everything behind it.
-    const dueAt = this.dueLater(e);
-    if (dueAt !== null && this.isOrdered(lane)) return this.ordered.hop(lane, e, this.hopTier(dueAt), dueAt);
-    const found = await this.attempts.endpointFor(e.delivery);
-    if (found.kind === 'unreadable') return this.afterFailure(lane, e, null, new Date(), found.result);
-    if (found.kind === 'gone' || found.kind === 'inactive') {
-      if (found.kind === 'gone') await this.writer.endWithoutAttempt(e, 'discarded', 'subscription_gone', 'the subscription was deleted');
-      else await this.writer.endWithoutAttempt(e, 'discarded', 'subscription_inactive', `the subscription is ${found.status}`);
-      return this.ordered.headEnded(lane, e);
+  /**
+   * Starts what `pump` took from the lane (counted as running). The common case — the hook's
+   * endpoint known and current, nothing to hop — first waits for its tenant's share of the origin
+   * as a plain record (`AttemptRunner.waitForOrigin`), and only then runs: a fan-out's thousands
+   * of deliveries waiting for that share cost no suspended async calls each (issue 14's memory).
+   * The rest (a snapshot to wait for, a hook gone or inactive, an ordered hop) runs at once.
+   */
+  private start(lane: Lane, e: Entry): void {
+    const ep = this.readyEndpoint(lane, e);
+    if (!ep) return this.runThenEnd(lane, e);
+    this.attempts.waitForOrigin(lane, e, ep, (since) => {
+      if (since !== null) return this.runThenEnd(lane, e, { ep, since });
+      // The wait was given up (`trimTenant` parks the delivery): the lane moves on once it did.
+      queueMicrotask(() => this.ended(lane, e));
+    });
+  }
+
+  private runThenEnd(lane: Lane, e: Entry, ready?: { ep: Endpoint; since: number }): void {
+    const id = e.delivery.deliveryId;
+    void this.run(lane, e, ready)
+      .catch((err: Error) => this.logger.error(`delivery ${id} failed unexpectedly: ${err.stack ?? err.message}`))
+      .finally(() => this.ended(lane, e));
+  }
+
+  /** What `pump` started has ended (sent, parked, given up): the lane's next one may start. */
+  private ended(lane: Lane, e: Entry): void {
+    lane.running--;
+    lane.attempting.delete(e);
+    this.trim(lane);
+    this.pump(lane);
+    this.lanes.dropIfIdle(lane);
+  }
+
+  /**
+   * The endpoint `run` would find at once for `e` — known, at least the delivery's snapshot
+   * version, deliverable — when `run` would attempt it (not an ordered hook's early delivery,
+   * which hops); null otherwise (`run` sorts it out).
+   */
+  private readyEndpoint(lane: Lane, e: Entry): Endpoint | null {
+    if (this.dueLater(e) !== null && this.isOrdered(lane)) return null;
+    const ep = this.endpointOf(e.delivery.subscriptionId);
+    return ep && ep.version >= e.delivery.subscriptionVersion && isDeliverable(ep.status) ? ep : null;
+  }
+
+  /** `ready`: the endpoint (`readyEndpoint`), with its tenant's share of the origin held since then (`start`). */
+  private async run(lane: Lane, e: Entry, ready?: { ep: Endpoint; since: number }): Promise<void> {
+    let ep: Endpoint;
+    if (ready) ep = ready.ep;
+    else {
+      // An ordered hook's delivery that came back early (a pipe's head, or a delivery behind it
+      // whose pipe moved on): it hops on with everything behind it.
+      const dueAt = this.dueLater(e);
+      if (dueAt !== null && this.isOrdered(lane)) return this.ordered.hop(lane, e, this.hopTier(dueAt), dueAt);
+      const found = await this.attempts.endpointFor(e.delivery);
+      if (found.kind === 'unreadable') return this.afterFailure(lane, e, null, new Date(), found.result);
+      if (found.kind === 'gone' || found.kind === 'inactive') {
+        if (found.kind === 'gone') await this.writer.endWithoutAttempt(e, 'discarded', 'subscription_gone', 'the subscription was deleted');
+        else await this.writer.endWithoutAttempt(e, 'discarded', 'subscription_inactive', `the subscription is ${found.status}`);
+        return this.ordered.headEnded(lane, e);
+      }
+      ep = found.endpoint;
     }
-    const ep = found.endpoint;
     await this.attempts.attempt(lane, e, ep, async (result, startedAt) => {
       if (!result.ok) return this.afterFailure(lane, e, ep, startedAt, result);
       const d = e.delivery;
@@ -468,7 +514,7 @@ export class DeliveryEngine {
       // The lane moves on at once; the offset is committable only once the outcome is written.
       this.inBackground(this.writer.outcome(e, 'delivered', result, startedAt).then(e.finish));
       this.ordered.headEnded(lane, e);
-    });
+    }, ready?.since);
   }
 
   /** A failed attempt: the next tier, or the end of the line (DLQ / discarded). */

@@ -72,10 +72,29 @@ export class AttemptRunner {
   }
 
   /**
-   * Sends `e` to `ep` and hands the result to `then`; the attempt counts as in flight until
-   * `then` is done (shutdown waits for both).
+   * Waits for the tenant's share of the endpoint's origin, the first of an attempt's waits, as a
+   * plain record (`TenantShares.reserveOrigin`; on the lane's `shareWaits` like the rest of the
+   * wait, so it may be given up): `then` is called with since when it waited (the active clock)
+   * once the share is held — `attempt(…, originSince)` goes on from there —, or with null if the
+   * wait was given up. Without shares, at once.
    */
-  async attempt(lane: Lane, e: Entry, ep: Endpoint, then: (result: AttemptResult, startedAt: Date) => Promise<void>): Promise<void> {
+  waitForOrigin(lane: Lane, e: Entry, ep: Endpoint, then: (since: number | null) => void): void {
+    const since = activeNow(this.stalls);
+    if (!this.shares) return then(since);
+    const waiting: ShareWaiting = { since, entry: e };
+    lane.shareWaits.add(waiting);
+    this.shares.reserveOrigin(ep.tenantId, originOf(ep.url), waiting, (held) => {
+      lane.shareWaits.delete(waiting);
+      then(held ? waiting.since : null);
+    });
+  }
+
+  /**
+   * Sends `e` to `ep` and hands the result to `then`; the attempt counts as in flight until
+   * `then` is done (shutdown waits for both). `originSince`: the tenant's share of the origin is
+   * held already (`waitForOrigin`, waited for since then).
+   */
+  async attempt(lane: Lane, e: Entry, ep: Endpoint, then: (result: AttemptResult, startedAt: Date) => Promise<void>, originSince?: number): Promise<void> {
     // Shutting down, or its source partition went to another dispatcher while this attempt waited: not sent.
     const notWanted = () => this.stopped || e.letGo === true;
     // The rate-limit slot is booked once the tenant's share is held, not before: attempts booked
@@ -91,7 +110,7 @@ export class AttemptRunner {
       const wait = lane.reserveRateSlot(Math.max(ep.rateLimitPerSec, MIN_RATE_LIMIT_PER_SEC), Date.now());
       if (wait > 0) await sleep(wait);
     };
-    const releaseShare = await this.shareFor(lane, e, ep, rateSlot);
+    const releaseShare = await this.shareFor(lane, e, ep, rateSlot, originSince);
     // The wait was given up (`ShareWaiting.cancel`): whoever gave it up took the delivery over.
     if (!releaseShare) return;
     let slotHeld = false;
@@ -134,21 +153,22 @@ export class AttemptRunner {
    * The tenant's share of the receiver's origin and of the slots (`TenantShares`); while it waits,
    * the lane's pace counts the wait, and the wait may be given up (null).
    */
-  private async shareFor(lane: Lane, e: Entry, ep: Endpoint, rateSlot: () => Promise<void>): Promise<(() => void) | null> {
+  private async shareFor(lane: Lane, e: Entry, ep: Endpoint, rateSlot: () => Promise<void>, originSince?: number): Promise<(() => void) | null> {
     if (!this.shares) {
       await rateSlot();
       return () => undefined;
     }
-    const waiting: ShareWaiting = { since: activeNow(this.stalls), entry: e };
+    const waiting: ShareWaiting = { since: originSince ?? activeNow(this.stalls), entry: e };
     lane.shareWaits.add(waiting);
     try {
       // The rate-limit sleep is not a wait for the share (the lane's pace, the tenant hold's trim).
-      return await this.shares.acquire(ep.tenantId, originOf(ep.url), waiting, async () => {
+      const beforePool = async () => {
         lane.shareWaits.delete(waiting);
         await rateSlot();
         waiting.since = activeNow(this.stalls);
         lane.shareWaits.add(waiting);
-      });
+      };
+      return await this.shares.acquire(ep.tenantId, originOf(ep.url), waiting, beforePool, originSince !== undefined);
     } finally {
       lane.shareWaits.delete(waiting);
     }

@@ -152,6 +152,41 @@ describe('TenantShares', () => {
     expect(p.tenantsKnown).toBe(0);
   });
 
+  it('reserveOrigin: the origin\'s share without a promise — at once when free, in order with acquire\'s waiters, given up with nothing held; acquire goes on from it', async () => {
+    const shares = new TenantShares({ maxInFlightPerTenant: 1, connectionsPerOriginPerTenant: 2 });
+    const got: string[] = [];
+    const reserve = (label: string, wait: ShareWait = {}) => shares.reserveOrigin('A', 'https://x', wait, (held) => got.push(`${label}:${held}`));
+    reserve('r1');
+    expect(got).toEqual(['r1:true']); // before it returned
+    const first = shares.acquire('A', 'https://x').then((release) => (got.push('a1'), release));
+    const givenUp: ShareWait = {};
+    reserve('r2', givenUp);
+    reserve('r3');
+    await flush();
+    expect(got).toEqual(['r1:true', 'a1']);
+    expect(shares.heldTo('A', 'https://x')).toBe(2);
+    expect(givenUp.cancel?.()).toBe(true);
+    expect(got).toEqual(['r1:true', 'a1', 'r2:false']);
+    expect(givenUp.cancel).toBeUndefined();
+    // r1's reservation goes on in acquire (originHeld): it waits for the tenant's one slot, which a1 holds.
+    const r1 = shares.acquire('A', 'https://x', {}, undefined, true).then((release) => (got.push('r1 sent'), release));
+    await flush();
+    expect(got).toEqual(['r1:true', 'a1', 'r2:false']);
+    (await first)();
+    await flush();
+    // a1's origin token went to r3 (r2 gave its wait up), its slot to r1; r1 still holds the origin's share it reserved.
+    expect(got).toEqual(['r1:true', 'a1', 'r2:false', 'r3:true', 'r1 sent']);
+    expect(shares.heldTo('A', 'https://x')).toBe(2);
+    expect(shares.heldBy('A')).toBe(1);
+    (await r1)?.();
+    expect(shares.heldTo('A', 'https://x')).toBe(1);
+    expect(shares.heldBy('A')).toBe(0);
+    // r3's reservation goes on and ends: holding nothing, the tenant is forgotten.
+    const r3 = await shares.acquire('A', 'https://x', {}, undefined, true);
+    r3?.();
+    expect(shares.tenantsKnown).toBe(0);
+  });
+
   it('measures how far apart a tenant\'s attempts end while others of its attempts wait: 0 while none waits', async () => {
     let now = 1_000;
     const shares = new TenantShares({ maxInFlightPerTenant: 2, connectionsPerOriginPerTenant: 10 }, () => now);

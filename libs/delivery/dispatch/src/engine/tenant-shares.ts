@@ -112,24 +112,19 @@ export class TenantShares {
    * Waits for the tenant's share of the origin, then of the attempt slots, then (after
    * `beforePool`, e.g. the hook's rate-limit sleep, which must not hold a token every tenant
    * shares) for a token of the origin's pool; resolves to the release (idempotent) — or to null
-   * if `wait` was cancelled first (what was taken is given back).
+   * if `wait` was cancelled first (what was taken is given back). `originHeld`: the origin's
+   * share was taken already (`reserveOrigin`); it is the attempt's from here on, given back with
+   * the rest.
    */
   acquire(tenantId: string, origin: string): Promise<() => void>;
-  acquire(tenantId: string, origin: string, wait: ShareWait, beforePool?: () => Promise<void>): Promise<(() => void) | null>;
-  async acquire(tenantId: string, origin: string, wait: ShareWait = {}, beforePool?: () => Promise<void>): Promise<(() => void) | null> {
-    let t = this.tenants.get(tenantId);
-    if (!t) this.tenants.set(tenantId, (t = { slots: new Share(this.perTenant), origins: new Map(), waiting: 0, quietSince: this.clock(), endGapMs: 0 }));
-    let o = t.origins.get(origin);
-    if (!o) t.origins.set(origin, (o = new Share(this.perOrigin)));
-    const tenant = t;
-    const toOrigin = o;
+  acquire(tenantId: string, origin: string, wait: ShareWait, beforePool?: () => Promise<void>, originHeld?: boolean): Promise<(() => void) | null>;
+  async acquire(tenantId: string, origin: string, wait: ShareWait = {}, beforePool?: () => Promise<void>, originHeld = false): Promise<(() => void) | null> {
+    const { tenant, toOrigin } = this.stateOf(tenantId, origin);
     // Nothing is dropped while this attempt waits: its origin's share has a waiter (or its token)
     // and the tenant has that origin, so both stay in the maps until released below.
-    const forget = () => {
-      if (tenant.origins.size === 0 && this.tenants.get(tenantId) === tenant) this.tenants.delete(tenantId);
-    };
-    if (!(await this.take(tenant, toOrigin, wait))) {
-      if (toOrigin.used === 0 && toOrigin.waiters.length === 0) tenant.origins.delete(origin);
+    const forget = () => this.forget(tenantId, tenant);
+    if (!originHeld && !(await this.take(tenant, toOrigin, wait))) {
+      this.dropOrigin(tenant, origin, toOrigin);
       forget();
       return null;
     }
@@ -178,24 +173,65 @@ export class TenantShares {
     };
   }
 
+  /**
+   * The first of `acquire`'s waits, the tenant's share of the origin, without a promise or a
+   * suspended call: `then(true)` once its token is held (at once, before this returns, when one is
+   * free), `then(false)` if `wait` was cancelled first. `acquire(…, originHeld = true)` goes on
+   * from there. What waits here is a plain record in the share's queue: a 10,000-hook fan-out
+   * keeps most of its deliveries waiting for it, and one suspended `acquire` (with the attempt's
+   * async calls above it) per delivery was ~3 KB of heap each (issue 14's memory).
+   */
+  reserveOrigin(tenantId: string, origin: string, wait: ShareWait, then: (held: boolean) => void): void {
+    const { tenant, toOrigin } = this.stateOf(tenantId, origin);
+    this.takeThen(tenant, toOrigin, wait, (held) => {
+      if (!held) {
+        this.dropOrigin(tenant, origin, toOrigin);
+        this.forget(tenantId, tenant);
+      }
+      then(held);
+    });
+  }
+
+  /** The tenant's state and its share of the origin, made on first use. */
+  private stateOf(tenantId: string, origin: string): { tenant: TenantState; toOrigin: Share } {
+    let t = this.tenants.get(tenantId);
+    if (!t) this.tenants.set(tenantId, (t = { slots: new Share(this.perTenant), origins: new Map(), waiting: 0, quietSince: this.clock(), endGapMs: 0 }));
+    let o = t.origins.get(origin);
+    if (!o) t.origins.set(origin, (o = new Share(this.perOrigin)));
+    return { tenant: t, toOrigin: o };
+  }
+
+  /** Forgets the tenant's share of the origin when nothing holds or waits for it. */
+  private dropOrigin(tenant: TenantState, origin: string, toOrigin: Share): void {
+    if (toOrigin.used === 0 && toOrigin.waiters.length === 0 && tenant.origins.get(origin) === toOrigin) tenant.origins.delete(origin);
+  }
+
+  /** Forgets the tenant once it holds and waits for no origin. */
+  private forget(tenantId: string, tenant: TenantState): void {
+    if (tenant.origins.size === 0 && this.tenants.get(tenantId) === tenant) this.tenants.delete(tenantId);
+  }
+
   /** The share's token at once or once handed over (true), or none: `wait` was cancelled first (false). */
   private take(tenant: TenantState, share: Share, wait: ShareWait): Promise<boolean> {
-    return new Promise<boolean>((resolve) => {
-      const wake = () => {
-        if (--tenant.waiting === 0) tenant.endGapMs = 0;
-        wait.cancel = undefined;
-        resolve(true);
-      };
-      if (share.take(wake)) return resolve(true);
-      if (tenant.waiting++ === 0) tenant.quietSince = this.clock();
-      wait.cancel = () => {
-        if (!share.drop(wake)) return false;
-        if (--tenant.waiting === 0) tenant.endGapMs = 0;
-        wait.cancel = undefined;
-        resolve(false);
-        return true;
-      };
-    });
+    return new Promise<boolean>((resolve) => this.takeThen(tenant, share, wait, resolve));
+  }
+
+  /** `take` with a callback: `then` is called once, at once when the token is free. */
+  private takeThen(tenant: TenantState, share: Share, wait: ShareWait, then: (held: boolean) => void): void {
+    const wake = () => {
+      if (--tenant.waiting === 0) tenant.endGapMs = 0;
+      wait.cancel = undefined;
+      then(true);
+    };
+    if (share.take(wake)) return then(true);
+    if (tenant.waiting++ === 0) tenant.quietSince = this.clock();
+    wait.cancel = () => {
+      if (!share.drop(wake)) return false;
+      if (--tenant.waiting === 0) tenant.endGapMs = 0;
+      wait.cancel = undefined;
+      then(false);
+      return true;
+    };
   }
 
   /**
