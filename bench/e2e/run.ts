@@ -31,6 +31,8 @@ import {
   type Ingest,
   type IngestMode,
 } from './ingest';
+import { NONE, median, noisyPhaseOrder, roundShares, roundsCell, summarizeRounds } from './noisy-rounds';
+import { PgActivity, pgActivityCells, vacuumTables, type PgPhaseActivity } from './pg-activity';
 import { Sampler, cpuDelta, listenerPid } from './processes';
 import { GoSink, NodeSink, type KindStats, type Receiver } from './receivers';
 
@@ -46,9 +48,31 @@ import { GoSink, NodeSink, type KindStats, type Receiver } from './receivers';
 
 const FINDINGS = path.join(__dirname, 'findings.md');
 const INGEST = ingestMode();
+/**
+ * Rounds of the noisy-neighbour section (BENCH_NOISY_ROUNDS): each bad-neighbour kind runs once a
+ * round, between two no-neighbour bursts, and the report gives each kind's median over the rounds
+ * (bench/e2e/noisy-rounds.ts). Default 3; 1 under `--ingest api`, whose bursts are ~60 s each
+ * (one round is already ~9 minutes there).
+ */
+const NOISY_ROUNDS = Math.max(1, Math.floor(num('BENCH_NOISY_ROUNDS', INGEST === 'api' ? 1 : 3)));
 const P = {
-  /** The API's ~250 creates/s make an api-ingest run's 16,000-change phases ~60 s each. */
-  budgetMs: num('BENCH_BUDGET_MS', INGEST === 'api' ? 900_000 : 285_000),
+  /**
+   * The API's ~250 creates/s make an api-ingest run's 16,000-change phases ~60 s each. A noisy
+   * round (4 kinds, 4 none bursts, the bad neighbours' tails) took ~155 s under sql ingest and
+   * ~500 s under api ingest at the default sizes: each round past the first adds that and a margin.
+   */
+  budgetMs: num(
+    'BENCH_BUDGET_MS',
+    INGEST === 'api' ? 900_000 + (NOISY_ROUNDS - 1) * 600_000 : 285_000 + (NOISY_ROUNDS - 1) * 200_000,
+  ),
+  noisyRounds: NOISY_ROUNDS,
+  /**
+   * BENCH_VACUUM_BEFORE_PHASE=1: `VACUUM (ANALYZE)` of the bench database's tables (the registry's
+   * delivery log and the domain's outbox grow by a burst's rows each phase) before each noisy
+   * phase, in a phase of its own in the per-phase tables, so that autovacuum has less left to do
+   * inside one (off by default: the services run with autovacuum as deployed). ~0.5 s a phase.
+   */
+  vacuumBeforePhase: process.env['BENCH_VACUUM_BEFORE_PHASE'] === '1',
   healthyHooks: num('BENCH_HEALTHY_HOOKS', 16),
   /** Hooks of each bad-neighbour kind (BENCH_HANG_HOOKS, its old name, still read). */
   badHooks: num('BENCH_BAD_HOOKS', num('BENCH_HANG_HOOKS', 4)),
@@ -143,12 +167,19 @@ const BAD_KINDS = [
 type BadKind = (typeof BAD_KINDS)[number]['kind'];
 type NoisyPhase = 'none' | BadKind;
 const ALL_NOISY_PHASES: readonly NoisyPhase[] = ['none', ...BAD_KINDS.map((b) => b.kind)];
-/** By default every kind runs between two no-neighbour bursts, its paired control. */
-const DEFAULT_NOISY_PHASES: readonly NoisyPhase[] = ['none', ...BAD_KINDS.flatMap((b) => [b.kind, 'none' as const])];
 /**
- * The noisy phases this run makes (BENCH_NOISY_PHASES, comma-separated, default all of them):
- * to measure one kind against `none` in a shorter run. A run without all five is not the bench's
- * figure (the report says which ran).
+ * By default every kind runs between two no-neighbour bursts, its paired control, once in each of
+ * NOISY_ROUNDS rounds, the kinds' order rotated per round (noisyPhaseOrder).
+ */
+const DEFAULT_NOISY_PHASES: readonly NoisyPhase[] = noisyPhaseOrder(
+  BAD_KINDS.map((b) => b.kind),
+  NOISY_ROUNDS,
+);
+/**
+ * The noisy phases this run makes (BENCH_NOISY_PHASES, comma-separated, default the rounds above;
+ * given, it replaces them and BENCH_NOISY_ROUNDS does not apply): to measure one kind against
+ * `none` in a shorter run. Each run of a kind is one of its rounds. A run without all five is not
+ * the bench's figure (the report says which ran).
  */
 const NOISY_PHASES: readonly NoisyPhase[] = (() => {
   const wanted = (process.env['BENCH_NOISY_PHASES'] ?? '').split(',').map((x) => x.trim()).filter(Boolean);
@@ -169,25 +200,57 @@ const runsOf = (k: NoisyPhase) => NOISY_PHASES.filter((x) => x === k).length;
  * registry writes) by the difference of two.
  */
 const METRICS_DIR = process.env['BENCH_METRICS_DIR'];
-interface NoisyResult {
+/** One run of a kind's phase (one round): its figures alone. */
+interface NoisyRound {
+  /** Which run of its kind (1, 2, …), and the phase's name in the per-phase tables. */
+  round: number;
+  phase: string;
   healthyDeliveriesPerSec: number;
   healthyShareOfSteady: number;
-  /** Of the same burst without a bad neighbour (1 for `none`). */
-  healthyShareOfNone: number;
   /**
    * Of the no-neighbour bursts run just before and just after this phase (their mean; the one
    * there is when only one is): a paired control. The system drifts over a run (tables grow,
    * PostgreSQL vacuums; the no-neighbour burst itself ranged 0.81–1.02 of steady on quiet hosts),
-   * and a control measured next to the phase takes that drift out. Null without an adjacent one.
+   * and a control measured next to the phase takes that drift out. Null for `none`.
    */
   healthyShareOfAdjacentNone: number | null;
   healthyP50Ms: number;
   healthyP99Ms: number;
+  /** Deliveries the dispatcher parked during the phase (herald_delivery_spilled_total). */
+  parked: number;
+  /** Messages the phase (window and tail) wrote to the retry tiers and to the DLQ. */
+  retryTierMessages: number;
+  dlqMessages: number;
+  /**
+   * What the registry had not logged yet when the phase was ready to start (outcomes, routed
+   * deliveries), and how long the bench waited for it (BENCH_SETTLE_MS), before the clock started.
+   */
+  settled: { outcomesBehind: number; routedBehind: number; waitedMs: number } | null;
+}
+/**
+ * A kind over its rounds (`rounds`, in the order they ran). The shares, rate and latencies are
+ * medians over the rounds; the ≥ 0.90 verdict is on `healthyShareOfSteady` (the median).
+ */
+interface NoisyResult {
+  /** Median over the rounds. */
+  healthyDeliveriesPerSec: number;
+  /** Median over the rounds of each round's rate ÷ the steady phase's: the figure of the ≥ 0.90 target. */
+  healthyShareOfSteady: number;
+  healthyShareOfSteadyMin: number;
+  /** The median rate ÷ the median rate of all the no-neighbour bursts (1 for `none`): an unpaired control. */
+  healthyShareOfNoneBursts: number;
+  /** Median over the rounds of the paired control (NoisyRound.healthyShareOfAdjacentNone); null for `none`. */
+  healthyShareOfAdjacentNone: number | null;
+  healthyShareOfAdjacentNoneMin: number | null;
+  /** Medians over the rounds. */
+  healthyP50Ms: number;
+  healthyP99Ms: number;
   badHooks: number;
+  /** The bad neighbours' deliveries over all rounds. */
   badDeliveries: number;
   /** The bad neighbours' deliveries that reached the sink (at least once) by the end of the run. */
   badAttempted: number;
-  /** Deliveries the dispatcher parked during the phase (herald_delivery_spilled_total). */
+  /** Deliveries the dispatcher parked, all rounds (herald_delivery_spilled_total). */
   parked: number;
   /**
    * What the bad tenant got, as it sees it (GET /v1/webhooks/:id/stats with its own API key,
@@ -197,16 +260,13 @@ interface NoisyResult {
    */
   badTenant: BadTenantFigures | null;
   /**
-   * Messages the phase (window and tail) wrote to the retry tiers — an ordered hook's failed head
-   * moves to a tier with every delivery queued behind it, each time it fails — and to the DLQ.
+   * Messages the phases (windows and tails, all rounds) wrote to the retry tiers — an ordered
+   * hook's failed head moves to a tier with every delivery queued behind it, each time it fails —
+   * and to the DLQ.
    */
   retryTierMessages: number;
   dlqMessages: number;
-  /**
-   * What the registry had not logged yet when the phase was ready to start (outcomes, routed
-   * deliveries), and how long the bench waited for it (BENCH_SETTLE_MS), before the clock started.
-   */
-  settled: { outcomesBehind: number; routedBehind: number; waitedMs: number } | null;
+  rounds: NoisyRound[];
 }
 const badSinkKind = (b: (typeof BAD_KINDS)[number]) => `${b.answer}/noisy-${b.kind}`;
 /** Retry-tier and DLQ messages in a phase's (and its tail's) `messagesByPhase`. */
@@ -523,12 +583,15 @@ interface Result {
   goSinkRatio?: number | null;
   fanout?: { subscriptions: number; seconds: number };
   /**
-   * The noisy-neighbour phases: the same healthy burst without a bad neighbour (`none`), then
-   * beside each kind of bad neighbour — the healthy hooks' rate, its share of steady and of
-   * `none`, commit → receiver p50/p99 of the healthy deliveries (a burst: mostly queueing), the
-   * bad neighbours' own deliveries and how many the dispatcher parked during the phase.
+   * The noisy-neighbour phases: the same healthy burst without a bad neighbour (`none`), and
+   * beside each kind of bad neighbour, over the rounds — the healthy hooks' rate, its share of
+   * steady and of the none bursts next to it (medians, and each round's in `rounds`), commit →
+   * receiver p50/p99 of the healthy deliveries (a burst: mostly queueing), the bad neighbours'
+   * own deliveries and how many the dispatcher parked.
    */
   noisy?: Record<NoisyPhase, NoisyResult>;
+  /** The noisy phases in the order they ran (`noisy: <kind>[ #n]` in the per-phase tables). */
+  noisyOrder?: NoisyPhase[];
   latency?: {
     ratePerSec: number;
     changes: number;
@@ -558,6 +621,12 @@ interface Result {
   /** The machine's 1-minute load average at start and end (it is shared; 2 cores). */
   loadAverage?: { start: number; end: number; cores: number };
   cpuSecondsByPhase?: Record<string, Record<string, number>>;
+  /**
+   * PostgreSQL beside each phase: autovacuum / autoanalyze runs of the bench database's tables
+   * that ended in it, the share of samples (every 500 ms) with a VACUUM or ANALYZE running there
+   * or in another database, other databases' active queries (the shared server's other users).
+   */
+  pgActivityByPhase?: Record<string, PgPhaseActivity>;
   /** Messages each phase wrote to each of Herald's topics (end offsets' difference), by topic. */
   messagesByPhase?: Record<string, Record<string, number>>;
   secondsByPhase?: Record<string, number>;
@@ -636,14 +705,21 @@ function markdown(r: Result): string {
     `| steady: bare undici POST loop to the Node sink, concurrency ${s.concurrency} | ${round(s.ceilingPerSec)} | |`,
     `| steady: ratio to the Node-sink ceiling | ${round(s.ratio, 3)} | |`,
     `| fan-out: one change → ${fanout.subscriptions} subscriptions, seconds to deliver all | ${round(fanout.seconds, 2)} | ≤ 2 (${target(fanout.seconds <= 2)}) |`,
-    ...RUN_BAD_KINDS().map(
-      (b) =>
-        `| noisy neighbour, ${b.kind}: healthy share of steady (see below) | ${round(noisy[b.kind].healthyShareOfSteady, 3)} | ≥ 0.90 (${target(noisy[b.kind].healthyShareOfSteady >= 0.9)}) |`,
-    ),
-    ...RUN_BAD_KINDS().flatMap((b) => {
-      const adjacent = noisy[b.kind].healthyShareOfAdjacentNone;
-      return adjacent == null ? [] : [`| noisy neighbour, ${b.kind}: healthy share of the no-neighbour bursts just before and after it | ${round(adjacent, 3)} | ≥ 0.90 (${target(adjacent >= 0.9)}) |`];
+    ...RUN_BAD_KINDS().map((b) => {
+      const n = noisy[b.kind];
+      const paired =
+        n.healthyShareOfAdjacentNone == null
+          ? 'no none burst beside it'
+          : n.rounds.length === 1
+            ? `**${round(n.healthyShareOfAdjacentNone, 3)}**`
+            : `**${round(n.healthyShareOfAdjacentNone, 3)}** (min ${round(n.healthyShareOfAdjacentNoneMin ?? NaN, 3)})`;
+      return `| noisy neighbour, ${b.kind}: healthy **share of steady, ${n.rounds.length === 1 ? 'one round' : `median of ${n.rounds.length} rounds** (min ${round(n.healthyShareOfSteadyMin, 3)})`} · paired control, share of the no-neighbour bursts beside each round: median ${paired} (see below) | ${round(n.healthyShareOfSteady, 3)} | ≥ 0.90 (${target(n.healthyShareOfSteady >= 0.9)}, on the median share of steady) |`;
     }),
+    ...(noisy.none
+      ? [
+          `| noisy neighbour, none: the ${noisy.none.rounds.length} no-neighbour bursts' share of steady, median (min – max): the run's drift | ${round(noisy.none.healthyShareOfSteady, 3)} (${round(noisy.none.healthyShareOfSteadyMin, 3)} – ${round(Math.max(...noisy.none.rounds.map((x) => x.healthyShareOfSteady)), 3)}) | |`,
+        ]
+      : []),
     `| latency at ${latency.ratePerSec} changes/s (achieved ${round(latency.achievedRatePerSec)}): commit → receiver p50 | ${round(latency.p50Ms)} ms | ≤ 20 ms (${target(latency.p50Ms <= 20)}) |`,
     `| latency: p99 | ${round(latency.p99Ms)} ms | ≤ 150 ms (${target(latency.p99Ms <= 150)}) |`,
     ...services.map((n) => {
@@ -662,16 +738,20 @@ function markdown(r: Result): string {
     '',
     '## Noisy neighbours: the healthy tenant beside another tenant with each kind of bad receiver',
     '',
-    `Each phase: ${P.noisyChanges} changes at once to ${P.healthyHooks} healthy hooks (the healthy tenant, the same load in the steady phase and in every noisy one) and, spread through them on the same topic, ${P.badHooks * P.noisyBadChangesPerHook} changes of a second tenant (its own API key; the router fans them out to its hooks only) to its ${P.badHooks} bad hooks of one kind, on the same receiver origin; the next phase starts once every bad delivery made its every request and nothing is in flight (or ${30 * P.waitScale} s)${P.settleMs > 0 ? ` and the registry has logged everything before it (at most ${P.settleMs / 1000} s; the steady phase waits the same), so that no burst starts while the one before it is still being logged` : ''}. Phases run: ${NOISY_PHASES.join(', ')} (the table gives each kind's first). The CPU table splits a phase into its window (to the last healthy delivery) and the bad neighbours' tail after it. Latency is commit → receiver of the healthy deliveries — a burst, so mostly the time each waited behind the others.`,
+    `Each phase: ${P.noisyChanges} changes at once to ${P.healthyHooks} healthy hooks (the healthy tenant, the same load in the steady phase and in every noisy one) and, spread through them on the same topic, ${P.badHooks * P.noisyBadChangesPerHook} changes of a second tenant (its own API key; the router fans them out to its hooks only) to its ${P.badHooks} bad hooks of one kind, on the same receiver origin; the next phase starts once every bad delivery made its every request and nothing is in flight (or ${30 * P.waitScale} s)${P.settleMs > 0 ? ` and the registry has logged everything before it (at most ${P.settleMs / 1000} s; the steady phase waits the same), so that no burst starts while the one before it is still being logged` : ''}. ${
+      r.noisyOrder && process.env['BENCH_NOISY_PHASES'] === undefined
+        ? `${P.noisyRounds} round${P.noisyRounds === 1 ? '' : 's'}, each \`none, k1, none, k2, none, k3, none, k4, none\` with the kinds' order rotated a round (round r starts at kind r mod ${BAD_KINDS.length}), the none bursts shared between neighbours: ${NOISY_PHASES.join(', ')}.`
+        : `Phases run (BENCH_NOISY_PHASES): ${NOISY_PHASES.join(', ')}; each run of a kind is one of its rounds.`
+    } Each cell with rounds gives **the median** (each round's value in the order they ran; the smallest); a kind's paired control is each round's rate ÷ the mean of the none bursts just before and after it (a linear drift cancels). The CPU table splits a phase into its window (to the last healthy delivery) and the bad neighbours' tail after it. Latency is commit → receiver of the healthy deliveries — a burst, so mostly the time each waited behind the others.`,
     '',
-    "| bad neighbour | healthy deliveries/s | share of steady (target ≥ 0.90) | share of the first none | share of the adjacent none bursts (paired control) | healthy p50 | healthy p99 | bad deliveries (reached the sink) | bad tenant's attempts: delivered / retrying / failed (its own stats) | bad tenant's dead-lettered | retry-tier / DLQ messages (phase and tail) | parked by the dispatcher |",
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    "| bad neighbour | rounds | healthy deliveries/s (median) | share of steady (target ≥ 0.90 on the median) | paired control: share of the adjacent none bursts | share of all none bursts' median rate | healthy p50 (median) | healthy p99 (median) | bad deliveries, all rounds (reached the sink) | bad tenant's attempts: delivered / retrying / failed (its own stats) | bad tenant's dead-lettered | retry-tier / DLQ messages (phases and tails) | parked by the dispatcher |",
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...[...new Set(NOISY_PHASES)].map((k) => {
       const n = noisy[k];
       const what = k === 'none' ? 'none' : `${k}: ${BAD_KINDS.find((b) => b.kind === k)?.what ?? ''}`;
       const bt = n.badTenant;
       const own = k === 'none' ? ['—', '—'] : bt ? [`${bt.attempts.total}: ${bt.attempts.delivered} / ${bt.attempts.retrying} / ${bt.attempts.failed}`, String(bt.deadLettered)] : ['?', '?'];
-      return `| ${what} | ${round(n.healthyDeliveriesPerSec)} | ${round(n.healthyShareOfSteady, 3)} | ${round(n.healthyShareOfNone, 3)} | ${n.healthyShareOfAdjacentNone == null ? '—' : round(n.healthyShareOfAdjacentNone, 3)} | ${round(n.healthyP50Ms)} ms | ${round(n.healthyP99Ms)} ms | ${k === 'none' ? '—' : `${n.badDeliveries} (${n.badAttempted})`} | ${own[0]} | ${own[1]} | ${n.retryTierMessages ?? '?'} / ${n.dlqMessages ?? '?'} | ${n.parked} |`;
+      return `| ${what} | ${n.rounds.length} | ${round(n.healthyDeliveriesPerSec)} | ${roundsCell(n.rounds.map((x) => x.healthyShareOfSteady))} | ${roundsCell(n.rounds.map((x) => x.healthyShareOfAdjacentNone))} | ${round(n.healthyShareOfNoneBursts, 3)} | ${round(n.healthyP50Ms)} ms | ${round(n.healthyP99Ms)} ms | ${k === 'none' ? '—' : `${n.badDeliveries} (${n.badAttempted})`} | ${own[0]} | ${own[1]} | ${n.retryTierMessages ?? '?'} / ${n.dlqMessages ?? '?'} | ${n.parked} |`;
     }),
     '',
     '## CPU per delivery, steady phase (µs of CPU per delivered webhook)',
@@ -696,11 +776,13 @@ function markdown(r: Result): string {
     '',
     '## CPU seconds per phase (where the time goes)',
     '',
-    `| phase | seconds | ${procs.join(' | ')} |`,
-    `| --- | --- | ${procs.map(() => '---').join(' | ')} |`,
+    "PostgreSQL's columns: autovacuum / autoanalyze runs of the bench database's tables that ended in the phase (`pg_stat_user_tables`; `v` vacuums, `a` analyzes, by table); the share of samples (every 500 ms) that found a VACUUM or ANALYZE running on the bench database (its tables) / on another database of the shared server (`pg_stat_progress_vacuum`, `_analyze`); other databases' active queries, mean over the samples (the server's other users). A phase whose postgres CPU stands out with none of these is not explained by them.",
+    '',
+    `| phase | seconds | ${procs.join(' | ')} | pg: autovacuum / autoanalyze ended (bench db) | pg: vacuum or analyze running (bench db / other dbs) | pg: other dbs' active queries |`,
+    `| --- | --- | ${procs.map(() => '---').join(' | ')} | --- | --- | ---: |`,
     ...Object.entries(r.cpuSecondsByPhase ?? {}).map(
       ([phase, cpu]) =>
-        `| ${phase} | ${r.secondsByPhase?.[phase] ?? ''} | ${procs.map((n) => cpu[n] ?? '').join(' | ')} |`,
+        `| ${phase} | ${r.secondsByPhase?.[phase] ?? ''} | ${procs.map((n) => cpu[n] ?? '').join(' | ')} | ${pgActivityCells(r.pgActivityByPhase?.[phase]).join(' | ')} |`,
     ),
     '',
     "## Peak RSS per phase (MB; the run's peak in bold)",
@@ -742,6 +824,7 @@ async function main(): Promise<number> {
   const stack: Partial<Stack> = {};
   const receivers: Receiver[] = [];
   let sampler: Sampler | undefined;
+  let pgActivity: PgActivity | undefined;
   let db: Client | undefined;
   let ingest: Ingest | undefined;
   let cleaningUp = false;
@@ -750,6 +833,7 @@ async function main(): Promise<number> {
     if (cleaningUp) return;
     cleaningUp = true;
     sampler?.stop();
+    await pgActivity?.stop();
     await closeAdmin().catch(() => undefined);
     for (const r of receivers) r.stop();
     await ingest?.close().catch(() => undefined);
@@ -808,6 +892,12 @@ async function main(): Promise<number> {
     sampler.start();
     sampler.sample();
     result.rssMbAtStart = sampler.rss();
+    try {
+      pgActivity = await PgActivity.start(st.database.url);
+    } catch (e) {
+      log(`PostgreSQL's autovacuum activity is not sampled: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const thePgActivity = pgActivity;
     const cpu: Record<string, Record<string, number>> = {};
     const seconds: Record<string, number> = {};
     const messages: Record<string, Record<string, number>> = {};
@@ -857,6 +947,7 @@ async function main(): Promise<number> {
         );
       }
       theSampler.endPhase(name);
+      await thePgActivity?.endPhase(name);
       const now = theSampler.cpu();
       cpu[name] = cpuDelta(mark, now);
       seconds[name] = round((Date.now() - markAt) / 1000, 2);
@@ -886,7 +977,7 @@ async function main(): Promise<number> {
       return { outcomes: Math.max(0, attempts - outcomes), queued: Math.max(0, matches - queued) };
     };
     /** Waits until the registry logged what came before (`P.settleMs`), then starts the next phase's clock. */
-    const settle = async (name: string): Promise<NoisyResult['settled']> => {
+    const settle = async (name: string): Promise<NoisyRound['settled']> => {
       if (P.settleMs <= 0) return null;
       const from = Date.now();
       let behind = await backlog();
@@ -1062,12 +1153,19 @@ async function main(): Promise<number> {
     const noisyResults: Partial<Record<NoisyPhase, NoisyResult>> = {};
     /** Each phase's healthy rate, in the order they ran (for the adjacent no-neighbour control). */
     const phaseRates: number[] = [];
+    /** Each phase's own figures but its shares (computed once every phase ran), in the order they ran. */
+    const phaseFigures: Omit<NoisyRound, 'round' | 'healthyShareOfSteady' | 'healthyShareOfAdjacentNone'>[] = [];
     const spilled = () =>
       metric(url('delivery-dispatcher'), 'herald_delivery_spilled_total').catch(() => NaN);
     for (const [phaseIndex, k] of NOISY_PHASES.entries()) {
       const rep = NOISY_PHASES.slice(0, phaseIndex).filter((x) => x === k).length;
       const b = BAD_KINDS.find((x) => x.kind === k);
       const name = `noisy: ${k}${rep > 0 ? ` #${rep + 1}` : ''}`;
+      if (P.vacuumBeforePhase) {
+        const vacuumed = await vacuumTables(st.database.url);
+        log(`${name}: VACUUM (ANALYZE) of ${vacuumed.length} tables`);
+        await phase(`${name}: vacuum`);
+      }
       const settled = await settle(name);
       const nBad = b ? badChanges : 0;
       log(
@@ -1136,32 +1234,49 @@ async function main(): Promise<number> {
           await sleep(100);
         await phase(`${name}: bad neighbours' tail`);
       }
-      if (rep > 0) continue;
-      noisyResults[k] = {
+      phaseFigures[phaseIndex] = {
+        phase: name,
         healthyDeliveriesPerSec: rate,
-        healthyShareOfSteady: rate / steadyRate,
-        healthyShareOfNone: noisyResults.none ? rate / noisyResults.none.healthyDeliveriesPerSec : 1,
-        healthyShareOfAdjacentNone: null,
         healthyP50Ms: percentile(lat, 50),
         healthyP99Ms: percentile(lat, 99),
-        badHooks: b ? P.badHooks : 0,
-        badDeliveries: nBad,
-        badAttempted: 0,
         parked: (await spilled()) - parkedBefore,
         settled,
-        badTenant: null,
         ...topicWrites(messages[name], b ? messages[`${name}: bad neighbours' tail`] : undefined),
       };
     }
 
-    // Each kind against the no-neighbour bursts next to it.
-    for (const b of RUN_BAD_KINDS()) {
-      const i = NOISY_PHASES.indexOf(b.kind);
-      const controls = [NOISY_PHASES[i - 1] === 'none' ? phaseRates[i - 1] : undefined, NOISY_PHASES[i + 1] === 'none' ? phaseRates[i + 1] : undefined].filter(
-        (x): x is number => x !== undefined,
-      );
-      const r = noisyResults[b.kind];
-      if (r && controls.length > 0) r.healthyShareOfAdjacentNone = phaseRates[i] / (controls.reduce((a, x) => a + x, 0) / controls.length);
+    // Each kind over its rounds: each round against the steady phase and against the
+    // no-neighbour bursts next to it (the paired control), and the medians of those.
+    const shares = roundShares(NOISY_PHASES, phaseRates, steadyRate);
+    const noneRates = (shares.get(NONE) ?? []).map((r) => r.rate);
+    for (const [kind, runs] of shares) {
+      const k = kind as NoisyPhase;
+      const sum = summarizeRounds(runs);
+      const rounds: NoisyRound[] = runs.map((r) => ({
+        ...phaseFigures[r.phaseIndex],
+        round: r.round,
+        healthyShareOfSteady: r.shareOfSteady,
+        healthyShareOfAdjacentNone: r.shareOfAdjacentNone,
+      }));
+      const total = (pick: (r: NoisyRound) => number) => rounds.reduce((n, r) => n + pick(r), 0);
+      noisyResults[k] = {
+        healthyDeliveriesPerSec: sum.medianRate,
+        healthyShareOfSteady: sum.medianShareOfSteady,
+        healthyShareOfSteadyMin: sum.minShareOfSteady,
+        healthyShareOfNoneBursts: noneRates.length ? sum.medianRate / median(noneRates) : NaN,
+        healthyShareOfAdjacentNone: sum.medianShareOfAdjacentNone,
+        healthyShareOfAdjacentNoneMin: sum.minShareOfAdjacentNone,
+        healthyP50Ms: median(rounds.map((r) => r.healthyP50Ms)),
+        healthyP99Ms: median(rounds.map((r) => r.healthyP99Ms)),
+        badHooks: k === NONE ? 0 : P.badHooks,
+        badDeliveries: k === NONE ? 0 : badChanges * rounds.length,
+        badAttempted: 0,
+        parked: total((r) => r.parked),
+        badTenant: null,
+        retryTierMessages: total((r) => r.retryTierMessages),
+        dlqMessages: total((r) => r.dlqMessages),
+        rounds,
+      };
     }
 
     // Latency at a fixed rate.
@@ -1327,6 +1442,8 @@ async function main(): Promise<number> {
     result.rssMb = sampler.peakRssMb;
     result.rssMbByPhase = sampler.peakRssMbByPhase;
     result.cpuSecondsByPhase = cpu;
+    result.pgActivityByPhase = pgActivity?.byPhase;
+    result.noisyOrder = [...NOISY_PHASES];
     result.messagesByPhase = messages;
     result.secondsByPhase = seconds;
     result.stageMeansMsByPhase = stages;
