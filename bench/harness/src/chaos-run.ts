@@ -258,7 +258,7 @@ export async function runChaos(p: ChaosParams): Promise<ChaosResult> {
     const feedSeconds = (Date.now() - feedStart) / 1000;
     log(
       `feed done in ${feedSeconds.toFixed(0)} s (api: ${apiLoad.stats.committed} committed, ${apiLoad.stats.ambiguous} unknown outcomes resolved, ` +
-        `${apiLoad.stats.createsResent ?? 0} creates sent again, ${apiLoad.stats.createdTwice ?? 0} tasks created twice; api errors ${JSON.stringify(apiLoad.stats.errors)}; bus: ${busLoad.stats.committed})`,
+        `${apiLoad.stats.createsResent ?? 0} creates and ${apiLoad.stats.updatesResent ?? 0} renames sent again, ${apiLoad.stats.createdTwice ?? 0} tasks created twice; api errors ${JSON.stringify(apiLoad.stats.errors)}; bus: ${busLoad.stats.committed})`,
     );
     logSentTwice(apiLoad.changes, apiLoad.changes.filter((c) => c.sentTwice), log);
 

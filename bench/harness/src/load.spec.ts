@@ -16,9 +16,10 @@ interface FakeTask {
 
 /**
  * The harness's side of the domain API's task endpoints, in memory: what ApiLoad sends and reads
- * back. Its first create is held unanswered (the client times out) and commits only when the
- * create is sent again — after the harness has read the task back and found nothing: a request
- * still running in the API when its client gave up. Each committed change is an "arrival" as a
+ * back. Its first create (or, `hold: 'rename'`, its first rename) is held unanswered (the client
+ * times out): a request still running in the API when its client gave up. The create commits when
+ * it is sent again — after the harness read the task back and found nothing; the rename 300 ms
+ * after it was sent again (and that one answered). Each committed change is an "arrival" as a
  * tag-recording receiver would see it.
  */
 class FakeDomainApi {
@@ -28,7 +29,15 @@ class FakeDomainApi {
   readonly requests: { at: number; what: string }[] = [];
   private held?: () => void;
   private creates = 0;
+  private renames = 0;
   private server?: Server;
+  /** Resolves once the held rename has committed. */
+  lateRename: Promise<void>;
+  private lateRenamed = (): void => undefined;
+
+  constructor(private readonly hold: 'create' | 'rename' = 'create') {
+    this.lateRename = new Promise((r) => (this.lateRenamed = r));
+  }
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -63,7 +72,7 @@ class FakeDomainApi {
         this.emit('task.created', t);
         return t;
       };
-      if (this.creates++ === 0) {
+      if (this.hold === 'create' && this.creates++ === 0) {
         this.held = create; // no answer: the client gives up
         return;
       }
@@ -77,11 +86,26 @@ class FakeDomainApi {
     if (!task) return json(404, {});
     if (req.method === 'GET') return json(200, task);
     if (req.method === 'PATCH') {
-      if (task.name !== body['name']) {
+      const rename = () => {
+        if (task.name === body['name']) return;
         task.name = String(body['name']);
         this.emit('task.updated', task);
+      };
+      if (this.hold === 'rename' && this.renames++ === 0) {
+        this.held = rename;
+        return;
       }
-      return json(200, task);
+      rename();
+      json(200, task);
+      const late = this.held;
+      this.held = undefined;
+      if (late) {
+        setTimeout(() => {
+          late();
+          this.lateRenamed();
+        }, 300);
+      }
+      return;
     }
     if (req.method === 'POST' && action === 'complete') {
       if (!task.completed) {
@@ -129,7 +153,7 @@ describe('ApiLoad', () => {
     const ledgerOf = (changes: typeof load.changes): Ledger =>
       computeLedger({ changes, hooks: [all, created], arrivals: { all: api.arrivals, created: api.arrivals.filter((a) => a.tag?.startsWith('task.created')) }, dlq: [] });
     const ledger = ledgerOf(load.changes);
-    expect(ledger).toMatchObject({ changesCommitted: 3, changesBySource: { api: 3 }, sentTwiceByHarness: 1, deliveriesExpected: 6, delivered: 6, missing: 0, unexpected: 0, orderViolations: 0, inconsistentIds: 0 });
+    expect(ledger).toMatchObject({ changesCommitted: 3, changesBySource: { api: 3 }, sentTwiceByHarness: 1, ambiguousResolved: 1, deliveriesExpected: 6, delivered: 6, missing: 0, unexpected: 0, orderViolations: 0, inconsistentIds: 0 });
     // Without it, the stray task's `created` is an unexpected arrival at each hook (what the short chaos run saw).
     const strayCreated = api.arrivals.find((a) => a.tag === `task.created|${stray?.id}|a0#0`);
     const without = ledgerOf(load.changes.filter((c) => !c.sentTwice));
@@ -137,6 +161,20 @@ describe('ApiLoad', () => {
       ['all', 1, [`${strayCreated?.id} task.created|${stray?.id}|a0#0`]],
       ['created', 1, [`${strayCreated?.id} task.created|${stray?.id}|a0#0`]],
     ]);
+  });
+
+  it('holds a chain\'s next change after a rename it sent again until the first attempt can no longer commit: a late first attempt is a no-op, not an undoing of the next rename', async () => {
+    await api.stop();
+    api = new FakeDomainApi('rename');
+    base = await api.start();
+    const load = new ApiLoad(() => base, tenant, { chains: 1, updates: 2, projects: ['p1'] }, { ratePerSec: 1_000, concurrency: 1, requestTimeoutMs: 300, settleMs: 1_500 });
+    await load.run();
+    await api.lateRename;
+    expect(load.stats).toMatchObject({ committed: 4, ambiguous: 1, updatesResent: 1, createsResent: 0, createdTwice: 0 });
+    expect(api.tasks.map((t) => [t.name, t.completed])).toEqual([['a0#2', true]]);
+    expect(api.arrivals.map((a) => a.tag?.split('|')[0] + ' ' + a.tag?.split('|')[2])).toEqual(['task.created a0#0', 'task.updated a0#1', 'task.updated a0#2', 'task.completed a0#2']);
+    const ledger = computeLedger({ changes: load.changes, hooks: [all], arrivals: { all: api.arrivals }, dlq: [] });
+    expect(ledger).toMatchObject({ changesCommitted: 4, deliveriesExpected: 4, delivered: 4, unexpected: 0, orderViolations: 0 });
   });
 
   it('reconcile records each task once, however often it is run', async () => {

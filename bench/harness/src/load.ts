@@ -78,6 +78,8 @@ export interface LoadStats {
   createsResent?: number;
   /** Domain API: tasks found created twice (ApiLoad.reconcile), each a create sent again that had committed after all. */
   createdTwice?: number;
+  /** Domain API: renames and completions whose unknown outcome was read back as not committed, and so were sent again. */
+  updatesResent?: number;
 }
 
 function count(map: Record<string, number>, key: string): void {
@@ -120,10 +122,12 @@ async function request(url: string, method: string, apiKey: string, body: unknow
  * sent), every task of the plan's projects is listed, and each task named after one of this
  * load's creates that is not the task its chain went on with is recorded as a change of its own,
  * `sentTwice` — the harness's doing, not Herald's, but committed, so due to every hook it matches.
+ * A rename sent again holds its chain's next change until `settleMs` after the first attempt, so
+ * that a late first attempt is a no-op rather than undoing a newer rename.
  */
 export class ApiLoad {
   readonly changes: ChangeRecord[] = [];
-  readonly stats: LoadStats = { started: 0, committed: 0, requests: 0, ambiguous: 0, refused: 0, errors: {}, createsResent: 0, createdTwice: 0 };
+  readonly stats: LoadStats = { started: 0, committed: 0, requests: 0, ambiguous: 0, refused: 0, errors: {}, createsResent: 0, createdTwice: 0, updatesResent: 0 };
   private stopped = false;
   private readonly pace: Pace;
   /** When the last create whose unknown outcome was read back as "not committed" had been sent. */
@@ -141,8 +145,9 @@ export class ApiLoad {
       requestTimeoutMs?: number;
       /**
        * How long after it was sent a request the client gave up on may still commit in the domain
-       * API (default 45 s: the client's 20 s, a pool connection's 5 s, then the statement timeout
-       * (30 s) bounds the INSERT, and no create waits on a lock for longer).
+       * API (default 45 s: the client gave up at 20 s; the API waits ≤ 5 s for a pool connection,
+       * and its statement timeout (30 s) bounds the INSERT or UPDATE). reconcile() looks for
+       * second tasks only after it; a chain's next change waits for it after a rename sent again.
        */
       settleMs?: number;
     },
@@ -152,6 +157,10 @@ export class ApiLoad {
 
   private get timeoutMs(): number {
     return this.opts.requestTimeoutMs ?? 20_000;
+  }
+
+  private get settleMs(): number {
+    return this.opts.settleMs ?? 45_000;
   }
 
   setRate(r: number): void {
@@ -192,7 +201,13 @@ export class ApiLoad {
     this.changes.push(...records);
     this.stats.started += 1;
     let taskId: string | undefined;
+    // After a rename sent again on an unknown outcome: until then the first attempt may still
+    // commit, and a next rename sent before it would be undone by it (the task left with the older
+    // name, an event of it after the newer one's). Once it can no longer, it commits nothing or a
+    // no-op (the name it sets is the task's already).
+    let settledAt = 0;
     for (const r of records) {
+      if (Date.now() < settledAt && !this.stopped) await sleep(settledAt - Date.now());
       while (!this.stopped && r.committedAt === undefined) {
         await this.pace.take();
         if (this.stopped) return;
@@ -233,6 +248,9 @@ export class ApiLoad {
           // Not committed — or not yet: reconcile() looks for it once it can no longer commit.
           this.stats.createsResent = (this.stats.createsResent ?? 0) + 1;
           this.lastUnsettledCreateAt = Math.max(this.lastUnsettledCreateAt ?? 0, sentAt);
+        } else {
+          this.stats.updatesResent = (this.stats.updatesResent ?? 0) + 1;
+          settledAt = Math.max(settledAt, sentAt + this.settleMs);
         }
       }
       if (this.stopped) return;
@@ -254,7 +272,7 @@ export class ApiLoad {
    * at the end of `run()`; may be run again later (e.g. after the drain): a task is recorded once.
    */
   async reconcile(deadlineMs = 120_000): Promise<ChangeRecord[]> {
-    const settledAt = (this.lastUnsettledCreateAt ?? 0) + (this.opts.settleMs ?? 45_000);
+    const settledAt = (this.lastUnsettledCreateAt ?? 0) + this.settleMs;
     if (Date.now() < settledAt) await sleep(settledAt - Date.now());
     const creates = new Map(this.changes.filter((c) => c.seq === 0 && !c.sentTwice).map((c) => [c.key, c]));
     const known = new Set(this.changes.flatMap((c) => (c.resourceId ? [c.resourceId] : [])));
@@ -274,7 +292,7 @@ export class ApiLoad {
         }
         const n = (twice.get(create.chain) ?? 0) + 1;
         twice.set(create.chain, n);
-        found.push({ ...create, key: taskName(`${create.chain}~${n}`, 0), chain: `${create.chain}~${n}`, resourceId: t.id, committedAt: Date.now(), sentTwice: true });
+        found.push({ ...create, key: taskName(`${create.chain}~${n}`, 0), chain: `${create.chain}~${n}`, resourceId: t.id, committedAt: Date.now(), attempts: 0, ambiguous: 0, unknownOutcomes: undefined, sentTwice: true });
       }
     }
     this.changes.push(...found);
