@@ -29,27 +29,32 @@ export class LagMonitor {
   }
 
   async poll(): Promise<void> {
-    const groups: [TopicSpec, string, string | null][] = [
-      [Topics.Deliveries, ConsumerGroups.DeliveryDispatcher, null],
-      // One group reads the deliveries topic and every tier (co-partitioned).
-      ...RetryTierTopics.map((t, i): [TopicSpec, string, string] => [t, ConsumerGroups.DeliveryDispatcher, retryTierLabel(RETRY_TIER_DELAYS_MS[i])]),
+    // One group reads the deliveries topic and every tier (co-partitioned): its committed offsets
+    // of all of them in one OffsetFetch (was one FindCoordinator and one OffsetFetch per topic,
+    // 8 of each every poll — most of an idle dispatcher's requests to the broker).
+    const topics: [TopicSpec, string | null][] = [
+      [Topics.Deliveries, null],
+      ...RetryTierTopics.map((t, i): [TopicSpec, string] => [t, retryTierLabel(RETRY_TIER_DELAYS_MS[i])]),
     ];
+    const group = ConsumerGroups.DeliveryDispatcher;
+    const wires = topics.map(([spec]) => this.deps.client.topic(spec));
     const admin = await this.deps.client.admin();
-    for (const [spec, group, tier] of groups) {
-      const wire = this.deps.client.topic(spec);
-      const [ends, committed] = await Promise.all([
-        admin.fetchTopicOffsets(wire),
-        admin.fetchOffsets({ groupId: this.deps.client.group(group), topics: [wire] }),
-      ]);
-      const at = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    const [committed, ends] = await Promise.all([
+      admin.fetchOffsets({ groupId: this.deps.client.group(group), topics: wires }),
+      Promise.all(wires.map((wire) => admin.fetchTopicOffsets(wire))),
+    ]);
+    const committedOf = new Map(committed.map((t) => [t.topic, new Map(t.partitions.map((p) => [p.partition, Number(p.offset)]))]));
+    topics.forEach(([, tier], i) => {
+      const wire = wires[i];
+      const at = committedOf.get(wire) ?? new Map<number, number>();
       let depth = 0;
-      for (const p of ends) {
+      for (const p of ends[i]) {
         const c = at.get(p.partition) ?? -1;
         const lag = Math.max(0, Number(p.high) - (c >= 0 ? c : Number(p.low)));
         depth += lag;
         if (!tier) this.deps.lag.set({ group, topic: wire, partition: String(p.partition) }, lag);
       }
       if (tier) this.metrics.tierDepth.set({ tier }, depth);
-    }
+    });
   }
 }
