@@ -707,13 +707,14 @@ function markdown(r: Result): string {
     `| fan-out: one change → ${fanout.subscriptions} subscriptions, seconds to deliver all | ${round(fanout.seconds, 2)} | ≤ 2 (${target(fanout.seconds <= 2)}) |`,
     ...RUN_BAD_KINDS().map((b) => {
       const n = noisy[b.kind];
+      const one = n.rounds.length === 1;
+      const of = one ? 'one round' : `median of ${n.rounds.length} rounds`;
+      const min = (x: number | null) => (one ? '' : ` (min ${round(x ?? NaN, 3)})`);
       const paired =
         n.healthyShareOfAdjacentNone == null
           ? 'no none burst beside it'
-          : n.rounds.length === 1
-            ? `**${round(n.healthyShareOfAdjacentNone, 3)}**`
-            : `**${round(n.healthyShareOfAdjacentNone, 3)}** (min ${round(n.healthyShareOfAdjacentNoneMin ?? NaN, 3)})`;
-      return `| noisy neighbour, ${b.kind}: healthy **share of steady, ${n.rounds.length === 1 ? 'one round' : `median of ${n.rounds.length} rounds** (min ${round(n.healthyShareOfSteadyMin, 3)})`} · paired control, share of the no-neighbour bursts beside each round: median ${paired} (see below) | ${round(n.healthyShareOfSteady, 3)} | ≥ 0.90 (${target(n.healthyShareOfSteady >= 0.9)}, on the median share of steady) |`;
+          : `${one ? '' : 'median '}**${round(n.healthyShareOfAdjacentNone, 3)}**${min(n.healthyShareOfAdjacentNoneMin)}`;
+      return `| noisy neighbour, ${b.kind}: healthy **share of steady, ${of}**${min(n.healthyShareOfSteadyMin)} · paired control, share of the no-neighbour bursts beside ${one ? 'it' : 'each round'}: ${paired} (see below) | ${round(n.healthyShareOfSteady, 3)} | ≥ 0.90 (${target(n.healthyShareOfSteady >= 0.9)}${one ? '' : ', on the median share of steady'}) |`;
     }),
     ...(noisy.none
       ? [
