@@ -226,6 +226,8 @@ interface NoisyRound {
    * deliveries), and how long the bench waited for it (BENCH_SETTLE_MS), before the clock started.
    */
   settled: { outcomesBehind: number; routedBehind: number; waitedMs: number } | null;
+  /** PostgreSQL beside the phase's window (its row of `pgActivityByPhase`); absent when not sampled. */
+  pg?: PgPhaseActivity;
 }
 /**
  * A kind over its rounds (`rounds`, in the order they ran). The shares, rate and latencies are
@@ -654,6 +656,13 @@ function writeResults(r: Result): void {
   process.stdout.write(`\n${md}\n`);
 }
 
+/** The rounds (`#n`) whose window had a VACUUM or ANALYZE of the bench database running or ending in it; `none`, or `—` when not sampled. */
+function vacuumedRounds(rounds: readonly NoisyRound[]): string {
+  if (!rounds.some((x) => x.pg)) return '—';
+  const hit = rounds.filter((x) => x.pg && (x.pg.autovacuum + x.pg.autoanalyze > 0 || x.pg.benchVacuumSamples > 0));
+  return hit.length === 0 ? 'none' : hit.map((x) => `#${x.round}`).join(', ');
+}
+
 const INGEST_TEXT: Record<IngestMode, string> = {
   sql: 'changes INSERTed into the outbox table in SQL, 500 a statement (`--ingest sql`)',
   api: `one \`POST /v1/tasks\` per change, ${P.apiSenders} senders (\`--ingest api\`)`,
@@ -745,14 +754,14 @@ function markdown(r: Result): string {
         : `Phases run (BENCH_NOISY_PHASES): ${NOISY_PHASES.join(', ')}; each run of a kind is one of its rounds.`
     } Each cell with rounds gives **the median** (each round's value in the order they ran; the smallest); a kind's paired control is each round's rate ÷ the mean of the none bursts just before and after it (a linear drift cancels). The CPU table splits a phase into its window (to the last healthy delivery) and the bad neighbours' tail after it. Latency is commit → receiver of the healthy deliveries — a burst, so mostly the time each waited behind the others.`,
     '',
-    "| bad neighbour | rounds | healthy deliveries/s (median) | share of steady (target ≥ 0.90 on the median) | paired control: share of the adjacent none bursts | share of all none bursts' median rate | healthy p50 (median) | healthy p99 (median) | bad deliveries, all rounds (reached the sink) | bad tenant's attempts: delivered / retrying / failed (its own stats) | bad tenant's dead-lettered | retry-tier / DLQ messages (phases and tails) | parked by the dispatcher |",
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    "| bad neighbour | rounds | healthy deliveries/s (median) | share of steady (target ≥ 0.90 on the median) | paired control: share of the adjacent none bursts | share of all none bursts' median rate | healthy p50 (median) | healthy p99 (median) | bad deliveries, all rounds (reached the sink) | bad tenant's attempts: delivered / retrying / failed (its own stats) | bad tenant's dead-lettered | retry-tier / DLQ messages (phases and tails) | parked by the dispatcher | rounds whose window had a vacuum or analyze of the bench db | other dbs' active queries, each round (mean) |",
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
     ...[...new Set(NOISY_PHASES)].map((k) => {
       const n = noisy[k];
       const what = k === 'none' ? 'none' : `${k}: ${BAD_KINDS.find((b) => b.kind === k)?.what ?? ''}`;
       const bt = n.badTenant;
       const own = k === 'none' ? ['—', '—'] : bt ? [`${bt.attempts.total}: ${bt.attempts.delivered} / ${bt.attempts.retrying} / ${bt.attempts.failed}`, String(bt.deadLettered)] : ['?', '?'];
-      return `| ${what} | ${n.rounds.length} | ${round(n.healthyDeliveriesPerSec)} | ${roundsCell(n.rounds.map((x) => x.healthyShareOfSteady))} | ${roundsCell(n.rounds.map((x) => x.healthyShareOfAdjacentNone))} | ${round(n.healthyShareOfNoneBursts, 3)} | ${round(n.healthyP50Ms)} ms | ${round(n.healthyP99Ms)} ms | ${k === 'none' ? '—' : `${n.badDeliveries} (${n.badAttempted})`} | ${own[0]} | ${own[1]} | ${n.retryTierMessages ?? '?'} / ${n.dlqMessages ?? '?'} | ${n.parked} |`;
+      return `| ${what} | ${n.rounds.length} | ${round(n.healthyDeliveriesPerSec)} | ${roundsCell(n.rounds.map((x) => x.healthyShareOfSteady))} | ${roundsCell(n.rounds.map((x) => x.healthyShareOfAdjacentNone))} | ${round(n.healthyShareOfNoneBursts, 3)} | ${round(n.healthyP50Ms)} ms | ${round(n.healthyP99Ms)} ms | ${k === 'none' ? '—' : `${n.badDeliveries} (${n.badAttempted})`} | ${own[0]} | ${own[1]} | ${n.retryTierMessages ?? '?'} / ${n.dlqMessages ?? '?'} | ${n.parked} | ${vacuumedRounds(n.rounds)} | ${n.rounds.some((x) => x.pg) ? n.rounds.map((x) => x.pg?.otherActiveBackends ?? '?').join(' · ') : '—'} |`;
     }),
     '',
     '## CPU per delivery, steady phase (µs of CPU per delivered webhook)',
@@ -1242,6 +1251,7 @@ async function main(): Promise<number> {
         healthyP99Ms: percentile(lat, 99),
         parked: (await spilled()) - parkedBefore,
         settled,
+        pg: pgActivity?.byPhase[name],
         ...topicWrites(messages[name], b ? messages[`${name}: bad neighbours' tail`] : undefined),
       };
     }
