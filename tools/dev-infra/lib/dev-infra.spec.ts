@@ -1,7 +1,9 @@
 // Unit tests of the dev-infra helpers that need no process, port or file of their own.
 import { SERVICE_MALLOC_ENV, SERVICE_NODE_FLAGS, buildServiceEnv, describeRun, listServices, nodeArgs, nodeFlags, resolvePorts, runArgs, urlTable } from './services';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { parse } from 'yaml';
 import { coordinatorPartition, idsCoveringPartitions, instance, parsePorts, randomClusterId, scramArgs, serverProperties } from './kafka';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
@@ -113,11 +115,28 @@ describe('kafka', () => {
       'offsets.topic.replication.factor=1',
       'transaction.state.log.replication.factor=1',
       'delete.topic.enable=true',
+      'metadata.max.idle.interval.ms=10000',
     ]) {
       expect(props.split('\n')).toContain(line);
     }
     expect(parsePorts(props)).toEqual({ port: 19092, controllerPort: 19093 });
     expect(parsePorts('nothing')).toBeUndefined();
+  });
+
+  it("gives docker-compose.yml's broker the native one's settings (issue 14: its idle no-op metadata records every 10 s too)", () => {
+    const native = Object.fromEntries(
+      serverProperties({ port: 19092, controllerPort: 19093 })
+        .split('\n')
+        .filter((l) => l.includes('='))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    const compose = parse(readFileSync(path.join(__dirname, '..', '..', '..', 'docker-compose.yml'), 'utf8')) as { services: { kafka: { environment: Record<string, string | number> } } };
+    const env = compose.services.kafka.environment;
+    // The listeners differ by design (a container network and the host); the data lives in the volume.
+    const apart = new Set(['listeners', 'advertised.listeners', 'listener.security.protocol.map', 'inter.broker.listener.name', 'controller.quorum.voters', 'log.dirs']);
+    const kept = Object.keys(native).filter((k) => !apart.has(k) && `KAFKA_${k.toUpperCase().replace(/\./g, '_')}` in env);
+    for (const k of kept) expect([k, String(env[`KAFKA_${k.toUpperCase().replace(/\./g, '_')}`])]).toEqual([k, native[k]]);
+    expect(kept).toEqual(expect.arrayContaining(['metadata.max.idle.interval.ms', 'offsets.topic.num.partitions', 'group.initial.rebalance.delay.ms']));
   });
 
   it('keeps a second broker (own state dir and ports) apart from the shared one; the jars stay shared', () => {
