@@ -276,6 +276,173 @@ describe('DeliveryEngine', () => {
     expect(t.outcomes()).toHaveLength(fromB.length); // B's, delivered; none for A's parked ones (unattempted)
   });
 
+  it('one tenant\'s few hanging hooks with ~900 KB bodies cannot fill a partition\'s byte bound: another tenant\'s deliveries behind them are sent at once', async () => {
+    // Issue 12.3, the byte bound (review). The partition is driven as TrackedConsumer drives it
+    // with HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION (4 MiB): messages handed over in offset
+    // order, paused once their unfinished bytes reach the bound, resumed at half. Tenant A: five
+    // hooks whose receivers never answer, one ~900 KB delivery each (the router's cap) — five
+    // deliveries, far under its hold of 250, yet 4.5 MB: the partition paused for every tenant
+    // until A's attempts time out. Tenant B: 10 small deliveries behind them, answered at once.
+    // (hangingAfterMs is long: B is not served by a later trim, but as A's deliveries arrive.)
+    const maxPendingBytes = 4 * 1024 * 1024;
+    const aHooks = Array.from({ length: 5 }, (_, i) => snapshot({ id: `a-${i}`, tenantId: 'tenant-A', url: `https://slow.example/a/${i}` }));
+    const t = setup([...aHooks, snapshot({ id: 'b', tenantId: 'tenant-B', url: 'https://b.example/in' })], { ...DEFAULT_DISPATCH_SETTINGS, hangingAfterMs: 60_000 });
+    const big = 'x'.repeat(900_000);
+    const fromA = aHooks.map((h) => delivery(h.id, { tenantId: 'tenant-A', body: big }));
+    const fromB = Array.from({ length: 10 }, () => delivery('b', { tenantId: 'tenant-B' }));
+    const log = [...fromA, ...fromB];
+    const bytesOf = (d: Delivery) => Buffer.byteLength(d.subscriptionId) + Buffer.byteLength(JSON.stringify(d));
+    let handed = 0;
+    let paused = false;
+    const unfinishedBytes = () => log.slice(0, handed).reduce((sum, d) => sum + (t.finished.has(attemptOf(d)) ? 0 : bytesOf(d)), 0);
+    const feed = () => {
+      if (paused && unfinishedBytes() <= maxPendingBytes / 2) paused = false;
+      while (!paused && handed < log.length) {
+        t.offer(log[handed++]);
+        if (unfinishedBytes() >= maxPendingBytes) paused = true;
+      }
+    };
+    const toB = () => t.sent.filter((s) => s.req.url === 'https://b.example/in');
+    for (let i = 0; i < 100 && toB().length < fromB.length; i++) {
+      feed();
+      await settle(5);
+      toB().forEach((s) => s.answered || s.answer({ ok: true, httpStatus: 200 }));
+    }
+    expect(toB().map((s) => s.req.signing?.id)).toEqual(fromB.map((d) => d.eventId));
+    await waitUntil(() => fromB.every((d) => t.finished.has(attemptOf(d))));
+    expect(fromB.every((d) => t.finished.has(attemptOf(d)))).toBe(true);
+    // Meanwhile none of A's receivers answered: A holds at most its byte hold there (one of
+    // them: a delivery larger than what is left of it waits, however many slots A has), and
+    // what is beyond it is parked in a retry tier, unattempted, due later.
+    const toA = t.sent.filter((s) => s.req.url !== 'https://b.example/in');
+    expect(toA).toHaveLength(1);
+    const heldByA = fromA.filter((d) => !t.finished.has(attemptOf(d)));
+    expect(heldByA.reduce((sum, d) => sum + bytesOf(d), 0)).toBeLessThanOrEqual(maxPendingBytes / 4);
+    const parked = t.parked();
+    expect(parked.map((p) => p.d.deliveryId).sort()).toEqual(fromA.slice(1).map((d) => d.deliveryId).sort());
+    expect(parked.every((p) => p.d.attempt === 1 && p.dueAt > Date.now())).toBe(true);
+  });
+
+  describe('a tenant\'s byte hold on a partition (attacks)', () => {
+    const MiB = 1024 * 1024;
+    const hooks = (tenant: string, n: number, host = tenant) => Array.from({ length: n }, (_, i) => snapshot({ id: `${tenant}-${i}`, tenantId: tenant, url: `https://${host}.example/${i}` }));
+
+    it('one delivery of 1 MB (within a 1 MiB hold) and one of 1.5 MB (over it) are each sent, alone; what comes behind them while they run is parked', async () => {
+      const t = setup([...hooks('A', 3), ...hooks('B', 2)], { ...DEFAULT_DISPATCH_SETTINGS, pendingBytesPerPartitionPerTenant: MiB, hangingAfterMs: 60_000 });
+      const oneMb = delivery('A-0', { tenantId: 'A', body: 'x'.repeat(1_000_000) });
+      const overHold = delivery('B-0', { tenantId: 'B', body: 'x'.repeat(1_500_000) });
+      t.offer(oneMb);
+      t.offer(overHold);
+      await settle();
+      expect(t.sent.map((s) => s.req.signing?.id)).toEqual([oneMb.eventId, overHold.eventId]);
+      expect(t.parked()).toEqual([]);
+      const behindA = delivery('A-1', { tenantId: 'A', body: 'x'.repeat(100_000) });
+      const behindB = delivery('B-1', { tenantId: 'B' });
+      t.offer(behindA);
+      t.offer(behindB);
+      await settle();
+      expect(t.sent).toHaveLength(2);
+      expect(t.parkedAttempts().sort()).toEqual([attemptOf(behindA), attemptOf(behindB)].sort());
+      // The hold frees as they end: the next of A's is taken in and sent.
+      t.sent[0].answer({ ok: true, httpStatus: 200 });
+      await waitUntil(() => t.finished.has(attemptOf(oneMb)));
+      const next = delivery('A-2', { tenantId: 'A', body: 'x'.repeat(900_000) });
+      t.offer(next);
+      await settle();
+      expect(t.sent.at(-1)?.req.signing?.id).toBe(next.eventId);
+    });
+
+    it('one tenant\'s 10,000 deliveries with empty bodies to receivers that never answer: few bytes, but its count hold still holds it to its floor, and another tenant behind them is sent', async () => {
+      // Bytes do not replace the count: 0-byte bodies (a few hundred bytes of envelope each) stay
+      // under the byte hold, and the count hold parks what exceeds its floor once its attempts
+      // show they do not end.
+      const t = setup([...hooks('A', 100, 'hang'), ...hooks('B', 1)], { ...DEFAULT_DISPATCH_SETTINGS, hangingAfterMs: 200 });
+      const ds = Array.from({ length: 10_000 }, (_, i) => delivery(`A-${i % 100}`, { tenantId: 'A', body: '' }));
+      ds.forEach((d) => t.offer(d));
+      const fromB = delivery('B-0', { tenantId: 'B' });
+      t.offer(fromB);
+      const heldByA = () => ds.filter((d) => !t.finished.has(attemptOf(d))).length;
+      for (let i = 0; i < 300 && heldByA() > DEFAULT_DISPATCH_SETTINGS.pendingPerPartitionPerTenant; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(heldByA()).toBeLessThanOrEqual(DEFAULT_DISPATCH_SETTINGS.pendingPerPartitionPerTenant);
+      expect(t.sent.filter((s) => s.req.url === 'https://B.example/0').map((s) => s.req.signing?.id)).toEqual([fromB.eventId]);
+      expect(t.sent.filter((s) => s.req.url.startsWith('https://hang.')).length).toBeLessThanOrEqual(DEFAULT_DISPATCH_SETTINGS.maxInFlightPerTenant);
+      expect(t.parked().every((p) => p.d.tenantId === 'A' && p.d.attempt === 1)).toBe(true);
+    });
+
+    it('a busy tenant\'s 3,000 small deliveries answered as they come (over 1 MiB together, over its byte hold) are all sent, none parked for their bytes', async () => {
+      // The other side of the byte hold: small deliveries are held by count and pace, as before.
+      const many = hooks('A', 200, 'ok');
+      const t = setup(many, { ...DEFAULT_DISPATCH_SETTINGS, hangingAfterMs: 100, laneQueueFloor: 100, laneMaxWaitMs: 3_600_000 });
+      const ds = Array.from({ length: 3_000 }, (_, i) => delivery(`A-${i % many.length}`, { tenantId: 'A', body: '{"n":0}' }));
+      const bytes = ds.reduce((sum, d) => sum + Buffer.byteLength(JSON.stringify(d)), 0);
+      expect(bytes).toBeGreaterThan(MiB);
+      ds.forEach((d) => t.offer(d));
+      for (let i = 0; i < 2_000 && t.finished.size < ds.length; i++) {
+        t.sent.filter((s) => !s.answered).forEach((s) => s.answer({ ok: true, httpStatus: 200 }));
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      expect(t.finished.size).toBe(ds.length);
+      expect(t.parked()).toEqual([]);
+      expect(t.sent).toHaveLength(ds.length);
+    });
+
+    /**
+     * One of tenant A's attempts waiting for its bytes of the hold (1 MiB) on partition 3: hook
+     * A-0 (one attempt at a time) runs 300 KB and queues 600 KB behind it; A-1 runs 600 KB; A-0's
+     * first answered, its 600 KB would take A's running bytes to 1.2 MB: it waits. (A count floor
+     * of 1: A's deliveries are let in as they arrive, each fitting beside what ran then.)
+     */
+    async function waitingForBytes(hangingAfterMs: number) {
+      const t = setup(hooks('A', 2), { ...DEFAULT_DISPATCH_SETTINGS, maxInFlightPerSubscription: 1, pendingPerPartitionPerTenant: 1, pendingBytesPerPartitionPerTenant: MiB, hangingAfterMs });
+      const [first, waits, other] = [delivery('A-0', { tenantId: 'A', body: 'x'.repeat(300_000) }), delivery('A-0', { tenantId: 'A', body: 'x'.repeat(600_000) }), delivery('A-1', { tenantId: 'A', body: 'x'.repeat(600_000) })];
+      [first, waits, other].forEach((d) => t.offer(d, Topics.Deliveries, {}, 3));
+      await settle();
+      expect(t.sent.map((s) => s.req.signing?.id)).toEqual([first.eventId, other.eventId]);
+      t.sent[0].answer({ ok: true, httpStatus: 200 });
+      await settle();
+      expect(t.sent).toHaveLength(2);
+      expect(t.finished.has(attemptOf(waits))).toBe(false);
+      expect(t.parked()).toEqual([]);
+      return { t, waits };
+    }
+
+    it('a partition revoked while a tenant\'s attempt waits for its bytes of the hold (behind a hanging one): the wait is given up at once, unsent', async () => {
+      const { t, waits } = await waitingForBytes(60_000);
+      t.engine.forgetPartitions([{ topic: Topics.Deliveries, partition: 3 }]);
+      await settle();
+      expect(t.finished.has(attemptOf(waits))).toBe(true); // let go: the new owner delivers it
+      t.sent.forEach((s) => s.answered || s.answer({ ok: true, httpStatus: 200 }));
+      await settle();
+      expect(t.sent).toHaveLength(2);
+      expect(t.parked()).toEqual([]);
+    });
+
+    it('an attempt waiting for its bytes of the hold behind a hanging one is parked once its tenant\'s holds are looked at again (trimmed), not left holding the partition', async () => {
+      const { t, waits } = await waitingForBytes(200);
+      await waitUntil(() => t.parked().length > 0);
+      expect(t.parkedAttempts()).toEqual([attemptOf(waits)]);
+      expect(t.finished.has(attemptOf(waits))).toBe(true);
+      expect(t.parked()[0].dueAt).toBeGreaterThan(Date.now());
+      t.sent.forEach((s) => s.answered || s.answer({ ok: true, httpStatus: 200 }));
+      await settle();
+      expect(t.sent).toHaveLength(2);
+    });
+
+    it('two tenants both over their byte hold on one partition: each keeps its own hold, and a third tenant behind them is sent', async () => {
+      const t = setup([...hooks('A', 3), ...hooks('B', 3), ...hooks('C', 1)], { ...DEFAULT_DISPATCH_SETTINGS, hangingAfterMs: 60_000 });
+      const big = 'x'.repeat(900_000);
+      const fromA = [0, 1, 2].map((i) => delivery(`A-${i}`, { tenantId: 'A', body: big }));
+      const fromB = [0, 1, 2].map((i) => delivery(`B-${i}`, { tenantId: 'B', body: big }));
+      [0, 1, 2].forEach((i) => (t.offer(fromA[i]), t.offer(fromB[i])));
+      const fromC = delivery('C-0', { tenantId: 'C' });
+      t.offer(fromC);
+      await settle();
+      expect(t.sent.map((s) => s.req.signing?.id)).toEqual([fromA[0].eventId, fromB[0].eventId, fromC.eventId]);
+      expect(t.parkedAttempts().sort()).toEqual([...fromA.slice(1), ...fromB.slice(1)].map((d) => attemptOf(d)).sort());
+      expect(t.parked().every((p) => p.dueAt > Date.now())).toBe(true);
+    });
+  });
+
   it('a busy tenant whose attempts keep ending keeps its whole burst on a partition, beyond its floor: nothing is parked', async () => {
     // The other side of the tenant's hold (issue 12.3): 600 hooks of one tenant on one partition,
     // 20 answered every few ms while its other attempts wait for its share — checked again every

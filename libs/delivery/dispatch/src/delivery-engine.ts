@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DeadLetterWriter, OutboundBatcher, RawMessage } from '@herald/platform/kafka';
 import type { AttemptResult, WebhookSender } from '@herald/delivery/sending';
-import { dueAtOf, type TopicPartition, type TrackedMessage } from '@herald/delivery/retry-tiers';
+import { dueAtOf, messageBytes, type TopicPartition, type TrackedMessage } from '@herald/delivery/retry-tiers';
 import { retryTierFor, retryTierLabel, type TopicSpec } from '@herald/contracts';
 import { isDeliverable, type Endpoint, type EndpointDirectory } from './endpoint-directory';
 import type { DispatchMetrics } from './dispatch-metrics';
@@ -42,6 +42,8 @@ export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
   connectionsPerOriginPerTenant: 96,
   // A quarter of a partition's 1,000 (the dispatcher's HERALD_DISPATCH_MAX_PENDING_PER_PARTITION).
   pendingPerPartitionPerTenant: 250,
+  // A quarter of a partition's 4 MiB (HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION).
+  pendingBytesPerPartitionPerTenant: 1024 * 1024,
   snapshotWaitMs: 5_000,
   hangingAfterMs: 1_000,
   laneQueueFloor: 8,
@@ -120,12 +122,13 @@ export class DeliveryEngine {
       return new Promise<void>((resolve) => {
         // Held by its tenant on its partition until finished (`TenantHolds`).
         const key = partitionKeyOf(m);
-        this.holds.add(delivery.tenantId, key);
+        const bytes = messageBytes(m.message);
+        this.holds.add(delivery.tenantId, key, bytes);
         let finished = false;
         const finish = () => {
           if (finished) return;
           finished = true;
-          this.holds.remove(delivery.tenantId, key);
+          this.holds.remove(delivery.tenantId, key, bytes);
           resolve();
         };
         this.offer({ delivery, source: m, trace, finish });
@@ -189,6 +192,9 @@ export class DeliveryEngine {
         lane.pipe = null;
       }
       for (const e of lane.attempting) if (isRevoked(e)) e.letGo = true;
+      // One waiting for its tenant's share (or its bytes of the tenant's hold behind a hanging
+      // attempt) gives the wait up now, not once it is handed what it waited for.
+      for (const w of [...lane.shareWaits]) if (w.entry && isRevoked(w.entry) && w.cancel?.()) letGo.push(w.entry);
       const keeps = lane.queue.length > 0 || lane.pipe !== null || again.length > 0 || [...lane.attempting].some((e) => !e.letGo);
       if (!keeps) {
         clearTimeout(lane.trimTimer);
@@ -286,18 +292,54 @@ export class DeliveryEngine {
 
   /**
    * The entry's tenant holds more of its partition than it may (`TenantHolds`; the entry is
-   * counted): when to park it for; null while it may hold it. A tenant over its floor is looked
-   * at again (`trimTenant`) while it stays over it.
+   * counted), in deliveries or in bytes: when to park it for; null while it may hold it. A tenant
+   * over its floor (or its byte hold) is looked at again (`trimTenant`) while it stays over it.
    */
   private tenantOverflowDue(e: Entry): number | null {
     const { tenantId } = e.delivery;
     const key = partitionKeyOf(e.source);
     const held = this.holds.count(tenantId, key);
+    if (this.holds.bytesOver(tenantId, key) > 0) {
+      this.watchTenant(tenantId);
+      if (this.bytesToShed(tenantId, key, messageBytes(e.source.message)) > 0) return this.bytesParkUntil(tenantId, held - 1);
+    }
     if (held <= this.settings.pendingPerPartitionPerTenant) return null;
     this.watchTenant(tenantId);
     const gap = this.shares.endGapMs(tenantId);
     if (held <= this.holds.room(gap)) return null;
     return this.holds.parkUntil(held - 1, gap);
+  }
+
+  /**
+   * Bytes the tenant holds on the partition beyond its byte hold that are to be parked now (0:
+   * none). Not all of them: deliveries so small that its count floor of them fits in the byte
+   * hold (~4 KB by default) are bounded by the count hold already (its floor, and beyond it its
+   * pace, as before: a busy tenant's burst is not parked for its bytes) — unless some of its
+   * attempts there wait for their bytes of the hold (`TenantShares`: what runs fills it) or the
+   * delivery just offered (`entryBytes`; none: the average of what it holds there) would. A few
+   * large deliveries to receivers that do not answer are parked as they arrive, before any
+   * attempt shows it hangs: the consumer pauses the partition at its byte bound for every tenant,
+   * and no pace can be measured from attempts that neither end nor wait.
+   */
+  private bytesToShed(tenantId: string, key: string, entryBytes?: number): number {
+    const over = this.holds.bytesOver(tenantId, key);
+    if (over <= 0 || this.shares.waitingForBytes(tenantId, key) > 0) return over;
+    const count = this.holds.count(tenantId, key);
+    const size = entryBytes ?? this.holds.bytes(tenantId, key) / Math.max(1, count);
+    // The delivery offered would wait for its bytes beside what runs.
+    if (entryBytes !== undefined && this.shares.bytesRunning(tenantId, key) + entryBytes > this.holds.byteHold) return over;
+    return size * this.settings.pendingPerPartitionPerTenant > this.holds.byteHold ? over : 0;
+  }
+
+  /**
+   * When a delivery parked for its tenant's bytes is due back: once the tenant should have served
+   * the `held` it keeps there, and not sooner than `hangingAfterMs` (a tenant none of whose
+   * attempts waits has no pace: what is parked would otherwise be due at once and come straight
+   * back, a large body to and from a tier in a loop), at most `laneMaxWaitMs` on.
+   */
+  private bytesParkUntil(tenantId: string, held: number): number {
+    const soonest = Date.now() + Math.min(this.settings.hangingAfterMs, this.settings.laneMaxWaitMs);
+    return Math.max(soonest, this.holds.parkUntil(held, this.shares.endGapMs(tenantId)));
   }
 
   /** Looks at the tenant's holds again (`trimTenant`) in `hangingAfterMs`, and so on while it holds more than its floor of a partition. */
@@ -314,20 +356,22 @@ export class DeliveryEngine {
 
   /**
    * Parks what the tenant holds beyond its room on a partition at the pace now known
-   * (`TenantHolds.room`) — newest first, from its independent hooks' lanes: queued, or waiting for
-   * the tenant's share (the wait is given up, the attempt not sent). A burst taken in before its
-   * attempts showed they do not end (one delivery to each of 1,000 hooks: every lane within its
-   * bound) does not hold the partition. What runs is left to end; an ordered hook's head and
+   * (`TenantHolds.room`), or beyond its byte hold there (`bytesToShed`) — newest first, from its
+   * independent hooks' lanes: queued, or waiting for the tenant's share or its bytes (the wait is
+   * given up, the attempt not sent). A burst taken in before its attempts showed they do not end
+   * (one delivery to each of 1,000 hooks: every lane within its bound) does not hold the partition. What runs is left to end; an ordered hook's head and
    * pipe keep their order (not trimmed here).
    */
   private trimTenant(tenantId: string): void {
     if (this.stopping) return;
     const gap = this.shares.endGapMs(tenantId);
     const room = this.holds.room(gap);
-    const excess = new Map<string, number>();
+    // Per partition: deliveries beyond its room, and bytes beyond its byte hold (`bytesToShed`).
+    const excess = new Map<string, { n: number; bytes: number }>();
     for (const key of this.holds.overFloor(tenantId)) {
       const n = this.holds.count(tenantId, key) - room;
-      if (n > 0) excess.set(key, n);
+      const bytes = this.bytesToShed(tenantId, key);
+      if (n > 0 || bytes > 0) excess.set(key, { n, bytes });
     }
     if (excess.size === 0) return;
     const surplus: { lane: Lane; e: Entry; wait?: ShareWaiting }[] = [];
@@ -340,8 +384,8 @@ export class DeliveryEngine {
     surplus.sort((a, b) => compareOffsets(b.e.source.offset, a.e.source.offset));
     for (const { lane, e, wait } of surplus) {
       const key = partitionKeyOf(e.source);
-      const left = excess.get(key) ?? 0;
-      if (left <= 0) continue;
+      const left = excess.get(key);
+      if (!left || (left.n <= 0 && left.bytes <= 0)) continue;
       if (wait) {
         if (!wait.cancel?.()) continue; // handed its share meanwhile: it goes on
       } else {
@@ -349,8 +393,10 @@ export class DeliveryEngine {
         if (i < 0) continue;
         lane.queue.splice(i, 1);
       }
-      excess.set(key, left - 1);
-      this.park(lane, e, this.holds.parkUntil(room, gap), 'tenant');
+      const due = left.n > 0 ? this.holds.parkUntil(room, gap) : this.bytesParkUntil(tenantId, this.holds.count(tenantId, key) - 1);
+      left.n--;
+      left.bytes -= messageBytes(e.source.message);
+      this.park(lane, e, due, 'tenant');
     }
   }
 

@@ -45,6 +45,12 @@ export const DispatchEnv = z.object({
    * (at most all of it).
    */
   HERALD_DISPATCH_MAX_PENDING_PER_PARTITION_PER_TENANT: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  /**
+   * Bytes of unfinished deliveries one tenant may hold on one partition, and of its attempts
+   * running from there (one delivery larger than it is held alone; see `TenantHolds`); unset: a
+   * quarter of HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION (at most all of it).
+   */
+  HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION_PER_TENANT: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).optional(),
   /** Deliveries one hook's lane may always queue, however slow its receiver (see `LaneBounds`). */
   HERALD_DISPATCH_LANE_QUEUE_FLOOR: int(DEFAULT_DISPATCH_SETTINGS.laneQueueFloor, 1, 10_000),
   /** Beyond the floor, a lane queues a delivery only if it would wait at most this long; the rest is parked in a tier. */
@@ -92,15 +98,19 @@ export function tenantShares(
     | 'HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN_PER_TENANT'
     | 'HERALD_DISPATCH_MAX_PENDING_PER_PARTITION'
     | 'HERALD_DISPATCH_MAX_PENDING_PER_PARTITION_PER_TENANT'
+    | 'HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION'
+    | 'HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION_PER_TENANT'
   >,
 ) {
   const slots = config.HERALD_DISPATCH_MAX_IN_FLIGHT;
   const sockets = config.HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN;
   const pending = config.HERALD_DISPATCH_MAX_PENDING_PER_PARTITION;
+  const pendingBytes = config.HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION;
   return {
     maxInFlightPerTenant: Math.min(slots, config.HERALD_DISPATCH_MAX_IN_FLIGHT_PER_TENANT ?? Math.ceil(slots / 4)),
     connectionsPerOriginPerTenant: Math.min(sockets, config.HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN_PER_TENANT ?? Math.ceil((sockets * 3) / 4)),
     pendingPerPartitionPerTenant: Math.min(pending, config.HERALD_DISPATCH_MAX_PENDING_PER_PARTITION_PER_TENANT ?? Math.ceil(pending / 4)),
+    pendingBytesPerPartitionPerTenant: Math.min(pendingBytes, config.HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION_PER_TENANT ?? Math.ceil(pendingBytes / 4)),
   };
 }
 

@@ -1,11 +1,13 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, propagation, trace as otelTrace } from '@opentelemetry/api';
 import { Headers, MIN_RATE_LIMIT_PER_SEC, type Delivery, type SubscriptionStatus } from '@herald/contracts';
 import type { AttemptResult, WebhookSender } from '@herald/delivery/sending';
+import { messageBytes } from '@herald/delivery/retry-tiers';
 import type { DispatchMetrics } from '../dispatch-metrics';
 import { activeSecrets, isDeliverable, type Endpoint, type EndpointDirectory, type EndpointLookup } from '../endpoint-directory';
 import type { AttemptSlots, Entry, Lane, ShareWaiting } from './lanes';
 import { NO_STALLS, activeNow, type StallClock } from './loop-stalls';
-import { originOf, type TenantShares } from './tenant-shares';
+import { partitionKeyOf } from './tenant-holds';
+import { originOf, type AttemptBytes, type TenantShares } from './tenant-shares';
 
 export type EndpointFor =
   | { kind: 'found'; endpoint: Endpoint }
@@ -72,8 +74,9 @@ export class AttemptRunner {
   }
 
   /**
-   * Waits for the tenant's share of the endpoint's origin, the first of an attempt's waits, as a
-   * plain record (`TenantShares.reserveOrigin`; on the lane's `shareWaits` like the rest of the
+   * Waits for the entry's bytes of its tenant's byte hold on its partition and the tenant's share
+   * of the endpoint's origin, the first of an attempt's waits, as a plain record
+   * (`TenantShares.reserveOrigin`; on the lane's `shareWaits` like the rest of the
    * wait, so it may be given up): `then` is called with since when it waited (the active clock)
    * once the share is held — `attempt(…, originSince)` goes on from there —, or with null if the
    * wait was given up. Without shares, at once.
@@ -83,10 +86,16 @@ export class AttemptRunner {
     if (!this.shares) return then(since);
     const waiting: ShareWaiting = { since, entry: e };
     lane.shareWaits.add(waiting);
-    this.shares.reserveOrigin(ep.tenantId, originOf(ep.url), waiting, (held) => {
-      lane.shareWaits.delete(waiting);
-      then(held ? waiting.since : null);
-    });
+    this.shares.reserveOrigin(
+      ep.tenantId,
+      originOf(ep.url),
+      waiting,
+      (held) => {
+        lane.shareWaits.delete(waiting);
+        then(held ? waiting.since : null);
+      },
+      bytesOf(e),
+    );
   }
 
   /**
@@ -150,7 +159,8 @@ export class AttemptRunner {
   }
 
   /**
-   * The tenant's share of the receiver's origin and of the slots (`TenantShares`); while it waits,
+   * The tenant's share of its bytes running from the partition, of the receiver's origin and of
+   * the slots (`TenantShares`); while it waits,
    * the lane's pace counts the wait, and the wait may be given up (null).
    */
   private async shareFor(lane: Lane, e: Entry, ep: Endpoint, rateSlot: () => Promise<void>, originSince?: number): Promise<(() => void) | null> {
@@ -168,7 +178,7 @@ export class AttemptRunner {
         waiting.since = activeNow(this.stalls);
         lane.shareWaits.add(waiting);
       };
-      return await this.shares.acquire(ep.tenantId, originOf(ep.url), waiting, beforePool, originSince !== undefined);
+      return await this.shares.acquire(ep.tenantId, originOf(ep.url), waiting, beforePool, originSince !== undefined, bytesOf(e));
     } finally {
       lane.shareWaits.delete(waiting);
     }
@@ -241,6 +251,11 @@ export class AttemptRunner {
       if (this.running === 0) for (const w of this.idleWaiters.splice(0)) w();
     }
   }
+}
+
+/** What the entry's attempt weighs against its tenant's byte hold on its partition: its message's key and value, as the consumer counts them. */
+function bytesOf(e: Entry): AttemptBytes {
+  return { partition: partitionKeyOf(e.source), bytes: messageBytes(e.source.message) };
 }
 
 function hostOf(url: string): string {

@@ -22,6 +22,34 @@ describe('TenantHolds', () => {
     expect(h.count('B', 'herald.deliveries:0')).toBe(1);
   });
 
+  it('counts the bytes each tenant holds per topic-partition: over its byte hold only beyond it and with more than one delivery there', () => {
+    const h = new TenantHolds({ pendingPerPartitionPerTenant: 250, laneMaxWaitMs: 30_000, pendingBytesPerPartitionPerTenant: 1_000 });
+    h.add('A', 'd:0', 2_500); // one delivery larger than the hold: held alone
+    expect(h.bytes('A', 'd:0')).toBe(2_500);
+    expect(h.bytesOver('A', 'd:0')).toBe(0);
+    expect(h.overFloor('A')).toEqual([]);
+    h.add('A', 'd:0', 0); // a second, of 0 bytes: now over by the first's excess
+    expect(h.bytesOver('A', 'd:0')).toBe(1_500);
+    expect(h.overFloor('A')).toEqual(['d:0']);
+    h.add('A', 'd:1', 600);
+    h.add('B', 'd:0', 900);
+    expect(h.bytesOver('A', 'd:1')).toBe(0);
+    expect(h.bytesOver('B', 'd:0')).toBe(0);
+    h.remove('A', 'd:0', 2_500);
+    expect(h.bytes('A', 'd:0')).toBe(0);
+    expect(h.bytesOver('A', 'd:0')).toBe(0);
+    h.remove('A', 'd:0', 0);
+    h.remove('A', 'd:1', 600);
+    h.remove('A', 'd:1', 600); // once more: nothing goes negative
+    expect(h.bytes('A', 'd:1')).toBe(0);
+    expect(h.overFloor('A')).toEqual([]);
+    // Without a byte hold set, bytes never hold a tenant.
+    const none = holds();
+    none.add('A', 'd:0', 1e9);
+    none.add('A', 'd:0', 1e9);
+    expect(none.bytesOver('A', 'd:0')).toBe(0);
+  });
+
   it('a tenant whose attempts end (or none waits) has room for all it holds; one whose attempts do not end keeps its floor', () => {
     const h = holds();
     expect(h.room(0)).toBe(Number.POSITIVE_INFINITY);

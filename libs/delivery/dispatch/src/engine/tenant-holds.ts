@@ -5,6 +5,18 @@ export interface TenantHoldSettings {
   pendingPerPartitionPerTenant: number;
   /** Beyond that, it holds a delivery only if what it holds there would be served within this long (ms). */
   laneMaxWaitMs: number;
+  /**
+   * Bytes (keys and values, as the consumer's byte bound counts them) of unfinished deliveries a
+   * tenant may hold on one partition, and of its attempts running from there (`TenantShares`);
+   * one delivery larger than it is held alone. None: no byte hold.
+   */
+  pendingBytesPerPartitionPerTenant?: number;
+}
+
+/** What a tenant holds unfinished on one topic-partition. */
+interface Held {
+  n: number;
+  bytes: number;
 }
 
 /** The topic-partition a message came from: what the consumer pauses once it holds too many unfinished. */
@@ -13,7 +25,7 @@ export function partitionKeyOf(m: Pick<TrackedMessage, 'topic' | 'partition'>): 
 }
 
 /**
- * How much of a partition one tenant may hold. Every delivery the engine holds is unfinished
+ * How much of a partition one tenant may hold, in deliveries and in bytes. Every delivery the engine holds is unfinished
  * until it is delivered, moved to a tier or ended: it counts against its partition's in-flight cap
  * (`maxPendingPerPartition`, at which the consumer pauses the whole partition, for every tenant
  * on it) and holds the partition's committed offset back. Lanes bound each hook, and
@@ -29,36 +41,76 @@ export function partitionKeyOf(m: Pick<TrackedMessage, 'topic' | 'partition'>): 
  * receivers holding its share) holds its floor. What is beyond it is parked like a lane's surplus
  * (`DeliveryEngine`), unattempted, for when the tenant should have served what it holds there
  * (at most `laneMaxWaitMs` on; parked again if it still has no room).
+ *
+ * Bytes too: the consumer also pauses a partition at `maxPendingBytesPerPartition` (4 MiB), and
+ * five hanging hooks' deliveries of ~900 KB (the router's cap) reach it — five deliveries, far
+ * under the count floor. So a tenant may hold at most `pendingBytesPerPartitionPerTenant` bytes
+ * unfinished on a partition (a quarter of the bound; one delivery larger than it alone), and its
+ * attempts from there run within it (`TenantShares`: one that would go over it waits, and while
+ * it waits it may be parked). Beyond it, what arrives is parked as it arrives, and what waits is
+ * parked by the same trim; small deliveries (its count floor of them within the byte hold) are
+ * left to the count hold, which bounds their bytes already (`DeliveryEngine.bytesToShed`).
  */
 export class TenantHolds {
-  /** Tenant id → topic-partition → unfinished deliveries. */
-  private readonly held = new Map<string, Map<string, number>>();
+  /** Tenant id → topic-partition → unfinished deliveries and their bytes. */
+  private readonly held = new Map<string, Map<string, Held>>();
+  readonly byteHold: number;
 
-  constructor(private readonly settings: TenantHoldSettings) {}
-
-  add(tenantId: string, partitionKey: string): void {
-    let t = this.held.get(tenantId);
-    if (!t) this.held.set(tenantId, (t = new Map()));
-    t.set(partitionKey, (t.get(partitionKey) ?? 0) + 1);
+  constructor(private readonly settings: TenantHoldSettings) {
+    this.byteHold = Math.max(1, settings.pendingBytesPerPartitionPerTenant ?? Number.POSITIVE_INFINITY);
   }
 
-  remove(tenantId: string, partitionKey: string): void {
+  add(tenantId: string, partitionKey: string, bytes = 0): void {
+    let t = this.held.get(tenantId);
+    if (!t) this.held.set(tenantId, (t = new Map()));
+    const h = t.get(partitionKey);
+    if (h) {
+      h.n++;
+      h.bytes += bytes;
+    } else {
+      t.set(partitionKey, { n: 1, bytes });
+    }
+  }
+
+  remove(tenantId: string, partitionKey: string, bytes = 0): void {
     const t = this.held.get(tenantId);
-    const n = t?.get(partitionKey);
-    if (!t || n === undefined) return;
-    if (n > 1) t.set(partitionKey, n - 1);
-    else if (t.delete(partitionKey) && t.size === 0) this.held.delete(tenantId);
+    const h = t?.get(partitionKey);
+    if (!t || !h) return;
+    if (h.n > 1) {
+      h.n--;
+      h.bytes = Math.max(0, h.bytes - bytes);
+    } else if (t.delete(partitionKey) && t.size === 0) {
+      this.held.delete(tenantId);
+    }
   }
 
   count(tenantId: string, partitionKey: string): number {
-    return this.held.get(tenantId)?.get(partitionKey) ?? 0;
+    return this.held.get(tenantId)?.get(partitionKey)?.n ?? 0;
   }
 
-  /** The partitions where the tenant holds more than its floor now. */
+  bytes(tenantId: string, partitionKey: string): number {
+    return this.held.get(tenantId)?.get(partitionKey)?.bytes ?? 0;
+  }
+
+  /** The partitions where the tenant holds more than its floor (or more than one delivery and over its byte hold) now. */
   overFloor(tenantId: string): string[] {
     const out: string[] = [];
-    for (const [key, n] of this.held.get(tenantId) ?? []) if (n > this.settings.pendingPerPartitionPerTenant) out.push(key);
+    for (const [key, h] of this.held.get(tenantId) ?? []) if (h.n > this.settings.pendingPerPartitionPerTenant || this.overBytes(h)) out.push(key);
     return out;
+  }
+
+  /**
+   * Bytes the tenant holds on the partition beyond its byte hold (0: within it, or it holds one
+   * delivery there, which it may however large). What of it is parked is `DeliveryEngine`'s call
+   * (`bytesToShed`): the byte hold does not bend to the tenant's pace the way its count does.
+   */
+  bytesOver(tenantId: string, partitionKey: string): number {
+    const h = this.held.get(tenantId)?.get(partitionKey);
+    return h && this.overBytes(h) ? h.bytes - this.byteHold : 0;
+  }
+
+  private overBytes(h: Held): boolean {
+    return h.n > 1 && h.bytes > this.byteHold;
   }
 
   /** How many unfinished deliveries the tenant may hold on one partition at a pace of `endGapMs` (see above). */

@@ -234,14 +234,88 @@ describe('TenantShares', () => {
     expect(shares.tenantsKnown).toBe(0);
   });
 
+  it('a tenant\'s attempts from one partition run within its byte hold there: one that would go over it waits (in order, holding none of its other shares), one larger than the hold runs alone, another partition or tenant is not held', async () => {
+    const shares = new TenantShares({ maxInFlightPerTenant: 10, connectionsPerOriginPerTenant: 10, pendingBytesPerPartitionPerTenant: 1_000 });
+    const got: string[] = [];
+    const take = (tenant: string, partition: string, bytes: number, label: string, wait: ShareWait = {}) =>
+      shares.acquire(tenant, `https://${label}.example`, wait, undefined, false, { partition, bytes }).then((release) => (release && got.push(label), release));
+    const a1 = take('A', 'd:0', 600, 'a1');
+    const big = take('A', 'd:0', 5_000, 'big'); // larger than the hold: waits for a1, then runs alone
+    const a3 = take('A', 'd:0', 100, 'a3'); // would fit beside a1, but not ahead of big
+    const other = take('A', 'd:1', 900, 'other');
+    const b = take('B', 'd:0', 900, 'b');
+    await flush();
+    expect(got).toEqual(['a1', 'other', 'b']);
+    expect(shares.bytesRunning('A', 'd:0')).toBe(600);
+    expect(shares.waitingForBytes('A', 'd:0')).toBe(2);
+    expect(shares.heldBy('A')).toBe(2); // the waiters hold none of its slots
+    (await a1)?.();
+    await flush();
+    expect(got).toEqual(['a1', 'other', 'b', 'big']);
+    expect(shares.bytesRunning('A', 'd:0')).toBe(5_000);
+    // Given up while it waits: it is not handed its bytes later, and what waits behind it is.
+    const givenUp: ShareWait = {};
+    const gone = take('A', 'd:0', 10, 'gone', givenUp);
+    await flush();
+    expect(shares.waitingForBytes('A', 'd:0')).toBe(2);
+    expect(givenUp.cancel?.()).toBe(true);
+    expect(await gone).toBeNull();
+    (await big)?.();
+    await flush();
+    expect(got).toEqual(['a1', 'other', 'b', 'big', 'a3']);
+    (await a3)?.();
+    (await other)?.();
+    (await b)?.();
+    expect(shares.tenantsKnown).toBe(0);
+  });
+
+  it('a waiter for its bytes that is given up hands them on to the next one that fits', async () => {
+    const shares = new TenantShares({ maxInFlightPerTenant: 10, connectionsPerOriginPerTenant: 10, pendingBytesPerPartitionPerTenant: 1_000 });
+    const first = await shares.acquire('A', 'https://x', {}, undefined, false, { partition: 'd:0', bytes: 500 });
+    const head: ShareWait = {};
+    const headGot = shares.acquire('A', 'https://x', head, undefined, false, { partition: 'd:0', bytes: 900 });
+    const small = shares.acquire('A', 'https://x', {}, undefined, false, { partition: 'd:0', bytes: 400 });
+    await flush();
+    expect(shares.waitingForBytes('A', 'd:0')).toBe(2);
+    expect(head.cancel?.()).toBe(true); // the head leaves: 400 fits beside 500
+    expect(await headGot).toBeNull();
+    const release = await small;
+    expect(shares.bytesRunning('A', 'd:0')).toBe(900);
+    release?.();
+    first?.();
+    expect(shares.tenantsKnown).toBe(0);
+  });
+
+  it('reserveOrigin takes the attempt\'s bytes before the origin\'s share, as a plain record: given up while it waits for its bytes, it holds nothing; acquire(originHeld) gives both back', async () => {
+    const shares = new TenantShares({ maxInFlightPerTenant: 10, connectionsPerOriginPerTenant: 10, pendingBytesPerPartitionPerTenant: 1_000 });
+    const bytes = (n: number) => ({ partition: 'd:0', bytes: n });
+    const got: boolean[] = [];
+    const w1: ShareWait = {};
+    shares.reserveOrigin('A', 'https://x', w1, (held) => got.push(held), bytes(800));
+    expect(got).toEqual([true]); // at once, before it returns
+    const w2: ShareWait = {};
+    shares.reserveOrigin('A', 'https://x', w2, (held) => got.push(held), bytes(800));
+    expect(got).toEqual([true]);
+    expect(shares.waitingForBytes('A', 'd:0')).toBe(1);
+    expect(shares.heldTo('A', 'https://x')).toBe(1); // the waiter for bytes holds none of the origin's share
+    expect(w2.cancel?.()).toBe(true);
+    expect(got).toEqual([true, false]);
+    const release = await shares.acquire('A', 'https://x', w1, undefined, true, bytes(800));
+    expect(shares.bytesRunning('A', 'd:0')).toBe(800);
+    release?.();
+    expect(shares.bytesRunning('A', 'd:0')).toBe(0);
+    expect(shares.tenantsKnown).toBe(0);
+  });
+
   it('the settings: a quarter of the slots, three quarters of an origin\'s sockets and a quarter of a partition\'s pending unless set, never more than the whole, validated', () => {
-    expect(tenantShares(DispatchEnv.parse({}))).toEqual({ maxInFlightPerTenant: 128, connectionsPerOriginPerTenant: 96, pendingPerPartitionPerTenant: 250 });
+    expect(tenantShares(DispatchEnv.parse({}))).toEqual({ maxInFlightPerTenant: 128, connectionsPerOriginPerTenant: 96, pendingPerPartitionPerTenant: 250, pendingBytesPerPartitionPerTenant: 1024 * 1024 });
     expect(
       tenantShares(DispatchEnv.parse({ HERALD_DISPATCH_MAX_IN_FLIGHT: '10', HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN: '4', HERALD_DISPATCH_MAX_PENDING_PER_PARTITION: '10' })),
     ).toEqual({
       maxInFlightPerTenant: 3,
       connectionsPerOriginPerTenant: 3,
       pendingPerPartitionPerTenant: 3,
+      pendingBytesPerPartitionPerTenant: 1024 * 1024,
     });
     expect(
       tenantShares(
@@ -249,9 +323,12 @@ describe('TenantShares', () => {
           HERALD_DISPATCH_MAX_IN_FLIGHT_PER_TENANT: '100000',
           HERALD_DISPATCH_CONNECTIONS_PER_ORIGIN_PER_TENANT: '7',
           HERALD_DISPATCH_MAX_PENDING_PER_PARTITION_PER_TENANT: '100000',
+          HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION: '1048576',
+          HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION_PER_TENANT: '8388608',
         }),
       ),
-    ).toEqual({ maxInFlightPerTenant: 512, connectionsPerOriginPerTenant: 7, pendingPerPartitionPerTenant: 1_000 });
+    ).toEqual({ maxInFlightPerTenant: 512, connectionsPerOriginPerTenant: 7, pendingPerPartitionPerTenant: 1_000, pendingBytesPerPartitionPerTenant: 1_048_576 });
+    expect(tenantShares(DispatchEnv.parse({ HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION_PER_TENANT: '65536' })).pendingBytesPerPartitionPerTenant).toBe(65_536);
     expect(tenantShares(DispatchEnv.parse({ HERALD_DISPATCH_MAX_PENDING_PER_PARTITION_PER_TENANT: '40' })).pendingPerPartitionPerTenant).toBe(40);
     for (const bad of [
       { HERALD_DISPATCH_MAX_IN_FLIGHT_PER_TENANT: '0' },
@@ -260,6 +337,10 @@ describe('TenantShares', () => {
       { HERALD_DISPATCH_MAX_PENDING_PER_PARTITION_PER_TENANT: '0' },
       { HERALD_DISPATCH_MAX_PENDING_PER_PARTITION_PER_TENANT: '-5' },
       { HERALD_DISPATCH_MAX_PENDING_PER_PARTITION_PER_TENANT: '1e9' },
+      { HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION_PER_TENANT: '0' },
+      { HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION_PER_TENANT: '1023' },
+      { HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION_PER_TENANT: '4e9' },
+      { HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION_PER_TENANT: '1mb' },
     ]) {
       expect(DispatchEnv.safeParse(bad).success).toBe(false);
     }
