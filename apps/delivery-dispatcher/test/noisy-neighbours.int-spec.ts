@@ -178,3 +178,31 @@ describe('noisy neighbours: one tenant\'s hooks cannot fill a partition\'s pendi
     expect(await otherTenantWhileHanging(h)).toBeLessThan(16);
   }, 180_000);
 });
+
+// Issue 12.3, the byte bound (review): a partition is also paused once its unfinished deliveries
+// reach HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION, for every tenant on it. Scaled down here
+// (a bound of 400 KiB, deliveries of ~90 KB: production's 4 MiB and the router's ~900 KB cap): one
+// tenant's 5 hooks behind a receiver that never answers, 3 large deliveries each, then another
+// tenant's 10 small ones on the same partition. Five of the large ones reached the bound — five
+// deliveries, far under the count hold — and the partition stayed paused until their attempts
+// timed out (10 s a round). The tenant's byte hold (a quarter of the bound) parks what takes it
+// over as it arrives and runs one at a time, so the partition moves on. Judged by sequence: the
+// other tenant's 10 arrive while the hanging receiver gets fewer than 3 more requests.
+describe('noisy neighbours: one tenant\'s large deliveries cannot fill a partition\'s byte bound', () => {
+  const h = dispatcherHarnessFor('byte-hold', { allowLoopback: true, env: { HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION: String(400 * 1024) } });
+
+  it('another tenant\'s deliveries behind 15 large ones of one tenant\'s hanging hooks arrive while it gets fewer than 3 more requests', async () => {
+    const { rx, hanging, other, hangingRequests } = await hangingTenantBesideAnother(h, 5);
+    const big = 'x'.repeat(90_000);
+    for (let round = 0; round < 3; round++) {
+      // One produce per round: a batch under the broker's message size limit.
+      await h.publishDeliveries(hanging.map((s) => h.delivery(s.id, round, { tenantId: 'tenant-hanging', body: big })), 0);
+    }
+    await waitFor('the hanging tenant\'s first attempt', () => hangingRequests() >= 1);
+    const before = hangingRequests();
+    await h.publishDeliveries(Array.from({ length: 10 }, (_, i) => h.delivery(other.id, i, { tenantId: 'tenant-other' })), 0);
+    await waitFor('the other tenant\'s deliveries', () => rx.received.filter((r) => r.path === '/other').length >= 10, 120_000);
+    expect(h.outcomes().filter((o) => o.subscriptionId === other.id && o.status !== 'delivered')).toEqual([]);
+    expect(hangingRequests() - before).toBeLessThan(3);
+  }, 180_000);
+});
