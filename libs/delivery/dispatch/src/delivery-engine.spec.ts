@@ -428,6 +428,29 @@ describe('DeliveryEngine', () => {
       expect(t.sent).toHaveLength(2);
     });
 
+    it('an ordered hook over its tenant\'s byte hold: what arrives beyond it is spilled as a pipe, in order, and comes back in order', async () => {
+      const o = snapshot({ id: 'o', tenantId: 'A', deliveryMode: 'ordered', retryPolicy: { scheduleMs: [1_000], maxAttempts: 10, maxAgeMs: 3_600_000, onExhausted: 'discard' } });
+      const t = setup([o], { ...DEFAULT_DISPATCH_SETTINGS, hangingAfterMs: 60_000 });
+      const ds = [0, 1, 2].map(() => delivery('o', { tenantId: 'A', body: 'x'.repeat(600_000) }));
+      ds.forEach((d) => t.offer(d));
+      await settle();
+      expect(t.sent.map((s) => s.req.signing?.id)).toEqual([ds[0].eventId]);
+      // The second takes A's bytes over its hold beside the first: it heads a pipe; the third follows it.
+      expect(t.parked().map((p) => p.d.deliveryId)).toEqual([ds[1].deliveryId, ds[2].deliveryId]);
+      expect(t.engine.pipes().get('o')).toMatchObject({ headId: ds[1].deliveryId });
+      t.sent[0].answer({ ok: true, httpStatus: 200 });
+      await settle();
+      const tier = t.parked()[0].topic;
+      for (const p of t.parked()) t.offer(p.d, tier);
+      for (let i = 1; i <= 2; i++) {
+        await waitUntil(() => t.sent.length > i);
+        t.sent[i].answer({ ok: true, httpStatus: 200 });
+      }
+      await settle();
+      expect(t.sent.map((s) => s.req.signing?.id)).toEqual(ds.map((d) => d.eventId));
+      expect(t.engine.pipes().has('o')).toBe(false);
+    });
+
     it('two tenants both over their byte hold on one partition: each keeps its own hold, and a third tenant behind them is sent', async () => {
       const t = setup([...hooks('A', 3), ...hooks('B', 3), ...hooks('C', 1)], { ...DEFAULT_DISPATCH_SETTINGS, hangingAfterMs: 60_000 });
       const big = 'x'.repeat(900_000);

@@ -74,9 +74,8 @@ export class AttemptRunner {
   }
 
   /**
-   * Waits for the entry's bytes of its tenant's byte hold on its partition and the tenant's share
-   * of the endpoint's origin, the first of an attempt's waits, as a plain record
-   * (`TenantShares.reserveOrigin`; on the lane's `shareWaits` like the rest of the
+   * Waits for the tenant's share of the endpoint's origin, the first of an attempt's waits, as a
+   * plain record (`TenantShares.reserveOrigin`; on the lane's `shareWaits` like the rest of the
    * wait, so it may be given up): `then` is called with since when it waited (the active clock)
    * once the share is held — `attempt(…, originSince)` goes on from there —, or with null if the
    * wait was given up. Without shares, at once.
@@ -86,16 +85,10 @@ export class AttemptRunner {
     if (!this.shares) return then(since);
     const waiting: ShareWaiting = { since, entry: e };
     lane.shareWaits.add(waiting);
-    this.shares.reserveOrigin(
-      ep.tenantId,
-      originOf(ep.url),
-      waiting,
-      (held) => {
-        lane.shareWaits.delete(waiting);
-        then(held ? waiting.since : null);
-      },
-      bytesOf(e),
-    );
+    this.shares.reserveOrigin(ep.tenantId, originOf(ep.url), waiting, (held) => {
+      lane.shareWaits.delete(waiting);
+      then(held ? waiting.since : null);
+    });
   }
 
   /**
@@ -159,8 +152,8 @@ export class AttemptRunner {
   }
 
   /**
-   * The tenant's share of its bytes running from the partition, of the receiver's origin and of
-   * the slots (`TenantShares`); while it waits,
+   * The tenant's share of the receiver's origin, of the slots and of its bytes running from the
+   * partition (`TenantShares`); while it waits,
    * the lane's pace counts the wait, and the wait may be given up (null).
    */
   private async shareFor(lane: Lane, e: Entry, ep: Endpoint, rateSlot: () => Promise<void>, originSince?: number): Promise<(() => void) | null> {

@@ -234,7 +234,7 @@ describe('TenantShares', () => {
     expect(shares.tenantsKnown).toBe(0);
   });
 
-  it('a tenant\'s attempts from one partition run within its byte hold there: one that would go over it waits (in order, holding none of its other shares), one larger than the hold runs alone, another partition or tenant is not held', async () => {
+  it('a tenant\'s attempts from one partition run within its byte hold there: one that would go over it waits (in order, after its other shares, before the pool), one larger than the hold runs alone, another partition or tenant is not held', async () => {
     const shares = new TenantShares({ maxInFlightPerTenant: 10, connectionsPerOriginPerTenant: 10, pendingBytesPerPartitionPerTenant: 1_000 });
     const got: string[] = [];
     const take = (tenant: string, partition: string, bytes: number, label: string, wait: ShareWait = {}) =>
@@ -248,7 +248,8 @@ describe('TenantShares', () => {
     expect(got).toEqual(['a1', 'other', 'b']);
     expect(shares.bytesRunning('A', 'd:0')).toBe(600);
     expect(shares.waitingForBytes('A', 'd:0')).toBe(2);
-    expect(shares.heldBy('A')).toBe(2); // the waiters hold none of its slots
+    expect(shares.heldBy('A')).toBe(4); // the waiters hold their slots (they are about to run)...
+    expect(shares.heldOfPool('https://big.example')).toBe(0); // ...but no token of the pool every tenant shares
     (await a1)?.();
     await flush();
     expect(got).toEqual(['a1', 'other', 'b', 'big']);
@@ -286,24 +287,22 @@ describe('TenantShares', () => {
     expect(shares.tenantsKnown).toBe(0);
   });
 
-  it('reserveOrigin takes the attempt\'s bytes before the origin\'s share, as a plain record: given up while it waits for its bytes, it holds nothing; acquire(originHeld) gives both back', async () => {
-    const shares = new TenantShares({ maxInFlightPerTenant: 10, connectionsPerOriginPerTenant: 10, pendingBytesPerPartitionPerTenant: 1_000 });
+  it('an attempt whose origin share was reserved (reserveOrigin) takes its bytes in acquire, and its release gives them back; the fan-out\'s waiters for the origin hold no bytes', async () => {
+    const shares = new TenantShares({ maxInFlightPerTenant: 10, connectionsPerOriginPerTenant: 1, pendingBytesPerPartitionPerTenant: 1_000 });
     const bytes = (n: number) => ({ partition: 'd:0', bytes: n });
     const got: boolean[] = [];
     const w1: ShareWait = {};
-    shares.reserveOrigin('A', 'https://x', w1, (held) => got.push(held), bytes(800));
-    expect(got).toEqual([true]); // at once, before it returns
+    shares.reserveOrigin('A', 'https://x', w1, (held) => got.push(held));
     const w2: ShareWait = {};
-    shares.reserveOrigin('A', 'https://x', w2, (held) => got.push(held), bytes(800));
+    shares.reserveOrigin('A', 'https://x', w2, (held) => got.push(held)); // waits for the origin's share
     expect(got).toEqual([true]);
-    expect(shares.waitingForBytes('A', 'd:0')).toBe(1);
-    expect(shares.heldTo('A', 'https://x')).toBe(1); // the waiter for bytes holds none of the origin's share
-    expect(w2.cancel?.()).toBe(true);
-    expect(got).toEqual([true, false]);
+    expect(shares.bytesRunning('A', 'd:0')).toBe(0);
     const release = await shares.acquire('A', 'https://x', w1, undefined, true, bytes(800));
     expect(shares.bytesRunning('A', 'd:0')).toBe(800);
     release?.();
+    expect(got).toEqual([true, true]);
     expect(shares.bytesRunning('A', 'd:0')).toBe(0);
+    (await shares.acquire('A', 'https://x', w2, undefined, true, bytes(800)))?.();
     expect(shares.tenantsKnown).toBe(0);
   });
 

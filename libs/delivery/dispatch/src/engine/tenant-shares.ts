@@ -140,15 +140,16 @@ export interface ShareWait {
  * time out unsent behind hanging ones. So an attempt also takes one of the origin's pool tokens,
  * and waits for it here, where the wait costs no deadline.
  *
- * An attempt from a partition first takes its bytes of its tenant's byte hold there (the
- * consumer pauses the partition at its byte bound for every tenant: a tenant's share of the slots
- * full of large deliveries would reach it with running attempts alone, which no hold can park;
- * one larger than the hold runs alone), then its tenant's share of the origin, then the tenant's
- * share, then a token of the origin's pool, then (in `AttemptRunner`) one of the overall slots;
- * it gives them back when it ends. Always in that order, so no cycle: a waiter for its bytes holds
- * nothing (bytes are never waited for by a holder of any other share); a waiter for the tenant's
- * share holds its bytes and a token of one origin (its own), never one another origin of the
- * tenant needs; a waiter for a pool token holds
+ * An attempt takes its tenant's share of the origin first, then the tenant's share, then (once
+ * it is about to run: after a rate-limit sleep) its bytes of its tenant's byte hold on its
+ * partition — the consumer pauses the partition at its byte bound for every tenant, and a
+ * tenant's share of the slots full of large deliveries would reach it with running attempts
+ * alone, which no hold can park; one larger than the hold runs alone — then a token of the
+ * origin's pool, then (in `AttemptRunner`) one of the overall slots; it gives them back when it
+ * ends. Always in that order, so no cycle: a waiter for the tenant's share holds a token of one
+ * origin (its own), never one another origin of the tenant needs; a waiter for its bytes holds
+ * its tenant's tokens (of its origin and of the slots), which no holder of bytes waits for (it
+ * holds its own); a waiter for a pool token holds
  * only its tenant's tokens (of that origin and of the slots), which no holder of a pool token
  * waits for; a waiter for an overall slot is within its tenant's share, so one tenant never has
  * more than its share of the attempts waiting for (or holding) those slots — nor more than its
@@ -182,13 +183,13 @@ export class TenantShares {
   }
 
   /**
-   * Waits for the attempt's `bytes` of its tenant's byte hold on its partition (none: not
-   * counted), then for the tenant's share of the origin, then of the attempt slots, then (after
+   * Waits for the tenant's share of the origin, then of the attempt slots, then (after
    * `beforePool`, e.g. the hook's rate-limit sleep, which must not hold a token every tenant
-   * shares) for a token of the origin's pool; resolves to the release (idempotent) — or to null
+   * shares) for the attempt's `bytes` of its tenant's byte hold on its partition (none: not
+   * counted), then for a token of the origin's pool; resolves to the release (idempotent) — or to null
    * if `wait` was cancelled first (what was taken is given back). `originHeld`: the origin's
-   * share (and the bytes) were taken already (`reserveOrigin`, with the same `bytes`); they are
-   * the attempt's from here on, given back with the rest.
+   * share was taken already (`reserveOrigin`); it is the attempt's from here on, given back with
+   * the rest.
    */
   acquire(tenantId: string, origin: string): Promise<() => void>;
   acquire(tenantId: string, origin: string, wait: ShareWait, beforePool?: () => Promise<void>, originHeld?: boolean, bytes?: AttemptBytes): Promise<(() => void) | null>;
@@ -198,22 +199,12 @@ export class TenantShares {
     // and the tenant has that origin, so both stay in the maps until released below.
     const forget = () => this.forget(tenantId, tenant);
     const giveBytes = () => bytes && this.giveBytes(tenant, bytes);
-    if (!originHeld) {
-      if (bytes && !(await this.take(tenant, this.bytesOf(tenant, bytes.partition), wait, bytes.bytes))) {
-        this.dropBytes(tenant, bytes.partition);
-        this.dropOrigin(tenant, origin, toOrigin);
-        forget();
-        return null;
-      }
-      if (!(await this.take(tenant, toOrigin, wait))) {
-        giveBytes();
-        this.dropOrigin(tenant, origin, toOrigin);
-        forget();
-        return null;
-      }
+    if (!originHeld && !(await this.take(tenant, toOrigin, wait))) {
+      this.dropOrigin(tenant, origin, toOrigin);
+      forget();
+      return null;
     }
     if (!(await this.take(tenant, tenant.slots, wait))) {
-      giveBytes();
       if (toOrigin.give()) tenant.origins.delete(origin);
       forget();
       return null;
@@ -223,11 +214,19 @@ export class TenantShares {
         await beforePool();
       } catch (err) {
         tenant.slots.give();
-        giveBytes();
         if (toOrigin.give()) tenant.origins.delete(origin);
         forget();
         throw err;
       }
+    }
+    // Its bytes of the tenant's hold on its partition: taken by an attempt about to run, not by
+    // one still waiting for a share (a fan-out's thousands of those would fill the hold).
+    if (bytes && !(await this.take(tenant, this.bytesOf(tenant, bytes.partition), wait, bytes.bytes))) {
+      this.dropBytes(tenant, bytes.partition);
+      tenant.slots.give();
+      if (toOrigin.give()) tenant.origins.delete(origin);
+      forget();
+      return null;
     }
     let p = this.pools.get(origin);
     if (!p) this.pools.set(origin, (p = new Share(this.poolSize)));
@@ -262,39 +261,22 @@ export class TenantShares {
   }
 
   /**
-   * The first of `acquire`'s waits — the attempt's `bytes` of its tenant's byte hold on its
-   * partition (none: not counted), then the tenant's share of the origin — without a promise or a
-   * suspended call: `then(true)` once both are held (at once, before this returns, when they are
-   * free), `then(false)` if `wait` was cancelled first (what was taken is given back).
-   * `acquire(…, originHeld = true, bytes)` goes on from there. What waits here is a plain record in the share's queue: a 10,000-hook fan-out
+   * The first of `acquire`'s waits, the tenant's share of the origin, without a promise or a
+   * suspended call: `then(true)` once its token is held (at once, before this returns, when one is
+   * free), `then(false)` if `wait` was cancelled first. `acquire(…, originHeld = true)` goes on
+   * from there. What waits here is a plain record in the share's queue: a 10,000-hook fan-out
    * keeps most of its deliveries waiting for it, and one suspended `acquire` (with the attempt's
    * async calls above it) per delivery was ~3 KB of heap each (issue 14's memory).
    */
-  reserveOrigin(tenantId: string, origin: string, wait: ShareWait, then: (held: boolean) => void, bytes?: AttemptBytes): void {
+  reserveOrigin(tenantId: string, origin: string, wait: ShareWait, then: (held: boolean) => void): void {
     const { tenant, toOrigin } = this.stateOf(tenantId, origin);
-    const toTheOrigin = () =>
-      this.takeThen(tenant, toOrigin, wait, (held) => {
-        if (!held) {
-          if (bytes) this.giveBytes(tenant, bytes);
-          this.dropOrigin(tenant, origin, toOrigin);
-          this.forget(tenantId, tenant);
-        }
-        then(held);
-      });
-    if (!bytes) return toTheOrigin();
-    this.takeThen(
-      tenant,
-      this.bytesOf(tenant, bytes.partition),
-      wait,
-      (held) => {
-        if (held) return toTheOrigin();
-        this.dropBytes(tenant, bytes.partition);
+    this.takeThen(tenant, toOrigin, wait, (held) => {
+      if (!held) {
         this.dropOrigin(tenant, origin, toOrigin);
         this.forget(tenantId, tenant);
-        then(false);
-      },
-      bytes.bytes,
-    );
+      }
+      then(held);
+    });
   }
 
   /** The tenant's byte share of the partition, made on first use. */
