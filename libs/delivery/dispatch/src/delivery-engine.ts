@@ -14,6 +14,7 @@ import { NO_STALLS, activeNow, type StallClock } from './engine/loop-stalls';
 import { OrderedMode } from './engine/ordered-mode';
 import { OrderedPipe, type PipeSeed } from './engine/ordered-pipe';
 import { OutcomeWriter } from './engine/outcome-writer';
+import { SharedEventFields } from './engine/shared-fields';
 import { TenantShares, type TenantShareSettings } from './engine/tenant-shares';
 import { TenantHolds, partitionKeyOf, type TenantHoldSettings } from './engine/tenant-holds';
 import { decideAfterFailure } from './engine/retry-decision';
@@ -83,6 +84,7 @@ export class DeliveryEngine {
   private readonly attempts: AttemptRunner;
   private readonly shares: TenantShares;
   private readonly holds: TenantHolds;
+  private readonly sharedFields = new SharedEventFields();
   /** Tenants holding more than their floor of a partition: looked at again (`trimTenant`) when the timer fires. */
   private readonly tenantChecks = new Map<string, NodeJS.Timeout>();
   private stopping = false;
@@ -118,7 +120,8 @@ export class DeliveryEngine {
     try {
       const decoded = decodeDelivery(m);
       if (decoded.kind === 'invalid') return this.deadLetters.invalid(m, decoded.reason);
-      const { delivery, trace } = decoded;
+      const { trace } = decoded;
+      const delivery = this.sharedFields.share(decoded.delivery);
       return new Promise<void>((resolve) => {
         // Held by its tenant on its partition until finished (`TenantHolds`).
         const key = partitionKeyOf(m);
