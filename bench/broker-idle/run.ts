@@ -19,7 +19,8 @@ import {
  * broker of its own — started with the project's launcher (tools/dev-infra/lib/kafka.js, the same
  * server.properties and JVM flags as the shared one) on other ports and in its own state
  * directory (`.herald/broker-idle`), so that no other client of the machine's shared broker adds
- * to it. Two phases, each `BENCH_BROKER_IDLE_SAMPLES` samples of `BENCH_BROKER_IDLE_SECONDS`:
+ * to it. Two phases, each `BENCH_BROKER_IDLE_SAMPLES` samples of `BENCH_BROKER_IDLE_SECONDS`
+ * (`BENCH_BROKER_ALONE_SAMPLES` for the first) after `BENCH_BROKER_SETTLE_SECONDS` (60):
  *   1. the broker alone, no client;
  *   2. with Herald's four services connected and idle (a fresh database on DATABASE_URL's server).
  * CPU is the broker's utime + stime from /proc/<pid>/stat, as bench:e2e samples it. With
@@ -65,7 +66,7 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
-/** `P.samples` samples of `P.seconds` each: the broker's CPU, % of one core. */
+/** `samples` samples of `P.seconds` each: the broker's CPU, % of one core. */
 async function sampleCpu(pid: number, label: string, samples = P.samples): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < samples; i++) {
@@ -76,7 +77,7 @@ async function sampleCpu(pid: number, label: string, samples = P.samples): Promi
     const pct = round(((b - a) / ((Date.now() - t) / 1000)) * 100);
     out.push(pct);
     log(
-      `${label}: sample ${i + 1}/${P.samples}: ${pct} % of a core (load ${loadavg()[0].toFixed(2)})`,
+      `${label}: sample ${i + 1}/${samples}: ${pct} % of a core (load ${loadavg()[0].toFixed(2)})`,
     );
   }
   return out;
