@@ -15,19 +15,27 @@ import type { DispatchMetrics } from './dispatch-metrics';
 export class LagMonitor {
   private readonly logger = new Logger('LagMonitor');
   private timer?: NodeJS.Timeout;
+  private first?: NodeJS.Timeout;
 
   constructor(
     private readonly deps: ConsumerDeps,
     private readonly metrics: DispatchMetrics,
     private readonly intervalMs = 30_000,
+    private readonly firstAfterMs = 5_000,
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.poll().catch((e: Error) => this.logger.debug(`lag poll failed: ${e.message}`)), this.intervalMs);
+    const poll = () => void this.poll().catch((e: Error) => this.logger.debug(`lag poll failed: ${e.message}`));
+    // A first reading soon after start (the group has joined by then), not a whole interval on:
+    // the lag and tier depths of paused partitions would otherwise be unknown for 30 s.
+    this.first = setTimeout(poll, Math.min(this.firstAfterMs, this.intervalMs));
+    this.first.unref();
+    this.timer = setInterval(poll, this.intervalMs);
     this.timer.unref();
   }
 
   stop(): void {
+    if (this.first) clearTimeout(this.first);
     if (this.timer) clearInterval(this.timer);
   }
 
