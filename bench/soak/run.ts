@@ -153,7 +153,7 @@ async function main(): Promise<number> {
     const finalLags = await groupLags(admin, namespace);
     await admin.disconnect();
     const dump = await receivers.dump(path.join(ROOT, '.herald', 'soak'));
-    const ledger = computeLedger({ changes, hooks: scenario.hooks, arrivals: dump.arrivals, dlq: [] });
+    const ledger = computeLedger({ changes, hooks: scenario.hooks, arrivals: dump.arrivals, dlq: [], setupResourceIds: scenario.projects });
 
     // Verdicts.
     const warmEnd = P.warmupMinutes * 60_000;

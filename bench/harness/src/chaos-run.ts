@@ -306,6 +306,7 @@ export async function runChaos(p: ChaosParams): Promise<ChaosResult> {
       hooks: scenario.hooks,
       arrivals: dump.arrivals,
       dlq: audit.dlq.map((d) => ({ hook: hookOfSubscription[d.subscriptionId] ?? d.subscriptionId, eventId: d.eventId })),
+      setupResourceIds: scenario.projects,
     });
     const attribution = attributeDuplicates({
       arrivals: dump.arrivals,
@@ -415,7 +416,7 @@ function logLedger(l: Ledger, log: (msg: string) => void): void {
   log(
     `ledger: ${l.changesCommitted} changes committed ${JSON.stringify(l.changesBySource)}, ${l.sentTwiceByHarness} tasks created twice by the harness; ` +
       `deliveries expected ${l.deliveriesExpected}, delivered ${l.delivered}, in the DLQ ${l.inDlq}, missing ${l.missing}, duplicates ${l.duplicates}, ` +
-      `unexpected ${l.unexpected}, ids unmapped ${l.unmappedChanges}, inconsistent ${l.inconsistentIds}`,
+      `unexpected ${l.unexpected} (and ${l.setupArrivals} of the set-up's projects' own events), ids unmapped ${l.unmappedChanges}, inconsistent ${l.inconsistentIds}`,
   );
   for (const h of l.hooks) {
     if (h.unexpected > 0) log(`unexpected at ${h.hook}: ${h.unexpected} (${h.unexpectedSample.join('; ')})`);

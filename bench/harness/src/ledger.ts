@@ -27,8 +27,10 @@ export interface HookLedger {
   missing: number;
   /** Ordered hooks: first arrivals of a resource's change that came after a later change of it. */
   orderViolations: number;
-  /** Successful arrivals of ids that are not an expected change of this hook. */
+  /** Successful arrivals of ids that are not an expected change of this hook (nor the set-up's). */
   unexpected: number;
+  /** Arrivals of the set-up's own events (`setupResourceIds`: e.g. its projects' `project.created`). */
+  setupArrivals: number;
   /** Some of them: `id` and the tag a receiver recorded for it (`type|resourceId|name`), if any (for the report). */
   unexpectedSample: string[];
   /** Arrivals answered as a failure (injected), i.e. retried attempts seen by the receiver. */
@@ -56,6 +58,8 @@ export interface Ledger {
   missing: number;
   orderViolations: number;
   unexpected: number;
+  /** Arrivals of the set-up's own events (`setupResourceIds`), at any hook: not Herald's unexpected deliveries. */
+  setupArrivals: number;
   /** API changes whose event id no receiver revealed (each is missing on every hook it matches). */
   unmappedChanges: number;
   /** Event ids that two receivers tied to different changes (must be 0). */
@@ -90,6 +94,13 @@ export function computeLedger(input: {
   arrivals: Record<string, Arrival[]>;
   /** (hook, event id) pairs found in herald.deliveries.dlq. */
   dlq: readonly { hook: string; eventId: string }[];
+  /**
+   * Resources the scenario made before its hooks (its projects): their events (`project.created`)
+   * reach a hook that takes every event when the router routes them after the hook exists (the
+   * relay lags on a loaded host), and they are the set-up's, not a planned change — counted as
+   * `setupArrivals`, not as unexpected.
+   */
+  setupResourceIds?: readonly string[];
 }): Ledger {
   const committed = input.changes.filter((c) => c.committedAt !== undefined);
   const byKey = new Map(committed.map((c) => [c.key, c]));
@@ -114,6 +125,7 @@ export function computeLedger(input: {
   }
   const tagOfId = new Map<string, string>();
   for (const list of Object.values(input.arrivals)) for (const a of list) if (a.tag && !tagOfId.has(a.id)) tagOfId.set(a.id, a.tag);
+  const setup = new Set(input.setupResourceIds ?? []);
   const idOfKey = new Map<string, string>();
   for (const [id, key] of keyOfId) idOfKey.set(key, id);
   const unmappedChanges = committed.filter((c) => !idOfKey.has(c.key)).length;
@@ -140,10 +152,13 @@ export function computeLedger(input: {
       else missingKeys.push(c.key);
     }
     let duplicates = 0;
+    let setupArrivals = 0;
     const unexpectedIds: string[] = [];
     for (const [id, n] of okCount) {
       duplicates += n - 1;
-      if (!expectedIds.has(id)) unexpectedIds.push(id);
+      if (expectedIds.has(id)) continue;
+      if (setup.has(tagOfId.get(id)?.split('|')[1] ?? '')) setupArrivals += 1;
+      else unexpectedIds.push(id);
     }
     let orderViolations = 0;
     if (h.ordered) {
@@ -170,6 +185,7 @@ export function computeLedger(input: {
       missing: missingKeys.length,
       orderViolations,
       unexpected: unexpectedIds.length,
+      setupArrivals,
       unexpectedSample: unexpectedIds.slice(0, 10).map((id) => (tagOfId.has(id) ? `${id} ${tagOfId.get(id)}` : id)),
       failedArrivals,
       missingSample: missingKeys.slice(0, 20),
@@ -195,6 +211,7 @@ export function computeLedger(input: {
     missing: sum((h) => h.missing),
     orderViolations: sum((h) => h.orderViolations),
     unexpected: sum((h) => h.unexpected),
+    setupArrivals: sum((h) => h.setupArrivals),
     unmappedChanges,
     inconsistentIds,
     hooks,

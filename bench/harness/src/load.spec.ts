@@ -200,6 +200,7 @@ describe('chaosVerdict', () => {
     missing: 0,
     orderViolations: 0,
     unexpected: 0,
+    setupArrivals: 0,
     unmappedChanges: 0,
     inconsistentIds: 0,
     hooks: [],
@@ -215,7 +216,7 @@ describe('chaosVerdict', () => {
 
   it('fails a run on everything the short run\'s spec asserts: unexpected arrivals, changes not committed, a planned fault that did not happen', () => {
     expect(verdict(ledger({}))).toEqual([]);
-    const hook = { hook: 'native-all', expected: 10, delivered: 10, duplicates: 0, inDlq: 0, missing: 0, orderViolations: 0, failedArrivals: 0, missingSample: [] };
+    const hook = { hook: 'native-all', expected: 10, delivered: 10, duplicates: 0, inDlq: 0, missing: 0, orderViolations: 0, setupArrivals: 0, failedArrivals: 0, missingSample: [] };
     expect(verdict(ledger({ unexpected: 5, hooks: [{ ...hook, unexpected: 5, unexpectedSample: ['x'] }] }))).toEqual(['5 unexpected arrivals (native-all 5)']);
     expect(verdict(ledger({ changesCommitted: 9, changesBySource: { api: 4, bus: 5 } }))).toEqual(['9 of 10 changes committed (api 4/5, bus 5/5)']);
     expect(verdict(ledger({}), faults.slice(0, 2))).toEqual(['refuse: 0 of 1 planned']);
