@@ -88,6 +88,24 @@ const delivery = (subscriptionId = 'sub-A', over: Partial<Delivery> = {}): Deliv
 /** One attempt of a delivery, `<deliveryId>@<attempt>`: what `finished` holds. */
 const attemptOf = (d: Delivery, attempt = d.attempt) => `${d.deliveryId}@${attempt}`;
 
+/**
+ * Hands `log` to the engine as TrackedConsumer drives a partition: in offset order, paused once
+ * what was handed and is unfinished weighs `bound` (deliveries, or bytes with `weight`), resumed
+ * at half of it. Each call hands on what the partition takes now.
+ */
+function partitionFeed(t: ReturnType<typeof setup>, log: readonly Delivery[], bound: number, weight: (d: Delivery) => number = () => 1): () => void {
+  let handed = 0;
+  let paused = false;
+  const unfinished = () => log.slice(0, handed).reduce((sum, d) => sum + (t.finished.has(attemptOf(d)) ? 0 : weight(d)), 0);
+  return () => {
+    if (paused && unfinished() <= bound / 2) paused = false;
+    while (!paused && handed < log.length) {
+      t.offer(log[handed++]);
+      if (unfinished() >= bound) paused = true;
+    }
+  };
+}
+
 describe('DeliveryEngine', () => {
   it('sends with the snapshot settings, decrypted, and finishes only after the outcome is written', async () => {
     const t = setup([snapshot()]);
@@ -241,16 +259,7 @@ describe('DeliveryEngine', () => {
     // Behind A's first 1,000: B's 20, each after one more of A's.
     const again = aHooks.slice(0, 20).map((h) => delivery(h.id, { tenantId: 'tenant-A' }));
     const log = [...fromA, ...fromB.flatMap((b, i) => [again[i], b])];
-    let handed = 0;
-    let paused = false;
-    const unfinished = () => handed - t.finished.size;
-    const feed = () => {
-      if (paused && unfinished() <= maxPendingPerPartition / 2) paused = false;
-      while (!paused && handed < log.length) {
-        t.offer(log[handed++]);
-        if (unfinished() >= maxPendingPerPartition) paused = true;
-      }
-    };
+    const feed = partitionFeed(t, log, maxPendingPerPartition);
     const toB = () => t.sent.filter((s) => s.req.url === 'https://b.example/in');
     for (let i = 0; i < 1_000 && toB().length < fromB.length; i++) {
       feed();
@@ -292,16 +301,7 @@ describe('DeliveryEngine', () => {
     const fromB = Array.from({ length: 10 }, () => delivery('b', { tenantId: 'tenant-B' }));
     const log = [...fromA, ...fromB];
     const bytesOf = (d: Delivery) => Buffer.byteLength(d.subscriptionId) + Buffer.byteLength(JSON.stringify(d));
-    let handed = 0;
-    let paused = false;
-    const unfinishedBytes = () => log.slice(0, handed).reduce((sum, d) => sum + (t.finished.has(attemptOf(d)) ? 0 : bytesOf(d)), 0);
-    const feed = () => {
-      if (paused && unfinishedBytes() <= maxPendingBytes / 2) paused = false;
-      while (!paused && handed < log.length) {
-        t.offer(log[handed++]);
-        if (unfinishedBytes() >= maxPendingBytes) paused = true;
-      }
-    };
+    const feed = partitionFeed(t, log, maxPendingBytes, bytesOf);
     const toB = () => t.sent.filter((s) => s.req.url === 'https://b.example/in');
     for (let i = 0; i < 100 && toB().length < fromB.length; i++) {
       feed();

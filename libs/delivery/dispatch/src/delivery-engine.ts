@@ -3,7 +3,7 @@ import type { DeadLetterWriter, OutboundBatcher, RawMessage } from '@herald/plat
 import type { AttemptResult, WebhookSender } from '@herald/delivery/sending';
 import { dueAtOf, messageBytes, type TopicPartition, type TrackedMessage } from '@herald/delivery/retry-tiers';
 import { retryTierFor, retryTierLabel, type TopicSpec } from '@herald/contracts';
-import { isDeliverable, type Endpoint, type EndpointDirectory } from './endpoint-directory';
+import type { Endpoint, EndpointDirectory } from './endpoint-directory';
 import type { DispatchMetrics } from './dispatch-metrics';
 import { AttemptRunner } from './engine/attempt-runner';
 import { DeliveryDeadLetters, decodeDelivery } from './engine/dead-letters';
@@ -534,8 +534,7 @@ export class DeliveryEngine {
    */
   private readyEndpoint(lane: Lane, e: Entry): Endpoint | null {
     if (this.dueLater(e) !== null && this.isOrdered(lane)) return null;
-    const ep = this.endpointOf(e.delivery.subscriptionId);
-    return ep && ep.version >= e.delivery.subscriptionVersion && isDeliverable(ep.status) ? ep : null;
+    return this.attempts.endpointNow(e.delivery);
   }
 
   /** `ready`: the endpoint (`readyEndpoint`), with its tenant's share of the origin held since then (`start`). */

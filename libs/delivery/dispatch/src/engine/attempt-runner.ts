@@ -58,6 +58,8 @@ export class AttemptRunner {
   }
 
   async endpointFor(d: Delivery): Promise<EndpointFor> {
+    const now = this.endpointNow(d);
+    if (now) return { kind: 'found', endpoint: now };
     let found: EndpointLookup;
     try {
       found = this.directory.lookup(d.subscriptionId);
@@ -71,6 +73,19 @@ export class AttemptRunner {
     if (found.kind !== 'found') return { kind: 'gone' };
     if (!isDeliverable(found.endpoint.status)) return { kind: 'inactive', status: found.endpoint.status };
     return found;
+  }
+
+  /**
+   * The endpoint `endpointFor` answers at once, without waiting or reading: known here, at least
+   * the delivery's snapshot version, deliverable; null otherwise (`endpointFor` sorts it out).
+   */
+  endpointNow(d: Delivery): Endpoint | null {
+    try {
+      const found = this.directory.lookup(d.subscriptionId);
+      return found.kind === 'found' && found.endpoint.version >= d.subscriptionVersion && isDeliverable(found.endpoint.status) ? found.endpoint : null;
+    } catch {
+      return null;
+    }
   }
 
   /**
