@@ -198,7 +198,13 @@ export class TenantShares {
     // Nothing is dropped while this attempt waits: its origin's share has a waiter (or its token)
     // and the tenant has that origin, so both stay in the maps until released below.
     const forget = () => this.forget(tenantId, tenant);
-    const giveBytes = () => bytes && this.giveBytes(tenant, bytes);
+    // What the attempt took of its tenant (its slot token, its bytes if taken, its origin token), given back on any way out.
+    const giveBack = (bytesTaken: boolean) => {
+      tenant.slots.give();
+      if (bytesTaken && bytes) this.giveBytes(tenant, bytes);
+      if (toOrigin.give()) tenant.origins.delete(origin);
+      forget();
+    };
     if (!originHeld && !(await this.take(tenant, toOrigin, wait))) {
       this.dropOrigin(tenant, origin, toOrigin);
       forget();
@@ -213,9 +219,7 @@ export class TenantShares {
       try {
         await beforePool();
       } catch (err) {
-        tenant.slots.give();
-        if (toOrigin.give()) tenant.origins.delete(origin);
-        forget();
+        giveBack(false);
         throw err;
       }
     }
@@ -223,9 +227,7 @@ export class TenantShares {
     // one still waiting for a share (a fan-out's thousands of those would fill the hold).
     if (bytes && !(await this.take(tenant, this.bytesOf(tenant, bytes.partition), wait, bytes.bytes))) {
       this.dropBytes(tenant, bytes.partition);
-      tenant.slots.give();
-      if (toOrigin.give()) tenant.origins.delete(origin);
-      forget();
+      giveBack(false);
       return null;
     }
     let p = this.pools.get(origin);
@@ -236,10 +238,7 @@ export class TenantShares {
     };
     if (!(await this.take(tenant, pool, wait))) {
       if (pool.used === 0 && pool.waiters.length === 0 && this.pools.get(origin) === pool) this.pools.delete(origin);
-      tenant.slots.give();
-      giveBytes();
-      if (toOrigin.give()) tenant.origins.delete(origin);
-      forget();
+      giveBack(true);
       return null;
     }
     let released = false;
@@ -253,10 +252,7 @@ export class TenantShares {
         tenant.quietSince = now;
       }
       givePool();
-      tenant.slots.give();
-      giveBytes();
-      if (toOrigin.give()) tenant.origins.delete(origin);
-      forget();
+      giveBack(true);
     };
   }
 
