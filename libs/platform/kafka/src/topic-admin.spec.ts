@@ -22,9 +22,18 @@ const partition = (partitionId: number, leader: number, partitionErrorCode = 0):
 function scriptedAdmin(script: (Error | number[])[], createError?: Error, partitionErrorCode = 0) {
   const calls = { create: [] as ITopicConfig[][], metadata: 0 };
   const admin = {
-    createTopics: async ({ topics }: { topics: ITopicConfig[] }) => {
+    createTopics: async ({ topics, waitForLeaders = true }: { topics: ITopicConfig[]; waitForLeaders?: boolean }) => {
       calls.create.push(topics);
       if (createError) throw createError;
+      // kafkajs' own wait (admin/index.js) retries LEADER_NOT_AVAILABLE only: any other error of
+      // the broker's metadata answer is thrown out of createTopics.
+      if (waitForLeaders) {
+        for (;;) {
+          const answer = script[Math.min(calls.metadata++, script.length - 1)];
+          if (!(answer instanceof Error)) break;
+          if ((answer as { type?: string }).type !== 'LEADER_NOT_AVAILABLE') throw answer;
+        }
+      }
       return true;
     },
     fetchTopicMetadata: async ({ topics }: { topics: string[] }) => {

@@ -43,7 +43,10 @@ export async function createTopicsWithLeaders(
 ): Promise<void> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   try {
-    await admin.createTopics({ topics, timeout: timeoutMs });
+    // waitForLeaders off: kafkajs' wait throws on UNKNOWN_TOPIC_OR_PARTITION (above); the loop
+    // below waits for leaders itself (CI at c95c291: `tenant:create` warned "principals not
+    // published yet (This server does not host this topic-partition)" on a fresh broker).
+    await admin.createTopics({ topics, timeout: timeoutMs, waitForLeaders: false });
   } catch (e) {
     if (!alreadyExists(e)) throw e;
   }
