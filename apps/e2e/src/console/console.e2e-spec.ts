@@ -237,18 +237,18 @@ describe('operator console (chromium)', () => {
     expect(Number(await page.locator('[data-kpi="attempts"]').textContent())).toBeGreaterThanOrEqual(22);
     expect(await page.locator('[data-chart="latency"] path.line-p50').getAttribute('d')).toMatch(/^M/);
     const rows = page.locator('.events-table tbody tr[data-delivery-id]');
-    await waitFor(async () => (await rows.count()) === 20, { message: 'first page of 20 events' });
+    await waitFor(async () => (await rows.count()) === 20, { timeoutMs: 30_000, message: 'first page of 20 events' });
     await expectAccessible('hook detail');
     await screenshot(page, '05-hook-detail');
 
     await page.getByRole('button', { name: 'Next' }).click();
     await waitFor(async () => (await page.getByText('Page 2').count()) === 1 && (await rows.count()) >= 2);
     await page.getByRole('button', { name: 'Previous' }).click();
-    await waitFor(async () => (await rows.count()) === 20);
+    await waitFor(async () => (await rows.count()) === 20, { timeoutMs: 30_000, message: 'back on page 1: 20 events' });
 
     await page.getByLabel('Resource ID').fill(taskIds[3]);
     await page.getByRole('button', { name: 'Search', exact: true }).click();
-    await waitFor(async () => (await rows.count()) === 1);
+    await waitFor(async () => (await rows.count()) === 1, { timeoutMs: 30_000, message: 'the search by Resource ID finds 1 event' });
     expect(await rows.first().textContent()).toContain(taskIds[3]);
     await page.getByLabel('Resource ID').fill('');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
@@ -258,7 +258,7 @@ describe('operator console (chromium)', () => {
     await page.getByLabel('Event Status').selectOption('failed');
     await page.getByText('No event matches.').waitFor();
     await page.getByLabel('Event Status').selectOption('delivered');
-    await waitFor(async () => (await rows.count()) === 20);
+    await waitFor(async () => (await rows.count()) === 20, { timeoutMs: 30_000, message: 'Event Status delivered: 20 events' });
     expect(await page.locator('.events-table [data-delivery-status="delivered"]').count()).toBe(20);
 
     await page.getByRole('button', { name: /^Filter/ }).click();
@@ -273,7 +273,7 @@ describe('operator console (chromium)', () => {
       .getByLabel('From')
       .fill(`${hourAgo.getFullYear()}-${pad(hourAgo.getMonth() + 1)}-${pad(hourAgo.getDate())}T${pad(hourAgo.getHours())}:${pad(hourAgo.getMinutes())}`);
     await page.getByRole('button', { name: 'Apply filter' }).click();
-    await waitFor(async () => (await rows.count()) === 20);
+    await waitFor(async () => (await rows.count()) === 20, { timeoutMs: 30_000, message: '20 events after the custom filter' });
     expect(await page.getByRole('button', { name: /^Filter \(2\)/ }).count()).toBe(1);
     await screenshot(page, '06-event-history-filtered');
 
