@@ -26,6 +26,11 @@ import {
  * CPU is the broker's utime + stime from /proc/<pid>/stat, as bench:e2e samples it. With
  * `BENCH_COUNT_REQUESTS=1` each service counts the Kafka requests it sends, by API
  * (bench/broker-idle/count-requests.js, preloaded), and the report gives them per second.
+ * Each sample also gives the broker's threads that took the most CPU (/proc/<pid>/task/*: utime +
+ * stime by thread name, digits folded, so `kafka-request-handler-0..3` are one line).
+ * An A/B of broker settings: `BENCH_BROKER_JVM_OPTS="-XX:… …"` (more JVM flags, or other values
+ * of the launcher's) and `BENCH_BROKER_PROPS="name=value …"` (server.properties), for instance
+ * in two runs side by side with their own BENCH_BROKER_STATE_DIR and ports.
  */
 
 const run = promisify(execFile);
@@ -46,6 +51,15 @@ const P = {
   /** Seconds after each start before sampling (JIT, group joins, first metadata: a broker's first minute costs more). */
   settleSeconds: num('BENCH_BROKER_SETTLE_SECONDS', 60),
   countRequests: process.env['BENCH_COUNT_REQUESTS'] === '1',
+  jvmOpts: (process.env['BENCH_BROKER_JVM_OPTS'] ?? '').split(/\s+/).filter(Boolean),
+  properties: Object.fromEntries(
+    (process.env['BENCH_BROKER_PROPS'] ?? '')
+      .split(/\s+/)
+      .filter((kv) => kv.includes('='))
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  ),
+  /** Threads named per sample (by CPU, most first). */
+  topThreads: num('BENCH_BROKER_TOP_THREADS', 8),
   /** `0`: the broker alone only (an A/B of broker settings). */
   withServices: process.env['BENCH_BROKER_IDLE_SERVICES'] !== '0',
 };
@@ -66,21 +80,65 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
-/** `samples` samples of `P.seconds` each: the broker's CPU, % of one core. */
-async function sampleCpu(pid: number, label: string, samples = P.samples): Promise<number[]> {
-  const out: number[] = [];
+/**
+ * utime + stime of each thread of a process, seconds, by thread name (/proc/<pid>/task/<tid>/comm,
+ * 15 characters) with digits folded to `#`: the JVM's and Kafka's numbered threads are one line.
+ */
+function threadCpuSeconds(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim().replace(/\d+/g, '#');
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+/** Per thread name, % of a core between two readings (threads that ended are not counted). */
+function threadShares(a: Map<string, number>, b: Map<string, number>, secs: number) {
+  return [...b]
+    .map(([name, t]) => [name, round(((t - (a.get(name) ?? 0)) / secs) * 100)] as const)
+    .filter(([, pct]) => pct > 0)
+    .sort((x, y) => y[1] - x[1]);
+}
+
+/** `samples` samples of `P.seconds` each: the broker's CPU, % of one core, and its busiest threads. */
+async function sampleCpu(
+  pid: number,
+  label: string,
+  samples = P.samples,
+): Promise<{ pct: number[]; threads: Record<string, number>[] }> {
+  const pct: number[] = [];
+  const threads: Record<string, number>[] = [];
   for (let i = 0; i < samples; i++) {
     const a = cpuSeconds(pid);
+    const ta = threadCpuSeconds(pid);
     const t = Date.now();
     await sleep(P.seconds * 1000);
     const b = cpuSeconds(pid);
-    const pct = round(((b - a) / ((Date.now() - t) / 1000)) * 100);
-    out.push(pct);
+    const tb = threadCpuSeconds(pid);
+    const secs = (Date.now() - t) / 1000;
+    const p = round(((b - a) / secs) * 100);
+    const top = threadShares(ta, tb, secs).slice(0, P.topThreads);
+    pct.push(p);
+    threads.push(Object.fromEntries(top));
     log(
-      `${label}: sample ${i + 1}/${samples}: ${pct} % of a core (load ${loadavg()[0].toFixed(2)})`,
+      `${label}: sample ${i + 1}/${samples}: ${p} % of a core (load ${loadavg()[0].toFixed(2)}); ` +
+        top.map(([name, share]) => `${name} ${share}`).join(', '),
     );
   }
-  return out;
+  return { pct, threads };
 }
 
 /** Requests per second by API and service, from the counters' files between two reads. */
@@ -123,21 +181,34 @@ async function main(): Promise<void> {
   try {
     infra = await OwnInfra.start({
       stateDir: STATE_DIR,
-      kafka: { port: P.port, controllerPort: P.controllerPort },
+      kafka: {
+        port: P.port,
+        controllerPort: P.controllerPort,
+        jvmOpts: P.jvmOpts,
+        properties: P.properties,
+      },
       log,
     });
     const pid = await infra.kafkaPid();
     log(`broker pid ${pid} on ${infra.kafkaBrokers}; settling ${P.settleSeconds} s`);
     await sleep(P.settleSeconds * 1000);
-    const alone = await sampleCpu(pid, 'broker alone', P.aloneSamples);
+    const { pct: alone, threads: aloneThreads } = await sampleCpu(
+      pid,
+      'broker alone',
+      P.aloneSamples,
+    );
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const result: Record<string, unknown> = {
       started,
       loadAverageAtStart: round(load),
       seconds: P.seconds,
       samples: P.samples,
+      settleSeconds: P.settleSeconds,
       serviceEnv: P.serviceEnv,
+      brokerJvmOpts: P.jvmOpts,
+      brokerProperties: P.properties,
       brokerIdleCpuPercent: { alone, aloneMedian: median(alone) },
+      busiestThreadsPercent: { alone: aloneThreads },
     };
     if (P.withServices) {
       const namespace = uniqueKafkaNamespace('idle');
@@ -173,7 +244,10 @@ async function main(): Promise<void> {
       log(`services ready; settling ${P.settleSeconds} s`);
       await sleep(P.settleSeconds * 1000);
       const countsBefore = readCounts();
-      const withServices = await sampleCpu(pid, 'with the four services idle');
+      const { pct: withServices, threads: withServicesThreads } = await sampleCpu(
+        pid,
+        'with the four services idle',
+      );
       const requestsPerSecond = rates(countsBefore, readCounts());
 
       result['brokerIdleCpuPercent'] = {
@@ -182,12 +256,14 @@ async function main(): Promise<void> {
         aloneMedian: median(alone),
         withServicesMedian: median(withServices),
       };
+      result['busiestThreadsPercent'] = { alone: aloneThreads, withServices: withServicesThreads };
       if (P.countRequests) result['requestsPerSecond'] = requestsPerSecond;
     }
     result['loadAverageAtEnd'] = round(loadavg()[0]);
     mkdirSync(BENCH_RESULTS_DIR, { recursive: true });
     writeFileSync(
-      path.join(BENCH_RESULTS_DIR, 'broker-idle.json'),
+      // A second instance beside it (its own state dir) keeps its own file.
+      path.join(BENCH_RESULTS_DIR, `${path.basename(STATE_DIR)}.json`),
       `${JSON.stringify(result, null, 2)}\n`,
     );
     console.log(JSON.stringify(result, null, 2));

@@ -16,7 +16,7 @@ interface PostgresLib {
   status(o?: { stateDir?: string }): Promise<{ running: boolean; pid?: number }>;
 }
 interface KafkaLib {
-  ensureKafka(o: { log?: Logger; stateDir?: string; port?: number; controllerPort?: number; heap?: string }): Promise<{ brokers: string[]; pid: number }>;
+  ensureKafka(o: { log?: Logger; stateDir?: string; port?: number; controllerPort?: number; heap?: string; jvmOpts?: string[]; properties?: Record<string, string> }): Promise<{ brokers: string[]; pid: number }>;
   stopKafka(o: { log?: Logger; stateDir?: string }): Promise<boolean>;
   status(o?: { stateDir?: string }): Promise<{ running: boolean; pid?: number }>;
 }
@@ -30,7 +30,8 @@ export interface OwnInfraOptions {
   stateDir: string;
   /** Run a PostgreSQL of our own too (else the caller brings a database). */
   postgres?: { port: number };
-  kafka: { port: number; controllerPort: number; heap?: string };
+  /** `jvmOpts` / `properties`: other JVM flags and server settings than the shared broker's (an A/B). */
+  kafka: { port: number; controllerPort: number; heap?: string; jvmOpts?: string[]; properties?: Record<string, string> };
   log: (msg: string) => void;
 }
 
@@ -135,7 +136,7 @@ export class OwnInfra {
 
   private async startKafka(): Promise<void> {
     const k = this.opts.kafka;
-    const r = await kafka.ensureKafka({ log: this.logger(), stateDir: this.opts.stateDir, port: k.port, controllerPort: k.controllerPort, heap: k.heap });
+    const r = await kafka.ensureKafka({ log: this.logger(), stateDir: this.opts.stateDir, port: k.port, controllerPort: k.controllerPort, heap: k.heap, jvmOpts: k.jvmOpts, properties: k.properties });
     this.kafkaBrokers = r.brokers.join(',');
     this.pids.kafka = r.pid;
   }

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { coordinatorPartition, idsCoveringPartitions, instance, parsePorts, randomClusterId, scramArgs, serverProperties } from './kafka';
+import { coordinatorPartition, idsCoveringPartitions, instance, jvmFlags, parsePorts, randomClusterId, scramArgs, serverProperties } from './kafka';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
 
@@ -121,6 +121,16 @@ describe('kafka', () => {
     }
     expect(parsePorts(props)).toEqual({ port: 19092, controllerPort: 19093 });
     expect(parsePorts('nothing')).toBeUndefined();
+  });
+
+  it("lets one broker (a bench's A/B) have other settings and JVM flags than the shared one's", () => {
+    const props = serverProperties({ port: 29192, controllerPort: 29193 }, '/d', undefined, { 'metadata.max.idle.interval.ms': '5000', 'x.y': '1' }).split('\n');
+    expect(props).toEqual(expect.arrayContaining(['metadata.max.idle.interval.ms=5000', 'x.y=1']));
+    expect(props).not.toContain('metadata.max.idle.interval.ms=10000');
+    // Another collector replaces G1 and its pause goal; a flag's other value replaces the default.
+    const flags = jvmFlags('-Xmx768m', ['-XX:+UseParallelGC', '-Xms768m', '-XX:CICompilerCount=2']);
+    expect(flags).toEqual(expect.arrayContaining(['-Xmx768m', '-XX:+UseParallelGC', '-Xms768m', '-XX:CICompilerCount=2', '-XX:+ExitOnOutOfMemoryError']));
+    expect(flags.filter((f) => /GC$|MaxGCPauseMillis|^-Xms/.test(f))).toEqual(['-XX:+UseParallelGC', '-Xms768m']);
   });
 
   it("gives docker-compose.yml's broker the native one's settings (issue 14: its idle no-op metadata records every 10 s too)", () => {

@@ -17,7 +17,9 @@ export interface ScramUser {
   username: string;
   password: string;
 }
-export function serverProperties(ports: { port: number; controllerPort: number }, dataDir?: string, secure?: SecureListener): string;
+export function serverProperties(ports: { port: number; controllerPort: number }, dataDir?: string, secure?: SecureListener, overrides?: Record<string, string>): string;
+/** The broker's JVM flags: `extra` adds flags or replaces the default setting the same thing. */
+export function jvmFlags(heap?: string, extra?: string[]): string[];
 export function secureListenerProperties(secure: SecureListener): Record<string, string>;
 export function scramArgs(users?: ScramUser[]): string[];
 type Log = ((line: string) => void) & { warn?: (line: string) => void; error?: (line: string) => void };
@@ -29,6 +31,10 @@ export function ensureKafka(opts?: {
   heap?: string;
   secure?: SecureListener;
   scramUsers?: ScramUser[];
+  /** More JVM flags, or other values of the defaults (see jvmFlags). */
+  jvmOpts?: string[];
+  /** Other server.properties settings, or other values (see serverProperties). */
+  properties?: Record<string, string>;
 }): Promise<{ brokers: string[]; secureBrokers?: string[]; port: number; pid: number; reused: boolean }>;
 export function stopKafka(opts?: { log?: Log; stateDir?: string }): Promise<boolean>;
 export interface KafkaInstance {

@@ -86,7 +86,11 @@ function secureListenerProperties(secure) {
   };
 }
 
-function serverProperties({ port, controllerPort }, dataDir = DATA_DIR, secure = undefined) {
+/**
+ * `overrides`: other settings, or other values, for one broker (e.g. a bench's A/B of a
+ * setting); the shared broker has none.
+ */
+function serverProperties({ port, controllerPort }, dataDir = DATA_DIR, secure = undefined, overrides = {}) {
   const props = {
     'process.roles': 'broker,controller',
     'node.id': '1',
@@ -123,6 +127,7 @@ function serverProperties({ port, controllerPort }, dataDir = DATA_DIR, secure =
     // real metadata change is written at once regardless.
     'metadata.max.idle.interval.ms': String(IDLE_METADATA_NOOP_MS),
     ...(secure ? secureListenerProperties(secure) : {}),
+    ...overrides,
   };
   return (
     `# Written by tools/dev-infra/lib/kafka.js at every start; edits are overwritten.\n` +
@@ -362,6 +367,25 @@ async function waitForCoordinators(brokers, { log, timeoutMs = 120_000, partitio
   }
 }
 
+/** What a -X / -XX flag sets (`-XX:+UseG1GC` → UseG1GC, `-XX:Foo=1` → Foo, `-Xmx1g` → -Xmx). */
+function jvmFlagKey(flag) {
+  const xx = /^-XX:[+-]?([A-Za-z0-9_]+)/.exec(flag);
+  if (xx) return /^Use\w+GC$/.test(xx[1]) ? 'gc' : xx[1];
+  const x = /^(-X(?:mx|ms|ss|mn))/.exec(flag);
+  return x ? x[1] : flag;
+}
+
+/**
+ * The broker's JVM flags; `extra` (a bench's A/B of a flag) adds flags or replaces the default
+ * that sets the same thing (another collector replaces G1 and its pause goal).
+ */
+function jvmFlags(heap = HEAP, extra = []) {
+  const defaults = [heap, '-Xms256m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true'];
+  const replaced = new Set(extra.map(jvmFlagKey));
+  const otherGc = replaced.has('gc') && !extra.includes('-XX:+UseG1GC');
+  return [...defaults.filter((f) => !replaced.has(jvmFlagKey(f)) && !(otherGc && f.startsWith('-XX:MaxGCPauseMillis'))), ...extra];
+}
+
 async function waitForPort(pid, port, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -379,7 +403,7 @@ async function waitForPort(pid, port, timeoutMs) {
  * `secureBrokers`) and `scramUsers` ([{ mechanism: 'SCRAM-SHA-512', username, password }])
  * are created when the storage is formatted — so only for a fresh state directory.
  */
-async function ensureKafka({ log = u.logger('infra'), stateDir, port, controllerPort, heap = HEAP, secure, scramUsers } = {}) {
+async function ensureKafka({ log = u.logger('infra'), stateDir, port, controllerPort, heap = HEAP, secure, scramUsers, jvmOpts = [], properties = {} } = {}) {
   const inst = instance({ stateDir, port, controllerPort });
   const { kafkaDir: KAFKA_DIR, dataDir: DATA_DIR, propsFile: PROPS_FILE, logFile: LOG_FILE, outFile: OUT_FILE, pidFile: PID_FILE } = inst;
   return u.withLock(
@@ -423,7 +447,7 @@ async function ensureKafka({ log = u.logger('infra'), stateDir, port, controller
         const { files, bytes } = jarStats();
         log(`Kafka ${KAFKA_VERSION}: ${files} jars, ${u.formatBytes(bytes)} cached in ${rel(LIBS_DIR)}`);
       }
-      fs.writeFileSync(PROPS_FILE, serverProperties(ports, DATA_DIR, secure));
+      fs.writeFileSync(PROPS_FILE, serverProperties(ports, DATA_DIR, secure, properties));
       if (!fs.existsSync(path.join(DATA_DIR, 'meta.properties'))) formatStorage(log, inst, scramUsers);
 
       log(`starting Kafka ${KAFKA_VERSION} (KRaft, single node) on ${HOST}:${ports.port}, controller ${HOST}:${ports.controllerPort}, heap ${heap.slice(4)}…`);
@@ -433,12 +457,7 @@ async function ensureKafka({ log = u.logger('infra'), stateDir, port, controller
       const child = spawn(
         'java',
         [
-          heap,
-          '-Xms256m',
-          '-XX:+UseG1GC',
-          '-XX:MaxGCPauseMillis=20',
-          '-XX:+ExitOnOutOfMemoryError',
-          '-Djava.awt.headless=true',
+          ...jvmFlags(heap, jvmOpts),
           `-Dlog4j2.configurationFile=${LOG4J2}`,
           `-Dherald.kafka.log=${LOG_FILE}`,
           '-cp',
@@ -484,4 +503,4 @@ async function stopKafka({ log = u.logger('infra'), stateDir } = {}) {
   return u.stopServer({ name: 'Kafka', stateDir: inst.stateDir, pidFile: inst.pidFile, status: await status(inst), signal: 'SIGTERM', log });
 }
 
-module.exports = { ensureKafka, stopKafka, status, instance, waitForCoordinators, coordinatorPartition, idsCoveringPartitions, serverProperties, secureListenerProperties, scramArgs, parsePorts, randomClusterId, KAFKA_VERSION, DEFAULT_PORT, DEFAULT_CONTROLLER_PORT, LOG_FILE, PID_FILE };
+module.exports = { ensureKafka, jvmFlags, stopKafka, status, instance, waitForCoordinators, coordinatorPartition, idsCoveringPartitions, serverProperties, secureListenerProperties, scramArgs, parsePorts, randomClusterId, KAFKA_VERSION, DEFAULT_PORT, DEFAULT_CONTROLLER_PORT, LOG_FILE, PID_FILE };
