@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { HERALD_CONFIG } from '@herald/platform/config';
 import { DatabaseModule } from '@herald/platform/db';
 import { serviceRootModule } from '@herald/platform/kafka';
 import { OutboxModule, OutboxWriter } from '@herald/domain/outbox';
@@ -9,6 +10,7 @@ import {
   CreateUser,
   RevokeApiKey,
   UpdateUser,
+  type PrincipalChangeListener,
 } from '@herald/domain/tenancy';
 import {
   CreateProjectFromTemplate,
@@ -41,10 +43,24 @@ const withDataSource = <T>(UseCase: new (ds: DataSource) => T) => ({
   inject: [DataSource],
   useFactory: (ds: DataSource) => new UseCase(ds),
 });
-const withPrincipals = <T>(UseCase: new (ds: DataSource, principals: PrincipalPublishing) => T) => ({
+/**
+ * A use case that changes principals: once it has committed, the keys this replica keeps verified
+ * are dropped (before the change is published or answered), then the publisher is told.
+ */
+const withPrincipals = <T>(UseCase: new (ds: DataSource, principals: PrincipalChangeListener) => T) => ({
   provide: UseCase,
-  inject: [DataSource, PrincipalPublishing],
-  useFactory: (ds: DataSource, principals: PrincipalPublishing) => new UseCase(ds, principals),
+  inject: [DataSource, PrincipalPublishing, AuthenticateApiKey],
+  useFactory: (ds: DataSource, principals: PrincipalPublishing, keys: AuthenticateApiKey) =>
+    new UseCase(ds, {
+      principalsChanged: () => {
+        keys.forgetKeys();
+        principals.principalsChanged();
+      },
+      principalsAcknowledged: () => {
+        keys.forgetKeys();
+        return principals.principalsAcknowledged();
+      },
+    }),
 });
 
 /** The domain-api: native `/v1` API, ProProfs `/v2` resource URLs, principals, and the outbox relay. */
@@ -68,7 +84,11 @@ export class AppModule {
         TopicsBootstrap,
         PrincipalPublishing,
         ApiKeyGuard,
-        withDataSource(AuthenticateApiKey),
+        {
+          provide: AuthenticateApiKey,
+          inject: [DataSource, HERALD_CONFIG],
+          useFactory: (ds: DataSource, config: DomainApiConfig) => new AuthenticateApiKey(ds, { cacheMs: config.HERALD_API_KEY_CACHE_MS }),
+        },
         withPrincipals(CreateUser),
         withPrincipals(UpdateUser),
         withPrincipals(CreateApiKey),
