@@ -26,6 +26,26 @@ export const session = {
   clear: () => sessionStorage.removeItem(KEY),
 };
 
+/**
+ * For an effect that loads what its inputs select (a filter, a page, an id): an answer that comes
+ * after the inputs changed is dropped, not shown. Without it a slow answer to an older filter
+ * replaced a newer one's (the console e2e under load: "delivered" showed the empty answer to "failed").
+ * `keep(fn)` wraps a setter; the effect returns `cancel`.
+ */
+export function whileCurrent(): { keep<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void; cancel: () => void } {
+  let current = true;
+  return {
+    keep:
+      <A extends unknown[]>(fn: (...args: A) => void) =>
+      (...args: A) => {
+        if (current) fn(...args);
+      },
+    cancel: () => {
+      current = false;
+    },
+  };
+}
+
 export async function api<T>(method: string, path: string, body?: unknown, key = session.key()): Promise<T> {
   let res: Response;
   try {

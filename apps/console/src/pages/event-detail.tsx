@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api, hookPath, type DeliveryRecord, type Hook } from '../api';
+import { api, whileCurrent, hookPath, type DeliveryRecord, type Hook } from '../api';
 import { EmptyRow } from '../components/fields';
 import { ProblemAlert } from '../components/problem';
 import { DeliveryStatusBadge } from '../components/status';
@@ -33,10 +33,12 @@ export function EventDetailPage({ hookId, deliveryId }: { hookId: string; delive
 
   useEffect(() => {
     setD(null);
-    api<DeliveryRecord>('GET', `/v1/deliveries/${encodeURIComponent(deliveryId)}`).then(setD).catch(setError);
+    const current = whileCurrent();
+    api<DeliveryRecord>('GET', `/v1/deliveries/${encodeURIComponent(deliveryId)}`).then(current.keep(setD)).catch(current.keep(setError));
     api<Hook>('GET', hookPath(hookId))
-      .then(setHook)
-      .catch(() => setHook(null));
+      .then(current.keep(setHook))
+      .catch(current.keep(() => setHook(null)));
+    return current.cancel;
   }, [hookId, deliveryId]);
 
   if (!d) return <section>{error ? <ProblemAlert error={error} /> : <p className="loading">Loading…</p>}</section>;

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { api, hookPath, isOperationsHook, type DeliverySummary, type Hook, type HookStatsResponse, type Job } from '../api';
+import { api, whileCurrent, hookPath, isOperationsHook, type DeliverySummary, type Hook, type HookStatsResponse, type Job } from '../api';
 import { DeliveriesChart, LatencyChart } from '../components/charts';
 import { ConfirmButton } from '../components/confirm';
 import { EmptyRow, FilterSelect, PageForm } from '../components/fields';
@@ -161,7 +161,9 @@ function StatsSection({ hookId }: { hookId: string }) {
   const [stats, setStats] = useState<HookStatsResponse | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
-    api<HookStatsResponse>('GET', `${hookPath(hookId)}/stats?hours=24&bucketMinutes=10`).then(setStats).catch(setError);
+    const current = whileCurrent();
+    api<HookStatsResponse>('GET', `${hookPath(hookId)}/stats?hours=24&bucketMinutes=10`).then(current.keep(setStats)).catch(current.keep(setError));
+    return current.cancel;
   }, [hookId]);
   return (
     <section aria-labelledby="stats-heading" className="card">
@@ -234,9 +236,11 @@ function EventHistory({ hook }: { hook: Hook }) {
     if (filters.to) q.set('to', new Date(filters.to).toISOString());
     if (cursor) q.set('cursor', cursor);
     setError(null);
+    const current = whileCurrent();
     api<{ data: DeliverySummary[]; nextCursor: string | null }>('GET', `${hookPath(hook.id)}/deliveries?${q}`)
-      .then(setPage)
-      .catch(setError);
+      .then(current.keep(setPage))
+      .catch(current.keep(setError));
+    return current.cancel;
   }, [hook.id, filters, cursor]);
 
   const apply = (f: Filters) => {

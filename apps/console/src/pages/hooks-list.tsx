@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { api, ApiError, isOperationsHook, type EventType, type Hook } from '../api';
+import { api, whileCurrent, ApiError, isOperationsHook, type EventType, type Hook } from '../api';
 import { EmptyRow, FilterSelect, PageForm } from '../components/fields';
 import { HOOK_STATUS, HookStatus } from '../components/status';
 import { ProblemAlert } from '../components/problem';
@@ -39,12 +39,16 @@ export function HooksListPage({ onUnauthorized }: { onUnauthorized: () => void }
     if (status) q.set('status', status);
     if (eventType) q.set('eventType', eventType);
     setError(null);
+    const current = whileCurrent();
     api<{ data: Hook[] }>('GET', `/v1/webhooks?${q}`)
-      .then((r) => setHooks(r.data))
-      .catch((e) => {
-        if (e instanceof ApiError && e.status === 401) onUnauthorized();
-        setError(e);
-      });
+      .then(current.keep((r: { data: Hook[] }) => setHooks(r.data)))
+      .catch(
+        current.keep((e: unknown) => {
+          if (e instanceof ApiError && e.status === 401) onUnauthorized();
+          setError(e);
+        }),
+      );
+    return current.cancel;
   }, [status, eventType, onUnauthorized]);
 
   const shown = useMemo(() => {
