@@ -11,6 +11,8 @@ interface Route {
   methods: Set<string>;
   /** How many segments are parameters: a literal segment wins over a parameter (/v1/webhooks/me over /v1/webhooks/{id}). */
   params: number;
+  /** The document's path template (`/v1/webhooks/{id}`). */
+  template: string;
 }
 
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
@@ -24,7 +26,7 @@ function routesOf(document: PathItems, include: (path: string) => boolean): Rout
       .join('');
     const methods = new Set(Object.keys(item).filter((m) => HTTP_METHODS.has(m)).map((m) => m.toUpperCase()));
     if (methods.has('GET')) methods.add('HEAD');
-    return { pattern: new RegExp(`^${source}/?$`), methods, params: (template.match(/\{[^}]+\}/g) ?? []).length };
+    return { pattern: new RegExp(`^${source}/?$`), methods, params: (template.match(/\{[^}]+\}/g) ?? []).length, template };
   });
 }
 
@@ -43,8 +45,12 @@ export function methodNotAllowed(
   } = {},
 ) {
   const routes = routesOf(document, opts.paths ?? (() => true));
+  // A path that is a parameter-free template (`/v1/tasks`) and one of its methods: allowed, without
+  // testing every template's pattern (most requests).
+  const literal = new Map(routes.filter((r) => r.params === 0).map((r) => [r.template, r.methods]));
   return (req: { method: string; path?: string; url: string; originalUrl?: string }, res: ProblemResponse, next: () => void): void => {
     const path = req.path ?? req.url.split('?')[0];
+    if (literal.get(path)?.has(req.method)) return next();
     const all = routes.filter((r) => r.pattern.test(path));
     if (all.length === 0 || all.some((r) => r.methods.has(req.method))) return next();
     const fewest = Math.min(...all.map((r) => r.params));

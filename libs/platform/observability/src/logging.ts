@@ -19,6 +19,7 @@ interface LoggedRequest {
 }
 interface LoggedResponse {
   statusCode?: number;
+  headersSent?: boolean;
 }
 
 /**
@@ -28,7 +29,8 @@ interface LoggedResponse {
  */
 export const requestLogSerializers = {
   req: (req: LoggedRequest) => ({ id: req.id, method: req.method, url: redactUrl(req.originalUrl ?? req.url ?? '') }),
-  res: (res: LoggedResponse) => ({ statusCode: res.statusCode }),
+  // No status before the headers went out (a request the client gave up on): what it would be is not what it got.
+  res: (res: LoggedResponse) => ({ statusCode: res.headersSent === false ? null : res.statusCode }),
 };
 
 /** A request that takes longer than this is logged at `warn` whatever its answer (ObservabilityOptions.slowRequestMs). */

@@ -78,6 +78,10 @@ export class ObservabilityModule implements NestModule {
       // originalUrl: Express trims the path a middleware is mounted at from `url`.
       autoLogging: { ignore: (req) => /^\/(health|metrics)/.test((req as { originalUrl?: string }).originalUrl ?? req.url ?? '') },
       serializers: requestLogSerializers,
+      // The serializers above read the request and response themselves: without this, pino-http
+      // first copies each into pino-std-serializers' shape (headers, query — which Express parses
+      // on each read —, remote address), for every request's child logger, logged or not.
+      wrapSerializers: false,
       customLogLevel: (req, res, err) =>
         requestLogLevel(res, Date.now() - ((req as { [STARTED]?: number })[STARTED] ?? Date.now()), Boolean(err ?? (res as { err?: unknown }).err), slowMs),
     };

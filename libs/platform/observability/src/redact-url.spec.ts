@@ -18,4 +18,9 @@ describe('redactUrl', () => {
       url: '/api/admin/v2/?action=get_webhooks&hash=[redacted]',
     });
   });
+
+  it("reads the response itself (pino-http's wrapSerializers off): its status once the headers went out, none before", () => {
+    expect(requestLogSerializers.res({ statusCode: 201, headersSent: true })).toEqual({ statusCode: 201 });
+    expect(requestLogSerializers.res({ statusCode: 200, headersSent: false })).toEqual({ statusCode: null });
+  });
 });
