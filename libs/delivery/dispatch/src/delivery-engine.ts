@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DeadLetterWriter, OutboundBatcher, RawMessage } from '@herald/platform/kafka';
 import type { AttemptResult, WebhookSender } from '@herald/delivery/sending';
-import { dueAtOf, messageBytes, type TopicPartition, type TrackedMessage } from '@herald/delivery/retry-tiers';
+import { dueAtOf, type TopicPartition, type TrackedMessage } from '@herald/delivery/retry-tiers';
 import { retryTierFor, retryTierLabel, type TopicSpec } from '@herald/contracts';
 import type { Endpoint, EndpointDirectory } from './endpoint-directory';
 import type { DispatchMetrics } from './dispatch-metrics';
@@ -9,7 +9,7 @@ import { AttemptRunner } from './engine/attempt-runner';
 import { DeliveryDeadLetters, decodeDelivery } from './engine/dead-letters';
 import { HangingReceivers } from './engine/hanging-receivers';
 import { LaneBounds, type LaneBoundSettings, type ParkReason } from './engine/lane-bounds';
-import { AttemptSlots, Lanes, type Entry, type Lane, type ShareWaiting } from './engine/lanes';
+import { AttemptSlots, Lanes, heldSource, type Entry, type Lane, type ShareWaiting } from './engine/lanes';
 import { NO_STALLS, activeNow, type StallClock } from './engine/loop-stalls';
 import { OrderedMode } from './engine/ordered-mode';
 import { OrderedPipe, type PipeSeed } from './engine/ordered-pipe';
@@ -122,10 +122,12 @@ export class DeliveryEngine {
       if (decoded.kind === 'invalid') return this.deadLetters.invalid(m, decoded.reason);
       const { trace } = decoded;
       const delivery = this.sharedFields.share(decoded.delivery);
+      // Not `m` from here on: its buffers are slices of the whole fetched batch (`heldSource`).
+      const source = heldSource(m);
       return new Promise<void>((resolve) => {
         // Held by its tenant on its partition until finished (`TenantHolds`).
-        const key = partitionKeyOf(m);
-        const bytes = messageBytes(m.message);
+        const key = partitionKeyOf(source);
+        const { bytes } = source;
         this.holds.add(delivery.tenantId, key, bytes);
         let finished = false;
         const finish = () => {
@@ -134,7 +136,7 @@ export class DeliveryEngine {
           this.holds.remove(delivery.tenantId, key, bytes);
           resolve();
         };
-        this.offer({ delivery, source: m, trace, finish });
+        this.offer({ delivery, source, trace, finish });
       });
     } catch (err) {
       return Promise.reject(err as Error);
@@ -304,7 +306,7 @@ export class DeliveryEngine {
     const held = this.holds.count(tenantId, key);
     if (this.holds.bytesOver(tenantId, key) > 0) {
       this.watchTenant(tenantId);
-      if (this.bytesToShed(tenantId, key, messageBytes(e.source.message)) > 0) return this.bytesParkUntil(tenantId, held - 1);
+      if (this.bytesToShed(tenantId, key, e.source.bytes) > 0) return this.bytesParkUntil(tenantId, held - 1);
     }
     if (held <= this.settings.pendingPerPartitionPerTenant) return null;
     this.watchTenant(tenantId);
@@ -398,7 +400,7 @@ export class DeliveryEngine {
       }
       const due = left.n > 0 ? this.holds.parkUntil(room, gap) : this.bytesParkUntil(tenantId, this.holds.count(tenantId, key) - 1);
       left.n--;
-      left.bytes -= messageBytes(e.source.message);
+      left.bytes -= e.source.bytes;
       this.park(lane, e, due, 'tenant');
     }
   }

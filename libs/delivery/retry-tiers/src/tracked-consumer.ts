@@ -364,11 +364,13 @@ export class TrackedConsumer {
   private hand(spec: TopicSpec, partition: number, message: KafkaMessage, ledger: PartitionLedger, key: string): void {
     this.inFlight++;
     const bytes = messageBytes(message);
+    // The closures below keep the offset, not the message: its buffers are slices of the whole fetched batch.
+    const { offset } = message;
     ledger.hold(bytes);
     const finish = () => {
       this.inFlight--;
       ledger.release(bytes);
-      ledger.finish(message.offset);
+      ledger.finish(offset);
       if (hasRoom(ledger, this.bounds)) {
         const [topic, p] = splitKey(key);
         this.resume(topic, p, 'full');
@@ -379,7 +381,7 @@ export class TrackedConsumer {
       // stays unfinished, so the commit stops below it and a restart re-delivers it.
       this.inFlight--;
       ledger.release(bytes);
-      this.lastError = `handler failed on ${spec.name}[${partition}]@${message.offset}: ${e.message}`;
+      this.lastError = `handler failed on ${spec.name}[${partition}]@${offset}: ${e.message}`;
       this.logger.error(this.lastError);
     });
   }

@@ -1,7 +1,6 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, propagation, trace as otelTrace } from '@opentelemetry/api';
 import { Headers, MIN_RATE_LIMIT_PER_SEC, type Delivery, type SubscriptionStatus } from '@herald/contracts';
 import type { AttemptResult, WebhookSender } from '@herald/delivery/sending';
-import { messageBytes } from '@herald/delivery/retry-tiers';
 import type { DispatchMetrics } from '../dispatch-metrics';
 import { activeSecrets, isDeliverable, type Endpoint, type EndpointDirectory, type EndpointLookup } from '../endpoint-directory';
 import type { AttemptSlots, Entry, Lane, ShareWaiting } from './lanes';
@@ -263,7 +262,7 @@ export class AttemptRunner {
 
 /** What the entry's attempt weighs against its tenant's byte hold on its partition: its message's key and value, as the consumer counts them. */
 function bytesOf(e: Entry): AttemptBytes {
-  return { partition: partitionKeyOf(e.source), bytes: messageBytes(e.source.message) };
+  return { partition: partitionKeyOf(e.source), bytes: e.source.bytes };
 }
 
 function hostOf(url: string): string {

@@ -59,6 +59,6 @@ export class DeliveryDeadLetters {
   }
 }
 
-function sourceOf(m: TrackedMessage): { topic: string; partition: number; offset: string } {
+function sourceOf(m: Pick<TrackedMessage, 'topic' | 'partition' | 'offset'>): { topic: string; partition: number; offset: string } {
   return { topic: m.topic.name, partition: m.partition, offset: m.offset };
 }

@@ -1,7 +1,7 @@
-import { AttemptSlots, Lane, Lanes } from './lanes';
+import { AttemptSlots, Lane, Lanes, heldSource } from './lanes';
 import { OrderedPipe } from './ordered-pipe';
 import { entryFixture } from './testing';
-import { RetryTierTopics } from '@herald/contracts';
+import { RetryTierTopics, Topics } from '@herald/contracts';
 
 describe('AttemptSlots', () => {
   it('lets `size` holders in at once and serves the others in the order they asked', async () => {
@@ -88,5 +88,34 @@ describe('Lanes', () => {
     expect(again).not.toBe(a);
     expect(again).toMatchObject({ attemptMs: 4_000, parkedUntil: a.parkedUntil });
     expect(lanes.get('sub-B').attemptMs).toBe(0);
+  });
+});
+
+describe('heldSource', () => {
+  it('keeps where the message came from, its headers as strings and its weight, and no buffer of the fetched batch', () => {
+    const batch = Buffer.from('sub-1{"a":1}delivery.v1' + '1700000000000' + 'x'.repeat(10_000));
+    const message = {
+      key: batch.subarray(0, 5),
+      value: batch.subarray(5, 12),
+      headers: { 'herald-schema': batch.subarray(12, 23), 'herald-due-at': [batch.subarray(23, 36)] },
+      timestamp: '0',
+      attributes: 0,
+      offset: '7',
+    };
+    const held = heldSource({ topic: Topics.Deliveries, partition: 3, offset: '7', message });
+    expect(held).toEqual({
+      topic: Topics.Deliveries,
+      partition: 3,
+      offset: '7',
+      message: { headers: { 'herald-schema': 'delivery.v1', 'herald-due-at': ['1700000000000'] } },
+      bytes: 12,
+    });
+    const buffers: unknown[] = [];
+    const walk = (v: unknown) => {
+      if (Buffer.isBuffer(v) || v instanceof ArrayBuffer) buffers.push(v);
+      else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+    };
+    walk(held.message);
+    expect(buffers).toEqual([]);
   });
 });

@@ -1,12 +1,33 @@
 import type { Delivery } from '@herald/contracts';
-import type { TrackedMessage } from '@herald/delivery/retry-tiers';
+import { messageBytes, type TrackedMessage } from '@herald/delivery/retry-tiers';
+import type { KafkaMessage } from 'kafkajs';
 import type { OrderedPipe } from './ordered-pipe';
 import type { ShareWait } from './tenant-shares';
+
+/**
+ * Where a held delivery came from: its partition and offset, its message's headers (as strings)
+ * and what its key and value weighed (`messageBytes`), but not the consumed message itself — its
+ * key, value and headers are slices of the whole fetched batch, which one pending delivery would
+ * keep in memory (`heldSource`; issue 14, the fan-out's memory).
+ */
+export interface HeldSource extends Pick<TrackedMessage, 'topic' | 'partition' | 'offset'> {
+  message: Pick<KafkaMessage, 'headers'>;
+  bytes: number;
+}
+
+/** What a delivery keeps of its consumed message while the engine holds it: copies, no slice of the batch. */
+export function heldSource(m: TrackedMessage): HeldSource {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, raw] of Object.entries(m.message.headers ?? {})) {
+    if (raw !== undefined) headers[name] = Array.isArray(raw) ? raw.map(String) : raw.toString();
+  }
+  return { topic: m.topic, partition: m.partition, offset: m.offset, message: { headers }, bytes: messageBytes(m.message) };
+}
 
 /** A delivery the engine holds: where it came from, its trace context, and how to say it is finished. */
 export interface Entry {
   delivery: Delivery;
-  source: TrackedMessage;
+  source: HeldSource;
   /** Trace context (and nothing else) carried to what this delivery produces. */
   trace: Record<string, string>;
   /** Called once the delivery is finished for good here: its offset may then be committed. */

@@ -36,7 +36,8 @@ export function entryFixture(delivery: Delivery = deliveryFixture(), topic: Topi
       topic,
       partition: 0,
       offset: String(n),
-      message: { key: Buffer.from(delivery.subscriptionId), value: Buffer.from(JSON.stringify(delivery)), headers, timestamp: '0', attributes: 0, offset: String(n) },
+      message: { headers },
+      bytes: Buffer.byteLength(delivery.subscriptionId) + Buffer.byteLength(JSON.stringify(delivery)),
     },
     finish: () => void finished++,
   };
