@@ -1,4 +1,4 @@
-import { AttemptSlots, Lane, Lanes, heldSource } from './lanes';
+import { AttemptSlots, Lane, Lanes, SmallSet, heldSource } from './lanes';
 import { OrderedPipe } from './ordered-pipe';
 import { entryFixture } from './testing';
 import { RetryTierTopics, Topics } from '@herald/contracts';
@@ -117,5 +117,34 @@ describe('heldSource', () => {
     };
     walk(held.message);
     expect(buffers).toEqual([]);
+  });
+});
+
+describe('SmallSet', () => {
+  it('is a set: size, has, add (once per member), delete and iteration in insertion order, through none, one and many members', () => {
+    const set = new SmallSet<string>();
+    expect([set.size, set.has('a'), [...set], set.delete('a')]).toEqual([0, false, [], false]);
+    expect(set.add('a').add('a').size).toBe(1);
+    expect([set.has('a'), set.has('b'), [...set], set.delete('b')]).toEqual([true, false, ['a'], false]);
+    set.add('b').add('c').add('b');
+    expect([set.size, [...set], set.has('c')]).toEqual([3, ['a', 'b', 'c'], true]);
+    expect(set.delete('a')).toBe(true);
+    expect([set.size, [...set], set.has('a')]).toEqual([2, ['b', 'c'], false]);
+    set.delete('b');
+    set.delete('c');
+    expect([set.size, [...set]]).toEqual([0, []]);
+    set.add('d');
+    expect([set.size, [...set]]).toEqual([1, ['d']]);
+    expect(set.delete('d')).toBe(true);
+    expect([set.size, [...set]]).toEqual([0, []]);
+  });
+
+  it('holds a member that is undefined or 0 like any other', () => {
+    const set = new SmallSet<number | undefined>();
+    expect(set.has(undefined)).toBe(false);
+    set.add(undefined);
+    expect([set.size, set.has(undefined), [...set]]).toEqual([1, true, [undefined]]);
+    set.add(0);
+    expect([set.size, [...set]]).toEqual([2, [undefined, 0]]);
   });
 });
