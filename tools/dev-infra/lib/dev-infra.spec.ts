@@ -127,10 +127,18 @@ describe('kafka', () => {
     const props = serverProperties({ port: 29192, controllerPort: 29193 }, '/d', undefined, { 'metadata.max.idle.interval.ms': '5000', 'x.y': '1' }).split('\n');
     expect(props).toEqual(expect.arrayContaining(['metadata.max.idle.interval.ms=5000', 'x.y=1']));
     expect(props).not.toContain('metadata.max.idle.interval.ms=10000');
-    // Another collector replaces G1 and its pause goal; a flag's other value replaces the default.
-    const flags = jvmFlags('-Xmx768m', ['-XX:+UseParallelGC', '-Xms768m', '-XX:CICompilerCount=2']);
-    expect(flags).toEqual(expect.arrayContaining(['-Xmx768m', '-XX:+UseParallelGC', '-Xms768m', '-XX:CICompilerCount=2', '-XX:+ExitOnOutOfMemoryError']));
-    expect(flags.filter((f) => /GC$|MaxGCPauseMillis|^-Xms/.test(f))).toEqual(['-XX:+UseParallelGC', '-Xms768m']);
+    // Another collector replaces the default one; a flag's other value replaces the default.
+    const flags = jvmFlags('-Xmx768m', ['-XX:+UseG1GC', '-Xms768m', '-XX:TieredStopAtLevel=4', '-XX:CICompilerCount=2']);
+    expect(flags).toEqual(expect.arrayContaining(['-Xmx768m', '-XX:+UseG1GC', '-Xms768m', '-XX:CICompilerCount=2', '-XX:+ExitOnOutOfMemoryError']));
+    expect(flags.filter((f) => /GC$|^-Xms|TieredStopAtLevel/.test(f))).toEqual(['-XX:+UseG1GC', '-Xms768m', '-XX:TieredStopAtLevel=4']);
+  });
+
+  it("gives docker-compose.yml's broker the native one's JVM flags (issue 14: serial GC and C1 only, for idle CPU)", () => {
+    const compose = parse(readFileSync(path.join(__dirname, '..', '..', '..', 'docker-compose.yml'), 'utf8')) as { services: { kafka: { environment: Record<string, string> } } };
+    const env = compose.services.kafka.environment;
+    const composeFlags = `${env['KAFKA_HEAP_OPTS'] ?? ''} ${env['KAFKA_JVM_PERFORMANCE_OPTS'] ?? ''}`.split(/\s+/).filter(Boolean);
+    expect(composeFlags.sort()).toEqual(jvmFlags().sort());
+    expect(jvmFlags()).toEqual(expect.arrayContaining(['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1']));
   });
 
   it("gives docker-compose.yml's broker the native one's settings (issue 14: its idle no-op metadata records every 10 s too)", () => {

@@ -376,14 +376,21 @@ function jvmFlagKey(flag) {
 }
 
 /**
- * The broker's JVM flags; `extra` (a bench's A/B of a flag) adds flags or replaces the default
- * that sets the same thing (another collector replaces G1 and its pause goal).
+ * The broker's JVM flags (docker-compose.yml's KAFKA_HEAP_OPTS and KAFKA_JVM_PERFORMANCE_OPTS give
+ * its broker the same). `extra` (a bench's A/B of a flag) adds flags or replaces the default that
+ * sets the same thing (`-XX:+UseG1GC` replaces the serial collector).
+ *
+ * A dev/test broker is idle most of the time, and an idle JVM's own threads were most of what
+ * it cost beyond Kafka's timers (issue 14; bench:broker-idle's per-thread CPU, 180 s settle):
+ * C2 compiling for many minutes after a start (0.2-0.6 % of a core at minutes 3-12) and G1's
+ * concurrent and parallel GC threads (0.1-0.3 % with the services connected). C1 only
+ * (TieredStopAtLevel=1) and the serial collector take both away; the broker's CPU per message
+ * under bench:relay's load was lower, not higher, with them (its code reaches C1's level at once).
  */
 function jvmFlags(heap = HEAP, extra = []) {
-  const defaults = [heap, '-Xms256m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true'];
+  const defaults = [heap, '-Xms256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true'];
   const replaced = new Set(extra.map(jvmFlagKey));
-  const otherGc = replaced.has('gc') && !extra.includes('-XX:+UseG1GC');
-  return [...defaults.filter((f) => !replaced.has(jvmFlagKey(f)) && !(otherGc && f.startsWith('-XX:MaxGCPauseMillis'))), ...extra];
+  return [...defaults.filter((f) => !replaced.has(jvmFlagKey(f))), ...extra];
 }
 
 async function waitForPort(pid, port, timeoutMs) {
