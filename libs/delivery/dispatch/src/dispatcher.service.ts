@@ -14,7 +14,7 @@ import { CompactedTopicView, ConsumerDeps, HeraldProducer, OutboundBatcher, Topi
 import { MetricsRegistry } from '@herald/platform/observability';
 import { WebhookSender } from '@herald/delivery/sending';
 import { TrackedConsumer, tierReleaseAt } from '@herald/delivery/retry-tiers';
-import { EndpointDirectory } from './endpoint-directory';
+import { EndpointDirectory, dispatchSnapshot, type DispatchSnapshot } from './endpoint-directory';
 import { dispatchMetrics, type DispatchMetrics } from './dispatch-metrics';
 import { DeliveryEngine, DEFAULT_DISPATCH_SETTINGS } from './delivery-engine';
 import { OrderedPipeRebuilder } from './ordered-pipe-rebuilder';
@@ -126,7 +126,7 @@ export function tenantShares(
 @Injectable()
 export class DispatcherService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Dispatcher');
-  readonly view: CompactedTopicView<SubscriptionSnapshot>;
+  readonly view: CompactedTopicView<SubscriptionSnapshot, DispatchSnapshot>;
   readonly directory: EndpointDirectory;
   readonly engine: DeliveryEngine;
   readonly metrics: DispatchMetrics;
@@ -153,7 +153,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     @InjectConfig() private readonly config: DispatchConfig,
   ) {
     this.metrics = dispatchMetrics(registry);
-    this.view = new CompactedTopicView(deps, SubscriptionSnapshotContract, Topics.Subscriptions, 'dispatcher-subscriptions', (a, b) => a.version >= b.version);
+    this.view = new CompactedTopicView(deps, SubscriptionSnapshotContract, Topics.Subscriptions, 'dispatcher-subscriptions', (a, b) => a.version >= b.version, dispatchSnapshot);
     this.directory = new EndpointDirectory(this.view, SecretBox.fromSpec(config.HERALD_SECRETS_KEY));
     this.batcher = new OutboundBatcher(producer, {
       lingerMs: config.HERALD_DISPATCH_PRODUCE_LINGER_MS,

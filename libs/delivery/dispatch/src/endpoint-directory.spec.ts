@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { subscriptionSecretAad, type SubscriptionSnapshot } from '@herald/contracts';
 import { SecretBox } from '@herald/platform/crypto';
 import type { ViewListener } from '@herald/platform/kafka';
-import { activeSecrets, EndpointDirectory } from './endpoint-directory';
+import { subscriptionSnapshotFixture } from '@herald/platform/testing';
+import { activeSecrets, dispatchSnapshot, EndpointDirectory, type DispatchSnapshot } from './endpoint-directory';
 
 const box = SecretBox.fromSpec(randomBytes(32).toString('base64'));
 
@@ -85,5 +86,30 @@ describe('EndpointDirectory', () => {
     expect(activeSecrets(e, now)).toEqual(['new', 'old']);
     expect(activeSecrets(e, now + 1001)).toEqual(['new']);
     expect(activeSecrets({ signingSecrets: [{ secret: 'a', expiresAt: now - 10 }, { secret: 'b', expiresAt: now - 5 }] }, now)).toEqual(['b']);
+  });
+});
+
+describe('dispatchSnapshot', () => {
+  it('keeps what the directory reads: the endpoint from what it keeps is the endpoint from the whole snapshot; the routing fields are not kept', () => {
+    const whole = subscriptionSnapshotFixture({
+      id: 's1',
+      tenantId: 't',
+      httpVerb: 'PUT',
+      headers: [{ name: 'X-Key', value: box.encrypt('k') }],
+      authorization: box.encrypt('Bearer b'),
+      basicAuth: { user: 'u', password: box.encrypt('pw') },
+      signingSecrets: [{ secret: box.encrypt('whsec_AAAA'), expiresAt: null }],
+      rateLimitPerSec: 5,
+      deliveryMode: 'ordered',
+      eventTypes: ['task.created'],
+      scope: { kind: 'project', projectId: 'p1' },
+    });
+    const kept = dispatchSnapshot(whole);
+    const endpointOf = (s: SubscriptionSnapshot | DispatchSnapshot) => new EndpointDirectory({ get: () => s, onChange: () => undefined }, box).lookup('s1');
+    expect(endpointOf(kept)).toEqual(endpointOf(whole));
+    expect(endpointOf(kept)).toMatchObject({ kind: 'found', endpoint: { method: 'PUT', headers: { 'X-Key': 'k', authorization: 'Bearer b' }, rateLimitPerSec: 5, deliveryMode: 'ordered' } });
+    for (const routing of ['ownerUserId', 'dialect', 'eventTypes', 'scope', 'ownerOnly', 'fieldFilters', 'resourceFilters', 'payloadFormat', 'formatOptions', 'updatedAt']) {
+      expect(kept).not.toHaveProperty(routing);
+    }
   });
 });

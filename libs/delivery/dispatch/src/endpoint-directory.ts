@@ -23,6 +23,53 @@ export interface Endpoint {
   failurePolicy: FailurePolicy;
 }
 
+/**
+ * What the dispatcher keeps of a subscription snapshot: what `EndpointDirectory` reads (its view
+ * holds one per subscription, 10,000s; the routing fields — event types, scope, filters, payload
+ * format, owner — were ~570 of its ~1,360 bytes a hook; issue 14, memory).
+ */
+export type DispatchSnapshot = Pick<
+  SubscriptionSnapshot,
+  | 'id'
+  | 'version'
+  | 'tenantId'
+  | 'status'
+  | 'url'
+  | 'httpVerb'
+  | 'headers'
+  | 'authorization'
+  | 'basicAuth'
+  | 'signingSecrets'
+  | 'successContract'
+  | 'timeoutMs'
+  | 'rateLimitPerSec'
+  | 'retryPolicy'
+  | 'deliveryMode'
+  | 'failurePolicy'
+>;
+
+/** The dispatcher view's `keep`: a snapshot's `DispatchSnapshot` fields, nothing else. */
+export function dispatchSnapshot(s: SubscriptionSnapshot): DispatchSnapshot {
+  return {
+    id: s.id,
+    version: s.version,
+    tenantId: s.tenantId,
+    status: s.status,
+    url: s.url,
+    httpVerb: s.httpVerb,
+    headers: s.headers,
+    authorization: s.authorization,
+    basicAuth: s.basicAuth,
+    signingSecrets: s.signingSecrets,
+    successContract: s.successContract,
+    timeoutMs: s.timeoutMs,
+    rateLimitPerSec: s.rateLimitPerSec,
+    retryPolicy: s.retryPolicy,
+    deliveryMode: s.deliveryMode,
+    failurePolicy: s.failurePolicy,
+  };
+}
+
 export type EndpointLookup = { kind: 'found'; endpoint: Endpoint } | { kind: 'gone' } | { kind: 'unknown' };
 
 /** Secrets that still sign at `now`: the current one, and a rotated one until its expiry (two `v1,` signatures). */
@@ -53,7 +100,7 @@ export class EndpointDirectory {
   private readonly waiters = new Map<string, Set<() => void>>();
 
   constructor(
-    private readonly view: Pick<CompactedTopicView<SubscriptionSnapshot>, 'get' | 'onChange'>,
+    private readonly view: Pick<CompactedTopicView<SubscriptionSnapshot, DispatchSnapshot>, 'get' | 'onChange'>,
     private readonly box: SecretBox,
   ) {
     view.onChange((key, value) => {
@@ -106,7 +153,7 @@ export class EndpointDirectory {
     }
   }
 
-  private decrypt(s: SubscriptionSnapshot): Endpoint {
+  private decrypt(s: DispatchSnapshot): Endpoint {
     // Each value is bound to its tenant and subscription (a value copied from another row does not open).
     const aad = subscriptionSecretAad(s.tenantId, s.id);
     const open = (v: Parameters<SecretBox['openBound']>[0]) => this.box.openBound(v, aad);

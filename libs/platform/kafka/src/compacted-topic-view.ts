@@ -13,10 +13,10 @@ export type ViewListener<T> = (key: string, value: T | null, previous: T | undef
  * resolves once it has read up to the end offsets seen at start, and readiness says so until
  * then — a router must not route against a half-loaded set.
  */
-export class CompactedTopicView<T> {
+export class CompactedTopicView<T, K = T> {
   private readonly logger: Logger;
-  private readonly entries = new Map<string, T>();
-  private readonly listeners: ViewListener<T>[] = [];
+  private readonly entries = new Map<string, K>();
+  private readonly listeners: ViewListener<K>[] = [];
   private consumer?: Consumer;
   private readonly group: string;
   private resolveCaughtUp!: () => void;
@@ -31,7 +31,12 @@ export class CompactedTopicView<T> {
     /** For logs, readiness and the group name. */
     private readonly name: string,
     /** Keep the newer of two values (e.g. by snapshot version); default: last one wins. */
-    private readonly isNewer: (incoming: T, held: T) => boolean = () => true,
+    private readonly isNewer: (incoming: K, held: K) => boolean = () => true,
+    /**
+     * What is kept of each value (default: all of it): a reader that needs a few of its fields
+     * holds only those, for every key of the topic (the dispatcher's subscriptions).
+     */
+    private readonly keep: (value: T) => K = (value) => value as unknown as K,
   ) {
     this.logger = new Logger(`View:${name}`);
     this.group = `${deps.client.group(ConsumerGroups.View(name))}.${randomUUID()}`;
@@ -53,15 +58,15 @@ export class CompactedTopicView<T> {
     return this.entries.size;
   }
 
-  get(key: string): T | undefined {
+  get(key: string): K | undefined {
     return this.entries.get(key);
   }
 
-  values(): IterableIterator<T> {
+  values(): IterableIterator<K> {
     return this.entries.values();
   }
 
-  onChange(listener: ViewListener<T>): void {
+  onChange(listener: ViewListener<K>): void {
     this.listeners.push(listener);
   }
 
@@ -119,14 +124,15 @@ export class CompactedTopicView<T> {
   /** Applies a value as if it had been read from the topic (the producer's own write, read-your-writes). */
   apply(key: string, value: T | null): void {
     const previous = this.entries.get(key);
-    if (value === null) {
+    const kept = value === null ? null : this.keep(value);
+    if (kept === null) {
       if (previous === undefined) return;
       this.entries.delete(key);
     } else {
-      if (previous !== undefined && !this.isNewer(value, previous)) return;
-      this.entries.set(key, value);
+      if (previous !== undefined && !this.isNewer(kept, previous)) return;
+      this.entries.set(key, kept);
     }
-    for (const l of this.listeners) l(key, value, previous);
+    for (const l of this.listeners) l(key, kept, previous);
   }
 
   async stop(): Promise<void> {
