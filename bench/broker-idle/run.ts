@@ -206,6 +206,10 @@ async function main(): Promise<void> {
       settleSeconds: P.settleSeconds,
       serviceEnv: P.serviceEnv,
       brokerJvmOpts: P.jvmOpts,
+      /** The flags the broker ran with (its command line's -X…), defaults included. */
+      brokerJvmFlags: readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+        .split('\0')
+        .filter((a) => a.startsWith('-X')),
       brokerProperties: P.properties,
       brokerIdleCpuPercent: { alone, aloneMedian: median(alone) },
       busiestThreadsPercent: { alone: aloneThreads },
