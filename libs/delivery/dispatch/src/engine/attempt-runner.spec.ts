@@ -103,6 +103,29 @@ describe('AttemptRunner', () => {
     expect(lane.startedAt.size).toBe(0);
   });
 
+  it('counts two attempts of a lane that start in the same millisecond as two: when one ends the other still runs', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'], now: 1_765_000_000_000 });
+    try {
+      const t = setup([snapshot()]);
+      const ep = ((await t.runner.endpointFor(deliveryFixture())) as { endpoint: Endpoint }).endpoint;
+      const lane = new Lane('sub-A');
+      const first = t.runner.attempt(lane, entryFixture(), ep, async () => undefined);
+      const second = t.runner.attempt(lane, entryFixture(), ep, async () => undefined);
+      await until(() => t.sent.length === 2);
+      expect(lane.startedAt.size).toBe(2);
+      t.sent[0].answer({ ok: true, httpStatus: 200 });
+      await first;
+      expect(lane.startedAt.size).toBe(1);
+      jest.setSystemTime(Date.now() + 5_000);
+      expect(lane.isHanging(Date.now(), 4_000)).toBe(true);
+      t.sent[1].answer({ ok: true, httpStatus: 200 });
+      await second;
+      expect(lane.startedAt.size).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('holds an attempt until one of the overall slots is free', async () => {
     const t = setup([snapshot(), snapshot({ id: 'sub-B' })], 1);
     const epOf = async (id: string) => ((await t.runner.endpointFor(deliveryFixture({ subscriptionId: id }))) as { endpoint: Endpoint }).endpoint;

@@ -204,8 +204,7 @@ export class AttemptRunner {
     const started = startedAt.getTime();
     const stalledBefore = this.stalls.stalledMs();
     // On the clock that stands still while this process stalls (the lane's hanging check).
-    const activeStart = started - stalledBefore;
-    lane.startedAt.add(activeStart);
+    const activeStart = lane.attemptStarted(started - stalledBefore);
     onStart(activeStart);
     this.running++;
     try {

@@ -121,7 +121,7 @@ export class SmallSet<T> implements Iterable<T> {
 export class Lane {
   readonly queue: Entry[] = [];
   running = 0;
-  /** Start times of running attempts (hanging-receiver detection). */
+  /** Start times of running attempts (hanging-receiver detection), one per attempt: see `attemptStarted`. */
   readonly startedAt = new SmallSet<number>();
   /**
    * Attempts waiting for their tenant's share (`TenantShares`), since when (the active clock): the
@@ -168,6 +168,19 @@ export class Lane {
 
   isHanging(now: number, afterMs: number): boolean {
     return this.timingOut || this.oldestRunningMs(now) >= afterMs;
+  }
+
+  /**
+   * Records a running attempt's start and returns its key in `startedAt`, for the attempt to
+   * delete when it ends. Two attempts starting in the same millisecond kept one entry, so when one
+   * ended the lane looked idle while the other ran: the second gets a key 0.01 ms later
+   * (representable at today's epoch milliseconds; the hanging check does not see the difference).
+   */
+  attemptStarted(at: number): number {
+    let key = at;
+    while (this.startedAt.has(key)) key += 0.01;
+    this.startedAt.add(key);
+    return key;
   }
 
   oldestRunningMs(now: number): number {
