@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Action, Initiator } from '@herald/contracts';
 import { diffStates, type NewResourceChange, type OutboxInsert } from '@herald/domain/outbox';
+import { CompanionCheckFailed } from '@herald/platform/db';
 import { ConflictError, NotFoundError, TenancyRepository, UnprocessableError, type FieldError } from '@herald/domain/tenancy';
 import type { TenantOwnedEntity, UserRef } from './entities/base';
 import { definitionOf, type ResourceDefinition, type ResourceState } from './definitions';
 import { ResourceRepository, type ResourceReference } from './resource.repository';
-import { dateColumns, expectedState, toState } from './state';
+import { dateColumns, expectedState, storedStateSql, toState } from './state';
 
 /** Who changes what, where: every write carries it into its event. */
 export interface ChangeContext {
@@ -23,8 +24,8 @@ export interface ResourceChangeOutbox {
 
 /**
  * A create in one statement found the row stored differently from the state its event was built
- * from (the database normalised a value): the caller's transaction must roll back, and the create
- * run again without `oneStatement`.
+ * from (the database normalised a value): the statement failed and wrote nothing (in a caller's
+ * transaction, that transaction must roll back); run the create again without `oneStatement`.
  */
 export class StoredStateDiffers extends Error {
   constructor(readonly type: string) {
@@ -36,8 +37,11 @@ export class StoredStateDiffers extends Error {
 export interface CreateOptions {
   /**
    * The row and its outbox row in one statement, the event built from the state the row will have
-   * (expectedState) and checked against the row as stored: StoredStateDiffers when they differ.
-   * For a caller whose transaction holds only this create (it must then roll back and retry).
+   * (expectedState) and checked by that statement against the row as stored: when they differ the
+   * statement fails, writing nothing (StoredStateDiffers). The statement is atomic alone: `m` need
+   * not be in a transaction (one round trip per create; where the state cannot be told beforehand,
+   * the create opens one for its two statements); in one, it must hold only this create (roll it
+   * back and retry without this option on StoredStateDiffers).
    */
   oneStatement?: boolean;
 }
@@ -85,18 +89,31 @@ export class ResourceWriter {
     const repo = new ResourceRepository(m, def);
     const expected = opts.oneStatement ? expectedState(metadata, row) : null;
     if (expected) {
-      // One round trip for the row, its reference checks and its outbox row.
-      const outboxRow = this.outbox.row(this.change(ctx, def, 'created', null, expected, diffStates({}, expected)));
-      const saved = await repo.insert(ctx.tenantId, row, references, outboxRow);
+      // One round trip for the row, its reference checks and its outbox row; the statement checks
+      // the row as stored against the event's `after` (it writes neither when they differ).
+      const event = this.outbox.row(this.change(ctx, def, 'created', null, expected, diffStates({}, expected)));
+      const outboxRow = { ...event, check: { column: 'payload', path: ['after'], state: storedStateSql(metadata) } };
+      let saved: TenantOwnedEntity | null;
+      try {
+        saved = await repo.insert(ctx.tenantId, row, references, outboxRow);
+      } catch (e) {
+        throw e instanceof CompanionCheckFailed ? new StoredStateDiffers(def.type) : e;
+      }
       if (!saved) throw await this.missingReferences(m, ctx, def, references);
-      if (JSON.stringify(toState(metadata, saved)) !== JSON.stringify(expected)) throw new StoredStateDiffers(def.type);
+      if (JSON.stringify(toState(metadata, saved)) !== JSON.stringify(expected)) {
+        // Committed, with an event the database found equal to the row: only this answer would differ.
+        throw new Error(`the ${def.type} ${row.id} as stored differs from its answer, though not from its event`);
+      }
       return expected;
     }
-    const saved = await repo.insert(ctx.tenantId, row, references);
-    if (!saved) throw await this.missingReferences(m, ctx, def, references);
-    const after = toState(metadata, saved);
-    await this.outbox.append(m, this.change(ctx, def, 'created', null, after, diffStates({}, after)));
-    return after;
+    const write = async (t: EntityManager): Promise<ResourceState> => {
+      const saved = await new ResourceRepository(t, def).insert(ctx.tenantId, row, references);
+      if (!saved) throw await this.missingReferences(t, ctx, def, references);
+      const after = toState(metadata, saved);
+      await this.outbox.append(t, this.change(ctx, def, 'created', null, after, diffStates({}, after)));
+      return after;
+    };
+    return m.queryRunner?.isTransactionActive ? write(m) : m.transaction(write);
   }
 
   /** A reference named no row of the tenant (the INSERT inserted nothing): the same 422 as when they are checked first. */

@@ -7,7 +7,7 @@ import { createTestDatabase } from '@herald/platform/testing';
 import { definitionOf } from './definitions';
 import { ppmTaskExample } from './testing';
 import { domainDataSource } from './domain-schema';
-import { ResourceWriter, type ChangeContext } from './resource-writer';
+import { ResourceWriter, StoredStateDiffers, type ChangeContext } from './resource-writer';
 import { ResourceRepository } from './resource.repository';
 import { toState } from './state';
 import { CreateProjectFromTemplate } from './use-cases/create-project-from-template';
@@ -365,6 +365,61 @@ describe('a create in one statement (row, reference checks and outbox row)', () 
     expect(events.map((e) => [e.event.action, e.event.resourceId])).toEqual([['created', task['id']]]);
     expect(events[0].event.after).toEqual(await stored('task', task['id'] as string));
     expect(await ds.query(`SELECT 1 FROM domain.tasks WHERE name = 'Upper'`)).toHaveLength(1);
+  });
+
+  it('opens no transaction: the statement is atomic alone', async () => {
+    const project = await new CreateResource(ds, outbox).execute({ ...ctx, type: 'project', input: { name: 'No transaction' } });
+    await takeEvents();
+    const transaction = jest.spyOn(ds, 'transaction');
+    const managerTransaction = jest.spyOn(ds.manager, 'transaction');
+    const queryRunner = jest.spyOn(ds, 'createQueryRunner');
+    try {
+      const task = await new CreateResource(ds, outbox).execute({ ...ctx, type: 'task', input: { projectId: project['id'], name: 'Alone' } });
+      expect(transaction).not.toHaveBeenCalled();
+      expect(managerTransaction).not.toHaveBeenCalled();
+      // TypeORM's query() outside a transaction takes a runner for the one statement.
+      expect(queryRunner).toHaveBeenCalledTimes(1);
+      expect((await takeEvents()).map((e) => e.event.after)).toEqual([await stored('task', task['id'] as string)]);
+    } finally {
+      transaction.mockRestore();
+      managerTransaction.mockRestore();
+      queryRunner.mockRestore();
+    }
+  });
+
+  /** An outbox whose event says of the row something other than what will be stored. */
+  class MisstatingOutbox extends OutboxWriter {
+    constructor(private readonly misstate: (after: Record<string, unknown>) => void) {
+      super();
+    }
+    override row(change: Parameters<OutboxWriter['row']>[0]): ReturnType<OutboxWriter['row']> {
+      const after = { ...(change.after as Record<string, unknown>) };
+      this.misstate(after);
+      return super.row({ ...change, after });
+    }
+  }
+  const misstatements: Array<[string, (after: Record<string, unknown>) => void]> = [
+    ['text', (a) => (a['name'] = `${String(a['name'])} `)],
+    ['uuid', (a) => (a['projectId'] = String(a['projectId']).toUpperCase())],
+    ['timestamptz', (a) => (a['createdAt'] = new Date(Date.parse(String(a['createdAt'])) + 1).toISOString())],
+    ['jsonb', (a) => (a['attributes'] = { a: 2 })],
+    ['jsonb (users)', (a) => (a['users'] = [{ id: ctx.initiator.userId, fullName: 'Anna Doe', email: null, imageId: null }])],
+    ['boolean', (a) => (a['completed'] = true)],
+    ['int', (a) => (a['progress'] = 1)],
+    ['double precision', (a) => (a['duration'] = 0.5)],
+    ['a column left out', (a) => delete a['description']],
+  ];
+  it.each(misstatements)('an event whose after differs from the row as stored (%s) fails the statement: neither row is written, outside any transaction', async (_, misstate) => {
+    const project = await new CreateResource(ds, outbox).execute({ ...ctx, type: 'project', input: { name: 'Misstated' } });
+    await takeEvents();
+    const def = definitionOf('task');
+    const writer = new ResourceWriter(new MisstatingOutbox(misstate));
+    const name = `Misstated ${_}`;
+    await expect(
+      writer.create(ds.manager, ctx, def, { projectId: project['id'], name, attributes: { a: 1 } }, {}, { oneStatement: true }),
+    ).rejects.toBeInstanceOf(StoredStateDiffers);
+    expect(await ds.query(`SELECT 1 FROM domain.tasks WHERE name = $1`, [name])).toHaveLength(0);
+    expect(await takeEvents()).toHaveLength(0);
   });
 });
 

@@ -61,6 +61,30 @@ function jsonValue(v: unknown): unknown {
   return v;
 }
 
+const stateSqls = new WeakMap<EntityMetadata, string>();
+
+/**
+ * toState in SQL: the jsonb of a stored row of the entity (its alias `"inserted"`), to be compared
+ * (jsonb `=`) with a state built in JavaScript — uuids as lower-case strings, timestamps as
+ * toISOString gives them (UTC, milliseconds), jsonb as stored. Built once per entity.
+ */
+export function storedStateSql(metadata: EntityMetadata): string {
+  let sql = stateSqls.get(metadata);
+  if (sql) return sql;
+  const pairs = metadata.columns
+    .filter((c) => c.propertyName !== 'tenantId')
+    .map((c) => {
+      const col = `"inserted"."${c.databaseName.replace(/"/g, '""')}"`;
+      const value = c.type === 'timestamptz' ? `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : col;
+      return `'${c.propertyName.replace(/'/g, "''")}', ${value}`;
+    });
+  // jsonb_build_object takes at most 100 arguments: 50 pairs a call.
+  const parts: string[] = [];
+  for (let i = 0; i < pairs.length; i += 50) parts.push(`jsonb_build_object(${pairs.slice(i, i + 50).join(', ')})`);
+  stateSqls.set(metadata, (sql = parts.join(' || ')));
+  return sql;
+}
+
 /** Columns of the entity stored as timestamptz: inputs arrive as ISO strings. */
 export function dateColumns(metadata: EntityMetadata): Set<string> {
   return new Set(metadata.columns.filter((c) => c.type === 'timestamptz').map((c) => c.propertyName));

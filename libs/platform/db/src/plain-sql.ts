@@ -65,6 +65,28 @@ export interface CompanionRow {
   table: string;
   columns: readonly string[];
   values: readonly unknown[];
+  /**
+   * Checked by the statement against the row as stored: `state` (SQL over the row, alias
+   * `"inserted"`; one per entity, as statements are cached per entity) must equal the jsonb at `path` of the companion's `column`.
+   * When it does not, the statement fails (CompanionCheckFailed) and writes neither row.
+   */
+  check?: { column: string; path: readonly string[]; state: string };
+}
+
+/** Text of the error a companion check raises (a cast of it to int fails: 22P02). */
+const CHECK_FAILED = 'herald: companion check failed';
+
+/** The statement found the row as stored different from what its companion row says of it: nothing was written. */
+export class CompanionCheckFailed extends Error {
+  constructor(readonly table: string) {
+    super(`the row of ${table} was stored differently from what its companion row says of it; nothing was written`);
+    this.name = 'CompanionCheckFailed';
+  }
+}
+
+function isCheckFailure(e: unknown): boolean {
+  const driver = (e as { driverError?: { code?: unknown; message?: unknown } } | null)?.driverError;
+  return driver?.code === '22P02' && typeof driver.message === 'string' && driver.message.includes(CHECK_FAILED);
 }
 
 export interface InsertOptions {
@@ -93,7 +115,9 @@ export async function insertReturning<T>(
   const cols = columnsOf(metadata, values);
   const conditionCols = conditions.map((c) => columnsOf(c.metadata, c.key));
   const conditionsKey = conditions.map((c, i) => `${tableOf(c.metadata)}(${conditionCols[i].map((k) => k.column).join(',')})`).join(';');
-  const companionKey = companion ? `${companion.table}(${companion.columns.join(',')})` : '';
+  const check = companion?.check;
+  // A check's state is one per entity (the statements are cached per entity): not part of the key.
+  const companionKey = companion ? `${companion.table}(${companion.columns.join(',')})${check ? `?${check.column}#${check.path.join(',')}` : ''}` : '';
   const sql = cached(metadata, `insert:${cols.map((c) => c.column).join(',')}:${conditionsKey}:${companionKey}`, () => {
     const names = cols.map((c) => quote(c.column)).join(', ');
     const params = cols.map((_, i) => `$${i + 1}`).join(', ');
@@ -105,17 +129,29 @@ export async function insertReturning<T>(
       ? `INSERT INTO ${tableOf(metadata)} (${names}) SELECT ${params} WHERE ${exists.join(' AND ')} RETURNING *`
       : `INSERT INTO ${tableOf(metadata)} (${names}) VALUES (${params}) RETURNING *`;
     if (!companion) return insert;
+    const first = n + 1;
     const companionParams = companion.columns.map(() => `$${++n}`).join(', ');
+    let where = '';
+    if (check) {
+      const i = companion.columns.indexOf(check.column);
+      if (i < 0) throw new Error(`the companion row has no column ${check.column}`);
+      if (!check.path.every((p) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(p))) throw new Error(`not a plain jsonb path: ${check.path.join('.')}`);
+      // A failed check must fail the statement (not merely skip the companion row): an error, raised
+      // by a cast only evaluated when the check fails.
+      where = ` WHERE (CASE WHEN (${check.state}) = ($${first + i}::jsonb #> '{${check.path.join(',')}}') THEN NULL ELSE '${CHECK_FAILED}' END)::int IS NULL`;
+    }
     return (
       `WITH "inserted" AS (${insert}), "companion" AS (INSERT INTO ${companion.table} (${companion.columns.map(quote).join(', ')}) ` +
-      `SELECT ${companionParams} FROM "inserted") SELECT * FROM "inserted"`
+      `SELECT ${companionParams} FROM "inserted"${where}) SELECT * FROM "inserted"`
     );
   });
   const rows = (await m.query(sql, [
     ...cols.map((c) => parameter(metadata, c.property, values[c.property])),
     ...conditions.flatMap((c, i) => conditionCols[i].map((k) => parameter(c.metadata, k.property, c.key[k.property]))),
     ...(companion?.values ?? []),
-  ])) as Array<Record<string, unknown>>;
+  ]).catch((e: unknown) => {
+    throw isCheckFailure(e) ? new CompanionCheckFailed(tableOf(metadata)) : e;
+  })) as Array<Record<string, unknown>>;
   return rows.length ? entityFromRow<T>(metadata, rows[0]) : null;
 }
 

@@ -24,16 +24,16 @@ export abstract class ResourceWriteUseCase {
 }
 
 /**
- * Creates a resource of any type: row and outbox row in one transaction — in one statement where
- * the stored row can be told beforehand (ResourceWriter's oneStatement), else (or when the database
- * stored it differently) in one statement each.
+ * Creates a resource of any type: row and outbox row together — in one statement, atomic alone (no
+ * transaction: one round trip), where the stored row can be told beforehand (ResourceWriter's
+ * oneStatement), else (or when the database stored it differently) in a transaction, one statement each.
  */
 export class CreateResource extends ResourceWriteUseCase {
   async execute(c: CreateResourceCommand): Promise<ResourceState> {
     const def = definitionOf(c.type);
     const input = parseCommand(def.createSchema, c.input);
     try {
-      return await this.ds.transaction((m) => this.writer.create(m, c, def, input, {}, { oneStatement: true }));
+      return await this.writer.create(this.ds.manager, c, def, input, {}, { oneStatement: true });
     } catch (e) {
       if (!(e instanceof StoredStateDiffers)) throw e;
       return this.ds.transaction((m) => this.writer.create(m, c, def, input));
