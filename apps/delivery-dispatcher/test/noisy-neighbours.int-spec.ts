@@ -206,3 +206,47 @@ describe('noisy neighbours: one tenant\'s large deliveries cannot fill a partiti
     expect(hangingRequests() - before).toBeLessThan(3);
   }, 180_000);
 });
+
+// Issue 12.3, the byte bound with several tenants (review): a paused partition used to resume at
+// half its byte bound. Three tenants, each within its byte hold (a quarter of the bound), whose
+// attempts hang hold three quarters of it together — above half — so once a burst of a fourth
+// tenant's had filled the partition and been served, it stayed paused for every tenant until
+// the hanging attempts timed out (10 s here). It now resumes once there is room for one
+// tenant's whole hold (bound − hold: three quarters by default). Scaled down as above (bound
+// 400 KiB, hold 100 KiB, hanging deliveries of ~90 KB). Judged by sequence: the fourth
+// tenant's later deliveries all arrive before any hanging attempt has timed out.
+describe('noisy neighbours: three tenants within their byte holds cannot keep a partition paused', () => {
+  const h = dispatcherHarnessFor('byte-hold-three', { allowLoopback: true, env: { HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION: String(400 * 1024) } });
+
+  it('a fourth tenant\'s deliveries arrive while three tenants\' large deliveries hang', async () => {
+    const rx = await h.receiver((req, res) => (req.path.startsWith('/hang/') ? undefined : res.writeHead(200).end('ok')));
+    const base = rx.url.replace(/\/hook$/, '');
+    const tenants = ['tenant-a', 'tenant-b', 'tenant-c'];
+    const hanging = tenants.map((tenantId) =>
+      h.snapshot({
+        url: `${base}/hang/${tenantId}`,
+        tenantId,
+        timeoutMs: 10_000,
+        retryPolicy: { scheduleMs: [60_000], maxAttempts: 1, maxAgeMs: 600_000, onExhausted: 'discard' },
+      }).snapshot,
+    );
+    const other = h.snapshot({ url: `${base}/other`, tenantId: 'tenant-other', timeoutMs: 10_000 }).snapshot;
+    await h.publishSnapshots(...hanging, other);
+    const big = 'x'.repeat(90_000);
+    await h.publishDeliveries(hanging.map((s, i) => h.delivery(s.id, i, { tenantId: tenants[i], body: big })), 0);
+    await waitFor('the three hanging attempts', () => rx.received.filter((r) => r.path.startsWith('/hang/')).length >= 3);
+    const hangingIds = new Set(hanging.map((s) => s.id));
+    const hangingEnded = () => h.outcomes().filter((o) => hangingIds.has(o.subscriptionId)).length;
+
+    // A burst of the fourth tenant's that takes the partition over its bound (one fetch): it is paused.
+    const medium = 'y'.repeat(20_000);
+    await h.publishDeliveries(Array.from({ length: 10 }, (_, i) => h.delivery(other.id, i, { tenantId: 'tenant-other', body: medium })), 0);
+    await waitFor('the burst', () => rx.received.filter((r) => r.path === '/other').length >= 10, 60_000);
+
+    // Then its small deliveries behind, on the same partition.
+    await h.publishDeliveries(Array.from({ length: 10 }, (_, i) => h.delivery(other.id, 100 + i, { tenantId: 'tenant-other' })), 0);
+    await waitFor('the later deliveries', () => rx.received.filter((r) => r.path === '/other').length >= 20, 60_000);
+    expect(hangingEnded()).toBe(0);
+    expect(h.outcomes().filter((o) => o.subscriptionId === other.id && o.status !== 'delivered')).toEqual([]);
+  }, 120_000);
+});

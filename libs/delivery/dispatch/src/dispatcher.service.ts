@@ -13,7 +13,7 @@ import { SecretBox } from '@herald/platform/crypto';
 import { CompactedTopicView, ConsumerDeps, HeraldProducer, OutboundBatcher, TopicAdmin, retryWithBackoff } from '@herald/platform/kafka';
 import { MetricsRegistry } from '@herald/platform/observability';
 import { WebhookSender } from '@herald/delivery/sending';
-import { TrackedConsumer, tierReleaseAt } from '@herald/delivery/retry-tiers';
+import { TrackedConsumer, tierReleaseAt, type PendingBounds } from '@herald/delivery/retry-tiers';
 import { EndpointDirectory, dispatchSnapshot, type DispatchSnapshot } from './endpoint-directory';
 import { dispatchMetrics, type DispatchMetrics } from './dispatch-metrics';
 import { DeliveryEngine, DEFAULT_DISPATCH_SETTINGS } from './delivery-engine';
@@ -115,6 +115,24 @@ export function tenantShares(
 }
 
 /**
+ * When a partition paused as full resumes: once one tenant's whole hold fits again (the bound
+ * less a tenant's hold), and at half the bound at the latest. At half, three tenants each within
+ * a quarter hold whose attempts do not end (hanging receivers) held it above the mark, and it
+ * stayed paused for every other tenant until their timeouts.
+ */
+export function resumeBounds(
+  shares: Pick<ReturnType<typeof tenantShares>, 'pendingPerPartitionPerTenant' | 'pendingBytesPerPartitionPerTenant'>,
+  config: Pick<DispatchConfig, 'HERALD_DISPATCH_MAX_PENDING_PER_PARTITION' | 'HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION'>,
+): PendingBounds {
+  const pending = config.HERALD_DISPATCH_MAX_PENDING_PER_PARTITION;
+  const bytes = config.HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION;
+  return {
+    maxPending: Math.max(pending / 2, pending - shares.pendingPerPartitionPerTenant),
+    maxPendingBytes: Math.max(bytes / 2, bytes - shares.pendingBytesPerPartitionPerTenant),
+  };
+}
+
+/**
  * Wires and runs the dispatcher: the subscriptions view, the engine and one consumer of the
  * deliveries topic and every retry tier, in one group whose partitions are co-partitioned
  * (partition p of each topic is one member's: a hook's deliveries and its retries are one
@@ -181,6 +199,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
           groupId: ConsumerGroups.DeliveryDispatcher,
           maxPendingPerPartition: config.HERALD_DISPATCH_MAX_PENDING_PER_PARTITION,
           maxPendingBytesPerPartition: config.HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION,
+          resumeAt: resumeBounds(tenantShares(config), config),
           // A tier's partition waits until its head is released; the deliveries topic's are handed over at once.
           releaseAt: tierReleaseAt,
           coPartitioned: true,

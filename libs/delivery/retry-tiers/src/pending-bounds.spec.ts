@@ -43,6 +43,16 @@ describe('what a partition may hold unfinished (TrackedConsumer backpressure)', 
     expect(hasRoom(holding(Array.from({ length: 501 }, () => 1)), bounds)).toBe(false); // over half the count
   });
 
+  it('resumes at the resume bounds when they are set (the dispatcher: the bound less one tenant\'s hold)', () => {
+    const threeQuarters = { ...bounds, resumePending: 750, resumeBytes: 3 * 1024 * 1024 };
+    const l = holding([1_000_000, 1_000_000, 1_000_000]); // three tenants just under a quarter each
+    expect(hasRoom(l, bounds)).toBe(false);
+    expect(hasRoom(l, threeQuarters)).toBe(true);
+    expect(hasRoom(holding([1_100_000, 1_100_000, 1_100_000]), threeQuarters)).toBe(false);
+    expect(hasRoom(holding(Array.from({ length: 750 }, () => 1)), threeQuarters)).toBe(true);
+    expect(hasRoom(holding(Array.from({ length: 751 }, () => 1)), threeQuarters)).toBe(false);
+  });
+
   it('a message larger than the bound is taken alone: full after it, room again once it is finished', () => {
     const l = holding([16 * 1024 * 1024]);
     expect(isFull(l, bounds)).toBe(true);

@@ -35,6 +35,13 @@ export interface TrackedConsumerOptions {
    * however large.
    */
   maxPendingBytesPerPartition?: number;
+  /**
+   * A partition paused as full is resumed once it holds at most this many unfinished messages
+   * and bytes (default: half of each bound). A handler that bounds what each of its tenants may
+   * hold on a partition sets it to the bound less one tenant's hold, so that the tenants whose
+   * work does not end cannot keep the partition paused for the others below half of it.
+   */
+  resumeAt?: Partial<PendingBounds>;
   /** Retry tiers: a message is handed over at this epoch-ms time (null: now). */
   releaseAt?: (topic: TopicSpec, message: KafkaMessage) => number | null;
   commitIntervalMs?: number;
@@ -89,6 +96,12 @@ export interface PendingBounds {
   maxPendingBytes: number;
 }
 
+/** When a partition paused as full is resumed: at most these held (default: half of each bound). */
+export interface ResumeBounds extends PendingBounds {
+  resumePending?: number;
+  resumeBytes?: number;
+}
+
 /** What a fetched message holds while it is unfinished: its key and value. */
 export function messageBytes(message: Pick<KafkaMessage, 'key' | 'value'>): number {
   return (message.key?.length ?? 0) + (message.value?.length ?? 0);
@@ -99,9 +112,12 @@ export function isFull(held: Pick<PartitionLedger, 'pending' | 'pendingBytes'>, 
   return held.pending >= bounds.maxPending || held.pendingBytes >= bounds.maxPendingBytes;
 }
 
-/** A partition paused as full is resumed once it holds at most half of both bounds. */
-export function hasRoom(held: Pick<PartitionLedger, 'pending' | 'pendingBytes'>, bounds: PendingBounds): boolean {
-  return held.pending <= bounds.maxPending / 2 && held.pendingBytes <= bounds.maxPendingBytes / 2;
+/** A partition paused as full is resumed once it holds at most its resume bounds (half of both by default). */
+export function hasRoom(held: Pick<PartitionLedger, 'pending' | 'pendingBytes'>, bounds: ResumeBounds): boolean {
+  return (
+    held.pending <= (bounds.resumePending ?? bounds.maxPending / 2) &&
+    held.pendingBytes <= (bounds.resumeBytes ?? bounds.maxPendingBytes / 2)
+  );
 }
 
 /**
@@ -119,8 +135,8 @@ export function hasRoom(held: Pick<PartitionLedger, 'pending' | 'pendingBytes'>,
  *   behind the slowest message;
  * - backpressure: a partition holding `maxPendingPerPartition` unfinished messages, or
  *   `maxPendingBytesPerPartition` bytes of them, is paused and resumed when it holds at most
- *   half of both (what a partition holds is its messages' keys and values, decoded deliveries and
- *   bodies: the count alone let 1,000 large messages per partition in);
+ *   `resumeAt` (half of both by default); what a partition holds is its messages' keys and
+ *   values, decoded deliveries and bodies (the count alone let 1,000 large messages per partition in);
  * - retry tiers (`releaseAt`): at the first message not yet released the partition is paused and
  *   a timer resumes it at the release time; that message is left unresolved so it is fetched
  *   again. Other partitions and topics keep flowing — nothing sleeps inside the fetch loop.
@@ -144,7 +160,7 @@ export class TrackedConsumer {
   /** Per newly assigned partition: the offsets its previous owner finished above the committed one. */
   private readonly seeds = new Map<string, Promise<Set<bigint>>>();
   private readonly skipped: Counter<'group'>;
-  private readonly bounds: PendingBounds;
+  private readonly bounds: ResumeBounds;
 
   constructor(
     private readonly deps: ConsumerDeps,
@@ -152,7 +168,12 @@ export class TrackedConsumer {
     private readonly handler: TrackedHandler,
   ) {
     this.logger = new Logger(`Consumer:${opts.name}`);
-    this.bounds = { maxPending: opts.maxPendingPerPartition, maxPendingBytes: opts.maxPendingBytesPerPartition ?? Number.POSITIVE_INFINITY };
+    this.bounds = {
+      maxPending: opts.maxPendingPerPartition,
+      maxPendingBytes: opts.maxPendingBytesPerPartition ?? Number.POSITIVE_INFINITY,
+      resumePending: opts.resumeAt?.maxPending,
+      resumeBytes: opts.resumeAt?.maxPendingBytes,
+    };
     this.byWireName = new Map(opts.topics.map((t) => [deps.client.topic(t), t]));
     this.skipped = deps.metrics.counter({
       name: 'herald_consumer_redelivery_skipped_total',

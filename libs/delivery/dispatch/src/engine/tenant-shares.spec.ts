@@ -1,4 +1,4 @@
-import { DispatchEnv, tenantShares } from '../dispatcher.service';
+import { DispatchEnv, resumeBounds, tenantShares } from '../dispatcher.service';
 import { TenantShares, originOf, type ShareWait } from './tenant-shares';
 
 const flush = async () => {
@@ -343,5 +343,21 @@ describe('TenantShares', () => {
     ]) {
       expect(DispatchEnv.safeParse(bad).success).toBe(false);
     }
+  });
+  it('a paused partition resumes once one tenant\'s whole hold fits again, and at half of the bound at the latest', () => {
+    const at = (env: Record<string, string>) => {
+      const config = DispatchEnv.parse(env);
+      return resumeBounds(tenantShares(config), config);
+    };
+    expect(at({})).toEqual({ maxPending: 750, maxPendingBytes: 3 * 1024 * 1024 });
+    expect(at({ HERALD_DISPATCH_MAX_PENDING_PER_PARTITION: '100', HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION: String(400 * 1024) })).toEqual({
+      maxPending: 75,
+      maxPendingBytes: 300 * 1024,
+    });
+    // A tenant's hold set at the whole bound (or above half of it): half, as before holds existed.
+    expect(at({ HERALD_DISPATCH_MAX_PENDING_PER_PARTITION_PER_TENANT: '1000', HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION_PER_TENANT: String(3 * 1024 * 1024) })).toEqual({
+      maxPending: 500,
+      maxPendingBytes: 2 * 1024 * 1024,
+    });
   });
 });
