@@ -172,6 +172,60 @@ describe('DeliveryEngine', () => {
     expect(t.sent.slice(3).map((s) => s.req.url).sort()).toEqual(['https://elsewhere.example/a', 'https://hooks.example/b']);
   });
 
+  describe('a hook changed while its deliveries wait for their tenant\'s share of the origin', () => {
+    // The endpoint is read when an attempt is taken from the lane, and the waits for the shares
+    // (long in a fan-out) come after; what is sent is what the hook is when the request goes.
+    async function waiting() {
+      const t = setup([snapshot()], { ...DEFAULT_DISPATCH_SETTINGS, connectionsPerOriginPerTenant: 1 });
+      const ds = Array.from({ length: 4 }, () => delivery());
+      ds.forEach((d) => t.offer(d));
+      await settle();
+      expect(t.sent).toHaveLength(1); // the other three wait for the tenant's one connection to the origin
+      return { t, ds };
+    }
+
+    it('re-pointed (another URL on the same origin, a new Authorization): the waiting ones go to the new URL with its settings', async () => {
+      const { t } = await waiting();
+      t.held.set('sub-A', snapshot({ version: 2, url: 'https://hooks.example/moved', authorization: box.encrypt('Bearer new') }));
+      for (let i = 0; i < 4; i++) {
+        await waitUntil(() => t.sent.length > i);
+        t.sent[i].answer({ ok: true, httpStatus: 200 });
+        await settle();
+      }
+      expect(t.sent.map((s) => s.req.url)).toEqual(['https://hooks.example/in', ...Array(3).fill('https://hooks.example/moved')]);
+      expect(t.sent.map((s) => s.req.headers?.['authorization'])).toEqual(['Bearer t0k', 'Bearer new', 'Bearer new', 'Bearer new']);
+    });
+
+    it('re-pointed to another origin: the waiting ones go there (and wait for that origin\'s share, not the old one\'s)', async () => {
+      const { t } = await waiting();
+      t.held.set('sub-A', snapshot({ version: 2, url: 'https://elsewhere.example/in' }));
+      t.sent[0].answer({ ok: true, httpStatus: 200 });
+      for (let i = 1; i < 4; i++) {
+        await waitUntil(() => t.sent.length > i);
+        t.sent[i].answer({ ok: true, httpStatus: 200 });
+        await settle();
+      }
+      expect(t.sent.map((s) => s.req.url)).toEqual(['https://hooks.example/in', ...Array(3).fill('https://elsewhere.example/in')]);
+      await waitUntil(() => t.outcomes().length === 4);
+      expect(t.outcomes().map((o) => o.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
+    });
+
+    it('disabled: the waiting ones are not sent (discarded as for a disabled hook)', async () => {
+      const { t } = await waiting();
+      t.held.set('sub-A', snapshot({ version: 2, status: 'disabled' }));
+      t.sent[0].answer({ ok: true, httpStatus: 200 });
+      await waitUntil(() => t.outcomes().length === 4);
+      await settle();
+      expect(t.sent).toHaveLength(1);
+      expect(t.outcomes().map((o) => [o.status, o.errorClass ?? null])).toEqual([
+        ['delivered', null],
+        ['discarded', 'subscription_inactive'],
+        ['discarded', 'subscription_inactive'],
+        ['discarded', 'subscription_inactive'],
+      ]);
+    });
+  });
+
   it('a hook waiting for its tenant\'s share holds no more than its lane\'s room: the rest is parked, so its partition moves on', async () => {
     // Issue 12.3: tenant A's hanging hooks hold its whole share; its healthy hook on the same
     // partition waits. Counted as a slow lane (the wait is its pace), it keeps the lane's room

@@ -557,7 +557,7 @@ export class DeliveryEngine {
       }
       ep = found.endpoint;
     }
-    await this.attempts.attempt(lane, e, ep, async (result, startedAt) => {
+    const attempted = await this.attempts.attempt(lane, e, ep, async (result, startedAt) => {
       if (!result.ok) return this.afterFailure(lane, e, ep, startedAt, result);
       const d = e.delivery;
       if (d.origin === 'event') this.metrics.e2eLatency.observe((Date.now() - Date.parse(d.occurredAt)) / 1000);
@@ -565,6 +565,8 @@ export class DeliveryEngine {
       this.inBackground(this.writer.outcome(e, 'delivered', result, startedAt).then(e.finish));
       this.ordered.headEnded(lane, e);
     }, ready?.since);
+    // Paused, deleted or moved to another origin while it waited for its shares: as if just taken from the lane.
+    if (attempted === 'hook-changed') return this.run(lane, e);
   }
 
   /** A failed attempt: the next tier, or the end of the line (DLQ / discarded). */

@@ -110,7 +110,13 @@ export class AttemptRunner {
    * `then` is done (shutdown waits for both). `originSince`: the tenant's share of the origin is
    * held already (`waitForOrigin`, waited for since then).
    */
-  async attempt(lane: Lane, e: Entry, ep: Endpoint, then: (result: AttemptResult, startedAt: Date) => Promise<void>, originSince?: number): Promise<void> {
+  async attempt(
+    lane: Lane,
+    e: Entry,
+    ep: Endpoint,
+    then: (result: AttemptResult, startedAt: Date) => Promise<void>,
+    originSince?: number,
+  ): Promise<'sent' | 'not-sent' | 'hook-changed'> {
     // Shutting down, or its source partition went to another dispatcher while this attempt waited: not sent.
     const notWanted = () => this.stopped || e.letGo === true;
     // The rate-limit slot is booked once the tenant's share is held, not before: attempts booked
@@ -128,7 +134,7 @@ export class AttemptRunner {
     };
     const releaseShare = await this.shareFor(lane, e, ep, rateSlot, originSince);
     // The wait was given up (`ShareWaiting.cancel`): whoever gave it up took the delivery over.
-    if (!releaseShare) return;
+    if (!releaseShare) return 'not-sent';
     let slotHeld = false;
     let activeStart: number | null = null;
     // Everything taken for the attempt, given back once (after the request, or on any way out).
@@ -149,12 +155,19 @@ export class AttemptRunner {
       }
       if (notWanted()) {
         if (e.letGo) e.finish(); // as `DeliveryEngine.forgetPartitions` lets go of what its lane queued
-        return;
+        return 'not-sent';
       }
-      await this.send(lane, e, ep, then, release, (at) => {
+      // The hook as it is now: the waits above can be long (a fan-out behind the tenant's share of
+      // the origin), and a hook paused, deleted or re-pointed meanwhile must not get the request
+      // at the URL, with the headers or secrets, it had when the attempt was taken from its lane.
+      // Another origin's share is not the one held: the caller starts over for it.
+      const current = this.endpointNow(e.delivery);
+      if (!current || (current !== ep && originOf(current.url) !== originOf(ep.url))) return 'hook-changed';
+      await this.send(lane, e, current, then, release, (at) => {
         activeStart = at;
         this.metrics.inFlight.inc();
       });
+      return 'sent';
     } finally {
       release();
     }
