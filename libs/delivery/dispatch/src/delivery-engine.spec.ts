@@ -471,6 +471,25 @@ describe('DeliveryEngine', () => {
       expect(t.parked()).toEqual([]);
     });
 
+    it('a partition revoked while a rate-limited hook\'s attempt sleeps for its slot: once awake it is let go, unsent, not left waiting for its bytes of the hold', async () => {
+      const hs = [snapshot({ id: 'A-0', tenantId: 'A', url: 'https://A.example/0', rateLimitPerSec: 1 }), snapshot({ id: 'A-1', tenantId: 'A', url: 'https://A.example/1' })];
+      const t = setup(hs, { ...DEFAULT_DISPATCH_SETTINGS, maxInFlightPerSubscription: 1, pendingPerPartitionPerTenant: 1, pendingBytesPerPartitionPerTenant: MiB, hangingAfterMs: 60_000 });
+      const [first, waits, other] = [delivery('A-0', { tenantId: 'A', body: 'x'.repeat(300_000) }), delivery('A-0', { tenantId: 'A', body: 'x'.repeat(600_000) }), delivery('A-1', { tenantId: 'A', body: 'x'.repeat(600_000) })];
+      [first, waits, other].forEach((d) => t.offer(d, Topics.Deliveries, {}, 3));
+      await settle();
+      expect(t.sent.map((s) => s.req.signing?.id)).toEqual([first.eventId, other.eventId]);
+      t.sent[0].answer({ ok: true, httpStatus: 200 });
+      await settle();
+      // `waits` sleeps for A-0's next slot (a second after the first's); its partition goes meanwhile.
+      t.engine.forgetPartitions([{ topic: Topics.Deliveries, partition: 3 }]);
+      for (let i = 0; i < 60 && !t.finished.has(attemptOf(waits)); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(t.finished.has(attemptOf(waits))).toBe(true); // let go: the new owner delivers it
+      t.sent.forEach((s) => s.answered || s.answer({ ok: true, httpStatus: 200 }));
+      await settle();
+      expect(t.sent).toHaveLength(2);
+      expect(t.parked()).toEqual([]);
+    });
+
     it('an attempt waiting for its bytes of the hold behind a hanging one is parked once its tenant\'s holds are looked at again (trimmed), not left holding the partition', async () => {
       const { t, waits } = await waitingForBytes(200);
       await waitUntil(() => t.parked().length > 0);

@@ -18,6 +18,9 @@ export type EndpointFor =
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
+/** An attempt given up after its rate-limit sleep (its partition was revoked, or shutdown began): `acquire` gives back what it took. */
+const NOT_WANTED = Symbol('not wanted');
+
 /**
  * One HTTP attempt of a delivery: the hook's current endpoint (waiting a little for a snapshot
  * the router saw before us), its tenant's share and a token of the receiver origin's pool
@@ -132,7 +135,11 @@ export class AttemptRunner {
       const wait = lane.reserveRateSlot(Math.max(ep.rateLimitPerSec, MIN_RATE_LIMIT_PER_SEC), Date.now());
       if (wait > 0) await sleep(wait);
     };
-    const releaseShare = await this.shareFor(lane, e, ep, rateSlot, originSince);
+    const releaseShare = await this.shareFor(lane, e, ep, rateSlot, notWanted, originSince);
+    if (releaseShare === NOT_WANTED) {
+      if (e.letGo) e.finish(); // as below
+      return 'not-sent';
+    }
     // The wait was given up (`ShareWaiting.cancel`): whoever gave it up took the delivery over.
     if (!releaseShare) return 'not-sent';
     let slotHeld = false;
@@ -183,7 +190,14 @@ export class AttemptRunner {
    * partition (`TenantShares`); while it waits,
    * the lane's pace counts the wait, and the wait may be given up (null).
    */
-  private async shareFor(lane: Lane, e: Entry, ep: Endpoint, rateSlot: () => Promise<void>, originSince?: number): Promise<(() => void) | null> {
+  private async shareFor(
+    lane: Lane,
+    e: Entry,
+    ep: Endpoint,
+    rateSlot: () => Promise<void>,
+    notWanted: () => boolean,
+    originSince?: number,
+  ): Promise<(() => void) | null | typeof NOT_WANTED> {
     if (!this.shares) {
       await rateSlot();
       return () => undefined;
@@ -192,13 +206,19 @@ export class AttemptRunner {
     lane.shareWaits.add(waiting);
     try {
       // The rate-limit sleep is not a wait for the share (the lane's pace, the tenant hold's trim).
+      // Off the lane's waits while it sleeps, nobody gives the wait up if its partition is revoked
+      // or shutdown begins meanwhile: it looks once awake, before it waits for its bytes and a token.
       const beforePool = async () => {
         lane.shareWaits.delete(waiting);
         await rateSlot();
+        if (notWanted()) throw NOT_WANTED;
         waiting.since = activeNow(this.stalls);
         lane.shareWaits.add(waiting);
       };
       return await this.shares.acquire(ep.tenantId, originOf(ep.url), waiting, beforePool, originSince !== undefined, bytesOf(e));
+    } catch (err) {
+      if (err === NOT_WANTED) return NOT_WANTED;
+      throw err;
     } finally {
       lane.shareWaits.delete(waiting);
     }
