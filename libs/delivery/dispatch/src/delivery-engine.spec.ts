@@ -47,7 +47,7 @@ function setup(snapshots: SubscriptionSnapshot[], settings = DEFAULT_DISPATCH_SE
         sent.push(s);
       }),
   };
-  const { engine, held, produced, dead } = engineWith(snapshots, sender, box, settings, stalls);
+  const { engine, held, produced, dead, metrics } = engineWith(snapshots, sender, box, settings, stalls);
   let offset = 0;
   const finished = new Set<string>();
   const offer = (d: Delivery, topic: TopicSpec = Topics.Deliveries, headers: Record<string, string> = {}, partition = 0) => {
@@ -81,7 +81,9 @@ function setup(snapshots: SubscriptionSnapshot[], settings = DEFAULT_DISPATCH_SE
     await settle();
     return { ds, before };
   };
-  return { engine, sent, produced, dead, offer, burst, outcomes, parked, parkedAttempts, finished, held, traceparentOf };
+  /** `herald_delivery_spilled_total` by reason. */
+  const spilled = async () => Object.fromEntries((await metrics.spilled.get()).values.map((v) => [v.labels['reason'], v.value]));
+  return { engine, sent, produced, dead, offer, burst, outcomes, parked, parkedAttempts, finished, held, traceparentOf, spilled };
 }
 
 const delivery = (subscriptionId = 'sub-A', over: Partial<Delivery> = {}): Delivery => deliveryFixture({ subscriptionId, ...over });
@@ -337,6 +339,9 @@ describe('DeliveryEngine', () => {
     expect(parked.length).toBeGreaterThanOrEqual(fromA.length + again.length - DEFAULT_DISPATCH_SETTINGS.pendingPerPartitionPerTenant);
     expect(parked.every((p) => p.d.tenantId === 'tenant-A' && p.d.attempt === 1 && p.dueAt > Date.now())).toBe(true);
     expect(t.outcomes()).toHaveLength(fromB.length); // B's, delivered; none for A's parked ones (unattempted)
+    const spilled = await t.spilled();
+    expect(spilled['tenant']).toBeGreaterThan(0); // by the count hold; small deliveries: none for their bytes
+    expect(spilled['tenant_bytes']).toBeUndefined();
   });
 
   it('one tenant\'s few hanging hooks with ~900 KB bodies cannot fill a partition\'s byte bound: another tenant\'s deliveries behind them are sent at once', async () => {
@@ -397,6 +402,7 @@ describe('DeliveryEngine', () => {
       await settle();
       expect(t.sent).toHaveLength(2);
       expect(t.parkedAttempts().sort()).toEqual([attemptOf(behindA), attemptOf(behindB)].sort());
+      expect(await t.spilled()).toEqual({ tenant_bytes: 2 }); // by their bytes, apart from the count hold's parks
       // The hold frees as they end: the next of A's is taken in and sent.
       t.sent[0].answer({ ok: true, httpStatus: 200 });
       await waitUntil(() => t.finished.has(attemptOf(oneMb)));

@@ -282,7 +282,10 @@ export class DeliveryEngine {
     // The hook's lane has room: its tenant may still hold too much of the partition.
     let due = this.overflowDue(lane);
     let reason: ParkReason | undefined;
-    if (due === null && (due = this.tenantOverflowDue(e)) !== null) reason = 'tenant';
+    if (due === null) {
+      const over = this.tenantOverflow(e);
+      if (over) ({ due, reason } = over);
+    }
     if (due === null) {
       lane.queue.push(e);
       this.pump(lane);
@@ -297,22 +300,22 @@ export class DeliveryEngine {
 
   /**
    * The entry's tenant holds more of its partition than it may (`TenantHolds`; the entry is
-   * counted), in deliveries or in bytes: when to park it for; null while it may hold it. A tenant
+   * counted), in deliveries or in bytes: when to park it for, and why; null while it may hold it. A tenant
    * over its floor (or its byte hold) is looked at again (`trimTenant`) while it stays over it.
    */
-  private tenantOverflowDue(e: Entry): number | null {
+  private tenantOverflow(e: Entry): { due: number; reason: ParkReason } | null {
     const { tenantId } = e.delivery;
     const key = partitionKeyOf(e.source);
     const held = this.holds.count(tenantId, key);
     if (this.holds.bytesOver(tenantId, key) > 0) {
       this.watchTenant(tenantId);
-      if (this.bytesToShed(tenantId, key, e.source.bytes) > 0) return this.bytesParkUntil(tenantId, held - 1);
+      if (this.bytesToShed(tenantId, key, e.source.bytes) > 0) return { due: this.bytesParkUntil(tenantId, held - 1), reason: 'tenant_bytes' };
     }
     if (held <= this.settings.pendingPerPartitionPerTenant) return null;
     this.watchTenant(tenantId);
     const gap = this.shares.endGapMs(tenantId);
     if (held <= this.holds.room(gap)) return null;
-    return this.holds.parkUntil(held - 1, gap);
+    return { due: this.holds.parkUntil(held - 1, gap), reason: 'tenant' };
   }
 
   /**
@@ -398,10 +401,11 @@ export class DeliveryEngine {
         if (i < 0) continue;
         lane.queue.splice(i, 1);
       }
-      const due = left.n > 0 ? this.holds.parkUntil(room, gap) : this.bytesParkUntil(tenantId, this.holds.count(tenantId, key) - 1);
+      const byCount = left.n > 0;
+      const due = byCount ? this.holds.parkUntil(room, gap) : this.bytesParkUntil(tenantId, this.holds.count(tenantId, key) - 1);
       left.n--;
       left.bytes -= e.source.bytes;
-      this.park(lane, e, due, 'tenant');
+      this.park(lane, e, due, byCount ? 'tenant' : 'tenant_bytes');
     }
   }
 
@@ -430,7 +434,7 @@ export class DeliveryEngine {
 
   /**
    * An independent hook's delivery its lane (or its tenant's hold on the partition: `reason`
-   * 'tenant') has no room for: to the tier for `dueAt`, unattempted (same attempt).
+   * 'tenant' or 'tenant_bytes') has no room for: to the tier for `dueAt`, unattempted (same attempt).
    */
   private park(lane: Lane, e: Entry, dueAt: number, reason?: ParkReason): void {
     const ep = this.endpointOf(lane.subscriptionId);

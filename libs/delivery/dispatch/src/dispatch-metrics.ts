@@ -8,7 +8,7 @@ const DISPATCH_METRICS = {
   inFlight: metric.gauge('herald_deliveries_in_flight', 'HTTP attempts in flight'),
   tierDepth: metric.gauge('herald_retry_tier_depth', 'Deliveries waiting in a retry tier topic (end offset minus committed offset)', ['tier']),
   dlqMessages: metric.counter('herald_dlq_messages_total', 'Messages written to herald.deliveries.dlq, by reason (exhausted, unsubscribed, invalid)', ['reason']),
-  spilled: metric.counter('herald_delivery_spilled_total', "Deliveries parked in a retry tier without an attempt because their hook's lane was full, by why: hanging, slow, rate_limited; tenant: its tenant held its floor of the partition and its attempts were not ending; ordered counts the pipes opened for an ordered hook", ['reason']),
+  spilled: metric.counter('herald_delivery_spilled_total', "Deliveries parked in a retry tier without an attempt because their hook's lane was full, by why: hanging, slow, rate_limited; tenant: its tenant held its floor of the partition and its attempts were not ending; tenant_bytes: its tenant held its byte hold of the partition; ordered counts the pipes opened for an ordered hook", ['reason']),
   hops: metric.counter('herald_retry_tier_hops_total', 'Deliveries a retry tier handed over before they were due (a wait longer than the tier), re-queued to the tier of what was left, by that tier', ['tier']),
 };
 

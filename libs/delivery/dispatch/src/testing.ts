@@ -27,14 +27,15 @@ export function engineWith(
     { lingerMs: 0, maxBatch: 100, onFailure: 'retry' },
   );
   const dead: string[] = [];
+  const metrics = dispatchMetrics(new MetricsRegistry('test'));
   const engine = new DeliveryEngine(
     directory,
     sender,
     out,
     { deadLetter: async (_dlq, _src, msg, reason) => void dead.push(`${msg.key?.toString()}: ${reason}`) },
-    dispatchMetrics(new MetricsRegistry('test')),
+    metrics,
     settings,
     stalls,
   );
-  return { engine, held, produced, dead };
+  return { engine, held, produced, dead, metrics };
 }

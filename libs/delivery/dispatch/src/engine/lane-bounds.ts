@@ -18,8 +18,11 @@ export interface LaneBoundSettings {
 /** Attempts this long make a lane slow however slow attempts are everywhere (a hanging receiver's, a timeout's). */
 export const SLOW_WHATEVER_MS = 1_000;
 
-/** Why a delivery was parked (the `reason` of `herald_delivery_spilled_total`; `tenant`: its tenant's hold on the partition, `TenantHolds`). */
-export type ParkReason = 'hanging' | 'slow' | 'rate_limited' | 'tenant';
+/**
+ * Why a delivery was parked (the `reason` of `herald_delivery_spilled_total`): its lane's pace, or
+ * its tenant's hold on the partition (`TenantHolds`) — `tenant` by count, `tenant_bytes` by bytes.
+ */
+export type ParkReason = 'hanging' | 'slow' | 'rate_limited' | 'tenant' | 'tenant_bytes';
 
 /**
  * How much one hook's lane may hold. Every delivery a lane holds is unfinished, so it counts
