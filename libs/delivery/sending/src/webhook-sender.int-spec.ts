@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { generateSigningSecret } from '@herald/delivery/signing';
 import { SsrfGuard } from '@herald/delivery/ssrf-guard';
@@ -201,5 +204,33 @@ describe('WebhookSender request building', () => {
       errorClass: 'invalid',
     });
     await sender.close();
+  });
+});
+
+describe('WebhookSender loading undici', () => {
+  it('loads undici with its first request, not when it is built (the registry holds a sender it rarely uses)', async () => {
+    // A process of its own: jest's module registry is not node's, and undici may be loaded here already.
+    const script = [
+      "const { WebhookSender } = require('./libs/delivery/sending/src/webhook-sender.ts');",
+      "const { SsrfGuard } = require('./libs/delivery/ssrf-guard/src/index.ts');",
+      'const loaded = () => Object.keys(require.cache).some((f) => /[\\\\/]node_modules[\\\\/]undici[\\\\/]/.test(f));',
+      "const sender = new WebhookSender(new SsrfGuard({ allowCidrs: ['127.0.0.0/8'] }));",
+      'const built = loaded();',
+      "sender.send({ url: 'http://127.0.0.1:9/', body: '{}', timeoutMs: 2000 }).then(async (r) => {",
+      '  console.log(JSON.stringify({ built, sent: loaded(), errorClass: r.errorClass }));',
+      '  await sender.close();',
+      '});',
+    ].join('\n');
+    const root = path.resolve(__dirname, '..', '..', '..', '..');
+    const { stdout } = await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', '-e', script], { cwd: root });
+    expect(JSON.parse(stdout.trim().split('\n').pop() ?? '')).toEqual({ built: false, sent: true, errorClass: 'connection' });
+  }, 60_000);
+
+  it('a sender closed before its first request refuses to send instead of opening a pool', async () => {
+    const sender = new WebhookSender(new SsrfGuard({ allowCidrs: ['127.0.0.0/8'] }));
+    await sender.close();
+    const result = await sender.send({ url: 'http://127.0.0.1:9/', body: '{}', timeoutMs: 500 });
+    expect(result).toMatchObject({ ok: false, errorClass: 'connection' });
+    expect(result.errorMessage).toMatch(/closed|destroyed/);
   });
 });

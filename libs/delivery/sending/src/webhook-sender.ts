@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { Agent, errors as undiciErrors } from 'undici';
+import type { Agent } from 'undici';
 import { safeText, safeTruncate, type ErrorClass } from '@herald/contracts';
 import { signatureHeaders } from '@herald/delivery/signing';
 import { HostResolutionError, SsrfGuard, SsrfRefusedError } from '@herald/delivery/ssrf-guard';
@@ -54,6 +55,16 @@ const VERIFY_TIMEOUT_MS = 5_000;
 const MAX_ERROR_MESSAGE = 1000;
 const tracer = trace.getTracer('@herald/delivery/sending');
 
+/**
+ * undici is loaded with a sender's first request, not when the sender is built: the registry
+ * holds a sender for `test` and verification only, which most of its processes never do, and
+ * undici is ~110 modules (~6 MB of its resident memory at idle; bench/e2e/findings.md, "Idle
+ * memory, fourth look"). No undici error exists before it is loaded.
+ */
+const load = createRequire(__filename);
+let undici: typeof import('undici') | undefined;
+const undiciModule = () => (undici ??= load('undici') as typeof import('undici'));
+
 /** `url.full` without credentials or query (either may hold a receiver's secret), and the server. */
 function urlAttributes(raw: string): Record<string, string | number> {
   try {
@@ -98,7 +109,10 @@ export class WebhookSender {
    * one with its deadline running, so the dispatcher holds its attempts to this many per origin.
    */
   readonly connectionsPerOrigin: number;
-  private readonly agent: Agent;
+  /** Made by the first request (`pool()`). */
+  private agent?: Agent;
+  private closed = false;
+  private readonly agentOptions: ConstructorParameters<typeof Agent>[0];
   private readonly maxResponseBytes: number;
   private readonly userAgent: string;
 
@@ -109,13 +123,21 @@ export class WebhookSender {
     this.maxResponseBytes = Math.max(opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, RESPONSE_EXCERPT_BYTES);
     this.userAgent = opts.userAgent ?? 'Herald-Webhooks/1.0';
     this.connectionsPerOrigin = Math.max(1, opts.connectionsPerOrigin ?? 128);
-    this.agent = new Agent({
+    this.agentOptions = {
       connections: this.connectionsPerOrigin,
       pipelining: 1,
       keepAliveTimeout: opts.keepAliveTimeoutMs ?? 10_000,
       keepAliveMaxTimeout: 60_000,
       connect: { lookup: guard.connectLookup, timeout: 10_000 },
-    });
+    };
+  }
+
+  private pool(): Agent {
+    if (!this.agent) {
+      if (this.closed) throw new Error('the webhook sender is closed');
+      this.agent = new (undiciModule().Agent)(this.agentOptions);
+    }
+    return this.agent;
   }
 
   /**
@@ -165,7 +187,7 @@ export class WebhookSender {
       controller.abort(new Error(`no complete answer within ${req.timeoutMs} ms`));
     }, req.timeoutMs);
     try {
-      const res = await this.agent.request({
+      const res = await this.pool().request({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: req.method ?? 'POST',
@@ -211,7 +233,9 @@ export class WebhookSender {
   }
 
   async close(): Promise<void> {
-    await this.agent.close().catch(() => this.agent.destroy());
+    this.closed = true;
+    const agent = this.agent;
+    await agent?.close().catch(() => agent.destroy());
   }
 
   private headersFor(req: WebhookRequest): Record<string, string> {
@@ -270,7 +294,8 @@ function classifyError(e: unknown, timedOut: boolean): Pick<AttemptResult, 'erro
   if (chain.some((c) => c instanceof SsrfRefusedError) || codes.includes('ERR_SSRF_REFUSED')) {
     return { errorClass: 'ssrf_refused', errorMessage: cut(message) };
   }
-  if (timedOut || chain.some((c) => c instanceof undiciErrors.HeadersTimeoutError || c instanceof undiciErrors.BodyTimeoutError)) {
+  const timeouts = undici?.errors;
+  if (timedOut || (timeouts && chain.some((c) => c instanceof timeouts.HeadersTimeoutError || c instanceof timeouts.BodyTimeoutError))) {
     return { errorClass: 'timeout', errorMessage: cut(timedOut ? `timed out: ${message}` : message) };
   }
   if (codes.includes('UND_ERR_CONNECT_TIMEOUT')) return { errorClass: 'timeout', errorMessage: cut(message) };
