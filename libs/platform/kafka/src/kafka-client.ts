@@ -13,6 +13,7 @@ import { groupId, topicName, type TopicSpec } from '@herald/contracts';
 import { KafkaClientEnv, parseConfig, type KafkaEnv } from '@herald/platform/config';
 import type { z } from 'zod';
 import './lz4-codec';
+import './request-queue-fix';
 
 /** Where the brokers are and how to reach them: TLS (`true`: the system's CAs) and SASL. */
 export interface KafkaConnectionSettings {
