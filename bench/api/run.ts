@@ -212,6 +212,7 @@ async function captureStatements(
   create: (api: SpawnedService) => Promise<{ taskId: string }>,
 ): Promise<{ statements: Statement[]; ids: string[] } | null> {
   const admin = new Client({ connectionString: database.url });
+  admin.on('error', () => undefined); // a session ended by the server: the query in flight fails on its own
   await admin.connect();
   try {
     const file = await serverLogFile(admin);
@@ -295,6 +296,7 @@ async function main(): Promise<number> {
   if (execArgv.length) log(`API node flags beyond the launcher's: ${execArgv.join(' ')}`);
   const startApi = (extra: Record<string, string> = {}) => spawnService('domain-api', { ...env, ...extra }, { nodeEnv: 'production', execArgv });
   const admin = new Client({ connectionString: database.url });
+  admin.on('error', (e) => log(`admin connection: ${e.message}`));
   await admin.connect();
   const selfCpu = () => {
     const u = process.cpuUsage();
@@ -394,6 +396,9 @@ async function main(): Promise<number> {
     for (const c of P.skipBare ? [] : P.concurrencies) {
       checkBudget();
       const pg = new PgPool({ connectionString: database.url, max: c });
+      // An idle client's session ended by the server (57P01 when the bench database is dropped at
+      // the end, or an administrator) is an 'error' event on the pool: unhandled, it killed the run.
+      pg.on('error', (e) => log(`bare pg pool c=${c}: idle client error: ${e.message}`));
       const once = async () => {
         const client = await pg.connect();
         try {
