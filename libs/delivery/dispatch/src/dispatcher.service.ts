@@ -171,6 +171,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     @InjectConfig() private readonly config: DispatchConfig,
   ) {
     this.metrics = dispatchMetrics(registry);
+    const shares = tenantShares(config);
     this.view = new CompactedTopicView(deps, SubscriptionSnapshotContract, Topics.Subscriptions, 'dispatcher-subscriptions', (a, b) => a.version >= b.version, dispatchSnapshot);
     this.directory = new EndpointDirectory(this.view, SecretBox.fromSpec(config.HERALD_SECRETS_KEY));
     this.batcher = new OutboundBatcher(producer, {
@@ -185,7 +186,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       ...DEFAULT_DISPATCH_SETTINGS,
       maxInFlight: config.HERALD_DISPATCH_MAX_IN_FLIGHT,
       maxInFlightPerSubscription: config.HERALD_DISPATCH_MAX_IN_FLIGHT_PER_SUBSCRIPTION,
-      ...tenantShares(config),
+      ...shares,
       laneQueueFloor: config.HERALD_DISPATCH_LANE_QUEUE_FLOOR,
       laneMaxWaitMs: config.HERALD_DISPATCH_LANE_MAX_WAIT_MS,
     }, this.stalls);
@@ -199,7 +200,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
           groupId: ConsumerGroups.DeliveryDispatcher,
           maxPendingPerPartition: config.HERALD_DISPATCH_MAX_PENDING_PER_PARTITION,
           maxPendingBytesPerPartition: config.HERALD_DISPATCH_MAX_PENDING_BYTES_PER_PARTITION,
-          resumeAt: resumeBounds(tenantShares(config), config),
+          resumeAt: resumeBounds(shares, config),
           // A tier's partition waits until its head is released; the deliveries topic's are handed over at once.
           releaseAt: tierReleaseAt,
           coPartitioned: true,

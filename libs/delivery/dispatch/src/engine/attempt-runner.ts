@@ -18,7 +18,7 @@ export type EndpointFor =
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
-/** An attempt given up after its rate-limit sleep (its partition was revoked, or shutdown began): `acquire` gives back what it took. */
+/** Thrown by an attempt's rate-limit sleep that ends unwanted (its partition was revoked, or shutdown began): `acquire` gives back what it took. */
 const NOT_WANTED = Symbol('not wanted');
 
 /**
@@ -131,14 +131,20 @@ export class AttemptRunner {
     // Not a lock: the sleep ends by itself, so the order of what is waited for (origin share →
     // tenant share → pool token → overall slot) is unchanged and nothing can wait in a cycle.
     const rateSlot = async () => {
-      if (!ep.rateLimitPerSec || notWanted()) return;
-      const wait = lane.reserveRateSlot(Math.max(ep.rateLimitPerSec, MIN_RATE_LIMIT_PER_SEC), Date.now());
-      if (wait > 0) await sleep(wait);
+      if (ep.rateLimitPerSec && !notWanted()) {
+        const wait = lane.reserveRateSlot(Math.max(ep.rateLimitPerSec, MIN_RATE_LIMIT_PER_SEC), Date.now());
+        if (wait > 0) await sleep(wait);
+      }
+      // Off the lane's waits while it slept, nobody gave the wait up if its partition was revoked
+      // or shutdown began meanwhile: it looks once awake, before it waits for its bytes and a token.
+      if (notWanted()) throw NOT_WANTED;
     };
-    const releaseShare = await this.shareFor(lane, e, ep, rateSlot, notWanted, originSince);
-    if (releaseShare === NOT_WANTED) {
-      if (e.letGo) e.finish(); // as below
-      return 'not-sent';
+    let releaseShare: (() => void) | null;
+    try {
+      releaseShare = await this.shareFor(lane, e, ep, rateSlot, originSince);
+    } catch (err) {
+      if (err !== NOT_WANTED) throw err;
+      releaseShare = () => undefined; // nothing held: it is let go below, as one found unwanted after its waits
     }
     // The wait was given up (`ShareWaiting.cancel`): whoever gave it up took the delivery over.
     if (!releaseShare) return 'not-sent';
@@ -195,9 +201,8 @@ export class AttemptRunner {
     e: Entry,
     ep: Endpoint,
     rateSlot: () => Promise<void>,
-    notWanted: () => boolean,
     originSince?: number,
-  ): Promise<(() => void) | null | typeof NOT_WANTED> {
+  ): Promise<(() => void) | null> {
     if (!this.shares) {
       await rateSlot();
       return () => undefined;
@@ -206,19 +211,13 @@ export class AttemptRunner {
     lane.shareWaits.add(waiting);
     try {
       // The rate-limit sleep is not a wait for the share (the lane's pace, the tenant hold's trim).
-      // Off the lane's waits while it sleeps, nobody gives the wait up if its partition is revoked
-      // or shutdown begins meanwhile: it looks once awake, before it waits for its bytes and a token.
       const beforePool = async () => {
         lane.shareWaits.delete(waiting);
         await rateSlot();
-        if (notWanted()) throw NOT_WANTED;
         waiting.since = activeNow(this.stalls);
         lane.shareWaits.add(waiting);
       };
       return await this.shares.acquire(ep.tenantId, originOf(ep.url), waiting, beforePool, originSince !== undefined, bytesOf(e));
-    } catch (err) {
-      if (err === NOT_WANTED) return NOT_WANTED;
-      throw err;
     } finally {
       lane.shareWaits.delete(waiting);
     }
